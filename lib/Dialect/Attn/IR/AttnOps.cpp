@@ -1,0 +1,420 @@
+//===- AttnOps.cpp - attn dialect operations -------------------------------===//
+//
+// Verifiers and folders of the attn operations. Every verifier message names
+// the operand and the numbers involved, so that a user can fix the IR
+// without reading this file. Dynamic extents are never rejected here: they
+// are checked at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Streams a dimension as the IR writes it: a number, or `?` when dynamic.
+struct Dim {
+  int64_t value;
+};
+raw_ostream &operator<<(raw_ostream &os, Dim d) {
+  if (ShapedType::isDynamic(d.value))
+    return os << "?";
+  return os << d.value;
+}
+Diagnostic &operator<<(Diagnostic &diag, Dim d) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << d;
+  return diag << s;
+}
+
+/// Streams a shape as `[1, 16, ?, 128]`.
+struct Shape {
+  ArrayRef<int64_t> dims;
+};
+Diagnostic &operator<<(Diagnostic &diag, Shape shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(shape.dims, os, [&](int64_t d) { os << Dim{d}; });
+  os << "]";
+  return diag << s;
+}
+} // namespace
+
+/// Two extents conflict only when both are known and differ.
+static bool conflict(int64_t a, int64_t b) {
+  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+}
+
+/// Checks that `value` is a rank-4 tensor; `what` names it in the message.
+static LogicalResult verifyRank4(Operation *op, Value value, StringRef what,
+                                 StringRef dims) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 4)
+    return success();
+  return op->emitOpError() << what << " rank (" << type.getRank()
+                           << ") must be 4: " << dims;
+}
+
+static LogicalResult verifySameElementType(Operation *op, Type expected,
+                                           StringRef expectedName, Type actual,
+                                           StringRef actualName) {
+  if (expected == actual)
+    return success();
+  return op->emitOpError() << actualName << " element type (" << actual
+                           << ") must match " << expectedName
+                           << " element type (" << expected << ")";
+}
+
+/// Checks that `extent` of `what` equals `expected` of `expectedWhat` where
+/// both are known. `quantity` says what the extent is ("batch", ...).
+static LogicalResult verifyExtent(Operation *op, StringRef what,
+                                  StringRef quantity, int64_t extent,
+                                  StringRef expectedWhat, int64_t expected) {
+  if (!conflict(extent, expected))
+    return success();
+  return op->emitOpError() << what << " " << quantity << " (" << extent
+                           << ") must match " << expectedWhat << " "
+                           << quantity << " (" << expected << ")";
+}
+
+/// Checks that `kvHeads` divides `queryHeads`, the GQA grouping rule.
+static LogicalResult verifyHeadGrouping(Operation *op, StringRef kvWhat,
+                                        int64_t kvHeads, int64_t queryHeads) {
+  if (ShapedType::isDynamic(kvHeads))
+    return success();
+  if (kvHeads <= 0)
+    return op->emitOpError()
+           << kvWhat << " head count (" << kvHeads << ") must be positive";
+  if (ShapedType::isDynamic(queryHeads) || queryHeads % kvHeads == 0)
+    return success();
+  return op->emitOpError() << kvWhat << " head count (" << kvHeads
+                           << ") must divide query head count (" << queryHeads
+                           << ")";
+}
+
+static LogicalResult verifyOptionalPositive(Operation *op, StringRef name,
+                                            std::optional<int64_t> value) {
+  if (!value || *value > 0)
+    return success();
+  return op->emitOpError() << name << " (" << *value << ") must be positive";
+}
+
+static LogicalResult verifyScale(Operation *op,
+                                 std::optional<APFloat> scale) {
+  if (!scale || scale->isFinite())
+    return success();
+  return op->emitOpError() << "scale (" << scale->convertToDouble()
+                           << ") must be finite";
+}
+
+static LogicalResult verifyLayer(Operation *op, std::optional<int64_t> layer) {
+  if (!layer || *layer >= 0)
+    return success();
+  return op->emitOpError() << "layer (" << *layer << ") must be non-negative";
+}
+
+//===----------------------------------------------------------------------===//
+// RepeatKVOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RepeatKVOp::verify() {
+  int64_t nRep = getNRep();
+  if (nRep < 1)
+    return emitOpError() << "n_rep (" << nRep << ") must be at least 1";
+  const char *dims = "[batch, seq, kv_heads, head_dim]";
+  if (failed(verifyRank4(*this, getInput(), "input", dims)) ||
+      failed(verifyRank4(*this, getResult(), "result", dims)))
+    return failure();
+  auto inType = getInput().getType();
+  auto outType = getResult().getType();
+  if (failed(verifySameElementType(*this, inType.getElementType(), "input",
+                                   outType.getElementType(), "result")))
+    return failure();
+  static const char *names[] = {"batch", "seq", "kv_heads", "head_dim"};
+  for (unsigned d : {0u, 1u, 3u})
+    if (failed(verifyExtent(*this, "result", names[d], outType.getDimSize(d),
+                            "input", inType.getDimSize(d))))
+      return failure();
+  int64_t inHeads = inType.getDimSize(2), outHeads = outType.getDimSize(2);
+  if (!ShapedType::isDynamic(inHeads) && !ShapedType::isDynamic(outHeads) &&
+      inHeads * nRep != outHeads)
+    return emitOpError() << "result head count (" << outHeads
+                         << ") must be input head count (" << inHeads
+                         << ") times n_rep (" << nRep
+                         << ") = " << inHeads * nRep;
+  return success();
+}
+
+OpFoldResult RepeatKVOp::fold(FoldAdaptor) {
+  if (getNRep() == 1 && getInput().getType() == getType())
+    return getInput();
+  // repeat_kv(repeat_kv(x, a), b) == repeat_kv(x, a * b): head h of the
+  // outer result is head (h floordiv b) floordiv a == h floordiv (a * b) of x.
+  if (auto inner = getInput().getDefiningOp<RepeatKVOp>()) {
+    int64_t product;
+    if (llvm::MulOverflow<int64_t>(inner.getNRep(), getNRep(), product))
+      return {};
+    getInputMutable().assign(inner.getInput());
+    setNRep(product);
+    return getResult();
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+double AttentionOp::getScaleOrDefault() {
+  if (auto scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(double(getQuery().getType().getDimSize(3)));
+}
+
+LogicalResult AttentionOp::verify() {
+  bool bshd = getLayout() == Layout::BSHD;
+  const char *dims = bshd ? "[batch, seq, heads, head_dim] (layout bshd)"
+                          : "[batch, heads, seq, head_dim] (layout bhsd)";
+  for (auto [value, name] :
+       {std::pair<Value, StringRef>{getQuery(), "query"},
+        {getKey(), "key"},
+        {getValue(), "value"},
+        {getResult(), "result"}})
+    if (failed(verifyRank4(*this, value, name, dims)))
+      return failure();
+
+  auto qType = getQuery().getType(), kType = getKey().getType(),
+       vType = getValue().getType(), oType = getResult().getType();
+  Type elt = qType.getElementType();
+  if (failed(verifySameElementType(*this, elt, "query",
+                                   kType.getElementType(), "key")) ||
+      failed(verifySameElementType(*this, elt, "query",
+                                   vType.getElementType(), "value")) ||
+      failed(verifySameElementType(*this, elt, "query",
+                                   oType.getElementType(), "result")))
+    return failure();
+
+  unsigned s = getSeqDim(), h = getHeadDim();
+  int64_t batch = qType.getDimSize(0), sq = qType.getDimSize(s),
+          hq = qType.getDimSize(h), d = qType.getDimSize(3);
+  int64_t sk = kType.getDimSize(s), hkv = kType.getDimSize(h),
+          dv = vType.getDimSize(3);
+  if (failed(verifyExtent(*this, "key", "batch", kType.getDimSize(0), "query",
+                          batch)) ||
+      failed(verifyExtent(*this, "value", "batch", vType.getDimSize(0),
+                          "query", batch)) ||
+      failed(verifyExtent(*this, "key", "head_dim", kType.getDimSize(3),
+                          "query", d)) ||
+      failed(verifyExtent(*this, "value", "sequence length",
+                          vType.getDimSize(s), "key", sk)) ||
+      failed(verifyExtent(*this, "value", "head count", vType.getDimSize(h),
+                          "key", hkv)) ||
+      failed(verifyHeadGrouping(*this, "key", hkv, hq)))
+    return failure();
+
+  SmallVector<int64_t> expected(4);
+  expected[0] = batch;
+  expected[s] = sq;
+  expected[h] = hq;
+  expected[3] = dv;
+  for (unsigned i = 0; i < 4; ++i)
+    if (conflict(oType.getDimSize(i), expected[i]))
+      return emitOpError() << "result shape " << Shape{oType.getShape()}
+                           << " must be " << Shape{expected}
+                           << ": the query's batch, seq and heads, and the "
+                              "value's head_dim";
+
+  if (Value mask = getMask()) {
+    if (failed(verifyRank4(*this, mask, "mask",
+                           "[batch or 1, query heads or 1, query seq, "
+                           "key seq]")))
+      return failure();
+    auto mType = cast<RankedTensorType>(mask.getType());
+    int64_t mb = mType.getDimSize(0), mh = mType.getDimSize(1);
+    if (mb != 1 && conflict(mb, batch))
+      return emitOpError() << "mask batch (" << Dim{mb}
+                           << ") must be 1 or the query batch ("
+                           << Dim{batch} << ")";
+    if (mh != 1 && conflict(mh, hq))
+      return emitOpError() << "mask head count (" << Dim{mh}
+                           << ") must be 1 or the query head count ("
+                           << Dim{hq} << ")";
+    if (failed(verifyExtent(*this, "mask", "query sequence length",
+                            mType.getDimSize(2), "query", sq)) ||
+        failed(verifyExtent(*this, "mask", "key sequence length",
+                            mType.getDimSize(3), "key", sk)))
+      return failure();
+  }
+  if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
+      failed(verifyScale(*this, getScale())))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult CacheCreateOp::verify() {
+  if (getSharing() < 1)
+    return emitOpError() << "sharing (" << getSharing()
+                         << ") must be at least 1";
+  if (getFirstLayer() < 0)
+    return emitOpError() << "first_layer (" << getFirstLayer()
+                         << ") must be non-negative";
+  return success();
+}
+
+namespace {
+/// Where a cache value comes from, followed through the appends that
+/// produced it. Tracing stops at block arguments (a cache passed in, or
+/// carried by a loop), in which case `create` is null.
+struct CacheHistory {
+  CacheCreateOp create;
+  SmallVector<CacheAppendOp> appends;
+};
+} // namespace
+
+static CacheHistory traceCache(Value cache) {
+  CacheHistory history;
+  while (auto append = cache.getDefiningOp<CacheAppendOp>()) {
+    history.appends.push_back(append);
+    cache = append.getCache();
+  }
+  history.create = cache.getDefiningOp<CacheCreateOp>();
+  return history;
+}
+
+/// Checks the query (or keys) `what` of type `type` against the cache's
+/// batch, KV heads, head_dim and element type. `isQuery` selects the head
+/// rule: a query's heads must be a multiple of the KV heads, keys' heads
+/// must equal them.
+static LogicalResult verifyAgainstCache(Operation *op, StringRef what,
+                                        RankedTensorType type,
+                                        KVCacheType cache, bool isQuery) {
+  if (failed(verifySameElementType(op, cache.getElementType(), "cache",
+                                   type.getElementType(), what)) ||
+      failed(verifyExtent(op, what, "batch", type.getDimSize(0), "cache",
+                          cache.getBatch())) ||
+      failed(verifyExtent(op, what, "head_dim", type.getDimSize(3), "cache",
+                          cache.getHeadDim())))
+    return failure();
+  if (isQuery)
+    return verifyHeadGrouping(op, "cache KV", cache.getKvHeads(),
+                              type.getDimSize(2));
+  return verifyExtent(op, what, "kv_heads", type.getDimSize(2), "cache",
+                      cache.getKvHeads());
+}
+
+LogicalResult CacheAppendOp::verify() {
+  const char *dims = "[batch, tokens, kv_heads, head_dim]";
+  if (failed(verifyRank4(*this, getKeys(), "keys", dims)) ||
+      failed(verifyRank4(*this, getValues(), "values", dims)))
+    return failure();
+  auto kType = getKeys().getType(), vType = getValues().getType();
+  if (kType != vType)
+    return emitOpError() << "values type (" << vType
+                         << ") must match keys type (" << kType << ")";
+  KVCacheType cache = getCache().getType();
+  if (failed(verifyAgainstCache(*this, "keys", kType, cache,
+                                /*isQuery=*/false)))
+    return failure();
+
+  int64_t tokens = kType.getDimSize(1), capacity = cache.getCapacity();
+  if (!ShapedType::isDynamic(tokens) && tokens > capacity)
+    return emitOpError() << "appends " << tokens
+                         << " tokens to a cache of capacity " << capacity;
+  APInt position;
+  if (matchPattern(getPosition(), m_ConstantInt(&position))) {
+    int64_t p = position.getSExtValue();
+    if (p < 0)
+      return emitOpError() << "position (" << p << ") must be non-negative";
+    if (!ShapedType::isDynamic(tokens) && p + tokens > capacity)
+      return emitOpError() << "appending " << tokens << " tokens at position "
+                           << p << " overflows the cache capacity ("
+                           << capacity << ")";
+  }
+
+  std::optional<int64_t> layer = getLayer();
+  if (failed(verifyLayer(*this, layer)))
+    return failure();
+  CacheHistory history = traceCache(getCache());
+  if (layer && history.create) {
+    int64_t first = history.create.getFirstLayer();
+    int64_t sharing = history.create.getSharing();
+    if (*layer != first)
+      return emitOpError() << "layer (" << *layer
+                           << ") cannot write a cache that layers [" << first
+                           << ", " << first + sharing
+                           << ") share: only the group's first layer ("
+                           << first << ") writes it";
+  }
+  return success();
+}
+
+LogicalResult CacheAttendOp::verify() {
+  if (failed(verifyRank4(*this, getQuery(), "query",
+                         "[batch, seq, heads, head_dim]")))
+    return failure();
+  auto qType = getQuery().getType();
+  KVCacheType cache = getCache().getType();
+  if (failed(verifyAgainstCache(*this, "query", qType, cache,
+                                /*isQuery=*/true)))
+    return failure();
+  if (getResult().getType() != qType)
+    return emitOpError() << "result type (" << getResult().getType()
+                         << ") must match query type (" << qType << ")";
+
+  APInt length;
+  if (matchPattern(getLength(), m_ConstantInt(&length))) {
+    int64_t n = length.getSExtValue();
+    if (n < 0 || n > cache.getCapacity())
+      return emitOpError() << "length (" << n << ") must lie in [0, "
+                           << cache.getCapacity() << "], the cache capacity";
+  }
+  if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
+      failed(verifyScale(*this, getScale())))
+    return failure();
+
+  std::optional<int64_t> layer = getLayer();
+  if (failed(verifyLayer(*this, layer)))
+    return failure();
+  CacheHistory history = traceCache(getCache());
+  if (history.create && history.appends.empty())
+    return emitOpError() << "reads a cache that no layer wrote: it comes "
+                            "straight from 'attn.cache.create'";
+  if (!layer)
+    return success();
+  if (history.create) {
+    int64_t first = history.create.getFirstLayer();
+    int64_t last = first + history.create.getSharing();
+    if (*layer < first || *layer >= last)
+      return emitOpError() << "layer (" << *layer
+                           << ") reads a cache shared by layers [" << first
+                           << ", " << last << ") only";
+  }
+  for (CacheAppendOp append : history.appends)
+    if (std::optional<int64_t> writer = append.getLayer();
+        writer && *writer > *layer)
+      return emitOpError() << "layer (" << *layer
+                           << ") reads a cache written by a later layer ("
+                           << *writer << ")";
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "attn/Dialect/Attn/IR/AttnOps.cpp.inc"

@@ -1,0 +1,69 @@
+//===- AttnTypes.cpp - attn dialect types ----------------------------------===//
+//
+// The KV cache type: `!attn.kv_cache<BxHxCxDxT>`, written like a static
+// shape so that it reads the way memref and tensor types do.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+#define GET_TYPEDEF_CLASSES
+#include "attn/Dialect/Attn/IR/AttnOpsTypes.cpp.inc"
+
+void AttnDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "attn/Dialect/Attn/IR/AttnOpsTypes.cpp.inc"
+      >();
+}
+
+Type KVCacheType::parse(AsmParser &parser) {
+  SmallVector<int64_t, 4> dims;
+  Type elementType;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess() ||
+      parser.parseDimensionList(dims, /*allowDynamic=*/false) ||
+      parser.parseType(elementType) || parser.parseGreater())
+    return {};
+  if (dims.size() != 4) {
+    parser.emitError(loc) << "expected 4 dimensions (batch x kv_heads x "
+                             "capacity x head_dim), got "
+                          << dims.size();
+    return {};
+  }
+  return parser.getChecked<KVCacheType>(loc, parser.getContext(), dims[0],
+                                        dims[1], dims[2], dims[3],
+                                        elementType);
+}
+
+void KVCacheType::print(AsmPrinter &printer) const {
+  printer << "<" << getBatch() << "x" << getKvHeads() << "x" << getCapacity()
+          << "x" << getHeadDim() << "x" << getElementType() << ">";
+}
+
+LogicalResult
+KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                    int64_t batch, int64_t kvHeads, int64_t capacity,
+                    int64_t headDim, Type elementType) {
+  auto check = [&](int64_t v, StringRef name) -> LogicalResult {
+    if (v > 0)
+      return success();
+    return emitError() << "KV cache " << name << " (" << v
+                       << ") must be positive";
+  };
+  if (failed(check(batch, "batch")) || failed(check(kvHeads, "kv_heads")) ||
+      failed(check(capacity, "capacity")) ||
+      failed(check(headDim, "head_dim")))
+    return failure();
+  if (!isa<FloatType>(elementType))
+    return emitError() << "KV cache element type must be a float type, got "
+                       << elementType;
+  return success();
+}

@@ -1,0 +1,27 @@
+//===- attn-opt.cpp - attn-mlir optimizer driver ---------------------------===//
+//
+// mlir-opt with the attn dialect and its passes and pipelines added: every
+// upstream dialect and pass is registered too, so that a user can mix attn
+// passes with upstream ones in one invocation, as they would with mlir-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::attn::AttnDialect>();
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "attn-mlir optimizer driver\n", registry));
+}
