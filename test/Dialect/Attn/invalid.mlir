@@ -1,0 +1,665 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+// One case for every diagnostic that the attn types' parser and verifiers and the attn ops' verifiers emit.
+
+//===----------------------------------------------------------------------===//
+// !attn.kv_cache
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{expected 4 dimensions (batch x kv_heads x capacity x head_dim), got 3}}
+func.func @kv_cache_three_dims(%c: !attn.kv_cache<1x8x4096xf16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache batch (0) must be positive}}
+func.func @kv_cache_zero_batch(%c: !attn.kv_cache<0x8x4096x128xf16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache kv_heads (0) must be positive}}
+func.func @kv_cache_zero_kv_heads(%c: !attn.kv_cache<1x0x4096x128xf16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache capacity (0) must be positive}}
+func.func @kv_cache_zero_capacity(%c: !attn.kv_cache<1x8x0x128xf16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache head_dim (0) must be positive}}
+func.func @kv_cache_zero_head_dim(%c: !attn.kv_cache<1x8x4096x0xf16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type must be a float type, got 'i32'}}
+func.func @kv_cache_int_element(%c: !attn.kv_cache<1x8x4096x128xi32>) {
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// attn.repeat_kv
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @repeat_kv_n_rep_zero(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x8x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op n_rep (0) must be at least 1}}
+  %r = attn.repeat_kv %k, n_rep = 0 : tensor<1x128x8x128xf16> -> tensor<1x128x8x128xf16>
+  return %r : tensor<1x128x8x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_input_rank(%k: tensor<128x8x128xf16>) -> tensor<1x128x32x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op input rank (3) must be 4: [batch, seq, kv_heads, head_dim]}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<128x8x128xf16> -> tensor<1x128x32x128xf16>
+  return %r : tensor<1x128x32x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_result_rank(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x32x128x1xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result rank (5) must be 4: [batch, seq, kv_heads, head_dim]}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x128x32x128x1xf16>
+  return %r : tensor<1x128x32x128x1xf16>
+}
+
+// -----
+
+func.func @repeat_kv_element_type(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x32x128xf32> {
+  // expected-error @+1 {{'attn.repeat_kv' op result element type ('f32') must match input element type ('f16')}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x128x32x128xf32>
+  return %r : tensor<1x128x32x128xf32>
+}
+
+// -----
+
+func.func @repeat_kv_batch(%k: tensor<1x128x8x128xf16>) -> tensor<2x128x32x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result batch (2) must match input batch (1)}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<2x128x32x128xf16>
+  return %r : tensor<2x128x32x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_seq(%k: tensor<1x128x8x128xf16>) -> tensor<1x64x32x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result seq (64) must match input seq (128)}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x64x32x128xf16>
+  return %r : tensor<1x64x32x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_head_dim(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x32x64xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result head_dim (64) must match input head_dim (128)}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x128x32x64xf16>
+  return %r : tensor<1x128x32x64xf16>
+}
+
+// -----
+
+func.func @repeat_kv_head_count(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x16x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result head count (16) must be input head count (8) times n_rep (4) = 32}}
+  %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x128x16x128xf16>
+  return %r : tensor<1x128x16x128xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// attn.attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @attention_query_rank(%q: tensor<16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op query rank (3) must be 4: [batch, seq, heads, head_dim] (layout bshd)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_key_rank_bhsd(%q: tensor<1x32x16x128xf16>, %k: tensor<1x8x16x128x1xf16>,
+                                   %v: tensor<1x8x16x128xf16>) -> tensor<1x32x16x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key rank (5) must be 4: [batch, heads, seq, head_dim] (layout bhsd)}}
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>}
+      : tensor<1x32x16x128xf16>, tensor<1x8x16x128x1xf16>, tensor<1x8x16x128xf16> -> tensor<1x32x16x128xf16>
+  return %o : tensor<1x32x16x128xf16>
+}
+
+// -----
+
+func.func @attention_value_rank(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                %v: tensor<16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value rank (3) must be 4: [batch, seq, heads, head_dim] (layout bshd)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_result_rank(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                 %v: tensor<1x16x8x128xf16>) -> tensor<16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op result rank (3) must be 4: [batch, seq, heads, head_dim] (layout bshd)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<16x32x128xf16>
+  return %o : tensor<16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_key_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xbf16>,
+                                      %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key element type ('bf16') must match query element type ('f16')}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xbf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_value_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                        %v: tensor<1x16x8x128xf32>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value element type ('f32') must match query element type ('f16')}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf32> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_result_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                         %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf32> {
+  // expected-error @+1 {{'attn.attention' op result element type ('f32') must match query element type ('f16')}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf32>
+  return %o : tensor<1x16x32x128xf32>
+}
+
+// -----
+
+func.func @attention_key_batch(%q: tensor<1x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
+                               %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key batch (2) must match query batch (1)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_value_batch(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                 %v: tensor<3x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value batch (3) must match query batch (1)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<3x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_key_head_dim(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x64xf16>,
+                                  %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key head_dim (64) must match query head_dim (128)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_value_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                               %v: tensor<1x32x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value sequence length (32) must match key sequence length (16)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x32x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+// In bhsd the sequence is dimension 2.
+func.func @attention_value_seq_bhsd(%q: tensor<1x32x16x128xf16>, %k: tensor<1x8x16x128xf16>,
+                                    %v: tensor<1x8x24x128xf16>) -> tensor<1x32x16x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value sequence length (24) must match key sequence length (16)}}
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>}
+      : tensor<1x32x16x128xf16>, tensor<1x8x16x128xf16>, tensor<1x8x24x128xf16> -> tensor<1x32x16x128xf16>
+  return %o : tensor<1x32x16x128xf16>
+}
+
+// -----
+
+func.func @attention_value_heads(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                 %v: tensor<1x16x4x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op value head count (4) must match key head count (8)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x4x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_head_grouping(%q: tensor<1x16x8x128xf16>, %k: tensor<1x16x3x128xf16>,
+                                   %v: tensor<1x16x3x128xf16>) -> tensor<1x16x8x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key head count (3) must divide query head count (8)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x128xf16>, tensor<1x16x3x128xf16>, tensor<1x16x3x128xf16> -> tensor<1x16x8x128xf16>
+  return %o : tensor<1x16x8x128xf16>
+}
+
+// -----
+
+func.func @attention_zero_key_heads(%q: tensor<1x16x8x128xf16>, %k: tensor<1x16x0x128xf16>,
+                                    %v: tensor<1x16x0x128xf16>) -> tensor<1x16x8x128xf16> {
+  // expected-error @+1 {{'attn.attention' op key head count (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x128xf16>, tensor<1x16x0x128xf16>, tensor<1x16x0x128xf16> -> tensor<1x16x8x128xf16>
+  return %o : tensor<1x16x8x128xf16>
+}
+
+// -----
+
+// The result takes its head_dim from the value (64), not the query (128).
+func.func @attention_result_shape(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                  %v: tensor<1x16x8x64xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op result shape [1, 16, 32, 128] must be [1, 16, 32, 64]: the query's batch, seq and heads, and the value's head_dim}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x64xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+// Dynamic extents print as `?` in the expected shape.
+func.func @attention_result_shape_bhsd(%q: tensor<?x32x?x128xf16>, %k: tensor<?x8x?x128xf16>,
+                                       %v: tensor<?x8x?x128xf16>) -> tensor<?x16x?x128xf16> {
+  // expected-error @+1 {{'attn.attention' op result shape [?, 16, ?, 128] must be [?, 32, ?, 128]: the query's batch, seq and heads, and the value's head_dim}}
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>}
+      : tensor<?x32x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16> -> tensor<?x16x?x128xf16>
+  return %o : tensor<?x16x?x128xf16>
+}
+
+// -----
+
+func.func @attention_mask_rank(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                               %v: tensor<1x16x8x128xf16>, %m: tensor<16x16xf32>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask rank (2) must be 4: [batch or 1, query heads or 1, query seq, key seq]}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<16x16xf32>)
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_mask_batch(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
+                                %v: tensor<2x16x8x128xf16>, %m: tensor<3x1x16x16xf32>) -> tensor<2x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask batch (3) must be 1 or the query batch (2)}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<3x1x16x16xf32>)
+      : tensor<2x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  return %o : tensor<2x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_mask_heads(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                %v: tensor<1x16x8x128xf16>, %m: tensor<1x8x16x16xf32>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask head count (8) must be 1 or the query head count (32)}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x8x16x16xf32>)
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_mask_query_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x24x8x128xf16>,
+                                    %v: tensor<1x24x8x128xf16>, %m: tensor<1x1x24x24xf32>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask query sequence length (24) must match query query sequence length (16)}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x24x24xf32>)
+      : tensor<1x16x32x128xf16>, tensor<1x24x8x128xf16>, tensor<1x24x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_mask_key_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x24x8x128xf16>,
+                                  %v: tensor<1x24x8x128xf16>, %m: tensor<1x1x16x16xf32>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask key sequence length (16) must match key key sequence length (24)}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x16x16xf32>)
+      : tensor<1x16x32x128xf16>, tensor<1x24x8x128xf16>, tensor<1x24x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_window(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                            %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op window (0) must be positive}}
+  %o = attn.attention %q, %k, %v {window = 0}
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_scale_inf(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                               %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op scale (INF) must be finite}}
+  %o = attn.attention %q, %k, %v {scale = 0x7F800000 : f32}
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// attn.cache.create
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cache_create_sharing() {
+  // expected-error @+1 {{'attn.cache.create' op sharing (0) must be at least 1}}
+  %c = attn.cache.create {sharing = 0} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// The verifier's other branch, "first_layer (N) must be non-negative", is
+// unreachable today: the ODS getters of these I64Attr attributes return
+// uint64_t, so `getFirstLayer() < 0` is never true and
+// `attn.cache.create {first_layer = -1}` (like `{sharing = -1}`) verifies.
+// Enable this case once the verifier compares signed values:
+//
+// func.func @cache_create_first_layer() {
+//   // expected-error @+1 {{'attn.cache.create' op first_layer (-1) must be non-negative}}
+//   %c = attn.cache.create {first_layer = -1} : !attn.kv_cache<1x8x4096x128xf16>
+//   return
+// }
+
+//===----------------------------------------------------------------------===//
+// attn.cache.append
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cache_append_keys_rank(%k: tensor<16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                  %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op keys rank (3) must be 4: [batch, tokens, kv_heads, head_dim]}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_values_rank(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128x1xf16>,
+                                    %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op values rank (5) must be 4: [batch, tokens, kv_heads, head_dim]}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128x1xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_values_type(%k: tensor<1x16x8x128xf16>, %v: tensor<1x8x8x128xf16>,
+                                    %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op values type ('tensor<1x8x8x128xf16>') must match keys type ('tensor<1x16x8x128xf16>')}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x8x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_element_type(%k: tensor<1x16x8x128xf32>, %v: tensor<1x16x8x128xf32>,
+                                     %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op keys element type ('f32') must match cache element type ('f16')}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf32>, tensor<1x16x8x128xf32> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_batch(%k: tensor<2x16x8x128xf16>, %v: tensor<2x16x8x128xf16>,
+                              %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op keys batch (2) must match cache batch (1)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_head_dim(%k: tensor<1x16x8x64xf16>, %v: tensor<1x16x8x64xf16>,
+                                 %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op keys head_dim (64) must match cache head_dim (128)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_kv_heads(%k: tensor<1x16x32x128xf16>, %v: tensor<1x16x32x128xf16>,
+                                 %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op keys kv_heads (32) must match cache kv_heads (8)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x32x128xf16>, tensor<1x16x32x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_too_many_tokens(%k: tensor<1x32x8x128xf16>, %v: tensor<1x32x8x128xf16>,
+                                        %c: !attn.kv_cache<1x8x16x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op appends 32 tokens to a cache of capacity 16}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x32x8x128xf16>, tensor<1x32x8x128xf16> into !attn.kv_cache<1x8x16x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_negative_position(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                          %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant -1 : index
+  // expected-error @+1 {{'attn.cache.append' op position (-1) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_overflow(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                 %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant 4090 : index
+  // expected-error @+1 {{'attn.cache.append' op appending 16 tokens at position 4090 overflows the cache capacity (4096)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_negative_layer(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                       %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op layer (-1) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p] {layer = -1}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// Layers 4 and 5 share the cache: layer 5 may read it but not write it.
+func.func @cache_append_cla_non_first_layer(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                            %p: index) {
+  %c0 = attn.cache.create {first_layer = 4, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.append' op layer (5) cannot write a cache that layers [4, 6) share: only the group's first layer (4) writes it}}
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 5}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// attn.cache.attend
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cache_attend_query_rank(%q: tensor<16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                   %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query rank (3) must be 4: [batch, seq, heads, head_dim]}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_element_type(%q: tensor<1x16x32x128xbf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                     %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query element type ('bf16') must match cache element type ('f16')}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xbf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xbf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_batch(%q: tensor<4x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                              %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query batch (4) must match cache batch (1)}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<4x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<4x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_head_dim(%q: tensor<1x16x32x64xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                 %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query head_dim (64) must match cache head_dim (128)}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x64xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x64xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_head_grouping(%q: tensor<1x16x12x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                      %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op cache KV head count (8) must divide query head count (12)}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x12x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x12x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_result_type(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                    %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op result type ('tensor<1x16x32x64xf16>') must match query type ('tensor<1x16x32x128xf16>')}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x64xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_length(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %n = arith.constant 4097 : index
+  // expected-error @+1 {{'attn.cache.attend' op length (4097) must lie in [0, 4096], the cache capacity}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_negative_length(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %n = arith.constant -2 : index
+  // expected-error @+1 {{'attn.cache.attend' op length (-2) must lie in [0, 4096], the cache capacity}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_window(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                               %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op window (-4) must be positive}}
+  %o = attn.cache.attend %q, %c, %n {window = -4}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_scale(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                              %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op scale (nan) must be finite}}
+  %o = attn.cache.attend %q, %c, %n {scale = 0x7FC00000 : f32}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_negative_layer(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                       %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op layer (-3) must be non-negative}}
+  %o = attn.cache.attend %q, %c, %n {layer = -3}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_unwritten(%q: tensor<1x16x32x128xf16>, %n: index) {
+  %c = attn.cache.create : !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.attend' op reads a cache that no layer wrote: it comes straight from 'attn.cache.create'}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_outside_group(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                      %v: tensor<1x16x8x128xf16>, %p: index, %n: index) {
+  %c0 = attn.cache.create {first_layer = 4, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 4}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.attend' op layer (6) reads a cache shared by layers [4, 6) only}}
+  %o = attn.cache.attend %q, %c1, %n {layer = 6}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+// The cache comes in as an argument, so no attn.cache.create bounds the
+// group; the append still says which layer wrote it.
+func.func @cache_attend_later_writer(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                     %v: tensor<1x16x8x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                     %p: index, %n: index) {
+  %c1 = attn.cache.append %k, %v into %c[%p] {layer = 3}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.attend' op layer (1) reads a cache written by a later layer (3)}}
+  %o = attn.cache.attend %q, %c1, %n {layer = 1}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
