@@ -107,6 +107,14 @@ func.func @repeat_kv_head_dim(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x32x64
 
 // -----
 
+func.func @repeat_kv_head_overflow(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x16x128xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op input head count (8) times n_rep (2305843009213693952) overflows}}
+  %r = attn.repeat_kv %k, n_rep = 2305843009213693952 : tensor<1x128x8x128xf16> -> tensor<1x128x16x128xf16>
+  return %r : tensor<1x128x16x128xf16>
+}
+
+// -----
+
 func.func @repeat_kv_head_count(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x16x128xf16> {
   // expected-error @+1 {{'attn.repeat_kv' op result head count (16) must be input head count (8) times n_rep (4) = 32}}
   %r = attn.repeat_kv %k, n_rep = 4 : tensor<1x128x8x128xf16> -> tensor<1x128x16x128xf16>
@@ -324,7 +332,7 @@ func.func @attention_mask_heads(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x1
 
 func.func @attention_mask_query_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x24x8x128xf16>,
                                     %v: tensor<1x24x8x128xf16>, %m: tensor<1x1x24x24xf32>) -> tensor<1x16x32x128xf16> {
-  // expected-error @+1 {{'attn.attention' op mask query sequence length (24) must match query query sequence length (16)}}
+  // expected-error @+1 {{'attn.attention' op mask dim 2 (24) must match the query sequence length (16)}}
   %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x24x24xf32>)
       : tensor<1x16x32x128xf16>, tensor<1x24x8x128xf16>, tensor<1x24x8x128xf16> -> tensor<1x16x32x128xf16>
   return %o : tensor<1x16x32x128xf16>
@@ -334,7 +342,7 @@ func.func @attention_mask_query_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x24
 
 func.func @attention_mask_key_seq(%q: tensor<1x16x32x128xf16>, %k: tensor<1x24x8x128xf16>,
                                   %v: tensor<1x24x8x128xf16>, %m: tensor<1x1x16x16xf32>) -> tensor<1x16x32x128xf16> {
-  // expected-error @+1 {{'attn.attention' op mask key sequence length (16) must match key key sequence length (24)}}
+  // expected-error @+1 {{'attn.attention' op mask dim 3 (16) must match the key sequence length (24)}}
   %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x16x16xf32>)
       : tensor<1x16x32x128xf16>, tensor<1x24x8x128xf16>, tensor<1x24x8x128xf16> -> tensor<1x16x32x128xf16>
   return %o : tensor<1x16x32x128xf16>
@@ -372,17 +380,21 @@ func.func @cache_create_sharing() {
   return
 }
 
-// The verifier's other branch, "first_layer (N) must be non-negative", is
-// unreachable today: the ODS getters of these I64Attr attributes return
-// uint64_t, so `getFirstLayer() < 0` is never true and
-// `attn.cache.create {first_layer = -1}` (like `{sharing = -1}`) verifies.
-// Enable this case once the verifier compares signed values:
-//
-// func.func @cache_create_first_layer() {
-//   // expected-error @+1 {{'attn.cache.create' op first_layer (-1) must be non-negative}}
-//   %c = attn.cache.create {first_layer = -1} : !attn.kv_cache<1x8x4096x128xf16>
-//   return
-// }
+// -----
+
+func.func @cache_create_negative_sharing() {
+  // expected-error @+1 {{'attn.cache.create' op sharing (-1) must be at least 1}}
+  %c = attn.cache.create {sharing = -1} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_first_layer() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (-1) must be non-negative}}
+  %c = attn.cache.create {first_layer = -1} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
 
 //===----------------------------------------------------------------------===//
 // attn.cache.append
@@ -465,6 +477,17 @@ func.func @cache_append_too_many_tokens(%k: tensor<1x32x8x128xf16>, %v: tensor<1
   // expected-error @+1 {{'attn.cache.append' op appends 32 tokens to a cache of capacity 16}}
   %c1 = attn.cache.append %k, %v into %c[%p]
       : tensor<1x32x8x128xf16>, tensor<1x32x8x128xf16> into !attn.kv_cache<1x8x16x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_position_past_capacity(%k: tensor<1x?x8x128xf16>, %v: tensor<1x?x8x128xf16>,
+                                               %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant 5000 : index
+  // expected-error @+1 {{'attn.cache.append' op position (5000) is past the cache capacity (4096)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x?x8x128xf16>, tensor<1x?x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
   return
 }
 

@@ -14,8 +14,6 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/Support/MathExtras.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace mlir::attn;
 
@@ -150,12 +148,16 @@ LogicalResult RepeatKVOp::verify() {
                             "input", inType.getDimSize(d))))
       return failure();
   int64_t inHeads = inType.getDimSize(2), outHeads = outType.getDimSize(2);
-  if (!ShapedType::isDynamic(inHeads) && !ShapedType::isDynamic(outHeads) &&
-      inHeads * nRep != outHeads)
+  if (ShapedType::isDynamic(inHeads) || ShapedType::isDynamic(outHeads))
+    return success();
+  int64_t expected;
+  if (llvm::MulOverflow(inHeads, nRep, expected))
+    return emitOpError() << "input head count (" << inHeads
+                         << ") times n_rep (" << nRep << ") overflows";
+  if (expected != outHeads)
     return emitOpError() << "result head count (" << outHeads
                          << ") must be input head count (" << inHeads
-                         << ") times n_rep (" << nRep
-                         << ") = " << inHeads * nRep;
+                         << ") times n_rep (" << nRep << ") = " << expected;
   return success();
 }
 
@@ -178,12 +180,6 @@ OpFoldResult RepeatKVOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 // AttentionOp
 //===----------------------------------------------------------------------===//
-
-double AttentionOp::getScaleOrDefault() {
-  if (auto scale = getScale())
-    return scale->convertToDouble();
-  return 1.0 / std::sqrt(double(getQuery().getType().getDimSize(3)));
-}
 
 LogicalResult AttentionOp::verify() {
   bool bshd = getLayout() == Layout::BSHD;
@@ -253,11 +249,14 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << "mask head count (" << Dim{mh}
                            << ") must be 1 or the query head count ("
                            << Dim{hq} << ")";
-    if (failed(verifyExtent(*this, "mask", "query sequence length",
-                            mType.getDimSize(2), "query", sq)) ||
-        failed(verifyExtent(*this, "mask", "key sequence length",
-                            mType.getDimSize(3), "key", sk)))
-      return failure();
+    if (conflict(mType.getDimSize(2), sq))
+      return emitOpError() << "mask dim 2 (" << mType.getDimSize(2)
+                           << ") must match the query sequence length (" << sq
+                           << ")";
+    if (conflict(mType.getDimSize(3), sk))
+      return emitOpError() << "mask dim 3 (" << mType.getDimSize(3)
+                           << ") must match the key sequence length (" << sk
+                           << ")";
   }
   if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
       failed(verifyScale(*this, getScale())))
@@ -270,11 +269,13 @@ LogicalResult AttentionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CacheCreateOp::verify() {
-  if (getSharing() < 1)
-    return emitOpError() << "sharing (" << getSharing()
-                         << ") must be at least 1";
-  if (getFirstLayer() < 0)
-    return emitOpError() << "first_layer (" << getFirstLayer()
+  // I64Attr getters return the bits unsigned; the checks are on the signed
+  // value the IR spells.
+  int64_t sharing = getSharing(), firstLayer = getFirstLayer();
+  if (sharing < 1)
+    return emitOpError() << "sharing (" << sharing << ") must be at least 1";
+  if (firstLayer < 0)
+    return emitOpError() << "first_layer (" << firstLayer
                          << ") must be non-negative";
   return success();
 }
@@ -343,6 +344,11 @@ LogicalResult CacheAppendOp::verify() {
     int64_t p = position.getSExtValue();
     if (p < 0)
       return emitOpError() << "position (" << p << ") must be non-negative";
+    if (p > capacity)
+      return emitOpError() << "position (" << p
+                           << ") is past the cache capacity (" << capacity
+                           << ")";
+    // Both are at most the capacity here, so the sum cannot wrap.
     if (!ShapedType::isDynamic(tokens) && p + tokens > capacity)
       return emitOpError() << "appending " << tokens << " tokens at position "
                            << p << " overflows the cache capacity ("
@@ -356,6 +362,7 @@ LogicalResult CacheAppendOp::verify() {
   if (layer && history.create) {
     int64_t first = history.create.getFirstLayer();
     int64_t sharing = history.create.getSharing();
+    // The create op's verifier bounds both, so first + sharing is safe.
     if (*layer != first)
       return emitOpError() << "layer (" << *layer
                            << ") cannot write a cache that layers [" << first

@@ -109,8 +109,6 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// The scale to apply: the attribute, or 1/sqrt(head_dim) without it.
-    double getScaleOrDefault();
     /// Dimension positions of seq and heads in the op's layout.
     unsigned getSeqDim() { return getLayout() == Layout::BSHD ? 1 : 2; }
     unsigned getHeadDim() { return getLayout() == Layout::BSHD ? 2 : 1; }

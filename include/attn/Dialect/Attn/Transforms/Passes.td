@@ -37,4 +37,39 @@ def FuseRepeatKVPass : Pass<"attn-fuse-repeat-kv"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def TileAttentionPass : Pass<"attn-tile-attention"> {
+  let summary = "Rewrite attention as the FlashAttention-2 blockwise algorithm";
+  let description = [{
+    Replaces every `attn.attention` with FlashAttention-2 on memrefs: for each
+    batch, KV head and tile of `q-tile` query positions (an `scf.parallel`),
+    the pass walks the KV sequence `kv-tile` keys at a time, keeping for every
+    query row a running max and sum and rescaling its accumulator, so the
+    `Sq x Sk` score matrix never exists.
+
+    * GQA packing: the rows of a tile are the q-tile rows of every query head
+      of the KV head's group, so each K/V tile is loaded once for the group.
+    * Causal and sliding-window attention skip the KV tiles that lie
+      entirely outside every row's range; inside a tile, each row visits only
+      its own range, so only tiles crossing a boundary do any masking.
+    * Lengths that are not multiples of the tile sizes are handled by
+      bounds, never by padding.
+
+    Inputs enter through `bufferization.to_buffer` and the result leaves
+    through `bufferization.to_tensor`, so the surrounding tensor IR is
+    bufferized as usual afterwards. This form is the semantic reference: the
+    CPU pipeline lowers it to LLVM as it is.
+  }];
+  let options = [
+    Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
+           "Query positions per tile">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per KV tile">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

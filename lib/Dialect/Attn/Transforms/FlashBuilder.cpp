@@ -1,0 +1,372 @@
+//===- FlashBuilder.cpp - FlashAttention-2 building blocks -----------------===//
+//
+// Emits the FlashAttention-2 pieces declared in FlashBuilder.h as scf, arith,
+// math and memref ops. Running sums are kept in f32 (f64 for f64 inputs)
+// whatever the element type, as FlashAttention does, and inputs are widened
+// on load.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+static Value index(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+static Value dim(OpBuilder &b, Location loc, Value memref, int64_t i) {
+  return memref::DimOp::create(b, loc, memref, i);
+}
+
+static Value floatConst(OpBuilder &b, Location loc, FloatType type,
+                        double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+}
+
+/// Converts a float value to `type`, widening or narrowing as needed.
+static Value castFloat(OpBuilder &b, Location loc, Value v, FloatType type) {
+  auto from = cast<FloatType>(v.getType());
+  if (from == type)
+    return v;
+  if (from.getWidth() < type.getWidth())
+    return arith::ExtFOp::create(b, loc, type, v);
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
+static Value minIndex(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+static Value maxIndex(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MaxSIOp::create(b, loc, x, y);
+}
+
+/// Emits `for (i = lb; i < ub; i += step)` with no loop-carried values.
+static void forLoop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+                    function_ref<void(OpBuilder &, Location, Value)> body) {
+  scf::ForOp::create(b, loc, lb, ub, step, ValueRange(),
+                     [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
+                       body(nb, nl, iv);
+                       scf::YieldOp::create(nb, nl);
+                     });
+}
+
+/// Emits a loop that folds `init` through `body` and returns the result.
+static Value reduceLoop(
+    OpBuilder &b, Location loc, Value lb, Value ub, Value init,
+    function_ref<Value(OpBuilder &, Location, Value iv, Value acc)> body) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, index(b, loc, 1), ValueRange{init},
+      [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, nl, body(nb, nl, iv, args[0]));
+      });
+  return loop.getResult(0);
+}
+
+static void ifThen(OpBuilder &b, Location loc, Value cond,
+                   function_ref<void(OpBuilder &, Location)> body) {
+  scf::IfOp::create(b, loc, cond, [&](OpBuilder &nb, Location nl) {
+    body(nb, nl);
+    scf::YieldOp::create(nb, nl);
+  });
+}
+
+static Value lessThan(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+}
+
+//===----------------------------------------------------------------------===//
+// FlashProblem
+//===----------------------------------------------------------------------===//
+
+FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
+                                 Value query, Value key, Value value,
+                                 Value mask, Value output) {
+  FlashProblem p;
+  p.query = query;
+  p.key = key;
+  p.value = value;
+  p.mask = mask;
+  p.output = output;
+  p.layout = op.getLayout();
+  unsigned s = op.getSeqDim(), h = op.getHeadDim();
+  p.batch = dim(b, loc, query, 0);
+  p.seqQ = dim(b, loc, query, s);
+  p.headsQ = dim(b, loc, query, h);
+  p.headDim = dim(b, loc, query, 3);
+  p.seqK = dim(b, loc, key, s);
+  p.headsKV = dim(b, loc, key, h);
+  p.valueDim = dim(b, loc, value, 3);
+  p.group = arith::DivUIOp::create(b, loc, p.headsQ, p.headsKV);
+  p.diagonal = arith::SubIOp::create(b, loc, p.seqK, p.seqQ);
+  p.causal = op.getCausal();
+  p.window = op.getWindow();
+  Type elt = op.getQuery().getType().getElementType();
+  p.accType = elt.isF64() ? cast<FloatType>(elt) : b.getF32Type();
+
+  if (std::optional<APFloat> scale = op.getScale()) {
+    p.scale = floatConst(b, loc, p.accType, scale->convertToDouble());
+  } else if (int64_t d = op.getQuery().getType().getDimSize(3);
+             !ShapedType::isDynamic(d)) {
+    p.scale = floatConst(b, loc, p.accType, 1.0 / std::sqrt(double(d)));
+  } else {
+    Value di = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), p.headDim);
+    Value df = arith::UIToFPOp::create(b, loc, p.accType, di);
+    p.scale = math::RsqrtOp::create(b, loc, df);
+  }
+  return p;
+}
+
+Value FlashProblem::load(OpBuilder &b, Location loc, Value memref, Value bi,
+                         Value s, Value h, Value d) const {
+  SmallVector<Value> idx = layout == Layout::BSHD
+                               ? SmallVector<Value>{bi, s, h, d}
+                               : SmallVector<Value>{bi, h, s, d};
+  Value v = memref::LoadOp::create(b, loc, memref, idx);
+  return castFloat(b, loc, v, accType);
+}
+
+void FlashProblem::store(OpBuilder &b, Location loc, Value v, Value bi,
+                         Value s, Value h, Value d) const {
+  SmallVector<Value> idx = layout == Layout::BSHD
+                               ? SmallVector<Value>{bi, s, h, d}
+                               : SmallVector<Value>{bi, h, s, d};
+  auto elt = cast<FloatType>(cast<MemRefType>(output.getType()).getElementType());
+  memref::StoreOp::create(b, loc, castFloat(b, loc, v, elt), output, idx);
+}
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+std::pair<Value, Value> mlir::attn::buildKVRange(OpBuilder &b, Location loc,
+                                                 const FlashProblem &p,
+                                                 const FlashTiles &tiles,
+                                                 Value qStart) {
+  Value zero = index(b, loc, 0);
+  Value end = p.seqK;
+  if (p.causal) {
+    // The last row of the tile sees keys up to qEnd - 1 + (Sk - Sq).
+    Value qEnd = minIndex(
+        b, loc, arith::AddIOp::create(b, loc, qStart, index(b, loc, tiles.q)),
+        p.seqQ);
+    Value last = arith::AddIOp::create(b, loc, qEnd, p.diagonal);
+    end = minIndex(b, loc, maxIndex(b, loc, last, zero), p.seqK);
+  }
+  Value begin = zero;
+  if (p.window) {
+    // The first row of the tile sees keys from qStart + (Sk - Sq) - W + 1.
+    Value first = arith::AddIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, qStart, p.diagonal),
+        index(b, loc, 1 - *p.window));
+    Value kvTile = index(b, loc, tiles.kv);
+    begin = arith::MulIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc, maxIndex(b, loc, first, zero), kvTile),
+        kvTile);
+  }
+  return {begin, end};
+}
+
+void mlir::attn::buildInitRow(OpBuilder &b, Location loc,
+                              const FlashProblem &p, const FlashState &st,
+                              Value row) {
+  double inf = std::numeric_limits<double>::infinity();
+  Value zero = floatConst(b, loc, p.accType, 0.0);
+  memref::StoreOp::create(b, loc, floatConst(b, loc, p.accType, -inf),
+                          st.rowMax, row);
+  memref::StoreOp::create(b, loc, zero, st.rowSum, row);
+  forLoop(b, loc, index(b, loc, 0), p.valueDim, index(b, loc, 1),
+          [&](OpBuilder &b, Location loc, Value d) {
+            memref::StoreOp::create(b, loc, zero, st.acc, ValueRange{row, d});
+          });
+}
+
+void mlir::attn::buildLoadTile(OpBuilder &b, Location loc,
+                               const FlashProblem &p, const FlashState &st,
+                               const FlashTiles &tiles, Value bi,
+                               Value kvHead, Value kvStart, Value first,
+                               Value step) {
+  Value zero = index(b, loc, 0), one = index(b, loc, 1);
+  forLoop(b, loc, first, index(b, loc, tiles.kv), step,
+          [&](OpBuilder &b, Location loc, Value jj) {
+            Value j = arith::AddIOp::create(b, loc, kvStart, jj);
+            ifThen(b, loc, lessThan(b, loc, j, p.seqK),
+                   [&](OpBuilder &b, Location loc) {
+                     auto copy = [&](Value from, Value to, Value extent) {
+                       forLoop(b, loc, zero, extent, one,
+                               [&](OpBuilder &b, Location loc, Value d) {
+                                 Value v = p.load(b, loc, from, bi, j,
+                                                  kvHead, d);
+                                 memref::StoreOp::create(b, loc, v, to,
+                                                         ValueRange{jj, d});
+                               });
+                     };
+                     copy(p.key, st.keyTile, p.headDim);
+                     copy(p.value, st.valueTile, p.valueDim);
+                   });
+          });
+}
+
+/// Query row of state row `row`: {query head, query position}.
+static std::pair<Value, Value> rowPosition(OpBuilder &b, Location loc,
+                                           const FlashProblem &p,
+                                           const FlashTiles &tiles,
+                                           Value kvHead, Value qStart,
+                                           Value row) {
+  Value qTile = index(b, loc, tiles.q);
+  Value g = arith::DivUIOp::create(b, loc, row, qTile);
+  Value i = arith::RemUIOp::create(b, loc, row, qTile);
+  Value head = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, kvHead, p.group), g);
+  return {head, arith::AddIOp::create(b, loc, qStart, i)};
+}
+
+void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
+                                const FlashProblem &p, const FlashState &st,
+                                const FlashTiles &tiles, Value bi,
+                                Value kvHead, Value qStart, Value kvStart,
+                                Value row) {
+  auto [head, qi] = rowPosition(b, loc, p, tiles, kvHead, qStart, row);
+  ifThen(b, loc, lessThan(b, loc, qi, p.seqQ), [&](OpBuilder &b,
+                                                   Location loc) {
+    Value zeroIdx = index(b, loc, 0);
+    // Keys this row may see within the tile: [lo, hi).
+    Value hi = minIndex(
+        b, loc, p.seqK,
+        arith::AddIOp::create(b, loc, kvStart, index(b, loc, tiles.kv)));
+    Value diag = arith::AddIOp::create(b, loc, qi, p.diagonal);
+    if (p.causal)
+      hi = minIndex(b, loc, hi,
+                    arith::AddIOp::create(b, loc, diag, index(b, loc, 1)));
+    Value lo = kvStart;
+    if (p.window)
+      lo = maxIndex(b, loc, lo,
+                    arith::AddIOp::create(b, loc, diag,
+                                          index(b, loc, 1 - *p.window)));
+
+    ifThen(b, loc, lessThan(b, loc, lo, hi), [&](OpBuilder &b, Location loc) {
+      double inf = std::numeric_limits<double>::infinity();
+      Value zero = floatConst(b, loc, p.accType, 0.0);
+      Value negInf = floatConst(b, loc, p.accType, -inf);
+      auto tileIndex = [&](OpBuilder &b, Location loc, Value j) {
+        return arith::SubIOp::create(b, loc, j, kvStart).getResult();
+      };
+
+      // Scores of the visible keys, and their max.
+      Value tileMax = reduceLoop(
+          b, loc, lo, hi, negInf,
+          [&](OpBuilder &b, Location loc, Value j, Value mx) -> Value {
+            Value jj = tileIndex(b, loc, j);
+            Value dot = reduceLoop(
+                b, loc, zeroIdx, p.headDim, zero,
+                [&](OpBuilder &b, Location loc, Value d, Value s) -> Value {
+                  Value q = p.load(b, loc, p.query, bi, qi, head, d);
+                  Value k = memref::LoadOp::create(b, loc, st.keyTile,
+                                                   ValueRange{jj, d});
+                  return arith::AddFOp::create(
+                      b, loc, s, arith::MulFOp::create(b, loc, q, k));
+                });
+            Value score = arith::MulFOp::create(b, loc, dot, p.scale);
+            if (p.mask) {
+              // A mask dimension of extent 1 broadcasts.
+              auto pick = [&](int64_t d, Value i) -> Value {
+                Value isOne = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::eq, dim(b, loc, p.mask, d),
+                    index(b, loc, 1));
+                return arith::SelectOp::create(b, loc, isOne, zeroIdx, i);
+              };
+              Value m = memref::LoadOp::create(
+                  b, loc, p.mask,
+                  ValueRange{pick(0, bi), pick(1, head), qi, j});
+              score = arith::AddFOp::create(b, loc, score,
+                                            castFloat(b, loc, m, p.accType));
+            }
+            memref::StoreOp::create(b, loc, score, st.scores,
+                                    ValueRange{row, jj});
+            return arith::MaximumFOp::create(b, loc, mx, score);
+          });
+
+      // Rescale what was accumulated under the old max. A max of -inf
+      // (every score masked so far) would give exp(-inf + inf) = NaN, so
+      // such rows subtract 0 instead and their terms stay exactly 0.
+      Value oldMax = memref::LoadOp::create(b, loc, st.rowMax, row);
+      Value newMax = arith::MaximumFOp::create(b, loc, oldMax, tileMax);
+      Value allMasked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                              newMax, negInf);
+      Value base = arith::SelectOp::create(b, loc, allMasked, zero, newMax);
+      Value correction = math::ExpOp::create(
+          b, loc, arith::SubFOp::create(b, loc, oldMax, base));
+
+      Value tileSum = reduceLoop(
+          b, loc, lo, hi, zero,
+          [&](OpBuilder &b, Location loc, Value j, Value sum) -> Value {
+            Value jj = tileIndex(b, loc, j);
+            Value s = memref::LoadOp::create(b, loc, st.scores,
+                                             ValueRange{row, jj});
+            Value e = math::ExpOp::create(
+                b, loc, arith::SubFOp::create(b, loc, s, base));
+            memref::StoreOp::create(b, loc, e, st.scores, ValueRange{row, jj});
+            return arith::AddFOp::create(b, loc, sum, e);
+          });
+      Value oldSum = memref::LoadOp::create(b, loc, st.rowSum, row);
+      Value newSum = arith::AddFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, oldSum, correction), tileSum);
+      memref::StoreOp::create(b, loc, newSum, st.rowSum, row);
+      memref::StoreOp::create(b, loc, newMax, st.rowMax, row);
+
+      forLoop(b, loc, zeroIdx, p.valueDim, index(b, loc, 1),
+              [&](OpBuilder &b, Location loc, Value d) {
+                Value old = memref::LoadOp::create(b, loc, st.acc,
+                                                   ValueRange{row, d});
+                Value init = arith::MulFOp::create(b, loc, old, correction);
+                Value acc = reduceLoop(
+                    b, loc, lo, hi, init,
+                    [&](OpBuilder &b, Location loc, Value j,
+                        Value a) -> Value {
+                      Value jj = tileIndex(b, loc, j);
+                      Value e = memref::LoadOp::create(b, loc, st.scores,
+                                                       ValueRange{row, jj});
+                      Value v = memref::LoadOp::create(b, loc, st.valueTile,
+                                                       ValueRange{jj, d});
+                      return arith::AddFOp::create(
+                          b, loc, a, arith::MulFOp::create(b, loc, e, v));
+                    });
+                memref::StoreOp::create(b, loc, acc, st.acc,
+                                        ValueRange{row, d});
+              });
+    });
+  });
+}
+
+void mlir::attn::buildFinalizeRow(OpBuilder &b, Location loc,
+                                  const FlashProblem &p, const FlashState &st,
+                                  const FlashTiles &tiles, Value bi,
+                                  Value kvHead, Value qStart, Value row) {
+  auto [head, qi] = rowPosition(b, loc, p, tiles, kvHead, qStart, row);
+  ifThen(b, loc, lessThan(b, loc, qi, p.seqQ), [&](OpBuilder &b,
+                                                   Location loc) {
+    Value zero = floatConst(b, loc, p.accType, 0.0);
+    Value sum = memref::LoadOp::create(b, loc, st.rowSum, row);
+    // A fully masked row has sum 0: it outputs zeros, not NaN.
+    Value empty =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, zero);
+    forLoop(b, loc, index(b, loc, 0), p.valueDim, index(b, loc, 1),
+            [&](OpBuilder &b, Location loc, Value d) {
+              Value acc = memref::LoadOp::create(b, loc, st.acc,
+                                                 ValueRange{row, d});
+              Value out = arith::SelectOp::create(
+                  b, loc, empty, zero, arith::DivFOp::create(b, loc, acc, sum));
+              p.store(b, loc, out, bi, qi, head, d);
+            });
+  });
+}

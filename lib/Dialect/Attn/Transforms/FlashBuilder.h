@@ -1,0 +1,102 @@
+//===- FlashBuilder.h - FlashAttention-2 building blocks ---------*- C++ -*-===//
+//
+// The pieces of the FlashAttention-2 algorithm on memrefs, shared by the
+// passes that lay the algorithm out for a target: loading a K/V tile, the
+// online-softmax update of one query row against a tile, and the final
+// normalisation. The passes decide which loop (or thread) runs each piece.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
+#define ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::attn {
+
+/// One attention problem on memrefs, with every extent as an index value.
+/// Query, key, value, mask and output are indexed through `load`/`store`,
+/// which apply the op's layout.
+struct FlashProblem {
+  Value query, key, value, mask, output;
+  Layout layout;
+  Value batch, seqQ, seqK, headsQ, headsKV, headDim, valueDim;
+  /// Query heads per KV head.
+  Value group;
+  /// Sk - Sq: the bottom-right offset of the causal diagonal.
+  Value diagonal;
+  /// The factor on Q Kᵀ, of `accType`.
+  Value scale;
+  bool causal;
+  std::optional<int64_t> window;
+  /// Type of every running sum: f32, or f64 for f64 inputs.
+  FloatType accType;
+
+  /// Builds the problem for `op`, whose operands are given as memrefs.
+  static FlashProblem build(OpBuilder &b, Location loc, AttentionOp op,
+                            Value query, Value key, Value value, Value mask,
+                            Value output);
+
+  /// Loads element [b, s, h, d] of a query/key/value/output memref, in the
+  /// op's layout, widened to `accType`.
+  Value load(OpBuilder &b, Location loc, Value memref, Value bi, Value s,
+             Value h, Value d) const;
+  /// Stores `v` (of `accType`) into [b, s, h, d] of the output.
+  void store(OpBuilder &b, Location loc, Value v, Value bi, Value s, Value h,
+             Value d) const;
+};
+
+/// Per-(q-tile, KV-head) state of the online softmax: for each of `rows`
+/// query rows (the q-tile rows of every query head of the group), the
+/// running max, the running sum and the unnormalised output, plus a scratch
+/// row of scores. The tile buffers hold one K/V tile, shared by the rows.
+struct FlashState {
+  Value rowMax, rowSum, acc, scores;
+  Value keyTile, valueTile;
+};
+
+/// Tile sizes of the blockwise algorithm.
+struct FlashTiles {
+  int64_t q;
+  int64_t kv;
+};
+
+/// Fills the running max with -inf and the sums and accumulator with 0 for
+/// row `row`.
+void buildInitRow(OpBuilder &b, Location loc, const FlashProblem &p,
+                  const FlashState &st, Value row);
+
+/// Copies keys and values [kvStart, kvStart + tiles.kv) of KV head `kvHead`
+/// (those below Sk) into the tile buffers; only tile entries in [first,
+/// first + count) are copied, so that threads can share the copy.
+void buildLoadTile(OpBuilder &b, Location loc, const FlashProblem &p,
+                   const FlashState &st, const FlashTiles &tiles, Value bi,
+                   Value kvHead, Value kvStart, Value first, Value step);
+
+/// The online-softmax update of state row `row` (query head `kvHead * group
+/// + row floordiv tiles.q`, query position `qStart + row mod tiles.q`)
+/// against the K/V tile that starts at `kvStart`. Keys outside the row's
+/// causal/window range, or past Sk, are never visited, so only tiles that
+/// cross a boundary do any masking.
+void buildUpdateRow(OpBuilder &b, Location loc, const FlashProblem &p,
+                    const FlashState &st, const FlashTiles &tiles, Value bi,
+                    Value kvHead, Value qStart, Value kvStart, Value row);
+
+/// Writes acc / sum of row `row` to the output; a row that saw no key
+/// (sum 0) gets zeros.
+void buildFinalizeRow(OpBuilder &b, Location loc, const FlashProblem &p,
+                      const FlashState &st, const FlashTiles &tiles, Value bi,
+                      Value kvHead, Value qStart, Value row);
+
+/// The KV range a q-tile starting at `qStart` must visit, rounded out to
+/// whole KV tiles: tiles entirely past the causal diagonal or before the
+/// window are skipped. Returns {first tile start, end}.
+std::pair<Value, Value> buildKVRange(OpBuilder &b, Location loc,
+                                     const FlashProblem &p,
+                                     const FlashTiles &tiles, Value qStart);
+
+} // namespace mlir::attn
+
+#endif // ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
