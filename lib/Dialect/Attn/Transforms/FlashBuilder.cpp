@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FlashBuilder.h"
+#include "attn/Dialect/Attn/Transforms/FlashBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -126,13 +126,17 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
   return p;
 }
 
-Value FlashProblem::load(OpBuilder &b, Location loc, Value memref, Value bi,
-                         Value s, Value h, Value d) const {
+Value FlashProblem::loadRaw(OpBuilder &b, Location loc, Value memref,
+                            Value bi, Value s, Value h, Value d) const {
   SmallVector<Value> idx = layout == Layout::BSHD
                                ? SmallVector<Value>{bi, s, h, d}
                                : SmallVector<Value>{bi, h, s, d};
-  Value v = memref::LoadOp::create(b, loc, memref, idx);
-  return castFloat(b, loc, v, accType);
+  return memref::LoadOp::create(b, loc, memref, idx);
+}
+
+Value FlashProblem::load(OpBuilder &b, Location loc, Value memref, Value bi,
+                         Value s, Value h, Value d) const {
+  return castFloat(b, loc, loadRaw(b, loc, memref, bi, s, h, d), accType);
 }
 
 void FlashProblem::store(OpBuilder &b, Location loc, Value v, Value bi,
@@ -179,15 +183,16 @@ std::pair<Value, Value> mlir::attn::buildKVRange(OpBuilder &b, Location loc,
 
 void mlir::attn::buildInitRow(OpBuilder &b, Location loc,
                               const FlashProblem &p, const FlashState &st,
-                              Value row) {
+                              Value stateRow) {
   double inf = std::numeric_limits<double>::infinity();
   Value zero = floatConst(b, loc, p.accType, 0.0);
   memref::StoreOp::create(b, loc, floatConst(b, loc, p.accType, -inf),
-                          st.rowMax, row);
-  memref::StoreOp::create(b, loc, zero, st.rowSum, row);
+                          st.rowMax, stateRow);
+  memref::StoreOp::create(b, loc, zero, st.rowSum, stateRow);
   forLoop(b, loc, index(b, loc, 0), p.valueDim, index(b, loc, 1),
           [&](OpBuilder &b, Location loc, Value d) {
-            memref::StoreOp::create(b, loc, zero, st.acc, ValueRange{row, d});
+            memref::StoreOp::create(b, loc, zero, st.acc,
+                                    ValueRange{stateRow, d});
           });
 }
 
@@ -205,8 +210,8 @@ void mlir::attn::buildLoadTile(OpBuilder &b, Location loc,
                      auto copy = [&](Value from, Value to, Value extent) {
                        forLoop(b, loc, zero, extent, one,
                                [&](OpBuilder &b, Location loc, Value d) {
-                                 Value v = p.load(b, loc, from, bi, j,
-                                                  kvHead, d);
+                                 Value v = p.loadRaw(b, loc, from, bi, j,
+                                                     kvHead, d);
                                  memref::StoreOp::create(b, loc, v, to,
                                                          ValueRange{jj, d});
                                });
@@ -235,7 +240,7 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
                                 const FlashProblem &p, const FlashState &st,
                                 const FlashTiles &tiles, Value bi,
                                 Value kvHead, Value qStart, Value kvStart,
-                                Value row) {
+                                Value row, Value stateRow) {
   auto [head, qi] = rowPosition(b, loc, p, tiles, kvHead, qStart, row);
   ifThen(b, loc, lessThan(b, loc, qi, p.seqQ), [&](OpBuilder &b,
                                                    Location loc) {
@@ -271,8 +276,11 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
                 b, loc, zeroIdx, p.headDim, zero,
                 [&](OpBuilder &b, Location loc, Value d, Value s) -> Value {
                   Value q = p.load(b, loc, p.query, bi, qi, head, d);
-                  Value k = memref::LoadOp::create(b, loc, st.keyTile,
-                                                   ValueRange{jj, d});
+                  Value k = castFloat(
+                      b, loc,
+                      memref::LoadOp::create(b, loc, st.keyTile,
+                                             ValueRange{jj, d}),
+                      p.accType);
                   return arith::AddFOp::create(
                       b, loc, s, arith::MulFOp::create(b, loc, q, k));
                 });
@@ -292,14 +300,14 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
                                             castFloat(b, loc, m, p.accType));
             }
             memref::StoreOp::create(b, loc, score, st.scores,
-                                    ValueRange{row, jj});
+                                    ValueRange{stateRow, jj});
             return arith::MaximumFOp::create(b, loc, mx, score);
           });
 
       // Rescale what was accumulated under the old max. A max of -inf
       // (every score masked so far) would give exp(-inf + inf) = NaN, so
       // such rows subtract 0 instead and their terms stay exactly 0.
-      Value oldMax = memref::LoadOp::create(b, loc, st.rowMax, row);
+      Value oldMax = memref::LoadOp::create(b, loc, st.rowMax, stateRow);
       Value newMax = arith::MaximumFOp::create(b, loc, oldMax, tileMax);
       Value allMasked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                               newMax, negInf);
@@ -312,22 +320,22 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
           [&](OpBuilder &b, Location loc, Value j, Value sum) -> Value {
             Value jj = tileIndex(b, loc, j);
             Value s = memref::LoadOp::create(b, loc, st.scores,
-                                             ValueRange{row, jj});
+                                             ValueRange{stateRow, jj});
             Value e = math::ExpOp::create(
                 b, loc, arith::SubFOp::create(b, loc, s, base));
-            memref::StoreOp::create(b, loc, e, st.scores, ValueRange{row, jj});
+            memref::StoreOp::create(b, loc, e, st.scores, ValueRange{stateRow, jj});
             return arith::AddFOp::create(b, loc, sum, e);
           });
-      Value oldSum = memref::LoadOp::create(b, loc, st.rowSum, row);
+      Value oldSum = memref::LoadOp::create(b, loc, st.rowSum, stateRow);
       Value newSum = arith::AddFOp::create(
           b, loc, arith::MulFOp::create(b, loc, oldSum, correction), tileSum);
-      memref::StoreOp::create(b, loc, newSum, st.rowSum, row);
-      memref::StoreOp::create(b, loc, newMax, st.rowMax, row);
+      memref::StoreOp::create(b, loc, newSum, st.rowSum, stateRow);
+      memref::StoreOp::create(b, loc, newMax, st.rowMax, stateRow);
 
       forLoop(b, loc, zeroIdx, p.valueDim, index(b, loc, 1),
               [&](OpBuilder &b, Location loc, Value d) {
                 Value old = memref::LoadOp::create(b, loc, st.acc,
-                                                   ValueRange{row, d});
+                                                   ValueRange{stateRow, d});
                 Value init = arith::MulFOp::create(b, loc, old, correction);
                 Value acc = reduceLoop(
                     b, loc, lo, hi, init,
@@ -335,14 +343,17 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
                         Value a) -> Value {
                       Value jj = tileIndex(b, loc, j);
                       Value e = memref::LoadOp::create(b, loc, st.scores,
-                                                       ValueRange{row, jj});
-                      Value v = memref::LoadOp::create(b, loc, st.valueTile,
-                                                       ValueRange{jj, d});
+                                                       ValueRange{stateRow, jj});
+                      Value v = castFloat(
+                          b, loc,
+                          memref::LoadOp::create(b, loc, st.valueTile,
+                                                 ValueRange{jj, d}),
+                          p.accType);
                       return arith::AddFOp::create(
                           b, loc, a, arith::MulFOp::create(b, loc, e, v));
                     });
                 memref::StoreOp::create(b, loc, acc, st.acc,
-                                        ValueRange{row, d});
+                                        ValueRange{stateRow, d});
               });
     });
   });
@@ -351,19 +362,20 @@ void mlir::attn::buildUpdateRow(OpBuilder &b, Location loc,
 void mlir::attn::buildFinalizeRow(OpBuilder &b, Location loc,
                                   const FlashProblem &p, const FlashState &st,
                                   const FlashTiles &tiles, Value bi,
-                                  Value kvHead, Value qStart, Value row) {
+                                  Value kvHead, Value qStart, Value row,
+                                  Value stateRow) {
   auto [head, qi] = rowPosition(b, loc, p, tiles, kvHead, qStart, row);
   ifThen(b, loc, lessThan(b, loc, qi, p.seqQ), [&](OpBuilder &b,
                                                    Location loc) {
     Value zero = floatConst(b, loc, p.accType, 0.0);
-    Value sum = memref::LoadOp::create(b, loc, st.rowSum, row);
+    Value sum = memref::LoadOp::create(b, loc, st.rowSum, stateRow);
     // A fully masked row has sum 0: it outputs zeros, not NaN.
     Value empty =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, zero);
     forLoop(b, loc, index(b, loc, 0), p.valueDim, index(b, loc, 1),
             [&](OpBuilder &b, Location loc, Value d) {
               Value acc = memref::LoadOp::create(b, loc, st.acc,
-                                                 ValueRange{row, d});
+                                                 ValueRange{stateRow, d});
               Value out = arith::SelectOp::create(
                   b, loc, empty, zero, arith::DivFOp::create(b, loc, acc, sum));
               p.store(b, loc, out, bi, qi, head, d);

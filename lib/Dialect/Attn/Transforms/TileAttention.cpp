@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FlashBuilder.h"
+#include "attn/Dialect/Attn/Transforms/FlashBuilder.h"
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
@@ -38,7 +38,7 @@ static Value toBuffer(OpBuilder &b, Location loc, Value value) {
                                            /*readOnly=*/true);
 }
 
-/// Allocates a scratch buffer of `accType`; `sizes` may be dynamic.
+/// Allocates a scratch buffer of `type`; `sizes` may be dynamic.
 static Value allocScratch(OpBuilder &b, Location loc, Type type,
                           ArrayRef<OpFoldResult> sizes) {
   SmallVector<int64_t> shape;
@@ -92,8 +92,9 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
         st.rowSum = allocScratch(b, loc, p.accType, {rows});
         st.acc = allocScratch(b, loc, p.accType, {rows, p.valueDim});
         st.scores = allocScratch(b, loc, p.accType, {rows, kv});
-        st.keyTile = allocScratch(b, loc, p.accType, {kv, p.headDim});
-        st.valueTile = allocScratch(b, loc, p.accType, {kv, p.valueDim});
+        Type elt = resultType.getElementType();
+        st.keyTile = allocScratch(b, loc, elt, {kv, p.headDim});
+        st.valueTile = allocScratch(b, loc, elt, {kv, p.valueDim});
 
         auto forRows = [&](OpBuilder &b, Location loc,
                            function_ref<void(OpBuilder &, Location, Value)>
@@ -116,12 +117,13 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
                             one);
               forRows(b, loc, [&](OpBuilder &b, Location loc, Value row) {
                 buildUpdateRow(b, loc, p, st, tiles, bi, kvHead, qStart,
-                               kvStart, row);
+                               kvStart, row, row);
               });
               scf::YieldOp::create(b, loc);
             });
         forRows(b, loc, [&](OpBuilder &b, Location loc, Value row) {
-          buildFinalizeRow(b, loc, p, st, tiles, bi, kvHead, qStart, row);
+          buildFinalizeRow(b, loc, p, st, tiles, bi, kvHead, qStart, row,
+                           row);
         });
         for (Value buffer : {st.rowMax, st.rowSum, st.acc, st.scores,
                              st.keyTile, st.valueTile})

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
-#define ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
+#ifndef ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H
+#define ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 
@@ -39,8 +39,11 @@ struct FlashProblem {
                             Value query, Value key, Value value, Value mask,
                             Value output);
 
-  /// Loads element [b, s, h, d] of a query/key/value/output memref, in the
-  /// op's layout, widened to `accType`.
+  /// Loads element [b, s, h, d] of a query/key/value memref, in the op's
+  /// layout, as stored.
+  Value loadRaw(OpBuilder &b, Location loc, Value memref, Value bi, Value s,
+                Value h, Value d) const;
+  /// Same, widened to `accType`.
   Value load(OpBuilder &b, Location loc, Value memref, Value bi, Value s,
              Value h, Value d) const;
   /// Stores `v` (of `accType`) into [b, s, h, d] of the output.
@@ -48,10 +51,16 @@ struct FlashProblem {
              Value d) const;
 };
 
-/// Per-(q-tile, KV-head) state of the online softmax: for each of `rows`
-/// query rows (the q-tile rows of every query head of the group), the
-/// running max, the running sum and the unnormalised output, plus a scratch
-/// row of scores. The tile buffers hold one K/V tile, shared by the rows.
+/// State of the online softmax for a set of query rows, indexed by a state
+/// row: the running max, the running sum and the unnormalised output, plus a
+/// scratch row of scores. The tile buffers hold one K/V tile as stored (in
+/// the element type), shared by all rows.
+///
+/// A row (in [0, group * q-tile)) names query head `kvHead * group + row
+/// floordiv q-tile` at position `qStart + row mod q-tile`: the rows of one
+/// tile are the q-tile rows of every query head of the KV head's group, which
+/// is what lets them share each K/V tile (GQA packing). The CPU keeps a state
+/// row per row; a GPU thread keeps one state row for the row it works on.
 struct FlashState {
   Value rowMax, rowSum, acc, scores;
   Value keyTile, valueTile;
@@ -64,9 +73,9 @@ struct FlashTiles {
 };
 
 /// Fills the running max with -inf and the sums and accumulator with 0 for
-/// row `row`.
+/// state row `stateRow`.
 void buildInitRow(OpBuilder &b, Location loc, const FlashProblem &p,
-                  const FlashState &st, Value row);
+                  const FlashState &st, Value stateRow);
 
 /// Copies keys and values [kvStart, kvStart + tiles.kv) of KV head `kvHead`
 /// (those below Sk) into the tile buffers; only tile entries in [first,
@@ -75,20 +84,20 @@ void buildLoadTile(OpBuilder &b, Location loc, const FlashProblem &p,
                    const FlashState &st, const FlashTiles &tiles, Value bi,
                    Value kvHead, Value kvStart, Value first, Value step);
 
-/// The online-softmax update of state row `row` (query head `kvHead * group
-/// + row floordiv tiles.q`, query position `qStart + row mod tiles.q`)
-/// against the K/V tile that starts at `kvStart`. Keys outside the row's
-/// causal/window range, or past Sk, are never visited, so only tiles that
-/// cross a boundary do any masking.
+/// The online-softmax update of `row`, kept in `stateRow`, against the K/V
+/// tile that starts at `kvStart`. Keys outside the row's causal/window
+/// range, or past Sk, are never visited, so only tiles that cross a boundary
+/// do any masking.
 void buildUpdateRow(OpBuilder &b, Location loc, const FlashProblem &p,
                     const FlashState &st, const FlashTiles &tiles, Value bi,
-                    Value kvHead, Value qStart, Value kvStart, Value row);
+                    Value kvHead, Value qStart, Value kvStart, Value row,
+                    Value stateRow);
 
-/// Writes acc / sum of row `row` to the output; a row that saw no key
-/// (sum 0) gets zeros.
+/// Writes acc / sum of `row` (kept in `stateRow`) to the output; a row that
+/// saw no key (sum 0) gets zeros.
 void buildFinalizeRow(OpBuilder &b, Location loc, const FlashProblem &p,
                       const FlashState &st, const FlashTiles &tiles, Value bi,
-                      Value kvHead, Value qStart, Value row);
+                      Value kvHead, Value qStart, Value row, Value stateRow);
 
 /// The KV range a q-tile starting at `qStart` must visit, rounded out to
 /// whole KV tiles: tiles entirely past the causal diagonal or before the
@@ -99,4 +108,4 @@ std::pair<Value, Value> buildKVRange(OpBuilder &b, Location loc,
 
 } // namespace mlir::attn
 
-#endif // ATTN_LIB_TRANSFORMS_FLASHBUILDER_H
+#endif // ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H

@@ -1,0 +1,75 @@
+//===- Pipelines.h - attn-mlir named pipelines -------------------*- C++ -*-===//
+//
+// The named pipelines that take the attn dialect all the way down: to LLVM
+// for the CPU, and to NVVM with an embedded GPU binary for NVIDIA GPUs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_PIPELINES_PIPELINES_H
+#define ATTN_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+
+namespace attn {
+
+/// Options of `attn-to-llvm-pipeline`.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<int64_t> qTile{*this, "q-tile",
+                                     llvm::cl::desc("Query positions per tile"),
+                                     llvm::cl::init(64)};
+  PassOptions::Option<int64_t> kvTile{*this, "kv-tile",
+                                      llvm::cl::desc("Keys per KV tile"),
+                                      llvm::cl::init(64)};
+};
+
+/// Options of `attn-to-nvvm-pipeline`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features (sm_90a needs +ptx80)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("Optimization level of the NVPTX "
+                                         "backend"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Binary format: isa (PTX), bin (cubin) or fatbin"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<int64_t> qTile{*this, "q-tile",
+                                     llvm::cl::desc("Query positions per tile"),
+                                     llvm::cl::init(64)};
+  PassOptions::Option<int64_t> kvTile{
+      *this, "kv-tile", llvm::cl::desc("Keys per shared-memory K/V tile"),
+      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads", llvm::cl::desc("Threads per block"),
+      llvm::cl::init(128)};
+};
+
+/// attn dialect on tensors -> host LLVM dialect plus a `gpu.binary` with
+/// the attention kernels for `chip`.
+void buildAttnToNVVMPipeline(OpPassManager &pm,
+                             const GPUPipelineOptions &options);
+
+/// attn dialect on tensors -> LLVM dialect, through the tiled loop form.
+void buildAttnToLLVMPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options);
+
+/// Bufferizes a module whose attention has been lowered: tensors become
+/// memrefs with identity layouts at function boundaries, so callers pass
+/// plain strided buffers, and leftover linalg ops become loops.
+void addBufferizationPasses(OpPassManager &pm);
+
+/// Registers every named pipeline with the pass registry.
+void registerAttnPipelines();
+
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_PIPELINES_PIPELINES_H

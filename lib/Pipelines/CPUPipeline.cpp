@@ -1,0 +1,49 @@
+//===- CPUPipeline.cpp - attn dialect to LLVM for the CPU ------------------===//
+//
+// attn-to-llvm-pipeline: fuses repeat_kv, tiles attention into the
+// FlashAttention-2 loop form, bufferizes with identity layouts at function
+// boundaries (so a caller passes plain strided memrefs), and lowers
+// everything to the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
+                                         const CPUPipelineOptions &options) {
+  pm.addPass(createFuseRepeatKVPass());
+  TileAttentionPassOptions tile;
+  tile.qTile = options.qTile;
+  tile.kvTile = options.kvTile;
+  pm.addPass(createTileAttentionPass(tile));
+  pm.addPass(createCanonicalizerPass());
+
+  addBufferizationPasses(pm);
+
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
