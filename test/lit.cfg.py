@@ -2,6 +2,7 @@
 # lit configuration of the attn-mlir regression tests.
 
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -25,5 +26,14 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-tools = ["attn-opt"]
+tools = ["attn-opt", "attn-runner"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# ptxas assembles the PTX that the GPU pipeline emits, so tests can check
+# register and spill counts without a GPU. It comes with the CUDA toolkit.
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+config.substitutions.append(("%extract_ptx", "python3 " + os.path.join(config.attn_src_root, "utils", "extract-ptx.py")))

@@ -14,6 +14,7 @@
 #include "llvm/ADT/bit.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::attn::runner;
@@ -194,4 +195,14 @@ void HostTensor::set(int64_t i, double v) {
     static_cast<double *>(data())[i] = v;
     return;
   }
+}
+
+void HostTensor::fill(double v) {
+  if (size() == 0)
+    return;
+  set(0, v);
+  unsigned width = elementSize(sig.type);
+  auto *bytes = static_cast<char *>(data());
+  for (int64_t i = 1, e = size(); i < e; ++i)
+    std::memcpy(bytes + i * width, bytes, width);
 }

@@ -50,6 +50,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> threads{
       *this, "threads", llvm::cl::desc("Threads per block"),
       llvm::cl::init(128)};
+  PassOptions::Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit whose libdevice the kernels link "
+                     "(default: $CUDA_HOME, then /usr/local/cuda)"),
+      llvm::cl::init("")};
 };
 
 /// attn dialect on tensors -> host LLVM dialect plus a `gpu.binary` with

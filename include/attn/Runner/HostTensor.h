@@ -62,6 +62,8 @@ public:
   double get(int64_t i) const;
   /// Stores `v` rounded to the element type.
   void set(int64_t i, double v);
+  /// Sets every element to `v` rounded to the element type.
+  void fill(double v);
 
   void *data() { return storage.data(); }
   const void *data() const { return storage.data(); }

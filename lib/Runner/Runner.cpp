@@ -1,0 +1,335 @@
+//===- Runner.cpp - attn-runner: the driver --------------------------------===//
+//
+// Parses the module, picks and validates the entry, prepares its inputs
+// (seeded random or .npy), runs it through Compile.cpp, and for --check
+// recovers the attention the entry computes so that Reference.cpp can judge
+// the result. The entry's signature is recorded before lowering, because
+// lowering rewrites it into memrefs and then into LLVM structs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Runner/Runner.h"
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Runner/Npy.h"
+#include "attn/Runner/Reference.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::runner;
+
+static llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+//===----------------------------------------------------------------------===//
+// Entry and signature
+//===----------------------------------------------------------------------===//
+
+static llvm::Expected<func::FuncOp> findEntry(ModuleOp module,
+                                              llvm::StringRef name) {
+  if (!name.empty()) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func || func.isDeclaration())
+      return error("no func.func with a body named @" + name + " (--entry)");
+    return func;
+  }
+  SmallVector<func::FuncOp> candidates;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic() && !func.isDeclaration())
+      candidates.push_back(func);
+  if (candidates.size() == 1)
+    return candidates.front();
+  if (candidates.empty())
+    return error("the module has no public func.func to run");
+  std::string names;
+  for (auto func : candidates)
+    names += (names.empty() ? "@" : ", @") + func.getSymName().str();
+  return error("the module has " + llvm::Twine(candidates.size()) +
+               " public functions (" + names + "); choose one with --entry");
+}
+
+static llvm::Expected<TensorSignature> signatureOf(Type type,
+                                                   const llvm::Twine &what) {
+  std::string typeStr;
+  llvm::raw_string_ostream(typeStr) << type;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  std::optional<ElementType> elt =
+      tensor ? elementTypeFor(tensor.getElementType()) : std::nullopt;
+  if (!elt)
+    return error(what + " has type " + typeStr +
+                 "; attn-runner needs ranked tensors of f16, bf16, f32 or f64");
+  if (!tensor.hasStaticShape())
+    return error(what + " has type " + typeStr +
+                 "; attn-runner needs static shapes (dynamic extents are not "
+                 "supported)");
+  return TensorSignature{*elt, llvm::to_vector(tensor.getShape())};
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs
+//===----------------------------------------------------------------------===//
+
+/// Fills `t` with N(0, 1) samples rounded to its element type. Each argument
+/// has its own stream (seeded by the seed and its index), so replacing one
+/// input by an .npy file leaves the others unchanged. Box-Muller over
+/// mt19937_64 and seed_seq, all three fully specified, so the values are the
+/// same with every C++ library.
+static void fillNormal(HostTensor &t, uint64_t seed, unsigned argIndex) {
+  std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), argIndex};
+  std::mt19937_64 gen(seq);
+  auto uniform = [&] { return (double(gen() >> 11) + 0.5) * 0x1p-53; };
+  for (int64_t i = 0, e = t.size(); i < e; i += 2) {
+    double r = std::sqrt(-2 * std::log(uniform())), theta = 2 * M_PI * uniform();
+    t.set(i, r * std::cos(theta));
+    if (i + 1 < e)
+      t.set(i + 1, r * std::sin(theta));
+  }
+}
+
+static llvm::Expected<std::vector<HostTensor>>
+prepareInputs(const RunnerOptions &options,
+              llvm::ArrayRef<TensorSignature> sigs, llvm::raw_ostream &os) {
+  std::vector<std::string> paths(sigs.size());
+  for (llvm::StringRef item : options.inputs) {
+    auto [index, path] = item.split('=');
+    unsigned i;
+    if (path.empty() || index.getAsInteger(10, i))
+      return error("--input expects ARGINDEX=path.npy, got '" + item + "'");
+    if (i >= sigs.size())
+      return error("--input " + item + ": the entry has " +
+                   llvm::Twine(sigs.size()) + " arguments");
+    if (!paths[i].empty())
+      return error("--input gives argument " + llvm::Twine(i) + " twice");
+    paths[i] = path.str();
+  }
+
+  std::vector<HostTensor> inputs;
+  for (auto [i, sig] : llvm::enumerate(sigs)) {
+    if (paths[i].empty()) {
+      inputs.emplace_back(sig);
+      fillNormal(inputs.back(), options.seed, i);
+      continue;
+    }
+    auto tensor = readNpy(paths[i], sig);
+    if (!tensor)
+      return error("argument " + llvm::Twine(i) + ": " +
+                   llvm::toString(tensor.takeError()));
+    inputs.push_back(std::move(*tensor));
+  }
+  os << "inputs: random normal N(0,1) rounded to the element type, seed "
+     << options.seed;
+  for (auto [i, path] : llvm::enumerate(paths))
+    if (!path.empty())
+      os << "; argument " << i << " from " << path;
+  os << "\n";
+  return inputs;
+}
+
+//===----------------------------------------------------------------------===//
+// The attention that --check verifies
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The entry's attention in terms of entry arguments.
+struct CheckedAttention {
+  AttentionProblem problem;
+  unsigned query, key, value;
+  std::optional<unsigned> mask;
+};
+} // namespace
+
+/// Finds the attn.attention whose operands are the entry's arguments and
+/// whose result the entry returns, after repeat_kv and its transposes were
+/// fused, which is the only form the reference can recompute from the
+/// inputs alone.
+static llvm::Expected<CheckedAttention> findCheckedAttention(func::FuncOp entry) {
+  auto notCheckable = [&](const llvm::Twine &why) {
+    return error("--check needs @" + entry.getSymName() +
+                 " to return one attn.attention of its own arguments, but " +
+                 why);
+  };
+  if (!entry.getBody().hasOneBlock())
+    return notCheckable("its body has several blocks");
+  auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
+  auto op = ret.getOperand(0).getDefiningOp<AttentionOp>();
+  if (!op) {
+    bool any = !entry.getBody().getOps<AttentionOp>().empty();
+    return notCheckable(any ? "what it returns is not an attn.attention"
+                            : "it contains no attn.attention");
+  }
+  auto argIndex = [&](Value v) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &entry.getBody().front())
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  CheckedAttention c;
+  auto q = argIndex(op.getQuery()), k = argIndex(op.getKey()),
+       v = argIndex(op.getValue());
+  if (!q || !k || !v || (op.getMask() && !argIndex(op.getMask())))
+    return notCheckable("the returned attention's operands are not all "
+                        "entry arguments (after attn-fuse-repeat-kv)");
+  c.query = *q;
+  c.key = *k;
+  c.value = *v;
+  if (op.getMask())
+    c.mask = argIndex(op.getMask());
+
+  AttentionProblem &p = c.problem;
+  auto qShape = op.getQuery().getType().getShape();
+  auto kShape = op.getKey().getType().getShape();
+  unsigned s = op.getSeqDim(), h = op.getHeadDim();
+  p.batch = qShape[0];
+  p.seqQ = qShape[s];
+  p.headsQ = qShape[h];
+  p.headDim = qShape[3];
+  p.seqK = kShape[s];
+  p.headsKV = kShape[h];
+  p.valueDim = op.getValue().getType().getDimSize(3);
+  p.bhsd = op.getLayout() == Layout::BHSD;
+  std::optional<APFloat> scale = op.getScale();
+  p.scale = scale ? scale->convertToDouble() : 1.0 / std::sqrt(double(p.headDim));
+  p.causal = op.getCausal();
+  p.window = op.getWindow();
+  if (Value mask = op.getMask()) {
+    auto shape = cast<RankedTensorType>(mask.getType()).getShape();
+    p.maskBatch = shape[0];
+    p.maskHeads = shape[1];
+  }
+  p.type = *elementTypeFor(op.getQuery().getType().getElementType());
+  return c;
+}
+
+static llvm::Error runCheck(const CheckedAttention &c,
+                            const std::vector<HostTensor> &inputs,
+                            const HostTensor &result, llvm::raw_ostream &os) {
+  AttentionOperands in{inputs[c.query], inputs[c.key], inputs[c.value],
+                       c.mask ? &inputs[*c.mask] : nullptr};
+  std::vector<double> ref = referenceAttention(c.problem, in);
+  std::vector<double> naive = naiveAttention(c.problem, in);
+  CheckResult r = checkAttention(result, ref, naive, c.problem.type);
+  os << llvm::format("check: max_abs_err=%.3e naive_err=%.3e rel_err=%.3e "
+                     "bound=%.3e",
+                     r.maxAbsErr, r.naiveErr, r.relErr, r.bound);
+  if (r.nanCount)
+    os << " nan=" << r.nanCount;
+  os << (r.pass ? " PASS\n" : " FAIL\n");
+  os.flush();
+  if (r.pass)
+    return llvm::Error::success();
+  if (r.nanCount)
+    return error("check failed: " + llvm::Twine(r.nanCount) +
+                 " result elements are NaN");
+  if (!(r.maxAbsErr <= r.bound))
+    return error("check failed: max_abs_err exceeds the bound");
+  return error("check failed: the references are not finite (inputs too "
+               "large for the element type?), so no bound can be given");
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+llvm::Error runner::runAttnRunner(const RunnerOptions &options,
+                                  llvm::raw_ostream &os) {
+  if (options.target == "cuda")
+    return error("the CUDA target is not built into this attn-runner yet; "
+                 "use --target=cpu");
+  if (options.target != "cpu")
+    return error("unknown target '" + options.target +
+                 "'; expected cpu or cuda");
+
+  DialectRegistry registry;
+  registerRunnerDialects(registry);
+  MLIRContext context(registry);
+  std::string message;
+  auto file = openInputFile(options.inputFile, &message);
+  if (!file)
+    return error(message);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return error("cannot parse '" + options.inputFile + "'");
+
+  auto entry = findEntry(*module, options.entry);
+  if (!entry)
+    return entry.takeError();
+  std::string name = entry->getSymName().str();
+  FunctionType type = entry->getFunctionType();
+  if (type.getNumResults() != 1)
+    return error("@" + name + " must return one tensor; it returns " +
+                 llvm::Twine(type.getNumResults()) + " values");
+  SmallVector<TensorSignature> args;
+  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    auto sig = signatureOf(argType, "argument " + llvm::Twine(i) + " of @" + name);
+    if (!sig)
+      return sig.takeError();
+    args.push_back(*sig);
+  }
+  auto resultSig = signatureOf(type.getResult(0), "the result of @" + name);
+  if (!resultSig)
+    return resultSig.takeError();
+
+  PassManager fuse(&context);
+  fuse.addPass(createFuseRepeatKVPass());
+  if (failed(fuse.run(*module)))
+    return error("attn-fuse-repeat-kv failed on '" + options.inputFile + "'");
+  std::optional<CheckedAttention> checked;
+  if (options.check) {
+    auto found = findCheckedAttention(*entry);
+    if (!found)
+      return found.takeError();
+    checked = *found;
+  }
+
+  os << "entry: @" << name << "(";
+  for (auto [i, sig] : llvm::enumerate(args))
+    os << (i ? ", " : "") << sig.str();
+  os << ") -> " << resultSig->str() << "\n";
+
+  auto inputs = prepareInputs(options, args, os);
+  if (!inputs)
+    return inputs.takeError();
+  auto lowered = lowerForCPU(*module, *entry, args.size(), options);
+  if (!lowered)
+    return lowered.takeError();
+
+  HostTensor result(*resultSig);
+  // NaN marks every element the kernel fails to write; --check rejects it.
+  result.fill(std::nan(""));
+  auto seconds = jitAndRun(*module, name, *lowered, *inputs, result);
+  if (!seconds)
+    return seconds.takeError();
+  os << "target: cpu (q-tile " << options.qTile << ", kv-tile "
+     << options.kvTile << "), result "
+     << (lowered->inPlace ? "written in place into the caller's buffer"
+                          : "copied into the caller's buffer")
+     << "\n";
+  os << llvm::format("time: %.3f ms\n", *seconds * 1e3);
+
+  if (!options.output.empty()) {
+    if (llvm::Error err = writeNpy(options.output, result))
+      return err;
+    os << "output: " << options.output << "\n";
+  }
+  if (checked)
+    return runCheck(*checked, *inputs, result, os);
+  return llvm::Error::success();
+}
