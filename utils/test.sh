@@ -8,5 +8,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
-"$root/utils/build.sh"
+"$root/utils/build.sh" all mlir-doc
 exec /usr/lib/llvm-22/bin/lit -sv "$@" "$build/test"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+#===- utils/run-example.sh - compile and run an example model ------------===#
+#
+# The main job: installs what is missing and builds (utils/build.sh), then
+#   1. compiles the example to a GPU binary for sm_90a through
+#      attn-to-nvvm-pipeline and shows the kernel it produced (PTX entry,
+#      shared memory, and ptxas's register/spill report where ptxas exists);
+#   2. runs the example with attn-runner and checks the result against a
+#      float64 reference. attn-runner runs on the CPU: its CUDA target is not
+#      built yet.
+# Usage: utils/run-example.sh [examples/<model>.mlir]   (default: llama2 GQA)
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+example=${1:-$root/examples/llama2_gqa.mlir}
+"$root/utils/build.sh" >/dev/null
+
+name=$(basename "$example" .mlir)
+out="$build/examples"
+mkdir -p "$out"
+echo "== Compiling $example for sm_90a"
+"$build/bin/attn-opt" "$example" --attn-to-nvvm-pipeline="format=isa" \
+  > "$out/$name.nvvm.mlir"
+python3 "$root/utils/extract-ptx.py" < "$out/$name.nvvm.mlir" > "$out/$name.ptx"
+echo "   host module with gpu.binary: $out/$name.nvvm.mlir"
+echo "   PTX: $out/$name.ptx ($(wc -l < "$out/$name.ptx") lines)"
+grep -E '^\.(target|version)|^\.visible \.entry|^\.shared' "$out/$name.ptx" |
+  sed 's/^/     /'
+ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+if [ -x "$ptxas" ]; then
+  "$ptxas" -arch=sm_90a -v "$out/$name.ptx" -o "$out/$name.cubin" 2>&1 |
+    grep -E 'registers|spill' | sed 's/^/     ptxas: /'
+fi
+
+echo "== Running $example (target: cpu) with a float64 check"
+"$build/bin/attn-runner" "$example" --seed=1 --check
