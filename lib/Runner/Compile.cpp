@@ -1,4 +1,4 @@
-//===- Compile.cpp - attn-runner: lowering and JIT execution ---------------===//
+//===- Compile.cpp - attn-runner: lowering and JIT execution --------------===//
 //
 // Takes the entry from tensors to a JIT-compiled function and calls it. The
 // result becomes an out-parameter before lowering, so the caller owns the
@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -53,6 +54,9 @@ void runner::registerRunnerDialects(DialectRegistry &registry) {
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  // buffer-results-to-out-params hoists only allocations that implement
+  // AllocationOpInterface; without this model it silently copies instead.
+  memref::registerAllocationOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
@@ -169,8 +173,8 @@ llvm::Expected<double> runner::jitAndRun(ModuleOp module,
   std::string name = ("_mlir_ciface_" + entryName).str();
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = (*engine)->invokePacked(name, packed))
-    return error("calling " + name + " failed: " +
-                 llvm::toString(std::move(err)));
+    return error("calling " + name +
+                 " failed: " + llvm::toString(std::move(err)));
   auto stop = std::chrono::steady_clock::now();
   return std::chrono::duration<double>(stop - start).count();
 }

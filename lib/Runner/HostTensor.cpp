@@ -1,4 +1,4 @@
-//===- HostTensor.cpp - host-side tensors of attn-runner -------------------===//
+//===- HostTensor.cpp - host-side tensors of attn-runner ------------------===//
 //
 // Storage and element conversions for HostTensor. Reading widens exactly;
 // writing rounds to nearest, ties to even, the rounding the compiled code's
@@ -17,6 +17,7 @@
 #include <cstring>
 
 using namespace mlir;
+using namespace mlir::attn;
 using namespace mlir::attn::runner;
 
 std::optional<ElementType> runner::elementTypeFor(Type type) {
@@ -185,8 +186,8 @@ void HostTensor::set(int64_t i, double v) {
   switch (sig.type) {
   case ElementType::F16:
   case ElementType::BF16:
-    static_cast<uint16_t *>(data())[i] = uint16_t(
-        roundAPFloat(sig.type, v).bitcastToAPInt().getZExtValue());
+    static_cast<uint16_t *>(data())[i] =
+        uint16_t(roundAPFloat(sig.type, v).bitcastToAPInt().getZExtValue());
     return;
   case ElementType::F32:
     static_cast<float *>(data())[i] = float(v);

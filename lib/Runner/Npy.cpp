@@ -1,4 +1,4 @@
-//===- Npy.cpp - .npy reading and writing for attn-runner ------------------===//
+//===- Npy.cpp - .npy reading and writing for attn-runner -----------------===//
 //
 // A strict reader for the header NumPy writes (a Python dict literal with
 // 'descr', 'fortran_order' and 'shape') and a writer for version 1.0 files.
@@ -17,6 +17,7 @@
 #include <cstring>
 
 using namespace mlir;
+using namespace mlir::attn;
 using namespace mlir::attn::runner;
 
 static constexpr char kMagic[] = "\x93NUMPY";
@@ -176,10 +177,11 @@ llvm::Expected<HostTensor> runner::readNpy(llvm::StringRef path,
   llvm::StringRef want = npyDescr(expected.type);
   if (header.descr != want)
     return fail(path, "dtype mismatch: expected '" + want + "' (" +
-                          elementTypeName(expected.type) + ") but the file has '" +
-                          header.descr + "'");
+                          elementTypeName(expected.type) +
+                          ") but the file has '" + header.descr + "'");
   if (header.fortranOrder)
-    return fail(path, "Fortran-order arrays are not supported; save in C order");
+    return fail(path,
+                "Fortran-order arrays are not supported; save in C order");
   if (llvm::ArrayRef<int64_t>(header.shape) != llvm::ArrayRef(expected.shape))
     return fail(path, "shape mismatch: expected " + shapeStr(expected.shape) +
                           " but the file has " + shapeStr(header.shape));
@@ -187,19 +189,18 @@ llvm::Expected<HostTensor> runner::readNpy(llvm::StringRef path,
   HostTensor tensor(expected);
   uint64_t dataBytes = bytes.size() - prefix - headerLength;
   if (dataBytes != tensor.byteSize())
-    return fail(path, "malformed npy: expected " +
-                          llvm::Twine(tensor.byteSize()) +
-                          " bytes of data but the file has " +
-                          llvm::Twine(dataBytes));
+    return fail(
+        path, "malformed npy: expected " + llvm::Twine(tensor.byteSize()) +
+                  " bytes of data but the file has " + llvm::Twine(dataBytes));
   std::memcpy(tensor.data(), bytes.data() + prefix + headerLength,
               tensor.byteSize());
   return tensor;
 }
 
 llvm::Error runner::writeNpy(llvm::StringRef path, const HostTensor &tensor) {
-  std::string dict = "{'descr': '" + npyDescr(tensor.type()).str() +
-                     "', 'fortran_order': False, 'shape': " +
-                     shapeStr(tensor.shape()) + ", }";
+  std::string dict =
+      "{'descr': '" + npyDescr(tensor.type()).str() +
+      "', 'fortran_order': False, 'shape': " + shapeStr(tensor.shape()) + ", }";
   // NumPy pads the header with spaces and a newline so that the data starts
   // at a multiple of 64 bytes.
   size_t unpadded = kMagicSize + 2 + 2 + dict.size() + 1;
@@ -213,8 +214,8 @@ llvm::Error runner::writeNpy(llvm::StringRef path, const HostTensor &tensor) {
   if (ec)
     return fail(path, "cannot write: " + ec.message());
   os.write(kMagic, kMagicSize);
-  os << char(1) << char(0) << char(dict.size() & 0xff)
-     << char(dict.size() >> 8) << dict;
+  os << char(1) << char(0) << char(dict.size() & 0xff) << char(dict.size() >> 8)
+     << dict;
   os.write(static_cast<const char *>(tensor.data()), tensor.byteSize());
   os.close();
   if (os.has_error()) {

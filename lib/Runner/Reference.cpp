@@ -16,13 +16,13 @@
 #include <limits>
 
 using namespace mlir;
+using namespace mlir::attn;
 using namespace mlir::attn::runner;
 
 /// Offset of element [b, s, h, d] of a tensor with the given extents, in the
 /// problem's layout.
 static int64_t offset(const AttentionProblem &p, int64_t seq, int64_t heads,
-                      int64_t dim, int64_t b, int64_t s, int64_t h,
-                      int64_t d) {
+                      int64_t dim, int64_t b, int64_t s, int64_t h, int64_t d) {
   if (p.bhsd)
     return ((b * heads + h) * seq + s) * dim + d;
   return ((b * seq + s) * heads + h) * dim + d;
@@ -46,8 +46,7 @@ static std::vector<Acc> canonical(const AttentionProblem &p,
 
 template <typename Acc, typename Round>
 static std::vector<double> attention(const AttentionProblem &p,
-                                     const AttentionOperands &in,
-                                     Round round) {
+                                     const AttentionOperands &in, Round round) {
   const Acc inf = std::numeric_limits<Acc>::infinity();
   auto q = canonical<Acc>(p, in.query, p.seqQ, p.headsQ, p.headDim);
   auto k = canonical<Acc>(p, in.key, p.seqK, p.headsKV, p.headDim);
@@ -70,8 +69,8 @@ static std::vector<double> attention(const AttentionProblem &p,
         for (int64_t j = 0; j < p.seqK; ++j) {
           // How far key j lies behind query i's (bottom-right) diagonal.
           int64_t behind = i + (p.seqK - p.seqQ) - j;
-          visible[j] = (!p.causal || behind >= 0) &&
-                       (!p.window || behind < *p.window);
+          visible[j] =
+              (!p.causal || behind >= 0) && (!p.window || behind < *p.window);
           if (!visible[j])
             continue;
           Acc dot = 0;

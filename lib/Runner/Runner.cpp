@@ -1,4 +1,4 @@
-//===- Runner.cpp - attn-runner: the driver --------------------------------===//
+//===- Runner.cpp - attn-runner: the driver -------------------------------===//
 //
 // Parses the module, picks and validates the entry, prepares its inputs
 // (seeded random or .npy), runs it through Compile.cpp, and for --check
@@ -94,7 +94,8 @@ static void fillNormal(HostTensor &t, uint64_t seed, unsigned argIndex) {
   std::mt19937_64 gen(seq);
   auto uniform = [&] { return (double(gen() >> 11) + 0.5) * 0x1p-53; };
   for (int64_t i = 0, e = t.size(); i < e; i += 2) {
-    double r = std::sqrt(-2 * std::log(uniform())), theta = 2 * M_PI * uniform();
+    double r = std::sqrt(-2 * std::log(uniform())),
+           theta = 2 * M_PI * uniform();
     t.set(i, r * std::cos(theta));
     if (i + 1 < e)
       t.set(i + 1, r * std::sin(theta));
@@ -157,7 +158,8 @@ struct CheckedAttention {
 /// whose result the entry returns, after repeat_kv and its transposes were
 /// fused, which is the only form the reference can recompute from the
 /// inputs alone.
-static llvm::Expected<CheckedAttention> findCheckedAttention(func::FuncOp entry) {
+static llvm::Expected<CheckedAttention>
+findCheckedAttention(func::FuncOp entry) {
   auto notCheckable = [&](const llvm::Twine &why) {
     return error("--check needs @" + entry.getSymName() +
                  " to return one attn.attention of its own arguments, but " +
@@ -203,7 +205,8 @@ static llvm::Expected<CheckedAttention> findCheckedAttention(func::FuncOp entry)
   p.valueDim = op.getValue().getType().getDimSize(3);
   p.bhsd = op.getLayout() == Layout::BHSD;
   std::optional<APFloat> scale = op.getScale();
-  p.scale = scale ? scale->convertToDouble() : 1.0 / std::sqrt(double(p.headDim));
+  p.scale =
+      scale ? scale->convertToDouble() : 1.0 / std::sqrt(double(p.headDim));
   p.causal = op.getCausal();
   p.window = op.getWindow();
   if (Value mask = op.getMask()) {
@@ -254,9 +257,17 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return error("unknown target '" + options.target +
                  "'; expected cpu or cuda");
 
+  if (options.qTile < 1 || options.kvTile < 1)
+    return error("--q-tile (" + llvm::Twine(options.qTile) +
+                 ") and --kv-tile (" + llvm::Twine(options.kvTile) +
+                 ") must be positive");
+
   DialectRegistry registry;
   registerRunnerDialects(registry);
   MLIRContext context(registry);
+  // Pass diagnostics carry the location; a dump of the whole module after
+  // each one would bury it.
+  context.printOpOnDiagnostic(false);
   std::string message;
   auto file = openInputFile(options.inputFile, &message);
   if (!file)
@@ -278,7 +289,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
                  llvm::Twine(type.getNumResults()) + " values");
   SmallVector<TensorSignature> args;
   for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
-    auto sig = signatureOf(argType, "argument " + llvm::Twine(i) + " of @" + name);
+    auto sig =
+        signatureOf(argType, "argument " + llvm::Twine(i) + " of @" + name);
     if (!sig)
       return sig.takeError();
     args.push_back(*sig);

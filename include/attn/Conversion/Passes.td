@@ -19,8 +19,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     * each thread owns one query row of the tile at a time (the rows of the
       tile are the q-tile rows of every query head of the group), keeping its
       running max, sum and accumulator in private memory;
-    * the block loads each K/V tile once into workgroup (shared) memory, in
-      the element type, and every row of the group reads it from there;
+    * the block loads each K/V tile into workgroup (shared) memory, in the
+      element type, and every row of the group reads it from there; when the
+      group has more rows (group * q-tile) than `threads`, the rows are taken
+      `threads` at a time and the K/V tiles are loaded once per such chunk;
     * causal and window attention skip whole KV tiles outside the tile's
       range, and only boundary tiles mask.
 

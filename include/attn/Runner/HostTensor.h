@@ -1,4 +1,4 @@
-//===- HostTensor.h - host-side tensors of attn-runner -----------*- C++ -*-===//
+//===- HostTensor.h - host-side tensors of attn-runner ----------*- C++ -*-===//
 //
 // The dense, row-major host buffers that attn-runner feeds to and reads back
 // from JIT-compiled code, with the element types it supports (f16, bf16, f32,
@@ -11,6 +11,7 @@
 #ifndef ATTN_RUNNER_HOSTTENSOR_H
 #define ATTN_RUNNER_HOSTTENSOR_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 

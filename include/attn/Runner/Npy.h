@@ -1,4 +1,4 @@
-//===- Npy.h - .npy reading and writing for attn-runner ----------*- C++ -*-===//
+//===- Npy.h - .npy reading and writing for attn-runner ---------*- C++ -*-===//
 //
 // Reads and writes NumPy's .npy format (versions 1.0 to 3.0, C order,
 // little-endian) for the runner's element types. Every failure is returned

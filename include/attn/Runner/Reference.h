@@ -1,4 +1,4 @@
-//===- Reference.h - attention references and the error criterion -*- C++ -*-===//
+//===- Reference.h - attention references, error criterion ------*- C++ -*-===//
 //
 // What `attn-runner --check` compares a compiled attention against: the exact
 // result computed in float64, and a naive computation in the element type's

@@ -1,4 +1,4 @@
-//===- Runner.h - attn-runner: parse, lower, JIT, run, check -----*- C++ -*-===//
+//===- Runner.h - attn-runner: parse, lower, JIT, run, check ----*- C++ -*-===//
 //
 // The library behind the attn-runner tool: it runs one entry function of a
 // module on the CPU through the MLIR ExecutionEngine, with random or .npy

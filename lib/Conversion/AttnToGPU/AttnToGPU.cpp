@@ -55,11 +55,15 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   Location loc = op.getLoc();
   int64_t headDim = op.getQuery().getType().getDimSize(3);
   int64_t valueDim = op.getValue().getType().getDimSize(3);
-  if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim))
+  if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim)) {
+    auto dim = [](int64_t d) {
+      return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+    };
     return op.emitOpError()
-           << "convert-attn-to-gpu needs a static head_dim (" << headDim
-           << ") and value head_dim (" << valueDim
+           << "convert-attn-to-gpu needs a static head_dim (" << dim(headDim)
+           << ") and value head_dim (" << dim(valueDim)
            << "): they size the shared-memory tiles";
+  }
 
   rewriter.setInsertionPoint(op);
   Value q = toBuffer(rewriter, loc, op.getQuery());
@@ -74,12 +78,17 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
     if (ShapedType::isDynamic(size))
       dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, i));
   auto outType = MemRefType::get(resultType.getShape(), elt);
-  Value out = gpu::AllocOp::create(rewriter, loc, outType,
-                                   /*asyncToken=*/Type(),
-                                   /*asyncDependencies=*/ValueRange(),
-                                   dynamicSizes, /*symbolOperands=*/ValueRange(),
-                                   /*hostShared=*/false)
-                  .getMemref();
+  // gpu-to-llvm lowers only the async form of gpu.alloc; waiting on its
+  // token right away keeps the op synchronous for the launch that follows.
+  Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
+  Value ready = gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange())
+                    .getAsyncToken();
+  auto alloc = gpu::AllocOp::create(rewriter, loc, outType, tokenType,
+                                    ValueRange{ready}, dynamicSizes,
+                                    /*symbolOperands=*/ValueRange(),
+                                    /*hostShared=*/false);
+  gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{alloc.getAsyncToken()});
+  Value out = alloc.getMemref();
 
   FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
   const FlashTiles &tiles = schedule.tiles;
@@ -178,8 +187,9 @@ struct ConvertAttnToGPUPass
   void runOnOperation() override {
     if (qTile < 1 || kvTile < 1 || threads < 1 || threads > 1024) {
       getOperation()->emitError()
-          << "convert-attn-to-gpu: q-tile (" << qTile << ") and kv-tile ("
-          << kvTile << ") must be positive and threads (" << threads
+          << "convert-attn-to-gpu: q-tile (" << qTile.getValue()
+          << ") and kv-tile (" << kvTile.getValue()
+          << ") must be positive and threads (" << threads.getValue()
           << ") must lie in [1, 1024]";
       return signalPassFailure();
     }

@@ -129,13 +129,17 @@ struct RepeatedOperand {
 
 static std::optional<RepeatedOperand> matchRepeated(Value operand,
                                                     Layout layout) {
-  if (auto repeat = operand.getDefiningOp<RepeatKVOp>())
-    return RepeatedOperand{repeat, false};
-  // repeat_kv works on [B, S, H, D]; a bhsd attention reads it transposed.
-  if (layout == Layout::BHSD)
-    if (linalg::TransposeOp t = getSeqHeadSwap(operand))
-      if (auto repeat = t.getInput().getDefiningOp<RepeatKVOp>())
-        return RepeatedOperand{repeat, true};
+  // repeat_kv repeats dimension 2 of [B, S, H, D]: that is the head axis of
+  // a bshd attention, but the sequence axis of a bhsd one, which must read
+  // it through `.transpose(1, 2)` for the copies to be heads.
+  if (layout == Layout::BSHD) {
+    if (auto repeat = operand.getDefiningOp<RepeatKVOp>())
+      return RepeatedOperand{repeat, false};
+    return std::nullopt;
+  }
+  if (linalg::TransposeOp t = getSeqHeadSwap(operand))
+    if (auto repeat = t.getInput().getDefiningOp<RepeatKVOp>())
+      return RepeatedOperand{repeat, true};
   return std::nullopt;
 }
 

@@ -144,8 +144,8 @@ struct TileAttentionPass
   void runOnOperation() override {
     if (qTile < 1 || kvTile < 1) {
       getOperation()->emitError()
-          << "attn-tile-attention: q-tile (" << qTile << ") and kv-tile ("
-          << kvTile << ") must be positive";
+          << "attn-tile-attention: q-tile (" << qTile.getValue()
+          << ") and kv-tile (" << kvTile.getValue() << ") must be positive";
       return signalPassFailure();
     }
     SmallVector<AttentionOp> ops;

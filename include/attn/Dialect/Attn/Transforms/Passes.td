@@ -33,7 +33,8 @@ def FuseRepeatKVPass : Pass<"attn-fuse-repeat-kv"> {
     Attention whose key and value are repeated by different factors, or only
     one of them, is left alone.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::attn::AttnDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Writes the .npy files that the attn-runner tests feed it, without numpy.
+
+  npy.py OUT DTYPE SHAPE KIND [ARG]
+
+DTYPE is f16, bf16, f32 or f64 (bf16 as '<u2' raw bits, attn-runner's
+convention); SHAPE is like 1x4x97x97. KIND:
+  normal SEED     N(0, 1) values
+  holes SEED      a mask: N(0, 1), a third of it -inf, and the first query
+                  row (second-to-last dimension index 0) entirely -inf
+  nan INDEX       N(0, 1) with element INDEX set to NaN
+  badmagic        a valid file whose magic is wrong
+  truncated       a valid header followed by too few data bytes
+  badheader       a header that is not a Python dict
+"""
+import math
+import random
+import struct
+import sys
+
+
+def encode(dtype, values):
+    if dtype == "f16":
+        return "<f2", b"".join(struct.pack("<e", v) for v in values)
+    if dtype == "f32":
+        return "<f4", b"".join(struct.pack("<f", v) for v in values)
+    if dtype == "f64":
+        return "<f8", b"".join(struct.pack("<d", v) for v in values)
+    if dtype == "bf16":
+        out = []
+        for v in values:
+            bits = struct.unpack("<I", struct.pack("<f", v))[0]
+            if math.isnan(v):
+                out.append(struct.pack("<H", 0x7FC0))
+                continue
+            bits += 0x7FFF + ((bits >> 16) & 1)  # round to nearest even
+            out.append(struct.pack("<H", (bits >> 16) & 0xFFFF))
+        return "<u2", b"".join(out)
+    raise SystemExit("unknown dtype " + dtype)
+
+
+def header(descr, shape):
+    dims = ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "")
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (descr, dims)
+    pad = (64 - (10 + len(text) + 1) % 64) % 64
+    text += " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+
+
+def main():
+    out, dtype, shape_text, kind = sys.argv[1:5]
+    arg = sys.argv[5] if len(sys.argv) > 5 else "0"
+    shape = [int(d) for d in shape_text.split("x")]
+    count = math.prod(shape)
+    rng = random.Random(int(arg) if kind in ("normal", "holes") else 0)
+    values = [rng.gauss(0.0, 1.0) for _ in range(count)]
+    if kind == "holes":
+        rows, cols = shape[-2], shape[-1]
+        for i in range(count):
+            if (i // cols) % rows == 0 or rng.random() < 1 / 3:
+                values[i] = -math.inf
+    elif kind == "nan":
+        values[int(arg)] = math.nan
+    descr, data = encode(dtype, values)
+    blob = header(descr, shape) + data
+    if kind == "badmagic":
+        blob = b"\x93NUMPZ" + blob[6:]
+    elif kind == "truncated":
+        blob = blob[:-3]
+    elif kind == "badheader":
+        blob = b"\x93NUMPY\x01\x00" + struct.pack("<H", 8) + b"[1, 2]\n "
+    with open(out, "wb") as f:
+        f.write(blob)
+
+
+main()

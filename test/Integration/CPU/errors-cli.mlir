@@ -1,0 +1,80 @@
+// Command-line and module errors: one "attn-runner: error:" line each and a
+// non-zero exit status, before anything is compiled or run.
+
+// RUN: rm -rf %t && split-file %s %t
+
+// RUN: not attn-runner %t/one.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: attn-runner: error: the CUDA target is not built into this attn-runner yet; use --target=cpu
+// RUN: not attn-runner %t/one.mlir --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: attn-runner: error: unknown target 'tpu'; expected cpu or cuda
+
+// RUN: not attn-runner %t/two.mlir 2>&1 | FileCheck %s --check-prefix=AMBIGUOUS
+// AMBIGUOUS: attn-runner: error: the module has 2 public functions (@first, @second); choose one with --entry
+// RUN: not attn-runner %t/two.mlir --entry=third 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: attn-runner: error: no func.func with a body named @third (--entry)
+// RUN: not attn-runner %t/private.mlir 2>&1 | FileCheck %s --check-prefix=NONE
+// NONE: attn-runner: error: the module has no public func.func to run
+// The private function runs when named.
+// RUN: attn-runner %t/private.mlir --entry=hidden | FileCheck %s --check-prefix=NAMED
+// NAMED: entry: @hidden(tensor<4xf32>) -> tensor<4xf32>
+
+// RUN: not attn-runner %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
+// DYNAMIC: attn-runner: error: argument 0 of @dynamic has type tensor<1x?x4x64xf32>; attn-runner needs static shapes (dynamic extents are not supported)
+// RUN: not attn-runner %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
+// INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32 or f64
+// RUN: not attn-runner %t/results.mlir 2>&1 | FileCheck %s --check-prefix=RESULTS
+// RESULTS: attn-runner: error: @results must return one tensor; it returns 2 values
+
+// RUN: not attn-runner %t/syntax.mlir 2>&1 | FileCheck %s --check-prefix=SYNTAX
+// SYNTAX: syntax.mlir:2:10: error: use of undeclared SSA value name
+// SYNTAX: attn-runner: error: cannot parse '{{.*}}syntax.mlir'
+// RUN: not attn-runner %t/nonexistent.mlir 2>&1 | FileCheck %s --check-prefix=NOFILE
+// NOFILE: attn-runner: error: cannot open input file '{{.*}}nonexistent.mlir': {{[Nn]}}o such file or directory
+
+// RUN: not attn-runner %t/one.mlir --q-tile=0 2>&1 | FileCheck %s --check-prefix=TILE
+// TILE: attn-runner: error: --q-tile (0) and --kv-tile (64) must be positive
+// RUN: not attn-runner %t/one.mlir --kv-tile=-4 2>&1 | FileCheck %s --check-prefix=KVTILE
+// KVTILE: attn-runner: error: --q-tile (64) and --kv-tile (-4) must be positive
+
+//--- one.mlir
+func.func @one(%q: tensor<1x3x1x64xf32>) -> tensor<1x3x1x64xf32> {
+  %o = attn.attention %q, %q, %q : tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32> -> tensor<1x3x1x64xf32>
+  return %o : tensor<1x3x1x64xf32>
+}
+
+//--- two.mlir
+func.func @first(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+func.func @second(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+
+//--- private.mlir
+func.func private @hidden(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  %y = linalg.copy ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+//--- dynamic.mlir
+func.func @dynamic(%q: tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32> {
+  %o = attn.attention %q, %q, %q : tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32> -> tensor<1x?x4x64xf32>
+  return %o : tensor<1x?x4x64xf32>
+}
+
+//--- int.mlir
+func.func @int(%x: tensor<4xf32>) -> tensor<4xi32> {
+  %y = arith.fptosi %x : tensor<4xf32> to tensor<4xi32>
+  return %y : tensor<4xi32>
+}
+
+//--- results.mlir
+func.func @results(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  return %x, %x : tensor<4xf32>, tensor<4xf32>
+}
+
+//--- syntax.mlir
+func.func @syntax(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %y : tensor<4xf32>
+}
