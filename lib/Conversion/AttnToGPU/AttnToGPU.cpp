@@ -41,15 +41,6 @@ static MemRefType bufferType(ArrayRef<int64_t> shape, Type elt,
       gpu::AddressSpaceAttr::get(elt.getContext(), space));
 }
 
-static Value toBuffer(OpBuilder &b, Location loc, Value value) {
-  if (!value)
-    return {};
-  auto type = cast<RankedTensorType>(value.getType());
-  return bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), value,
-      /*readOnly=*/true);
-}
-
 static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
                                       const GPUSchedule &schedule) {
   Location loc = op.getLoc();
@@ -66,10 +57,10 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   }
 
   rewriter.setInsertionPoint(op);
-  Value q = toBuffer(rewriter, loc, op.getQuery());
-  Value k = toBuffer(rewriter, loc, op.getKey());
-  Value v = toBuffer(rewriter, loc, op.getValue());
-  Value mask = toBuffer(rewriter, loc, op.getMask());
+  Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
+  Value k = toReadOnlyBuffer(rewriter, loc, op.getKey());
+  Value v = toReadOnlyBuffer(rewriter, loc, op.getValue());
+  Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
 
   RankedTensorType resultType = op.getResult().getType();
   Type elt = resultType.getElementType();

@@ -10,6 +10,7 @@
 #include "attn/Dialect/Attn/Transforms/FlashBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -87,6 +88,15 @@ static Value lessThan(OpBuilder &b, Location loc, Value x, Value y) {
 //===----------------------------------------------------------------------===//
 // FlashProblem
 //===----------------------------------------------------------------------===//
+
+Value mlir::attn::toReadOnlyBuffer(OpBuilder &b, Location loc, Value value) {
+  if (!value)
+    return {};
+  auto type = cast<RankedTensorType>(value.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), value,
+      /*readOnly=*/true);
+}
 
 FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
                                  Value query, Value key, Value value,

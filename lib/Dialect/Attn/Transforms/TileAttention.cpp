@@ -28,16 +28,6 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-/// The tensor `value` as a read-only memref of the same shape.
-static Value toBuffer(OpBuilder &b, Location loc, Value value) {
-  if (!value)
-    return {};
-  auto type = cast<RankedTensorType>(value.getType());
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, memrefType, value,
-                                           /*readOnly=*/true);
-}
-
 /// Allocates a scratch buffer of `type`; `sizes` may be dynamic.
 static Value allocScratch(OpBuilder &b, Location loc, Type type,
                           ArrayRef<OpFoldResult> sizes) {
@@ -52,10 +42,10 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
                           FlashTiles tiles) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  Value q = toBuffer(rewriter, loc, op.getQuery());
-  Value k = toBuffer(rewriter, loc, op.getKey());
-  Value v = toBuffer(rewriter, loc, op.getValue());
-  Value mask = toBuffer(rewriter, loc, op.getMask());
+  Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
+  Value k = toReadOnlyBuffer(rewriter, loc, op.getKey());
+  Value v = toReadOnlyBuffer(rewriter, loc, op.getValue());
+  Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
 
   RankedTensorType resultType = op.getResult().getType();
   SmallVector<OpFoldResult> outSizes;

@@ -16,6 +16,11 @@
 
 namespace mlir::attn {
 
+/// The tensor `value` as a read-only memref of the same shape (null for a
+/// null value, e.g. an absent mask): how the attention operands enter the
+/// memref form that both the CPU and the GPU layouts work on.
+Value toReadOnlyBuffer(OpBuilder &b, Location loc, Value value);
+
 /// One attention problem on memrefs, with every extent as an index value.
 /// Query, key, value, mask and output are indexed through `load`/`store`,
 /// which apply the op's layout.
