@@ -3,7 +3,8 @@
 #
 # Idempotent: apt runs only when a package is missing, CMake configures only
 # when there is no build directory yet, and Ninja rebuilds only what changed.
-# BUILD_DIR (default: build) and extra Ninja targets can be given.
+# BUILD_DIR (default: build), extra CMake arguments for the first configure
+# (ATTN_CMAKE_ARGS) and Ninja targets can be given.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -32,6 +33,6 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_C_COMPILER=$llvm/bin/clang -DCMAKE_CXX_COMPILER=$llvm/bin/clang++ \
     -DLLVM_USE_LINKER=lld \
     -DMLIR_DIR=$llvm/lib/cmake/mlir -DLLVM_DIR=$llvm/lib/cmake/llvm \
-    -DLLVM_EXTERNAL_LIT=$llvm/bin/lit
+    -DLLVM_EXTERNAL_LIT=$llvm/bin/lit ${ATTN_CMAKE_ARGS:-}
 fi
 ninja -C "$build" "$@"

@@ -1,9 +1,10 @@
 //===- Runner.cpp - attn-runner: the driver -------------------------------===//
 //
 // Parses the module, picks and validates the entry, prepares its inputs
-// (seeded random or .npy), runs it through Compile.cpp, and for --check
-// recovers the attention the entry computes so that Reference.cpp can judge
-// the result. The entry's signature is recorded before lowering, because
+// (seeded random or .npy), runs it on the chosen target (CPUTarget.cpp,
+// GPUTarget.cpp), and for --check and --benchmark recovers the attention the
+// entry computes, so that Reference.cpp can judge the result and
+// Benchmark.cpp can count its work. The entry's signature is recorded before lowering, because
 // lowering rewrites it into memrefs and then into LLVM structs.
 //
 //===----------------------------------------------------------------------===//
@@ -12,8 +13,10 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Runner/Benchmark.h"
 #include "attn/Runner/Npy.h"
 #include "attn/Runner/Reference.h"
+#include "attn/Runtime/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -248,19 +251,32 @@ static llvm::Error runCheck(const CheckedAttention &c,
 // Driver
 //===----------------------------------------------------------------------===//
 
-llvm::Error runner::runAttnRunner(const RunnerOptions &options,
-                                  llvm::raw_ostream &os) {
-  if (options.target == "cuda")
-    return error("the CUDA target is not built into this attn-runner yet; "
-                 "use --target=cpu");
-  if (options.target != "cpu")
+/// The target to run on: the one asked for, or cuda where a CUDA device is
+/// usable and cpu elsewhere.
+static llvm::Expected<std::string> chooseTarget(const RunnerOptions &options) {
+  if (options.target.empty())
+    return cuda::isAvailable() ? "cuda" : "cpu";
+  if (options.target != "cpu" && options.target != "cuda")
     return error("unknown target '" + options.target +
                  "'; expected cpu or cuda");
+  return options.target;
+}
 
-  if (options.qTile < 1 || options.kvTile < 1)
-    return error("--q-tile (" + llvm::Twine(options.qTile) +
-                 ") and --kv-tile (" + llvm::Twine(options.kvTile) +
+llvm::Error runner::runAttnRunner(const RunnerOptions &options,
+                                  llvm::raw_ostream &os) {
+  auto target = chooseTarget(options);
+  if (!target)
+    return target.takeError();
+  if (options.qTile.value_or(1) < 1 || options.kvTile.value_or(1) < 1)
+    return error("--q-tile (" + llvm::Twine(options.qTile.value_or(1)) +
+                 ") and --kv-tile (" + llvm::Twine(options.kvTile.value_or(1)) +
                  ") must be positive");
+  if (options.threads < 1 || options.threads > 1024)
+    return error("--gpu-threads (" + llvm::Twine(options.threads) +
+                 ") must lie in [1, 1024]");
+  if (!llvm::is_contained({"isa", "bin", "fatbin"}, options.gpuFormat))
+    return error("--gpu-format must be isa, bin or fatbin, not '" +
+                 options.gpuFormat + "'");
 
   DialectRegistry registry;
   registerRunnerDialects(registry);
@@ -303,12 +319,17 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   fuse.addPass(createFuseRepeatKVPass());
   if (failed(fuse.run(*module)))
     return error("attn-fuse-repeat-kv failed on '" + options.inputFile + "'");
+  // --check needs the attention to recompute it, --benchmark to count its
+  // work; a benchmark of something else still reports its times.
   std::optional<CheckedAttention> checked;
-  if (options.check) {
+  if (options.check || options.benchmarkRuns) {
     auto found = findCheckedAttention(*entry);
-    if (!found)
+    if (found)
+      checked = *found;
+    else if (options.check)
       return found.takeError();
-    checked = *found;
+    else
+      llvm::consumeError(found.takeError());
   }
 
   os << "entry: @" << name << "(";
@@ -319,29 +340,36 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   auto inputs = prepareInputs(options, args, os);
   if (!inputs)
     return inputs.takeError();
-  auto lowered = lowerForCPU(*module, *entry, args.size(), options);
-  if (!lowered)
-    return lowered.takeError();
 
   HostTensor result(*resultSig);
   // NaN marks every element the kernel fails to write; --check rejects it.
   result.fill(std::nan(""));
-  auto seconds = jitAndRun(*module, name, *lowered, *inputs, result);
-  if (!seconds)
-    return seconds.takeError();
-  os << "target: cpu (q-tile " << options.qTile << ", kv-tile "
-     << options.kvTile << "), result "
-     << (lowered->inPlace ? "written in place into the caller's buffer"
-                          : "copied into the caller's buffer")
-     << "\n";
-  os << llvm::format("time: %.3f ms\n", *seconds * 1e3);
+  auto report = *target == "cuda"
+                    ? runOnGPU(*module, *entry, *inputs, result, options)
+                    : runOnCPU(*module, *entry, *inputs, result, options);
+  if (!report)
+    return report.takeError();
+  os << "target: " << report->target << "\n";
+  os << llvm::format("time: %.3f ms (first call, wall clock)\n",
+                     report->firstCallMs);
+  if (options.benchmarkRuns) {
+    std::optional<AttentionCost> cost;
+    if (checked)
+      cost = attentionCost(checked->problem);
+    // The peaks describe a GPU; a CPU run gets no floor.
+    std::optional<DevicePeaks> peaks;
+    if (*target == "cuda")
+      peaks = DevicePeaks{options.peakTflops, options.peakGbps};
+    printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost,
+                   peaks);
+  }
 
   if (!options.output.empty()) {
     if (llvm::Error err = writeNpy(options.output, result))
       return err;
     os << "output: " << options.output << "\n";
   }
-  if (checked)
+  if (options.check)
     return runCheck(*checked, *inputs, result, os);
   return llvm::Error::success();
 }

@@ -1,9 +1,9 @@
-//===- attn-runner.cpp - run attn-mlir modules on the CPU -----------------===//
+//===- attn-runner.cpp - run attn-mlir modules on a GPU or the CPU --------===//
 //
 // Command-line front of lib/Runner: JIT-compiles one entry function of a
-// module, runs it on seeded random or .npy inputs, optionally writes the
-// result as .npy, and with --check verifies an attention result against a
-// float64 reference. Every failure is one "attn-runner: error:" line and a
+// module for a CUDA GPU or the CPU, runs it on seeded random or .npy inputs,
+// optionally writes the result as .npy, with --check verifies an attention
+// result against a float64 reference, and with --benchmark times it. Every failure is one "attn-runner: error:" line and a
 // non-zero exit status.
 //
 //===----------------------------------------------------------------------===//
@@ -25,10 +25,11 @@ static cl::opt<std::string> inputFile(cl::Positional,
 static cl::opt<std::string>
     entry("entry", cl::desc("Function to run (default: the only public one)"),
           cl::value_desc("name"), cl::cat(category));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Where to run: cpu (default) or "
-                                            "cuda (not built yet)"),
-                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Where to run: cuda or cpu (default: cuda when a CUDA "
+                    "driver and device are found, cpu otherwise)"),
+           cl::value_desc("cuda|cpu"), cl::cat(category));
 static cl::opt<bool> check("check",
                            cl::desc("Check the returned attention against a "
                                     "float64 reference; exit 1 on FAIL"),
@@ -43,17 +44,54 @@ static cl::opt<std::string> output("output",
                                    cl::desc("Write the result as .npy"),
                                    cl::value_desc("path.npy"),
                                    cl::cat(category));
-static cl::opt<int64_t> qTile("q-tile", cl::desc("Query positions per tile"),
-                              cl::init(64), cl::cat(category));
-static cl::opt<int64_t> kvTile("kv-tile", cl::desc("Keys per KV tile"),
-                               cl::init(64), cl::cat(category));
+static cl::opt<int64_t>
+    qTile("q-tile", cl::desc("Query positions per tile (default: 64)"),
+          cl::cat(category));
+static cl::opt<int64_t>
+    kvTile("kv-tile",
+           cl::desc("Keys per KV tile (default: 64 on the CPU, 32 on a GPU)"),
+           cl::cat(category));
+static cl::opt<int64_t> threads("gpu-threads",
+                                cl::desc("GPU threads per block (default: 128)"),
+                                cl::init(128), cl::cat(category));
+static cl::opt<std::string> gpuFormat(
+    "gpu-format",
+    cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "
+             "loaded; the default, needs no CUDA toolkit), bin (cubin) or "
+             "fatbin, both from the toolkit's ptxas"),
+    cl::init("isa"), cl::cat(category));
+static cl::opt<std::string>
+    cudaPath("cuda-path",
+             cl::desc("CUDA toolkit whose libdevice (and ptxas) the kernels "
+                      "use (default: $CUDA_HOME, then /usr/local/cuda)"),
+             cl::cat(category));
+static cl::opt<unsigned> benchmark(
+    "benchmark",
+    cl::desc("After the checked run, time N more runs (GPU: CUDA events "
+             "around every kernel, over rotating input copies) and print "
+             "median, minimum, TFLOP/s, GB/s and the floor"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
+static cl::opt<unsigned> warmup("warmup",
+                                cl::desc("Untimed runs before the benchmark"),
+                                cl::init(3), cl::cat(category));
+static cl::opt<double> peakTflops(
+    "peak-tflops",
+    cl::desc("Arithmetic peak for the benchmark's floor (default: 776, a "
+             "bf16 8192^3 matmul measured on an H100 SXM)"),
+    cl::init(776), cl::cat(category));
+static cl::opt<double> peakGbps(
+    "peak-gbps",
+    cl::desc("Memory bandwidth for the benchmark's floor (default: 3021, a "
+             "device-to-device copy measured on an H100 SXM)"),
+    cl::init(3021), cl::cat(category));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "attn-runner: run an attn-mlir module on the CPU and check it\n\n"
+      "attn-runner: run an attn-mlir module on a GPU or the CPU and check "
+      "it\n\n"
       "  .npy dtypes: f16 '<f2', f32 '<f4', f64 '<f8'; bf16 '<u2' holding "
       "the raw bf16 bits\n");
 
@@ -65,8 +103,17 @@ int main(int argc, char **argv) {
   options.seed = seed;
   options.inputs = inputs;
   options.output = output;
-  options.qTile = qTile;
-  options.kvTile = kvTile;
+  if (qTile.getNumOccurrences())
+    options.qTile = qTile;
+  if (kvTile.getNumOccurrences())
+    options.kvTile = kvTile;
+  options.threads = threads;
+  options.gpuFormat = gpuFormat;
+  options.cudaPath = cudaPath;
+  options.benchmarkRuns = benchmark;
+  options.warmupRuns = warmup;
+  options.peakTflops = peakTflops;
+  options.peakGbps = peakGbps;
 
   if (llvm::Error err =
           mlir::attn::runner::runAttnRunner(options, llvm::outs())) {

@@ -1,9 +1,9 @@
 //===- Runner.h - attn-runner: parse, lower, JIT, run, check ----*- C++ -*-===//
 //
 // The library behind the attn-runner tool: it runs one entry function of a
-// module on the CPU through the MLIR ExecutionEngine, with random or .npy
-// inputs, and optionally checks an attention result against a float64
-// reference. Kept out of the tool's main so that it can be reused and so that
+// module on a CUDA GPU or on the CPU through the MLIR ExecutionEngine, with
+// random or .npy inputs, optionally checks an attention result against a
+// float64 reference, and optionally benchmarks it. Kept out of the tool's main so that it can be reused and so that
 // the tool stays a thin command-line layer.
 //
 //===----------------------------------------------------------------------===//
@@ -14,7 +14,11 @@
 #include "attn/Runner/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/Error.h"
+
+#include <memory>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -25,6 +29,7 @@ class raw_ostream;
 
 namespace mlir {
 class DialectRegistry;
+class ExecutionEngine;
 namespace func {
 class FuncOp;
 } // namespace func
@@ -36,15 +41,36 @@ struct RunnerOptions {
   std::string inputFile = "-";
   /// The function to run; empty picks the only public func.func.
   std::string entry;
-  std::string target = "cpu";
+  /// "cpu" or "cuda"; empty picks cuda when a CUDA device is usable.
+  std::string target;
   bool check = false;
   uint64_t seed = 0;
   /// "ARGINDEX=path.npy" items.
   std::vector<std::string> inputs;
   /// Where to write the result as .npy; empty writes nothing.
   std::string output;
-  int64_t qTile = 64;
-  int64_t kvTile = 64;
+  /// Tile sizes; unset takes the target's pipeline default.
+  std::optional<int64_t> qTile, kvTile;
+  /// GPU: threads per block, binary format and CUDA toolkit of libdevice.
+  int64_t threads = 128;
+  std::string gpuFormat = "isa";
+  std::string cudaPath;
+  /// Timed runs after the checked one; 0 runs no benchmark.
+  unsigned benchmarkRuns = 0;
+  unsigned warmupRuns = 3;
+  /// Device peaks for the benchmark's floor.
+  double peakTflops = 0, peakGbps = 0;
+};
+
+/// What one target reports of its runs.
+struct RunReport {
+  /// How the entry ran, for the summary's "target:" line.
+  std::string target;
+  /// Wall time of the first (checked) call.
+  double firstCallMs = 0;
+  /// What the benchmark timed, and one time per timed run.
+  std::string benchmarkWhat;
+  std::vector<double> benchmarkMs;
 };
 
 /// Registers every dialect, bufferization model and LLVM IR translation the
@@ -55,28 +81,39 @@ void registerRunnerDialects(DialectRegistry &registry);
 /// to `os`. Every failure, including a failed check, comes back as an error.
 llvm::Error runAttnRunner(const RunnerOptions &options, llvm::raw_ostream &os);
 
-/// Result of lowering the entry: how the compiled code takes its result.
-struct LoweredEntry {
-  /// Position of the result's out-parameter in the C interface.
-  unsigned outParam;
-  /// True when the result's allocation was hoisted into the caller, so the
-  /// kernel writes straight into the caller's buffer; false when it writes a
-  /// temporary and copies it there.
-  bool inPlace;
-};
+/// Lowers the entry for the CPU with its result as an out-parameter, JIT
+/// compiles it, calls it once with `inputs` into `result` (which the caller
+/// poisoned), and then `benchmarkRuns` more times.
+llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
+                                   std::vector<HostTensor> &inputs,
+                                   HostTensor &result,
+                                   const RunnerOptions &options);
 
-/// Lowers `module` to the LLVM dialect for the CPU, with `entry` taking its
-/// result as an out-parameter through an `_mlir_ciface_` wrapper.
-llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module, func::FuncOp entry,
-                                         unsigned numInputs,
-                                         const RunnerOptions &options);
+/// Lowers the entry through attn-to-nvvm-pipeline, JIT compiles the host
+/// code against the CUDA runtime, copies `inputs` to the device, calls the
+/// entry once and copies its result into `result`; then benchmarks it over
+/// rotating device copies of the inputs, timing the kernels with CUDA
+/// events.
+llvm::Expected<RunReport> runOnGPU(ModuleOp module, func::FuncOp entry,
+                                   std::vector<HostTensor> &inputs,
+                                   HostTensor &result,
+                                   const RunnerOptions &options);
 
-/// JIT-compiles the lowered `module` at -O3 and calls `entryName` once with
-/// `inputs` and `result`; returns the seconds the call took.
-llvm::Expected<double> jitAndRun(ModuleOp module, llvm::StringRef entryName,
-                                 const LoweredEntry &lowered,
-                                 std::vector<HostTensor> &inputs,
-                                 HostTensor &result);
+/// JIT-compiles a module lowered to the LLVM dialect at -O3. `symbols`, if
+/// given, resolves functions the module calls but does not define.
+llvm::Expected<std::unique_ptr<ExecutionEngine>> createEngine(
+    ModuleOp module,
+    llvm::function_ref<llvm::orc::SymbolMap(llvm::orc::MangleAndInterner)>
+        symbols = nullptr);
+
+/// A memref descriptor as the C interface lays it out for any rank:
+/// allocated and aligned pointers, offset, sizes[rank], strides[rank], for a
+/// dense row-major buffer.
+std::vector<int64_t> denseDescriptor(void *data, llvm::ArrayRef<int64_t> shape);
+
+/// Calls `_mlir_ciface_<name>` with one pointer per C-interface argument.
+llvm::Error invokeCInterface(ExecutionEngine &engine, llvm::StringRef name,
+                             llvm::ArrayRef<void *> arguments);
 
 } // namespace attn::runner
 } // namespace mlir

@@ -1,4 +1,4 @@
-//===- Compile.cpp - attn-runner: lowering and JIT execution --------------===//
+//===- CPUTarget.cpp - attn-runner: lowering and running on the CPU ------===//
 //
 // Takes the entry from tensors to a JIT-compiled function and calls it. The
 // result becomes an out-parameter before lowering, so the caller owns the
@@ -44,33 +44,28 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::runner;
 
-void runner::registerRunnerDialects(DialectRegistry &registry) {
-  registry.insert<AttnDialect, arith::ArithDialect,
-                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
-                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
-  arith::registerBufferizableOpInterfaceExternalModels(registry);
-  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
-      registry);
-  linalg::registerBufferizableOpInterfaceExternalModels(registry);
-  // buffer-results-to-out-params hoists only allocations that implement
-  // AllocationOpInterface; without this model it silently copies instead.
-  memref::registerAllocationOpInterfaceExternalModels(registry);
-  scf::registerBufferizableOpInterfaceExternalModels(registry);
-  tensor::registerBufferizableOpInterfaceExternalModels(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-}
-
 static llvm::Error error(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-llvm::Expected<LoweredEntry> runner::lowerForCPU(ModuleOp module,
-                                                 func::FuncOp entry,
-                                                 unsigned numInputs,
-                                                 const RunnerOptions &options) {
+namespace {
+/// How the CPU-compiled entry takes its result.
+struct LoweredEntry {
+  /// Position of the result's out-parameter in the C interface.
+  unsigned outParam;
+  /// True when the result's allocation was hoisted into the caller, so the
+  /// kernel writes straight into the caller's buffer; false when it writes a
+  /// temporary and copies it there.
+  bool inPlace;
+};
+} // namespace
+
+/// Lowers `module` to the LLVM dialect for the CPU, with `entry` taking its
+/// result as an out-parameter through an `_mlir_ciface_` wrapper.
+static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
+                                                func::FuncOp entry,
+                                                unsigned numInputs,
+                                                const CPUPipelineOptions &cpu) {
   MLIRContext *ctx = module.getContext();
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));
@@ -83,8 +78,8 @@ llvm::Expected<LoweredEntry> runner::lowerForCPU(ModuleOp module,
   // a bufferizing half and a lowering half, this would call the halves.
   PassManager front(ctx);
   TileAttentionPassOptions tile;
-  tile.qTile = options.qTile;
-  tile.kvTile = options.kvTile;
+  tile.qTile = cpu.qTile;
+  tile.kvTile = cpu.kvTile;
   front.addPass(createTileAttentionPass(tile));
   front.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -115,66 +110,65 @@ llvm::Expected<LoweredEntry> runner::lowerForCPU(ModuleOp module,
       lowered.inPlace = false;
 
   PassManager lower(ctx);
-  CPUPipelineOptions cpu;
-  cpu.qTile = options.qTile;
-  cpu.kvTile = options.kvTile;
   buildAttnToLLVMPipeline(lower, cpu);
   if (failed(lower.run(module)))
     return error("lowering @" + entry.getSymName() + " to LLVM failed");
   return lowered;
 }
 
-/// A strided memref descriptor as the C interface lays it out for any rank:
-/// allocated and aligned pointers, offset, sizes[rank], strides[rank].
-static std::vector<int64_t> descriptor(HostTensor &t) {
-  size_t rank = t.shape().size();
-  std::vector<int64_t> desc(3 + 2 * rank);
-  desc[0] = desc[1] = reinterpret_cast<intptr_t>(t.data());
-  desc[2] = 0;
-  int64_t stride = 1;
-  for (size_t i = rank; i-- > 0;) {
-    desc[3 + i] = t.shape()[i];
-    desc[3 + rank + i] = stride;
-    stride *= t.shape()[i];
-  }
-  return desc;
+static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
 }
 
-llvm::Expected<double> runner::jitAndRun(ModuleOp module,
-                                         llvm::StringRef entryName,
-                                         const LoweredEntry &lowered,
-                                         std::vector<HostTensor> &inputs,
-                                         HostTensor &result) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                               /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(module, engineOptions);
+llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
+                                           std::vector<HostTensor> &inputs,
+                                           HostTensor &result,
+                                           const RunnerOptions &options) {
+  std::string name = entry.getSymName().str();
+  CPUPipelineOptions cpu;
+  cpu.qTile = options.qTile.value_or(cpu.qTile);
+  cpu.kvTile = options.kvTile.value_or(cpu.kvTile);
+  auto lowered = lowerForCPU(module, entry, inputs.size(), cpu);
+  if (!lowered)
+    return lowered.takeError();
+  auto engine = createEngine(module);
   if (!engine)
-    return error("JIT compilation failed: " +
-                 llvm::toString(engine.takeError()));
+    return engine.takeError();
 
-  // The C interface takes a pointer to each descriptor; the packed wrapper
-  // takes a pointer to each of those pointers.
   std::vector<std::vector<int64_t>> descs;
   for (HostTensor &t : inputs)
-    descs.push_back(descriptor(t));
-  descs.insert(descs.begin() + lowered.outParam, descriptor(result));
-  std::vector<void *> descPtrs, packed;
+    descs.push_back(denseDescriptor(t.data(), t.shape()));
+  descs.insert(descs.begin() + lowered->outParam,
+               denseDescriptor(result.data(), result.shape()));
+  std::vector<void *> args;
   for (auto &d : descs)
-    descPtrs.push_back(d.data());
-  for (void *&p : descPtrs)
-    packed.push_back(&p);
+    args.push_back(d.data());
 
-  std::string name = ("_mlir_ciface_" + entryName).str();
+  RunReport report;
+  llvm::raw_string_ostream(report.target)
+      << "cpu (q-tile " << cpu.qTile << ", kv-tile " << cpu.kvTile
+      << "), result "
+      << (lowered->inPlace ? "written in place into the caller's buffer"
+                           : "copied into the caller's buffer");
   auto start = std::chrono::steady_clock::now();
-  if (llvm::Error err = (*engine)->invokePacked(name, packed))
-    return error("calling " + name +
-                 " failed: " + llvm::toString(std::move(err)));
-  auto stop = std::chrono::steady_clock::now();
-  return std::chrono::duration<double>(stop - start).count();
+  if (llvm::Error err = invokeCInterface(**engine, name, args))
+    return std::move(err);
+  report.firstCallMs = millisecondsSince(start);
+
+  if (options.benchmarkRuns == 0)
+    return report;
+  // Later runs overwrite the checked result with the same values.
+  for (unsigned i = 0; i < options.warmupRuns; ++i)
+    if (llvm::Error err = invokeCInterface(**engine, name, args))
+      return std::move(err);
+  for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
+    start = std::chrono::steady_clock::now();
+    if (llvm::Error err = invokeCInterface(**engine, name, args))
+      return std::move(err);
+    report.benchmarkMs.push_back(millisecondsSince(start));
+  }
+  report.benchmarkWhat = "wall time per call on the CPU";
+  return report;
 }

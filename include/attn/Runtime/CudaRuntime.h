@@ -1,0 +1,93 @@
+//===- CudaRuntime.h - the GPU runtime behind compiled modules ---*- C++ -*-===//
+//
+// The `mgpu*` functions that MLIR's gpu-to-llvm lowering calls (module load,
+// kernel launch, streams, events, device memory), implemented against the
+// CUDA driver API, plus what attn-runner needs around them: loading the
+// driver, device memory for inputs and outputs, poisoned allocations and
+// per-launch timing.
+//
+// The driver (libcuda.so.1) is opened with dlopen when first needed, so
+// tools that link this library still start on machines without a GPU and can
+// say why CUDA is unavailable instead of failing to load.
+//
+// Errors are sticky: the first failing driver call is recorded with the
+// driver's error name, and every later `mgpu*` call does nothing, so that
+// compiled code running on after a failure cannot crash or write through a
+// null pointer. The caller collects the error with `takeError()`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_RUNTIME_CUDARUNTIME_H
+#define ATTN_RUNTIME_CUDARUNTIME_H
+
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/Error.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::attn::cuda {
+
+/// What the runner reports about the device it runs on.
+struct DeviceInfo {
+  std::string name;
+  int computeMajor = 0, computeMinor = 0;
+  int multiprocessors = 0;
+  int driverVersion = 0;
+  int64_t l2Bytes = 0;
+  int64_t totalMemoryBytes = 0;
+};
+
+/// Loads the driver and makes the primary context of device `ordinal`
+/// current on the calling thread. Fails, with the reason, when there is no
+/// driver, no device, or the driver refuses to initialise. Calling it again
+/// after a success does nothing.
+llvm::Error initialize(int ordinal = 0);
+
+/// True when `initialize` would succeed; used to choose the default target.
+bool isAvailable();
+
+/// The device `initialize` selected.
+const DeviceInfo &device();
+
+/// The first driver failure since the last call, or success.
+llvm::Error takeError();
+
+/// The `mgpu*` entry points, for ExecutionEngine::registerSymbols.
+llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner);
+
+//===----------------------------------------------------------------------===//
+// Device memory for the caller's inputs and results
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<void *> allocate(size_t bytes);
+llvm::Error free(void *ptr);
+llvm::Error copyToDevice(void *dst, const void *src, size_t bytes);
+llvm::Error copyToHost(void *dst, const void *src, size_t bytes);
+
+/// The size of the live allocation starting at `ptr` that compiled code made
+/// through mgpuMemAlloc, or 0 if there is none. Lets the caller check a
+/// returned buffer before it reads from it.
+size_t allocationSize(const void *ptr);
+
+/// When on, every allocation compiled code makes is filled with 0xff bytes,
+/// a NaN in f16, bf16, f32 and f64, so elements a kernel fails to write show
+/// up in the result.
+void setPoisonAllocations(bool on);
+
+//===----------------------------------------------------------------------===//
+// Kernel timing
+//===----------------------------------------------------------------------===//
+
+/// When on, every kernel launch is bracketed by CUDA events on its stream.
+void setKernelTiming(bool on);
+
+/// Milliseconds of GPU time of the kernels launched since timing was turned
+/// on or last collected, waiting for them to finish; clears the record.
+llvm::Expected<double> collectKernelMilliseconds();
+
+} // namespace mlir::attn::cuda
+
+#endif // ATTN_RUNTIME_CUDARUNTIME_H

@@ -1,0 +1,282 @@
+//===- GPUTarget.cpp - attn-runner: lowering and running on a CUDA GPU ----===//
+//
+// The entry goes through attn-to-nvvm-pipeline as a user would run it: its
+// arguments become device buffers and its result a buffer the compiled code
+// allocates on the device (through mgpuMemAlloc) and returns. The runner
+// owns the copies in and out, so it checks the returned descriptor against
+// the entry's signature and the allocation's size before reading a byte.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Pipelines/Pipelines.h"
+#include "attn/Runner/Runner.h"
+#include "attn/Runtime/CudaRuntime.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::runner;
+
+static llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// Everything but the attention kernels runs on the host, and the host code
+/// sees only device pointers; an entry that computes anything else on its
+/// tensors would read device memory from the CPU.
+static llvm::Error checkDeviceOnly(func::FuncOp entry) {
+  for (Operation &op : entry.getBody().getOps())
+    if (!isa<AttentionOp, arith::ConstantOp, func::ReturnOp>(op))
+      return error("--target=cuda runs entries made of attn.attention ops "
+                   "only (after attn-fuse-repeat-kv), but @" +
+                   entry.getSymName() + " also has '" +
+                   op.getName().getStringRef() +
+                   "', which would run on the host over device memory; use "
+                   "--target=cpu");
+  return llvm::Error::success();
+}
+
+/// The chip the kernels are compiled for: the device's own, with the
+/// architecture-specific features of Hopper (sm_90a) where it is one.
+static std::string chipOf(const cuda::DeviceInfo &device) {
+  std::string chip = "sm_" + std::to_string(device.computeMajor) +
+                     std::to_string(device.computeMinor);
+  if (device.computeMajor == 9 && device.computeMinor == 0)
+    chip += "a";
+  return chip;
+}
+
+namespace {
+/// Device memory the runner allocated or took over; freed on every path.
+class DeviceBuffer {
+public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(void *ptr) : ptr(ptr) {}
+  DeviceBuffer(DeviceBuffer &&other) : ptr(other.ptr) { other.ptr = nullptr; }
+  DeviceBuffer &operator=(DeviceBuffer &&other) {
+    std::swap(ptr, other.ptr);
+    return *this;
+  }
+  ~DeviceBuffer() {
+    if (ptr)
+      llvm::consumeError(cuda::free(ptr));
+  }
+  void *get() const { return ptr; }
+
+private:
+  void *ptr = nullptr;
+};
+} // namespace
+
+static llvm::Expected<DeviceBuffer> upload(const HostTensor &t) {
+  auto ptr = cuda::allocate(t.byteSize());
+  if (!ptr)
+    return ptr.takeError();
+  DeviceBuffer buffer(*ptr);
+  if (llvm::Error err = cuda::copyToDevice(*ptr, t.data(), t.byteSize()))
+    return std::move(err);
+  return buffer;
+}
+
+/// Takes over the buffer that the returned descriptor `desc` points into,
+/// after checking that it is the dense, row-major, in-bounds result the
+/// signature promises.
+static llvm::Expected<DeviceBuffer>
+takeResult(llvm::ArrayRef<int64_t> desc, const HostTensor &result) {
+  auto *allocated = reinterpret_cast<char *>(desc[0]);
+  auto *aligned = reinterpret_cast<char *>(desc[1]);
+  if (!allocated)
+    return error("the entry returned a null device buffer");
+  // The runtime recorded every allocation the compiled code made.
+  size_t capacity = cuda::allocationSize(allocated);
+  if (capacity == 0)
+    return error("the entry returned a buffer that it did not allocate "
+                 "through the GPU runtime");
+  DeviceBuffer owned(allocated);
+  size_t rank = result.shape().size();
+  llvm::ArrayRef<int64_t> sizes = desc.slice(3, rank),
+                          strides = desc.slice(3 + rank, rank);
+  std::vector<int64_t> dense = denseDescriptor(nullptr, result.shape());
+  if (sizes != llvm::ArrayRef<int64_t>(dense).slice(3, rank) ||
+      strides != llvm::ArrayRef<int64_t>(dense).slice(3 + rank, rank))
+    return error("the entry returned a buffer whose sizes or strides differ "
+                 "from its signature " +
+                 result.signature().str());
+  char *begin = aligned + desc[2] * int64_t(elementSize(result.type()));
+  if (begin < allocated ||
+      begin + result.byteSize() > allocated + capacity)
+    return error("the entry returned a view of " +
+                 llvm::Twine(result.byteSize()) +
+                 " bytes that does not lie within its " +
+                 llvm::Twine(capacity) + "-byte allocation");
+  return owned;
+}
+
+static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+namespace {
+/// One call of the compiled entry on device buffers.
+struct DeviceCall {
+  ExecutionEngine &engine;
+  std::string name;
+  size_t resultRank;
+
+  /// Calls the entry with `inputs` and returns the result's descriptor.
+  llvm::Expected<std::vector<int64_t>>
+  operator()(llvm::ArrayRef<DeviceBuffer> inputs,
+             llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes) const {
+    std::vector<int64_t> resultDesc(3 + 2 * resultRank, 0);
+    std::vector<std::vector<int64_t>> descs;
+    for (auto [buffer, shape] : llvm::zip(inputs, shapes))
+      descs.push_back(denseDescriptor(buffer.get(), shape));
+    // A C-interface function returning a memref takes a pointer to the
+    // result's descriptor first.
+    std::vector<void *> args{resultDesc.data()};
+    for (auto &d : descs)
+      args.push_back(d.data());
+    if (llvm::Error err = invokeCInterface(engine, name, args))
+      return std::move(err);
+    if (llvm::Error err = cuda::takeError())
+      return error("running @" + name + " on the GPU failed: " +
+                   llvm::toString(std::move(err)));
+    return resultDesc;
+  }
+};
+} // namespace
+
+llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
+                                           std::vector<HostTensor> &inputs,
+                                           HostTensor &result,
+                                           const RunnerOptions &options) {
+  std::string name = entry.getSymName().str();
+  if (llvm::Error err = checkDeviceOnly(entry))
+    return std::move(err);
+  if (llvm::Error err = cuda::initialize())
+    return error("--target=cuda: " + llvm::toString(std::move(err)));
+  const cuda::DeviceInfo &device = cuda::device();
+
+  GPUPipelineOptions gpu;
+  gpu.chip = chipOf(device);
+  gpu.format = options.gpuFormat;
+  gpu.cudaPath = options.cudaPath;
+  gpu.qTile = options.qTile.value_or(gpu.qTile);
+  gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
+  gpu.threads = options.threads;
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(module.getContext()));
+  PassManager pm(module.getContext());
+  buildAttnToNVVMPipeline(pm, gpu);
+  if (failed(pm.run(module)))
+    return error("lowering @" + name + " for " + gpu.chip + " failed");
+
+  auto engine = createEngine(module, cuda::runtimeSymbols);
+  if (!engine)
+    return engine.takeError();
+  // Runs the global constructors, which load the kernels.
+  (*engine)->initialize();
+  if (llvm::Error err = cuda::takeError())
+    return error("loading the kernels of @" + name + " failed: " +
+                 llvm::toString(std::move(err)));
+
+  std::vector<llvm::SmallVector<int64_t>> shapes;
+  std::vector<DeviceBuffer> deviceInputs;
+  for (const HostTensor &t : inputs) {
+    shapes.emplace_back(t.shape());
+    auto buffer = upload(t);
+    if (!buffer)
+      return buffer.takeError();
+    deviceInputs.push_back(std::move(*buffer));
+  }
+
+  RunReport report;
+  llvm::raw_string_ostream(report.target)
+      << "cuda (" << device.name << ", " << gpu.chip << ", "
+      << device.multiprocessors << " SMs, driver " << device.driverVersion / 1000
+      << "." << device.driverVersion % 1000 / 10 << "; q-tile " << gpu.qTile
+      << ", kv-tile " << gpu.kvTile << ", " << gpu.threads << " threads, "
+      << (gpu.format == "isa" ? "PTX compiled by the driver"
+                              : gpu.format + " from ptxas")
+      << "), result allocated on the device, poisoned with NaN, copied back";
+  DeviceCall call{**engine, name, result.shape().size()};
+
+  // The checked call: every allocation starts as NaN, so an element the
+  // kernel does not write shows up.
+  cuda::setPoisonAllocations(true);
+  auto start = std::chrono::steady_clock::now();
+  auto desc = call(deviceInputs, shapes);
+  report.firstCallMs = millisecondsSince(start);
+  cuda::setPoisonAllocations(false);
+  if (!desc)
+    return desc.takeError();
+  auto out = takeResult(*desc, result);
+  if (!out)
+    return out.takeError();
+  if (llvm::Error err = cuda::copyToHost(
+          result.data(),
+          reinterpret_cast<char *>((*desc)[1]) +
+              (*desc)[2] * int64_t(elementSize(result.type())),
+          result.byteSize()))
+    return std::move(err);
+
+  if (options.benchmarkRuns == 0)
+    return report;
+
+  // Rotating copies of the inputs, together at least twice the L2 cache, so
+  // that a timed run does not find its inputs cached by the previous one.
+  size_t setBytes = 0;
+  for (const HostTensor &t : inputs)
+    setBytes += t.byteSize();
+  size_t sets = std::clamp<size_t>(
+      (2 * size_t(device.l2Bytes) + setBytes - 1) / std::max<size_t>(setBytes, 1),
+      1, 64);
+  sets = std::max<size_t>(
+      1, std::min(sets, size_t(device.totalMemoryBytes / 4) /
+                            std::max<size_t>(setBytes, 1)));
+  std::vector<std::vector<DeviceBuffer>> rotating;
+  rotating.push_back(std::move(deviceInputs));
+  for (size_t s = 1; s < sets; ++s) {
+    rotating.emplace_back();
+    for (const HostTensor &t : inputs) {
+      auto buffer = upload(t);
+      if (!buffer)
+        return buffer.takeError();
+      rotating.back().push_back(std::move(*buffer));
+    }
+  }
+
+  cuda::setKernelTiming(true);
+  auto timedCall = [&](size_t set) -> llvm::Expected<double> {
+    auto desc = call(rotating[set], shapes);
+    if (!desc)
+      return desc.takeError();
+    auto out = takeResult(*desc, result);
+    if (!out)
+      return out.takeError();
+    return cuda::collectKernelMilliseconds();
+  };
+  for (unsigned i = 0; i < options.warmupRuns; ++i)
+    if (auto ms = timedCall(i % sets); !ms)
+      return ms.takeError();
+  for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
+    auto ms = timedCall(i % sets);
+    if (!ms)
+      return ms.takeError();
+    report.benchmarkMs.push_back(*ms);
+  }
+  cuda::setKernelTiming(false);
+  report.benchmarkWhat = "kernel time (CUDA events around each launch), " +
+                         std::to_string(sets) + " rotating input sets";
+  return report;
+}
