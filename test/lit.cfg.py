@@ -13,7 +13,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attn_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["CMakeLists.txt", "Inputs", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%attn_src_root", config.attn_src_root))
@@ -23,7 +23,10 @@ config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 # Capture variables do not leak out of a CHECK-LABEL block.
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# CUDA_HOME tells attn-runner where libdevice and ptxas are; LD_LIBRARY_PATH
+# lets the test tools find their libraries on a machine without LLVM.
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "CUDA_HOME", "LD_LIBRARY_PATH"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
@@ -38,3 +41,27 @@ if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 config.substitutions.append(("%extract_ptx", "python3 " + os.path.join(config.attn_src_root, "utils", "extract-ptx.py")))
+
+
+def cuda_device_present():
+    """True when the CUDA driver loads and sees at least one device."""
+    import ctypes
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return (driver.cuInit(0) == 0 and
+            driver.cuDeviceGetCount(ctypes.byref(count)) == 0 and
+            count.value > 0)
+
+
+# Tests that run kernels need a GPU: test/Integration/CUDA says REQUIRES: cuda.
+if cuda_device_present():
+    config.available_features.add("cuda")
+sanitizer = shutil.which("compute-sanitizer") or (
+    "/usr/local/cuda/bin/compute-sanitizer"
+    if os.path.exists("/usr/local/cuda/bin/compute-sanitizer") else None)
+if sanitizer:
+    config.available_features.add("compute-sanitizer")
+    config.substitutions.append(("%compute_sanitizer", sanitizer))

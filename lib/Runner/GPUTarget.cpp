@@ -203,7 +203,7 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   RunReport report;
   llvm::raw_string_ostream(report.target)
       << "cuda (" << device.name << ", " << gpu.chip << ", "
-      << device.multiprocessors << " SMs, driver " << device.driverVersion / 1000
+      << device.multiprocessors << " SMs, CUDA driver " << device.driverVersion / 1000
       << "." << device.driverVersion % 1000 / 10 << "; q-tile " << gpu.qTile
       << ", kv-tile " << gpu.kvTile << ", " << gpu.threads << " threads, "
       << (gpu.format == "isa" ? "PTX compiled by the driver"

@@ -267,10 +267,11 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   auto target = chooseTarget(options);
   if (!target)
     return target.takeError();
-  if (options.qTile.value_or(1) < 1 || options.kvTile.value_or(1) < 1)
-    return error("--q-tile (" + llvm::Twine(options.qTile.value_or(1)) +
-                 ") and --kv-tile (" + llvm::Twine(options.kvTile.value_or(1)) +
-                 ") must be positive");
+  for (auto [flag, tile] : {std::pair{"--q-tile", options.qTile},
+                            std::pair{"--kv-tile", options.kvTile}})
+    if (tile && *tile < 1)
+      return error(llvm::Twine(flag) + " (" + llvm::Twine(*tile) +
+                   ") must be positive");
   if (options.threads < 1 || options.threads > 1024)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
                  ") must lie in [1, 1024]");

@@ -3,8 +3,14 @@
 
 // RUN: rm -rf %t && split-file %s %t
 
-// RUN: not attn-runner %t/one.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: the CUDA target is not built into this attn-runner yet; use --target=cpu
+// Only attention runs on a GPU; the host code would read device memory.
+// Checked before the driver is needed, so this runs everywhere.
+// RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after attn-fuse-repeat-kv), but @copy also has 'tensor.empty', which would run on the host over device memory; use --target=cpu
+// RUN: not attn-runner %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
+// RUN: not attn-runner %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS: attn-runner: error: --gpu-threads (2048) must lie in [1, 1024]
 // RUN: not attn-runner %t/one.mlir --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: attn-runner: error: unknown target 'tpu'; expected cpu or cuda
 
@@ -32,14 +38,21 @@
 // NOFILE: attn-runner: error: cannot open input file '{{.*}}nonexistent.mlir': {{[Nn]}}o such file or directory
 
 // RUN: not attn-runner %t/one.mlir --q-tile=0 2>&1 | FileCheck %s --check-prefix=TILE
-// TILE: attn-runner: error: --q-tile (0) and --kv-tile (64) must be positive
+// TILE: attn-runner: error: --q-tile (0) must be positive
 // RUN: not attn-runner %t/one.mlir --kv-tile=-4 2>&1 | FileCheck %s --check-prefix=KVTILE
-// KVTILE: attn-runner: error: --q-tile (64) and --kv-tile (-4) must be positive
+// KVTILE: attn-runner: error: --kv-tile (-4) must be positive
 
 //--- one.mlir
 func.func @one(%q: tensor<1x3x1x64xf32>) -> tensor<1x3x1x64xf32> {
   %o = attn.attention %q, %q, %q : tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32> -> tensor<1x3x1x64xf32>
   return %o : tensor<1x3x1x64xf32>
+}
+
+//--- copy.mlir
+func.func @copy(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %e = tensor.empty() : tensor<4x4xf32>
+  %y = linalg.copy ins(%x : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
 }
 
 //--- two.mlir
