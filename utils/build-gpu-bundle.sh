@@ -5,7 +5,8 @@
 # and packs, xz-compressed, into .bundle/ (or $BUNDLE_DIR):
 #   attn-runner.xz        the runner; needs only libc, libstdc++, libz, libzstd
 #   lit.tar.xz            LLVM's lit (pure Python)
-#   FileCheck.xz, not.xz  the test tools, and libz3.so.4.xz that they load
+#   FileCheck.xz, not.xz, count.xz  the test tools, and the libz3.so.4.xz
+#                         that they load
 #   libdevice.10.bc.xz    CUDA's libdevice, which the kernels link
 # utils/run-gpu-tests.sh unpacks it on the GPU machine and runs
 # test/Integration/CUDA. The whole bundle is about 30 MB.
@@ -30,11 +31,12 @@ if [ -n "$unexpected" ]; then
   echo "build-gpu-bundle: attn-runner links libraries a GPU machine lacks:" $unexpected >&2
   exit 1
 fi
-cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$out/"
+cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$llvm/bin/count" "$out/"
 cp "$(ldd "$llvm/bin/FileCheck" | awk '/libz3/ {print $3}')" "$out/libz3.so.4"
 cp "$cuda/nvvm/libdevice/libdevice.10.bc" "$out/"
 tar -C "$llvm/utils" -cJf "$out/lit.tar.xz" lit
-xz -T0 -9 "$out/attn-runner" "$out/FileCheck" "$out/not" "$out/libz3.so.4" \
+xz -T0 -9 "$out/attn-runner" "$out/FileCheck" "$out/not" "$out/count" \
+  "$out/libz3.so.4" \
   "$out/libdevice.10.bc"
 du -ch "$out"/* | tail -1
 ls -l "$out"

@@ -2,18 +2,15 @@
 // non-zero exit, and nothing runs after them.
 // REQUIRES: cuda
 
-// RUN: rm -rf %t && split-file %s %t
-
 // K/V tiles of 1024 keys at head_dim 128 need 512 KiB of shared memory,
 // more than a block may have: the kernel does not load.
-// RUN: not attn-runner %t/big.mlir --target=cuda --kv-tile=1024 2>&1 | FileCheck %s --check-prefix=SMEM
+// RUN: not attn-runner %s --target=cuda --kv-tile=1024 2>&1 | FileCheck %s --check-prefix=SMEM
 // SMEM: attn-runner: error: loading the kernels of @big failed: cuModuleLoadDataEx (PTX JIT) failed: CUDA_ERROR_{{[A-Z_]+}}
 
 // The same tiles from ptxas fail when the cubin is built, before any run.
-// RUN: not attn-runner %t/big.mlir --target=cuda --kv-tile=1024 --gpu-format=bin 2>&1 | FileCheck %s --check-prefix=PTXAS
+// RUN: not attn-runner %s --target=cuda --kv-tile=1024 --gpu-format=bin 2>&1 | FileCheck %s --check-prefix=PTXAS
 // PTXAS: attn-runner: error: lowering @big for sm_90a failed
 
-//--- big.mlir
 func.func @big(%q: tensor<1x64x1x128xf16>, %k: tensor<1x1024x1x128xf16>,
                %v: tensor<1x1024x1x128xf16>) -> tensor<1x64x1x128xf16> {
   %o = attn.attention %q, %k, %v

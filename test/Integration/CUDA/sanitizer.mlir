@@ -11,13 +11,14 @@
 // RUN: sed -e 's/@Q@/1x8x113x128/g;s/@K@/1x1x113x128/g;s/@V@/1x1x113x128/g;s/@O@/1x8x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir > %t.mqa.mlir
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x113x2x64/g;s/@V@/1x113x2x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal, window = 20 : i64}/g' %S/Inputs/attention.mlir > %t.window.mlir
 
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 
 // CHECK: check: max_abs_err={{.*}} PASS
-// CHECK: ERROR SUMMARY: 0 errors
+// MEMCHECK: ERROR SUMMARY: 0 errors
+// RACECHECK: RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)
