@@ -155,9 +155,9 @@ struct CheckedAttention {
 } // namespace
 
 /// Finds the attn.attention whose operands are the entry's arguments and
-/// whose result the entry returns, after repeat_kv and its transposes were
-/// fused, which is the only form the reference can recompute from the
-/// inputs alone.
+/// whose result the entry returns, after raising, and after repeat_kv and
+/// its transposes were fused, which is the only form the reference can
+/// recompute from the inputs alone.
 static llvm::Expected<CheckedAttention>
 findCheckedAttention(func::FuncOp entry) {
   auto notCheckable = [&](const llvm::Twine &why) {
@@ -299,10 +299,14 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!resultSig)
     return resultSig.takeError();
 
+  // Attention written in upstream ops is raised first, so that the fusion,
+  // and --check, see the attn.attention it computes.
   PassManager fuse(&context);
+  fuse.addPass(createRaiseAttentionPass());
   fuse.addPass(createFuseRepeatKVPass());
   if (failed(fuse.run(*module)))
-    return error("attn-fuse-repeat-kv failed on '" + options.inputFile + "'");
+    return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
+                 options.inputFile + "'");
   std::optional<CheckedAttention> checked;
   if (options.check) {
     auto found = findCheckedAttention(*entry);
