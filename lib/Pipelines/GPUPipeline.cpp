@@ -1,8 +1,9 @@
 //===- GPUPipeline.cpp - attn dialect to NVVM and a GPU binary -------------===//
 //
-// attn-to-nvvm-pipeline: fuses repeat_kv, builds the FlashAttention-2 kernel
-// in a gpu.launch, bufferizes, outlines the kernel, lowers it through NVVM
-// and embeds PTX, a cubin or a fatbin for the chosen chip in a gpu.binary.
+// attn-to-nvvm-pipeline: raises attention written in upstream ops, fuses
+// repeat_kv, builds the FlashAttention-2 kernel in a gpu.launch, bufferizes,
+// outlines the kernel, lowers it through NVVM and embeds PTX, a cubin or a
+// fatbin for the chosen chip in a gpu.binary.
 //
 // The NVVM stages follow upstream's gpu-lower-to-nvvm-pipeline, with one
 // difference that is the reason this file spells them out: the kernels call
@@ -57,6 +58,7 @@ static std::string findLibdevice(StringRef cudaPath) {
 
 void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
                                          const GPUPipelineOptions &options) {
+  pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
   ConvertAttnToGPUPassOptions gpu;
   gpu.qTile = options.qTile;

@@ -36,7 +36,7 @@ static llvm::Error checkDeviceOnly(func::FuncOp entry) {
   for (Operation &op : entry.getBody().getOps())
     if (!isa<AttentionOp, arith::ConstantOp, func::ReturnOp>(op))
       return error("--target=cuda runs entries made of attn.attention ops "
-                   "only (after attn-fuse-repeat-kv), but @" +
+                   "only (after raising and fusion), but @" +
                    entry.getSymName() + " also has '" +
                    op.getName().getStringRef() +
                    "', which would run on the host over device memory; use "

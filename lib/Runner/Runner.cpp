@@ -158,9 +158,9 @@ struct CheckedAttention {
 } // namespace
 
 /// Finds the attn.attention whose operands are the entry's arguments and
-/// whose result the entry returns, after repeat_kv and its transposes were
-/// fused, which is the only form the reference can recompute from the
-/// inputs alone.
+/// whose result the entry returns, after raising, and after repeat_kv and
+/// its transposes were fused, which is the only form the reference can
+/// recompute from the inputs alone.
 static llvm::Expected<CheckedAttention>
 findCheckedAttention(func::FuncOp entry) {
   auto notCheckable = [&](const llvm::Twine &why) {
@@ -188,7 +188,7 @@ findCheckedAttention(func::FuncOp entry) {
        v = argIndex(op.getValue());
   if (!q || !k || !v || (op.getMask() && !argIndex(op.getMask())))
     return notCheckable("the returned attention's operands are not all "
-                        "entry arguments (after attn-fuse-repeat-kv)");
+                        "entry arguments (after raising and fusion)");
   c.query = *q;
   c.key = *k;
   c.value = *v;
@@ -316,10 +316,14 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!resultSig)
     return resultSig.takeError();
 
+  // Attention written in upstream ops is raised first, so that the fusion,
+  // and --check, see the attn.attention it computes.
   PassManager fuse(&context);
+  fuse.addPass(createRaiseAttentionPass());
   fuse.addPass(createFuseRepeatKVPass());
   if (failed(fuse.run(*module)))
-    return error("attn-fuse-repeat-kv failed on '" + options.inputFile + "'");
+    return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
+                 options.inputFile + "'");
   // --check needs the attention to recompute it, --benchmark to count its
   // work; a benchmark of something else still reports its times.
   std::optional<CheckedAttention> checked;

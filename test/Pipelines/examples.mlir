@@ -5,11 +5,13 @@
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=LLAMA2-NVVM
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa_linalg.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=LLAMA2-NVVM
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa_linalg.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
 // RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=MQA-NVVM
 // RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=MQA-LLVM
 // RUN: attn-opt %attn_src_root/examples/cla_two_layers.mlir | FileCheck %s --check-prefix=CLA
 // RUN: not attn-opt %attn_src_root/examples/cla_two_layers.mlir --attn-to-llvm-pipeline 2>&1 | FileCheck %s --check-prefix=CLA-LOWER
-// The models in examples/ stay valid: each parses and verifies, the attention ones compile through attn-to-nvvm-pipeline (PTX) and attn-to-llvm-pipeline, and the CLA one still has no lowering (update its header when this changes).
+// The models in examples/ stay valid: each parses and verifies, the attention ones (the upstream-linalg one raised first) compile through attn-to-nvvm-pipeline (PTX) and attn-to-llvm-pipeline, and the CLA one still has no lowering (update its header when this changes).
 
 // llama2_gqa.mlir is llama2's code, op for op, with one public entry.
 // LLAMA2-LABEL: func.func @llama2_attention(

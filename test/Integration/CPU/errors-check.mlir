@@ -17,7 +17,7 @@
 // Repeating along the wrong dimension is not repeat_kv, so nothing fuses and
 // the attention reads a computed key and value.
 // RUN: not attn-runner %t/unfused.mlir --check 2>&1 | FileCheck %s --check-prefix=OPERANDS
-// OPERANDS: attn-runner: error: --check needs @unfused to return one attn.attention of its own arguments, but the returned attention's operands are not all entry arguments (after attn-fuse-repeat-kv)
+// OPERANDS: attn-runner: error: --check needs @unfused to return one attn.attention of its own arguments, but the returned attention's operands are not all entry arguments (after raising and fusion)
 // RUN: attn-runner %t/unfused.mlir | FileCheck %s --check-prefix=RUNS
 
 //--- none.mlir

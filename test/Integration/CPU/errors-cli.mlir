@@ -6,7 +6,7 @@
 // Only attention runs on a GPU; the host code would read device memory.
 // Checked before the driver is needed, so this runs everywhere.
 // RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after attn-fuse-repeat-kv), but @copy also has 'tensor.empty', which would run on the host over device memory; use --target=cpu
+// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @copy also has 'tensor.empty', which would run on the host over device memory; use --target=cpu
 // RUN: not attn-runner %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
 // RUN: not attn-runner %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS

@@ -9,6 +9,8 @@ convention); SHAPE is like 1x4x97x97. KIND:
   holes SEED      a mask: N(0, 1), a third of it -inf, and the first query
                   row (second-to-last dimension index 0) entirely -inf
   nan INDEX       N(0, 1) with element INDEX set to NaN
+  causal          an additive causal mask: 0 where key j <= query i + (Sk -
+                  Sq) (over the last two dimensions), -inf elsewhere
   badmagic        a valid file whose magic is wrong
   truncated       a valid header followed by too few data bytes
   badheader       a header that is not a Python dict
@@ -59,6 +61,11 @@ def main():
         for i in range(count):
             if (i // cols) % rows == 0 or rng.random() < 1 / 3:
                 values[i] = -math.inf
+    elif kind == "causal":
+        rows, cols = shape[-2], shape[-1]
+        for i in range(count):
+            row, col = (i // cols) % rows, i % cols
+            values[i] = 0.0 if col <= row + (cols - rows) else -math.inf
     elif kind == "nan":
         values[int(arg)] = math.nan
     descr, data = encode(dtype, values)

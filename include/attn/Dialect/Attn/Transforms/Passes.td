@@ -10,6 +10,69 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RaiseAttentionPass : Pass<"attn-raise-attention"> {
+  let summary = "Raise attention written in upstream ops to attn.attention";
+  let description = [{
+    Replaces scaled dot-product attention spelled in upstream `linalg`,
+    `tensor`, `arith` and `math` ops, as a frontend such as torch-mlir emits
+    it for `softmax(Q @ K.transpose(2, 3) * scale + mask) @ V`, with one
+    `attn.attention` in the `bhsd` layout. Q, K, V and the result are
+    `[B, H, S, D]`. The chain is matched from P·V backwards:
+
+    * **P·V and Q·Kᵀ**: a float matmul batched over `[B, H]`, starting from
+      zero (a `linalg.fill` or a splat constant), with payload `acc + a * b`
+      (operands possibly `arith.extf`'d), spelled either
+      - as one rank-4 linalg op: `linalg.generic` (or `linalg.contract`)
+        with maps `(b, h, m, n, k) -> [b, h, m, k], [b, h, n, k] or
+        [b, h, k, n], [b, h, m, n]`, loops in any order; or
+      - as `linalg.batch_matmul` (or any rank-3 linalg op of that form,
+        also with a transposed `indexing_maps` B) on `tensor.collapse_shape
+        [[0, 1], [2], [3]]` of rank-4 operands, whose result is
+        `tensor.expand_shape [[0, 1], [2], [3]]`, the three reshapes
+        splitting `B*H` into the same static `B` and `H`.
+
+      A second operand `[B, H, D, Sk]` (Kᵀ, or Vᵀ for a transposed P·V) is
+      read through the `linalg.transpose` `[0, 1, 3, 2]` that produced it,
+      or transposed back with one.
+    * **scale**: multiplications and divisions by constants (a scalar
+      `arith.constant`, a splat tensor constant, or a `linalg.fill` of a
+      constant); their product becomes `scale`. No scale means `scale =
+      1.0`. The scale is always written out, even when it equals the
+      default `1 / sqrt(D)`.
+    * **mask**: an optional `arith.addf` of a float tensor after the
+      scaling, read as `[B|1, H|1, Sq, Sk]` (a unit extent read at index 0
+      is broadcast), `[H, Sq, Sk]` or `[Sq, Sk]`; lower ranks are reshaped
+      to rank 4 with `tensor.expand_shape`. A causal mask stays a general
+      mask: it is not turned into `causal`.
+    * **softmax** over the last dimension: `linalg.softmax dimension(3)`,
+      or decomposed: a max reduction (from `-inf` or the lowest finite
+      value), `exp(x - max)` in one elementwise op or two, a sum reduction
+      from zero, and the division; reductions are `linalg.reduce` or
+      `linalg.generic`, with or without a kept unit dimension.
+    * **casts**: `arith.extf` / `arith.truncf` before and after the softmax
+      (`.float()` and `.type_as(xq)`) are absorbed.
+
+    Scale, mask and casts may be separate elementwise ops (`linalg.generic`
+    or named ones such as `linalg.div` and `linalg.add`) or fused into
+    fewer generics; each reads the scores in place.
+
+    Every matched intermediate must be used only by the chain, and Q, K, V
+    and the result must share one element type; otherwise the chain is
+    left alone, as is anything else: a softmax over another dimension, a
+    non-constant scale, a mask the scale applies to, matmuls whose
+    reshapes split `B*H` differently, a contraction whose payload is not a
+    multiply-add. The pass emits no diagnostics.
+
+    The raised op rounds differently: it computes scores and softmax in f32
+    whatever the intermediate types were, and a row whose every score is
+    `-inf` gives zeros instead of NaN. Run `attn-fuse-repeat-kv` after it to
+    fold llama2's repeat_kv and transposes into the new op.
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseRepeatKVPass : Pass<"attn-fuse-repeat-kv"> {
   let summary = "Fold repeat_kv into attention so the repeated K/V never exists";
   let description = [{

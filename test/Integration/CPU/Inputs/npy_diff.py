@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Compares two .npy files of the same shape and float dtype, without numpy.
+
+  npy_diff.py A B TOLERANCE
+
+Prints the shape, the largest absolute difference and whether it is within
+TOLERANCE; exits non-zero when it is not, or when either file holds a NaN.
+Reads f16, f32 and f64 ('<f2', '<f4', '<f8'), the dtypes attn-runner writes
+for those element types.
+"""
+import ast
+import math
+import struct
+import sys
+
+
+def read(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    if blob[:6] != b"\x93NUMPY":
+        raise SystemExit(path + ": not an .npy file")
+    length = struct.unpack("<H", blob[8:10])[0]
+    header = ast.literal_eval(blob[10:10 + length].decode())
+    fmt = {"<f2": "e", "<f4": "f", "<f8": "d"}[header["descr"]]
+    data = blob[10 + length:]
+    count = len(data) // struct.calcsize(fmt)
+    return header["shape"], struct.unpack("<%d%s" % (count, fmt), data)
+
+
+def main():
+    (shape_a, a), (shape_b, b) = read(sys.argv[1]), read(sys.argv[2])
+    tolerance = float(sys.argv[3])
+    if shape_a != shape_b:
+        raise SystemExit("shapes differ: %s and %s" % (shape_a, shape_b))
+    if any(math.isnan(x) for x in a + b):
+        raise SystemExit("NaN in the results")
+    diff = max(abs(x - y) for x, y in zip(a, b))
+    ok = diff <= tolerance
+    print("shape %s max_abs_diff=%.3e %s %.3e" %
+          (shape_a, diff, "within" if ok else "EXCEEDS", tolerance))
+    sys.exit(0 if ok else 1)
+
+
+main()
