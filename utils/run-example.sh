@@ -6,8 +6,8 @@
 #      attn-to-nvvm-pipeline and shows the kernel it produced (PTX entry,
 #      shared memory, and ptxas's register/spill report where ptxas exists);
 #   2. runs the example with attn-runner and checks the result against a
-#      float64 reference. attn-runner runs on the CPU: its CUDA target is not
-#      built yet.
+#      float64 reference: on the GPU where a CUDA driver and device are
+#      found, on the CPU otherwise.
 # Usage: utils/run-example.sh [examples/<model>.mlir]   (default: llama2 GQA)
 #
 #===----------------------------------------------------------------------===#
@@ -34,5 +34,5 @@ if [ -x "$ptxas" ]; then
     grep -E 'registers|spill' | sed 's/^/     ptxas: /'
 fi
 
-echo "== Running $example (target: cpu) with a float64 check"
+echo "== Running $example with a float64 check"
 "$build/bin/attn-runner" "$example" --seed=1 --check
