@@ -7,10 +7,13 @@
 // 32 query heads, 8 KV heads, head_dim 128, f16, room for 4096 tokens; each
 // call processes 16 new tokens at position %pos.
 //
-// The KV cache ops have no lowering yet, so this example only goes through
-// the attn dialect's verifiers (which check the CLA layer rules):
+// The verifiers check the CLA layer rules:
 //   attn-opt examples/cla_two_layers.mlir
-// It cannot go through attn-to-nvvm-pipeline or attn-runner.
+// attn-lower-kv-cache turns the cache into tensors, with a run-time check
+// of %pos, and the CPU pipeline compiles it:
+//   attn-opt examples/cla_two_layers.mlir --attn-to-llvm-pipeline
+// KV caches do not compile for the GPU yet, and attn-runner runs entries
+// with one result, so this example is not run.
 //
 //===----------------------------------------------------------------------===//
 

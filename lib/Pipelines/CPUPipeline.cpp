@@ -1,9 +1,10 @@
 //===- CPUPipeline.cpp - attn dialect to LLVM for the CPU ------------------===//
 //
-// attn-to-llvm-pipeline: raises attention written in upstream ops, fuses
-// repeat_kv, tiles attention into the FlashAttention-2 loop form, bufferizes
-// with identity layouts at function boundaries (so a caller passes plain
-// strided memrefs), and lowers everything to the LLVM dialect.
+// attn-to-llvm-pipeline: lowers KV caches to tensors, raises attention
+// written in upstream ops, fuses repeat_kv, tiles attention into the
+// FlashAttention-2 loop form, bufferizes with identity layouts at function
+// boundaries (so a caller passes plain strided memrefs), and lowers
+// everything to the LLVM dialect.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +28,7 @@ using namespace mlir;
 
 void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
+  pm.addPass(createLowerKVCachePass());
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
   TileAttentionPassOptions tile;

@@ -11,6 +11,7 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runtime/KVCacheChecks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -77,6 +78,7 @@ static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
   // tensor-level steps find nothing left to do. Were the pipeline split into
   // a bufferizing half and a lowering half, this would call the halves.
   PassManager front(ctx);
+  front.addPass(createLowerKVCachePass());
   TileAttentionPassOptions tile;
   tile.qTile = cpu.qTile;
   tile.kvTile = cpu.kvTile;
@@ -123,7 +125,7 @@ static double millisecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
-                                           std::vector<HostTensor> &inputs,
+                                           std::vector<EntryArgument> &inputs,
                                            HostTensor &result,
                                            const RunnerOptions &options) {
   std::string name = entry.getSymName().str();
@@ -133,18 +135,32 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   auto lowered = lowerForCPU(module, entry, inputs.size(), cpu);
   if (!lowered)
     return lowered.takeError();
-  auto engine = createEngine(module);
+  auto engine = createEngine(module, kvCacheCheckSymbols);
   if (!engine)
     return engine.takeError();
 
+  // A memref argument is a pointer to its descriptor, an integer is passed
+  // by value; the call takes the address of each.
   std::vector<std::vector<int64_t>> descs;
-  for (HostTensor &t : inputs)
-    descs.push_back(denseDescriptor(t.data(), t.shape()));
-  descs.insert(descs.begin() + lowered->outParam,
-               denseDescriptor(result.data(), result.shape()));
-  std::vector<void *> args;
+  for (EntryArgument &arg : inputs)
+    if (arg.tensor)
+      descs.push_back(denseDescriptor(arg.tensor->data(), arg.tensor->shape()));
+  descs.push_back(denseDescriptor(result.data(), result.shape()));
+  std::vector<void *> pointers;
   for (auto &d : descs)
-    args.push_back(d.data());
+    pointers.push_back(d.data());
+  std::vector<void *> args;
+  size_t next = 0;
+  for (EntryArgument &arg : inputs)
+    args.push_back(arg.tensor ? static_cast<void *>(&pointers[next++])
+                              : static_cast<void *>(&arg.scalar));
+  args.insert(args.begin() + lowered->outParam, &pointers.back());
+  // Each call reports an out-of-range KV cache position itself.
+  auto call = [&]() -> llvm::Error {
+    if (llvm::Error err = invokeCInterface(**engine, name, args))
+      return err;
+    return takeKVCacheCheckError();
+  };
 
   RunReport report;
   llvm::raw_string_ostream(report.target)
@@ -153,7 +169,7 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
       << (lowered->inPlace ? "written in place into the caller's buffer"
                            : "copied into the caller's buffer");
   auto start = std::chrono::steady_clock::now();
-  if (llvm::Error err = invokeCInterface(**engine, name, args))
+  if (llvm::Error err = call())
     return std::move(err);
   report.firstCallMs = millisecondsSince(start);
 
@@ -161,11 +177,11 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
     return report;
   // Later runs overwrite the checked result with the same values.
   for (unsigned i = 0; i < options.warmupRuns; ++i)
-    if (llvm::Error err = invokeCInterface(**engine, name, args))
+    if (llvm::Error err = call())
       return std::move(err);
   for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
     start = std::chrono::steady_clock::now();
-    if (llvm::Error err = invokeCInterface(**engine, name, args))
+    if (llvm::Error err = call())
       return std::move(err);
     report.benchmarkMs.push_back(millisecondsSince(start));
   }

@@ -58,12 +58,8 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> runner::createEngine(
 
 llvm::Error runner::invokeCInterface(ExecutionEngine &engine,
                                      llvm::StringRef name,
-                                     llvm::ArrayRef<void *> arguments) {
-  // The packed wrapper takes a pointer to each argument, and each argument
-  // of the C interface is itself a pointer to a descriptor.
-  std::vector<void *> args(arguments.begin(), arguments.end()), packed;
-  for (void *&arg : args)
-    packed.push_back(&arg);
+                                     llvm::ArrayRef<void *> addresses) {
+  std::vector<void *> packed(addresses.begin(), addresses.end());
   std::string symbol = ("_mlir_ciface_" + name).str();
   if (llvm::Error err = engine.invokePacked(symbol, packed))
     return error("calling " + symbol + " failed: " +

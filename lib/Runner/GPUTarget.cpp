@@ -142,10 +142,13 @@ struct DeviceCall {
     for (auto [buffer, shape] : llvm::zip(inputs, shapes))
       descs.push_back(denseDescriptor(buffer.get(), shape));
     // A C-interface function returning a memref takes a pointer to the
-    // result's descriptor first.
-    std::vector<void *> args{resultDesc.data()};
+    // result's descriptor first; the call takes the address of each pointer.
+    std::vector<void *> pointers{resultDesc.data()};
     for (auto &d : descs)
-      args.push_back(d.data());
+      pointers.push_back(d.data());
+    std::vector<void *> args;
+    for (void *&p : pointers)
+      args.push_back(&p);
     if (llvm::Error err = invokeCInterface(engine, name, args))
       return std::move(err);
     if (llvm::Error err = cuda::takeError())
@@ -157,12 +160,19 @@ struct DeviceCall {
 } // namespace
 
 llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
-                                           std::vector<HostTensor> &inputs,
+                                           std::vector<EntryArgument> &arguments,
                                            HostTensor &result,
                                            const RunnerOptions &options) {
   std::string name = entry.getSymName().str();
   if (llvm::Error err = checkDeviceOnly(entry))
     return std::move(err);
+  std::vector<HostTensor *> inputs;
+  for (auto [i, arg] : llvm::enumerate(arguments)) {
+    if (!arg.tensor)
+      return error("--target=cuda takes tensor arguments only, but argument " +
+                   llvm::Twine(i) + " of @" + name + " is an integer");
+    inputs.push_back(&*arg.tensor);
+  }
   if (llvm::Error err = cuda::initialize())
     return error("--target=cuda: " + llvm::toString(std::move(err)));
   const cuda::DeviceInfo &device = cuda::device();
@@ -192,9 +202,9 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
 
   std::vector<llvm::SmallVector<int64_t>> shapes;
   std::vector<DeviceBuffer> deviceInputs;
-  for (const HostTensor &t : inputs) {
-    shapes.emplace_back(t.shape());
-    auto buffer = upload(t);
+  for (const HostTensor *t : inputs) {
+    shapes.emplace_back(t->shape());
+    auto buffer = upload(*t);
     if (!buffer)
       return buffer.takeError();
     deviceInputs.push_back(std::move(*buffer));
@@ -236,8 +246,8 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   // Rotating copies of the inputs, together at least twice the L2 cache, so
   // that a timed run does not find its inputs cached by the previous one.
   size_t setBytes = 0;
-  for (const HostTensor &t : inputs)
-    setBytes += t.byteSize();
+  for (const HostTensor *t : inputs)
+    setBytes += t->byteSize();
   size_t sets = std::clamp<size_t>(
       (2 * size_t(device.l2Bytes) + setBytes - 1) / std::max<size_t>(setBytes, 1),
       1, 64);
@@ -248,8 +258,8 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   rotating.push_back(std::move(deviceInputs));
   for (size_t s = 1; s < sets; ++s) {
     rotating.emplace_back();
-    for (const HostTensor &t : inputs) {
-      auto buffer = upload(t);
+    for (const HostTensor *t : inputs) {
+      auto buffer = upload(*t);
       if (!buffer)
         return buffer.takeError();
       rotating.back().push_back(std::move(*buffer));

@@ -66,6 +66,9 @@ static llvm::Expected<func::FuncOp> findEntry(ModuleOp module,
                " public functions (" + names + "); choose one with --entry");
 }
 
+/// An entry argument's signature: a tensor's, or none for a 64-bit integer.
+using ArgSignature = std::optional<TensorSignature>;
+
 static llvm::Expected<TensorSignature> signatureOf(Type type,
                                                    const llvm::Twine &what) {
   std::string typeStr;
@@ -105,15 +108,17 @@ static void fillNormal(HostTensor &t, uint64_t seed, unsigned argIndex) {
   }
 }
 
-static llvm::Expected<std::vector<HostTensor>>
-prepareInputs(const RunnerOptions &options,
-              llvm::ArrayRef<TensorSignature> sigs, llvm::raw_ostream &os) {
+static llvm::Expected<std::vector<EntryArgument>>
+prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
+              llvm::raw_ostream &os) {
   std::vector<std::string> paths(sigs.size());
   for (llvm::StringRef item : options.inputs) {
     auto [index, path] = item.split('=');
     unsigned i;
     if (path.empty() || index.getAsInteger(10, i))
-      return error("--input expects ARGINDEX=path.npy, got '" + item + "'");
+      return error("--input expects ARGINDEX=path.npy (or ARGINDEX=integer "
+                   "for an integer argument), got '" +
+                   item + "'");
     if (i >= sigs.size())
       return error("--input " + item + ": the entry has " +
                    llvm::Twine(sigs.size()) + " arguments");
@@ -122,24 +127,36 @@ prepareInputs(const RunnerOptions &options,
     paths[i] = path.str();
   }
 
-  std::vector<HostTensor> inputs;
+  std::vector<EntryArgument> inputs(sigs.size());
   for (auto [i, sig] : llvm::enumerate(sigs)) {
-    if (paths[i].empty()) {
-      inputs.emplace_back(sig);
-      fillNormal(inputs.back(), options.seed, i);
+    if (!sig) {
+      // No random default: a random position means nothing.
+      if (paths[i].empty())
+        return error("argument " + llvm::Twine(i) +
+                     " is an integer; give its value with --input " +
+                     llvm::Twine(i) + "=<integer>");
+      if (llvm::StringRef(paths[i]).getAsInteger(10, inputs[i].scalar))
+        return error("argument " + llvm::Twine(i) +
+                     " is an integer, but --input gives '" + paths[i] + "'");
       continue;
     }
-    auto tensor = readNpy(paths[i], sig);
+    if (paths[i].empty()) {
+      inputs[i].tensor.emplace(*sig);
+      fillNormal(*inputs[i].tensor, options.seed, i);
+      continue;
+    }
+    auto tensor = readNpy(paths[i], *sig);
     if (!tensor)
       return error("argument " + llvm::Twine(i) + ": " +
                    llvm::toString(tensor.takeError()));
-    inputs.push_back(std::move(*tensor));
+    inputs[i].tensor.emplace(std::move(*tensor));
   }
   os << "inputs: random normal N(0,1) rounded to the element type, seed "
      << options.seed;
   for (auto [i, path] : llvm::enumerate(paths))
     if (!path.empty())
-      os << "; argument " << i << " from " << path;
+      os << "; argument " << i
+         << (sigs[i] ? " from " + path : " = " + path);
   os << "\n";
   return inputs;
 }
@@ -222,10 +239,11 @@ findCheckedAttention(func::FuncOp entry) {
 }
 
 static llvm::Error runCheck(const CheckedAttention &c,
-                            const std::vector<HostTensor> &inputs,
+                            const std::vector<EntryArgument> &inputs,
                             const HostTensor &result, llvm::raw_ostream &os) {
-  AttentionOperands in{inputs[c.query], inputs[c.key], inputs[c.value],
-                       c.mask ? &inputs[*c.mask] : nullptr};
+  AttentionOperands in{*inputs[c.query].tensor, *inputs[c.key].tensor,
+                       *inputs[c.value].tensor,
+                       c.mask ? &*inputs[*c.mask].tensor : nullptr};
   std::vector<double> ref = referenceAttention(c.problem, in);
   std::vector<double> naive = naiveAttention(c.problem, in);
   CheckResult r = checkAttention(result, ref, naive, c.problem.type);
@@ -304,8 +322,12 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (type.getNumResults() != 1)
     return error("@" + name + " must return one tensor; it returns " +
                  llvm::Twine(type.getNumResults()) + " values");
-  SmallVector<TensorSignature> args;
+  SmallVector<ArgSignature> args;
   for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    if (argType.isIndex() || argType.isSignlessInteger(64)) {
+      args.push_back(std::nullopt);
+      continue;
+    }
     auto sig =
         signatureOf(argType, "argument " + llvm::Twine(i) + " of @" + name);
     if (!sig)
@@ -338,8 +360,13 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   }
 
   os << "entry: @" << name << "(";
-  for (auto [i, sig] : llvm::enumerate(args))
-    os << (i ? ", " : "") << sig.str();
+  for (auto [i, sig] : llvm::enumerate(args)) {
+    os << (i ? ", " : "");
+    if (sig)
+      os << sig->str();
+    else
+      os << type.getInput(i);
+  }
   os << ") -> " << resultSig->str() << "\n";
 
   auto inputs = prepareInputs(options, args, os);

@@ -45,7 +45,7 @@ struct RunnerOptions {
   std::string target;
   bool check = false;
   uint64_t seed = 0;
-  /// "ARGINDEX=path.npy" items.
+  /// "ARGINDEX=path.npy" items, or "ARGINDEX=integer" for scalars.
   std::vector<std::string> inputs;
   /// Where to write the result as .npy; empty writes nothing.
   std::string output;
@@ -60,6 +60,13 @@ struct RunnerOptions {
   unsigned warmupRuns = 3;
   /// Device peaks for the benchmark's floor.
   double peakTflops = 0, peakGbps = 0;
+};
+
+/// One argument of the entry: a tensor, or a 64-bit integer (`index` or
+/// `i64`, such as a KV cache position) given on the command line.
+struct EntryArgument {
+  std::optional<HostTensor> tensor;
+  int64_t scalar = 0;
 };
 
 /// What one target reports of its runs.
@@ -85,7 +92,7 @@ llvm::Error runAttnRunner(const RunnerOptions &options, llvm::raw_ostream &os);
 /// compiles it, calls it once with `inputs` into `result` (which the caller
 /// poisoned), and then `benchmarkRuns` more times.
 llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
-                                   std::vector<HostTensor> &inputs,
+                                   std::vector<EntryArgument> &inputs,
                                    HostTensor &result,
                                    const RunnerOptions &options);
 
@@ -95,7 +102,7 @@ llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
 /// rotating device copies of the inputs, timing the kernels with CUDA
 /// events.
 llvm::Expected<RunReport> runOnGPU(ModuleOp module, func::FuncOp entry,
-                                   std::vector<HostTensor> &inputs,
+                                   std::vector<EntryArgument> &inputs,
                                    HostTensor &result,
                                    const RunnerOptions &options);
 
@@ -111,9 +118,11 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> createEngine(
 /// dense row-major buffer.
 std::vector<int64_t> denseDescriptor(void *data, llvm::ArrayRef<int64_t> shape);
 
-/// Calls `_mlir_ciface_<name>` with one pointer per C-interface argument.
+/// Calls `_mlir_ciface_<name>` with the address of each C-interface
+/// argument: of the descriptor pointer for a memref, of the value for an
+/// integer.
 llvm::Error invokeCInterface(ExecutionEngine &engine, llvm::StringRef name,
-                             llvm::ArrayRef<void *> arguments);
+                             llvm::ArrayRef<void *> addresses);
 
 } // namespace attn::runner
 } // namespace mlir

@@ -136,4 +136,38 @@ def TileAttentionPass : Pass<"attn-tile-attention"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Lower KV cache ops to tensors, with run-time bounds checks";
+  let description = [{
+    Replaces each `!attn.kv_cache<BxHxCxDxT>` value by two tensors, keys and
+    values, stored `[B, C, H, D]` (the token-major layout llama2's `xk` and
+    `xv` have), so that:
+
+    * `attn.cache.create` becomes two zero-filled tensors;
+    * `attn.cache.append` becomes `tensor.insert_slice` of the new keys and
+      values at `[0, position, 0, 0]`;
+    * `attn.cache.attend` becomes `attn.attention` of the query over the
+      `[0, length)` prefix of both (`tensor.extract_slice`), with the same
+      `scale`, `causal` and `window`.
+
+    Positions and lengths the verifiers could not check are checked at run
+    time: an append with `position < 0` or `position + T > capacity`, or an
+    attend with `length` outside `[0, capacity]`, writes and reads nothing
+    out of bounds; instead it calls
+    `attnKVCacheError(op, position or length, T, capacity)` (declared by the
+    pass; `op` is 0 for append and 1 for attend), which the runtime turns into
+    an error naming the numbers. The append then leaves the cache unchanged
+    and the attend reads no key.
+
+    Caches must be created, appended to and attended within one block: a
+    cache that is a block or function argument, is returned, or is used by any
+    other op is rejected with an error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,81 @@
+// KV caches run on the CPU: attn-lower-kv-cache turns them into tensors, and
+// positions known only at run time are checked where they are used.
+
+// RUN: rm -rf %t && split-file %s %t
+
+// A prefill step through a cache (append 16 tokens at position 0, attend
+// over 16) computes the same attention as attn.attention on the same
+// inputs: the seed gives arguments 0-2 the same values in both entries.
+// RUN: attn-runner %t/cache.mlir --seed=5 --input 3=0 --output=%t/cache.npy | FileCheck %s --check-prefix=RUN0
+// RUN0: entry: @prefill(tensor<1x16x8x64xf16>, tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, index) -> tensor<1x16x8x64xf16>
+// RUN0: argument 3 = 0
+// RUN: attn-runner %t/direct.mlir --seed=5 --check --output=%t/direct.npy | FileCheck %s --check-prefix=DIRECT
+// DIRECT: check: {{.*}} PASS
+// RUN: python3 %S/Inputs/npy_diff.py %t/cache.npy %t/direct.npy 0 | FileCheck %s --check-prefix=SAME
+// SAME: within
+
+// The last position that fits (48 + 16 = 64) runs; one more overflows, and
+// so does a negative position: an error naming the numbers, a non-zero
+// exit, and no write.
+// RUN: attn-runner %t/cache.mlir --input 3=48 | FileCheck %s --check-prefix=FITS
+// FITS: time:
+// RUN: not attn-runner %t/cache.mlir --input 3=49 2>&1 | FileCheck %s --check-prefix=OVERFLOW
+// OVERFLOW: attn-runner: error: KV cache overflow: attn.cache.append of 16 tokens at position 49 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
+// RUN: not attn-runner %t/cache.mlir --input 3=-1 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// NEGATIVE: attn-runner: error: KV cache overflow: attn.cache.append of 16 tokens at position -1 needs
+
+// An attend over more positions than the cache holds.
+// RUN: not attn-runner %t/length.mlir --input 3=65 2>&1 | FileCheck %s --check-prefix=LENGTH
+// LENGTH: attn-runner: error: KV cache out of range: attn.cache.attend over length 65 needs 0 <= length <= 64, the capacity; no key was read
+// RUN: attn-runner %t/length.mlir --input 3=64 | FileCheck %s --check-prefix=FITS
+
+// Integer arguments have no random default, and take integers only.
+// RUN: not attn-runner %t/cache.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: attn-runner: error: argument 3 is an integer; give its value with --input 3=<integer>
+// RUN: not attn-runner %t/cache.mlir --input 3=x.npy 2>&1 | FileCheck %s --check-prefix=NOTINT
+// NOTINT: attn-runner: error: argument 3 is an integer, but --input gives 'x.npy'
+
+// The GPU target runs attention alone, so it refuses the cache ops (this
+// check comes before the driver is needed).
+// RUN: not attn-runner %t/cache.mlir --input 3=0 --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @prefill also has 'attn.cache.create'
+
+//--- cache.mlir
+func.func @prefill(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
+                   %v: tensor<1x16x2x64xf16>, %pos: index)
+    -> tensor<1x16x8x64xf16> {
+  %c16 = arith.constant 16 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x64x64xf16>
+  %c1 = attn.cache.append %k, %v into %c[%pos]
+      : tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>
+        into !attn.kv_cache<1x2x64x64xf16>
+  %len = arith.addi %pos, %c16 : index
+  %o = attn.cache.attend %q, %c1, %len {causal}
+      : tensor<1x16x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>
+        -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}
+
+//--- direct.mlir
+func.func @direct(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
+                  %v: tensor<1x16x2x64xf16>) -> tensor<1x16x8x64xf16> {
+  %o = attn.attention %q, %k, %v {causal}
+      : tensor<1x16x8x64xf16>, tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>
+        -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}
+
+//--- length.mlir
+func.func @attend(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
+                  %v: tensor<1x16x2x64xf16>, %len: index)
+    -> tensor<1x16x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x64x64xf16>
+  %c1 = attn.cache.append %k, %v into %c[%c0]
+      : tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>
+        into !attn.kv_cache<1x2x64x64xf16>
+  %o = attn.cache.attend %q, %c1, %len
+      : tensor<1x16x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>
+        -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}
