@@ -5,7 +5,10 @@ PyTorch SDPA with the FlashAttention-2 backend and with the cuDNN backend,
 and FlexAttention (torch.compile'd), bf16, in the bhsd layout, on the same
 GPU and in the same run as attn-runner. Prints one line per case and peer:
   <case> <peer> <median ms>
-with CUDA events over rotating inputs, as attn-runner --benchmark times.
+with CUDA events over rotating inputs. The events bracket each Python call,
+so a peer's time includes its launch overhead (microseconds), which
+attn-runner's per-launch events do not; that matters only for the shortest
+kernels.
 """
 import sys
 
@@ -15,7 +18,11 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
 
-def median_ms(fn, inputs, runs=20, warmup=3):
+RUNS = 20
+
+
+def median_ms(fn, inputs, warmup=3):
+    runs = RUNS
     for i in range(warmup):
         fn(*inputs[i % len(inputs)])
     times = []
@@ -69,4 +76,5 @@ def main(cases):
 
 
 if __name__ == "__main__":
+    RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     main([l for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")])

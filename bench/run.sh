@@ -47,7 +47,8 @@ MLIR
   grep -v '^#' "$root/bench/cases.txt" | while read -r line; do
     [ -n "$line" ] && ours $line
   done
-  python3 "$root/bench/peers.py" "$root/bench/cases.txt"
+  python3 "$root/bench/ceilings.py" | sed 's/^/# /'
+  python3 "$root/bench/peers.py" "$root/bench/cases.txt" "$runs"
 } | tee "$work/times.txt"
 
 echo

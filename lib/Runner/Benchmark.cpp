@@ -1,4 +1,9 @@
 //===- Benchmark.cpp - attn-runner --benchmark: cost model, report --------===//
+//
+// The FLOPs count only the score entries causal and window masking leave
+// visible, so that a causal kernel is not credited with work it may skip.
+//
+//===----------------------------------------------------------------------===//
 
 #include "attn/Runner/Benchmark.h"
 
@@ -30,9 +35,11 @@ AttentionCost mlir::attn::runner::attentionCost(const AttentionProblem &p) {
                     double(p.batch) * p.headsKV * p.seqK * p.headDim +
                     double(p.batch) * p.headsKV * p.seqK * p.valueDim +
                     double(p.batch) * p.headsQ * p.seqQ * p.valueDim;
+  double bytes = elements * elt;
   if (p.maskBatch)
-    elements += double(p.maskBatch) * p.maskHeads * p.seqQ * p.seqK;
-  return {flops, elements * elt};
+    bytes += double(p.maskBatch) * p.maskHeads * p.seqQ * p.seqK *
+             elementSize(p.maskType);
+  return {flops, bytes};
 }
 
 void mlir::attn::runner::printBenchmark(

@@ -151,9 +151,14 @@ struct DeviceCall {
       args.push_back(&p);
     if (llvm::Error err = invokeCInterface(engine, name, args))
       return std::move(err);
-    if (llvm::Error err = cuda::takeError())
+    if (llvm::Error err = cuda::takeError()) {
+      // Release what the call allocated before it failed.
+      void *allocated = reinterpret_cast<void *>(resultDesc[0]);
+      if (allocated && cuda::allocationSize(allocated))
+        llvm::consumeError(cuda::free(allocated));
       return error("running @" + name + " on the GPU failed: " +
                    llvm::toString(std::move(err)));
+    }
     return resultDesc;
   }
 };

@@ -230,9 +230,11 @@ findCheckedAttention(func::FuncOp entry) {
   p.causal = op.getCausal();
   p.window = op.getWindow();
   if (Value mask = op.getMask()) {
-    auto shape = cast<RankedTensorType>(mask.getType()).getShape();
-    p.maskBatch = shape[0];
-    p.maskHeads = shape[1];
+    auto type = cast<RankedTensorType>(mask.getType());
+    p.maskBatch = type.getDimSize(0);
+    p.maskHeads = type.getDimSize(1);
+    p.maskType =
+        elementTypeFor(type.getElementType()).value_or(ElementType::F32);
   }
   p.type = *elementTypeFor(op.getQuery().getType().getElementType());
   return c;

@@ -1,4 +1,9 @@
 //===- CudaDriver.cpp - load the CUDA driver with dlopen ------------------===//
+//
+// Fills the Driver table once per process and turns failing results into
+// errors that carry the driver's own error name and description.
+//
+//===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
 
@@ -44,6 +49,7 @@ static llvm::Expected<Driver> openDriver() {
   resolve(library, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",
           missing);
   resolve(library, d.cuCtxPushCurrent, "cuCtxPushCurrent_v2", missing);
+  resolve(library, d.cuCtxSynchronize, "cuCtxSynchronize", missing);
   resolve(library, d.cuModuleLoadData, "cuModuleLoadData", missing);
   resolve(library, d.cuModuleLoadDataEx, "cuModuleLoadDataEx", missing);
   resolve(library, d.cuModuleUnload, "cuModuleUnload", missing);

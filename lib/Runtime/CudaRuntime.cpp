@@ -147,11 +147,13 @@ static void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   auto s = static_cast<CUstream>(stream);
   CUevent start = nullptr, stop = nullptr;
   if (state().timing) {
-    if (!record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate") ||
-        !record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate") ||
-        !record(d->cuEventRecord(start, s), "cuEventRecord"))
-      return;
+    bool ok =
+        record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate") &&
+        record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
+    // Registered even when incomplete, so that collecting them destroys them.
     state().launches.emplace_back(start, stop);
+    if (!ok || !record(d->cuEventRecord(start, s), "cuEventRecord"))
+      return;
   }
   if (!record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY,
                                 blockZ, smem, s, params, extra),
@@ -232,14 +234,16 @@ static void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
     state().failure += " allocating " + std::to_string(bytes) + " bytes";
     return nullptr;
   }
-  state().allocations[ptr] = bytes;
   if (state().poison) {
     auto s = static_cast<CUstream>(stream);
     // Synchronous, so the poison lands before any later work on any stream.
     if (!record(d->cuMemsetD8Async(ptr, 0xff, bytes, s), "cuMemsetD8Async") ||
-        !record(d->cuStreamSynchronize(s), "cuStreamSynchronize"))
+        !record(d->cuStreamSynchronize(s), "cuStreamSynchronize")) {
+      d->cuMemFree(ptr);
       return nullptr;
+    }
   }
+  state().allocations[ptr] = bytes;
   return reinterpret_cast<void *>(ptr);
 }
 
@@ -442,9 +446,13 @@ llvm::Error mlir::attn::cuda::copyToDevice(void *dst, const void *src,
   auto d = initialized();
   if (!d)
     return d.takeError();
-  return checkResult(
-      *d, d->cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(dst), src, bytes),
-      "cuMemcpyHtoD");
+  if (llvm::Error err = checkResult(
+          *d, d->cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(dst), src, bytes),
+          "cuMemcpyHtoD"))
+    return err;
+  // From pageable memory the copy may return before its DMA has landed,
+  // and the kernels run on non-blocking streams that do not wait for it.
+  return checkResult(*d, d->cuCtxSynchronize(), "cuCtxSynchronize");
 }
 
 llvm::Error mlir::attn::cuda::copyToHost(void *dst, const void *src,
@@ -475,6 +483,12 @@ llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds() {
   llvm::Error err = llvm::Error::success();
   for (auto [start, stop] : state().launches) {
     float ms = 0;
+    if (!start || !stop) {
+      if (start)
+        llvm::consumeError(
+            checkResult(*d, d->cuEventDestroy(start), "cuEventDestroy"));
+      continue;
+    }
     if (!err)
       err = checkResult(*d, d->cuEventSynchronize(stop), "cuEventSynchronize");
     if (!err)

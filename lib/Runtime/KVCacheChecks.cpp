@@ -1,4 +1,9 @@
 //===- KVCacheChecks.cpp - run-time KV cache bounds errors ----------------===//
+//
+// The hook attn-lower-kv-cache's guards call, and the sticky error it
+// leaves for the runner. Host code only: it works for every target.
+//
+//===----------------------------------------------------------------------===//
 
 #include "attn/Runtime/KVCacheChecks.h"
 

@@ -39,3 +39,31 @@ func.func @other_block(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
   }
   return %o : tensor<1x4x8x64xf16>
 }
+
+// -----
+
+func.func private @get_cache() -> !attn.kv_cache<1x2x16x64xf16>
+
+func.func @made_elsewhere(%q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{attn-lower-kv-cache: 'func.call' yields a KV cache; only attn.cache.create and attn.cache.append may make one}}
+  %c = func.call @get_cache() : () -> !attn.kv_cache<1x2x16x64xf16>
+  %o = attn.cache.attend %q, %c, %c4
+      : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
+  return %o : tensor<1x4x8x64xf16>
+}
+
+// -----
+
+func.func @dynamic_tokens(%k: tensor<1x?x2x64xf16>, %v: tensor<1x?x2x64xf16>,
+                          %q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
+  // expected-error @+1 {{attn-lower-kv-cache: keys and values of type 'tensor<1x?x2x64xf16>' must have static shapes}}
+  %c1 = attn.cache.append %k, %v into %c[%c0]
+      : tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+  %o = attn.cache.attend %q, %c1, %c4
+      : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
+  return %o : tensor<1x4x8x64xf16>
+}

@@ -20,10 +20,12 @@
 // CHECK:           tensor.insert_slice %[[K]] into %[[KS]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
 // CHECK:           tensor.insert_slice %[[V]] into %[[VS]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
 // CHECK:         } else {
-// CHECK:           func.call @attnKVCacheError(%c0_i64,
+// CHECK:           %[[APPEND:.*]] = arith.constant 0 : i64
+// CHECK:           func.call @attnKVCacheError(%[[APPEND]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK:           scf.yield %[[KS]], %[[VS]]
 // CHECK:         scf.if
-// CHECK:           func.call @attnKVCacheError(%c1_i64,
+// CHECK:           %[[ATTEND:.*]] = arith.constant 1 : i64
+// CHECK:           func.call @attnKVCacheError(%[[ATTEND]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK:         %[[N:.*]] = arith.select %{{.*}}, %[[LEN]], %{{.*}} : index
 // CHECK:         %[[KP:.*]] = tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
 // CHECK:         %[[VP:.*]] = tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
@@ -43,9 +45,11 @@ func.func @step(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 
 // -----
 
-// Functions without caches are left alone, and no hook is declared.
-// CHECK-LABEL: func.func @plain(
+// Functions without caches are left alone, and no hook is declared: the
+// hook would come first in the module, before @plain.
+// CHECK:       // -----
 // CHECK-NOT:   attnKVCacheError
+// CHECK-LABEL: func.func @plain(
 // CHECK:       attn.attention
 func.func @plain(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
                  %v: tensor<1x4x2x64xf16>) -> tensor<1x4x8x64xf16> {

@@ -21,7 +21,8 @@ class raw_ostream;
 namespace mlir::attn::runner {
 
 struct AttentionCost {
-  /// 2·D multiply-adds for Q·Kᵀ plus 2·Dv for P·V, per visible score entry;
+  /// 2·D FLOPs (D multiply-adds) for Q·Kᵀ plus 2·Dv for P·V, per visible
+  /// score entry;
   /// entries hidden by causal or window masking are not counted (a mask
   /// operand hides nothing statically, so its entries all count).
   double flops;

@@ -26,6 +26,8 @@ struct AttentionProblem {
   std::optional<int64_t> window;
   /// Mask extents along batch and heads (each 1 or full), if there is one.
   int64_t maskBatch = 0, maskHeads = 0;
+  /// The mask's own element type.
+  ElementType maskType = ElementType::F32;
   /// The element type of query, key, value and result.
   ElementType type;
 };

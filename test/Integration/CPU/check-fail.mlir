@@ -10,10 +10,10 @@
 
 // RUN: rm -rf %t && split-file %s %t
 // RUN: python3 %S/Inputs/npy.py %t/k.npy f32 1x113x1x64 nan 7173
-// RUN: not attn-runner %t/causal.mlir --check --input 1=%t/k.npy 2>&1 | FileCheck %s --check-prefix=CAUSAL
+// RUN: not attn-runner --target=cpu %t/causal.mlir --check --input 1=%t/k.npy 2>&1 | FileCheck %s --check-prefix=CAUSAL
 // CAUSAL: check: max_abs_err={{.*}} nan=64 FAIL
 // CAUSAL: attn-runner: error: check failed: 64 result elements are NaN
-// RUN: not attn-runner %t/full.mlir --check --input 1=%t/k.npy 2>&1 | FileCheck %s --check-prefix=FULL
+// RUN: not attn-runner --target=cpu %t/full.mlir --check --input 1=%t/k.npy 2>&1 | FileCheck %s --check-prefix=FULL
 // FULL: check: max_abs_err={{.*}} nan=7232 FAIL
 
 //--- causal.mlir

@@ -7,39 +7,39 @@
 // Checked before the driver is needed, so this runs everywhere.
 // RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
 // CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @copy also has 'tensor.empty', which would run on the host over device memory; use --target=cpu
-// RUN: not attn-runner %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not attn-runner --target=cpu %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
-// RUN: not attn-runner %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not attn-runner --target=cpu %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS: attn-runner: error: --gpu-threads (2048) must lie in [1, 1024]
 // RUN: not attn-runner %t/one.mlir --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: attn-runner: error: unknown target 'tpu'; expected cpu or cuda
 
-// RUN: not attn-runner %t/two.mlir 2>&1 | FileCheck %s --check-prefix=AMBIGUOUS
+// RUN: not attn-runner --target=cpu %t/two.mlir 2>&1 | FileCheck %s --check-prefix=AMBIGUOUS
 // AMBIGUOUS: attn-runner: error: the module has 2 public functions (@first, @second); choose one with --entry
-// RUN: not attn-runner %t/two.mlir --entry=third 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not attn-runner --target=cpu %t/two.mlir --entry=third 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: attn-runner: error: no func.func with a body named @third (--entry)
-// RUN: not attn-runner %t/private.mlir 2>&1 | FileCheck %s --check-prefix=NONE
+// RUN: not attn-runner --target=cpu %t/private.mlir 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: attn-runner: error: the module has no public func.func to run
 // The private function runs when named.
-// RUN: attn-runner %t/private.mlir --entry=hidden | FileCheck %s --check-prefix=NAMED
+// RUN: attn-runner --target=cpu %t/private.mlir --entry=hidden | FileCheck %s --check-prefix=NAMED
 // NAMED: entry: @hidden(tensor<4xf32>) -> tensor<4xf32>
 
-// RUN: not attn-runner %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
+// RUN: not attn-runner --target=cpu %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // DYNAMIC: attn-runner: error: argument 0 of @dynamic has type tensor<1x?x4x64xf32>; attn-runner needs static shapes (dynamic extents are not supported)
-// RUN: not attn-runner %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
+// RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
 // INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32 or f64
-// RUN: not attn-runner %t/results.mlir 2>&1 | FileCheck %s --check-prefix=RESULTS
+// RUN: not attn-runner --target=cpu %t/results.mlir 2>&1 | FileCheck %s --check-prefix=RESULTS
 // RESULTS: attn-runner: error: @results must return one tensor; it returns 2 values
 
-// RUN: not attn-runner %t/syntax.mlir 2>&1 | FileCheck %s --check-prefix=SYNTAX
+// RUN: not attn-runner --target=cpu %t/syntax.mlir 2>&1 | FileCheck %s --check-prefix=SYNTAX
 // SYNTAX: syntax.mlir:2:10: error: use of undeclared SSA value name
 // SYNTAX: attn-runner: error: cannot parse '{{.*}}syntax.mlir'
-// RUN: not attn-runner %t/nonexistent.mlir 2>&1 | FileCheck %s --check-prefix=NOFILE
+// RUN: not attn-runner --target=cpu %t/nonexistent.mlir 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: attn-runner: error: cannot open input file '{{.*}}nonexistent.mlir': {{[Nn]}}o such file or directory
 
-// RUN: not attn-runner %t/one.mlir --q-tile=0 2>&1 | FileCheck %s --check-prefix=TILE
+// RUN: not attn-runner --target=cpu %t/one.mlir --q-tile=0 2>&1 | FileCheck %s --check-prefix=TILE
 // TILE: attn-runner: error: --q-tile (0) must be positive
-// RUN: not attn-runner %t/one.mlir --kv-tile=-4 2>&1 | FileCheck %s --check-prefix=KVTILE
+// RUN: not attn-runner --target=cpu %t/one.mlir --kv-tile=-4 2>&1 | FileCheck %s --check-prefix=KVTILE
 // KVTILE: attn-runner: error: --kv-tile (-4) must be positive
 
 //--- one.mlir

@@ -6,10 +6,10 @@
 // A prefill step through a cache (append 16 tokens at position 0, attend
 // over 16) computes the same attention as attn.attention on the same
 // inputs: the seed gives arguments 0-2 the same values in both entries.
-// RUN: attn-runner %t/cache.mlir --seed=5 --input 3=0 --output=%t/cache.npy | FileCheck %s --check-prefix=RUN0
+// RUN: attn-runner --target=cpu %t/cache.mlir --seed=5 --input 3=0 --output=%t/cache.npy | FileCheck %s --check-prefix=RUN0
 // RUN0: entry: @prefill(tensor<1x16x8x64xf16>, tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, index) -> tensor<1x16x8x64xf16>
 // RUN0: argument 3 = 0
-// RUN: attn-runner %t/direct.mlir --seed=5 --check --output=%t/direct.npy | FileCheck %s --check-prefix=DIRECT
+// RUN: attn-runner --target=cpu %t/direct.mlir --seed=5 --check --output=%t/direct.npy | FileCheck %s --check-prefix=DIRECT
 // DIRECT: check: {{.*}} PASS
 // RUN: python3 %S/Inputs/npy_diff.py %t/cache.npy %t/direct.npy 0 | FileCheck %s --check-prefix=SAME
 // SAME: within
@@ -17,22 +17,22 @@
 // The last position that fits (48 + 16 = 64) runs; one more overflows, and
 // so does a negative position: an error naming the numbers, a non-zero
 // exit, and no write.
-// RUN: attn-runner %t/cache.mlir --input 3=48 | FileCheck %s --check-prefix=FITS
+// RUN: attn-runner --target=cpu %t/cache.mlir --input 3=48 | FileCheck %s --check-prefix=FITS
 // FITS: time:
-// RUN: not attn-runner %t/cache.mlir --input 3=49 2>&1 | FileCheck %s --check-prefix=OVERFLOW
+// RUN: not attn-runner --target=cpu %t/cache.mlir --input 3=49 2>&1 | FileCheck %s --check-prefix=OVERFLOW
 // OVERFLOW: attn-runner: error: KV cache overflow: attn.cache.append of 16 tokens at position 49 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
-// RUN: not attn-runner %t/cache.mlir --input 3=-1 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// RUN: not attn-runner --target=cpu %t/cache.mlir --input 3=-1 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // NEGATIVE: attn-runner: error: KV cache overflow: attn.cache.append of 16 tokens at position -1 needs
 
 // An attend over more positions than the cache holds.
-// RUN: not attn-runner %t/length.mlir --input 3=65 2>&1 | FileCheck %s --check-prefix=LENGTH
+// RUN: not attn-runner --target=cpu %t/length.mlir --input 3=65 2>&1 | FileCheck %s --check-prefix=LENGTH
 // LENGTH: attn-runner: error: KV cache out of range: attn.cache.attend over length 65 needs 0 <= length <= 64, the capacity; no key was read
-// RUN: attn-runner %t/length.mlir --input 3=64 | FileCheck %s --check-prefix=FITS
+// RUN: attn-runner --target=cpu %t/length.mlir --input 3=64 | FileCheck %s --check-prefix=FITS
 
 // Integer arguments have no random default, and take integers only.
-// RUN: not attn-runner %t/cache.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not attn-runner --target=cpu %t/cache.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: attn-runner: error: argument 3 is an integer; give its value with --input 3=<integer>
-// RUN: not attn-runner %t/cache.mlir --input 3=x.npy 2>&1 | FileCheck %s --check-prefix=NOTINT
+// RUN: not attn-runner --target=cpu %t/cache.mlir --input 3=x.npy 2>&1 | FileCheck %s --check-prefix=NOTINT
 // NOTINT: attn-runner: error: argument 3 is an integer, but --input gives 'x.npy'
 
 // The GPU target runs attention alone, so it refuses the cache ops (this

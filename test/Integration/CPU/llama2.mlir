@@ -5,9 +5,9 @@
 // what lets --check recompute it; the module has several public functions,
 // so each RUN line names its entry.
 
-// RUN: attn-runner %s --entry=llama_prefill --check --seed=31 | FileCheck %s --check-prefixes=CHECK,PREFILL
-// RUN: attn-runner %s --entry=llama_decode --check --seed=32 | FileCheck %s --check-prefixes=CHECK,DECODE
-// RUN: attn-runner %s --entry=upstream_spelling --check --seed=33 --q-tile=16 --kv-tile=32 | FileCheck %s --check-prefixes=CHECK,UPSTREAM
+// RUN: attn-runner --target=cpu %s --entry=llama_prefill --check --seed=31 | FileCheck %s --check-prefixes=CHECK,PREFILL
+// RUN: attn-runner --target=cpu %s --entry=llama_decode --check --seed=32 | FileCheck %s --check-prefixes=CHECK,DECODE
+// RUN: attn-runner --target=cpu %s --entry=upstream_spelling --check --seed=33 --q-tile=16 --kv-tile=32 | FileCheck %s --check-prefixes=CHECK,UPSTREAM
 
 // PREFILL: entry: @llama_prefill(tensor<2x97x32x128xf16>, tensor<2x97x8x128xf16>, tensor<2x97x8x128xf16>) -> tensor<2x97x32x128xf16>
 // DECODE: entry: @llama_decode(tensor<1x1x32x128xbf16>, tensor<1x113x4x128xbf16>, tensor<1x113x4x128xbf16>) -> tensor<1x1x32x128xbf16>

@@ -6,7 +6,7 @@
 // RUN: python3 %S/Inputs/npy.py %t/q.npy bf16 1x97x4x64 normal 1
 // RUN: python3 %S/Inputs/npy.py %t/k.npy bf16 1x97x2x64 normal 2
 // RUN: python3 %S/Inputs/npy.py %t/v.npy bf16 1x97x2x64 normal 3
-// RUN: attn-runner %t/bf16.mlir --input 0=%t/q.npy --input=1=%t/k.npy --input 2=%t/v.npy \
+// RUN: attn-runner --target=cpu %t/bf16.mlir --input 0=%t/q.npy --input=1=%t/k.npy --input 2=%t/v.npy \
 // RUN:   --check --output=%t/o.npy | FileCheck %s --check-prefix=BF16
 // BF16: inputs: {{.*}}; argument 0 from {{.*}}q.npy; argument 1 from {{.*}}k.npy; argument 2 from {{.*}}v.npy
 // BF16: output: {{.*}}o.npy
@@ -17,7 +17,7 @@
 // HEADER: {'descr': '<u2', 'fortran_order': False, 'shape': (1, 97, 4, 64), }
 
 // The result, fed back as the query, passes the check again.
-// RUN: attn-runner %t/bf16.mlir --input 0=%t/o.npy --check | FileCheck %s --check-prefix=AGAIN
+// RUN: attn-runner --target=cpu %t/bf16.mlir --input 0=%t/o.npy --check | FileCheck %s --check-prefix=AGAIN
 // AGAIN: argument 0 from {{.*}}o.npy
 // AGAIN: check: max_abs_err={{.*}} PASS
 
@@ -27,7 +27,7 @@
 // RUN: python3 %S/Inputs/npy.py %t/k16.npy f16 1x1x113x64 normal 5
 // RUN: python3 %S/Inputs/npy.py %t/v16.npy f16 1x1x113x64 normal 6
 // RUN: python3 %S/Inputs/npy.py %t/m64.npy f64 1x4x3x113 holes 7
-// RUN: attn-runner %t/mixed.mlir --input 0=%t/q16.npy --input 1=%t/k16.npy --input 2=%t/v16.npy \
+// RUN: attn-runner --target=cpu %t/mixed.mlir --input 0=%t/q16.npy --input 1=%t/k16.npy --input 2=%t/v16.npy \
 // RUN:   --input 3=%t/m64.npy --check --output=%t/o16.npy | FileCheck %s --check-prefix=MIXED
 // MIXED: check: max_abs_err={{.*}} PASS
 // RUN: head -c 128 %t/o16.npy | tail -c 118 | FileCheck %s --check-prefix=HEADER16
@@ -36,7 +36,7 @@
 // Any entry runs, not only attention: a transpose of an f32 file, whose
 // output is the input's bytes in the transposed order.
 // RUN: python3 %S/Inputs/npy.py %t/x.npy f32 2x3 normal 8
-// RUN: attn-runner %t/transpose.mlir --input 0=%t/x.npy --output=%t/xt.npy | FileCheck %s --check-prefix=TRANSPOSE
+// RUN: attn-runner --target=cpu %t/transpose.mlir --input 0=%t/x.npy --output=%t/xt.npy | FileCheck %s --check-prefix=TRANSPOSE
 // RUN: python3 -c "import struct,sys; a=open(sys.argv[1],'rb').read()[-24:]; b=open(sys.argv[2],'rb').read()[-24:]; x=struct.unpack('<6f',a); y=struct.unpack('<6f',b); print('same' if [x[0],x[3],x[1],x[4],x[2],x[5]]==list(y) else 'differ')" %t/x.npy %t/xt.npy | FileCheck %s --check-prefix=BYTES
 // TRANSPOSE: entry: @transpose(tensor<2x3xf32>) -> tensor<3x2xf32>
 // TRANSPOSE: output: {{.*}}xt.npy

@@ -41,14 +41,14 @@
 // the f16 results may differ by an ulp or two of values below 4.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: python3 %S/Inputs/npy.py %t/causal.npy f16 1x1x256x256 causal
-// RUN: attn-runner %attn_src_root/examples/llama2_gqa_linalg.mlir --seed=42 --input 3=%t/causal.npy --output=%t/raised.npy --check | FileCheck %s --check-prefix=EXEC
-// RUN: attn-runner %attn_src_root/examples/llama2_gqa.mlir --seed=42 --output=%t/attn.npy | FileCheck %s --check-prefix=OUT
+// RUN: attn-runner --target=cpu %attn_src_root/examples/llama2_gqa_linalg.mlir --seed=42 --input 3=%t/causal.npy --output=%t/raised.npy --check | FileCheck %s --check-prefix=EXEC
+// RUN: attn-runner --target=cpu %attn_src_root/examples/llama2_gqa.mlir --seed=42 --output=%t/attn.npy | FileCheck %s --check-prefix=OUT
 // RUN: python3 %S/Inputs/npy_diff.py %t/raised.npy %t/attn.npy 4e-3 | FileCheck %s --check-prefix=SAME
 // OUT: output: {{.*}}attn.npy
 // SAME: shape (1, 256, 32, 128) max_abs_diff={{.*}} within
 
 // Without the mask the two differ: the comparison can tell.
-// RUN: attn-runner %attn_src_root/examples/llama2_gqa_linalg.mlir --seed=42 --output=%t/unmasked.npy | FileCheck %s --check-prefix=OUT2
+// RUN: attn-runner --target=cpu %attn_src_root/examples/llama2_gqa_linalg.mlir --seed=42 --output=%t/unmasked.npy | FileCheck %s --check-prefix=OUT2
 // RUN: not python3 %S/Inputs/npy_diff.py %t/unmasked.npy %t/attn.npy 4e-3 | FileCheck %s --check-prefix=DIFFER
 // OUT2: output: {{.*}}unmasked.npy
 // DIFFER: EXCEEDS

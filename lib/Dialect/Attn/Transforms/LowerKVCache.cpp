@@ -55,6 +55,23 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
              << " of @" << func.getSymName()
              << " is a KV cache; caches must be created inside the function";
   WalkResult result = func.walk([&](Operation *op) {
+    if (!isa<CacheCreateOp, CacheAppendOp>(op) &&
+        llvm::any_of(op->getResultTypes(), llvm::IsaPred<KVCacheType>)) {
+      op->emitError() << "attn-lower-kv-cache: '" << op->getName()
+                      << "' yields a KV cache; only attn.cache.create and "
+                         "attn.cache.append may make one";
+      return WalkResult::interrupt();
+    }
+    // The guard checks the token count of the keys alone, and slices with
+    // the cache's static extents; dynamic extents could disagree at run
+    // time.
+    if (auto append = dyn_cast<CacheAppendOp>(op);
+        append && !append.getKeys().getType().hasStaticShape()) {
+      op->emitError() << "attn-lower-kv-cache: keys and values of type "
+                      << append.getKeys().getType()
+                      << " must have static shapes";
+      return WalkResult::interrupt();
+    }
     for (Value operand : op->getOperands()) {
       if (!isa<KVCacheType>(operand.getType()))
         continue;
