@@ -44,8 +44,7 @@ AttentionCost mlir::attn::runner::attentionCost(const AttentionProblem &p) {
 
 void mlir::attn::runner::printBenchmark(
     llvm::raw_ostream &os, llvm::StringRef what,
-    std::vector<double> milliseconds,
-    const std::optional<AttentionCost> &cost,
+    std::vector<double> milliseconds, const std::optional<AttentionCost> &cost,
     const std::optional<DevicePeaks> &peaks) {
   if (milliseconds.empty())
     return;
@@ -53,15 +52,17 @@ void mlir::attn::runner::printBenchmark(
   size_t n = milliseconds.size();
   double median = n % 2 ? milliseconds[n / 2]
                         : 0.5 * (milliseconds[n / 2 - 1] + milliseconds[n / 2]);
-  os << llvm::format("benchmark: %s: median %.4f ms, min %.4f ms over %zu runs\n",
-                     what.str().c_str(), median, milliseconds.front(), n);
+  os << llvm::format(
+      "benchmark: %s: median %.4f ms, min %.4f ms over %zu runs\n",
+      what.str().c_str(), median, milliseconds.front(), n);
   if (!cost)
     return;
   double seconds = median * 1e-3;
   os << llvm::format("benchmark: %.4g GFLOP, %.4g MB moved at least: "
                      "%.4g TFLOP/s, %.4g GB/s at the median\n",
                      cost->flops * 1e-9, cost->bytes * 1e-6,
-                     cost->flops / seconds * 1e-12, cost->bytes / seconds * 1e-9);
+                     cost->flops / seconds * 1e-12,
+                     cost->bytes / seconds * 1e-9);
   if (!peaks)
     return;
   double floorMs = std::max(cost->flops / (peaks->tflops * 1e12),

@@ -62,7 +62,7 @@ llvm::Error runner::invokeCInterface(ExecutionEngine &engine,
   std::vector<void *> packed(addresses.begin(), addresses.end());
   std::string symbol = ("_mlir_ciface_" + name).str();
   if (llvm::Error err = engine.invokePacked(symbol, packed))
-    return error("calling " + symbol + " failed: " +
-                 llvm::toString(std::move(err)));
+    return error("calling " + symbol +
+                 " failed: " + llvm::toString(std::move(err)));
   return llvm::Error::success();
 }

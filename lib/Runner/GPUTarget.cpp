@@ -89,8 +89,8 @@ static llvm::Expected<DeviceBuffer> upload(const HostTensor &t) {
 /// Takes over the buffer that the returned descriptor `desc` points into,
 /// after checking that it is the dense, row-major, in-bounds result the
 /// signature promises.
-static llvm::Expected<DeviceBuffer>
-takeResult(llvm::ArrayRef<int64_t> desc, const HostTensor &result) {
+static llvm::Expected<DeviceBuffer> takeResult(llvm::ArrayRef<int64_t> desc,
+                                               const HostTensor &result) {
   auto *allocated = reinterpret_cast<char *>(desc[0]);
   auto *aligned = reinterpret_cast<char *>(desc[1]);
   if (!allocated)
@@ -111,8 +111,7 @@ takeResult(llvm::ArrayRef<int64_t> desc, const HostTensor &result) {
                  "from its signature " +
                  result.signature().str());
   char *begin = aligned + desc[2] * int64_t(elementSize(result.type()));
-  if (begin < allocated ||
-      begin + result.byteSize() > allocated + capacity)
+  if (begin < allocated || begin + result.byteSize() > allocated + capacity)
     return error("the entry returned a view of " +
                  llvm::Twine(result.byteSize()) +
                  " bytes that does not lie within its " +
@@ -156,18 +155,18 @@ struct DeviceCall {
       void *allocated = reinterpret_cast<void *>(resultDesc[0]);
       if (allocated && cuda::allocationSize(allocated))
         llvm::consumeError(cuda::free(allocated));
-      return error("running @" + name + " on the GPU failed: " +
-                   llvm::toString(std::move(err)));
+      return error("running @" + name +
+                   " on the GPU failed: " + llvm::toString(std::move(err)));
     }
     return resultDesc;
   }
 };
 } // namespace
 
-llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
-                                           std::vector<EntryArgument> &arguments,
-                                           HostTensor &result,
-                                           const RunnerOptions &options) {
+llvm::Expected<RunReport>
+runner::runOnGPU(ModuleOp module, func::FuncOp entry,
+                 std::vector<EntryArgument> &arguments, HostTensor &result,
+                 const RunnerOptions &options) {
   std::string name = entry.getSymName().str();
   if (llvm::Error err = checkDeviceOnly(entry))
     return std::move(err);
@@ -202,8 +201,8 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   // Runs the global constructors, which load the kernels.
   (*engine)->initialize();
   if (llvm::Error err = cuda::takeError())
-    return error("loading the kernels of @" + name + " failed: " +
-                 llvm::toString(std::move(err)));
+    return error("loading the kernels of @" + name +
+                 " failed: " + llvm::toString(std::move(err)));
 
   std::vector<llvm::SmallVector<int64_t>> shapes;
   std::vector<DeviceBuffer> deviceInputs;
@@ -218,9 +217,10 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   RunReport report;
   llvm::raw_string_ostream(report.target)
       << "cuda (" << device.name << ", " << gpu.chip << ", "
-      << device.multiprocessors << " SMs, CUDA driver " << device.driverVersion / 1000
-      << "." << device.driverVersion % 1000 / 10 << "; q-tile " << gpu.qTile
-      << ", kv-tile " << gpu.kvTile << ", " << gpu.threads << " threads, "
+      << device.multiprocessors << " SMs, CUDA driver "
+      << device.driverVersion / 1000 << "." << device.driverVersion % 1000 / 10
+      << "; q-tile " << gpu.qTile << ", kv-tile " << gpu.kvTile << ", "
+      << gpu.threads << " threads, "
       << (gpu.format == "isa" ? "PTX compiled by the driver"
                               : gpu.format + " from ptxas")
       << "), result allocated on the device, poisoned with NaN, copied back";
@@ -238,11 +238,11 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   auto out = takeResult(*desc, result);
   if (!out)
     return out.takeError();
-  if (llvm::Error err = cuda::copyToHost(
-          result.data(),
-          reinterpret_cast<char *>((*desc)[1]) +
-              (*desc)[2] * int64_t(elementSize(result.type())),
-          result.byteSize()))
+  if (llvm::Error err =
+          cuda::copyToHost(result.data(),
+                           reinterpret_cast<char *>((*desc)[1]) +
+                               (*desc)[2] * int64_t(elementSize(result.type())),
+                           result.byteSize()))
     return std::move(err);
 
   if (options.benchmarkRuns == 0)
@@ -253,12 +253,12 @@ llvm::Expected<RunReport> runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   size_t setBytes = 0;
   for (const HostTensor *t : inputs)
     setBytes += t->byteSize();
-  size_t sets = std::clamp<size_t>(
-      (2 * size_t(device.l2Bytes) + setBytes - 1) / std::max<size_t>(setBytes, 1),
-      1, 64);
-  sets = std::max<size_t>(
-      1, std::min(sets, size_t(device.totalMemoryBytes / 4) /
-                            std::max<size_t>(setBytes, 1)));
+  size_t sets = std::clamp<size_t>((2 * size_t(device.l2Bytes) + setBytes - 1) /
+                                       std::max<size_t>(setBytes, 1),
+                                   1, 64);
+  sets =
+      std::max<size_t>(1, std::min(sets, size_t(device.totalMemoryBytes / 4) /
+                                             std::max<size_t>(setBytes, 1)));
   std::vector<std::vector<DeviceBuffer>> rotating;
   rotating.push_back(std::move(deviceInputs));
   for (size_t s = 1; s < sets; ++s) {

@@ -4,8 +4,9 @@
 // (seeded random or .npy), runs it on the chosen target (CPUTarget.cpp,
 // GPUTarget.cpp), and for --check and --benchmark recovers the attention the
 // entry computes, so that Reference.cpp can judge the result and
-// Benchmark.cpp can count its work. The entry's signature is recorded before lowering, because
-// lowering rewrites it into memrefs and then into LLVM structs.
+// Benchmark.cpp can count its work. The entry's signature is recorded before
+// lowering, because lowering rewrites it into memrefs and then into LLVM
+// structs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -155,8 +156,7 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
      << options.seed;
   for (auto [i, path] : llvm::enumerate(paths))
     if (!path.empty())
-      os << "; argument " << i
-         << (sigs[i] ? " from " + path : " = " + path);
+      os << "; argument " << i << (sigs[i] ? " from " + path : " = " + path);
   os << "\n";
   return inputs;
 }
@@ -394,8 +394,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     std::optional<DevicePeaks> peaks;
     if (*target == "cuda")
       peaks = DevicePeaks{options.peakTflops, options.peakGbps};
-    printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost,
-                   peaks);
+    printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost, peaks);
   }
 
   if (!options.output.empty()) {

@@ -101,8 +101,8 @@ llvm::Expected<const Driver &> mlir::attn::cuda::loadDriver() {
   return *loaded.driver;
 }
 
-llvm::Error mlir::attn::cuda::checkResult(const Driver &driver,
-                                          CUresult result, const char *call) {
+llvm::Error mlir::attn::cuda::checkResult(const Driver &driver, CUresult result,
+                                          const char *call) {
   if (result == CUDA_SUCCESS)
     return llvm::Error::success();
   const char *name = nullptr, *text = nullptr;

@@ -155,8 +155,8 @@ static void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     if (!ok || !record(d->cuEventRecord(start, s), "cuEventRecord"))
       return;
   }
-  if (!record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY,
-                                blockZ, smem, s, params, extra),
+  if (!record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                                smem, s, params, extra),
               "cuLaunchKernel"))
     return;
   if (stop)
@@ -267,16 +267,16 @@ static void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
 static void mgpuMemset32(void *dst, unsigned value, size_t count,
                          void *stream) {
   if (const Driver *d = usable())
-    record(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                               count, static_cast<CUstream>(stream)),
+    record(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                               static_cast<CUstream>(stream)),
            "cuMemsetD32Async");
 }
 
 static void mgpuMemset16(void *dst, unsigned short value, size_t count,
                          void *stream) {
   if (const Driver *d = usable())
-    record(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                               count, static_cast<CUstream>(stream)),
+    record(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                               static_cast<CUstream>(stream)),
            "cuMemsetD16Async");
 }
 
@@ -332,12 +332,14 @@ llvm::Error mlir::attn::cuda::initialize(int ordinal) {
   if (llvm::Error err = checkResult(d, d.cuInit(0), "cuInit"))
     return err;
   int count = 0;
-  if (llvm::Error err = checkResult(d, d.cuDeviceGetCount(&count),
-                                    "cuDeviceGetCount"))
+  if (llvm::Error err =
+          checkResult(d, d.cuDeviceGetCount(&count), "cuDeviceGetCount"))
     return err;
   if (ordinal < 0 || ordinal >= count)
-    return error("no CUDA device " + llvm::Twine(ordinal) + ": the driver "
-                 "sees " + llvm::Twine(count));
+    return error("no CUDA device " + llvm::Twine(ordinal) +
+                 ": the driver "
+                 "sees " +
+                 llvm::Twine(count));
   CUdevice device;
   if (llvm::Error err =
           checkResult(d, d.cuDeviceGet(&device, ordinal), "cuDeviceGet"))
@@ -377,9 +379,9 @@ llvm::Error mlir::attn::cuda::initialize(int ordinal) {
   // share; making it current here covers every later call on this thread,
   // the module loads that run as global constructors included.
   CUcontext context;
-  if (llvm::Error err = checkResult(d, d.cuDevicePrimaryCtxRetain(&context,
-                                                                  device),
-                                    "cuDevicePrimaryCtxRetain"))
+  if (llvm::Error err =
+          checkResult(d, d.cuDevicePrimaryCtxRetain(&context, device),
+                      "cuDevicePrimaryCtxRetain"))
     return err;
   if (llvm::Error err =
           checkResult(d, d.cuCtxPushCurrent(context), "cuCtxPushCurrent"))
@@ -425,8 +427,8 @@ llvm::Expected<void *> mlir::attn::cuda::allocate(size_t bytes) {
   if (!d)
     return d.takeError();
   CUdeviceptr ptr = 0;
-  if (llvm::Error err = checkResult(*d, d->cuMemAlloc(&ptr, bytes ? bytes : 1),
-                                    "cuMemAlloc"))
+  if (llvm::Error err =
+          checkResult(*d, d->cuMemAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc"))
     return error(llvm::toString(std::move(err)) + " allocating " +
                  llvm::Twine(bytes) + " bytes");
   return reinterpret_cast<void *>(ptr);

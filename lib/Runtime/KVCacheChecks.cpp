@@ -27,8 +27,8 @@ static void attnKVCacheError(int64_t op, int64_t a, int64_t b, int64_t c) {
   if (op == 0)
     error = ("KV cache overflow: attn.cache.append of " + llvm::Twine(b) +
              " tokens at position " + llvm::Twine(a) +
-             " needs 0 <= position and position + tokens <= " +
-             llvm::Twine(c) + ", the capacity; nothing was written")
+             " needs 0 <= position and position + tokens <= " + llvm::Twine(c) +
+             ", the capacity; nothing was written")
                 .str();
   else
     error = ("KV cache out of range: attn.cache.attend over length " +

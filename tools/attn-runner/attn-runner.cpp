@@ -3,8 +3,8 @@
 // Command-line front of lib/Runner: JIT-compiles one entry function of a
 // module for a CUDA GPU or the CPU, runs it on seeded random or .npy inputs,
 // optionally writes the result as .npy, with --check verifies an attention
-// result against a float64 reference, and with --benchmark times it. Every failure is one "attn-runner: error:" line and a
-// non-zero exit status.
+// result against a float64 reference, and with --benchmark times it. Every
+// failure is one "attn-runner: error:" line and a non-zero exit status.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,9 +51,9 @@ static cl::opt<int64_t>
     kvTile("kv-tile",
            cl::desc("Keys per KV tile (default: 64 on the CPU, 32 on a GPU)"),
            cl::cat(category));
-static cl::opt<int64_t> threads("gpu-threads",
-                                cl::desc("GPU threads per block (default: 128)"),
-                                cl::init(128), cl::cat(category));
+static cl::opt<int64_t>
+    threads("gpu-threads", cl::desc("GPU threads per block (default: 128)"),
+            cl::init(128), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "

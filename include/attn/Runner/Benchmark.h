@@ -1,4 +1,4 @@
-//===- Benchmark.h - attn-runner --benchmark: cost model, report -*- C++ -*-===//
+//===- Benchmark.h - attn-runner --benchmark: cost and report ---*- C++ -*-===//
 //
 // The work an attention must do (FLOPs and the bytes it must move at
 // least), the floor those set on a device with a given peak, and the

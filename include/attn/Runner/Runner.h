@@ -3,8 +3,9 @@
 // The library behind the attn-runner tool: it runs one entry function of a
 // module on a CUDA GPU or on the CPU through the MLIR ExecutionEngine, with
 // random or .npy inputs, optionally checks an attention result against a
-// float64 reference, and optionally benchmarks it. Kept out of the tool's main so that it can be reused and so that
-// the tool stays a thin command-line layer.
+// float64 reference, and optionally benchmarks it. Kept out of the tool's main
+// so that it can be reused and so that the tool stays a thin command-line
+// layer.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,4 +1,4 @@
-//===- CudaRuntime.h - the GPU runtime behind compiled modules ---*- C++ -*-===//
+//===- CudaRuntime.h - the GPU runtime behind compiled modules --*- C++ -*-===//
 //
 // The `mgpu*` functions that MLIR's gpu-to-llvm lowering calls (module load,
 // kernel launch, streams, events, device memory), implemented against the

@@ -1,4 +1,4 @@
-//===- LowerKVCache.cpp - KV cache ops to tensors --------------------------===//
+//===- LowerKVCache.cpp - KV cache ops to tensors -------------------------===//
 //
 // attn-lower-kv-cache: every !attn.kv_cache value becomes a pair of [B, C, H,
 // D] tensors. The cache ops have value semantics (an append yields a new
@@ -97,10 +97,8 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
 
 /// `lo <= x <= hi` on index values.
 static Value inRange(OpBuilder &b, Location loc, Value x, Value lo, Value hi) {
-  Value geLo =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, lo);
-  Value leHi =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, hi);
+  Value geLo = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, lo);
+  Value leHi = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, hi);
   return arith::AndIOp::create(b, loc, geLo, leHi);
 }
 
@@ -116,11 +114,11 @@ static void callErrorHook(OpBuilder &b, Location loc, CacheOp op,
 static CacheTensors lowerCreate(OpBuilder &b, CacheCreateOp op) {
   Location loc = op.getLoc();
   auto type = storageType(op.getResult().getType());
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(type.getElementType()));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   auto filled = [&] {
-    Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                          type.getElementType());
+    Value empty =
+        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
     return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   };
   return {filled(), filled()};
@@ -142,8 +140,7 @@ static CacheTensors lowerAppend(OpBuilder &b, CacheAppendOp op,
   Value ok = inRange(b, loc, pos, c(0), room);
   Value zero = c(0), one = c(1);
   SmallVector<OpFoldResult> offsets{zero, pos, zero, zero};
-  SmallVector<OpFoldResult> sizes =
-      tensor::getMixedSizes(b, loc, op.getKeys());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getKeys());
   SmallVector<OpFoldResult> strides(4, one);
   auto ifOp = scf::IfOp::create(
       b, loc, ok,
@@ -170,8 +167,8 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
   Value zero = c(0), capacity = c(type.getCapacity());
   Value length = op.getLength();
   Value ok = inRange(b, loc, length, zero, capacity);
-  Value bad = arith::XOrIOp::create(
-      b, loc, ok, arith::ConstantIntOp::create(b, loc, 1, 1));
+  Value bad = arith::XOrIOp::create(b, loc, ok,
+                                    arith::ConstantIntOp::create(b, loc, 1, 1));
   scf::IfOp::create(b, loc, bad, [&](OpBuilder &b, Location loc) {
     callErrorHook(b, loc, CacheOp::Attend, {length, zero, capacity});
     scf::YieldOp::create(b, loc);
@@ -180,13 +177,12 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
   Value keys = arith::SelectOp::create(b, loc, ok, length, zero);
   SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes{
-      b.getIndexAttr(type.getBatch()), keys, b.getIndexAttr(type.getKvHeads()),
-      b.getIndexAttr(type.getHeadDim())};
-  auto sliceType = RankedTensorType::get(
-      {type.getBatch(), ShapedType::kDynamic, type.getKvHeads(),
-       type.getHeadDim()},
-      type.getElementType());
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(type.getBatch()), keys,
+                                  b.getIndexAttr(type.getKvHeads()),
+                                  b.getIndexAttr(type.getHeadDim())};
+  auto sliceType = RankedTensorType::get({type.getBatch(), ShapedType::kDynamic,
+                                          type.getKvHeads(), type.getHeadDim()},
+                                         type.getElementType());
   Value k = tensor::ExtractSliceOp::create(b, loc, sliceType, cache.keys,
                                            offsets, sizes, strides);
   Value v = tensor::ExtractSliceOp::create(b, loc, sliceType, cache.values,
@@ -204,9 +200,8 @@ static void declareErrorHook(ModuleOp module) {
     return;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   Type i64 = b.getI64Type();
-  auto hook = func::FuncOp::create(
-      b, module.getLoc(), kErrorHook,
-      b.getFunctionType({i64, i64, i64, i64}, {}));
+  auto hook = func::FuncOp::create(b, module.getLoc(), kErrorHook,
+                                   b.getFunctionType({i64, i64, i64, i64}, {}));
   hook.setPrivate();
 }
 
