@@ -8,13 +8,7 @@
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-runner=${ATTN_RUNNER:-}
-if [ -z "$runner" ]; then
-  runner=/tmp/attn-bench/attn-runner
-  mkdir -p /tmp/attn-bench
-  xz -dc "$root/.bundle/attn-runner.xz" > "$runner"
-  chmod +x "$runner"
-fi
+runner=$("$root/bench/unpack-runner.sh")
 work=$(mktemp -d)
 for causal in "" "causal, "; do
   cat > "$work/p.mlir" <<MLIR

@@ -26,8 +26,8 @@
 
 using namespace mlir;
 
-void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
-                                         const CPUPipelineOptions &options) {
+void mlir::attn::buildAttnToCPULoopsPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createLowerKVCachePass());
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
@@ -38,7 +38,9 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 
   addBufferizationPasses(pm);
+}
 
+void mlir::attn::buildCPULoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -49,4 +51,10 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
+                                         const CPUPipelineOptions &options) {
+  buildAttnToCPULoopsPipeline(pm, options);
+  buildCPULoopsToLLVMPipeline(pm);
 }

@@ -7,37 +7,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
 #include "attn/Runtime/KVCacheChecks.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Transforms/Passes.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
 
@@ -71,24 +50,10 @@ static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));
 
-  // attn-to-llvm-pipeline goes from tensors to LLVM in one go, leaving no
-  // point at which to turn the result into an out-parameter. So the runner
-  // takes the IR through the pipeline's own tiling and bufferization, adds
-  // buffer-results-to-out-params, and then runs the whole pipeline, whose
-  // tensor-level steps find nothing left to do. Were the pipeline split into
-  // a bufferizing half and a lowering half, this would call the halves.
+  // attn-to-llvm-pipeline in its two halves, with the result turned into an
+  // out-parameter where the IR is on memrefs.
   PassManager front(ctx);
-  front.addPass(createLowerKVCachePass());
-  TileAttentionPassOptions tile;
-  tile.qTile = cpu.qTile;
-  tile.kvTile = cpu.kvTile;
-  front.addPass(createTileAttentionPass(tile));
-  front.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  front.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  buildAttnToCPULoopsPipeline(front, cpu);
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   // Hoisting replaces the result's allocation by the caller's buffer, so
   // the kernel stores straight into it instead of into a copied temporary.
@@ -112,7 +77,7 @@ static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
       lowered.inPlace = false;
 
   PassManager lower(ctx);
-  buildAttnToLLVMPipeline(lower, cpu);
+  buildCPULoopsToLLVMPipeline(lower);
   if (failed(lower.run(module)))
     return error("lowering @" + entry.getSymName() + " to LLVM failed");
   return lowered;

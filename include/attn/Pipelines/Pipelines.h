@@ -62,9 +62,20 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 void buildAttnToNVVMPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options);
 
-/// attn dialect on tensors -> LLVM dialect, through the tiled loop form.
+/// attn dialect on tensors -> LLVM dialect, through the tiled loop form:
+/// the two halves below, one after the other.
 void buildAttnToLLVMPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options);
+
+/// The first half: KV caches lowered, attention raised, fused and tiled, and
+/// everything bufferized to memrefs and loops. A caller can change the
+/// function boundaries here (attn-runner turns results into out-parameters)
+/// before the second half.
+void buildAttnToCPULoopsPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options);
+
+/// The second half: memrefs, loops and arith/math down to the LLVM dialect.
+void buildCPULoopsToLLVMPipeline(OpPassManager &pm);
 
 /// Bufferizes a module whose attention has been lowered: tensors become
 /// memrefs with identity layouts at function boundaries, so callers pass

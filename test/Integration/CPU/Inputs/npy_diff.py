@@ -27,18 +27,25 @@ def read(path):
     return header["shape"], struct.unpack("<%d%s" % (count, fmt), data)
 
 
-def main():
-    (shape_a, a), (shape_b, b) = read(sys.argv[1]), read(sys.argv[2])
-    tolerance = float(sys.argv[3])
-    if shape_a != shape_b:
-        raise SystemExit("shapes differ: %s and %s" % (shape_a, shape_b))
+def compare(what, a, b, tolerance):
+    """Prints the largest |a - b| of two equally long sequences, described
+    by `what`, and exits 0 when it is within `tolerance` and neither holds a
+    NaN, 1 otherwise."""
     if any(math.isnan(x) for x in a + b):
         raise SystemExit("NaN in the results")
     diff = max(abs(x - y) for x, y in zip(a, b))
     ok = diff <= tolerance
-    print("shape %s max_abs_diff=%.3e %s %.3e" %
-          (shape_a, diff, "within" if ok else "EXCEEDS", tolerance))
+    print("%s max_abs_diff=%.3e %s %.3e" %
+          (what, diff, "within" if ok else "EXCEEDS", tolerance))
     sys.exit(0 if ok else 1)
 
 
-main()
+def main():
+    (shape_a, a), (shape_b, b) = read(sys.argv[1]), read(sys.argv[2])
+    if shape_a != shape_b:
+        raise SystemExit("shapes differ: %s and %s" % (shape_a, shape_b))
+    compare("shape %s" % (shape_a,), a, b, float(sys.argv[3]))
+
+
+if __name__ == "__main__":
+    main()
