@@ -23,6 +23,7 @@
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -61,6 +62,8 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
   ConvertAttnToGPUPassOptions gpu;
+  gpu.schedule = options.schedule;
+  gpu.chip = options.chip;
   gpu.qTile = options.qTile;
   gpu.kvTile = options.kvTile;
   gpu.threads = options.threads;
@@ -69,6 +72,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   addBufferizationPasses(pm);
 
   // Host and kernel in one module, down to the point where they part.
+  pm.addPass(createConvertNVGPUToNVVMPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertFuncToLLVMPass());

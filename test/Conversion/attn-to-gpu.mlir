@@ -1,11 +1,11 @@
-// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: attn-opt %s --convert-attn-to-gpu="threads=256 q-tile=32 kv-tile=16" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=OPTS
+// RUN: attn-opt %s --convert-attn-to-gpu=schedule=scalar -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=scalar threads=256 q-tile=32 kv-tile=16" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=OPTS
 // RUN: not attn-opt %s --convert-attn-to-gpu="threads=2048" 2>&1 | FileCheck %s --check-prefix=THREADS
 // RUN: not attn-opt %s --convert-attn-to-gpu="q-tile=0" 2>&1 | FileCheck %s --check-prefix=QTILE
 // convert-attn-to-gpu: attention becomes one gpu.launch per op (a block per q-tile, KV head and batch) with K/V tiles in workgroup memory in the element type, per-row softmax state in private memory, barriers around each tile load, and a device output (gpu.alloc); dynamic head_dim and bad options are rejected.
 
-// THREADS: error: convert-attn-to-gpu: q-tile (64) and kv-tile (32) must be positive and threads (2048) must lie in [1, 1024]
-// QTILE: error: convert-attn-to-gpu: q-tile (0) and kv-tile (32) must be positive and threads (128) must lie in [1, 1024]
+// THREADS: error: convert-attn-to-gpu: q-tile (64) and kv-tile (32) must lie in [1, 4096] and threads (2048) in [1, 1024]
+// QTILE: error: convert-attn-to-gpu: q-tile (0) and kv-tile (32) must lie in [1, 4096] and threads (128) in [1, 1024]
 
 // CHECK-LABEL: func.func @gqa(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x128x32x128xf16>, %[[K:[^:]+]]: tensor<1x128x8x128xf16>, %[[V:[^:]+]]: tensor<1x128x8x128xf16>

@@ -1,6 +1,6 @@
-// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa" -split-input-file | FileCheck %s
-// RUN: attn-opt %s --attn-fuse-repeat-kv --convert-attn-to-gpu -split-input-file | FileCheck %s --check-prefix=FUSED --implicit-check-not=32x32x128 --implicit-check-not=8x4x128
-// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s --check-prefix=UNFUSED
+// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa schedule=scalar" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --attn-fuse-repeat-kv --convert-attn-to-gpu=schedule=scalar -split-input-file | FileCheck %s --check-prefix=FUSED --implicit-check-not=32x32x128 --implicit-check-not=8x4x128
+// RUN: attn-opt %s --convert-attn-to-gpu=schedule=scalar -split-input-file | FileCheck %s --check-prefix=UNFUSED
 // attn-to-nvvm-pipeline on llama2-style GQA (repeat_kv, and its upstream spelling): host code in the LLVM dialect launching one kernel per KV head, whose PTX for sm_90a stages K/V in shared memory; the repeated K/V never exists.
 
 // llama2 chunked prefill: 16 new tokens attend over 32 keys (16 cached + 16

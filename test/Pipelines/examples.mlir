@@ -1,13 +1,13 @@
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir | FileCheck %s --check-prefix=LLAMA2 --implicit-check-not=func.func
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-fuse-repeat-kv | FileCheck %s --check-prefix=FUSED
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-fuse-repeat-kv | FileCheck %s --check-prefix=FUSED
-// RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=LLAMA2-NVVM
-// RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=LLAMA2-NVVM
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | FileCheck %s --check-prefix=LLAMA2-NVVM
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | FileCheck %s --check-prefix=LLAMA2-NVVM
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa_upstream.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
-// RUN: attn-opt %attn_src_root/examples/llama2_gqa_linalg.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=LLAMA2-NVVM
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa_linalg.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | FileCheck %s --check-prefix=LLAMA2-NVVM
 // RUN: attn-opt %attn_src_root/examples/llama2_gqa_linalg.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=LLVM
-// RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-nvvm-pipeline="format=isa" | FileCheck %s --check-prefix=MQA-NVVM
+// RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | FileCheck %s --check-prefix=MQA-NVVM
 // RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=MQA-LLVM
 // RUN: attn-opt %attn_src_root/examples/cla_two_layers.mlir | FileCheck %s --check-prefix=CLA
 // RUN: attn-opt %attn_src_root/examples/cla_two_layers.mlir --attn-to-llvm-pipeline | FileCheck %s --check-prefix=CLA-LOWER

@@ -1,9 +1,17 @@
 // REQUIRES: ptxas
-// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa" | %extract_ptx > %t.ptx
+// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa schedule=scalar" | %extract_ptx > %t.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s
+// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa" | %extract_ptx > %t.sm80.ptx
+// RUN: %ptxas -arch=sm_90a -v %t.sm80.ptx -o %t.sm80.cubin 2>&1 | FileCheck %s --check-prefix=SM80
 
-// The default schedule assembles for sm_90a without register spills, with
+// The scalar schedule assembles for sm_90a without register spills, with
 // the two K/V tiles (32 x 128 f16 each) in shared memory.
+
+// The sm80 schedule (what auto picks here) keeps every fragment in
+// registers: no stack frame, no spills, all shared memory dynamic.
+// SM80: Function properties for gqa_kernel
+// SM80-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// SM80: used 1 barriers
 
 // CHECK: Function properties for gqa_kernel
 // CHECK: 0 bytes spill stores, 0 bytes spill loads

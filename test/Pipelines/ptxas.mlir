@@ -1,9 +1,9 @@
 // REQUIRES: ptxas
-// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa" | %extract_ptx > %t.ptx
+// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa schedule=scalar" | %extract_ptx > %t.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s
-// RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-nvvm-pipeline="format=isa" | %extract_ptx > %t.llama2.ptx
+// RUN: attn-opt %attn_src_root/examples/llama2_gqa.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | %extract_ptx > %t.llama2.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.llama2.ptx -o %t.llama2.cubin 2>&1 | FileCheck %s --check-prefix=LLAMA2
-// RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-nvvm-pipeline="format=isa" | %extract_ptx > %t.mqa.ptx
+// RUN: attn-opt %attn_src_root/examples/mqa.mlir --attn-to-nvvm-pipeline="format=isa schedule=scalar" | %extract_ptx > %t.mqa.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.mqa.ptx -o %t.mqa.cubin 2>&1 | FileCheck %s --check-prefix=MQA
 // The PTX that attn-to-nvvm-pipeline embeds is valid for ptxas on sm_90a and spill-free: masked sliding-window GQA with dynamic lengths and value head_dim != head_dim, the llama2 example (f16) and the MQA example (bf16).
 

@@ -12,40 +12,57 @@ include "mlir/Pass/PassBase.td"
 def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
   let summary = "Lower attention to a FlashAttention-2 gpu.launch kernel";
   let description = [{
-    Replaces every `attn.attention` with one `gpu.launch` that runs the same
-    FlashAttention-2 algorithm as `attn-tile-attention`:
+    Replaces every `attn.attention` with one `gpu.launch` that runs the
+    FlashAttention-2 algorithm of `attn-tile-attention`: a block per
+    (blocks along x, KV head, batch), each K/V tile staged once in workgroup
+    (shared) memory, causal and window attention skipping whole KV tiles
+    outside the block's range and masking only boundary tiles. Inputs are read
+    in place (the function's memrefs must live in device memory) and the
+    output is allocated with `gpu.alloc`. head_dim and the value head_dim
+    must be static. The launch carries `attn.schedule`, the name of the
+    schedule that built it.
 
-    * one block per (q-tile, KV head, batch), `threads` threads per block;
-    * each thread owns one query row of the tile at a time (the rows of the
-      tile are the q-tile rows of every query head of the group), keeping its
-      running max, sum and accumulator in private memory;
-    * the block loads each K/V tile into workgroup (shared) memory, in the
-      element type, and every row of the group reads it from there; when the
-      group has more rows (group * q-tile) than `threads`, the rows are taken
-      `threads` at a time and the K/V tiles are loaded once per such chunk;
-    * causal and window attention skip whole KV tiles outside the tile's
-      range, and only boundary tiles mask.
+    `schedule` picks the kernel:
 
-    Inputs are read in place (the function's memrefs must live in device
-    memory) and the output is allocated with `gpu.alloc`. head_dim and the
-    value head_dim must be static: they size the shared and private buffers.
-
-    This is a scalar (CUDA-core) schedule, written for correctness and as the
-    baseline that tensor-core schedules are measured against.
+    * `scalar`: one thread per query row on CUDA cores, keeping its running
+      max, sum and accumulator in private memory; the rows of a block are the
+      q-tile rows of every query head of the group, so they share each K/V
+      tile (GQA packing), taken `threads` at a time. `q-tile`, `kv-tile` and
+      `threads` shape it. It runs any element type and is the baseline the
+      others are measured against.
+    * `sm80`: FlashAttention-2 on tensor cores (`mma.sync` m16n8k16, f32
+      accumulation) for f16 and bf16 with head_dim and value head_dim
+      multiples of 16 up to 256: 4 warps of 16 query rows, 64-key tiles
+      copied with `cp.async` into padded shared memory two stages deep, read
+      with `ldmatrix`, the online softmax on the accumulator fragments and P
+      kept in registers for P·V. One block per (64 query positions, query
+      head); the heads of a group read the same K/V tiles through L2.
+    * `sm90`: reserved for the Hopper wgmma/TMA schedule; not implemented
+      yet, so it is an error.
+    * `auto` (the default): `sm80` where it covers the op and `chip` is sm_80
+      or later, `scalar` otherwise.
   }];
   let options = [
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
+           "Kernel schedule: auto, scalar, sm80 or sm90">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target chip; auto picks the schedule from it">,
     Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
-           "Query positions per tile">,
+           "Query positions per tile (scalar schedule)">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"32",
-           "Keys per K/V tile in shared memory">,
+           "Keys per K/V tile in shared memory (scalar schedule)">,
     Option<"threads", "threads", "int64_t", /*default=*/"128",
-           "Threads per block">,
+           "Threads per block (scalar schedule)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect"];
 }
 

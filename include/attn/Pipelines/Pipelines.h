@@ -41,14 +41,21 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "format",
       llvm::cl::desc("Binary format: isa (PTX), bin (cubin) or fatbin"),
       llvm::cl::init("fatbin")};
-  PassOptions::Option<int64_t> qTile{*this, "q-tile",
-                                     llvm::cl::desc("Query positions per tile"),
-                                     llvm::cl::init(64)};
+  PassOptions::Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("Kernel schedule: auto, scalar, sm80 or sm90 (see "
+                     "convert-attn-to-gpu)"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<int64_t> qTile{
+      *this, "q-tile",
+      llvm::cl::desc("Query positions per tile (scalar schedule)"),
+      llvm::cl::init(64)};
   PassOptions::Option<int64_t> kvTile{
-      *this, "kv-tile", llvm::cl::desc("Keys per shared-memory K/V tile"),
+      *this, "kv-tile",
+      llvm::cl::desc("Keys per shared-memory K/V tile (scalar schedule)"),
       llvm::cl::init(32)};
   PassOptions::Option<int64_t> threads{
-      *this, "threads", llvm::cl::desc("Threads per block"),
+      *this, "threads", llvm::cl::desc("Threads per block (scalar schedule)"),
       llvm::cl::init(128)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",

@@ -1,23 +1,23 @@
 //===- AttnToGPU.cpp - attention as a FlashAttention-2 GPU kernel ----------===//
 //
-// Lays out the FlashAttention-2 pieces of FlashBuilder.h on a GPU: a block
-// per (q-tile, KV head, batch), a thread per query row, each K/V tile staged
-// once in shared memory for every query head of the group. The kernel is
-// built in a gpu.launch, so the upstream outlining and NVVM lowering take it
-// from there.
+// convert-attn-to-gpu: replaces each attn.attention with one gpu.launch. The
+// pass does what every kernel shares, turning the operands into buffers,
+// allocating the output on the device and building the launch over (blocks,
+// KV heads, batch), and leaves the launch shape and the body to the schedule
+// that selectSchedule picks. The upstream outlining and NVVM lowering take
+// the launch from there.
 //
 //===----------------------------------------------------------------------===//
 
+#include "FlashSchedule.h"
+
 #include "attn/Conversion/Passes.h"
-#include "attn/Dialect/Attn/IR/AttnOps.h"
-#include "attn/Dialect/Attn/Transforms/FlashBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPUPASS
@@ -27,22 +27,104 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-namespace {
-struct GPUSchedule {
-  FlashTiles tiles;
-  int64_t threads;
-};
-} // namespace
-
-static MemRefType bufferType(ArrayRef<int64_t> shape, Type elt,
-                             gpu::AddressSpace space) {
+MemRefType mlir::attn::gpuBufferType(ArrayRef<int64_t> shape, Type elt,
+                                     gpu::AddressSpace space) {
   return MemRefType::get(
       shape, elt, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(elt.getContext(), space));
 }
 
+std::optional<int> mlir::attn::parseChip(StringRef chip) {
+  if (!chip.consume_front("sm_"))
+    return std::nullopt;
+  if (chip.ends_with("a") || chip.ends_with("f"))
+    chip = chip.drop_back();
+  int version;
+  if (chip.empty() || chip.getAsInteger(10, version) || version < 10 ||
+      version > 1300)
+    return std::nullopt;
+  return version;
+}
+
+//===----------------------------------------------------------------------===//
+// Choosing the schedule
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A schedule, or the message that says why none could be built.
+struct Choice {
+  std::unique_ptr<FlashSchedule> schedule;
+  std::string note;  // why auto fell back
+  std::string error; // set when nothing can be built
+};
+} // namespace
+
+static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
+  Choice choice;
+  std::optional<int> sm = parseChip(options.chip);
+  auto scalar = [&]() -> Choice & {
+    choice.schedule = createScalarFlashSchedule(
+        FlashTiles{options.qTile, options.kvTile}, options.threads);
+    if (std::optional<std::string> why =
+            choice.schedule->whyUnsupported(op)) {
+      choice.schedule.reset();
+      choice.error = "schedule scalar cannot run this attention: " + *why;
+    }
+    return choice;
+  };
+  StringRef name = options.schedule;
+  if (name == "scalar")
+    return std::move(scalar());
+  if (name == "sm90") {
+    choice.error = "schedule sm90 (wgmma/TMA) is not implemented yet; use "
+                   "sm80 or auto";
+    return choice;
+  }
+  std::unique_ptr<FlashSchedule> sm80 = createSm80FlashSchedule();
+  std::optional<std::string> why;
+  if (!sm || *sm < 80)
+    why = "chip " + options.chip + " has no mma.sync m16n8k16 (sm_80 or "
+                                   "later needed)";
+  else
+    why = sm80->whyUnsupported(op);
+  if (!why) {
+    choice.schedule = std::move(sm80);
+    return choice;
+  }
+  if (name == "sm80") {
+    choice.error = "schedule sm80 cannot run this attention: " + *why;
+    return choice;
+  }
+  choice.note = "sm80 does not cover it: " + *why;
+  return std::move(scalar());
+}
+
+FailureOr<std::unique_ptr<FlashSchedule>>
+mlir::attn::selectSchedule(AttentionOp op,
+                           const FlashScheduleOptions &options) {
+  Choice choice = choose(op, options);
+  if (!choice.schedule)
+    return op.emitOpError() << "convert-attn-to-gpu: " << choice.error;
+  return std::move(choice.schedule);
+}
+
+std::string mlir::attn::describeSchedule(AttentionOp op,
+                                         const FlashScheduleOptions &options) {
+  Choice choice = choose(op, options);
+  if (!choice.schedule)
+    return "error: " + choice.error;
+  std::string text = choice.schedule->getName().str();
+  if (!choice.note.empty())
+    text += " (" + choice.note + ")";
+  return text;
+}
+
+//===----------------------------------------------------------------------===//
+// The shared prologue and epilogue
+//===----------------------------------------------------------------------===//
+
 static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
-                                      const GPUSchedule &schedule) {
+                                      const FlashScheduleOptions &options) {
   Location loc = op.getLoc();
   int64_t headDim = op.getQuery().getType().getDimSize(3);
   int64_t valueDim = op.getValue().getType().getDimSize(3);
@@ -55,6 +137,10 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
            << ") and value head_dim (" << dim(valueDim)
            << "): they size the shared-memory tiles";
   }
+  FailureOr<std::unique_ptr<FlashSchedule>> schedule =
+      selectSchedule(op, options);
+  if (failed(schedule))
+    return failure();
 
   rewriter.setInsertionPoint(op);
   Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
@@ -63,12 +149,12 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
 
   RankedTensorType resultType = op.getResult().getType();
-  Type elt = resultType.getElementType();
   SmallVector<Value> dynamicSizes;
   for (auto [i, size] : llvm::enumerate(resultType.getShape()))
     if (ShapedType::isDynamic(size))
       dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, i));
-  auto outType = MemRefType::get(resultType.getShape(), elt);
+  auto outType =
+      MemRefType::get(resultType.getShape(), resultType.getElementType());
   // gpu-to-llvm lowers only the async form of gpu.alloc; waiting on its
   // token right away keeps the op synchronous for the launch that follows.
   Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
@@ -82,86 +168,30 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   Value out = alloc.getMemref();
 
   FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
-  const FlashTiles &tiles = schedule.tiles;
-  auto c = [&](OpBuilder &b, int64_t x) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, x);
+  FlashLaunch shape = (*schedule)->buildLaunch(rewriter, loc, p);
+  auto c = [&](int64_t x) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, x);
   };
-  Value one = c(rewriter, 1);
-  Value qTiles =
-      arith::CeilDivUIOp::create(rewriter, loc, p.seqQ, c(rewriter, tiles.q));
-
-  Type acc = p.accType;
+  Value sharedBytes;
+  if (shape.dynamicSharedBytes > 0)
+    sharedBytes = arith::ConstantIntOp::create(rewriter, loc,
+                                               rewriter.getI32Type(),
+                                               shape.dynamicSharedBytes);
+  Value one = c(1);
   auto launch = gpu::LaunchOp::create(
-      rewriter, loc, qTiles, p.headsKV, p.batch, c(rewriter, schedule.threads),
-      one, one, /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/{},
-      /*workgroupAttributions=*/
-      TypeRange{bufferType({tiles.kv, headDim}, elt, gpu::AddressSpace::Workgroup),
-                bufferType({tiles.kv, valueDim}, elt,
-                           gpu::AddressSpace::Workgroup)},
-      /*privateAttributions=*/
-      TypeRange{bufferType({1}, acc, gpu::AddressSpace::Private),
-                bufferType({1}, acc, gpu::AddressSpace::Private),
-                bufferType({1, valueDim}, acc, gpu::AddressSpace::Private),
-                bufferType({1, tiles.kv}, acc, gpu::AddressSpace::Private)});
+      rewriter, loc, shape.gridX, p.headsKV, p.batch, c(shape.threads), one,
+      one, sharedBytes, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, shape.workgroupBuffers, shape.privateBuffers);
+  // Tools and tests read which schedule built the kernel from here.
+  launch->setAttr("attn.schedule",
+                  rewriter.getStringAttr((*schedule)->getName()));
 
-  OpBuilder::InsertionGuard guard(rewriter);
-  Block &body = launch.getBody().front();
-  rewriter.setInsertionPointToStart(&body);
-  OpBuilder &b = rewriter;
-  FlashState st;
-  st.keyTile = launch.getWorkgroupAttributions()[0];
-  st.valueTile = launch.getWorkgroupAttributions()[1];
-  st.rowMax = launch.getPrivateAttributions()[0];
-  st.rowSum = launch.getPrivateAttributions()[1];
-  st.acc = launch.getPrivateAttributions()[2];
-  st.scores = launch.getPrivateAttributions()[3];
-
-  gpu::KernelDim3 block = launch.getBlockIds();
-  Value tid = launch.getThreadIds().x;
-  Value kvHead = block.y, bi = block.z;
-  Value zero = c(b, 0), threads = c(b, schedule.threads);
-  Value qStart = arith::MulIOp::create(b, loc, block.x, c(b, tiles.q));
-  Value rows = arith::MulIOp::create(b, loc, p.group, c(b, tiles.q));
-  auto [kvBegin, kvEnd] = buildKVRange(b, loc, p, tiles, qStart);
-
-  // Rows are handed out `threads` at a time; every thread runs every
-  // iteration, active or not, so that all of them reach the barriers.
-  scf::ForOp::create(
-      b, loc, zero, rows, threads, ValueRange(),
-      [&](OpBuilder &b, Location loc, Value chunk, ValueRange) {
-        Value row = arith::AddIOp::create(b, loc, chunk, tid);
-        Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                             row, rows);
-        auto ifActive = [&](OpBuilder &b,
-                            function_ref<void(OpBuilder &)> body) {
-          scf::IfOp::create(b, loc, active, [&](OpBuilder &b, Location loc) {
-            body(b);
-            scf::YieldOp::create(b, loc);
-          });
-        };
-        ifActive(b, [&](OpBuilder &b) { buildInitRow(b, loc, p, st, zero); });
-        scf::ForOp::create(
-            b, loc, kvBegin, kvEnd, c(b, tiles.kv), ValueRange(),
-            [&](OpBuilder &b, Location loc, Value kvStart, ValueRange) {
-              // Nobody may overwrite the tile while a row still reads it.
-              gpu::BarrierOp::create(b, loc);
-              buildLoadTile(b, loc, p, st, tiles, bi, kvHead, kvStart, tid,
-                            threads);
-              gpu::BarrierOp::create(b, loc);
-              ifActive(b, [&](OpBuilder &b) {
-                buildUpdateRow(b, loc, p, st, tiles, bi, kvHead, qStart,
-                               kvStart, row, zero);
-              });
-              scf::YieldOp::create(b, loc);
-            });
-        ifActive(b, [&](OpBuilder &b) {
-          buildFinalizeRow(b, loc, p, st, tiles, bi, kvHead, qStart, row,
-                           zero);
-        });
-        scf::YieldOp::create(b, loc);
-      });
-  gpu::TerminatorOp::create(b, loc);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    (*schedule)->buildBody(rewriter, loc, p, launch);
+    gpu::TerminatorOp::create(rewriter, loc);
+  }
 
   rewriter.setInsertionPointAfter(launch);
   Value result = bufferization::ToTensorOp::create(
@@ -176,20 +206,40 @@ struct ConvertAttnToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (qTile < 1 || kvTile < 1 || threads < 1 || threads > 1024) {
+    if (qTile < 1 || qTile > 4096 || kvTile < 1 || kvTile > 4096 ||
+        threads < 1 || threads > 1024) {
       getOperation()->emitError()
           << "convert-attn-to-gpu: q-tile (" << qTile.getValue()
           << ") and kv-tile (" << kvTile.getValue()
-          << ") must be positive and threads (" << threads.getValue()
-          << ") must lie in [1, 1024]";
+          << ") must lie in [1, 4096] and threads (" << threads.getValue()
+          << ") in [1, 1024]";
       return signalPassFailure();
     }
+    if (!llvm::is_contained({"auto", "scalar", "sm80", "sm90"},
+                            StringRef(schedule))) {
+      getOperation()->emitError()
+          << "convert-attn-to-gpu: unknown schedule '" << schedule.getValue()
+          << "'; expected one of " << kScheduleNames;
+      return signalPassFailure();
+    }
+    if (!parseChip(chip)) {
+      getOperation()->emitError()
+          << "convert-attn-to-gpu: chip '" << chip.getValue()
+          << "' is not an NVIDIA architecture such as sm_80 or sm_90a";
+      return signalPassFailure();
+    }
+    FlashScheduleOptions options;
+    options.schedule = schedule;
+    options.chip = chip;
+    options.qTile = qTile;
+    options.kvTile = kvTile;
+    options.threads = threads;
+
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
-    GPUSchedule schedule{FlashTiles{qTile, kvTile}, threads};
     for (AttentionOp op : ops)
-      if (failed(convertAttention(rewriter, op, schedule)))
+      if (failed(convertAttention(rewriter, op, options)))
         return signalPassFailure();
   }
 };

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H
-#define ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H
+#ifndef ATTN_DIALECT_ATTN_UTILS_FLASHBUILDER_H
+#define ATTN_DIALECT_ATTN_UTILS_FLASHBUILDER_H
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 
@@ -113,4 +113,4 @@ std::pair<Value, Value> buildKVRange(OpBuilder &b, Location loc,
 
 } // namespace mlir::attn
 
-#endif // ATTN_DIALECT_ATTN_TRANSFORMS_FLASHBUILDER_H
+#endif // ATTN_DIALECT_ATTN_UTILS_FLASHBUILDER_H

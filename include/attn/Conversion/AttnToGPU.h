@@ -1,0 +1,43 @@
+//===- AttnToGPU.h - choosing the attention kernel's schedule ----*- C++ -*-===//
+//
+// The part of convert-attn-to-gpu that tools see: which schedule the pass
+// will build for an attention op, so that attn-runner can say what it ran.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_CONVERSION_ATTNTOGPU_H
+#define ATTN_CONVERSION_ATTNTOGPU_H
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+
+#include <string>
+
+namespace mlir::attn {
+
+/// The schedule options of convert-attn-to-gpu.
+struct FlashScheduleOptions {
+  /// auto, scalar, sm80 or sm90.
+  std::string schedule = "auto";
+  /// The chip the kernel is built for, e.g. sm_90a; auto picks from it.
+  std::string chip = "sm_90a";
+  /// Tiles and threads of the scalar schedule.
+  int64_t qTile = 64, kvTile = 32, threads = 128;
+};
+
+/// The names `schedule=` accepts.
+inline constexpr const char *kScheduleNames = "auto, scalar, sm80, sm90";
+
+/// What convert-attn-to-gpu builds for `op` under `options`: the schedule's
+/// name, followed by why `auto` fell back when it did (e.g. "scalar (sm80
+/// does not cover f32 inputs)"); an error message prefixed with "error: "
+/// when the named schedule cannot be built.
+std::string describeSchedule(AttentionOp op,
+                             const FlashScheduleOptions &options);
+
+/// The SM version of a chip name such as sm_90a (90), or nullopt when the
+/// name is not of the form sm_<digits>[a|f].
+std::optional<int> parseChip(llvm::StringRef chip);
+
+} // namespace mlir::attn
+
+#endif // ATTN_CONVERSION_ATTNTOGPU_H

@@ -1,0 +1,80 @@
+//===- FlashSchedule.h - GPU schedules of the attention kernel ---*- C++ -*-===//
+//
+// The interface between convert-attn-to-gpu and the kernels it can build.
+// The pass owns what every kernel shares (operands to buffers, the output
+// allocation, the gpu.launch over (blocks along x, KV heads, batch), the
+// result); a schedule owns the launch shape and the kernel body. Each
+// schedule lives in its own file (ScalarFlash.cpp, Sm80Flash.cpp), the way
+// Triton keeps one file per generation of matrix unit, and selectSchedule is
+// the one place that chooses among them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_ATTNTOGPU_FLASHSCHEDULE_H
+#define LIB_CONVERSION_ATTNTOGPU_FLASHSCHEDULE_H
+
+#include "attn/Conversion/AttnToGPU.h"
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Utils/FlashBuilder.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mlir::attn {
+
+/// What a schedule asks of the launch the pass builds.
+struct FlashLaunch {
+  /// Blocks along x; y runs over KV heads and z over the batch.
+  Value gridX;
+  int64_t threads = 0;
+  /// Bytes of dynamic shared memory (0 for none).
+  int64_t dynamicSharedBytes = 0;
+  /// Buffers of the launch's workgroup and private attributions, in order.
+  SmallVector<Type> workgroupBuffers, privateBuffers;
+};
+
+class FlashSchedule {
+public:
+  virtual ~FlashSchedule() = default;
+
+  /// The name `schedule=` selects it by.
+  virtual StringRef getName() const = 0;
+
+  /// Why the schedule cannot build a kernel for `op` (for example an element
+  /// type it has no matrix instruction for), or nullopt when it can.
+  virtual std::optional<std::string> whyUnsupported(AttentionOp op) const = 0;
+
+  /// The launch shape for problem `p`, built before the launch.
+  virtual FlashLaunch buildLaunch(OpBuilder &b, Location loc,
+                                  const FlashProblem &p) const = 0;
+
+  /// The kernel body, at the start of `launch`'s body; the pass adds the
+  /// terminator.
+  virtual void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
+                         gpu::LaunchOp launch) const = 0;
+};
+
+/// One thread per query row on CUDA cores: the correctness baseline, and
+/// the fallback for everything the tensor-core schedules do not cover.
+std::unique_ptr<FlashSchedule> createScalarFlashSchedule(FlashTiles tiles,
+                                                         int64_t threads);
+
+/// FlashAttention-2 on Ampere-style tensor cores (mma.sync m16n8k16).
+std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
+
+/// Builds the schedule that `options.schedule` names for `op`, or, for
+/// `auto`, the fastest one that covers it on `options.chip`. Fails with a
+/// diagnostic on `op` when a named schedule does not cover it.
+FailureOr<std::unique_ptr<FlashSchedule>>
+selectSchedule(AttentionOp op, const FlashScheduleOptions &options);
+
+/// A memref of `shape` in GPU address space `space`.
+MemRefType gpuBufferType(ArrayRef<int64_t> shape, Type elt,
+                         gpu::AddressSpace space);
+
+} // namespace mlir::attn
+
+#endif // LIB_CONVERSION_ATTNTOGPU_FLASHSCHEDULE_H

@@ -1,0 +1,61 @@
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_75" -split-input-file | FileCheck %s --check-prefix=OLD
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm80" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=fast" 2>&1 | FileCheck %s --check-prefix=NAME
+// RUN: not attn-opt %s --convert-attn-to-gpu="chip=volta" 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm90" -split-input-file 2>&1 | FileCheck %s --check-prefix=SM90
+// Schedule selection of convert-attn-to-gpu and the shape of the sm80 (mma.sync) kernel: auto picks sm80 for f16/bf16 with head_dim a multiple of 16 on sm_80 or later and the scalar schedule otherwise; a named schedule that cannot run the op is an error that says why.
+
+// NAME: error: convert-attn-to-gpu: unknown schedule 'fast'; expected one of auto, scalar, sm80, sm90
+// CHIP: error: convert-attn-to-gpu: chip 'volta' is not an NVIDIA architecture such as sm_80 or sm_90a
+// SM90: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90 (wgmma/TMA) is not implemented yet; use sm80 or auto
+
+// CHECK-LABEL: func.func @gqa_bf16(
+// 64 query positions per block, one block per query head of the group.
+// CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c64
+// CHECK:         %[[GX:.+]] = arith.muli %[[NT]], %{{.+}} : index
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c87040_i32
+// Q, two stages of K, two of V, each row padded by 8 elements.
+// CHECK:           memref.view {{.+}} to memref<64x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<2x64x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<2x64x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_copy {{.+}}, 8, %{{.+}} :
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           scf.for
+// CHECK:             nvvm.cp.async.wait.group 0
+// CHECK:             gpu.barrier
+// CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = false}
+// CHECK:             nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:             gpu.shuffle xor
+// CHECK:             math.exp2
+// CHECK:             arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
+// CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK:           } {attn.schedule = "sm80"}
+// OLD-LABEL: func.func @gqa_bf16(
+// OLD:         } {attn.schedule = "scalar"}
+func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>,
+                    %v: tensor<2x200x2x128xbf16>) -> tensor<2x100x8x128xbf16> {
+  %o = attn.attention %q, %k, %v {causal} : tensor<2x100x8x128xbf16>, tensor<2x200x2x128xbf16>, tensor<2x200x2x128xbf16> -> tensor<2x100x8x128xbf16>
+  return %o : tensor<2x100x8x128xbf16>
+}
+
+// -----
+
+// f32 has no m16n8k16 mma.sync: auto falls back, a forced sm80 is an error.
+// CHECK-LABEL: func.func @f32_falls_back(
+// CHECK:         } {attn.schedule = "scalar"}
+func.func @f32_falls_back(%q: tensor<1x16x4x64xf32>) -> tensor<1x16x4x64xf32> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: its mma.sync takes f16 or bf16, not f32
+  %o = attn.attention %q, %q, %q : tensor<1x16x4x64xf32>, tensor<1x16x4x64xf32>, tensor<1x16x4x64xf32> -> tensor<1x16x4x64xf32>
+  return %o : tensor<1x16x4x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @head_dim_40(
+// CHECK:         } {attn.schedule = "scalar"}
+func.func @head_dim_40(%q: tensor<1x16x4x40xf16>) -> tensor<1x16x4x40xf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: head_dim 40 is not a multiple of 16 up to 256
+  %o = attn.attention %q, %q, %q : tensor<1x16x4x40xf16>, tensor<1x16x4x40xf16>, tensor<1x16x4x40xf16> -> tensor<1x16x4x40xf16>
+  return %o : tensor<1x16x4x40xf16>
+}
