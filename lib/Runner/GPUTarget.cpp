@@ -8,7 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Conversion/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
 #include "attn/Runtime/CudaRuntime.h"
@@ -52,6 +54,34 @@ static std::string chipOf(const cuda::DeviceInfo &device) {
   if (device.computeMajor == 9 && device.computeMinor == 0)
     chip += "a";
   return chip;
+}
+
+/// The schedule convert-attn-to-gpu builds for each attention of `module`,
+/// found on a copy raised and fused the way the pipeline does it first.
+static std::string describeSchedules(ModuleOp module,
+                                     const GPUPipelineOptions &gpu) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  PassManager pm(module.getContext());
+  pm.addPass(createRaiseAttentionPass());
+  pm.addPass(createFuseRepeatKVPass());
+  if (failed(pm.run(*copy)))
+    return gpu.schedule;
+  FlashScheduleOptions options;
+  options.schedule = gpu.schedule;
+  options.chip = gpu.chip;
+  options.qTile = gpu.qTile;
+  options.kvTile = gpu.kvTile;
+  options.threads = gpu.threads;
+  std::string text;
+  copy->walk([&](AttentionOp op) {
+    std::string one = describeSchedule(op, options);
+    if (one == "scalar" || one.starts_with("scalar "))
+      one += " with q-tile " + std::to_string(options.qTile) + ", kv-tile " +
+             std::to_string(options.kvTile) + ", " +
+             std::to_string(options.threads) + " threads";
+    text += (text.empty() ? "" : "; ") + one;
+  });
+  return text.empty() ? gpu.schedule : text;
 }
 
 namespace {
@@ -188,6 +218,8 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   gpu.qTile = options.qTile.value_or(gpu.qTile);
   gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
   gpu.threads = options.threads;
+  gpu.schedule = options.schedule;
+  std::string schedules = describeSchedules(module, gpu);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(module.getContext()));
   PassManager pm(module.getContext());
@@ -219,8 +251,7 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
       << "cuda (" << device.name << ", " << gpu.chip << ", "
       << device.multiprocessors << " SMs, CUDA driver "
       << device.driverVersion / 1000 << "." << device.driverVersion % 1000 / 10
-      << "; q-tile " << gpu.qTile << ", kv-tile " << gpu.kvTile << ", "
-      << gpu.threads << " threads, "
+      << "; schedule " << schedules << ", "
       << (gpu.format == "isa" ? "PTX compiled by the driver"
                               : gpu.format + " from ptxas")
       << "), result allocated on the device, poisoned with NaN, copied back";

@@ -54,6 +54,11 @@ static cl::opt<int64_t>
 static cl::opt<int64_t>
     threads("gpu-threads", cl::desc("GPU threads per block (default: 128)"),
             cl::init(128), cl::cat(category));
+static cl::opt<std::string> schedule(
+    "schedule",
+    cl::desc("GPU kernel schedule: auto (the default: sm80 where it covers "
+             "the op, else scalar), scalar, sm80 or sm90"),
+    cl::init("auto"), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "
@@ -108,6 +113,7 @@ int main(int argc, char **argv) {
   if (kvTile.getNumOccurrences())
     options.kvTile = kvTile;
   options.threads = threads;
+  options.schedule = schedule;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
   options.benchmarkRuns = benchmark;

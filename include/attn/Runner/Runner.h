@@ -52,7 +52,9 @@ struct RunnerOptions {
   std::string output;
   /// Tile sizes; unset takes the target's pipeline default.
   std::optional<int64_t> qTile, kvTile;
-  /// GPU: threads per block, binary format and CUDA toolkit of libdevice.
+  /// GPU: kernel schedule (auto, scalar, sm80, sm90), threads per block of
+  /// the scalar schedule, binary format and CUDA toolkit of libdevice.
+  std::string schedule = "auto";
   int64_t threads = 128;
   std::string gpuFormat = "isa";
   std::string cudaPath;
