@@ -75,13 +75,13 @@ static std::string describeSchedules(ModuleOp module,
   std::string text;
   copy->walk([&](AttentionOp op) {
     std::string one = describeSchedule(op, options);
-    if (one == "scalar" || one.starts_with("scalar "))
+    if (one == "scalar" || StringRef(one).starts_with("scalar "))
       one += " with q-tile " + std::to_string(options.qTile) + ", kv-tile " +
              std::to_string(options.kvTile) + ", " +
              std::to_string(options.threads) + " threads";
     text += (text.empty() ? "" : "; ") + one;
   });
-  return text.empty() ? gpu.schedule : text;
+  return text.empty() ? std::string(gpu.schedule) : text;
 }
 
 namespace {
