@@ -66,20 +66,10 @@ static std::string describeSchedules(ModuleOp module,
   pm.addPass(createFuseRepeatKVPass());
   if (failed(pm.run(*copy)))
     return gpu.schedule;
-  FlashScheduleOptions options;
-  options.schedule = gpu.schedule;
-  options.chip = gpu.chip;
-  options.qTile = gpu.qTile;
-  options.kvTile = gpu.kvTile;
-  options.threads = gpu.threads;
+  FlashScheduleOptions options = gpu.scheduleOptions();
   std::string text;
   copy->walk([&](AttentionOp op) {
-    std::string one = describeSchedule(op, options);
-    if (one == "scalar" || StringRef(one).starts_with("scalar "))
-      one += " with q-tile " + std::to_string(options.qTile) + ", kv-tile " +
-             std::to_string(options.kvTile) + ", " +
-             std::to_string(options.threads) + " threads";
-    text += (text.empty() ? "" : "; ") + one;
+    text += (text.empty() ? "" : "; ") + describeSchedule(op, options);
   });
   return text.empty() ? std::string(gpu.schedule) : text;
 }

@@ -295,10 +295,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (options.threads < 1 || options.threads > 1024)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
                  ") must lie in [1, 1024]");
-  if (!llvm::is_contained({"auto", "scalar", "sm80", "sm90"},
-                          options.schedule))
-    return error("--schedule must be one of auto, scalar, sm80, sm90, not '" +
-                 options.schedule + "'");
+  if (!isScheduleName(options.schedule))
+    return error(llvm::Twine("--schedule must be one of ") + kScheduleNames +
+                 ", not '" + options.schedule + "'");
   if (!llvm::is_contained({"isa", "bin", "fatbin"}, options.gpuFormat))
     return error("--gpu-format must be isa, bin or fatbin, not '" +
                  options.gpuFormat + "'");

@@ -10,6 +10,9 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 
+#include "llvm/ADT/STLExtras.h"
+
+#include <optional>
 #include <string>
 
 namespace mlir::attn {
@@ -26,6 +29,9 @@ struct FlashScheduleOptions {
 
 /// The names `schedule=` accepts.
 inline constexpr const char *kScheduleNames = "auto, scalar, sm80, sm90";
+inline bool isScheduleName(llvm::StringRef name) {
+  return llvm::is_contained({"auto", "scalar", "sm80", "sm90"}, name);
+}
 
 /// What convert-attn-to-gpu builds for `op` under `options`: the schedule's
 /// name, followed by why `auto` fell back when it did (e.g. "scalar (sm80

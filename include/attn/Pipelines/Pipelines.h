@@ -8,6 +8,8 @@
 #ifndef ATTN_PIPELINES_PIPELINES_H
 #define ATTN_PIPELINES_PIPELINES_H
 
+#include "attn/Conversion/AttnToGPU.h"
+
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
@@ -62,6 +64,17 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("CUDA toolkit whose libdevice the kernels link "
                      "(default: $CUDA_HOME, then /usr/local/cuda)"),
       llvm::cl::init("")};
+
+  /// The options of convert-attn-to-gpu that these set.
+  FlashScheduleOptions scheduleOptions() const {
+    FlashScheduleOptions options;
+    options.schedule = schedule;
+    options.chip = chip;
+    options.qTile = qTile;
+    options.kvTile = kvTile;
+    options.threads = threads;
+    return options;
+  }
 };
 
 /// attn dialect on tensors -> host LLVM dialect plus a `gpu.binary` with

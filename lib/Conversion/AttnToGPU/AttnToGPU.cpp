@@ -17,7 +17,6 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
-#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPUPASS
@@ -113,7 +112,7 @@ std::string mlir::attn::describeSchedule(AttentionOp op,
   Choice choice = choose(op, options);
   if (!choice.schedule)
     return "error: " + choice.error;
-  std::string text = choice.schedule->getName().str();
+  std::string text = choice.schedule->getSummary();
   if (!choice.note.empty())
     text += " (" + choice.note + ")";
   return text;
@@ -215,8 +214,7 @@ struct ConvertAttnToGPUPass
           << ") in [1, 1024]";
       return signalPassFailure();
     }
-    if (!llvm::is_contained({"auto", "scalar", "sm80", "sm90"},
-                            StringRef(schedule))) {
+    if (!isScheduleName(schedule)) {
       getOperation()->emitError()
           << "convert-attn-to-gpu: unknown schedule '" << schedule.getValue()
           << "'; expected one of " << kScheduleNames;

@@ -43,6 +43,9 @@ public:
   /// The name `schedule=` selects it by.
   virtual StringRef getName() const = 0;
 
+  /// The name and whatever options shape the kernel, for tools to report.
+  virtual std::string getSummary() const { return getName().str(); }
+
   /// Why the schedule cannot build a kernel for `op` (for example an element
   /// type it has no matrix instruction for), or nullopt when it can.
   virtual std::optional<std::string> whyUnsupported(AttentionOp op) const = 0;

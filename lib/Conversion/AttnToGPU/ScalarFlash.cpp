@@ -26,6 +26,12 @@ public:
 
   StringRef getName() const override { return "scalar"; }
 
+  std::string getSummary() const override {
+    return "scalar with q-tile " + std::to_string(tiles.q) + ", kv-tile " +
+           std::to_string(tiles.kv) + ", " + std::to_string(threads) +
+           " threads";
+  }
+
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
     // The K/V tiles are static shared memory, which a block gets 48 KiB of.
     int64_t bytes = op.getQuery().getType().getElementTypeBitWidth() / 8 *

@@ -66,13 +66,22 @@ using Frag = SmallVector<Value, 4>;
 
 struct Shape {
   int64_t headDim, valueDim, eltBytes;
-  int64_t qRow() const { return headDim + kPad; }
-  int64_t vRow() const { return valueDim + kPad; }
-  int64_t qBytes() const { return kBlockRows * qRow() * eltBytes; }
-  int64_t kBytes() const { return kStages * kTileKeys * qRow() * eltBytes; }
-  int64_t vBytes() const { return kStages * kTileKeys * vRow() * eltBytes; }
-  int64_t sharedBytes() const { return qBytes() + kBytes() + vBytes(); }
+  constexpr int64_t qRow() const { return headDim + kPad; }
+  constexpr int64_t vRow() const { return valueDim + kPad; }
+  constexpr int64_t qBytes() const { return kBlockRows * qRow() * eltBytes; }
+  constexpr int64_t kBytes() const {
+    return kStages * kTileKeys * qRow() * eltBytes;
+  }
+  constexpr int64_t vBytes() const {
+    return kStages * kTileKeys * vRow() * eltBytes;
+  }
+  constexpr int64_t sharedBytes() const {
+    return qBytes() + kBytes() + vBytes();
+  }
 };
+// The largest head dims the schedule accepts fit a block's shared memory,
+// so no accepted op can exceed it.
+static_assert(Shape{256, 256, 2}.sharedBytes() <= kMaxSharedBytes);
 
 static Shape shapeOf(MemRefType query, MemRefType value) {
   return {query.getDimSize(3), value.getDimSize(3),
@@ -296,12 +305,7 @@ SmallVector<Acc> Sm80Kernel::maskScores(const SmallVector<Acc> &s,
               b, p.mask,
               ValueRange{pick(0, bi), pick(1, head), maskRow,
                          arith::MinSIOp::create(b, key, lastKey)});
-          if (m.getType() != b.getF32Type())
-            m = cast<FloatType>(m.getType()).getWidth() < 32
-                    ? arith::ExtFOp::create(b, b.getF32Type(), m).getResult()
-                    : arith::TruncFOp::create(b, b.getF32Type(), m)
-                          .getResult();
-          v = fadd(v, m);
+          v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
         }
         out[nt][2 * r + c] = select(keep, v, negInf);
       }
@@ -545,13 +549,6 @@ public:
                (ShapedType::isDynamic(d) ? std::string("?")
                                          : std::to_string(d)) +
                " is not a multiple of 16 up to 256";
-    Shape shape{op.getQuery().getType().getDimSize(3),
-                op.getValue().getType().getDimSize(3),
-                op.getQuery().getType().getElementTypeBitWidth() / 8};
-    if (shape.sharedBytes() > kMaxSharedBytes)
-      return "it needs " + std::to_string(shape.sharedBytes()) +
-             " bytes of shared memory, more than " +
-             std::to_string(kMaxSharedBytes);
     return std::nullopt;
   }
 

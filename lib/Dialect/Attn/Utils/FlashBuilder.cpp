@@ -34,8 +34,8 @@ static Value floatConst(OpBuilder &b, Location loc, FloatType type,
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
 }
 
-/// Converts a float value to `type`, widening or narrowing as needed.
-static Value castFloat(OpBuilder &b, Location loc, Value v, FloatType type) {
+Value mlir::attn::castFloat(OpBuilder &b, Location loc, Value v,
+                           FloatType type) {
   auto from = cast<FloatType>(v.getType());
   if (from == type)
     return v;

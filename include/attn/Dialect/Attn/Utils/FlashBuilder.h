@@ -21,6 +21,9 @@ namespace mlir::attn {
 /// memref form that both the CPU and the GPU layouts work on.
 Value toReadOnlyBuffer(OpBuilder &b, Location loc, Value value);
 
+/// Converts a float value to `type`, widening or narrowing as needed.
+Value castFloat(OpBuilder &b, Location loc, Value v, FloatType type);
+
 /// One attention problem on memrefs, with every extent as an index value.
 /// Query, key, value, mask and output are indexed through `load`/`store`,
 /// which apply the op's layout.
