@@ -12,6 +12,7 @@
 
 #include "attn/Runner/Runner.h"
 
+#include "attn/Conversion/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Runner/Benchmark.h"
