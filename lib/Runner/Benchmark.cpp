@@ -68,7 +68,29 @@ void mlir::attn::runner::printBenchmark(
   double floorMs = std::max(cost->flops / (peaks->tflops * 1e12),
                             cost->bytes / (peaks->gbps * 1e9)) *
                    1e3;
-  os << llvm::format("benchmark: floor %.4f ms at %.0f TFLOP/s and %.0f GB/s; "
-                     "the median is %.1fx the floor\n",
-                     floorMs, peaks->tflops, peaks->gbps, median / floorMs);
+  os << llvm::format("benchmark: floor %.4f ms at %.0f TFLOP/s and %.0f GB/s "
+                     "(%s); the median is %.1fx the floor\n",
+                     floorMs, peaks->tflops, peaks->gbps,
+                     peaks->source.c_str(), median / floorMs);
+}
+
+DevicePeaks mlir::attn::runner::devicePeaks(llvm::StringRef name,
+                                            int computeMajor, int computeMinor,
+                                            int multiprocessors, int clockKHz,
+                                            int memoryClockKHz,
+                                            int memoryBusBits) {
+  // bf16 8192^3 matmul and 1 GiB device-to-device copy (bytes read plus
+  // written), bench/ceilings.py on each device.
+  if (name.contains("H200"))
+    return {790, 4265, "measured on an H200 by bench/ceilings.py"};
+  if (name.contains("H100") && name.contains("HBM3"))
+    return {788, 2982, "measured on an H100 SXM by bench/ceilings.py"};
+  // Dense bf16 FLOP per clock and SM: 4096 on Hopper and Blackwell, 2048
+  // on the A100, 1024 on the other Ampere and Ada parts.
+  double flopPerClock = computeMajor >= 9                         ? 4096
+                        : computeMajor == 8 && computeMinor == 0 ? 2048
+                                                                 : 1024;
+  double tflops = flopPerClock * multiprocessors * clockKHz * 1e3 * 1e-12;
+  double gbps = 2.0 * memoryClockKHz * 1e3 * memoryBusBits / 8 * 1e-9;
+  return {tflops, gbps, "data-sheet arithmetic from the driver's clocks"};
 }

@@ -237,6 +237,10 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   }
 
   RunReport report;
+  report.peaks = devicePeaks(device.name, device.computeMajor,
+                             device.computeMinor, device.multiprocessors,
+                             device.clockKHz, device.memoryClockKHz,
+                             device.memoryBusBits);
   llvm::raw_string_ostream(report.target)
       << "cuda (" << device.name << ", " << gpu.chip << ", "
       << device.multiprocessors << " SMs, CUDA driver "

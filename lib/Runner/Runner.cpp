@@ -394,10 +394,18 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     std::optional<AttentionCost> cost;
     if (checked)
       cost = attentionCost(checked->problem);
-    // The peaks describe a GPU; a CPU run gets no floor.
-    std::optional<DevicePeaks> peaks;
-    if (*target == "cuda")
-      peaks = DevicePeaks{options.peakTflops, options.peakGbps};
+    // The peaks describe a GPU; a CPU run gets no floor. A peak given on
+    // the command line replaces the device's.
+    std::optional<DevicePeaks> peaks = report->peaks;
+    if (peaks && options.peakTflops > 0) {
+      peaks->tflops = options.peakTflops;
+      peaks->source = "--peak-tflops";
+    }
+    if (peaks && options.peakGbps > 0) {
+      peaks->gbps = options.peakGbps;
+      peaks->source += StringRef(peaks->source).starts_with("--") ? ", --peak-gbps"
+                                                       : "; --peak-gbps";
+    }
     printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost, peaks);
   }
 

@@ -367,6 +367,16 @@ llvm::Error mlir::attn::cuda::initialize(int ordinal) {
        "cuDeviceGetAttribute"},
       {d.cuDeviceGetAttribute(&l2, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, device),
        "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.clockKHz, CU_DEVICE_ATTRIBUTE_CLOCK_RATE,
+                              device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.memoryClockKHz,
+                              CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.memoryBusBits,
+                              CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH,
+                              device),
+       "cuDeviceGetAttribute"},
       {d.cuDeviceTotalMem(&total, device), "cuDeviceTotalMem"},
   };
   for (auto &q : queries)

@@ -81,14 +81,18 @@ static cl::opt<unsigned> warmup("warmup",
                                 cl::init(3), cl::cat(category));
 static cl::opt<double> peakTflops(
     "peak-tflops",
-    cl::desc("Arithmetic peak for the benchmark's floor (default: 788, a "
-             "bf16 8192^3 matmul on an H100 SXM, bench/ceilings.py)"),
-    cl::init(788), cl::cat(category));
+    cl::desc("Arithmetic peak (TFLOP/s) for the benchmark's floor (default: "
+             "the device's: bench/ceilings.py's bf16 matmul where it was "
+             "measured on that GPU, else from the driver's SM count and "
+             "clock)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<double> peakGbps(
     "peak-gbps",
-    cl::desc("Memory bandwidth for the benchmark's floor (default: 2982, a "
-             "device-to-device copy on an H100 SXM, bench/ceilings.py)"),
-    cl::init(2982), cl::cat(category));
+    cl::desc("Memory bandwidth (GB/s) for the benchmark's floor (default: "
+             "the device's: bench/ceilings.py's device copy where it was "
+             "measured on that GPU, else from the driver's memory clock and "
+             "bus width)"),
+    cl::init(0), cl::cat(category));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);

@@ -12,6 +12,7 @@
 #include "attn/Runner/Reference.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace llvm {
@@ -36,7 +37,19 @@ AttentionCost attentionCost(const AttentionProblem &p);
 struct DevicePeaks {
   double tflops;
   double gbps;
+  /// Where the figures come from, for the benchmark's floor line.
+  std::string source;
 };
+
+/// The peaks of a GPU the driver describes: bench/ceilings.py's
+/// measurements where the device is one they were taken on (H100 SXM,
+/// H200), else the data-sheet arithmetic from the driver's SM count, clocks
+/// and memory bus (dense bf16 tensor-core FLOP per clock and SM by compute
+/// capability; two transfers per memory clock), which overstates what a
+/// kernel can reach.
+DevicePeaks devicePeaks(llvm::StringRef name, int computeMajor,
+                        int computeMinor, int multiprocessors, int clockKHz,
+                        int memoryClockKHz, int memoryBusBits);
 
 /// Prints median and minimum of `milliseconds`; with a cost, the achieved
 /// TFLOP/s and GB/s at the median; and with peaks too, the floor

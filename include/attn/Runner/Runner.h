@@ -12,6 +12,7 @@
 #ifndef ATTN_RUNNER_RUNNER_H
 #define ATTN_RUNNER_RUNNER_H
 
+#include "attn/Runner/Benchmark.h"
 #include "attn/Runner/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -61,7 +62,8 @@ struct RunnerOptions {
   /// Timed runs after the checked one; 0 runs no benchmark.
   unsigned benchmarkRuns = 0;
   unsigned warmupRuns = 3;
-  /// Device peaks for the benchmark's floor.
+  /// Device peaks for the benchmark's floor; 0 takes the device's own
+  /// (devicePeaks).
   double peakTflops = 0, peakGbps = 0;
 };
 
@@ -81,6 +83,8 @@ struct RunReport {
   /// What the benchmark timed, and one time per timed run.
   std::string benchmarkWhat;
   std::vector<double> benchmarkMs;
+  /// The peaks of the device the entry ran on (none for the CPU).
+  std::optional<DevicePeaks> peaks;
 };
 
 /// Registers every dialect, bufferization model and LLVM IR translation the

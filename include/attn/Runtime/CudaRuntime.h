@@ -35,6 +35,9 @@ struct DeviceInfo {
   std::string name;
   int computeMajor = 0, computeMinor = 0;
   int multiprocessors = 0;
+  /// Peak clocks (kHz) and the memory bus width (bits), as the driver
+  /// reports them.
+  int clockKHz = 0, memoryClockKHz = 0, memoryBusBits = 0;
   int driverVersion = 0;
   int64_t l2Bytes = 0;
   int64_t totalMemoryBytes = 0;
