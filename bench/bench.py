@@ -21,6 +21,7 @@ numbers without torch or a GPU, in a temporary directory.
 """
 import argparse
 import datetime
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -60,7 +61,8 @@ def parse_args(argv):
                    help="where the dated directory goes (default $BENCH_RESULTS "
                         "or bench/results)")
     p.add_argument("--only", default="",
-                   help="comma-separated case names to run (default: all)")
+                   help="comma-separated case names or patterns to run, e.g. "
+                        "'prefill-*' (default: all)")
     p.add_argument("--systems", default=",".join((OURS,) + PEER_NAMES),
                    help="comma-separated systems to run (default: all)")
     p.add_argument("--merge", action="store_true",
@@ -79,14 +81,18 @@ def parse_args(argv):
 
 
 def select_cases(args):
+    """The cases of the cases file that --only names (shell patterns, such
+    as 'decode-*'); a pattern matching nothing is an error, not a silent
+    empty run."""
     all_cases = cases_mod.load(args.cases)
     if not args.only:
         return all_cases
-    wanted = set(args.only.split(","))
-    unknown = wanted - {c.name for c in all_cases}
-    if unknown:
-        sys.exit("bench.py: no case named %s in %s" % (", ".join(sorted(unknown)), args.cases))
-    return [c for c in all_cases if c.name in wanted]
+    patterns = args.only.split(",")
+    unmatched = [p for p in patterns
+                 if not any(fnmatch.fnmatchcase(c.name, p) for c in all_cases)]
+    if unmatched:
+        sys.exit("bench.py: no case of %s matches %s" % (args.cases, ", ".join(unmatched)))
+    return [c for c in all_cases if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
 
 
 def case_seed(seed, case):
@@ -181,7 +187,7 @@ def run_ours(case, inputs, ceilings, work, args):
     out = None
     if error is None:
         try:
-            out = npyfile.load_tensor(paths["o"], case.dtype)
+            out = npyfile.load_tensor(paths["o"], case.dtype, inputs[0].device)
         except (OSError, ValueError) as e:
             record["error"] = "cannot read attn-runner's output: %s" % e
     return record, out
@@ -338,6 +344,10 @@ def selftest(args):
 
 def main(argv):
     args = parse_args(argv)
+    unknown = set(args.systems.split(",")) - set((OURS,) + PEER_NAMES)
+    if unknown:
+        sys.exit("bench.py: unknown systems %s; choose from %s"
+                 % (", ".join(sorted(unknown)), ", ".join((OURS,) + PEER_NAMES)))
     if args.selftest:
         return selftest(args)
     return gpu_main(args)

@@ -68,12 +68,18 @@ def series(cases, key):
     return out
 
 
+def _length(x, _pos=None):
+    """Axis labels 1k, 4k, 128k for powers of two, as the cases name them."""
+    return "%dk" % (x // 1024) if x >= 1024 and x % 1024 == 0 else "%d" % x
+
+
 def write(results, path):
     """Writes the plot; returns None, or the reason it was not written."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         msg = "matplotlib is not installed: no %s" % path
         print("plot:", msg, file=sys.stderr)
@@ -90,14 +96,19 @@ def write(results, path):
             ax.plot(xs, ys, marker="o", label=name,
                     linewidth=2.5 if name == OURS else 1.5)
         if copy:
-            ax.axhline(copy, linestyle="--", color="gray", label="device copy")
+            ax.axhline(copy, linestyle="--", color="gray",
+                       label="device copy (read + written)")
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_length))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "no passing results", ha="center", transform=ax.transAxes)
     for ax in list(axes.flat)[len(ps):]:
         ax.set_visible(False)
     title = "%s, %s" % (results["device"].get("name", "?"), results["date"])
