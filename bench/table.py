@@ -1,38 +1,152 @@
 #!/usr/bin/env python3
-"""Turns bench/run.sh's "<case> <kernel> <median ms>" lines into a table.
+"""Renders a results.json as the markdown of table.md.
 
-Each peer column is the peer's median time over attn-mlir's: above 1 means
-attn-mlir is faster than that peer on that case.
+One row per case, prefill and decode in separate tables since they are
+judged differently: prefill by TFLOP/s, decode by the GB/s of K and V read
+and its fraction of the device copy bandwidth measured in the same run.
+Each peer/ours column is the peer's median time over attn-mlir's: above 1,
+attn-mlir is faster.
+
+  python3 bench/table.py bench/results/<run>/results.json
 """
 import sys
 
-PEERS = ["sdpa-flash", "sdpa-cudnn", "flex"]
+from results import OURS, SHORT, SYSTEMS
 
 
-def main(path):
-    times, order = {}, []
-    for line in open(path):
-        if line.startswith("#") or len(line.split()) < 3:
-            continue
-        case, kernel, ms = line.split()[:3]
-        if case not in order:
-            order.append(case)
-        try:
-            times[case, kernel] = float(ms)
-        except ValueError:  # "n/a": the peer does not run this case
-            pass
-    print("| case | attn-mlir ms | " + " | ".join(p + " ms" for p in PEERS) +
-          " | " + " | ".join(p + "/ours" for p in PEERS) + " |")
-    print("|---" * (2 + 2 * len(PEERS)) + "|")
-    for case in order:
-        ours = times.get((case, "attn-mlir"))
-        cells = [case, "%.4f" % ours if ours else "n/a"]
-        cells += ["%.4f" % times[case, p] if (case, p) in times else "n/a"
-                  for p in PEERS]
-        cells += ["%.4f" % (times[case, p] / ours) if ours and (case, p) in times
-                  else "n/a" for p in PEERS]
-        print("| " + " | ".join(cells) + " |")
+def _ms(s):
+    return "%.4f" % s["ms"] if s and s.get("ms") else "n/a"
+
+
+def _ratio(peer, ours):
+    if peer and peer.get("ms") and ours and ours.get("ms"):
+        return "%.2f" % (peer["ms"] / ours["ms"])
+    return "n/a"
+
+
+def _tflops(s):
+    if not (s and s.get("ms")):
+        return "n/a"
+    t = s["tflops"]
+    return "%.1f" % t if t < 10 else "%.0f" % t
+
+
+def _gbps(s):
+    if not (s and s.get("ms")):
+        return "n/a"
+    if "copy_fraction" in s:
+        return "%.0f (%.0f%%)" % (s["gbps"], 100 * s["copy_fraction"])
+    return "%.0f" % s["gbps"]
+
+
+def _check(case):
+    ours = case["systems"].get(OURS, {})
+    c = ours.get("check")
+    if not c:
+        return case["status"]
+    op = "≤" if c["max_err"] <= c["bound"] else ">"
+    nan = ", %d NaN" % c["nan"] if c["nan"] else ""
+    return "%s (%.1e %s %.1e%s)" % (case["status"], c["max_err"], op, c["bound"], nan)
+
+
+def _shape(c):
+    mask = "causal" if c["causal"] else "full"
+    return "B%d H%d/%d %dx%d d%d %s %s" % (
+        c["batch"], c["heads_q"], c["heads_kv"], c["seq_q"], c["seq_k"],
+        c["head_dim"], c["dtype"], mask)
+
+
+def _systems(cases):
+    """The systems any of `cases` has a record for, in the fixed order."""
+    present = {name for c in cases for name in c["systems"]}
+    return [s for s in SYSTEMS if s in present]
+
+
+def section(title, cases, rate_title, rate):
+    """One markdown table: ms per system, peer/ours ratios, and the rate."""
+    systems = _systems(cases)
+    peers = [s for s in systems if s != OURS]
+    head = (["case", "shape", "check"] + ["%s ms" % s for s in systems] +
+            ["%s/ours" % SHORT[p] for p in peers] +
+            ["%s: %s" % (rate_title, SHORT[s]) if i == 0 else SHORT[s]
+             for i, s in enumerate(systems)])
+    lines = ["## " + title, "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for c in cases:
+        sy = c["systems"]
+        row = ([c["name"], _shape(c), _check(c)] +
+               [_ms(sy.get(s)) for s in systems] +
+               [_ratio(sy.get(p), sy.get(OURS)) for p in peers] +
+               [rate(sy.get(s)) for s in systems])
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def notes(cases):
+    """Why a cell is n/a, and every system that failed the check."""
+    out = []
+    for c in cases:
+        for name, s in c["systems"].items():
+            if s.get("error"):
+                out.append("- %s, %s: %s" % (c["name"], name, s["error"]))
+            chk = s.get("check")
+            if chk and not chk["pass"]:
+                out.append("- %s, %s: FAILED the check: max error %.3e, bound "
+                           "%.3e, %d NaN" % (c["name"], name, chk["max_err"],
+                                             chk["bound"], chk["nan"]))
+        if c.get("error"):
+            out.append("- %s: %s" % (c["name"], c["error"]))
+        if c["status"] == "SKIPPED":
+            out.append("- %s: skipped: %s" % (c["name"], c.get("reason", "")))
+    return out
+
+
+def header(r):
+    """Title and the context a reader needs: device, versions, ceilings."""
+    d, cl = r["device"], r.get("ceilings", {})
+    lines = []
+    if r.get("synthetic"):
+        lines += ["**SYNTHETIC: fabricated numbers from bench.py --selftest, "
+                  "not a measurement.**", ""]
+    lines += ["# attn-mlir and its peers: %s, %s" % (d.get("name", "?"), r["date"]), ""]
+    if cl:
+        lines.append("Ceilings measured in the same run: %s matmul %.0f TFLOP/s; "
+                     "device copy %.0f GB/s (1 GiB, bytes read + written)."
+                     % (cl.get("matmul", "bf16"), cl["matmul_tflops"], cl["copy_gbps"]))
+    versions = ", ".join("%s %s" % (k, d[k]) for k in
+                         ("driver", "torch", "cuda", "cudnn", "triton") if d.get(k))
+    if versions:
+        lines.append("Versions: %s." % versions)
+    st = r.get("settings", {})
+    if st.get("runs"):
+        lines.append("Median of %d timed runs per system (after warm-up), on "
+                     "rotating input copies; inputs N(0, 1), seed %s."
+                     % (st["runs"], st.get("seed", "?")))
+    if d.get("runner_target"):
+        lines.append("attn-mlir: %s." % d["runner_target"])
+    lines.append("x/ours: the peer's time over attn-mlir's (above 1, attn-mlir "
+                 "is faster). FLOPs count visible score entries only (causal "
+                 "about half); decode GB/s counts the K and V bytes read, with "
+                 "its fraction of the copy bandwidth above.")
+    return "\n".join(lines) + "\n"
+
+
+def render(r):
+    """The whole table.md."""
+    cases = r["cases"]
+    prefill = [c for c in cases if c["kind"] == "prefill"]
+    decode = [c for c in cases if c["kind"] == "decode"]
+    parts = [header(r)]
+    if prefill:
+        parts.append(section("Prefill", prefill, "TFLOP/s", _tflops))
+    if decode:
+        parts.append(section("Decode", decode, "GB/s (% of copy)", _gbps))
+    n = notes(cases)
+    if n:
+        parts.append("## Notes\n\n" + "\n".join(n) + "\n")
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    import results
+    sys.stdout.write(render(results.load(sys.argv[1])))

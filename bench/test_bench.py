@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Checks of the benchmark's non-GPU parts; runs with python3 alone.
+
+  python3 bench/test_bench.py
+
+Cases files and the cost model, .npy headers, the parsing of attn-runner's
+output (against text in the format of lib/Runner/Benchmark.cpp, Runner.cpp
+and GPUTarget.cpp, with a stand-in runner script), the results' rates,
+statuses and merging, the table, the plot's grouping, and bench.py
+--selftest end to end. Where torch is installed (a CPU build is enough),
+also the .npy tensor I/O and the float64 check. No number here is a
+measurement.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import cases  # noqa: E402
+import npyfile  # noqa: E402
+import ours  # noqa: E402
+import plot  # noqa: E402
+import results  # noqa: E402
+import table  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+# Text in the runner's output format; the numbers are made up.
+RUNNER_OUTPUT = textwrap.dedent("""\
+    entry: @attention(tensor<1x32x1024x128xbf16>, tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>) -> tensor<1x32x1024x128xbf16>
+    inputs: random normal N(0,1) rounded to the element type, seed 0; argument 0 from q.npy; argument 1 from k.npy; argument 2 from v.npy
+    target: cuda (NVIDIA Example, sm_90a, 132 SMs, CUDA driver 13.0; schedule sm80: 4 warps x 16 rows, 64-key tiles, PTX compiled by the driver), result allocated on the device, poisoned with NaN, copied back
+    time: 12.345 ms (first call, wall clock)
+    benchmark: kernel time (CUDA events around each launch), 5 rotating input sets: median 0.1000 ms, min 0.0900 ms over 20 runs
+    benchmark: 17.18 GFLOP, 20.97 MB moved at least: 171.8 TFLOP/s, 209.7 GB/s at the median
+    benchmark: floor 0.0215 ms at 800 TFLOP/s and 4000 GB/s; the median is 4.7x the floor
+    output: o.npy
+    """)
+
+
+def case_record(name="c", sq=1024, sk=1024, causal=False, **systems):
+    c = cases.Case(name, 1, 32, 8, sq, sk, 128, causal).as_dict()
+    c.update(ceilings={"matmul_tflops": 800.0, "copy_gbps": 4000.0},
+             systems=systems, status="NOT RUN")
+    results.add_rates(c)
+    c["status"] = results.status(c)
+    return c
+
+
+def passing(err=1e-3):
+    return {"max_err": err, "naive_err": 2e-3, "bound": 5e-3, "nan": 0,
+            "pass": err <= 5e-3}
+
+
+class Cases(unittest.TestCase):
+    def test_files_parse(self):
+        full = cases.load(os.path.join(HERE, "cases.txt"))
+        quick = cases.load(os.path.join(HERE, "cases-quick.txt"))
+        self.assertEqual(sum(c.decode for c in full), 6)
+        self.assertEqual(sum(c.dtype == "f16" for c in full), 1)
+        self.assertEqual({c.seq_k for c in full if c.decode}, {4096, 32768, 131072})
+        self.assertEqual(len(quick), 5)
+
+    def test_flops_match_the_runner(self):
+        # 275 GFLOP for B16 x 1k, 32 heads, d128 (bench/NOTES.md); causal
+        # counts S(S+1)/2 entries.
+        c = cases.Case("x", 16, 32, 8, 1024, 1024, 128, False)
+        self.assertAlmostEqual(c.flops() / 1e9, 274.9, places=1)
+        self.assertEqual(c.io_bytes(), 335544320)
+        cc = cases.Case("x", 1, 1, 1, 4, 4, 1, True)
+        self.assertEqual(cc.visible_entries(), 10)
+        # Bottom-right: 2 queries over 4 keys see 3 and 4 keys.
+        self.assertEqual(cases.Case("x", 1, 1, 1, 2, 4, 1, True).visible_entries(), 7)
+        # More queries than keys: the first rows see nothing.
+        self.assertEqual(cases.Case("x", 1, 1, 1, 4, 2, 1, True).visible_entries(), 3)
+
+    def test_bad_lines(self):
+        for line in ("a 1 2 3", "a 1 32 8 1 1 128 sideways",
+                     "a 1 32 7 1 1 128 full", "a 1 32 8 1 1 128 full f32",
+                     "a 1 32 8 x 1 128 full"):
+            with self.assertRaises(ValueError):
+                cases.parse_line(line)
+        with self.assertRaises(ValueError):
+            cases.parse_text("a 1 1 1 1 1 16 full\na 1 1 1 1 1 16 full\n")
+
+    def test_module(self):
+        text = cases.module_text(cases.Case("x", 2, 32, 8, 1, 4096, 128, True, "f16"))
+        self.assertIn("tensor<2x32x1x128xf16>", text)
+        self.assertIn("tensor<2x8x4096x128xf16>", text)
+        self.assertIn("{causal, layout = #attn.layout<bhsd>}", text)
+
+
+class Npy(unittest.TestCase):
+    def test_header_round_trip(self):
+        for shape in ((3,), (2, 32, 1024, 128), ()):
+            h = npyfile.header("<u2", shape)
+            self.assertEqual(len(h) % 64, 0)
+            self.assertEqual(npyfile.parse_header(h + b"\0" * 8),
+                             ("<u2", shape, len(h)))
+
+    def test_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "x.npy")
+            npyfile.write_bytes(p, "<f2", (2, 2), b"\x00\x3c" * 4)
+            with open(p, "rb") as f:
+                data = f.read()
+            descr, shape, off = npyfile.parse_header(data)
+            self.assertEqual((descr, shape, data[off:]), ("<f2", (2, 2), b"\x00\x3c" * 4))
+
+    @unittest.skipIf(torch is None, "torch is not installed")
+    def test_tensor_round_trip(self):
+        with tempfile.TemporaryDirectory() as d:
+            for dtype, t in (("bf16", torch.bfloat16), ("f16", torch.float16)):
+                x = torch.randn(2, 3, 5).to(t)
+                p = os.path.join(d, dtype + ".npy")
+                npyfile.save_tensor(p, x, dtype)
+                y = npyfile.load_tensor(p, dtype, device="cpu")
+                self.assertTrue(torch.equal(x.view(torch.int16), y.view(torch.int16)))
+            with self.assertRaises(ValueError):
+                npyfile.load_tensor(os.path.join(d, "f16.npy"), "bf16", device="cpu")
+
+
+class Runner(unittest.TestCase):
+    def test_parse(self):
+        r = ours.parse_output(RUNNER_OUTPUT)
+        self.assertEqual((r["ms"], r["min_ms"], r["runs"]), (0.1, 0.09, 20))
+        self.assertEqual(r["floor_ms"], 0.0215)
+        self.assertEqual(r["first_call_ms"], 12.345)
+        self.assertEqual(r["schedule"], "sm80: 4 warps x 16 rows, 64-key tiles")
+        self.assertEqual(r["device"], "cuda (NVIDIA Example, sm_90a, 132 SMs, "
+                         "CUDA driver 13.0, PTX compiled by the driver)")
+        self.assertEqual(r["compile"], [])
+
+    def test_command(self):
+        cmd = ours.command("r", "m.mlir", "q", "k", "v", "o", 20,
+                           {"matmul_tflops": 771.9, "copy_gbps": 4222.4})
+        self.assertIn("--input=1=k", cmd)
+        self.assertIn("--benchmark=20", cmd)
+        self.assertIn("--peak-tflops=771.9", cmd)
+        self.assertIn("--peak-gbps=4222.4", cmd)
+        self.assertNotIn("--check", cmd)
+
+    def stand_in(self, d, body):
+        """An executable that plays attn-runner."""
+        p = os.path.join(d, "runner")
+        with open(p, "w") as f:
+            f.write("#!%s\nimport sys\n%s\n" % (sys.executable, body))
+        os.chmod(p, 0o755)
+        return p
+
+    def test_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            good = self.stand_in(d, "sys.stdout.write(%r)" % RUNNER_OUTPUT)
+            r, err = ours.run([good], 30)
+            self.assertIsNone(err)
+            self.assertEqual(r["ms"], 0.1)
+            bad = self.stand_in(d, "print('attn-runner: error: no GPU', file=sys.stderr)\n"
+                                   "sys.exit(1)")
+            r, err = ours.run([bad], 30)
+            self.assertIn("exited 1: attn-runner: error: no GPU", err)
+            silent = self.stand_in(d, "print('target: cpu')")
+            self.assertIn("no 'benchmark: kernel time' line", ours.run([silent], 30)[1])
+            slow = self.stand_in(d, "import time\ntime.sleep(5)")
+            self.assertIn("did not finish", ours.run([slow], 1)[1])
+            self.assertIn("cannot run", ours.run([os.path.join(d, "absent")], 1)[1])
+
+
+class Results(unittest.TestCase):
+    def test_rates_and_status(self):
+        c = case_record(**{results.OURS: {"ms": 1.0, "check": passing()},
+                           "sdpa-flash": {"ms": 2.0}})
+        self.assertEqual(c["status"], "PASS")
+        self.assertAlmostEqual(c["systems"][results.OURS]["tflops"], c["flops"] * 1e-9)
+        self.assertAlmostEqual(c["systems"]["sdpa-flash"]["gbps"], c["kv_bytes"] / 2e6)
+        fail = case_record(**{results.OURS: {"ms": 1.0, "check": passing(1e-2)}})
+        self.assertEqual(fail["status"], "FAIL")
+        err = case_record(**{results.OURS: {"error": "exited 1"}})
+        self.assertEqual(err["status"], "ERROR")
+        unchecked = case_record(**{results.OURS: {"ms": 1.0}})
+        self.assertEqual(unchecked["status"], "ERROR")
+        run = {"cases": [c, fail, err]}
+        self.assertEqual(results.failed(run), [fail["name"], err["name"]])
+
+    def test_decode_copy_fraction(self):
+        c = case_record(sq=1, sk=4096, **{results.OURS: {"ms": 0.1, "check": passing()}})
+        s = c["systems"][results.OURS]
+        self.assertAlmostEqual(s["copy_fraction"], s["gbps"] / 4000.0)
+
+    def test_merge(self):
+        old = {"cases": [{"name": "a", "v": 1}, {"name": "b", "v": 1}]}
+        new = {"date": "x", "cases": [{"name": "b", "v": 2}]}
+        merged = results.merge(old, new)
+        self.assertEqual([(c["name"], c["v"]) for c in merged["cases"]],
+                         [("a", 1), ("b", 2)])
+
+    def test_default_dir(self):
+        self.assertEqual(results.default_dir("r", "NVIDIA H200", "bench/cases.txt",
+                                             "2026-01-02"), "r/2026-01-02-nvidia-h200")
+        self.assertEqual(results.default_dir("r", "NVIDIA H200", "cases-quick.txt",
+                                             "2026-01-02"), "r/2026-01-02-nvidia-h200-quick")
+
+
+class Table(unittest.TestCase):
+    def run_results(self):
+        ok = case_record("p-ok", **{results.OURS: {"ms": 1.0, "check": passing()},
+                                    "sdpa-flash": {"ms": 2.0, "check": passing()},
+                                    "flex": {"error": "n/a: synthetic"}})
+        bad = case_record("p-bad", causal=True,
+                          **{results.OURS: {"ms": 1.0, "check": passing(0.5)},
+                             "sdpa-flash": {"ms": 0.5, "check": passing(0.5)}})
+        dec = case_record("d", sq=1, sk=4096,
+                          **{results.OURS: {"ms": 0.1, "check": passing()},
+                             "llama2-repeat-kv": {"ms": 0.4, "check": passing()}})
+        return {"synthetic": True, "date": "2026-01-02",
+                "device": {"name": "Example"},
+                "ceilings": {"matmul_tflops": 800.0, "copy_gbps": 4000.0},
+                "settings": {"runs": 20, "seed": 0}, "cases": [ok, bad, dec]}
+
+    def test_render(self):
+        md = table.render(self.run_results())
+        self.assertIn("SYNTHETIC", md)
+        self.assertIn("## Prefill", md)
+        self.assertIn("## Decode", md)
+        rows = {line.split(" | ")[0][2:]: line for line in md.splitlines()
+                if line.startswith("| ") and not line.startswith("| case")}
+        self.assertIn("| 2.00 |", rows["p-ok"])            # flash/ours
+        self.assertIn("FAIL (5.0e-01 > 5.0e-03)", rows["p-bad"])
+        self.assertIn("| 4.00 |", rows["d"])               # llama2/ours
+        self.assertIn("(", rows["d"].split(" | ")[-1])     # % of copy
+        self.assertNotIn("llama2", md.split("## Decode")[0].split("x/ours")[1])
+        self.assertIn("p-ok, flex: n/a: synthetic", md)
+        self.assertIn("p-bad, sdpa-flash: FAILED the check", md)
+
+    def test_panels(self):
+        ps = plot.panels(self.run_results())
+        titles = [p[0] for p in ps]
+        self.assertEqual(len(ps), 3, titles)
+        self.assertTrue(titles[0].startswith("prefill, non-causal"))
+        self.assertTrue(titles[2].startswith("decode, GQA 32/8"))
+        # A point that failed the check is not drawn.
+        self.assertEqual(plot.series(ps[1][3], "tflops"), {})
+
+    def test_write_all(self):
+        with tempfile.TemporaryDirectory() as d:
+            msg = results.write_all(self.run_results(), d)
+            with open(os.path.join(d, "results.json")) as f:
+                self.assertTrue(json.load(f)["synthetic"])
+            self.assertTrue(os.path.exists(os.path.join(d, "table.md")))
+            self.assertTrue(msg or os.path.getsize(os.path.join(d, "plot.png")) > 0)
+
+
+class SelfTest(unittest.TestCase):
+    def test_selftest_writes_outside_bench_results(self):
+        before = set(os.listdir(os.path.join(HERE, "results"))) \
+            if os.path.isdir(os.path.join(HERE, "results")) else set()
+        p = subprocess.run([sys.executable, os.path.join(HERE, "bench.py"), "--selftest"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("SYNTHETIC", p.stdout)
+        after = set(os.listdir(os.path.join(HERE, "results"))) \
+            if os.path.isdir(os.path.join(HERE, "results")) else set()
+        self.assertEqual(before, after)
+
+    def test_only_patterns(self):
+        p = subprocess.run([sys.executable, os.path.join(HERE, "bench.py"), "--selftest",
+                            "--only", "nothing-*"], capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("matches nothing-*", p.stderr)
+
+
+@unittest.skipIf(torch is None, "torch is not installed")
+class Check(unittest.TestCase):
+    """reference.check on the CPU, against a row-by-row float64 attention."""
+
+    def loop_attention(self, case, q, k, v):
+        out = torch.zeros(q.shape, dtype=torch.float64)
+        for b in range(case.batch):
+            for h in range(case.heads_q):
+                kv = h // case.group
+                for i in range(case.seq_q):
+                    keys = case.seq_k
+                    if case.causal:
+                        keys = max(0, min(case.seq_k, i + case.seq_k - case.seq_q + 1))
+                    if keys == 0:
+                        continue
+                    s = k[b, kv, :keys].double() @ q[b, h, i].double() / case.head_dim ** 0.5
+                    out[b, h, i] = torch.softmax(s, 0) @ v[b, kv, :keys].double()
+        return out
+
+    def inputs(self, case):
+        g = torch.Generator().manual_seed(1)
+        mk = lambda *s: torch.randn(*s, generator=g).to(torch.bfloat16)
+        return (mk(case.batch, case.heads_q, case.seq_q, case.head_dim),
+                mk(case.batch, case.heads_kv, case.seq_k, case.head_dim),
+                mk(case.batch, case.heads_kv, case.seq_k, case.head_dim))
+
+    def test_criterion_and_chunks(self):
+        import reference
+        for case in (cases.Case("a", 2, 4, 2, 5, 7, 16, True),
+                     cases.Case("b", 1, 4, 1, 7, 3, 16, True),   # rows that see nothing
+                     cases.Case("c", 3, 4, 4, 1, 9, 16, False)):
+            q, k, v = self.inputs(case)
+            exact = self.loop_attention(case, q, k, v)
+            rounded = exact.to(torch.bfloat16)
+            nan = rounded.clone()
+            nan[0, 0, 0, 0] = float("nan")
+            outs = {"exact": rounded, "off": rounded + 0.25, "nan": nan}
+            for budget in (1 << 27, 8):  # one chunk, and many
+                reference.CHUNK_ELEMENTS = budget
+                r = reference.check(case, q, k, v, outs)
+                self.assertTrue(r["exact"]["pass"], (case, r["exact"]))
+                self.assertLess(r["exact"]["max_err"], 2 ** -8)
+                self.assertFalse(r["off"]["pass"])
+                self.assertFalse(r["nan"]["pass"])
+                self.assertEqual(r["nan"]["nan"], 1)
+            reference.CHUNK_ELEMENTS = 1 << 27
+
+
+@unittest.skipIf(torch is None, "torch is not installed")
+class OursOnCPU(unittest.TestCase):
+    """bench.run_ours and the check with a stand-in attn-runner that reads
+    the .npy inputs, computes the attention in float64 with torch on the CPU
+    and writes o.npy in bf16: the file exchange end to end."""
+
+    STAND_IN = textwrap.dedent("""\
+        import sys
+        sys.path.insert(0, %r)
+        import torch, npyfile, reference
+        args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
+        paths = [a.split("=", 2)[2] for a in sys.argv[2:] if a.startswith("--input=")]
+        q, k, v = (npyfile.load_tensor(p, "bf16", "cpu").double() for p in paths)
+        b, hq, sq, d = q.shape
+        hkv = k.shape[1]
+        o = reference._attend(q.view(b, hkv, hq // hkv, sq, d), k, v, None, d ** -0.5)
+        npyfile.save_tensor(args["--output"], o.reshape(q.shape).to(torch.bfloat16), "bf16")
+        print("target: cuda (stand-in; schedule none, PTX compiled by the driver), x")
+        print("benchmark: kernel time (stand-in): median 1.5 ms, min 1.0 ms over 3 runs")
+        """)
+
+    def test_run_ours_and_check(self):
+        import argparse
+        import bench
+        import reference
+        case = cases.Case("x", 2, 4, 2, 3, 5, 16, False)
+        with tempfile.TemporaryDirectory() as d:
+            runner = os.path.join(d, "runner")
+            with open(runner, "w") as f:
+                f.write("#!%s\n" % sys.executable + self.STAND_IN % HERE)
+            os.chmod(runner, 0o755)
+            g = torch.Generator().manual_seed(0)
+            inputs = [torch.randn(*s, generator=g).to(torch.bfloat16)
+                      for s in ((2, 4, 3, 16), (2, 2, 5, 16), (2, 2, 5, 16))]
+            args = argparse.Namespace(runner=runner, runs=3, runner_timeout=60)
+            ceil = {"matmul_tflops": 1.0, "copy_gbps": 1.0}
+            record, out = bench.run_ours(case, inputs, ceil, d, args)
+            self.assertIsNone(record["error"], record)
+            self.assertEqual(record["ms"], 1.5)
+            self.assertEqual(out.shape, inputs[0].shape)
+            r = reference.check(case, *inputs, {"attn-mlir": out})["attn-mlir"]
+            self.assertTrue(r["pass"], r)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
