@@ -20,7 +20,6 @@ FLOOR = re.compile(r"^benchmark: floor " + NUMBER + r" ms at")
 FIRST_CALL = re.compile(r"^time: " + NUMBER + r" ms \(first call")
 TARGET = re.compile(r"^target: (.*)$")
 SCHEDULE = re.compile(r"; schedule (.*), (PTX compiled by the driver|\S+ from ptxas)\)")
-COMPILE = re.compile(r"^(?:compile|jit)[^:]*: .*", re.IGNORECASE)
 
 
 def command(runner, module, q, k, v, out, runs, peaks, extra=()):
@@ -35,11 +34,11 @@ def command(runner, module, q, k, v, out, runs, peaks, extra=()):
 def parse_output(text):
     """What bench.py keeps of the runner's stdout: the median and minimum
     kernel time, the floor, the first call's wall time, the target line and
-    the schedule it names, and any compile-time lines (the runner prints
-    none today; the field stays empty until it does)."""
+    the schedule it names. The runner prints no compile time, so there is
+    none to keep (bench/README.md)."""
     r = {"ms": None, "min_ms": None, "runs": None, "timed": None,
          "floor_ms": None, "first_call_ms": None, "target": None,
-         "schedule": None, "device": None, "compile": []}
+         "schedule": None, "device": None}
     for line in text.splitlines():
         line = line.rstrip()
         if m := KERNEL_TIME.match(line):
@@ -55,8 +54,6 @@ def parse_output(text):
                 r["schedule"] = s[1]
                 # The device part, without the case's schedule.
                 r["device"] = m[1][:s.start()] + ", " + s[2] + ")"
-        elif COMPILE.match(line):
-            r["compile"].append(line)
     return r
 
 

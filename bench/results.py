@@ -1,5 +1,7 @@
 """The results of a benchmark run: their shape, derived rates, and files.
 
+  python3 bench/results.py merge OUT_DIR part1/results.json part2/results.json
+
 Pure Python (matplotlib only for the plot, and only if present), so that
 the JSON, the table and the plot can be produced and checked on a machine
 without a GPU from fabricated results (bench.py --selftest).
@@ -108,3 +110,20 @@ def write_all(results, out_dir):
 def load(path):
     with open(path) as f:
         return json.load(f)
+
+
+def merge_files(out_dir, paths):
+    """Merges the results.json files of a suite run in parts (later files
+    win for a case run twice) into out_dir, with its table and plot. The
+    cases keep their own ceilings; the top level keeps the last part's."""
+    merged = {"cases": []}
+    for p in paths:
+        merged = merge(merged, load(p))
+    return write_all(merged, out_dir)
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) < 4 or sys.argv[1] != "merge":
+        sys.exit("usage: python3 bench/results.py merge OUT_DIR results.json...")
+    merge_files(sys.argv[2], sys.argv[3:])

@@ -82,9 +82,21 @@ def section(title, cases, rate_title, rate):
     return "\n".join(lines) + "\n"
 
 
+def schedules(cases):
+    """attn-mlir's schedule (as attn-runner names it) and the cases that ran
+    it, so that a fallback to a slower schedule is visible."""
+    by = {}
+    for c in cases:
+        s = c["systems"].get(OURS, {}).get("schedule")
+        if s:
+            by.setdefault(s, []).append(c["name"])
+    return ["- attn-mlir schedule %s: %s" % (s, ", ".join(n)) for s, n in by.items()]
+
+
 def notes(cases):
-    """Why a cell is n/a, and every system that failed the check."""
-    out = []
+    """attn-mlir's schedules, why a cell is n/a, and every system that
+    failed the check."""
+    out = schedules(cases)
     for c in cases:
         for name, s in c["systems"].items():
             if s.get("error"):
@@ -113,6 +125,12 @@ def header(r):
         lines.append("Ceilings measured in the same run: %s matmul %.0f TFLOP/s; "
                      "device copy %.0f GB/s (1 GiB, bytes read + written)."
                      % (cl.get("matmul", "bf16"), cl["matmul_tflops"], cl["copy_gbps"]))
+    parts = sorted({(c["ceilings"]["matmul_tflops"], c["ceilings"]["copy_gbps"])
+                    for c in r["cases"] if c.get("ceilings")})
+    if len(parts) > 1:
+        lines.append("The cases ran in parts, each against its own part's ceilings "
+                     "(%s); the percentages use them." % "; ".join(
+                         "%.0f TFLOP/s, %.0f GB/s" % p for p in parts))
     versions = ", ".join("%s %s" % (k, d[k]) for k in
                          ("driver", "torch", "cuda", "cudnn", "triton") if d.get(k))
     if versions:

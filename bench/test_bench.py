@@ -138,7 +138,6 @@ class Runner(unittest.TestCase):
         self.assertEqual(r["schedule"], "sm80: 4 warps x 16 rows, 64-key tiles")
         self.assertEqual(r["device"], "cuda (NVIDIA Example, sm_90a, 132 SMs, "
                          "CUDA driver 13.0, PTX compiled by the driver)")
-        self.assertEqual(r["compile"], [])
 
     def test_command(self):
         cmd = ours.command("r", "m.mlir", "q", "k", "v", "o", 20,
@@ -202,6 +201,20 @@ class Results(unittest.TestCase):
         self.assertEqual([(c["name"], c["v"]) for c in merged["cases"]],
                          [("a", 1), ("b", 2)])
 
+    def test_merge_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            parts = []
+            for i, name in enumerate(("a", "b")):
+                r = Table.run_results(None)
+                r["cases"] = [dict(r["cases"][i], name=name)]
+                parts.append(os.path.join(d, name + ".json"))
+                with open(parts[-1], "w") as f:
+                    json.dump(r, f)
+            results.merge_files(os.path.join(d, "out"), parts)
+            merged = results.load(os.path.join(d, "out", "results.json"))
+            self.assertEqual([c["name"] for c in merged["cases"]], ["a", "b"])
+            self.assertTrue(os.path.exists(os.path.join(d, "out", "table.md")))
+
     def test_default_dir(self):
         self.assertEqual(results.default_dir("r", "NVIDIA H200", "bench/cases.txt",
                                              "2026-01-02"), "r/2026-01-02-nvidia-h200")
@@ -211,7 +224,8 @@ class Results(unittest.TestCase):
 
 class Table(unittest.TestCase):
     def run_results(self):
-        ok = case_record("p-ok", **{results.OURS: {"ms": 1.0, "check": passing()},
+        ok = case_record("p-ok", **{results.OURS: {"ms": 1.0, "check": passing(),
+                                                   "schedule": "sm80: synthetic"},
                                     "sdpa-flash": {"ms": 2.0, "check": passing()},
                                     "flex": {"error": "n/a: synthetic"}})
         bad = case_record("p-bad", causal=True,
@@ -238,6 +252,7 @@ class Table(unittest.TestCase):
         self.assertIn("(", rows["d"].split(" | ")[-1])     # % of copy
         self.assertNotIn("llama2", md.split("## Decode")[0].split("x/ours")[1])
         self.assertIn("p-ok, flex: n/a: synthetic", md)
+        self.assertIn("- attn-mlir schedule sm80: synthetic: p-ok", md)
         self.assertIn("p-bad, sdpa-flash: FAILED the check", md)
 
     def test_panels(self):
