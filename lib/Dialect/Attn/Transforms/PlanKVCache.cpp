@@ -33,6 +33,10 @@ static constexpr llvm::StringLiteral kBufferAttr = "attn.buffer";
 /// Bytes in a GiB, the unit of `budget-gib`.
 static constexpr int64_t kGiB = int64_t(1) << 30;
 
+/// The budget when none is given: a round figure of the size of one
+/// datacenter GPU's memory. Pass the memory the caches really get.
+static constexpr int64_t kDefaultBudgetGiB = 80;
+
 namespace {
 /// One CLA group: a cache, the layers that share it and the ops that use it.
 struct Group {
@@ -47,6 +51,8 @@ struct Group {
   int64_t bytesPerElement = 0;
   /// 2 x kv_heads x head_dim x bytes_per_element: keys and values.
   int64_t bytesPerToken = 0;
+  /// Position of the create in the function's walk.
+  unsigned order = 0;
 
   KVCacheType type() { return create.getResult().getType(); }
 };
@@ -57,6 +63,15 @@ struct LayersOf {
 };
 Diagnostic &operator<<(Diagnostic &diag, LayersOf l) {
   return diag << "layers [" << l.group.first << ", " << l.group.end << ")";
+}
+
+/// Streams `1 KV head` or `4 KV heads`.
+struct Count {
+  int64_t n;
+  StringRef one, many;
+};
+Diagnostic &operator<<(Diagnostic &diag, Count c) {
+  return diag << c.n << " " << (c.n == 1 ? c.one : c.many);
 }
 
 /// What one function's caches cost.
@@ -206,8 +221,8 @@ static FailureOr<Group> traceGroup(CacheCreateOp create) {
   return group;
 }
 
-/// Checks that the groups, sorted by first layer, are disjoint, that no
-/// layer reads two caches and that every layer of the model reads one.
+/// Checks that the groups, sorted by first layer, are disjoint and that
+/// every layer of the model reads a cache.
 /// Together these make the groups tile layers [0, L), which is why one
 /// sharing factor s gives ceil(L / s) caches.
 static LogicalResult checkLayers(Plan &plan) {
@@ -225,25 +240,8 @@ static LogicalResult checkLayers(Plan &plan) {
     return diag;
   }
 
-  // The groups are disjoint and each attend lies in its own group (the op
-  // verifier checks that), so a layer reading two caches reads two groups.
-  DenseMap<int64_t, unsigned> groupOfLayer;
-  for (auto [index, group] : llvm::enumerate(groups)) {
-    for (CacheAttendOp attend : group.attends) {
-      auto [it, inserted] = groupOfLayer.try_emplace(*attend.getLayer(), index);
-      if (inserted || it->second == index)
-        continue;
-      Group &other = groups[it->second];
-      InFlightDiagnostic diag =
-          attend.emitOpError()
-          << "(layer " << *attend.getLayer() << ") reads the cache of "
-          << LayersOf{group} << " and the cache of " << LayersOf{other}
-          << "; a layer reads one cache";
-      diag.attachNote(other.create.getLoc()) << "the other cache";
-      return diag;
-    }
-  }
-
+  // The op verifier keeps every attend inside its cache's group, so with
+  // disjoint groups no layer can read two caches.
   SmallVector<int64_t> readers;
   int64_t lastLayer = 0;
   for (Group &group : groups) {
@@ -382,16 +380,17 @@ static FailureOr<Plan> planFunction(func::FuncOp func, const Sizing &sizing) {
     return plan;
   if (failed(checkFlow(func)))
     return failure();
-  for (CacheCreateOp create : creates) {
+  for (auto [order, create] : llvm::enumerate(creates)) {
     FailureOr<Group> group = traceGroup(create);
     if (failed(group))
       return failure();
+    group->order = order;
     plan.groups.push_back(std::move(*group));
   }
-  // Ties in the first layer are overlaps, which checkLayers rejects; the
-  // stable sort names the earlier create in that message.
-  llvm::stable_sort(plan.groups, [](const Group &a, const Group &b) {
-    return a.first < b.first;
+  // Ties in the first layer are overlaps, which checkLayers rejects; going
+  // by the creates' order among equals keeps that message deterministic.
+  llvm::sort(plan.groups, [](const Group &a, const Group &b) {
+    return std::pair(a.first, a.order) < std::pair(b.first, b.order);
   });
   if (failed(checkLayers(plan)) || failed(sizeModel(plan, sizing)))
     return failure();
@@ -414,16 +413,20 @@ static void emitRemarks(Plan &plan, const Sizing &sizing) {
     KVCacheType type = group.type();
     InFlightDiagnostic remark = group.create.emitRemark();
     remark << "buffer " << buffer << " holds the cache of " << LayersOf{group}
-           << ": layer " << group.first << " writes it, and layers ";
+           << ": layer " << group.first << " writes it, and "
+           << (group.readers.size() == 1 ? "layer " : "layers ");
     llvm::interleaveComma(group.readers, remark);
-    remark << " read it in place; 2 x " << type.getKvHeads()
-           << " KV heads x head_dim " << type.getHeadDim() << " x "
-           << group.bytesPerElement << " bytes (" << type.getElementType()
-           << ") = " << group.bytesPerToken << " KV bytes per token";
+    remark << (group.readers.size() == 1 ? " reads" : " read")
+           << " it in place; 2 x " << Count{type.getKvHeads(), "KV head", "KV heads"}
+           << " x head_dim " << type.getHeadDim() << " x "
+           << Count{group.bytesPerElement, "byte", "bytes"} << " ("
+           << typeName(type.getElementType()) << ") = " << group.bytesPerToken
+           << " KV bytes per token";
   }
   InFlightDiagnostic remark = plan.func.emitRemark();
-  remark << plan.layers << " layers keep " << plan.groups.size()
-         << " KV caches (";
+  remark << Count{plan.layers, "layer", "layers"}
+         << (plan.layers == 1 ? " keeps " : " keep ")
+         << Count{int64_t(plan.groups.size()), "KV cache", "KV caches"} << " (";
   if (plan.sharing)
     remark << "sharing " << *plan.sharing << ": ceil(" << plan.layers << " / "
            << *plan.sharing << ") = " << plan.groups.size();
@@ -451,7 +454,8 @@ static void writeJson(llvm::json::OStream &json, Plan &plan,
     json.attribute("budget_bytes", sizing.budget);
     json.attribute("max_batch", plan.maxBatch);
     json.attributeArray("buffers", [&] {
-      for (auto [buffer, group] : llvm::enumerate(plan.groups)) {
+      for (unsigned buffer = 0; buffer < plan.groups.size(); ++buffer) {
+        Group &group = plan.groups[buffer];
         KVCacheType type = group.type();
         json.object([&] {
           json.attribute("buffer", int64_t(buffer));
@@ -490,7 +494,7 @@ struct PlanKVCachePass
     if (!sizing)
       return signalPassFailure();
 
-    SmallVector<Plan> plans;
+    std::vector<Plan> plans;
     for (auto func : module.getOps<func::FuncOp>()) {
       FailureOr<Plan> plan = planFunction(func, *sizing);
       if (failed(plan))
@@ -541,28 +545,32 @@ struct PlanKVCachePass
       return std::nullopt;
     }
     sizing.seqLen = seqLen;
-    if (budgetBytes.hasValue() && budgetGiB.hasValue()) {
+    // 0 stands for "not given" in both budget options: a default value
+    // cannot be told apart from one given, once a pass is built in code.
+    if (budgetBytes != 0 && budgetGiB != 0) {
       fail() << "give budget-bytes or budget-gib, not both";
       return std::nullopt;
     }
-    if (budgetBytes.hasValue()) {
-      if (budgetBytes < 1) {
+    if (budgetBytes != 0) {
+      if (budgetBytes < 0) {
         fail() << "budget-bytes (" << budgetBytes.getValue()
                << ") must lie in [1, " << std::numeric_limits<int64_t>::max()
-               << "]";
+               << "], or be 0 for budget-gib";
         return std::nullopt;
       }
       sizing.budget = budgetBytes;
       return sizing;
     }
+    int64_t gib = budgetGiB == 0 ? kDefaultBudgetGiB : budgetGiB.getValue();
     int64_t maxGiB = std::numeric_limits<int64_t>::max() / kGiB;
-    if (budgetGiB < 1 || budgetGiB > maxGiB) {
-      fail() << "budget-gib (" << budgetGiB.getValue() << ") must lie in [1, "
-             << maxGiB << "], so that the budget in bytes fits 64 bits";
+    if (gib < 1 || gib > maxGiB) {
+      fail() << "budget-gib (" << gib << ") must lie in [1, " << maxGiB
+             << "], so that the budget in bytes fits 64 bits, or be 0 for "
+             << kDefaultBudgetGiB << " GiB";
       return std::nullopt;
     }
-    sizing.budget = budgetGiB * kGiB;
-    sizing.budgetGiB = budgetGiB;
+    sizing.budget = gib * kGiB;
+    sizing.budgetGiB = gib;
     return sizing;
   }
 };

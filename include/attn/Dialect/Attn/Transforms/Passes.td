@@ -214,8 +214,8 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
     * cache bytes per sequence at `seq-len` tokens (the caches' common
       capacity when `seq-len` is 0);
     * the largest batch whose caches fit the memory budget
-      (`budget-bytes`, or `budget-gib` GiB of 2^30 bytes; 80 GiB by
-      default): `floor(budget / bytes per sequence)`.
+      (`budget-bytes`, or `budget-gib` GiB of 2^30 bytes; 80 GiB when
+      neither is given): `floor(budget / bytes per sequence)`.
 
     `report=remarks` (the default) gives one remark per buffer on its create
     op and one per model on its function; `report=json` prints one JSON
@@ -233,10 +233,9 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
            "Tokens per sequence for the per-sequence and batch figures "
            "(0: the caches' capacity)">,
     Option<"budgetBytes", "budget-bytes", "int64_t", /*default=*/"0",
-           "Memory budget for the caches, in bytes">,
-    Option<"budgetGiB", "budget-gib", "int64_t", /*default=*/"80",
-           "Memory budget for the caches, in GiB (2^30 bytes); used unless "
-           "budget-bytes is given">,
+           "Memory budget for the caches, in bytes (0: use budget-gib)">,
+    Option<"budgetGiB", "budget-gib", "int64_t", /*default=*/"0",
+           "Memory budget for the caches, in GiB of 2^30 bytes (0: 80 GiB)">,
   ];
 }
 
