@@ -144,9 +144,8 @@ static LogicalResult checkFlow(func::FuncOp func) {
 }
 
 static void sortByProgramOrder(SmallVectorImpl<Operation *> &ops) {
-  llvm::sort(ops, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
+  llvm::sort(ops,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
 }
 
 /// Follows a cache from its create through its appends. A cache is one
@@ -294,7 +293,8 @@ static LogicalResult countBytes(Group &group) {
            << "-bit elements are not whole bytes; attn-plan-kv-cache counts "
               "bytes";
   group.bytesPerElement = bits / 8;
-  std::optional<int64_t> bytes = llvm::checkedMul<int64_t>(2, type.getKvHeads());
+  std::optional<int64_t> bytes =
+      llvm::checkedMul<int64_t>(2, type.getKvHeads());
   if (bytes)
     bytes = llvm::checkedMul<int64_t>(*bytes, type.getHeadDim());
   if (bytes)
@@ -302,9 +302,8 @@ static LogicalResult countBytes(Group &group) {
   if (!bytes)
     return group.create.emitOpError()
            << "makes a cache whose KV bytes per token (2 x "
-           << type.getKvHeads() << " KV heads x head_dim "
-           << type.getHeadDim() << " x " << group.bytesPerElement
-           << " bytes) overflow 64 bits";
+           << type.getKvHeads() << " KV heads x head_dim " << type.getHeadDim()
+           << " x " << group.bytesPerElement << " bytes) overflow 64 bits";
   group.bytesPerToken = *bytes;
   return success();
 }
@@ -417,8 +416,9 @@ static void emitRemarks(Plan &plan, const Sizing &sizing) {
            << (group.readers.size() == 1 ? "layer " : "layers ");
     llvm::interleaveComma(group.readers, remark);
     remark << (group.readers.size() == 1 ? " reads" : " read")
-           << " it in place; 2 x " << Count{type.getKvHeads(), "KV head", "KV heads"}
-           << " x head_dim " << type.getHeadDim() << " x "
+           << " it in place; 2 x "
+           << Count{type.getKvHeads(), "KV head", "KV heads"} << " x head_dim "
+           << type.getHeadDim() << " x "
            << Count{group.bytesPerElement, "byte", "bytes"} << " ("
            << typeName(type.getElementType()) << ") = " << group.bytesPerToken
            << " KV bytes per token";
@@ -529,9 +529,7 @@ struct PlanKVCachePass
   /// Range-checks the options; the errors name the option and what it
   /// allows.
   std::optional<Sizing> checkOptions(ModuleOp module) {
-    auto fail = [&]() {
-      return module.emitError() << "attn-plan-kv-cache: ";
-    };
+    auto fail = [&]() { return module.emitError() << "attn-plan-kv-cache: "; };
     if (report != "remarks" && report != "json" && report != "none") {
       fail() << "report '" << report.getValue()
              << "' must be one of remarks, json, none";
