@@ -6,7 +6,8 @@
 Prints the shape, the largest absolute difference and whether it is within
 TOLERANCE; exits non-zero when it is not, or when either file holds a NaN.
 Reads f16, f32 and f64 ('<f2', '<f4', '<f8'), the dtypes attn-runner writes
-for those element types.
+for those element types, and bf16, which npy has no dtype for and
+attn-runner writes as its raw bits ('<u2').
 """
 import ast
 import math
@@ -21,8 +22,14 @@ def read(path):
         raise SystemExit(path + ": not an .npy file")
     length = struct.unpack("<H", blob[8:10])[0]
     header = ast.literal_eval(blob[10:10 + length].decode())
-    fmt = {"<f2": "e", "<f4": "f", "<f8": "d"}[header["descr"]]
+    descr = header["descr"]
     data = blob[10 + length:]
+    if descr == "<u2":
+        # A bf16 is the top half of the f32 with the same bits.
+        bits = struct.unpack("<%dH" % (len(data) // 2), data)
+        wide = struct.pack("<%dI" % len(bits), *(b << 16 for b in bits))
+        return header["shape"], struct.unpack("<%df" % len(bits), wide)
+    fmt = {"<f2": "e", "<f4": "f", "<f8": "d"}[descr]
     count = len(data) // struct.calcsize(fmt)
     return header["shape"], struct.unpack("<%d%s" % (count, fmt), data)
 

@@ -170,4 +170,73 @@ def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Assign CLA-shared KV cache buffers, check the sharing, report bytes";
+  let description = [{
+    Plans the KV caches of every function that uses them, taking the
+    function as one model: a stack of layers `0 .. L-1`, each attending
+    over a cache that its cross-layer attention (CLA) group shares. The
+    groups are the `attn.cache.create` ops (`first_layer`, `sharing`); the
+    first layer of a group writes the cache with `attn.cache.append` and
+    every layer of the group reads it with `attn.cache.attend`. With one
+    sharing factor `s`, the groups tile the layers, so the model keeps
+    `ceil(L / s)` caches.
+
+    **Buffers.** Each cache becomes one buffer, numbered in layer order and
+    recorded on its create op as `attn.buffer = N`. Consumers read the
+    producer's cache value itself, so they attend to the producer's buffer
+    without a copy; the pass checks that an in-place update is possible,
+    which is what makes that true after bufferization.
+
+    **Checks**, each an error that names the op, the layers and the numbers
+    (beyond what the op verifiers check one op at a time):
+
+    * every `attn.cache.append` and `attn.cache.attend` names its `layer`;
+    * caches are made by `attn.cache.create` or `attn.cache.append` and used
+      only by appends and attends, all in the block of their create;
+    * one writer per cache: no two appends write the same state of a cache
+      (the second would need a copy);
+    * consumers after producers: no attend reads a state of a cache that a
+      later append already overwrote (the read would need a copy);
+    * groups do not overlap, each is written and read, no layer reads two
+      caches, and every layer from 0 to the last one reads a cache;
+    * shapes agree: all caches of a model have one batch, and the sequence
+      length fits every cache's capacity.
+
+    **Report.** For a cache of `kv_heads` heads of `head_dim` elements of
+    `bytes_per_element` bytes, one token takes `2 x kv_heads x head_dim x
+    bytes_per_element` bytes (keys and values); the model's KV bytes per
+    token are the sum over its caches, which for uniform layers is `2 x
+    kv_heads x head_dim x bytes_per_element x (layers that keep their own
+    KV)`. The pass reports, per sequence of the batch:
+
+    * KV bytes per token;
+    * cache bytes per sequence at `seq-len` tokens (the caches' common
+      capacity when `seq-len` is 0);
+    * the largest batch whose caches fit the memory budget
+      (`budget-bytes`, or `budget-gib` GiB of 2^30 bytes; 80 GiB when
+      neither is given): `floor(budget / bytes per sequence)`.
+
+    `report=remarks` (the default) gives one remark per buffer on its create
+    op and one per model on its function; `report=json` prints one JSON
+    object to stdout instead, with the models in module order and the
+    buffers in layer order; `report=none` only assigns and checks. All
+    arithmetic is on 64-bit integers, and an overflow is an error, never a
+    wrapped number. Element types count whole bytes (f8 types as 1); the
+    cache type has no quantized storage with scales yet, so there are no
+    scale bytes to report.
+  }];
+  let options = [
+    Option<"report", "report", "std::string", /*default=*/"\"remarks\"",
+           "How to report the plan: remarks, json or none">,
+    Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
+           "Tokens per sequence for the per-sequence and batch figures "
+           "(0: the caches' capacity)">,
+    Option<"budgetBytes", "budget-bytes", "int64_t", /*default=*/"0",
+           "Memory budget for the caches, in bytes (0: use budget-gib)">,
+    Option<"budgetGiB", "budget-gib", "int64_t", /*default=*/"0",
+           "Memory budget for the caches, in GiB of 2^30 bytes (0: 80 GiB)">,
+  ];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD
