@@ -296,6 +296,13 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (options.threads < 1 || options.threads > 1024)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
                  ") must lie in [1, 1024]");
+  // 0 is the default, the device's own peak; anything else divides.
+  for (auto [flag, value] : {std::pair<const char *, double>{
+                                 "--peak-tflops", options.peakTflops},
+                             {"--peak-gbps", options.peakGbps}})
+    if (!(value >= 0) || std::isinf(value))
+      return error(llvm::Twine(flag) + " (" + std::to_string(value) +
+                   ") must be positive, or 0 for the device's own");
   if (!isScheduleName(options.schedule))
     return error(llvm::Twine("--schedule must be one of ") + kScheduleNames +
                  ", not '" + options.schedule + "'");

@@ -13,6 +13,10 @@
 // SCHEDULE: attn-runner: error: --schedule must be one of auto, scalar, sm80, sm90, not 'fast'
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS: attn-runner: error: --gpu-threads (2048) must lie in [1, 1024]
+// RUN: not attn-runner --target=cpu %t/one.mlir --peak-gbps=-1 2>&1 | FileCheck %s --check-prefix=PEAK
+// PEAK: attn-runner: error: --peak-gbps (-1.000000) must be positive, or 0 for the device's own
+// RUN: not attn-runner --target=cpu %t/one.mlir --peak-tflops=nan 2>&1 | FileCheck %s --check-prefix=PEAKNAN
+// PEAKNAN: attn-runner: error: --peak-tflops ({{.*}}) must be positive, or 0 for the device's own
 // RUN: not attn-runner %t/one.mlir --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: attn-runner: error: unknown target 'tpu'; expected cpu or cuda
 
