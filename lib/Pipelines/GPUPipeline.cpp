@@ -67,6 +67,8 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.qTile = options.qTile;
   gpu.kvTile = options.kvTile;
   gpu.threads = options.threads;
+  gpu.kvSplits = options.kvSplits;
+  gpu.smCount = options.smCount;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   addBufferizationPasses(pm);

@@ -296,6 +296,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (options.threads < 1 || options.threads > 1024)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
                  ") must lie in [1, 1024]");
+  if (options.kvSplits < 0 || options.kvSplits > 4096)
+    return error("--kv-splits (" + llvm::Twine(options.kvSplits) +
+                 ") must lie in [0, 4096]; 0 picks them for the device");
   // 0 is the default, the device's own peak; anything else divides.
   for (auto [flag, value] : {std::pair<const char *, double>{
                                  "--peak-tflops", options.peakTflops},

@@ -56,9 +56,15 @@ static cl::opt<int64_t>
             cl::init(128), cl::cat(category));
 static cl::opt<std::string> schedule(
     "schedule",
-    cl::desc("GPU kernel schedule: auto (the default: sm80 where it covers "
-             "the op, else scalar), scalar, sm80 or sm90"),
+    cl::desc("GPU kernel schedule: auto (the default: decode, then sm80, "
+             "where they cover the op, else scalar), scalar, sm80, decode or "
+             "sm90"),
     cl::init("auto"), cl::cat(category));
+static cl::opt<int64_t> kvSplits(
+    "kv-splits",
+    cl::desc("Blocks per (batch, KV head) of the decode schedule (default: "
+             "0, picked from the shape and the device's SM count)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "
@@ -118,6 +124,7 @@ int main(int argc, char **argv) {
     options.kvTile = kvTile;
   options.threads = threads;
   options.schedule = schedule;
+  options.kvSplits = kvSplits;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
   options.benchmarkRuns = benchmark;

@@ -19,18 +19,24 @@ namespace mlir::attn {
 
 /// The schedule options of convert-attn-to-gpu.
 struct FlashScheduleOptions {
-  /// auto, scalar, sm80 or sm90.
+  /// auto, scalar, sm80, decode or sm90.
   std::string schedule = "auto";
   /// The chip the kernel is built for, e.g. sm_90a; auto picks from it.
   std::string chip = "sm_90a";
   /// Tiles and threads of the scalar schedule.
   int64_t qTile = 64, kvTile = 32, threads = 128;
+  /// Blocks per (batch, KV head) of the decode schedule; 0 picks them.
+  int64_t kvSplits = 0;
+  /// Multiprocessors of the device that split-KV grids are sized for; 0
+  /// takes the usual count of `chip`'s generation.
+  int64_t smCount = 0;
 };
 
 /// The names `schedule=` accepts.
-inline constexpr const char *kScheduleNames = "auto, scalar, sm80, sm90";
+inline constexpr const char *kScheduleNames =
+    "auto, scalar, sm80, decode, sm90";
 inline bool isScheduleName(llvm::StringRef name) {
-  return llvm::is_contained({"auto", "scalar", "sm80", "sm90"}, name);
+  return llvm::is_contained({"auto", "scalar", "sm80", "decode", "sm90"}, name);
 }
 
 /// What convert-attn-to-gpu builds for `op` under `options`: the schedule's

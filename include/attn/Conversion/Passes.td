@@ -37,14 +37,26 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       with `ldmatrix`, the online softmax on the accumulator fragments and P
       kept in registers for P·V. One block per (64 query positions, query
       head); the heads of a group read the same K/V tiles through L2.
+    * `decode`: split-KV (flash-decoding) attention for few query rows per
+      KV head, such as one new token against a long cache: the query rows of
+      a KV group (query heads times query positions, up to 64) are packed
+      into the M of `mma.sync`, so one read of each K/V tile serves them
+      all. Each of a block's 4 warps streams its own 32-key tiles through a
+      3-stage `cp.async` pipeline; the warps' partial results are combined in
+      shared memory, and, when the keys are split over several blocks
+      (`kv-splits`, by default chosen from the shape and `sm-count` to fill
+      the device), a second kernel combines the blocks' partials. Needs f16
+      or bf16, static query length and head counts, head dims multiples of
+      16 up to 128, and at most 256 accumulator columns per thread (query
+      rows / 16 times value head_dim).
     * `sm90`: reserved for the Hopper wgmma/TMA schedule; not implemented
       yet, so it is an error.
-    * `auto` (the default): `sm80` where it covers the op and `chip` is sm_80
-      or later, `scalar` otherwise.
+    * `auto` (the default): on sm_80 or later, `decode` where it covers the
+      op, else `sm80` where it does, else `scalar`.
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
-           "Kernel schedule: auto, scalar, sm80 or sm90">,
+           "Kernel schedule: auto, scalar, sm80, decode or sm90">,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip; auto picks the schedule from it">,
     Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
@@ -53,6 +65,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "Keys per K/V tile in shared memory (scalar schedule)">,
     Option<"threads", "threads", "int64_t", /*default=*/"128",
            "Threads per block (scalar schedule)">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
+           "Blocks per (batch, KV head) of the decode schedule; 0 picks "
+           "them from the shape and sm-count">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
+           "Multiprocessors the decode grid is sized for; 0 takes the "
+           "usual count of the chip's generation">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -45,8 +45,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init("fatbin")};
   PassOptions::Option<std::string> schedule{
       *this, "schedule",
-      llvm::cl::desc("Kernel schedule: auto, scalar, sm80 or sm90 (see "
-                     "convert-attn-to-gpu)"),
+      llvm::cl::desc("Kernel schedule: auto, scalar, sm80, decode or sm90 "
+                     "(see convert-attn-to-gpu)"),
       llvm::cl::init("auto")};
   PassOptions::Option<int64_t> qTile{
       *this, "q-tile",
@@ -59,6 +59,16 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> threads{
       *this, "threads", llvm::cl::desc("Threads per block (scalar schedule)"),
       llvm::cl::init(128)};
+  PassOptions::Option<int64_t> kvSplits{
+      *this, "kv-splits",
+      llvm::cl::desc("Blocks per (batch, KV head) of the decode schedule; 0 "
+                     "picks them"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> smCount{
+      *this, "sm-count",
+      llvm::cl::desc("Multiprocessors the decode grid is sized for; 0 takes "
+                     "the chip generation's usual count"),
+      llvm::cl::init(0)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice the kernels link "
@@ -73,6 +83,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.qTile = qTile;
     options.kvTile = kvTile;
     options.threads = threads;
+    options.kvSplits = kvSplits;
+    options.smCount = smCount;
     return options;
   }
 };

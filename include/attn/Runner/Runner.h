@@ -53,10 +53,13 @@ struct RunnerOptions {
   std::string output;
   /// Tile sizes; unset takes the target's pipeline default.
   std::optional<int64_t> qTile, kvTile;
-  /// GPU: kernel schedule (auto, scalar, sm80, sm90), threads per block of
-  /// the scalar schedule, binary format and CUDA toolkit of libdevice.
+  /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90), threads per
+  /// block of the scalar schedule, blocks per (batch, KV head) of the decode
+  /// schedule (0 picks them for the device), binary format and CUDA toolkit
+  /// of libdevice.
   std::string schedule = "auto";
   int64_t threads = 128;
+  int64_t kvSplits = 0;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// Timed runs after the checked one; 0 runs no benchmark.

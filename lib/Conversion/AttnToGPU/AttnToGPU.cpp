@@ -33,6 +33,30 @@ MemRefType mlir::attn::gpuBufferType(ArrayRef<int64_t> shape, Type elt,
       gpu::AddressSpaceAttr::get(elt.getContext(), space));
 }
 
+Value mlir::attn::allocDevice(OpBuilder &b, Location loc, MemRefType type,
+                              ValueRange dynamicSizes) {
+  // gpu-to-llvm lowers only the async form of gpu.alloc; waiting on its
+  // token right away keeps the op synchronous for the launch that follows.
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value ready =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange()).getAsyncToken();
+  auto alloc = gpu::AllocOp::create(b, loc, type, tokenType, ValueRange{ready},
+                                    dynamicSizes,
+                                    /*symbolOperands=*/ValueRange(),
+                                    /*hostShared=*/false);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{alloc.getAsyncToken()});
+  return alloc.getMemref();
+}
+
+void mlir::attn::freeDevice(OpBuilder &b, Location loc, Value buffer) {
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value ready =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange()).getAsyncToken();
+  auto dealloc = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{ready},
+                                        buffer);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{dealloc.getAsyncToken()});
+}
+
 std::optional<int> mlir::attn::parseChip(StringRef chip) {
   if (!chip.consume_front("sm_"))
     return std::nullopt;
@@ -48,6 +72,17 @@ std::optional<int> mlir::attn::parseChip(StringRef chip) {
 //===----------------------------------------------------------------------===//
 // Choosing the schedule
 //===----------------------------------------------------------------------===//
+
+/// Streaming multiprocessors of the usual part of each generation, for
+/// sizing split-KV grids when the device is not known: A100 (108), H100/H200
+/// SXM (132), and a conservative count otherwise.
+static int64_t defaultSMCount(int sm) {
+  if (sm == 80)
+    return 108;
+  if (sm == 90)
+    return 132;
+  return 64;
+}
 
 namespace {
 /// A schedule, or the message that says why none could be built.
@@ -79,22 +114,36 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                    "sm80 or auto";
     return choice;
   }
-  std::unique_ptr<FlashSchedule> sm80 = createSm80FlashSchedule();
-  std::optional<std::string> why;
+  std::optional<std::string> noMma;
   if (!sm || *sm < 80)
-    why = "chip " + options.chip + " has no mma.sync m16n8k16 (sm_80 or "
-                                   "later needed)";
-  else
-    why = sm80->whyUnsupported(op);
-  if (!why) {
-    choice.schedule = std::move(sm80);
+    noMma = "chip " + options.chip + " has no mma.sync m16n8k16 (sm_80 or "
+                                     "later needed)";
+  // auto tries decode, then sm80, then scalar; a named schedule is used or
+  // is an error.
+  auto tryOne = [&](std::unique_ptr<FlashSchedule> candidate) {
+    std::optional<std::string> why =
+        noMma ? noMma : candidate->whyUnsupported(op);
+    if (!why) {
+      choice.schedule = std::move(candidate);
+      return true;
+    }
+    StringRef candidateName = candidate->getName();
+    if (name == candidateName)
+      choice.error = ("schedule " + candidateName +
+                      " cannot run this attention: " + *why)
+                         .str();
+    else if (candidateName == "sm80")
+      choice.note = "sm80 does not cover it: " + *why;
+    return false;
+  };
+  int64_t smCount = options.smCount > 0 ? options.smCount
+                                        : defaultSMCount(sm.value_or(0));
+  if (name == "auto" || name == "decode")
+    if (tryOne(createSm80DecodeSchedule(options.kvSplits, smCount)) ||
+        name == "decode")
+      return choice;
+  if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
-  }
-  if (name == "sm80") {
-    choice.error = "schedule sm80 cannot run this attention: " + *why;
-    return choice;
-  }
-  choice.note = "sm80 does not cover it: " + *why;
   return std::move(scalar());
 }
 
@@ -154,17 +203,7 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
       dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, i));
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());
-  // gpu-to-llvm lowers only the async form of gpu.alloc; waiting on its
-  // token right away keeps the op synchronous for the launch that follows.
-  Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
-  Value ready = gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange())
-                    .getAsyncToken();
-  auto alloc = gpu::AllocOp::create(rewriter, loc, outType, tokenType,
-                                    ValueRange{ready}, dynamicSizes,
-                                    /*symbolOperands=*/ValueRange(),
-                                    /*hostShared=*/false);
-  gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{alloc.getAsyncToken()});
-  Value out = alloc.getMemref();
+  Value out = allocDevice(rewriter, loc, outType, dynamicSizes);
 
   FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
   FlashLaunch shape = (*schedule)->buildLaunch(rewriter, loc, p);
@@ -188,11 +227,14 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(&launch.getBody().front());
-    (*schedule)->buildBody(rewriter, loc, p, launch);
+    (*schedule)->buildBody(rewriter, loc, p, shape, launch);
     gpu::TerminatorOp::create(rewriter, loc);
   }
 
   rewriter.setInsertionPointAfter(launch);
+  (*schedule)->buildEpilogue(rewriter, loc, p, shape);
+  for (Value buffer : shape.scratch)
+    freeDevice(rewriter, loc, buffer);
   Value result = bufferization::ToTensorOp::create(
       rewriter, loc, resultType, out, /*restrict=*/true, /*writable=*/true);
   rewriter.replaceOp(op, result);
@@ -214,6 +256,13 @@ struct ConvertAttnToGPUPass
           << ") in [1, 1024]";
       return signalPassFailure();
     }
+    if (kvSplits < 0 || kvSplits > 4096 || smCount < 0 || smCount > 4096) {
+      getOperation()->emitError()
+          << "convert-attn-to-gpu: kv-splits (" << kvSplits.getValue()
+          << ") and sm-count (" << smCount.getValue()
+          << ") must lie in [0, 4096]; 0 picks them from the shape and chip";
+      return signalPassFailure();
+    }
     if (!isScheduleName(schedule)) {
       getOperation()->emitError()
           << "convert-attn-to-gpu: unknown schedule '" << schedule.getValue()
@@ -232,6 +281,8 @@ struct ConvertAttnToGPUPass
     options.qTile = qTile;
     options.kvTile = kvTile;
     options.threads = threads;
+    options.kvSplits = kvSplits;
+    options.smCount = smCount;
 
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });

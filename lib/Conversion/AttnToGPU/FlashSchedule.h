@@ -34,6 +34,10 @@ struct FlashLaunch {
   int64_t dynamicSharedBytes = 0;
   /// Buffers of the launch's workgroup and private attributions, in order.
   SmallVector<Type> workgroupBuffers, privateBuffers;
+  /// Device buffers the schedule allocated before the launch (for example
+  /// the partial results of a split-KV kernel); the pass frees them after
+  /// the epilogue.
+  SmallVector<Value> scratch;
 };
 
 class FlashSchedule {
@@ -57,7 +61,13 @@ public:
   /// The kernel body, at the start of `launch`'s body; the pass adds the
   /// terminator.
   virtual void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
+                         const FlashLaunch &shape,
                          gpu::LaunchOp launch) const = 0;
+
+  /// Whatever runs after the launch and before the scratch buffers are
+  /// freed, such as a second kernel that combines partial results.
+  virtual void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
+                             const FlashLaunch &shape) const {}
 };
 
 /// One thread per query row on CUDA cores: the correctness baseline, and
@@ -68,6 +78,14 @@ std::unique_ptr<FlashSchedule> createScalarFlashSchedule(FlashTiles tiles,
 /// FlashAttention-2 on Ampere-style tensor cores (mma.sync m16n8k16).
 std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 
+/// Decode (few query rows per KV head, long caches) on mma.sync: the query
+/// rows of a KV group packed into the matrix M, the keys split across warps
+/// and blocks (flash-decoding) and the partial results combined. `kvSplits`
+/// forces the number of blocks per (batch, KV head), 0 picks it from the
+/// shape and `smCount`.
+std::unique_ptr<FlashSchedule> createSm80DecodeSchedule(int64_t kvSplits,
+                                                        int64_t smCount);
+
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a
 /// diagnostic on `op` when a named schedule does not cover it.
@@ -77,6 +95,12 @@ selectSchedule(AttentionOp op, const FlashScheduleOptions &options);
 /// A memref of `shape` in GPU address space `space`.
 MemRefType gpuBufferType(ArrayRef<int64_t> shape, Type elt,
                          gpu::AddressSpace space);
+
+/// A device allocation of `type`, complete when it returns.
+Value allocDevice(OpBuilder &b, Location loc, MemRefType type,
+                  ValueRange dynamicSizes);
+/// Frees a buffer of allocDevice.
+void freeDevice(OpBuilder &b, Location loc, Value buffer);
 
 } // namespace mlir::attn
 

@@ -70,6 +70,7 @@ public:
   }
 
   void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
+                 const FlashLaunch &shape,
                  gpu::LaunchOp launch) const override;
 
 private:
@@ -80,6 +81,7 @@ private:
 
 void ScalarFlashSchedule::buildBody(OpBuilder &b, Location loc,
                                     const FlashProblem &p,
+                                    const FlashLaunch &,
                                     gpu::LaunchOp launch) const {
   auto c = [&](OpBuilder &b, int64_t x) -> Value {
     return arith::ConstantIndexOp::create(b, loc, x);

@@ -19,22 +19,17 @@
 // m16k16 tile, so P never touches shared memory.
 //
 // Every fragment is an SSA value (the loops over fragments are unrolled
-// here), so that they all live in registers. The matrix instruction is
-// emitted as nvvm.mma.sync because nvgpu.mma.sync cannot type bf16 operands
-// in MLIR 22; ldmatrix and cp.async go through nvgpu.
+// here), so that they all live in registers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FlashSchedule.h"
+#include "MmaSyncBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <cmath>
@@ -52,17 +47,7 @@ constexpr int64_t kBlockRows = kWarps * kWarpRows;
 /// Keys per K/V tile.
 constexpr int64_t kTileKeys = 64;
 constexpr int64_t kStages = 2;
-/// Elements of padding per shared-memory row (16 bytes).
-constexpr int64_t kPad = 8;
-/// Elements per cp.async (16 bytes).
-constexpr int64_t kCopyElements = 8;
-/// The most dynamic shared memory a block may have on sm_80..sm_90.
-constexpr int64_t kMaxSharedBytes = 227 * 1024;
-
-/// An m16n8 accumulator fragment: c0, c1 (row g) and c2, c3 (row g + 8).
-using Acc = std::array<Value, 4>;
-/// A fragments of m16k16 (four 2-element vectors) or B of k16n8 (two).
-using Frag = SmallVector<Value, 4>;
+constexpr int64_t kPad = kSharedPad;
 
 struct Shape {
   int64_t headDim, valueDim, eltBytes;
@@ -89,55 +74,17 @@ static Shape shapeOf(MemRefType query, MemRefType value) {
 }
 
 /// Builds the kernel body; one instance per launch.
-class Sm80Kernel {
+class Sm80Kernel : public MmaSyncBuilder {
 public:
   Sm80Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p)
-      : b(b), p(p), elt(cast<MemRefType>(p.query.getType()).getElementType()),
-        shape(shapeOf(cast<MemRefType>(p.query.getType()),
-                      cast<MemRefType>(p.value.getType()))) {}
+      : MmaSyncBuilder(b,
+                       cast<MemRefType>(p.query.getType()).getElementType()),
+        p(p), shape(shapeOf(cast<MemRefType>(p.query.getType()),
+                            cast<MemRefType>(p.value.getType()))) {}
 
   void build(gpu::LaunchOp launch);
 
 private:
-  /// Moves `b` to where a region builder callback is building.
-  void enter(OpBuilder &nb) {
-    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-  }
-
-  // Scalars.
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value f32(double v) {
-    return arith::ConstantOp::create(b, b.getF32FloatAttr(float(v)));
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
-  }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, c, x, y);
-  }
-  Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
-  /// x combined with the other lanes of its quad by `op`.
-  Value quadReduce(Value x, function_ref<Value(Value, Value)> op) {
-    for (int32_t offset : {1, 2})
-      x = op(x, gpu::ShuffleOp::create(b, x, offset, 32,
-                                       gpu::ShuffleMode::XOR)
-                    .getShuffleResult());
-    return x;
-  }
-
-  // Fragments.
-  Frag ldmatrix(Value smem, ValueRange indices, bool transpose);
-  Acc mma(ArrayRef<Value> a, ArrayRef<Value> bFrag, const Acc &c);
-  Value pack(Value x, Value y);
-
   /// Issues the cp.async copies of rows [first, first + rows) of `src`
   /// (sequence positions, head `head`) into `dst` (indexed by `prefix`,
   /// row, column); rows at or past `limit`, or all rows when `enabled` is
@@ -150,9 +97,7 @@ private:
   /// Applies the causal/window/sequence-end limits and the additive mask.
   SmallVector<Acc> maskScores(const SmallVector<Acc> &s, Value kvStart);
 
-  ImplicitLocOpBuilder &b;
   const FlashProblem &p;
-  Type elt;
   Shape shape;
 
   // Set up by build().
@@ -160,55 +105,6 @@ private:
   Value qSmem, kSmem, vSmem;
 };
 } // namespace
-
-//===----------------------------------------------------------------------===//
-// Fragment helpers
-//===----------------------------------------------------------------------===//
-
-Frag Sm80Kernel::ldmatrix(Value smem, ValueRange indices, bool transpose) {
-  auto type = VectorType::get({4, 2}, elt);
-  Value all = nvgpu::LdMatrixOp::create(b, type, smem, indices, transpose,
-                                        /*numTiles=*/4);
-  Frag parts;
-  for (int64_t i = 0; i < 4; ++i)
-    parts.push_back(vector::ExtractOp::create(b, all, i));
-  return parts;
-}
-
-Acc Sm80Kernel::mma(ArrayRef<Value> a, ArrayRef<Value> bFrag, const Acc &c) {
-  // bf16 operands travel as i32 registers, f16 ones as f16x2 vectors.
-  auto operand = [&](Value v) -> Value {
-    if (elt.isBF16())
-      return LLVM::BitcastOp::create(b, b.getI32Type(), v);
-    return v;
-  };
-  SmallVector<Value> as, bs;
-  for (Value v : a)
-    as.push_back(operand(v));
-  for (Value v : bFrag)
-    bs.push_back(operand(v));
-  Type f32Type = b.getF32Type();
-  auto resultType = LLVM::LLVMStructType::getLiteral(
-      b.getContext(), {f32Type, f32Type, f32Type, f32Type});
-  NVVM::MMATypes ptx =
-      elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-  Value d = NVVM::MmaOp::create(
-      b, resultType, as, bs, ValueRange(c), ArrayRef<int64_t>{16, 8, 16},
-      std::nullopt, std::nullopt,
-      std::array<NVVM::MMATypes, 2>{ptx, ptx},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  Acc out;
-  for (int64_t i = 0; i < 4; ++i)
-    out[i] = LLVM::ExtractValueOp::create(b, d, i);
-  return out;
-}
-
-Value Sm80Kernel::pack(Value x, Value y) {
-  Value pair = vector::FromElementsOp::create(
-      b, VectorType::get({2}, b.getF32Type()), ValueRange{x, y});
-  return arith::TruncFOp::create(b, VectorType::get({2}, elt), pair);
-}
 
 //===----------------------------------------------------------------------===//
 // Global to shared memory
@@ -233,10 +129,7 @@ void Sm80Kernel::copyRows(Value src, Value head, Value first, Value limit,
                                   : SmallVector<Value>{bi, head, at, col};
     SmallVector<Value> to(prefix);
     to.append({row, col});
-    Value count = select(valid, idx(kCopyElements), idx(0));
-    nvgpu::DeviceAsyncCopyOp::create(
-        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, to, src,
-        from, b.getIndexAttr(kCopyElements), count, /*bypassL1=*/UnitAttr());
+    copy16(dst, to, src, from, valid);
   }
 }
 
@@ -544,7 +437,7 @@ public:
                                            op.getQuery().getType().getDimSize(
                                                3)},
           {"value head_dim", op.getValue().getType().getDimSize(3)}})
-      if (ShapedType::isDynamic(d) || d % 16 != 0 || d > 256)
+      if (ShapedType::isDynamic(d) || d <= 0 || d % 16 != 0 || d > 256)
         return std::string(what) + " " +
                (ShapedType::isDynamic(d) ? std::string("?")
                                          : std::to_string(d)) +
@@ -567,7 +460,7 @@ public:
   }
 
   void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
-                 gpu::LaunchOp launch) const override {
+                 const FlashLaunch &, gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
     Sm80Kernel(ib, p).build(launch);
   }

@@ -17,6 +17,11 @@
 // RUN: sed -e 's/@Q@/1x8x3x64/g;s/@K@/1x1x97x64/g;s/@V@/1x1x97x64/g;s/@O@/1x8x3x64/g;s/@T@/bf16/g;s/@M@/1x8x3x97/g;s/@MT@/f32/g;s/@A@/{window = 50 : i64, layout = #attn.layout<bhsd>}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=23 | FileCheck %s
 
+// Two decode positions of a GQA 4:1 group (the decode schedule) with a full
+// f16 mask, split over the keys.
+// RUN: sed -e 's/@Q@/2x2x8x128/g;s/@K@/2x300x2x128/g;s/@V@/2x300x2x128/g;s/@O@/2x2x8x128/g;s/@T@/bf16/g;s/@M@/2x8x2x300/g;s/@MT@/f16/g;s/@A@//g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=25 --kv-splits=3 | FileCheck %s
+
 // -inf holes from an .npy mask: a third of the keys hidden, and query row 0
 // hidden entirely, whose output must be zeros, not NaN.
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.mask.npy f32 1x1x97x113 holes 24

@@ -1,0 +1,86 @@
+//===- MmaSyncBuilder.cpp - warp-level mma.sync building blocks -----------===//
+//
+// The matrix instruction is emitted as nvvm.mma.sync because nvgpu.mma.sync
+// cannot type bf16 operands in MLIR 22; ldmatrix and cp.async go through
+// nvgpu.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MmaSyncBuilder.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+Value MmaSyncBuilder::isNegInf(Value x) {
+  return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
+                               f32(-std::numeric_limits<double>::infinity()));
+}
+
+Value MmaSyncBuilder::quadReduce(Value x,
+                                 function_ref<Value(Value, Value)> op) {
+  for (int32_t offset : {1, 2})
+    x = op(x, gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                  .getShuffleResult());
+  return x;
+}
+
+Frag MmaSyncBuilder::ldmatrix(Value smem, ValueRange indices, bool transpose) {
+  auto type = VectorType::get({4, 2}, elt);
+  Value all = nvgpu::LdMatrixOp::create(b, type, smem, indices, transpose,
+                                        /*numTiles=*/4);
+  Frag parts;
+  for (int64_t i = 0; i < 4; ++i)
+    parts.push_back(vector::ExtractOp::create(b, all, i));
+  return parts;
+}
+
+Acc MmaSyncBuilder::mma(ArrayRef<Value> a, ArrayRef<Value> bFrag,
+                        const Acc &c) {
+  // bf16 operands travel as i32 registers, f16 ones as f16x2 vectors.
+  auto operand = [&](Value v) -> Value {
+    if (elt.isBF16())
+      return LLVM::BitcastOp::create(b, b.getI32Type(), v);
+    return v;
+  };
+  SmallVector<Value> as, bs;
+  for (Value v : a)
+    as.push_back(operand(v));
+  for (Value v : bFrag)
+    bs.push_back(operand(v));
+  Type f32Type = b.getF32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), {f32Type, f32Type, f32Type, f32Type});
+  NVVM::MMATypes ptx =
+      elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value d = NVVM::MmaOp::create(
+      b, resultType, as, bs, ValueRange(c), ArrayRef<int64_t>{16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{ptx, ptx},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  Acc out;
+  for (int64_t i = 0; i < 4; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, d, i);
+  return out;
+}
+
+Value MmaSyncBuilder::pack(Value x, Value y) {
+  Value pair = vector::FromElementsOp::create(
+      b, VectorType::get({2}, b.getF32Type()), ValueRange{x, y});
+  return arith::TruncFOp::create(b, VectorType::get({2}, elt), pair);
+}
+
+void MmaSyncBuilder::copy16(Value dst, ValueRange to, Value src,
+                            ValueRange from, Value valid, bool bypassL1) {
+  Value count = select(valid, idx(kCopyElements), idx(0));
+  nvgpu::DeviceAsyncCopyOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, to, src, from,
+      b.getIndexAttr(kCopyElements), count,
+      bypassL1 ? b.getUnitAttr() : UnitAttr());
+}

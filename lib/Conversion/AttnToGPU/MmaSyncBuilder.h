@@ -1,0 +1,99 @@
+//===- MmaSyncBuilder.h - warp-level mma.sync building blocks ----*- C++ -*-===//
+//
+// What the mma.sync schedules (Sm80Flash.cpp, Sm80Decode.cpp) share: index
+// and f32 arithmetic on an ImplicitLocOpBuilder, ldmatrix fragments, the
+// m16n8k16 product, quad reductions of accumulator rows and 16-byte
+// cp.async copies. Each kernel class derives from it and keeps only its own
+// schedule.
+//
+// Fragment layouts are those of the PTX ISA for m16n8k16: thread t of a warp
+// holds, of an m16n8 accumulator, elements (t/4, 2(t%4) + {0,1}) in c0, c1
+// and the same columns of row t/4 + 8 in c2, c3.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
+#define LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <array>
+
+namespace mlir::attn {
+
+/// An m16n8 accumulator fragment: c0, c1 (row g) and c2, c3 (row g + 8).
+using Acc = std::array<Value, 4>;
+/// A fragments of m16k16 (four 2-element vectors) or B of k16n8 (two).
+using Frag = SmallVector<Value, 4>;
+
+/// Elements per cp.async of 16 bytes, for 2-byte elements.
+inline constexpr int64_t kCopyElements = 8;
+/// Elements of padding per shared-memory row (16 bytes): the 8 row
+/// addresses an ldmatrix reads then fall in 8 different bank groups.
+inline constexpr int64_t kSharedPad = 8;
+/// The most dynamic shared memory a block may have on sm_80..sm_90.
+inline constexpr int64_t kMaxSharedBytes = 227 * 1024;
+
+class MmaSyncBuilder {
+public:
+  /// `elt` is the f16 or bf16 element type of the matrix operands.
+  MmaSyncBuilder(ImplicitLocOpBuilder &b, Type elt) : b(b), elt(elt) {}
+
+protected:
+  /// Moves `b` to where a region builder callback is building.
+  void enter(OpBuilder &nb) {
+    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+  }
+
+  // Scalars.
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, b.getF32FloatAttr(float(v)));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+  Value either(Value x, Value y) { return arith::OrIOp::create(b, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, c, x, y);
+  }
+  Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
+  Value isNegInf(Value x);
+  /// x combined with the other lanes of its quad by `op`.
+  Value quadReduce(Value x, function_ref<Value(Value, Value)> op);
+
+  // Fragments.
+  /// ldmatrix.x4 of `smem` at `indices` (this lane's row address).
+  Frag ldmatrix(Value smem, ValueRange indices, bool transpose);
+  /// D = A B + C on mma.sync.m16n8k16 with f32 accumulation.
+  Acc mma(ArrayRef<Value> a, ArrayRef<Value> bFrag, const Acc &c);
+  /// Two f32 values as one 2-element vector of the operand type.
+  Value pack(Value x, Value y);
+
+  /// One cp.async of 16 bytes from `src` at `from` to `dst` at `to`; where
+  /// `valid` is false nothing is read and the destination is zero-filled. `bypassL1` streams data
+  /// read once past the L1 cache.
+  void copy16(Value dst, ValueRange to, Value src, ValueRange from,
+              Value valid, bool bypassL1 = false);
+
+  ImplicitLocOpBuilder &b;
+  Type elt;
+};
+
+} // namespace mlir::attn
+
+#endif // LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H

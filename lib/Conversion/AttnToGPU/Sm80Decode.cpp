@@ -1,0 +1,888 @@
+//===- Sm80Decode.cpp - split-KV decode attention on mma.sync -------------===//
+//
+// The decode schedule: few query rows per KV head (one new token of each
+// query head, or a short chunk) against a long cache. The cost is reading
+// K and V once, so the schedule is built to keep the memory system busy:
+//
+// * The rows of a block are every query row of one KV group (query heads
+//   times query positions, at most 64), packed into the M of mma.sync
+//   m16n8k16 (padded to a multiple of 16 with zero rows), so each K/V tile
+//   is read once for all of them (GQA packing). MQA's 32 rows per KV head
+//   give 32 FLOP per byte of KV, more than CUDA cores could keep up with at
+//   memory speed; tensor cores do.
+// * The keys of a (batch, KV head) are split over the blocks along x
+//   (flash-decoding) so that the grid fills the device even at batch 1, and
+//   within a block over its 4 warps, tile by tile. Each warp streams its own
+//   32-key tiles through a 3-stage cp.async pipeline of its own and keeps
+//   its own online softmax, so warps never wait on each other inside the
+//   loop; a warp-level barrier suffices there.
+// * At the end the warps' partial (max, sum, accumulator) are combined in
+//   shared memory. With one block per (batch, KV head) the block writes the
+//   output; otherwise it writes its partials to a scratch buffer and a
+//   second kernel combines the blocks.
+//
+// The fragment layouts and the masking are those of Sm80Flash.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashSchedule.h"
+#include "MmaSyncBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+constexpr int64_t kWarps = 4;
+constexpr int64_t kThreads = 32 * kWarps;
+/// Keys per warp tile.
+constexpr int64_t kTileKeys = 32;
+constexpr int64_t kStages = 3;
+/// The most packed query rows a block takes.
+constexpr int64_t kMaxRows = 64;
+/// Accumulator columns per thread row set (m-tiles x value head_dim): 256
+/// is 128 f32 registers of accumulator per thread.
+constexpr int64_t kMaxAccColumns = 256;
+/// Partials per combined row: max and sum.
+constexpr int64_t kStats = 2;
+
+struct DecodeShape {
+  /// Packed query rows: group x query positions.
+  int64_t rows, seqQ, group;
+  int64_t headDim, valueDim;
+  constexpr int64_t mTiles() const { return (rows + 15) / 16; }
+  constexpr int64_t mRows() const { return 16 * mTiles(); }
+  constexpr int64_t kRow() const { return headDim + kSharedPad; }
+  constexpr int64_t vRow() const { return valueDim + kSharedPad; }
+  constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
+  constexpr int64_t kBytes() const { return kWarps * kStages * kTileKeys * kRow() * 2; }
+  constexpr int64_t vBytes() const { return kWarps * kStages * kTileKeys * vRow() * 2; }
+  constexpr int64_t pipelineBytes() const { return qBytes() + kBytes() + vBytes(); }
+  /// The warps' partials, over the pipeline's buffers once it is drained.
+  constexpr int64_t combineAccBytes() const { return kWarps * mRows() * valueDim * 4; }
+  constexpr int64_t combineBytes() const {
+    return combineAccBytes() + kWarps * mRows() * kStats * 4;
+  }
+  constexpr int64_t sharedBytes() const {
+    return std::max(pipelineBytes(), combineBytes());
+  }
+};
+// The largest shapes the schedule accepts fit a block's shared memory.
+static_assert(DecodeShape{32, 1, 32, 128, 128}.sharedBytes() <=
+              kMaxSharedBytes);
+static_assert(DecodeShape{64, 1, 64, 64, 64}.sharedBytes() <=
+              kMaxSharedBytes);
+
+DecodeShape shapeOf(const FlashProblem &p) {
+  auto q = cast<MemRefType>(p.query.getType());
+  auto k = cast<MemRefType>(p.key.getType());
+  auto v = cast<MemRefType>(p.value.getType());
+  unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
+  int64_t group = q.getDimSize(h) / k.getDimSize(h);
+  return {group * q.getDimSize(s), q.getDimSize(s), group, q.getDimSize(3),
+          v.getDimSize(3)};
+}
+
+/// Builds the split-KV kernel body; one instance per launch.
+class DecodeKernel : public MmaSyncBuilder {
+public:
+  DecodeKernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
+               const FlashLaunch &shape)
+      : MmaSyncBuilder(b,
+                       cast<MemRefType>(p.query.getType()).getElementType()),
+        p(p), launchShape(shape), shape(shapeOf(p)) {}
+
+  void build(gpu::LaunchOp launch);
+
+private:
+  /// Indices of [bi, pos, head, col] in the op's layout.
+  SmallVector<Value> at(Value pos, Value h, Value col) {
+    if (p.layout == Layout::BSHD)
+      return {bi, pos, h, col};
+    return {bi, h, pos, col};
+  }
+  /// The query head and position of packed row `row` (clamped to the last
+  /// real row, so that padding rows address real memory).
+  std::pair<Value, Value> headAndPos(Value row) {
+    Value r = min(row, idx(shape.rows - 1));
+    return {add(mul(kvHead, idx(shape.group)), div(r, shape.seqQ)),
+            rem(r, shape.seqQ)};
+  }
+  /// Where this lane's copies of one K or V tile go, as element offsets:
+  /// the key position and the flat source index of its first copy, and the
+  /// flat shared-memory index it lands at. Its other copies lie a constant
+  /// number of rows further, so inside the loop the cursors are loop-carried
+  /// and every copy address is a cursor plus an immediate; computed afresh
+  /// from the tile index, LLVM would hoist one register pair per copy.
+  struct Cursor {
+    Value pos, source, slot;
+  };
+  /// The cursor of this warp's tile `j` of K (`value` false) or V.
+  Cursor cursorOf(Value j, bool value);
+  /// The next tile's cursor: 4 tiles further, one stage on (`stage` is the
+  /// stage of `c`).
+  Cursor advance(const Cursor &c, Value stage, bool value);
+  /// Issues the copies of one tile of K and of V, zero-filling keys past Sk,
+  /// or all of them where `enabled` is false.
+  void copyTile(const Cursor &k, const Cursor &v, Value enabled);
+  /// Elements of a shared-memory stage of K or V, and of a source row.
+  int64_t stageElements(bool value) const {
+    return kTileKeys * (value ? shape.vRow() : shape.kRow());
+  }
+  Value rowStride(bool value) {
+    int64_t width = value ? shape.valueDim : shape.headDim;
+    return p.layout == Layout::BSHD ? mul(p.headsKV, idx(width)) : idx(width);
+  }
+  /// The flat index of [bi, pos, kvHead, col] of K or V.
+  Value flatIndex(Value pos, Value col, bool value);
+  /// The flat shared-memory index that this lane's ldmatrix reads of K
+  /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
+  /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
+  Value readSlot(Value stage, bool value);
+  /// First key of this warp's tile `j`.
+  Value tileStart(Value j) {
+    return add(kvBegin,
+               mul(add(blockFirst, add(warp, mul(j, idx(kWarps)))),
+                   idx(kTileKeys)));
+  }
+  /// S = Q Kᵀ of every m-tile against the K tile this lane's ldmatrix reads
+  /// start at (`kRead`, from readSlot).
+  SmallVector<SmallVector<Acc>> scores(Value kRead);
+  SmallVector<SmallVector<Acc>>
+  maskScores(const SmallVector<SmallVector<Acc>> &s, Value kvStart);
+  /// The per-warp loop over tiles; returns its results (accumulators, then
+  /// max and sum per (m-tile, row half)).
+  scf::ForOp buildLoop(Value warpTiles);
+  /// Combines the warps' partials and writes the output or the scratch.
+  void buildCombine(scf::ForOp loop);
+
+  const FlashProblem &p;
+  const FlashLaunch &launchShape;
+  DecodeShape shape;
+
+  Value tid, lane, warp, split, kvHead, bi;
+  Value kvBegin, blockFirst;
+  Value smem, qSmem, kSmem, vSmem, kFlat, vFlat;
+};
+} // namespace
+
+Value DecodeKernel::flatIndex(Value pos, Value col, bool value) {
+  Value width = idx(value ? shape.valueDim : shape.headDim);
+  Value row = p.layout == Layout::BSHD
+                  ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
+                  : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
+  return add(mul(row, width), col);
+}
+
+DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
+  int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
+  int64_t rowElements = value ? shape.vRow() : shape.kRow();
+  // Lane l copies column l % perRow of rows l / perRow + i * (32 / perRow).
+  Value laneRow = div(lane, perRow);
+  Value laneCol = mul(rem(lane, perRow), idx(kCopyElements));
+  Value pos = add(tileStart(j), laneRow);
+  Value stage = rem(j, kStages);
+  Value slot = add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
+                                   idx(kTileKeys)),
+                               laneRow),
+                       idx(rowElements)),
+                   laneCol);
+  return {pos, flatIndex(pos, laneCol, value), slot};
+}
+
+DecodeKernel::Cursor DecodeKernel::advance(const Cursor &c, Value stage,
+                                           bool value) {
+  int64_t keys = kWarps * kTileKeys;
+  Value lastStage = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stage,
+                                          idx(kStages - 1));
+  int64_t elements = stageElements(value);
+  return {add(c.pos, idx(keys)),
+          add(c.source, mul(rowStride(value), idx(keys))),
+          add(c.slot, select(lastStage, idx(-(kStages - 1) * elements),
+                             idx(elements)))};
+}
+
+Value DecodeKernel::readSlot(Value stage, bool value) {
+  Value row = value ? rem(lane, 16)
+                    : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
+  Value col = value ? mul(div(lane, 16), idx(8))
+                    : mul(rem(div(lane, 8), 2), idx(8));
+  int64_t rowElements = value ? shape.vRow() : shape.kRow();
+  return add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
+                         idx(kTileKeys)),
+                     row),
+                 idx(rowElements)),
+             col);
+}
+
+void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
+  // A copy of a row past Sk reads nothing (its source size is 0), so its
+  // address, which may lie past the end, is never dereferenced; not
+  // clamping it keeps the addresses a cursor plus an immediate.
+  for (auto [c, src, dst, value] :
+       {std::tuple{k, kFlat, kSmem, false}, std::tuple{v, vFlat, vSmem, true}}) {
+    int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
+    int64_t rowElements = value ? shape.vRow() : shape.kRow();
+    int64_t rowsPerCopy = 32 / perRow;
+    Value left = sub(p.seqK, c.pos);
+    Value stride = rowStride(value);
+    for (int64_t i = 0; i < kTileKeys / rowsPerCopy; ++i) {
+      int64_t rows = i * rowsPerCopy;
+      copy16(dst, {add(c.slot, idx(rows * rowElements))}, src,
+             {add(c.source, mul(stride, idx(rows)))},
+             both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
+    }
+  }
+}
+
+SmallVector<SmallVector<Acc>> DecodeKernel::scores(Value kRead) {
+  Value zero = f32(0.0);
+  SmallVector<SmallVector<Acc>> s(
+      shape.mTiles(),
+      SmallVector<Acc>(kTileKeys / 8, Acc{zero, zero, zero, zero}));
+  // ldmatrix row addresses as in Sm80Flash.cpp: Q is the A operand of
+  // m16k16, each 16 keys of K the B operands of two n8 tiles.
+  Value qRow = rem(lane, 16);
+  Value qCol = mul(div(lane, 16), idx(8));
+  for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
+    SmallVector<Frag> k;
+    for (int64_t np = 0; np < kTileKeys / 16; ++np)
+      k.push_back(ldmatrix(
+          kSmem, {add(kRead, idx(np * 16 * shape.kRow() + ks * 16))}, false));
+    for (int64_t mt = 0; mt < shape.mTiles(); ++mt) {
+      Frag a = ldmatrix(
+          qSmem, {add(qRow, idx(16 * mt)), add(qCol, idx(ks * 16))}, false);
+      for (int64_t np = 0; np < kTileKeys / 16; ++np) {
+        s[mt][2 * np] = mma(a, {k[np][0], k[np][1]}, s[mt][2 * np]);
+        s[mt][2 * np + 1] = mma(a, {k[np][2], k[np][3]}, s[mt][2 * np + 1]);
+      }
+    }
+  }
+  return s;
+}
+
+SmallVector<SmallVector<Acc>>
+DecodeKernel::maskScores(const SmallVector<SmallVector<Acc>> &s,
+                         Value kvStart) {
+  Value negInf = f32(-std::numeric_limits<double>::infinity());
+  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
+  Value lastKey = sub(p.seqK, idx(1));
+  SmallVector<SmallVector<Acc>> out = s;
+  for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      auto [h, qi] = headAndPos(add(quadRow, idx(16 * mt + 8 * r)));
+      Value diag = add(qi, p.diagonal);
+      for (int64_t nt = 0; nt < kTileKeys / 8; ++nt)
+        for (int64_t c = 0; c < 2; ++c) {
+          Value key =
+              add(kvStart, add(mul(quadLane, idx(2)), idx(nt * 8 + c)));
+          Value keep = lt(key, p.seqK);
+          if (p.causal)
+            keep = both(keep, lt(key, add(diag, idx(1))));
+          if (p.window)
+            keep = both(keep, lt(sub(diag, key), idx(*p.window)));
+          Value v = out[mt][nt][2 * r + c];
+          if (p.mask) {
+            // A mask dimension of extent 1 broadcasts.
+            auto pick = [&](int64_t d, Value i) -> Value {
+              Value isOne = arith::CmpIOp::create(
+                  b, arith::CmpIPredicate::eq,
+                  memref::DimOp::create(b, p.mask, d), idx(1));
+              return select(isOne, idx(0), i);
+            };
+            Value m = memref::LoadOp::create(
+                b, p.mask,
+                ValueRange{pick(0, bi), pick(1, h), qi,
+                           arith::MaxSIOp::create(b, min(key, lastKey),
+                                                  idx(0))});
+            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+          }
+          out[mt][nt][2 * r + c] = select(keep, v, negInf);
+        }
+    }
+  return out;
+}
+
+scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
+  int64_t mTiles = shape.mTiles(), accTiles = shape.valueDim / 8;
+  int64_t accValues = mTiles * accTiles * 4;
+  double inf = std::numeric_limits<double>::infinity();
+  Value zero = f32(0.0), negInf = f32(-inf), log2e = f32(M_LOG2E);
+  SmallVector<Value> init(accValues, zero);
+  init.append(2 * mTiles, negInf);
+  init.append(2 * mTiles, zero);
+  // Then the cursors: of the K and V copies of tile j + 2, and of the
+  // ldmatrix reads of tile j.
+  int64_t cursors = init.size();
+  for (bool value : {false, true}) {
+    Cursor c = cursorOf(idx(kStages - 1), value);
+    init.append({c.pos, c.source, c.slot});
+  }
+  init.append({readSlot(idx(0), false), readSlot(idx(0), true)});
+  Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+
+  return scf::ForOp::create(
+      b, idx(0), warpTiles, idx(1), init,
+      [&](OpBuilder &nb, Location, Value j, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        // Tile j has landed (for every lane: the barrier orders the lanes'
+        // copies), and every lane is done with tile j - 1, whose stage the
+        // copy of tile j + 2 overwrites.
+        NVVM::CpAsyncWaitGroupOp::create(b, kStages - 2);
+        NVVM::SyncWarpOp::create(
+            b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+        Value ahead = add(j, idx(kStages - 1));
+        Cursor kCopy{carried[cursors], carried[cursors + 1],
+                     carried[cursors + 2]};
+        Cursor vCopy{carried[cursors + 3], carried[cursors + 4],
+                     carried[cursors + 5]};
+        Value kRead = carried[cursors + 6], vRead = carried[cursors + 7];
+        copyTile(kCopy, vCopy, lt(ahead, warpTiles));
+        NVVM::CpAsyncCommitGroupOp::create(b);
+
+        Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
+        Value kvStart = tileStart(j);
+        SmallVector<SmallVector<Acc>> s = scores(kRead);
+        for (auto &row : s)
+          for (Acc &frag : row)
+            for (Value &v : frag)
+              v = fmul(v, p.scale);
+        // Only tiles that cross the end of the keys, the causal diagonal
+        // or the window's start for some row, or that add a mask, pay for
+        // masking.
+        Value tileEnd = add(kvStart, idx(kTileKeys));
+        Value needMask = lt(p.seqK, tileEnd);
+        if (p.causal)
+          needMask = either(needMask, lt(add(p.diagonal, idx(1)), tileEnd));
+        if (p.window) {
+          Value lastDiag = add(p.diagonal, idx(shape.seqQ - 1));
+          needMask = either(
+              needMask,
+              lt(kvStart, add(sub(lastDiag, idx(*p.window)), idx(1))));
+        }
+        if (p.mask)
+          needMask = yes;
+        SmallVector<Type> types(mTiles * kTileKeys / 2, b.getF32Type());
+        auto masked = scf::IfOp::create(b, types, needMask,
+                                        /*withElseRegion=*/true);
+        auto yieldScores =
+            [&](Block *block,
+                function_ref<SmallVector<SmallVector<Acc>>()> make) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToEnd(block);
+              SmallVector<Value> flat;
+              for (const auto &row : make())
+                for (const Acc &frag : row)
+                  flat.append(frag.begin(), frag.end());
+              scf::YieldOp::create(b, flat);
+            };
+        yieldScores(masked.thenBlock(),
+                    [&] { return maskScores(s, kvStart); });
+        yieldScores(masked.elseBlock(), [&] { return s; });
+        int64_t next = 0;
+        for (auto &row : s)
+          for (Acc &frag : row)
+            for (Value &v : frag)
+              v = masked.getResult(next++);
+
+        // Online softmax per (m-tile, row half) of this thread.
+        SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
+        SmallVector<Value> newMax, newSum;
+        for (int64_t mt = 0; mt < mTiles; ++mt)
+          for (int64_t r = 0; r < 2; ++r) {
+            Value oldMax = carried[accValues + 2 * mt + r];
+            Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
+            Value mx = negInf;
+            for (const Acc &frag : s[mt])
+              mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
+            mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
+                        return fmax(x, y);
+                      }));
+            // A row that has seen only masked keys keeps a max of -inf; it
+            // subtracts 0 instead, so its terms stay exactly 0, not NaN.
+            Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
+            Value correction = exp2(fsub(fmul(oldMax, log2e), base));
+            Value sum = zero;
+            for (Acc &frag : s[mt])
+              for (int64_t c = 0; c < 2; ++c) {
+                Value &v = frag[2 * r + c];
+                v = exp2(fsub(fmul(v, log2e), base));
+                sum = fadd(sum, v);
+              }
+            newMax.push_back(mx);
+            newSum.push_back(fadd(fmul(oldSum, correction), sum));
+            for (int64_t nt = 0; nt < accTiles; ++nt)
+              for (int64_t c = 0; c < 2; ++c) {
+                Value &a = acc[(mt * accTiles + nt) * 4 + 2 * r + c];
+                a = fmul(a, correction);
+              }
+          }
+
+        // O += P V, P's accumulator fragments being the A fragments; each
+        // V fragment serves every m-tile.
+        for (int64_t kk = 0; kk < kTileKeys / 16; ++kk) {
+          SmallVector<Frag> pa;
+          for (int64_t mt = 0; mt < mTiles; ++mt) {
+            const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
+            pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]),
+                          pack(hi[0], hi[1]), pack(hi[2], hi[3])});
+          }
+          for (int64_t np = 0; np < shape.valueDim / 16; ++np) {
+            Frag v = ldmatrix(
+                vSmem,
+                {add(vRead, idx(kk * 16 * shape.vRow() + np * 16))}, true);
+            for (int64_t mt = 0; mt < mTiles; ++mt)
+              for (int64_t h = 0; h < 2; ++h) {
+                int64_t base = (mt * accTiles + 2 * np + h) * 4;
+                Acc o{acc[base], acc[base + 1], acc[base + 2], acc[base + 3]};
+                o = mma(pa[mt], {v[2 * h], v[2 * h + 1]}, o);
+                for (int64_t c = 0; c < 4; ++c)
+                  acc[base + c] = o[c];
+              }
+          }
+        }
+        SmallVector<Value> results = acc;
+        results.append(newMax);
+        results.append(newSum);
+        for (auto [c, value] : {std::pair{kCopy, false}, {vCopy, true}}) {
+          Cursor next = advance(c, aheadStage, value);
+          results.append({next.pos, next.source, next.slot});
+        }
+        Value lastStage = arith::CmpIOp::create(
+            b, arith::CmpIPredicate::eq, stage, idx(kStages - 1));
+        for (auto [read, value] : {std::pair{kRead, false}, {vRead, true}}) {
+          int64_t elements = stageElements(value);
+          results.push_back(add(
+              read, select(lastStage, idx(-(kStages - 1) * elements),
+                           idx(elements))));
+        }
+        scf::YieldOp::create(b, results);
+      });
+}
+
+void DecodeKernel::buildCombine(scf::ForOp loop) {
+  int64_t mTiles = shape.mTiles(), accTiles = shape.valueDim / 8;
+  int64_t accValues = mTiles * accTiles * 4;
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
+    return memref::ViewOp::create(
+        b,
+        MemRefType::get(dims, b.getF32Type(), MemRefLayoutAttrInterface(),
+                        workgroup),
+        smem, idx(offset), ValueRange());
+  };
+  Value accS = view(0, {kWarps, shape.mRows(), shape.valueDim});
+  Value statS = view(shape.combineAccBytes(), {kWarps, shape.mRows(), kStats});
+
+  // Every warp has drained its pipeline before any overwrites the buffers.
+  gpu::BarrierOp::create(b);
+  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = add(quadRow, idx(16 * mt + 8 * r));
+      Value sum = quadReduce(
+          loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+          [&](Value x, Value y) { return fadd(x, y); });
+      // The four lanes of a quad store the same max and sum.
+      memref::StoreOp::create(b, loop.getResult(accValues + 2 * mt + r),
+                              statS, ValueRange{warp, row, idx(0)});
+      memref::StoreOp::create(b, sum, statS, ValueRange{warp, row, idx(1)});
+      for (int64_t nt = 0; nt < accTiles; ++nt)
+        for (int64_t c = 0; c < 2; ++c)
+          memref::StoreOp::create(
+              b, loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c), accS,
+              ValueRange{warp, row,
+                         add(mul(quadLane, idx(2)), idx(nt * 8 + c))});
+    }
+  gpu::BarrierOp::create(b);
+
+  Value zero = f32(0.0), log2e = f32(M_LOG2E);
+  bool direct = launchShape.scratch.empty();
+  int64_t elements = shape.mRows() * shape.valueDim;
+  for (int64_t i = 0; i < elements / kThreads; ++i) {
+    Value e = add(tid, idx(i * kThreads));
+    Value row = div(e, shape.valueDim), d = rem(e, shape.valueDim);
+    SmallVector<Value> maxes, sums;
+    Value mx = f32(-std::numeric_limits<double>::infinity());
+    for (int64_t w = 0; w < kWarps; ++w) {
+      maxes.push_back(
+          memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(0)}));
+      sums.push_back(
+          memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(1)}));
+      mx = fmax(mx, maxes.back());
+    }
+    Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
+    Value o = zero, l = zero;
+    for (int64_t w = 0; w < kWarps; ++w) {
+      Value weight = exp2(fsub(fmul(maxes[w], log2e), base));
+      Value a = memref::LoadOp::create(b, accS, ValueRange{idx(w), row, d});
+      o = fadd(o, fmul(weight, a));
+      l = fadd(l, fmul(weight, sums[w]));
+    }
+    if (!direct) {
+      Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
+      memref::StoreOp::create(b, o, partial,
+                              ValueRange{bi, kvHead, split, row, d});
+      scf::IfOp::create(b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                 d, idx(0)),
+                        [&](OpBuilder &nb, Location) {
+                          OpBuilder::InsertionGuard guard(b);
+                          enter(nb);
+                          memref::StoreOp::create(
+                              b, mx, stats,
+                              ValueRange{bi, kvHead, split, row, idx(0)});
+                          memref::StoreOp::create(
+                              b, l, stats,
+                              ValueRange{bi, kvHead, split, row, idx(1)});
+                          scf::YieldOp::create(b);
+                        });
+      continue;
+    }
+    // A row that saw no key (sum 0) writes zeros.
+    scf::IfOp::create(b, lt(row, idx(shape.rows)), [&](OpBuilder &nb,
+                                                       Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l,
+                                          zero);
+      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+      auto [h, qi] = headAndPos(row);
+      p.store(b, b.getLoc(), fmul(o, inv), bi, qi, h, d);
+      scf::YieldOp::create(b);
+    });
+  }
+}
+
+void DecodeKernel::build(gpu::LaunchOp launch) {
+  gpu::KernelDim3 blockId = launch.getBlockIds();
+  tid = launch.getThreadIds().x;
+  lane = rem(tid, 32);
+  warp = div(tid, 32);
+  split = blockId.x;
+  kvHead = blockId.y;
+  bi = blockId.z;
+  Value splits = launch.getGridSize().x;
+
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  smem = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                         MemRefLayoutAttrInterface(), workgroup));
+  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
+    return memref::ViewOp::create(
+        b,
+        MemRefType::get(dims, elt, MemRefLayoutAttrInterface(), workgroup),
+        smem, idx(offset), ValueRange());
+  };
+  // K and V are addressed through flat indices (see Cursor).
+  qSmem = view(0, {shape.mRows(), shape.kRow()});
+  kSmem = view(shape.qBytes(), {shape.kBytes() / 2});
+  vSmem = view(shape.qBytes() + shape.kBytes(), {shape.vBytes() / 2});
+  auto flat = [&](Value m) -> Value {
+    return memref::CollapseShapeOp::create(
+        b, m, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  };
+  kFlat = flat(p.key);
+  vFlat = flat(p.value);
+
+  // The packed query rows; padding rows are zero-filled.
+  int64_t perRow = shape.headDim / kCopyElements;
+  int64_t chunks = shape.mRows() * perRow;
+  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
+    Value chunk = add(tid, idx(i * kThreads));
+    Value row = min(div(chunk, perRow), idx(shape.mRows() - 1));
+    Value col = mul(rem(chunk, perRow), idx(kCopyElements));
+    auto [h, qi] = headAndPos(row);
+    // Threads past the last chunk repeat a copy of the last row: the same
+    // bytes to the same place.
+    copy16(qSmem, {row, col}, p.query, at(qi, h, col),
+           lt(row, idx(shape.rows)));
+  }
+  NVVM::CpAsyncCommitGroupOp::create(b);
+
+  // This block's share of the KV range, in whole tiles; warp w takes the
+  // block's tiles w, w + 4, ...
+  Value kvEnd;
+  std::tie(kvBegin, kvEnd) = buildKVRange(
+      b, b.getLoc(), p, FlashTiles{shape.seqQ, kTileKeys}, idx(0));
+  Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
+  Value tiles = arith::CeilDivUIOp::create(b, span, idx(kTileKeys));
+  Value perBlock = arith::CeilDivUIOp::create(b, tiles, splits);
+  blockFirst = mul(split, perBlock);
+  Value blockTiles = min(
+      arith::MaxSIOp::create(b, sub(tiles, blockFirst), idx(0)), perBlock);
+  Value warpTiles = arith::CeilDivUIOp::create(
+      b, arith::MaxSIOp::create(b, sub(blockTiles, warp), idx(0)),
+      idx(kWarps));
+
+  for (int64_t st = 0; st < kStages - 1; ++st) {
+    copyTile(cursorOf(idx(st), false), cursorOf(idx(st), true),
+             lt(idx(st), warpTiles));
+    NVVM::CpAsyncCommitGroupOp::create(b);
+  }
+  // Q has landed for every thread's copies; the barrier shares them.
+  NVVM::CpAsyncWaitGroupOp::create(b, kStages - 1);
+  gpu::BarrierOp::create(b);
+
+  scf::ForOp loop = buildLoop(warpTiles);
+  // No copy may be in flight when the buffers are reused.
+  NVVM::CpAsyncWaitGroupOp::create(b, 0);
+  buildCombine(loop);
+}
+
+//===----------------------------------------------------------------------===//
+// Splitting the keys
+//===----------------------------------------------------------------------===//
+
+/// Blocks per (batch, KV head) for `units` such pairs and `tiles` key tiles
+/// each, on `slots` resident blocks: the fewest splits whose last wave is
+/// at least 95% full (within 95% of the best such fill), keeping at least
+/// two tiles per warp so that each warp's pipeline has something to overlap.
+static int64_t pickSplits(int64_t units, int64_t tiles, int64_t slots) {
+  int64_t most = std::clamp<int64_t>(tiles / (2 * kWarps), 1, 1024);
+  auto fill = [&](int64_t splits) {
+    double waves = double(units * splits) / double(slots);
+    return waves / std::ceil(waves);
+  };
+  double best = 0;
+  for (int64_t s = 1; s <= most; ++s)
+    best = std::max(best, fill(s));
+  for (int64_t s = 1; s <= most; ++s)
+    if (fill(s) >= 0.95 * best)
+      return s;
+  return 1;
+}
+
+namespace {
+class Sm80DecodeSchedule : public FlashSchedule {
+public:
+  Sm80DecodeSchedule(int64_t kvSplits, int64_t smCount)
+      : kvSplits(kvSplits), smCount(smCount) {}
+
+  StringRef getName() const override { return "decode"; }
+
+  std::string getSummary() const override {
+    return kvSplits > 0 ? "decode, kv-splits " + std::to_string(kvSplits)
+                        : "decode, kv-splits for " + std::to_string(smCount) +
+                              " SMs";
+  }
+
+  std::optional<std::string> whyUnsupported(AttentionOp op) const override {
+    Type elt = op.getQuery().getType().getElementType();
+    if (!elt.isF16() && !elt.isBF16()) {
+      std::string name;
+      llvm::raw_string_ostream(name) << elt;
+      return "its mma.sync takes f16 or bf16, not " + name;
+    }
+    RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType(),
+                     v = op.getValue().getType();
+    unsigned s = op.getSeqDim(), h = op.getHeadDim();
+    if (q.isDynamicDim(s) || q.isDynamicDim(h) || k.isDynamicDim(h))
+      return std::string("it packs the query rows of a KV group, so it needs "
+                         "a static query length and head counts");
+    int64_t rows = q.getDimSize(s) * (q.getDimSize(h) / k.getDimSize(h));
+    if (rows == 0)
+      return std::string("there are no query rows");
+    if (rows > kMaxRows)
+      return "a KV group has " + std::to_string(rows) +
+             " query rows (query heads per KV head x query length), more "
+             "than the " +
+             std::to_string(kMaxRows) + " it packs";
+    for (auto [what, d] : {std::pair<const char *, int64_t>{
+                               "head_dim", q.getDimSize(3)},
+                           {"value head_dim", v.getDimSize(3)}})
+      if (!llvm::is_contained({16, 32, 64, 128}, d))
+        return std::string(what) + " " +
+               (ShapedType::isDynamic(d) ? std::string("?")
+                                         : std::to_string(d)) +
+               " is not 16, 32, 64 or 128 (a row must be a whole number of "
+               "a warp's 16-byte copies)";
+    int64_t columns = (rows + 15) / 16 * v.getDimSize(3);
+    if (columns > kMaxAccColumns)
+      return std::to_string((rows + 15) / 16) + " m-tiles of value head_dim " +
+             std::to_string(v.getDimSize(3)) + " need " +
+             std::to_string(columns / 2) +
+             " accumulator registers per thread, more than " +
+             std::to_string(kMaxAccColumns / 2);
+    return std::nullopt;
+  }
+
+  FlashLaunch buildLaunch(OpBuilder &b, Location loc,
+                          const FlashProblem &p) const override {
+    DecodeShape shape = shapeOf(p);
+    FlashLaunch launch;
+    launch.threads = kThreads;
+    launch.dynamicSharedBytes = shape.sharedBytes();
+    auto c = [&](int64_t x) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, x);
+    };
+    // Blocks resident per SM, as shared memory allows (1 KiB of each
+    // block's share is reserved by the hardware).
+    int64_t perSM =
+        std::max<int64_t>(1, (kMaxSharedBytes + 1024) /
+                                 (shape.sharedBytes() + 1024));
+    int64_t slots = perSM * smCount;
+    auto k = cast<MemRefType>(p.key.getType());
+    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
+    std::optional<int64_t> splits;
+    if (kvSplits > 0)
+      splits = kvSplits;
+    else if (!k.isDynamicDim(0) && !k.isDynamicDim(s) && !k.isDynamicDim(h))
+      splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
+                          (k.getDimSize(s) + kTileKeys - 1) / kTileKeys,
+                          slots);
+    if (splits) {
+      launch.gridX = c(*splits);
+    } else {
+      // Known only at run time: enough splits to give every slot a block,
+      // at most one per two tiles per warp.
+      Value units = arith::MulIOp::create(b, loc, p.batch, p.headsKV);
+      Value wanted = arith::CeilDivUIOp::create(b, loc, c(slots), units);
+      Value most = arith::MaxSIOp::create(
+          b, loc,
+          arith::DivUIOp::create(b, loc, p.seqK, c(2 * kWarps * kTileKeys)),
+          c(1));
+      launch.gridX = arith::MaxSIOp::create(
+          b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));
+    }
+    if (splits == 1)
+      return launch;
+    // Each block's partials: its accumulator rows, then max and sum.
+    int64_t dyn = ShapedType::kDynamic;
+    SmallVector<Value> sizes{p.batch, p.headsKV, launch.gridX};
+    launch.scratch.push_back(allocDevice(
+        b, loc,
+        MemRefType::get({dyn, dyn, dyn, shape.mRows(), shape.valueDim},
+                        b.getF32Type()),
+        sizes));
+    launch.scratch.push_back(allocDevice(
+        b, loc,
+        MemRefType::get({dyn, dyn, dyn, shape.mRows(), kStats},
+                        b.getF32Type()),
+        sizes));
+    return launch;
+  }
+
+  void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
+                 const FlashLaunch &shape,
+                 gpu::LaunchOp launch) const override {
+    ImplicitLocOpBuilder ib(loc, b);
+    DecodeKernel(ib, p, shape).build(launch);
+  }
+
+  /// The combine kernel: one thread per (packed row, value column), over
+  /// (batch, KV head), reading every split's partials.
+  void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
+                     const FlashLaunch &shape) const override {
+    if (shape.scratch.empty())
+      return;
+    DecodeShape ds = shapeOf(p);
+    auto c = [&](int64_t x) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, x);
+    };
+    int64_t elements = ds.mRows() * ds.valueDim;
+    auto launch = gpu::LaunchOp::create(
+        b, loc, c(elements / kThreads), p.headsKV, p.batch, c(kThreads), c(1),
+        c(1));
+    launch->setAttr("attn.schedule", b.getStringAttr("decode-combine"));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    ImplicitLocOpBuilder ib(loc, b);
+    buildCombineBody(ib, p, shape, ds, launch);
+    gpu::TerminatorOp::create(b, loc);
+  }
+
+private:
+  static void buildCombineBody(ImplicitLocOpBuilder &b, const FlashProblem &p,
+                               const FlashLaunch &shape,
+                               const DecodeShape &ds, gpu::LaunchOp launch) {
+    auto idx = [&](int64_t x) -> Value {
+      return arith::ConstantIndexOp::create(b, x);
+    };
+    auto f32 = [&](double x) -> Value {
+      return arith::ConstantOp::create(b, b.getF32FloatAttr(float(x)));
+    };
+    Value partial = shape.scratch[0], stats = shape.scratch[1];
+    Value kvHead = launch.getBlockIds().y, bi = launch.getBlockIds().z;
+    Value e = arith::AddIOp::create(
+        b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(kThreads)),
+        launch.getThreadIds().x);
+    Value row = arith::DivUIOp::create(b, e, idx(ds.valueDim));
+    Value d = arith::RemUIOp::create(b, e, idx(ds.valueDim));
+    Value real =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, row, idx(ds.rows));
+    Value splits = shape.gridX;
+    scf::IfOp::create(b, real, [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      double inf = std::numeric_limits<double>::infinity();
+      Value zero = f32(0.0), log2e = f32(M_LOG2E);
+      auto stat = [&](Value s, int64_t which) -> Value {
+        return memref::LoadOp::create(
+            b, stats, ValueRange{bi, kvHead, s, row, idx(which)});
+      };
+      auto maxLoop = scf::ForOp::create(
+          b, idx(0), splits, idx(1), ValueRange{f32(-inf)},
+          [&](OpBuilder &lb, Location, Value s, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(lb.getInsertionBlock(),
+                                lb.getInsertionPoint());
+            scf::YieldOp::create(
+                b, ValueRange{arith::MaximumFOp::create(b, carried[0],
+                                                        stat(s, 0))});
+          });
+      Value mx = maxLoop.getResult(0);
+      Value noKey =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mx, f32(-inf));
+      Value base = arith::MulFOp::create(
+          b, arith::SelectOp::create(b, noKey, zero, mx), log2e);
+      auto sumLoop = scf::ForOp::create(
+          b, idx(0), splits, idx(1), ValueRange{zero, zero},
+          [&](OpBuilder &lb, Location, Value s, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(lb.getInsertionBlock(),
+                                lb.getInsertionPoint());
+            Value weight = math::Exp2Op::create(
+                b, arith::SubFOp::create(
+                       b, arith::MulFOp::create(b, stat(s, 0), log2e), base));
+            Value a = memref::LoadOp::create(
+                b, partial, ValueRange{bi, kvHead, s, row, d});
+            Value o = arith::AddFOp::create(
+                b, carried[0], arith::MulFOp::create(b, weight, a));
+            Value l = arith::AddFOp::create(
+                b, carried[1], arith::MulFOp::create(b, weight, stat(s, 1)));
+            scf::YieldOp::create(b, ValueRange{o, l});
+          });
+      Value o = sumLoop.getResult(0), l = sumLoop.getResult(1);
+      // A row that saw no key (sum 0) writes zeros.
+      Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l,
+                                          zero);
+      Value inv = arith::SelectOp::create(
+          b, empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+      Value r = arith::MinSIOp::create(b, row, idx(ds.rows - 1));
+      Value h = arith::AddIOp::create(
+          b, arith::MulIOp::create(b, kvHead, idx(ds.group)),
+          arith::DivUIOp::create(b, r, idx(ds.seqQ)));
+      Value qi = arith::RemUIOp::create(b, r, idx(ds.seqQ));
+      p.store(b, b.getLoc(), arith::MulFOp::create(b, o, inv), bi, qi, h, d);
+      scf::YieldOp::create(b);
+    });
+  }
+
+  int64_t kvSplits, smCount;
+};
+} // namespace
+
+std::unique_ptr<FlashSchedule>
+mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t smCount) {
+  return std::make_unique<Sm80DecodeSchedule>(kvSplits, smCount);
+}

@@ -1,0 +1,147 @@
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-splits=1" -split-input-file | FileCheck %s --check-prefix=ONE
+// RUN: attn-opt %s --convert-attn-to-gpu="sm-count=8" -split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=decode" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED
+// RUN: not attn-opt %s --convert-attn-to-gpu="kv-splits=-1" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RUN: not attn-opt %s --convert-attn-to-gpu="sm-count=5000" 2>&1 | FileCheck %s --check-prefix=RANGE
+// The decode schedule: auto picks it for at most 64 query rows per KV head
+// (query heads per KV head times query positions) in f16/bf16 with head dims
+// 16, 32, 64 or 128; the keys are split over blocks along x (a count picked
+// from the shape and sm-count, or forced by kv-splits), and a second launch
+// combines the blocks' partials unless there is only one.
+
+// RANGE: error: convert-attn-to-gpu: kv-splits ({{-1|0}}) and sm-count ({{0|5000}}) must lie in [0, 4096]; 0 picks them from the shape and chip
+
+// GQA 4:1 decode, bhsd: 8 x 8 (batch, KV head) pairs fill 2 x 64 of the 132
+// SMs of sm_90 with 2 splits each; each split's partials go to scratch.
+// CHECK-LABEL: func.func @gqa_decode(
+// CHECK:         %[[ACC:.+]], %{{.+}} = gpu.alloc async [%{{.+}}] (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
+// CHECK:         %[[STATS:.+]], %{{.+}} = gpu.alloc async [%{{.+}}] (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32
+// Q (16 rows padded by 8), then 4 warps x 3 stages x 32 keys of K and V.
+// CHECK:           memref.view {{.+}} to memref<16x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.collapse_shape {{.+}} into memref<33554432xbf16>
+// CHECK:           nvgpu.device_async_copy {{.+}} {bypassL1}
+// CHECK:           nvvm.cp.async.wait.group 2
+// CHECK:           gpu.barrier
+// CHECK:           scf.for
+// CHECK:             nvvm.cp.async.wait.group 1
+// CHECK:             nvvm.bar.warp.sync
+// CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = false}
+// CHECK:             nvvm.mma.sync {{.+}} shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:             math.exp2
+// CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK:           nvvm.cp.async.wait.group 0
+// The warps' partials meet in shared memory.
+// CHECK:           memref.view {{.+}} to memref<4x16x128xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<4x16x2xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.store {{.+}}, %[[ACC]]
+// CHECK:           memref.store {{.+}}, %[[STATS]]
+// CHECK:         } {attn.schedule = "decode"}
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c16{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128
+// CHECK:           scf.for
+// CHECK:           scf.for
+// CHECK:         } {attn.schedule = "decode-combine"}
+// CHECK:         gpu.dealloc async [%{{.+}}] %[[ACC]]
+// CHECK:         gpu.dealloc async [%{{.+}}] %[[STATS]]
+// One split: the block writes the output itself, with no scratch.
+// ONE-LABEL: func.func @gqa_decode(
+// ONE-NOT:     gpu.alloc async {{.+}} : memref<?x?x?x
+// ONE:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
+// ONE-NOT:     decode-combine
+// ONE:         } {attn.schedule = "decode"}
+// ONE-NOT:     decode-combine
+// ONE-LABEL: func.func @mqa_decode(
+// A device of 8 SMs is filled without splitting 64 pairs.
+// SMALL-LABEL: func.func @gqa_decode(
+// SMALL:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
+func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>, %v: tensor<8x8x4096x128xbf16>) -> tensor<8x32x1x128xbf16> {
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>} : tensor<8x32x1x128xbf16>, tensor<8x8x4096x128xbf16>, tensor<8x8x4096x128xbf16> -> tensor<8x32x1x128xbf16>
+  return %o : tensor<8x32x1x128xbf16>
+}
+
+// -----
+
+// MQA at batch 1: 32 rows (2 m-tiles) of one KV head, split to fill the
+// device.
+// CHECK-LABEL: func.func @mqa_decode(
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c126{{.*}}, {{.+}})
+// CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
+// CHECK:         } {attn.schedule = "decode"}
+// CHECK:         } {attn.schedule = "decode-combine"}
+func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>, %v: tensor<1x131072x1x128xf16>) -> tensor<1x1x32x128xf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x1x32x128xf16>, tensor<1x131072x1x128xf16>, tensor<1x131072x1x128xf16> -> tensor<1x1x32x128xf16>
+  return %o : tensor<1x1x32x128xf16>
+}
+
+// -----
+
+// A cache length known only at run time: the split count is computed on the
+// host, and the combine kernel always runs.
+// CHECK-LABEL: func.func @dynamic_keys(
+// CHECK:         %[[SK:.+]] = memref.dim %{{.+}}, %c1{{.*}} : memref<2x?x2x64xbf16>
+// CHECK:         %[[WANT:.+]] = arith.ceildivui %c264, %{{.+}} : index
+// CHECK:         %[[MOST:.+]] = arith.divui %[[SK]], %c256 : index
+// CHECK:         %[[MIN:.+]] = arith.minsi %[[WANT]], %{{.+}} : index
+// CHECK:         %[[N:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[N]], {{.+}})
+// CHECK:         } {attn.schedule = "decode"}
+// CHECK:         } {attn.schedule = "decode-combine"}
+func.func @dynamic_keys(%q: tensor<2x1x8x64xbf16>, %k: tensor<2x?x2x64xbf16>, %v: tensor<2x?x2x64xbf16>) -> tensor<2x1x8x64xbf16> {
+  %o = attn.attention %q, %k, %v {causal} : tensor<2x1x8x64xbf16>, tensor<2x?x2x64xbf16>, tensor<2x?x2x64xbf16> -> tensor<2x1x8x64xbf16>
+  return %o : tensor<2x1x8x64xbf16>
+}
+
+// -----
+
+// 65 rows per KV head are more than decode packs: auto takes sm80.
+// CHECK-LABEL: func.func @too_many_rows(
+// CHECK:         } {attn.schedule = "sm80"}
+func.func @too_many_rows(%q: tensor<1x65x4x64xbf16>, %k: tensor<1x900x1x64xbf16>, %v: tensor<1x900x1x64xbf16>) -> tensor<1x65x4x64xbf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: a KV group has 260 query rows (query heads per KV head x query length), more than the 64 it packs
+  %o = attn.attention %q, %k, %v : tensor<1x65x4x64xbf16>, tensor<1x900x1x64xbf16>, tensor<1x900x1x64xbf16> -> tensor<1x65x4x64xbf16>
+  return %o : tensor<1x65x4x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @head_dim_96(
+// CHECK:         } {attn.schedule = "sm80"}
+func.func @head_dim_96(%q: tensor<1x1x8x96xf16>, %k: tensor<1x900x1x96xf16>, %v: tensor<1x900x1x96xf16>) -> tensor<1x1x8x96xf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: head_dim 96 is not 16, 32, 64 or 128 (a row must be a whole number of a warp's 16-byte copies)
+  %o = attn.attention %q, %k, %v : tensor<1x1x8x96xf16>, tensor<1x900x1x96xf16>, tensor<1x900x1x96xf16> -> tensor<1x1x8x96xf16>
+  return %o : tensor<1x1x8x96xf16>
+}
+
+// -----
+
+// 48 rows of value head_dim 128 would need 192 accumulator registers.
+// CHECK-LABEL: func.func @too_many_accumulators(
+// CHECK:         } {attn.schedule = "sm80"}
+func.func @too_many_accumulators(%q: tensor<1x1x48x128xbf16>, %k: tensor<1x900x1x128xbf16>, %v: tensor<1x900x1x128xbf16>) -> tensor<1x1x48x128xbf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 3 m-tiles of value head_dim 128 need 192 accumulator registers per thread, more than 128
+  %o = attn.attention %q, %k, %v : tensor<1x1x48x128xbf16>, tensor<1x900x1x128xbf16>, tensor<1x900x1x128xbf16> -> tensor<1x1x48x128xbf16>
+  return %o : tensor<1x1x48x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @dynamic_query(
+// CHECK:         } {attn.schedule = "sm80"}
+func.func @dynamic_query(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x900x1x64xbf16>, %v: tensor<1x900x1x64xbf16>) -> tensor<1x?x8x64xbf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: it packs the query rows of a KV group, so it needs a static query length and head counts
+  %o = attn.attention %q, %k, %v : tensor<1x?x8x64xbf16>, tensor<1x900x1x64xbf16>, tensor<1x900x1x64xbf16> -> tensor<1x?x8x64xbf16>
+  return %o : tensor<1x?x8x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f32_decode(
+// CHECK:         } {attn.schedule = "scalar"}
+func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: tensor<1x900x1x64xf32>) -> tensor<1x1x8x64xf32> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: its mma.sync takes f16 or bf16, not f32
+  %o = attn.attention %q, %k, %v : tensor<1x1x8x64xf32>, tensor<1x900x1x64xf32>, tensor<1x900x1x64xf32> -> tensor<1x1x8x64xf32>
+  return %o : tensor<1x1x8x64xf32>
+}
