@@ -2,15 +2,19 @@
 // of bounds or misaligned, no leak of device memory the kernels' host code
 // allocated and freed) and racecheck (the shared-memory K/V tiles are never
 // read while being overwritten). Small shapes: the tools slow kernels down
-// a hundredfold. The three cases cover GQA with fewer rows than threads,
-// MQA where each thread takes several rows, a ragged causal window, and a
-// mask.
+// a hundredfold. The cases cover GQA with fewer rows than threads, MQA
+// where each thread takes several rows, a ragged causal window, a mask, and
+// the decode schedule split over blocks (its scratch buffers are freed, and
+// its copies of keys past the end read nothing).
 // REQUIRES: cuda, compute-sanitizer
 
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x97x1x64/g;s/@V@/1x97x1x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.gqa.mlir
 // RUN: sed -e 's/@Q@/1x8x113x128/g;s/@K@/1x1x113x128/g;s/@V@/1x1x113x128/g;s/@O@/1x8x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir > %t.mqa.mlir
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x113x2x64/g;s/@V@/1x113x2x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal, window = 20 : i64}/g' %S/Inputs/attention.mlir > %t.window.mlir
+// RUN: sed -e 's/@Q@/1x3x8x64/g;s/@K@/1x100x2x64/g;s/@V@/1x100x2x64/g;s/@O@/1x3x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.decode.mlir
 
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 // RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 // RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 // RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
