@@ -64,10 +64,10 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 
 // -----
 
-// MQA at batch 1: 32 rows (2 m-tiles) of one KV head, split to fill the
-// device.
+// MQA at batch 1: 32 rows (2 m-tiles, 16-key tiles, two blocks per SM) of
+// one KV head, split to fill the device.
 // CHECK-LABEL: func.func @mqa_decode(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c126{{.*}}, {{.+}})
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c251{{.*}}, {{.+}})
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
 // CHECK:         } {attn.schedule = "decode"}
 // CHECK:         } {attn.schedule = "decode-combine"}

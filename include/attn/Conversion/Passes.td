@@ -41,14 +41,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       KV head, such as one new token against a long cache: the query rows of
       a KV group (query heads times query positions, up to 64) are packed
       into the M of `mma.sync`, so one read of each K/V tile serves them
-      all. Each of a block's 4 warps streams its own 32-key tiles through a
-      3-stage `cp.async` pipeline; the warps' partial results are combined in
-      shared memory, and, when the keys are split over several blocks
-      (`kv-splits`, by default chosen from the shape and `sm-count` to fill
-      the device), a second kernel combines the blocks' partials. Needs f16
-      or bf16, static query length and head counts, head dims multiples of
-      16 up to 128, and at most 256 accumulator columns per thread (query
-      rows / 16 times value head_dim).
+      all. Each of a block's 4 warps streams its own 32-key tiles (16 from
+      32 rows on) through a 3-stage `cp.async` pipeline; the warps' partial
+      results are combined in shared memory, and, when the keys are split
+      over several blocks (`kv-splits`, by default chosen from the shape and
+      `sm-count` to fill the device), a second kernel combines the blocks'
+      partials. Needs f16 or bf16, static query length and head counts, head
+      dims of 16, 32, 64 or 128, and at most 256 accumulator columns per
+      thread (query rows / 16 times value head_dim).
     * `sm90`: reserved for the Hopper wgmma/TMA schedule; not implemented
       yet, so it is an error.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the

@@ -13,7 +13,8 @@
 // * The keys of a (batch, KV head) are split over the blocks along x
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
 //   within a block over its 4 warps, tile by tile. Each warp streams its own
-//   32-key tiles through a 3-stage cp.async pipeline of its own and keeps
+//   32-key tiles (16 from 32 rows on) through a 3-stage cp.async pipeline
+//   of its own and keeps
 //   its own online softmax, so warps never wait on each other inside the
 //   loop; a warp-level barrier suffices there.
 // * At the end the warps' partial (max, sum, accumulator) are combined in
@@ -42,8 +43,6 @@ using namespace mlir::attn;
 namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
-/// Keys per warp tile.
-constexpr int64_t kTileKeys = 32;
 constexpr int64_t kStages = 3;
 /// The most packed query rows a block takes.
 constexpr int64_t kMaxRows = 64;
@@ -52,18 +51,29 @@ constexpr int64_t kMaxRows = 64;
 constexpr int64_t kMaxAccColumns = 256;
 /// Partials per combined row: max and sum.
 constexpr int64_t kStats = 2;
+/// Splits the combine kernel reads at once.
+constexpr int64_t kCombineUnroll = 16;
 
 struct DecodeShape {
   /// Packed query rows: group x query positions.
   int64_t rows, seqQ, group;
   int64_t headDim, valueDim;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
+  /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
+  /// fit an SM's shared memory and registers and each scheduler has two
+  /// warps to switch between (one warp alone leaves the latencies of its
+  /// ldmatrix, mma and shuffle chains exposed).
+  constexpr int64_t tileKeys() const { return mTiles() >= 2 ? 16 : 32; }
   constexpr int64_t mRows() const { return 16 * mTiles(); }
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
   constexpr int64_t vRow() const { return valueDim + kSharedPad; }
   constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
-  constexpr int64_t kBytes() const { return kWarps * kStages * kTileKeys * kRow() * 2; }
-  constexpr int64_t vBytes() const { return kWarps * kStages * kTileKeys * vRow() * 2; }
+  constexpr int64_t kBytes() const {
+    return kWarps * kStages * tileKeys() * kRow() * 2;
+  }
+  constexpr int64_t vBytes() const {
+    return kWarps * kStages * tileKeys() * vRow() * 2;
+  }
   constexpr int64_t pipelineBytes() const { return qBytes() + kBytes() + vBytes(); }
   /// The warps' partials, over the pipeline's buffers once it is drained.
   constexpr int64_t combineAccBytes() const { return kWarps * mRows() * valueDim * 4; }
@@ -134,7 +144,7 @@ private:
   void copyTile(const Cursor &k, const Cursor &v, Value enabled);
   /// Elements of a shared-memory stage of K or V, and of a source row.
   int64_t stageElements(bool value) const {
-    return kTileKeys * (value ? shape.vRow() : shape.kRow());
+    return shape.tileKeys() * (value ? shape.vRow() : shape.kRow());
   }
   Value rowStride(bool value) {
     int64_t width = value ? shape.valueDim : shape.headDim;
@@ -150,7 +160,7 @@ private:
   Value tileStart(Value j) {
     return add(kvBegin,
                mul(add(blockFirst, add(warp, mul(j, idx(kWarps)))),
-                   idx(kTileKeys)));
+                   idx(shape.tileKeys())));
   }
   /// S = Q Kᵀ of every m-tile against the K tile this lane's ldmatrix reads
   /// start at (`kRead`, from readSlot).
@@ -190,7 +200,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
   Value pos = add(tileStart(j), laneRow);
   Value stage = rem(j, kStages);
   Value slot = add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
-                                   idx(kTileKeys)),
+                                   idx(shape.tileKeys())),
                                laneRow),
                        idx(rowElements)),
                    laneCol);
@@ -199,7 +209,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
 
 DecodeKernel::Cursor DecodeKernel::advance(const Cursor &c, Value stage,
                                            bool value) {
-  int64_t keys = kWarps * kTileKeys;
+  int64_t keys = kWarps * shape.tileKeys();
   Value lastStage = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stage,
                                           idx(kStages - 1));
   int64_t elements = stageElements(value);
@@ -216,7 +226,7 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
                     : mul(rem(div(lane, 8), 2), idx(8));
   int64_t rowElements = value ? shape.vRow() : shape.kRow();
   return add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
-                         idx(kTileKeys)),
+                         idx(shape.tileKeys())),
                      row),
                  idx(rowElements)),
              col);
@@ -233,7 +243,7 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
     int64_t rowsPerCopy = 32 / perRow;
     Value left = sub(p.seqK, c.pos);
     Value stride = rowStride(value);
-    for (int64_t i = 0; i < kTileKeys / rowsPerCopy; ++i) {
+    for (int64_t i = 0; i < shape.tileKeys() / rowsPerCopy; ++i) {
       int64_t rows = i * rowsPerCopy;
       copy16(dst, {add(c.slot, idx(rows * rowElements))}, src,
              {add(c.source, mul(stride, idx(rows)))},
@@ -246,20 +256,20 @@ SmallVector<SmallVector<Acc>> DecodeKernel::scores(Value kRead) {
   Value zero = f32(0.0);
   SmallVector<SmallVector<Acc>> s(
       shape.mTiles(),
-      SmallVector<Acc>(kTileKeys / 8, Acc{zero, zero, zero, zero}));
+      SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // ldmatrix row addresses as in Sm80Flash.cpp: Q is the A operand of
   // m16k16, each 16 keys of K the B operands of two n8 tiles.
   Value qRow = rem(lane, 16);
   Value qCol = mul(div(lane, 16), idx(8));
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
     SmallVector<Frag> k;
-    for (int64_t np = 0; np < kTileKeys / 16; ++np)
+    for (int64_t np = 0; np < shape.tileKeys() / 16; ++np)
       k.push_back(ldmatrix(
           kSmem, {add(kRead, idx(np * 16 * shape.kRow() + ks * 16))}, false));
     for (int64_t mt = 0; mt < shape.mTiles(); ++mt) {
       Frag a = ldmatrix(
           qSmem, {add(qRow, idx(16 * mt)), add(qCol, idx(ks * 16))}, false);
-      for (int64_t np = 0; np < kTileKeys / 16; ++np) {
+      for (int64_t np = 0; np < shape.tileKeys() / 16; ++np) {
         s[mt][2 * np] = mma(a, {k[np][0], k[np][1]}, s[mt][2 * np]);
         s[mt][2 * np + 1] = mma(a, {k[np][2], k[np][3]}, s[mt][2 * np + 1]);
       }
@@ -279,7 +289,7 @@ DecodeKernel::maskScores(const SmallVector<SmallVector<Acc>> &s,
     for (int64_t r = 0; r < 2; ++r) {
       auto [h, qi] = headAndPos(add(quadRow, idx(16 * mt + 8 * r)));
       Value diag = add(qi, p.diagonal);
-      for (int64_t nt = 0; nt < kTileKeys / 8; ++nt)
+      for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt)
         for (int64_t c = 0; c < 2; ++c) {
           Value key =
               add(kvStart, add(mul(quadLane, idx(2)), idx(nt * 8 + c)));
@@ -358,7 +368,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         // Only tiles that cross the end of the keys, the causal diagonal
         // or the window's start for some row, or that add a mask, pay for
         // masking.
-        Value tileEnd = add(kvStart, idx(kTileKeys));
+        Value tileEnd = add(kvStart, idx(shape.tileKeys()));
         Value needMask = lt(p.seqK, tileEnd);
         if (p.causal)
           needMask = either(needMask, lt(add(p.diagonal, idx(1)), tileEnd));
@@ -370,7 +380,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         }
         if (p.mask)
           needMask = yes;
-        SmallVector<Type> types(mTiles * kTileKeys / 2, b.getF32Type());
+        SmallVector<Type> types(mTiles * shape.tileKeys() / 2, b.getF32Type());
         auto masked = scf::IfOp::create(b, types, needMask,
                                         /*withElseRegion=*/true);
         auto yieldScores =
@@ -428,7 +438,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         // O += P V, P's accumulator fragments being the A fragments; each
         // V fragment serves every m-tile.
-        for (int64_t kk = 0; kk < kTileKeys / 16; ++kk) {
+        for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
           SmallVector<Frag> pa;
           for (int64_t mt = 0; mt < mTiles; ++mt) {
             const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
@@ -613,9 +623,9 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   // block's tiles w, w + 4, ...
   Value kvEnd;
   std::tie(kvBegin, kvEnd) = buildKVRange(
-      b, b.getLoc(), p, FlashTiles{shape.seqQ, kTileKeys}, idx(0));
+      b, b.getLoc(), p, FlashTiles{shape.seqQ, shape.tileKeys()}, idx(0));
   Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
-  Value tiles = arith::CeilDivUIOp::create(b, span, idx(kTileKeys));
+  Value tiles = arith::CeilDivUIOp::create(b, span, idx(shape.tileKeys()));
   Value perBlock = arith::CeilDivUIOp::create(b, tiles, splits);
   blockFirst = mul(split, perBlock);
   Value blockTiles = min(
@@ -738,7 +748,7 @@ public:
       splits = kvSplits;
     else if (!k.isDynamicDim(0) && !k.isDynamicDim(s) && !k.isDynamicDim(h))
       splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
-                          (k.getDimSize(s) + kTileKeys - 1) / kTileKeys,
+                          (k.getDimSize(s) + shape.tileKeys() - 1) / shape.tileKeys(),
                           slots);
     if (splits) {
       launch.gridX = c(*splits);
@@ -749,7 +759,7 @@ public:
       Value wanted = arith::CeilDivUIOp::create(b, loc, c(slots), units);
       Value most = arith::MaxSIOp::create(
           b, loc,
-          arith::DivUIOp::create(b, loc, p.seqK, c(2 * kWarps * kTileKeys)),
+          arith::DivUIOp::create(b, loc, p.seqK, c(2 * kWarps * shape.tileKeys())),
           c(1));
       launch.gridX = arith::MaxSIOp::create(
           b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));
@@ -826,41 +836,78 @@ private:
       b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
       double inf = std::numeric_limits<double>::infinity();
       Value zero = f32(0.0), log2e = f32(M_LOG2E);
+      // The splits go kCombineUnroll at a time, their loads issued together:
+      // one at a time, each iteration would wait out a full memory latency,
+      // which at 100+ splits costs more than the attention itself. Splits
+      // past the last read the last one and weigh nothing.
+      Value lastSplit = arith::SubIOp::create(b, splits, idx(1));
+      auto chunk = [&](ValueRange init,
+                       function_ref<SmallVector<Value>(
+                           ValueRange carried, ArrayRef<Value> splitIds,
+                           ArrayRef<Value> valid)>
+                           step) {
+        return scf::ForOp::create(
+            b, idx(0), splits, idx(kCombineUnroll), init,
+            [&](OpBuilder &lb, Location, Value s0, ValueRange carried) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPoint(lb.getInsertionBlock(),
+                                  lb.getInsertionPoint());
+              SmallVector<Value> ids, valid;
+              for (int64_t u = 0; u < kCombineUnroll; ++u) {
+                Value s = arith::AddIOp::create(b, s0, idx(u));
+                valid.push_back(arith::CmpIOp::create(
+                    b, arith::CmpIPredicate::slt, s, splits));
+                ids.push_back(arith::MinSIOp::create(b, s, lastSplit));
+              }
+              scf::YieldOp::create(b, step(carried, ids, valid));
+            });
+      };
       auto stat = [&](Value s, int64_t which) -> Value {
         return memref::LoadOp::create(
             b, stats, ValueRange{bi, kvHead, s, row, idx(which)});
       };
-      auto maxLoop = scf::ForOp::create(
-          b, idx(0), splits, idx(1), ValueRange{f32(-inf)},
-          [&](OpBuilder &lb, Location, Value s, ValueRange carried) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(lb.getInsertionBlock(),
-                                lb.getInsertionPoint());
-            scf::YieldOp::create(
-                b, ValueRange{arith::MaximumFOp::create(b, carried[0],
-                                                        stat(s, 0))});
+      auto maxLoop = chunk(
+          ValueRange{f32(-inf)},
+          [&](ValueRange carried, ArrayRef<Value> ids, ArrayRef<Value> valid) {
+            SmallVector<Value> maxes;
+            for (Value s : ids)
+              maxes.push_back(stat(s, 0));
+            Value mx = carried[0];
+            for (auto [m, ok] : llvm::zip(maxes, valid))
+              mx = arith::MaximumFOp::create(
+                  b, mx, arith::SelectOp::create(b, ok, m, f32(-inf)));
+            return SmallVector<Value>{mx};
           });
       Value mx = maxLoop.getResult(0);
       Value noKey =
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mx, f32(-inf));
       Value base = arith::MulFOp::create(
           b, arith::SelectOp::create(b, noKey, zero, mx), log2e);
-      auto sumLoop = scf::ForOp::create(
-          b, idx(0), splits, idx(1), ValueRange{zero, zero},
-          [&](OpBuilder &lb, Location, Value s, ValueRange carried) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(lb.getInsertionBlock(),
-                                lb.getInsertionPoint());
-            Value weight = math::Exp2Op::create(
-                b, arith::SubFOp::create(
-                       b, arith::MulFOp::create(b, stat(s, 0), log2e), base));
-            Value a = memref::LoadOp::create(
-                b, partial, ValueRange{bi, kvHead, s, row, d});
-            Value o = arith::AddFOp::create(
-                b, carried[0], arith::MulFOp::create(b, weight, a));
-            Value l = arith::AddFOp::create(
-                b, carried[1], arith::MulFOp::create(b, weight, stat(s, 1)));
-            scf::YieldOp::create(b, ValueRange{o, l});
+      auto sumLoop = chunk(
+          ValueRange{zero, zero},
+          [&](ValueRange carried, ArrayRef<Value> ids, ArrayRef<Value> valid) {
+            SmallVector<Value> maxes, sums, accs;
+            for (Value s : ids) {
+              maxes.push_back(stat(s, 0));
+              sums.push_back(stat(s, 1));
+              accs.push_back(memref::LoadOp::create(
+                  b, partial, ValueRange{bi, kvHead, s, row, d}));
+            }
+            Value o = carried[0], l = carried[1];
+            for (int64_t u = 0; u < kCombineUnroll; ++u) {
+              Value weight = arith::SelectOp::create(
+                  b, valid[u],
+                  math::Exp2Op::create(
+                      b, arith::SubFOp::create(
+                             b, arith::MulFOp::create(b, maxes[u], log2e),
+                             base)),
+                  zero);
+              o = arith::AddFOp::create(
+                  b, o, arith::MulFOp::create(b, weight, accs[u]));
+              l = arith::AddFOp::create(
+                  b, l, arith::MulFOp::create(b, weight, sums[u]));
+            }
+            return SmallVector<Value>{o, l};
           });
       Value o = sumLoop.getResult(0), l = sumLoop.getResult(1);
       // A row that saw no key (sum 0) writes zeros.
