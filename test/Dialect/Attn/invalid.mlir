@@ -40,8 +40,22 @@ func.func @kv_cache_zero_head_dim(%c: !attn.kv_cache<1x8x4096x0xf16>) {
 
 // -----
 
-// expected-error @+1 {{KV cache element type must be a float type, got 'i32'}}
+// expected-error @+1 {{KV cache element type ('i32') must be f16, bf16, f32 or f64}}
 func.func @kv_cache_int_element(%c: !attn.kv_cache<1x8x4096x128xi32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type ('tf32') must be f16, bf16, f32 or f64}}
+func.func @kv_cache_tf32_element(%c: !attn.kv_cache<1x8x4096x128xtf32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type ('f8E4M3FN') must be f16, bf16, f32 or f64}}
+func.func @kv_cache_f8_element(%c: !attn.kv_cache<1x8x4096x128xf8E4M3FN>) {
   return
 }
 
@@ -193,6 +207,88 @@ func.func @attention_result_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor
   %o = attn.attention %q, %k, %v
       : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf32>
   return %o : tensor<1x16x32x128xf32>
+}
+
+// -----
+
+func.func @attention_element_type_tf32(%q: tensor<1x1x1x1xtf32>) -> tensor<1x1x1x1xtf32> {
+  // expected-error @+1 {{'attn.attention' op query element type ('tf32') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xtf32>, tensor<1x1x1x1xtf32>, tensor<1x1x1x1xtf32> -> tensor<1x1x1x1xtf32>
+  return %o : tensor<1x1x1x1xtf32>
+}
+
+// -----
+
+func.func @attention_element_type_f80(%q: tensor<1x1x1x1xf80>) -> tensor<1x1x1x1xf80> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f80') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf80>, tensor<1x1x1x1xf80>, tensor<1x1x1x1xf80> -> tensor<1x1x1x1xf80>
+  return %o : tensor<1x1x1x1xf80>
+}
+
+// -----
+
+func.func @attention_element_type_f128(%q: tensor<1x1x1x1xf128>) -> tensor<1x1x1x1xf128> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f128') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf128>, tensor<1x1x1x1xf128>, tensor<1x1x1x1xf128> -> tensor<1x1x1x1xf128>
+  return %o : tensor<1x1x1x1xf128>
+}
+
+// -----
+
+func.func @attention_element_type_f8e4m3fn(%q: tensor<1x1x1x1xf8E4M3FN>) -> tensor<1x1x1x1xf8E4M3FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f8E4M3FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf8E4M3FN>, tensor<1x1x1x1xf8E4M3FN>, tensor<1x1x1x1xf8E4M3FN> -> tensor<1x1x1x1xf8E4M3FN>
+  return %o : tensor<1x1x1x1xf8E4M3FN>
+}
+
+// -----
+
+func.func @attention_element_type_f8e5m2(%q: tensor<1x1x1x1xf8E5M2>) -> tensor<1x1x1x1xf8E5M2> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f8E5M2') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf8E5M2>, tensor<1x1x1x1xf8E5M2>, tensor<1x1x1x1xf8E5M2> -> tensor<1x1x1x1xf8E5M2>
+  return %o : tensor<1x1x1x1xf8E5M2>
+}
+
+// -----
+
+func.func @attention_element_type_f6e2m3fn(%q: tensor<1x1x1x1xf6E2M3FN>) -> tensor<1x1x1x1xf6E2M3FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f6E2M3FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf6E2M3FN>, tensor<1x1x1x1xf6E2M3FN>, tensor<1x1x1x1xf6E2M3FN> -> tensor<1x1x1x1xf6E2M3FN>
+  return %o : tensor<1x1x1x1xf6E2M3FN>
+}
+
+// -----
+
+func.func @attention_element_type_f4e2m1fn(%q: tensor<1x1x1x1xf4E2M1FN>) -> tensor<1x1x1x1xf4E2M1FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f4E2M1FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf4E2M1FN>, tensor<1x1x1x1xf4E2M1FN>, tensor<1x1x1x1xf4E2M1FN> -> tensor<1x1x1x1xf4E2M1FN>
+  return %o : tensor<1x1x1x1xf4E2M1FN>
+}
+
+// -----
+
+func.func @attention_element_type_i8(%q: tensor<1x1x1x1xi8>) -> tensor<1x1x1x1xi8> {
+  // expected-error @+1 {{'attn.attention' op query element type ('i8') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xi8>, tensor<1x1x1x1xi8>, tensor<1x1x1x1xi8> -> tensor<1x1x1x1xi8>
+  return %o : tensor<1x1x1x1xi8>
+}
+
+// -----
+
+func.func @attention_element_type_index(%q: tensor<1x1x1x1xindex>) -> tensor<1x1x1x1xindex> {
+  // expected-error @+1 {{'attn.attention' op query element type ('index') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xindex>, tensor<1x1x1x1xindex>, tensor<1x1x1x1xindex> -> tensor<1x1x1x1xindex>
+  return %o : tensor<1x1x1x1xindex>
+}
+
+// -----
+
+func.func @attention_mask_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                       %v: tensor<1x16x8x128xf16>, %m: tensor<1x1x16x16xf8E5M2>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask element type ('f8E5M2') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x16x16xf8E5M2>)
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
 }
 
 // -----

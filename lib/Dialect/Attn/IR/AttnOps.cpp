@@ -77,6 +77,15 @@ static LogicalResult verifySameElementType(Operation *op, Type expected,
                            << " element type (" << expected << ")";
 }
 
+/// Checks that `what`, of element type `type`, is one attention supports.
+static LogicalResult verifyElementType(Operation *op, StringRef what,
+                                       Type type) {
+  if (isSupportedElementType(type))
+    return success();
+  return op->emitOpError() << what << " element type (" << type
+                           << ") must be " << kSupportedElementTypes;
+}
+
 /// Checks that `extent` of `what` equals `expected` of `expectedWhat` where
 /// both are known. `quantity` says what the extent is ("batch", ...).
 static LogicalResult verifyExtent(Operation *op, StringRef what,
@@ -196,7 +205,8 @@ LogicalResult AttentionOp::verify() {
   auto qType = getQuery().getType(), kType = getKey().getType(),
        vType = getValue().getType(), oType = getResult().getType();
   Type elt = qType.getElementType();
-  if (failed(verifySameElementType(*this, elt, "query",
+  if (failed(verifyElementType(*this, "query", elt)) ||
+      failed(verifySameElementType(*this, elt, "query",
                                    kType.getElementType(), "key")) ||
       failed(verifySameElementType(*this, elt, "query",
                                    vType.getElementType(), "value")) ||
@@ -240,6 +250,8 @@ LogicalResult AttentionOp::verify() {
                            "key seq]")))
       return failure();
     auto mType = cast<RankedTensorType>(mask.getType());
+    if (failed(verifyElementType(*this, "mask", mType.getElementType())))
+      return failure();
     int64_t mb = mType.getDimSize(0), mh = mType.getDimSize(1);
     if (mb != 1 && conflict(mb, batch))
       return emitOpError() << "mask batch (" << Dim{mb}

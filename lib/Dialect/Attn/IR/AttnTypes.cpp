@@ -62,8 +62,8 @@ KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(check(capacity, "capacity")) ||
       failed(check(headDim, "head_dim")))
     return failure();
-  if (!isa<FloatType>(elementType))
-    return emitError() << "KV cache element type must be a float type, got "
-                       << elementType;
+  if (!isSupportedElementType(elementType))
+    return emitError() << "KV cache element type (" << elementType
+                       << ") must be " << kSupportedElementTypes;
   return success();
 }

@@ -411,7 +411,8 @@ static std::optional<MaskOperand> getMaskOperand(linalg::LinalgOp op,
                                                  Value scalar) {
   OpOperand *in = getInputOf(op, scalar);
   auto type = in ? dyn_cast<RankedTensorType>(in->get().getType()) : nullptr;
-  if (!type || !isa<FloatType>(type.getElementType()))
+  // attn.attention takes the same four mask element types as its operands.
+  if (!type || !isSupportedElementType(type.getElementType()))
     return std::nullopt;
   AffineMap map = op.getMatchingIndexingMap(in);
   MLIRContext *ctx = op.getContext();
@@ -592,6 +593,10 @@ static LogicalResult raiseAttention(Operation *root, Value result,
 
   Value query = chain.qk->lhs, key = chain.qk->rhs, value = pv->rhs;
   Type elt = resultType.getElementType();
+  // Left as it is, the linalg form still lowers; raised, it would not verify.
+  if (!isSupportedElementType(elt))
+    return rewriter.notifyMatchFailure(
+        root, "element type is not one attn.attention supports");
   for (Value operand : {query, key, value})
     if (getElementTypeOrSelf(operand.getType()) != elt)
       return rewriter.notifyMatchFailure(
