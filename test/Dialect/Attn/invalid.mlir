@@ -59,6 +59,13 @@ func.func @kv_cache_f8_element(%c: !attn.kv_cache<1x8x4096x128xf8E4M3FN>) {
   return
 }
 
+// -----
+
+// expected-error @+1 {{KV cache size (1 x 8 x 4611686018427387904 x 128 elements of 2 bytes) overflows int64}}
+func.func @kv_cache_size_overflow(%c: !attn.kv_cache<1x8x4611686018427387904x128xf16>) {
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // attn.repeat_kv
 //===----------------------------------------------------------------------===//
@@ -125,6 +132,24 @@ func.func @repeat_kv_head_overflow(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x
   // expected-error @+1 {{'attn.repeat_kv' op input head count (8) times n_rep (2305843009213693952) overflows}}
   %r = attn.repeat_kv %k, n_rep = 2305843009213693952 : tensor<1x128x8x128xf16> -> tensor<1x128x16x128xf16>
   return %r : tensor<1x128x16x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_size_overflow(%k: tensor<1x4611686018427387904x2x4xf16>) -> tensor<1x4611686018427387904x4x4xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op input size (1 x 4611686018427387904 x 2 x 4 elements) overflows int64}}
+  %r = attn.repeat_kv %k, n_rep = 2 : tensor<1x4611686018427387904x2x4xf16> -> tensor<1x4611686018427387904x4x4xf16>
+  return %r : tensor<1x4611686018427387904x4x4xf16>
+}
+
+// -----
+
+// The input's dynamic seq is checked when it is known; the result's static
+// one already overflows.
+func.func @repeat_kv_result_size_overflow(%k: tensor<1x?x2x4xf16>) -> tensor<1x4611686018427387904x4x4xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result size (1 x 4611686018427387904 x 4 x 4 elements) overflows int64}}
+  %r = attn.repeat_kv %k, n_rep = 2 : tensor<1x?x2x4xf16> -> tensor<1x4611686018427387904x4x4xf16>
+  return %r : tensor<1x4611686018427387904x4x4xf16>
 }
 
 // -----
@@ -289,6 +314,67 @@ func.func @attention_mask_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1
   %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x16x16xf8E5M2>)
       : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
   return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+// The element count wraps to 0 in 64 bits.
+func.func @attention_size_overflow(%q: tensor<4611686018427387904x1x1x4xf32>) -> tensor<4611686018427387904x1x1x4xf32> {
+  // expected-error @+1 {{'attn.attention' op query size (4611686018427387904 x 1 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %q, %q : tensor<4611686018427387904x1x1x4xf32>, tensor<4611686018427387904x1x1x4xf32>, tensor<4611686018427387904x1x1x4xf32> -> tensor<4611686018427387904x1x1x4xf32>
+  return %o : tensor<4611686018427387904x1x1x4xf32>
+}
+
+// -----
+
+// 2^61 elements fit; their 2^63 bytes do not.
+func.func @attention_bytes_overflow(%q: tensor<2305843009213693952x1x1x1xf32>) -> tensor<2305843009213693952x1x1x1xf32> {
+  // expected-error @+1 {{'attn.attention' op query size (2305843009213693952 x 1 x 1 x 1 elements of 4 bytes) overflows int64}}
+  %o = attn.attention %q, %q, %q
+      : tensor<2305843009213693952x1x1x1xf32>, tensor<2305843009213693952x1x1x1xf32>, tensor<2305843009213693952x1x1x1xf32> -> tensor<2305843009213693952x1x1x1xf32>
+  return %o : tensor<2305843009213693952x1x1x1xf32>
+}
+
+// -----
+
+// Only the static extents are multiplied; the dynamic batch is checked when
+// it is known.
+func.func @attention_key_size_overflow(%q: tensor<?x1x1x4xf32>, %k: tensor<?x4611686018427387904x1x4xf32>,
+                                       %v: tensor<?x4611686018427387904x1x4xf32>) -> tensor<?x1x1x4xf32> {
+  // expected-error @+1 {{'attn.attention' op key size (? x 4611686018427387904 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<?x1x1x4xf32>, tensor<?x4611686018427387904x1x4xf32>, tensor<?x4611686018427387904x1x4xf32> -> tensor<?x1x1x4xf32>
+  return %o : tensor<?x1x1x4xf32>
+}
+
+// -----
+
+func.func @attention_value_size_overflow(%q: tensor<1x1x1x4xf16>, %k: tensor<1x1x1x4xf16>,
+                                         %v: tensor<1x1x1x4611686018427387904xf16>) -> tensor<1x1x1x4611686018427387904xf16> {
+  // expected-error @+1 {{'attn.attention' op value size (1 x 1 x 1 x 4611686018427387904 elements of 2 bytes) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x1x1x4xf16>, tensor<1x1x1x4xf16>, tensor<1x1x1x4611686018427387904xf16> -> tensor<1x1x1x4611686018427387904xf16>
+  return %o : tensor<1x1x1x4611686018427387904xf16>
+}
+
+// -----
+
+func.func @attention_result_size_overflow(%q: tensor<1x?x1x4xf16>, %k: tensor<1x1x1x4xf16>,
+                                          %v: tensor<1x1x1x4xf16>) -> tensor<1x4611686018427387904x1x4xf16> {
+  // expected-error @+1 {{'attn.attention' op result size (1 x 4611686018427387904 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x?x1x4xf16>, tensor<1x1x1x4xf16>, tensor<1x1x1x4xf16> -> tensor<1x4611686018427387904x1x4xf16>
+  return %o : tensor<1x4611686018427387904x1x4xf16>
+}
+
+// -----
+
+func.func @attention_mask_size_overflow(%q: tensor<1x?x1x4xf16>, %k: tensor<1x?x1x4xf16>, %v: tensor<1x?x1x4xf16>,
+                                        %m: tensor<1x1x4611686018427387904x4xf16>) -> tensor<1x?x1x4xf16> {
+  // expected-error @+1 {{'attn.attention' op mask size (1 x 1 x 4611686018427387904 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x4611686018427387904x4xf16>)
+      : tensor<1x?x1x4xf16>, tensor<1x?x1x4xf16>, tensor<1x?x1x4xf16> -> tensor<1x?x1x4xf16>
+  return %o : tensor<1x?x1x4xf16>
 }
 
 // -----
@@ -682,6 +768,16 @@ func.func @cache_attend_head_grouping(%q: tensor<1x16x12x128xf16>, %c: !attn.kv_
   // expected-error @+1 {{'attn.cache.attend' op cache KV head count (8) must divide query head count (12)}}
   %o = attn.cache.attend %q, %c, %n
       : tensor<1x16x12x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x12x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_size_overflow(%q: tensor<1x4611686018427387904x8x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                      %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query size (1 x 4611686018427387904 x 8 x 128 elements) overflows int64}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x4611686018427387904x8x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x4611686018427387904x8x128xf16>
   return
 }
 

@@ -77,6 +77,41 @@ static LogicalResult verifySameElementType(Operation *op, Type expected,
                            << " element type (" << expected << ")";
 }
 
+/// Checks that the static extents of `what` multiply to a size that int64
+/// can hold, in elements and in bytes. The lowerings compute both (linear
+/// offsets, allocation sizes) in 64-bit arithmetic, and a size that wraps
+/// there allocates a few bytes for a huge tensor. Dynamic extents are
+/// checked when they are known, at run time.
+static LogicalResult verifySize(Operation *op, StringRef what,
+                                ShapedType type) {
+  int64_t elements = 1;
+  bool wrapped = false;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      wrapped |= llvm::MulOverflow(elements, d, elements);
+  auto product = [&] {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(type.getShape(), os, [&](int64_t d) { os << Dim{d}; },
+                     " x ");
+    return s;
+  };
+  if (wrapped)
+    return op->emitOpError() << what << " size (" << product()
+                             << " elements) overflows int64";
+  // repeat_kv takes any element type; an index or opaque one has no byte
+  // size here, and its element count is what its lowering multiplies.
+  if (!type.getElementType().isIntOrFloat())
+    return success();
+  int64_t width = (int64_t(type.getElementTypeBitWidth()) + 7) / 8;
+  int64_t bytes;
+  if (llvm::MulOverflow(elements, width, bytes))
+    return op->emitOpError() << what << " size (" << product()
+                             << " elements of " << width
+                             << " bytes) overflows int64";
+  return success();
+}
+
 /// Checks that `what`, of element type `type`, is one attention supports.
 static LogicalResult verifyElementType(Operation *op, StringRef what,
                                        Type type) {
@@ -149,7 +184,9 @@ LogicalResult RepeatKVOp::verify() {
   auto inType = getInput().getType();
   auto outType = getResult().getType();
   if (failed(verifySameElementType(*this, inType.getElementType(), "input",
-                                   outType.getElementType(), "result")))
+                                   outType.getElementType(), "result")) ||
+      failed(verifySize(*this, "input", inType)) ||
+      failed(verifySize(*this, "result", outType)))
     return failure();
   static const char *names[] = {"batch", "seq", "kv_heads", "head_dim"};
   for (unsigned d : {0u, 1u, 3u})
@@ -211,7 +248,11 @@ LogicalResult AttentionOp::verify() {
       failed(verifySameElementType(*this, elt, "query",
                                    vType.getElementType(), "value")) ||
       failed(verifySameElementType(*this, elt, "query",
-                                   oType.getElementType(), "result")))
+                                   oType.getElementType(), "result")) ||
+      failed(verifySize(*this, "query", qType)) ||
+      failed(verifySize(*this, "key", kType)) ||
+      failed(verifySize(*this, "value", vType)) ||
+      failed(verifySize(*this, "result", oType)))
     return failure();
 
   unsigned s = getSeqDim(), h = getHeadDim();
@@ -250,7 +291,8 @@ LogicalResult AttentionOp::verify() {
                            "key seq]")))
       return failure();
     auto mType = cast<RankedTensorType>(mask.getType());
-    if (failed(verifyElementType(*this, "mask", mType.getElementType())))
+    if (failed(verifyElementType(*this, "mask", mType.getElementType())) ||
+        failed(verifySize(*this, "mask", mType)))
       return failure();
     int64_t mb = mType.getDimSize(0), mh = mType.getDimSize(1);
     if (mb != 1 && conflict(mb, batch))
@@ -392,7 +434,8 @@ LogicalResult CacheAttendOp::verify() {
   auto qType = getQuery().getType();
   KVCacheType cache = getCache().getType();
   if (failed(verifyAgainstCache(*this, "query", qType, cache,
-                                /*isQuery=*/true)))
+                                /*isQuery=*/true)) ||
+      failed(verifySize(*this, "query", qType)))
     return failure();
   if (getResult().getType() != qType)
     return emitOpError() << "result type (" << getResult().getType()
