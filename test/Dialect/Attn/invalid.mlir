@@ -450,6 +450,88 @@ func.func @attention_head_grouping(%q: tensor<1x16x8x128xf16>, %k: tensor<1x16x3
 
 // -----
 
+// head_dim 0 would make the default scale 1/sqrt(0) infinite.
+func.func @attention_zero_head_dim(%q: tensor<1x16x8x0xf16>, %k: tensor<1x16x8x0xf16>,
+                                   %v: tensor<1x16x8x64xf16>) -> tensor<1x16x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query head_dim (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x0xf16>, tensor<1x16x8x0xf16>, tensor<1x16x8x64xf16> -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_batch(%q: tensor<0x16x8x64xf16>) -> tensor<0x16x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query batch (0) must be positive}}
+  %o = attn.attention %q, %q, %q
+      : tensor<0x16x8x64xf16>, tensor<0x16x8x64xf16>, tensor<0x16x8x64xf16> -> tensor<0x16x8x64xf16>
+  return %o : tensor<0x16x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_query_seq(%q: tensor<1x0x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                    %v: tensor<1x16x8x64xf16>) -> tensor<1x0x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x0x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x0x8x64xf16>
+  return %o : tensor<1x0x8x64xf16>
+}
+
+// -----
+
+// In bhsd the sequence is dimension 2.
+func.func @attention_zero_key_seq_bhsd(%q: tensor<1x8x16x64xf16>, %k: tensor<1x8x0x64xf16>,
+                                       %v: tensor<1x8x0x64xf16>) -> tensor<1x8x16x64xf16> {
+  // expected-error @+1 {{'attn.attention' op key sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>}
+      : tensor<1x8x16x64xf16>, tensor<1x8x0x64xf16>, tensor<1x8x0x64xf16> -> tensor<1x8x16x64xf16>
+  return %o : tensor<1x8x16x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_query_heads(%q: tensor<1x16x0x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                      %v: tensor<1x16x8x64xf16>) -> tensor<1x16x0x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query head count (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x0x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x16x0x64xf16>
+  return %o : tensor<1x16x0x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_value_head_dim(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                         %v: tensor<1x16x8x0xf16>) -> tensor<1x16x8x0xf16> {
+  // expected-error @+1 {{'attn.attention' op value head_dim (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x0xf16> -> tensor<1x16x8x0xf16>
+  return %o : tensor<1x16x8x0xf16>
+}
+
+// -----
+
+// The query is dynamic where the result is empty.
+func.func @attention_zero_result(%q: tensor<1x?x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                 %v: tensor<1x16x8x64xf16>) -> tensor<1x0x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op result sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x?x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x0x8x64xf16>
+  return %o : tensor<1x0x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_mask(%q: tensor<1x?x8x64xf16>, %k: tensor<1x?x8x64xf16>,
+                               %v: tensor<1x?x8x64xf16>, %m: tensor<1x1x0x16xf32>) -> tensor<1x?x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op mask dim 2 (0) must be positive}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x0x16xf32>)
+      : tensor<1x?x8x64xf16>, tensor<1x?x8x64xf16>, tensor<1x?x8x64xf16> -> tensor<1x?x8x64xf16>
+  return %o : tensor<1x?x8x64xf16>
+}
+
+// -----
+
 func.func @attention_zero_key_heads(%q: tensor<1x16x8x128xf16>, %k: tensor<1x16x0x128xf16>,
                                     %v: tensor<1x16x0x128xf16>) -> tensor<1x16x8x128xf16> {
   // expected-error @+1 {{'attn.attention' op key head count (0) must be positive}}
@@ -808,6 +890,26 @@ func.func @cache_attend_negative_length(%q: tensor<1x16x32x128xf16>, %c: !attn.k
   // expected-error @+1 {{'attn.cache.attend' op length (-2) must lie in [0, 4096], the cache capacity}}
   %o = attn.cache.attend %q, %c, %n
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_zero_query_seq(%q: tensor<1x0x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                       %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query sequence length (0) must be positive}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x0x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x0x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_zero_query_heads(%q: tensor<1x16x0x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                         %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query head count (0) must be positive}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x0x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x0x128xf16>
   return
 }
 

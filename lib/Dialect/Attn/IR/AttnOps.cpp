@@ -112,6 +112,21 @@ static LogicalResult verifySize(Operation *op, StringRef what,
   return success();
 }
 
+/// Checks that no static extent of `what` is 0; `names` names its four
+/// dimensions. Attention over an empty dimension is rejected rather than
+/// defined: head_dim 0 makes the default scale 1/sqrt(0) infinite and every
+/// score NaN, and an empty batch, sequence or head count becomes a GPU grid
+/// of zero blocks, which the driver refuses to launch.
+static LogicalResult verifyNonEmpty(Operation *op, StringRef what,
+                                    RankedTensorType type,
+                                    ArrayRef<StringRef> names) {
+  for (auto [d, name] : llvm::zip(type.getShape(), names))
+    if (d == 0)
+      return op->emitOpError() << what << " " << name << " (0) must be "
+                               << "positive";
+  return success();
+}
+
 /// Checks that `what`, of element type `type`, is one attention supports.
 static LogicalResult verifyElementType(Operation *op, StringRef what,
                                        Type type) {
@@ -254,6 +269,16 @@ LogicalResult AttentionOp::verify() {
       failed(verifySize(*this, "value", vType)) ||
       failed(verifySize(*this, "result", oType)))
     return failure();
+  SmallVector<StringRef> names =
+      bshd ? SmallVector<StringRef>{"batch", "sequence length", "head count",
+                                    "head_dim"}
+           : SmallVector<StringRef>{"batch", "head count", "sequence length",
+                                    "head_dim"};
+  if (failed(verifyNonEmpty(*this, "query", qType, names)) ||
+      failed(verifyNonEmpty(*this, "key", kType, names)) ||
+      failed(verifyNonEmpty(*this, "value", vType, names)) ||
+      failed(verifyNonEmpty(*this, "result", oType, names)))
+    return failure();
 
   unsigned s = getSeqDim(), h = getHeadDim();
   int64_t batch = qType.getDimSize(0), sq = qType.getDimSize(s),
@@ -292,7 +317,9 @@ LogicalResult AttentionOp::verify() {
       return failure();
     auto mType = cast<RankedTensorType>(mask.getType());
     if (failed(verifyElementType(*this, "mask", mType.getElementType())) ||
-        failed(verifySize(*this, "mask", mType)))
+        failed(verifySize(*this, "mask", mType)) ||
+        failed(verifyNonEmpty(*this, "mask", mType,
+                              {"batch", "head count", "dim 2", "dim 3"})))
       return failure();
     int64_t mb = mType.getDimSize(0), mh = mType.getDimSize(1);
     if (mb != 1 && conflict(mb, batch))
@@ -435,7 +462,12 @@ LogicalResult CacheAttendOp::verify() {
   KVCacheType cache = getCache().getType();
   if (failed(verifyAgainstCache(*this, "query", qType, cache,
                                 /*isQuery=*/true)) ||
-      failed(verifySize(*this, "query", qType)))
+      failed(verifySize(*this, "query", qType)) ||
+      // Lowered, this is an attn.attention of this query, which must not be
+      // empty either.
+      failed(verifyNonEmpty(*this, "query", qType,
+                            {"batch", "sequence length", "head count",
+                             "head_dim"})))
     return failure();
   if (getResult().getType() != qType)
     return emitOpError() << "result type (" << getResult().getType()

@@ -601,6 +601,11 @@ static LogicalResult raiseAttention(Operation *root, Value result,
     if (getElementTypeOrSelf(operand.getType()) != elt)
       return rewriter.notifyMatchFailure(
           root, "query, key, value and result element types differ");
+  for (Type type : {query.getType(), key.getType(), value.getType(),
+                    Type(resultType)})
+    if (llvm::is_contained(cast<ShapedType>(type).getShape(), 0))
+      return rewriter.notifyMatchFailure(
+          root, "an empty dimension, which attn.attention rejects");
   auto scale = static_cast<float>(chain.scale);
   if (!std::isfinite(scale))
     return rewriter.notifyMatchFailure(root, "scale is not finite in f32");
