@@ -624,6 +624,16 @@ func.func @attention_window(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf
 
 // -----
 
+func.func @attention_window_min(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op window (-9223372036854775808) must be positive}}
+  %o = attn.attention %q, %k, %v {window = -9223372036854775808}
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
 func.func @attention_scale_inf(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
   // expected-error @+1 {{'attn.attention' op scale (INF) must be finite}}
@@ -657,6 +667,39 @@ func.func @cache_create_negative_sharing() {
 func.func @cache_create_first_layer() {
   // expected-error @+1 {{'attn.cache.create' op first_layer (-1) must be non-negative}}
   %c = attn.cache.create {first_layer = -1} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_sharing_min() {
+  // expected-error @+1 {{'attn.cache.create' op sharing (-9223372036854775808) must be at least 1}}
+  %c = attn.cache.create {sharing = -9223372036854775808} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_first_layer_min() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (-9223372036854775808) must be non-negative}}
+  %c = attn.cache.create {first_layer = -9223372036854775808} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// The group would be [2^63 - 1, 2^63), whose end int64 cannot hold.
+func.func @cache_create_group_end_overflow() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (9223372036854775807) + sharing (1) overflows int64, the end of the group's layers [first_layer, first_layer + sharing)}}
+  %c = attn.cache.create {first_layer = 9223372036854775807} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_sharing_overflow() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (2) + sharing (9223372036854775807) overflows int64}}
+  %c = attn.cache.create {first_layer = 2, sharing = 9223372036854775807} : !attn.kv_cache<1x8x4096x128xf16>
   return
 }
 
@@ -799,6 +842,51 @@ func.func @cache_append_cla_non_first_layer(%k: tensor<1x16x8x128xf16>, %v: tens
   return
 }
 
+// -----
+
+func.func @cache_append_position_min(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant -9223372036854775808 : index
+  // expected-error @+1 {{'attn.cache.append' op position (-9223372036854775808) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// position + tokens would wrap; the position alone is already past the end.
+func.func @cache_append_position_max(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant 9223372036854775807 : index
+  // expected-error @+1 {{'attn.cache.append' op position (9223372036854775807) is past the cache capacity (4096)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_layer_min(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                  %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op layer (-9223372036854775808) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p] {layer = -9223372036854775808}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// The last group int64 can hold: layers [2^63 - 3, 2^63 - 1).
+func.func @cache_append_cla_near_max(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %p: index) {
+  %c0 = attn.cache.create {first_layer = 9223372036854775805, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.append' op layer (9223372036854775806) cannot write a cache that layers [9223372036854775805, 9223372036854775807) share: only the group's first layer (9223372036854775805) writes it}}
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 9223372036854775806}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // attn.cache.attend
 //===----------------------------------------------------------------------===//
@@ -895,6 +983,16 @@ func.func @cache_attend_negative_length(%q: tensor<1x16x32x128xf16>, %c: !attn.k
 
 // -----
 
+func.func @cache_attend_length_min(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %n = arith.constant -9223372036854775808 : index
+  // expected-error @+1 {{'attn.cache.attend' op length (-9223372036854775808) must lie in [0, 4096], the cache capacity}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
 func.func @cache_attend_zero_query_seq(%q: tensor<1x0x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
                                        %n: index) {
   // expected-error @+1 {{'attn.cache.attend' op query sequence length (0) must be positive}}
@@ -910,6 +1008,16 @@ func.func @cache_attend_zero_query_heads(%q: tensor<1x16x0x128xf16>, %c: !attn.k
   // expected-error @+1 {{'attn.cache.attend' op query head count (0) must be positive}}
   %o = attn.cache.attend %q, %c, %n
       : tensor<1x16x0x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x0x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_window_min(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                   %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op window (-9223372036854775808) must be positive}}
+  %o = attn.cache.attend %q, %c, %n {window = -9223372036854775808}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return
 }
 
@@ -962,6 +1070,20 @@ func.func @cache_attend_outside_group(%q: tensor<1x16x32x128xf16>, %k: tensor<1x
       : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
   // expected-error @+1 {{'attn.cache.attend' op layer (6) reads a cache shared by layers [4, 6) only}}
   %o = attn.cache.attend %q, %c1, %n {layer = 6}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+// The group [2^63 - 3, 2^63 - 1) ends one short of INT64_MAX.
+func.func @cache_attend_outside_group_near_max(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                               %v: tensor<1x16x8x128xf16>, %p: index, %n: index) {
+  %c0 = attn.cache.create {first_layer = 9223372036854775805, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 9223372036854775805}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.attend' op layer (9223372036854775807) reads a cache shared by layers [9223372036854775805, 9223372036854775807) only}}
+  %o = attn.cache.attend %q, %c1, %n {layer = 9223372036854775807}
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return
 }

@@ -358,7 +358,19 @@ LogicalResult CacheCreateOp::verify() {
   if (firstLayer < 0)
     return emitOpError() << "first_layer (" << firstLayer
                          << ") must be non-negative";
+  if (!getGroupEnd())
+    return emitOpError() << "first_layer (" << firstLayer << ") + sharing ("
+                         << sharing << ") overflows int64, the end of the "
+                         << "group's layers [first_layer, first_layer + "
+                            "sharing)";
   return success();
+}
+
+std::optional<int64_t> CacheCreateOp::getGroupEnd() {
+  int64_t end;
+  if (llvm::AddOverflow<int64_t>(getFirstLayer(), getSharing(), end))
+    return std::nullopt;
+  return end;
 }
 
 namespace {
@@ -440,14 +452,15 @@ LogicalResult CacheAppendOp::verify() {
   if (failed(verifyLayer(*this, layer)))
     return failure();
   CacheHistory history = traceCache(getCache());
-  if (layer && history.create) {
+  // A group end that wraps is the create op's error, not this op's.
+  std::optional<int64_t> end =
+      history.create ? history.create.getGroupEnd() : std::nullopt;
+  if (layer && end) {
     int64_t first = history.create.getFirstLayer();
-    int64_t sharing = history.create.getSharing();
-    // The create op's verifier bounds both, so first + sharing is safe.
     if (*layer != first)
       return emitOpError() << "layer (" << *layer
                            << ") cannot write a cache that layers [" << first
-                           << ", " << first + sharing
+                           << ", " << *end
                            << ") share: only the group's first layer ("
                            << first << ") writes it";
   }
@@ -493,13 +506,14 @@ LogicalResult CacheAttendOp::verify() {
                             "straight from 'attn.cache.create'";
   if (!layer)
     return success();
-  if (history.create) {
+  // A group end that wraps is the create op's error, not this op's.
+  if (std::optional<int64_t> end =
+          history.create ? history.create.getGroupEnd() : std::nullopt) {
     int64_t first = history.create.getFirstLayer();
-    int64_t last = first + history.create.getSharing();
-    if (*layer < first || *layer >= last)
+    if (*layer < first || *layer >= *end)
       return emitOpError() << "layer (" << *layer
                            << ") reads a cache shared by layers [" << first
-                           << ", " << last << ") only";
+                           << ", " << *end << ") only";
   }
   for (CacheAppendOp append : history.appends)
     if (std::optional<int64_t> writer = append.getLayer();

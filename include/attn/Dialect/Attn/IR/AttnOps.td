@@ -146,6 +146,11 @@ def Attn_CacheCreateOp : Attn_Op<"cache.create", [Pure]> {
   let results = (outs Attn_KVCacheType:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// first_layer + sharing, the end of the group's layer range, or nullopt
+    /// when it overflows int64 (which the verifier rejects).
+    std::optional<int64_t> getGroupEnd();
+  }];
 }
 
 def Attn_CacheAppendOp : Attn_Op<"cache.append",
