@@ -290,12 +290,13 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return target.takeError();
   for (auto [flag, tile] : {std::pair{"--q-tile", options.qTile},
                             std::pair{"--kv-tile", options.kvTile}})
-    if (tile && *tile < 1)
+    if (tile && (*tile < 1 || *tile > kMaxScheduleTile))
       return error(llvm::Twine(flag) + " (" + llvm::Twine(*tile) +
-                   ") must be positive");
-  if (options.threads < 1 || options.threads > 1024)
+                   ") must lie in [1, " + llvm::Twine(kMaxScheduleTile) + "]");
+  if (options.threads < 1 || options.threads > kMaxScheduleThreads)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
-                 ") must lie in [1, 1024]");
+                 ") must lie in [1, " + llvm::Twine(kMaxScheduleThreads) +
+                 "]");
   if (!isScheduleName(options.schedule))
     return error(llvm::Twine("--schedule must be one of ") + kScheduleNames +
                  ", not '" + options.schedule + "'");

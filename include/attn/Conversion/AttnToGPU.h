@@ -9,6 +9,7 @@
 #define ATTN_CONVERSION_ATTNTOGPU_H
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Utils/FlashBuilder.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -26,6 +27,20 @@ struct FlashScheduleOptions {
   /// Tiles and threads of the scalar schedule.
   int64_t qTile = 64, kvTile = 32, threads = 128;
 };
+
+/// The largest q-tile and kv-tile the scalar schedule takes, the same bound
+/// as the CPU loops'. It is a coarse range: whether a tile fits the chip's
+/// shared memory is checked per op, against its element type and head_dim.
+/// CUDA blocks have at most 1024 threads.
+inline constexpr int64_t kMaxScheduleTile = kMaxFlashTile;
+inline constexpr int64_t kMaxScheduleThreads = 1024;
+
+/// Why `options` cannot configure convert-attn-to-gpu (an unknown schedule
+/// or chip, a tile or thread count out of range), naming the option and the
+/// values it takes; nullopt when they can. The pass and the GPU pipeline
+/// both check this before building anything.
+std::optional<std::string>
+validateScheduleOptions(const FlashScheduleOptions &options);
 
 /// The names `schedule=` accepts.
 inline constexpr const char *kScheduleNames = "auto, scalar, sm80, sm90";
