@@ -209,6 +209,8 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
   gpu.threads = options.threads;
   gpu.schedule = options.schedule;
+  if (std::optional<std::string> why = gpu.validate())
+    return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(module.getContext()));
