@@ -447,12 +447,16 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost, peaks);
   }
 
+  // The result is written only once it is known to be good: a file that
+  // appears only on success cannot be mistaken for the output of a run
+  // that failed its check.
+  if (options.check)
+    if (llvm::Error err = runCheck(*checked, *inputs, result, os))
+      return err;
   if (!options.output.empty()) {
     if (llvm::Error err = writeNpy(options.output, result))
       return err;
     os << "output: " << options.output << "\n";
   }
-  if (options.check)
-    return runCheck(*checked, *inputs, result, os);
   return llvm::Error::success();
 }
