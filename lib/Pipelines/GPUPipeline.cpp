@@ -31,6 +31,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -38,23 +39,71 @@
 
 using namespace mlir;
 
-/// libdevice of the CUDA toolkit at `cudaPath`, or of $CUDA_HOME, or of
+/// Where a CUDA toolkit keeps libdevice.
+static std::string libdeviceIn(StringRef root) {
+  SmallString<128> path(root);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return std::string(path);
+}
+
+/// libdevice of the CUDA toolkit at `cudaPath` when one is given (validate()
+/// has checked that it is there), otherwise of $CUDA_HOME or
 /// /usr/local/cuda; empty if there is none (kernels that need no libdevice
 /// still compile).
 static std::string findLibdevice(StringRef cudaPath) {
-  SmallVector<std::string, 3> roots;
   if (!cudaPath.empty())
-    roots.push_back(cudaPath.str());
+    return libdeviceIn(cudaPath);
+  SmallVector<std::string, 2> roots;
   if (const char *home = std::getenv("CUDA_HOME"))
     roots.push_back(home);
   roots.push_back("/usr/local/cuda");
-  for (const std::string &root : roots) {
-    SmallString<128> path(root);
-    llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
-    if (llvm::sys::fs::exists(path))
-      return std::string(path);
-  }
+  for (const std::string &root : roots)
+    if (std::string path = libdeviceIn(root); llvm::sys::fs::exists(path))
+      return path;
   return "";
+}
+
+/// Whether `features` is a comma-separated list of +name and -name items,
+/// the form the NVPTX backend reads (e.g. "+ptx80"); empty is none.
+static bool isFeatureList(StringRef features) {
+  if (features.empty())
+    return true;
+  SmallVector<StringRef> items;
+  features.split(items, ',');
+  return llvm::all_of(items, [](StringRef item) {
+    return item.size() > 1 && (item[0] == '+' || item[0] == '-') &&
+           llvm::all_of(item.drop_front(), [](char c) {
+             return llvm::isAlnum(c) || c == '_' || c == '.';
+           });
+  });
+}
+
+std::optional<std::string> mlir::attn::GPUPipelineOptions::validate() const {
+  // gpu-module-to-binary reports an unknown format without failing, and
+  // takes more spellings than this pipeline documents.
+  if (!llvm::is_contained({"isa", "bin", "fatbin"}, format.getValue()))
+    return "format '" + format.getValue() +
+           "' is not one of isa, bin, fatbin";
+  if (std::optional<std::string> why =
+          validateScheduleOptions(scheduleOptions()))
+    return *why;
+  if (!isFeatureList(features))
+    return "features '" + features.getValue() +
+           "' must be a comma-separated list of +feature or -feature items "
+           "(e.g. +ptx80)";
+  if (optLevel < 0 || optLevel > 3)
+    return "opt-level (" + std::to_string(optLevel) + ") must lie in [0, 3]";
+  // A toolkit that was asked for and is not there is an error: falling back
+  // to another one would build against a libdevice nobody chose.
+  if (!cudaPath.empty()) {
+    if (!llvm::sys::fs::is_directory(cudaPath.getValue()))
+      return "cuda-path '" + cudaPath.getValue() + "' is not a directory";
+    if (std::string libdevice = libdeviceIn(cudaPath);
+        !llvm::sys::fs::exists(libdevice))
+      return "cuda-path '" + cudaPath.getValue() + "' has no " + libdevice +
+             ": not a CUDA toolkit";
+  }
+  return std::nullopt;
 }
 
 void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
@@ -103,6 +152,8 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createGpuToLLVMConversionPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
+  // ptxas (for bin and fatbin) comes from the same toolkit as libdevice.
+  binary.toolkitPath = options.cudaPath;
   pm.addPass(createGpuModuleToBinaryPass(binary));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createCanonicalizerPass());

@@ -211,6 +211,8 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = device.multiprocessors;
+  if (std::optional<std::string> why = gpu.validate())
+    return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(module.getContext()));

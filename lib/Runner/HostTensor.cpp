@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/bit.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <cstring>
@@ -153,6 +154,14 @@ int64_t TensorSignature::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
+  return n;
+}
+
+std::optional<int64_t> TensorSignature::checkedByteSize() const {
+  int64_t n = elementSize(type);
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(n, d, n))
+      return std::nullopt;
   return n;
 }
 

@@ -27,11 +27,14 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <random>
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -86,6 +89,46 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
                  "; attn-runner needs static shapes (dynamic extents are not "
                  "supported)");
   return TensorSignature{*elt, llvm::to_vector(tensor.getShape())};
+}
+
+/// Bytes of memory this machine has, or nullopt where it cannot be told.
+static std::optional<uint64_t> physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return std::nullopt;
+  return uint64_t(pages) * uint64_t(pageSize);
+}
+
+/// Checks, before anything is allocated, that every host tensor the run
+/// needs has a size int64 can hold and that together they fit in the
+/// machine's memory. Without this a wrapped size allocates a few bytes for a
+/// huge tensor, and a merely huge one ends in an out-of-memory abort or in
+/// filling swap for hours.
+static llvm::Error checkHostSizes(llvm::ArrayRef<ArgSignature> args,
+                                  const TensorSignature &result,
+                                  llvm::StringRef name) {
+  uint64_t total = 0;
+  auto add = [&](const TensorSignature &sig,
+                 const llvm::Twine &what) -> llvm::Error {
+    std::optional<int64_t> bytes = sig.checkedByteSize();
+    if (!bytes)
+      return error(what + " of @" + name + " (" + sig.str() +
+                   ") has a size in bytes that overflows int64");
+    total = llvm::SaturatingAdd(total, uint64_t(*bytes));
+    return llvm::Error::success();
+  };
+  for (auto [i, sig] : llvm::enumerate(args))
+    if (sig)
+      if (llvm::Error err = add(*sig, "argument " + llvm::Twine(i)))
+        return err;
+  if (llvm::Error err = add(result, "the result"))
+    return err;
+  std::optional<uint64_t> memory = physicalMemoryBytes();
+  if (memory && total > *memory)
+    return error("the arguments and the result of @" + name + " need " +
+                 llvm::Twine(total) + " bytes of host memory, more than the " +
+                 llvm::Twine(*memory) + " this machine has");
+  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -290,15 +333,17 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return target.takeError();
   for (auto [flag, tile] : {std::pair{"--q-tile", options.qTile},
                             std::pair{"--kv-tile", options.kvTile}})
-    if (tile && *tile < 1)
+    if (tile && (*tile < 1 || *tile > kMaxScheduleTile))
       return error(llvm::Twine(flag) + " (" + llvm::Twine(*tile) +
-                   ") must be positive");
-  if (options.threads < 1 || options.threads > 1024)
+                   ") must lie in [1, " + llvm::Twine(kMaxScheduleTile) + "]");
+  if (options.threads < 1 || options.threads > kMaxScheduleThreads)
     return error("--gpu-threads (" + llvm::Twine(options.threads) +
-                 ") must lie in [1, 1024]");
-  if (options.kvSplits < 0 || options.kvSplits > 4096)
+                 ") must lie in [1, " + llvm::Twine(kMaxScheduleThreads) +
+                 "]");
+  if (options.kvSplits < 0 || options.kvSplits > kMaxKVSplits)
     return error("--kv-splits (" + llvm::Twine(options.kvSplits) +
-                 ") must lie in [0, 4096]; 0 picks them for the device");
+                 ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +
+                 "]; 0 picks them for the device");
   // 0 is the default, the device's own peak; anything else divides.
   for (auto [flag, value] : {std::pair<const char *, double>{
                                  "--peak-tflops", options.peakTflops},
@@ -353,6 +398,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   auto resultSig = signatureOf(type.getResult(0), "the result of @" + name);
   if (!resultSig)
     return resultSig.takeError();
+  if (llvm::Error err = checkHostSizes(args, *resultSig, name))
+    return err;
 
   // Attention written in upstream ops is raised first, so that the fusion,
   // and --check, see the attn.attention it computes.
@@ -419,12 +466,16 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost, peaks);
   }
 
+  // The result is written only once it is known to be good: a file that
+  // appears only on success cannot be mistaken for the output of a run
+  // that failed its check.
+  if (options.check)
+    if (llvm::Error err = runCheck(*checked, *inputs, result, os))
+      return err;
   if (!options.output.empty()) {
     if (llvm::Error err = writeNpy(options.output, result))
       return err;
     os << "output: " << options.output << "\n";
   }
-  if (options.check)
-    return runCheck(*checked, *inputs, result, os);
   return llvm::Error::success();
 }

@@ -72,7 +72,7 @@ func.func @no_layer(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 // -----
 
 func.func @group_end_overflows() {
-  // expected-error @+1 {{'attn.cache.create' op first_layer (9223372036854775807) + sharing (2) overflows 64 bits}}
+  // expected-error @+1 {{'attn.cache.create' op first_layer (9223372036854775807) + sharing (2) overflows int64, the end of the group's layers [first_layer, first_layer + sharing)}}
   %c = attn.cache.create {first_layer = 9223372036854775807, sharing = 2}
       : !attn.kv_cache<1x2x16x64xf16>
   return
@@ -253,7 +253,7 @@ func.func @capacities_differ(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 func.func @sub_byte(%q: tensor<1x4x8x64xf4E2M1FN>, %k: tensor<1x4x2x64xf4E2M1FN>,
                     %v: tensor<1x4x2x64xf4E2M1FN>, %p: index, %n: index)
     -> tensor<1x4x8x64xf4E2M1FN> {
-  // expected-error @+1 {{'attn.cache.create' op makes a cache of 'f4E2M1FN', whose 4-bit elements are not whole bytes; attn-plan-kv-cache counts bytes}}
+  // expected-error @+1 {{KV cache element type ('f4E2M1FN') must be f16, bf16, f32 or f64}}
   %a = attn.cache.create : !attn.kv_cache<1x2x16x64xf4E2M1FN>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
       : tensor<1x4x2x64xf4E2M1FN>, tensor<1x4x2x64xf4E2M1FN> into !attn.kv_cache<1x2x16x64xf4E2M1FN>
@@ -264,13 +264,14 @@ func.func @sub_byte(%q: tensor<1x4x8x64xf4E2M1FN>, %k: tensor<1x4x2x64xf4E2M1FN>
 
 // -----
 
-// 2 x 2^61 KV heads x head_dim 1 x 2 bytes = 2^63, one more than int64 holds.
+// 2^61 KV heads x 16 positions x head_dim 1 x 2 bytes: the cache type
+// itself does not fit int64.
 func.func @token_bytes_overflow(%q: tensor<1x1x2305843009213693952x1xf16>,
                                 %k: tensor<1x1x2305843009213693952x1xf16>,
                                 %v: tensor<1x1x2305843009213693952x1xf16>,
                                 %p: index, %n: index)
     -> tensor<1x1x2305843009213693952x1xf16> {
-  // expected-error @+1 {{'attn.cache.create' op makes a cache whose KV bytes per token (2 x 2305843009213693952 KV heads x head_dim 1 x 2 bytes) overflow 64 bits}}
+  // expected-error @+1 {{KV cache size (1 x 2305843009213693952 x 16 x 1 elements of 2 bytes) overflows int64}}
   %a = attn.cache.create : !attn.kv_cache<1x2305843009213693952x16x1xf16>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
       : tensor<1x1x2305843009213693952x1xf16>, tensor<1x1x2305843009213693952x1xf16>
@@ -283,14 +284,13 @@ func.func @token_bytes_overflow(%q: tensor<1x1x2305843009213693952x1xf16>,
 
 // -----
 
-// Each cache alone takes 2 x 2^59 x 1 x 4 = 2^62 bytes per token; the two
-// together take 2^63.
-// expected-error @+1 {{'func.func' op has KV bytes per token that overflow 64 bits at the cache of layers [1, 2) (4611686018427387904 + 4611686018427387904)}}
+// 2^59 KV heads x 16 positions x 4 bytes: the cache type does not fit int64.
 func.func @model_bytes_overflow(%q: tensor<1x1x576460752303423488x1xf32>,
                                 %k: tensor<1x1x576460752303423488x1xf32>,
                                 %v: tensor<1x1x576460752303423488x1xf32>,
                                 %p: index, %n: index)
     -> tensor<1x1x576460752303423488x1xf32> {
+  // expected-error @+1 {{KV cache size (1 x 576460752303423488 x 16 x 1 elements of 4 bytes) overflows int64}}
   %a = attn.cache.create : !attn.kv_cache<1x576460752303423488x16x1xf32>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
       : tensor<1x1x576460752303423488x1xf32>, tensor<1x1x576460752303423488x1xf32>
@@ -310,11 +310,11 @@ func.func @model_bytes_overflow(%q: tensor<1x1x576460752303423488x1xf32>,
 
 // -----
 
-// 2 x 1 x 1 x 4 = 8 bytes per token, at a capacity of 2^62 tokens: 2^65.
-// expected-error @+1 {{'func.func' op needs more bytes per sequence than 64 bits hold (8 KV bytes per token x 4611686018427387904 tokens)}}
+// A capacity of 2^62 tokens of 4 bytes: the cache type does not fit int64.
 func.func @sequence_bytes_overflow(%q: tensor<1x1x1x1xf32>, %k: tensor<1x1x1x1xf32>,
                                    %v: tensor<1x1x1x1xf32>, %p: index, %n: index)
     -> tensor<1x1x1x1xf32> {
+  // expected-error @+1 {{KV cache size (1 x 1 x 4611686018427387904 x 1 elements of 4 bytes) overflows int64}}
   %a = attn.cache.create : !attn.kv_cache<1x1x4611686018427387904x1xf32>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
       : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32> into !attn.kv_cache<1x1x4611686018427387904x1xf32>

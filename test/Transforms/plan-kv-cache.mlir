@@ -133,31 +133,31 @@ func.func @mixed(%q: tensor<1x2x4x64xf16>, %k: tensor<1x2x2x64xf16>,
 // -----
 
 // Two steps through one cache, each read after the append that makes it:
-// the cache is updated in place, so it is still one buffer. An f8 element
-// is one byte: 2 x 1 x 128 x 1 = 256 bytes per token; 256 x 1024 = 2^18
-// bytes per sequence; 80 x 2^30 / 2^18 = 80 x 2^12 = 327680 sequences.
-// CHECK-LABEL: func.func @two_steps_f8(
+// the cache is updated in place, so it is still one buffer. A bf16 element
+// is two bytes: 2 x 1 x 128 x 2 = 512 bytes per token; 512 x 1024 = 2^19
+// bytes per sequence; 80 x 2^30 / 2^19 = 80 x 2^11 = 163840 sequences.
+// CHECK-LABEL: func.func @two_steps_bf16(
 // CHECK:         attn.cache.create {attn.buffer = 0 : i64, sharing = 2 : i64}
 // CHECK-NOT:     attn.buffer
-// expected-remark @+1 {{2 layers keep 1 KV cache (sharing 2: ceil(2 / 2) = 1): 256 KV bytes per token, 262144 bytes per sequence at 1024 tokens; a budget of 85899345920 bytes (80 GiB) fits a batch of 327680}}
-func.func @two_steps_f8(%q: tensor<1x1x8x128xf8E4M3FN>, %k: tensor<1x1x1x128xf8E4M3FN>,
-                        %v: tensor<1x1x1x128xf8E4M3FN>, %p: index, %n: index)
-    -> tensor<1x1x8x128xf8E4M3FN> {
-  // expected-remark @+1 {{buffer 0 holds the cache of layers [0, 2): layer 0 writes it, and layers 0, 1 read it in place; 2 x 1 KV head x head_dim 128 x 1 byte (f8E4M3FN) = 256 KV bytes per token}}
-  %a = attn.cache.create {sharing = 2} : !attn.kv_cache<1x1x1024x128xf8E4M3FN>
+// expected-remark @+1 {{2 layers keep 1 KV cache (sharing 2: ceil(2 / 2) = 1): 512 KV bytes per token, 524288 bytes per sequence at 1024 tokens; a budget of 85899345920 bytes (80 GiB) fits a batch of 163840}}
+func.func @two_steps_bf16(%q: tensor<1x1x8x128xbf16>, %k: tensor<1x1x1x128xbf16>,
+                        %v: tensor<1x1x1x128xbf16>, %p: index, %n: index)
+    -> tensor<1x1x8x128xbf16> {
+  // expected-remark @+1 {{buffer 0 holds the cache of layers [0, 2): layer 0 writes it, and layers 0, 1 read it in place; 2 x 1 KV head x head_dim 128 x 2 bytes (bf16) = 512 KV bytes per token}}
+  %a = attn.cache.create {sharing = 2} : !attn.kv_cache<1x1x1024x128xbf16>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
-      : tensor<1x1x1x128xf8E4M3FN>, tensor<1x1x1x128xf8E4M3FN> into !attn.kv_cache<1x1x1024x128xf8E4M3FN>
+      : tensor<1x1x1x128xbf16>, tensor<1x1x1x128xbf16> into !attn.kv_cache<1x1x1024x128xbf16>
   %h0 = attn.cache.attend %q, %a1, %n {layer = 0}
-      : tensor<1x1x8x128xf8E4M3FN>, !attn.kv_cache<1x1x1024x128xf8E4M3FN> -> tensor<1x1x8x128xf8E4M3FN>
+      : tensor<1x1x8x128xbf16>, !attn.kv_cache<1x1x1024x128xbf16> -> tensor<1x1x8x128xbf16>
   %h1 = attn.cache.attend %h0, %a1, %n {layer = 1}
-      : tensor<1x1x8x128xf8E4M3FN>, !attn.kv_cache<1x1x1024x128xf8E4M3FN> -> tensor<1x1x8x128xf8E4M3FN>
+      : tensor<1x1x8x128xbf16>, !attn.kv_cache<1x1x1024x128xbf16> -> tensor<1x1x8x128xbf16>
   %a2 = attn.cache.append %k, %v into %a1[%n] {layer = 0}
-      : tensor<1x1x1x128xf8E4M3FN>, tensor<1x1x1x128xf8E4M3FN> into !attn.kv_cache<1x1x1024x128xf8E4M3FN>
+      : tensor<1x1x1x128xbf16>, tensor<1x1x1x128xbf16> into !attn.kv_cache<1x1x1024x128xbf16>
   %h2 = attn.cache.attend %h1, %a2, %n {layer = 0}
-      : tensor<1x1x8x128xf8E4M3FN>, !attn.kv_cache<1x1x1024x128xf8E4M3FN> -> tensor<1x1x8x128xf8E4M3FN>
+      : tensor<1x1x8x128xbf16>, !attn.kv_cache<1x1x1024x128xbf16> -> tensor<1x1x8x128xbf16>
   %h3 = attn.cache.attend %h2, %a2, %n {layer = 1}
-      : tensor<1x1x8x128xf8E4M3FN>, !attn.kv_cache<1x1x1024x128xf8E4M3FN> -> tensor<1x1x8x128xf8E4M3FN>
-  return %h3 : tensor<1x1x8x128xf8E4M3FN>
+      : tensor<1x1x8x128xbf16>, !attn.kv_cache<1x1x1024x128xbf16> -> tensor<1x1x8x128xbf16>
+  return %h3 : tensor<1x1x8x128xbf16>
 }
 
 // -----

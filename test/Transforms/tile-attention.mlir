@@ -3,10 +3,12 @@
 // RUN: attn-opt %s --attn-tile-attention --canonicalize -split-input-file | FileCheck %s --check-prefix=CANON
 // RUN: not attn-opt %s --attn-tile-attention="q-tile=0" 2>&1 | FileCheck %s --check-prefix=ERR
 // RUN: not attn-opt %s --attn-tile-attention="kv-tile=-4" 2>&1 | FileCheck %s --check-prefix=ERR-KV
-// attn-tile-attention: attention becomes FlashAttention-2 loops on memrefs (parallel over batch, KV head and q-tile; sequential over KV tiles), with causal/window tile skipping, the mask, GQA row packing and the tile-size options (non-positive ones are rejected).
+// RUN: not attn-opt %s --attn-tile-attention="kv-tile=4097" 2>&1 | FileCheck %s --check-prefix=ERR-BIG
+// attn-tile-attention: attention becomes FlashAttention-2 loops on memrefs (parallel over batch, KV head and q-tile; sequential over KV tiles), with causal/window tile skipping, the mask, GQA row packing and the tile-size options (out-of-range ones are rejected).
 
-// ERR: error: attn-tile-attention: q-tile (0) and kv-tile (64) must be positive
-// ERR-KV: error: attn-tile-attention: q-tile (64) and kv-tile (-4) must be positive
+// ERR: error: attn-tile-attention: q-tile (0) and kv-tile (64) must lie in [1, 4096]
+// ERR-KV: error: attn-tile-attention: q-tile (64) and kv-tile (-4) must lie in [1, 4096]
+// ERR-BIG: error: attn-tile-attention: q-tile (64) and kv-tile (4097) must lie in [1, 4096]
 
 // CHECK-LABEL: func.func @mha(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x128x8x64xf16>, %[[K:[^:]+]]: tensor<1x128x8x64xf16>, %[[V:[^:]+]]: tensor<1x128x8x64xf16>

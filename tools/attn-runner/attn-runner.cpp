@@ -15,6 +15,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <utility>
+
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("attn-runner options");
@@ -40,10 +42,11 @@ static cl::opt<uint64_t>
 static cl::list<std::string>
     inputs("input", cl::desc("Read argument ARGINDEX from an .npy file"),
            cl::value_desc("ARGINDEX=path.npy"), cl::cat(category));
-static cl::opt<std::string> output("output",
-                                   cl::desc("Write the result as .npy"),
-                                   cl::value_desc("path.npy"),
-                                   cl::cat(category));
+static cl::opt<std::string>
+    output("output",
+           cl::desc("Write the result as .npy, only when the run (and "
+                    "--check) succeeds: after a failure no file is written"),
+           cl::value_desc("path.npy"), cl::cat(category));
 static cl::opt<int64_t>
     qTile("q-tile", cl::desc("Query positions per tile (default: 64)"),
           cl::cat(category));
@@ -109,6 +112,16 @@ int main(int argc, char **argv) {
       "it\n\n"
       "  .npy dtypes: f16 '<f2', f32 '<f4', f64 '<f8'; bf16 '<u2' holding "
       "the raw bf16 bits\n");
+
+  // An empty value would otherwise read as the flag's absence: --target=
+  // would pick a target, --output= would write nothing, both silently.
+  for (auto [flag, expected] : {std::pair{&target, "cpu or cuda"},
+                                 std::pair{&output, "a path"}})
+    if (flag->getNumOccurrences() && flag->empty()) {
+      llvm::errs() << "attn-runner: error: --" << flag->ArgStr
+                   << "= needs a value: " << expected << "\n";
+      return 1;
+    }
 
   mlir::attn::runner::RunnerOptions options;
   options.inputFile = inputFile;

@@ -9,6 +9,7 @@
 #define ATTN_CONVERSION_ATTNTOGPU_H
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Utils/FlashBuilder.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -31,6 +32,22 @@ struct FlashScheduleOptions {
   /// takes the usual count of `chip`'s generation.
   int64_t smCount = 0;
 };
+
+/// The largest q-tile and kv-tile the scalar schedule takes, the same bound
+/// as the CPU loops'. It is a coarse range: whether a tile fits the chip's
+/// shared memory is checked per op, against its element type and head_dim.
+/// CUDA blocks have at most 1024 threads.
+inline constexpr int64_t kMaxScheduleTile = kMaxFlashTile;
+inline constexpr int64_t kMaxScheduleThreads = 1024;
+/// The most key splits (and SMs) the decode schedule is sized for.
+inline constexpr int64_t kMaxKVSplits = 4096;
+
+/// Why `options` cannot configure convert-attn-to-gpu (an unknown schedule
+/// or chip, a tile or thread count out of range), naming the option and the
+/// values it takes; nullopt when they can. The pass and the GPU pipeline
+/// both check this before building anything.
+std::optional<std::string>
+validateScheduleOptions(const FlashScheduleOptions &options);
 
 /// The names `schedule=` accepts.
 inline constexpr const char *kScheduleNames =

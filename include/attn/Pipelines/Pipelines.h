@@ -12,6 +12,9 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 
@@ -74,6 +77,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("CUDA toolkit whose libdevice the kernels link "
                      "(default: $CUDA_HOME, then /usr/local/cuda)"),
       llvm::cl::init("")};
+
+  /// The first option whose value is out of range, as a message naming the
+  /// option and the values it takes; nullopt when all are valid. A pipeline
+  /// builder cannot fail, so the pipeline's registration and attn-runner
+  /// check this before they build it.
+  std::optional<std::string> validate() const;
 
   /// The options of convert-attn-to-gpu that these set.
   FlashScheduleOptions scheduleOptions() const {

@@ -44,6 +44,9 @@ struct TensorSignature {
   llvm::SmallVector<int64_t> shape;
 
   int64_t numElements() const;
+  /// The size in bytes, or nullopt when it (or the element count) does not
+  /// fit in int64: the runner checks this before it allocates anything.
+  std::optional<int64_t> checkedByteSize() const;
   /// e.g. "tensor<1x97x4x64xf16>".
   std::string str() const;
 };

@@ -69,6 +69,33 @@ std::optional<int> mlir::attn::parseChip(StringRef chip) {
   return version;
 }
 
+std::optional<std::string>
+mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
+  auto in = [](int64_t v, int64_t hi) { return v >= 1 && v <= hi; };
+  if (!in(options.qTile, kMaxScheduleTile) ||
+      !in(options.kvTile, kMaxScheduleTile) ||
+      !in(options.threads, kMaxScheduleThreads))
+    return "q-tile (" + std::to_string(options.qTile) + ") and kv-tile (" +
+           std::to_string(options.kvTile) + ") must lie in [1, " +
+           std::to_string(kMaxScheduleTile) + "] and threads (" +
+           std::to_string(options.threads) + ") in [1, " +
+           std::to_string(kMaxScheduleThreads) + "]";
+  if (options.kvSplits < 0 || options.kvSplits > kMaxKVSplits ||
+      options.smCount < 0 || options.smCount > kMaxKVSplits)
+    return "kv-splits (" + std::to_string(options.kvSplits) +
+           ") and sm-count (" + std::to_string(options.smCount) +
+           ") must lie in [0, " + std::to_string(kMaxKVSplits) +
+           "]; 0 picks them from the shape and chip";
+  if (!isScheduleName(options.schedule))
+    return "unknown schedule '" + options.schedule + "'; expected one of " +
+           kScheduleNames;
+  if (!parseChip(options.chip))
+    return "chip '" + options.chip +
+           "' is not an NVIDIA architecture: expected sm_<version>, "
+           "optionally followed by a or f (e.g. sm_80, sm_90a)";
+  return std::nullopt;
+}
+
 //===----------------------------------------------------------------------===//
 // Choosing the schedule
 //===----------------------------------------------------------------------===//
@@ -247,34 +274,6 @@ struct ConvertAttnToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (qTile < 1 || qTile > 4096 || kvTile < 1 || kvTile > 4096 ||
-        threads < 1 || threads > 1024) {
-      getOperation()->emitError()
-          << "convert-attn-to-gpu: q-tile (" << qTile.getValue()
-          << ") and kv-tile (" << kvTile.getValue()
-          << ") must lie in [1, 4096] and threads (" << threads.getValue()
-          << ") in [1, 1024]";
-      return signalPassFailure();
-    }
-    if (kvSplits < 0 || kvSplits > 4096 || smCount < 0 || smCount > 4096) {
-      getOperation()->emitError()
-          << "convert-attn-to-gpu: kv-splits (" << kvSplits.getValue()
-          << ") and sm-count (" << smCount.getValue()
-          << ") must lie in [0, 4096]; 0 picks them from the shape and chip";
-      return signalPassFailure();
-    }
-    if (!isScheduleName(schedule)) {
-      getOperation()->emitError()
-          << "convert-attn-to-gpu: unknown schedule '" << schedule.getValue()
-          << "'; expected one of " << kScheduleNames;
-      return signalPassFailure();
-    }
-    if (!parseChip(chip)) {
-      getOperation()->emitError()
-          << "convert-attn-to-gpu: chip '" << chip.getValue()
-          << "' is not an NVIDIA architecture such as sm_80 or sm_90a";
-      return signalPassFailure();
-    }
     FlashScheduleOptions options;
     options.schedule = schedule;
     options.chip = chip;
@@ -283,6 +282,10 @@ struct ConvertAttnToGPUPass
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.smCount = smCount;
+    if (std::optional<std::string> why = validateScheduleOptions(options)) {
+      getOperation()->emitError() << "convert-attn-to-gpu: " << *why;
+      return signalPassFailure();
+    }
 
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });

@@ -40,8 +40,29 @@ func.func @kv_cache_zero_head_dim(%c: !attn.kv_cache<1x8x4096x0xf16>) {
 
 // -----
 
-// expected-error @+1 {{KV cache element type must be a float type, got 'i32'}}
+// expected-error @+1 {{KV cache element type ('i32') must be f16, bf16, f32 or f64}}
 func.func @kv_cache_int_element(%c: !attn.kv_cache<1x8x4096x128xi32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type ('tf32') must be f16, bf16, f32 or f64}}
+func.func @kv_cache_tf32_element(%c: !attn.kv_cache<1x8x4096x128xtf32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type ('f8E4M3FN') must be f16, bf16, f32 or f64}}
+func.func @kv_cache_f8_element(%c: !attn.kv_cache<1x8x4096x128xf8E4M3FN>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache size (1 x 8 x 4611686018427387904 x 128 elements of 2 bytes) overflows int64}}
+func.func @kv_cache_size_overflow(%c: !attn.kv_cache<1x8x4611686018427387904x128xf16>) {
   return
 }
 
@@ -111,6 +132,24 @@ func.func @repeat_kv_head_overflow(%k: tensor<1x128x8x128xf16>) -> tensor<1x128x
   // expected-error @+1 {{'attn.repeat_kv' op input head count (8) times n_rep (2305843009213693952) overflows}}
   %r = attn.repeat_kv %k, n_rep = 2305843009213693952 : tensor<1x128x8x128xf16> -> tensor<1x128x16x128xf16>
   return %r : tensor<1x128x16x128xf16>
+}
+
+// -----
+
+func.func @repeat_kv_size_overflow(%k: tensor<1x4611686018427387904x2x4xf16>) -> tensor<1x4611686018427387904x4x4xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op input size (1 x 4611686018427387904 x 2 x 4 elements) overflows int64}}
+  %r = attn.repeat_kv %k, n_rep = 2 : tensor<1x4611686018427387904x2x4xf16> -> tensor<1x4611686018427387904x4x4xf16>
+  return %r : tensor<1x4611686018427387904x4x4xf16>
+}
+
+// -----
+
+// The input's dynamic seq is checked when it is known; the result's static
+// one already overflows.
+func.func @repeat_kv_result_size_overflow(%k: tensor<1x?x2x4xf16>) -> tensor<1x4611686018427387904x4x4xf16> {
+  // expected-error @+1 {{'attn.repeat_kv' op result size (1 x 4611686018427387904 x 4 x 4 elements) overflows int64}}
+  %r = attn.repeat_kv %k, n_rep = 2 : tensor<1x?x2x4xf16> -> tensor<1x4611686018427387904x4x4xf16>
+  return %r : tensor<1x4611686018427387904x4x4xf16>
 }
 
 // -----
@@ -197,6 +236,149 @@ func.func @attention_result_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor
 
 // -----
 
+func.func @attention_element_type_tf32(%q: tensor<1x1x1x1xtf32>) -> tensor<1x1x1x1xtf32> {
+  // expected-error @+1 {{'attn.attention' op query element type ('tf32') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xtf32>, tensor<1x1x1x1xtf32>, tensor<1x1x1x1xtf32> -> tensor<1x1x1x1xtf32>
+  return %o : tensor<1x1x1x1xtf32>
+}
+
+// -----
+
+func.func @attention_element_type_f80(%q: tensor<1x1x1x1xf80>) -> tensor<1x1x1x1xf80> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f80') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf80>, tensor<1x1x1x1xf80>, tensor<1x1x1x1xf80> -> tensor<1x1x1x1xf80>
+  return %o : tensor<1x1x1x1xf80>
+}
+
+// -----
+
+func.func @attention_element_type_f128(%q: tensor<1x1x1x1xf128>) -> tensor<1x1x1x1xf128> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f128') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf128>, tensor<1x1x1x1xf128>, tensor<1x1x1x1xf128> -> tensor<1x1x1x1xf128>
+  return %o : tensor<1x1x1x1xf128>
+}
+
+// -----
+
+func.func @attention_element_type_f8e4m3fn(%q: tensor<1x1x1x1xf8E4M3FN>) -> tensor<1x1x1x1xf8E4M3FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f8E4M3FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf8E4M3FN>, tensor<1x1x1x1xf8E4M3FN>, tensor<1x1x1x1xf8E4M3FN> -> tensor<1x1x1x1xf8E4M3FN>
+  return %o : tensor<1x1x1x1xf8E4M3FN>
+}
+
+// -----
+
+func.func @attention_element_type_f8e5m2(%q: tensor<1x1x1x1xf8E5M2>) -> tensor<1x1x1x1xf8E5M2> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f8E5M2') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf8E5M2>, tensor<1x1x1x1xf8E5M2>, tensor<1x1x1x1xf8E5M2> -> tensor<1x1x1x1xf8E5M2>
+  return %o : tensor<1x1x1x1xf8E5M2>
+}
+
+// -----
+
+func.func @attention_element_type_f6e2m3fn(%q: tensor<1x1x1x1xf6E2M3FN>) -> tensor<1x1x1x1xf6E2M3FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f6E2M3FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf6E2M3FN>, tensor<1x1x1x1xf6E2M3FN>, tensor<1x1x1x1xf6E2M3FN> -> tensor<1x1x1x1xf6E2M3FN>
+  return %o : tensor<1x1x1x1xf6E2M3FN>
+}
+
+// -----
+
+func.func @attention_element_type_f4e2m1fn(%q: tensor<1x1x1x1xf4E2M1FN>) -> tensor<1x1x1x1xf4E2M1FN> {
+  // expected-error @+1 {{'attn.attention' op query element type ('f4E2M1FN') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xf4E2M1FN>, tensor<1x1x1x1xf4E2M1FN>, tensor<1x1x1x1xf4E2M1FN> -> tensor<1x1x1x1xf4E2M1FN>
+  return %o : tensor<1x1x1x1xf4E2M1FN>
+}
+
+// -----
+
+func.func @attention_element_type_i8(%q: tensor<1x1x1x1xi8>) -> tensor<1x1x1x1xi8> {
+  // expected-error @+1 {{'attn.attention' op query element type ('i8') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xi8>, tensor<1x1x1x1xi8>, tensor<1x1x1x1xi8> -> tensor<1x1x1x1xi8>
+  return %o : tensor<1x1x1x1xi8>
+}
+
+// -----
+
+func.func @attention_element_type_index(%q: tensor<1x1x1x1xindex>) -> tensor<1x1x1x1xindex> {
+  // expected-error @+1 {{'attn.attention' op query element type ('index') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %q, %q : tensor<1x1x1x1xindex>, tensor<1x1x1x1xindex>, tensor<1x1x1x1xindex> -> tensor<1x1x1x1xindex>
+  return %o : tensor<1x1x1x1xindex>
+}
+
+// -----
+
+func.func @attention_mask_element_type(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                       %v: tensor<1x16x8x128xf16>, %m: tensor<1x1x16x16xf8E5M2>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op mask element type ('f8E5M2') must be f16, bf16, f32 or f64}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x16x16xf8E5M2>)
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
+// The element count wraps to 0 in 64 bits.
+func.func @attention_size_overflow(%q: tensor<4611686018427387904x1x1x4xf32>) -> tensor<4611686018427387904x1x1x4xf32> {
+  // expected-error @+1 {{'attn.attention' op query size (4611686018427387904 x 1 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %q, %q : tensor<4611686018427387904x1x1x4xf32>, tensor<4611686018427387904x1x1x4xf32>, tensor<4611686018427387904x1x1x4xf32> -> tensor<4611686018427387904x1x1x4xf32>
+  return %o : tensor<4611686018427387904x1x1x4xf32>
+}
+
+// -----
+
+// 2^61 elements fit; their 2^63 bytes do not.
+func.func @attention_bytes_overflow(%q: tensor<2305843009213693952x1x1x1xf32>) -> tensor<2305843009213693952x1x1x1xf32> {
+  // expected-error @+1 {{'attn.attention' op query size (2305843009213693952 x 1 x 1 x 1 elements of 4 bytes) overflows int64}}
+  %o = attn.attention %q, %q, %q
+      : tensor<2305843009213693952x1x1x1xf32>, tensor<2305843009213693952x1x1x1xf32>, tensor<2305843009213693952x1x1x1xf32> -> tensor<2305843009213693952x1x1x1xf32>
+  return %o : tensor<2305843009213693952x1x1x1xf32>
+}
+
+// -----
+
+// Only the static extents are multiplied; the dynamic batch is checked when
+// it is known.
+func.func @attention_key_size_overflow(%q: tensor<?x1x1x4xf32>, %k: tensor<?x4611686018427387904x1x4xf32>,
+                                       %v: tensor<?x4611686018427387904x1x4xf32>) -> tensor<?x1x1x4xf32> {
+  // expected-error @+1 {{'attn.attention' op key size (? x 4611686018427387904 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<?x1x1x4xf32>, tensor<?x4611686018427387904x1x4xf32>, tensor<?x4611686018427387904x1x4xf32> -> tensor<?x1x1x4xf32>
+  return %o : tensor<?x1x1x4xf32>
+}
+
+// -----
+
+func.func @attention_value_size_overflow(%q: tensor<1x1x1x4xf16>, %k: tensor<1x1x1x4xf16>,
+                                         %v: tensor<1x1x1x4611686018427387904xf16>) -> tensor<1x1x1x4611686018427387904xf16> {
+  // expected-error @+1 {{'attn.attention' op value size (1 x 1 x 1 x 4611686018427387904 elements of 2 bytes) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x1x1x4xf16>, tensor<1x1x1x4xf16>, tensor<1x1x1x4611686018427387904xf16> -> tensor<1x1x1x4611686018427387904xf16>
+  return %o : tensor<1x1x1x4611686018427387904xf16>
+}
+
+// -----
+
+func.func @attention_result_size_overflow(%q: tensor<1x?x1x4xf16>, %k: tensor<1x1x1x4xf16>,
+                                          %v: tensor<1x1x1x4xf16>) -> tensor<1x4611686018427387904x1x4xf16> {
+  // expected-error @+1 {{'attn.attention' op result size (1 x 4611686018427387904 x 1 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x?x1x4xf16>, tensor<1x1x1x4xf16>, tensor<1x1x1x4xf16> -> tensor<1x4611686018427387904x1x4xf16>
+  return %o : tensor<1x4611686018427387904x1x4xf16>
+}
+
+// -----
+
+func.func @attention_mask_size_overflow(%q: tensor<1x?x1x4xf16>, %k: tensor<1x?x1x4xf16>, %v: tensor<1x?x1x4xf16>,
+                                        %m: tensor<1x1x4611686018427387904x4xf16>) -> tensor<1x?x1x4xf16> {
+  // expected-error @+1 {{'attn.attention' op mask size (1 x 1 x 4611686018427387904 x 4 elements) overflows int64}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x4611686018427387904x4xf16>)
+      : tensor<1x?x1x4xf16>, tensor<1x?x1x4xf16>, tensor<1x?x1x4xf16> -> tensor<1x?x1x4xf16>
+  return %o : tensor<1x?x1x4xf16>
+}
+
+// -----
+
 func.func @attention_key_batch(%q: tensor<1x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
   // expected-error @+1 {{'attn.attention' op key batch (2) must match query batch (1)}}
@@ -264,6 +446,88 @@ func.func @attention_head_grouping(%q: tensor<1x16x8x128xf16>, %k: tensor<1x16x3
   %o = attn.attention %q, %k, %v
       : tensor<1x16x8x128xf16>, tensor<1x16x3x128xf16>, tensor<1x16x3x128xf16> -> tensor<1x16x8x128xf16>
   return %o : tensor<1x16x8x128xf16>
+}
+
+// -----
+
+// head_dim 0 would make the default scale 1/sqrt(0) infinite.
+func.func @attention_zero_head_dim(%q: tensor<1x16x8x0xf16>, %k: tensor<1x16x8x0xf16>,
+                                   %v: tensor<1x16x8x64xf16>) -> tensor<1x16x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query head_dim (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x0xf16>, tensor<1x16x8x0xf16>, tensor<1x16x8x64xf16> -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_batch(%q: tensor<0x16x8x64xf16>) -> tensor<0x16x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query batch (0) must be positive}}
+  %o = attn.attention %q, %q, %q
+      : tensor<0x16x8x64xf16>, tensor<0x16x8x64xf16>, tensor<0x16x8x64xf16> -> tensor<0x16x8x64xf16>
+  return %o : tensor<0x16x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_query_seq(%q: tensor<1x0x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                    %v: tensor<1x16x8x64xf16>) -> tensor<1x0x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x0x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x0x8x64xf16>
+  return %o : tensor<1x0x8x64xf16>
+}
+
+// -----
+
+// In bhsd the sequence is dimension 2.
+func.func @attention_zero_key_seq_bhsd(%q: tensor<1x8x16x64xf16>, %k: tensor<1x8x0x64xf16>,
+                                       %v: tensor<1x8x0x64xf16>) -> tensor<1x8x16x64xf16> {
+  // expected-error @+1 {{'attn.attention' op key sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>}
+      : tensor<1x8x16x64xf16>, tensor<1x8x0x64xf16>, tensor<1x8x0x64xf16> -> tensor<1x8x16x64xf16>
+  return %o : tensor<1x8x16x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_query_heads(%q: tensor<1x16x0x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                      %v: tensor<1x16x8x64xf16>) -> tensor<1x16x0x64xf16> {
+  // expected-error @+1 {{'attn.attention' op query head count (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x0x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x16x0x64xf16>
+  return %o : tensor<1x16x0x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_value_head_dim(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                         %v: tensor<1x16x8x0xf16>) -> tensor<1x16x8x0xf16> {
+  // expected-error @+1 {{'attn.attention' op value head_dim (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x0xf16> -> tensor<1x16x8x0xf16>
+  return %o : tensor<1x16x8x0xf16>
+}
+
+// -----
+
+// The query is dynamic where the result is empty.
+func.func @attention_zero_result(%q: tensor<1x?x8x64xf16>, %k: tensor<1x16x8x64xf16>,
+                                 %v: tensor<1x16x8x64xf16>) -> tensor<1x0x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op result sequence length (0) must be positive}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x?x8x64xf16>, tensor<1x16x8x64xf16>, tensor<1x16x8x64xf16> -> tensor<1x0x8x64xf16>
+  return %o : tensor<1x0x8x64xf16>
+}
+
+// -----
+
+func.func @attention_zero_mask(%q: tensor<1x?x8x64xf16>, %k: tensor<1x?x8x64xf16>,
+                               %v: tensor<1x?x8x64xf16>, %m: tensor<1x1x0x16xf32>) -> tensor<1x?x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op mask dim 2 (0) must be positive}}
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x0x16xf32>)
+      : tensor<1x?x8x64xf16>, tensor<1x?x8x64xf16>, tensor<1x?x8x64xf16> -> tensor<1x?x8x64xf16>
+  return %o : tensor<1x?x8x64xf16>
 }
 
 // -----
@@ -360,6 +624,16 @@ func.func @attention_window(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf
 
 // -----
 
+func.func @attention_window_min(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op window (-9223372036854775808) must be positive}}
+  %o = attn.attention %q, %k, %v {window = -9223372036854775808}
+      : tensor<1x16x32x128xf16>, tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> -> tensor<1x16x32x128xf16>
+  return %o : tensor<1x16x32x128xf16>
+}
+
+// -----
+
 func.func @attention_scale_inf(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
                                %v: tensor<1x16x8x128xf16>) -> tensor<1x16x32x128xf16> {
   // expected-error @+1 {{'attn.attention' op scale (INF) must be finite}}
@@ -393,6 +667,39 @@ func.func @cache_create_negative_sharing() {
 func.func @cache_create_first_layer() {
   // expected-error @+1 {{'attn.cache.create' op first_layer (-1) must be non-negative}}
   %c = attn.cache.create {first_layer = -1} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_sharing_min() {
+  // expected-error @+1 {{'attn.cache.create' op sharing (-9223372036854775808) must be at least 1}}
+  %c = attn.cache.create {sharing = -9223372036854775808} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_first_layer_min() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (-9223372036854775808) must be non-negative}}
+  %c = attn.cache.create {first_layer = -9223372036854775808} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// The group would be [2^63 - 1, 2^63), whose end int64 cannot hold.
+func.func @cache_create_group_end_overflow() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (9223372036854775807) + sharing (1) overflows int64, the end of the group's layers [first_layer, first_layer + sharing)}}
+  %c = attn.cache.create {first_layer = 9223372036854775807} : !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_create_sharing_overflow() {
+  // expected-error @+1 {{'attn.cache.create' op first_layer (2) + sharing (9223372036854775807) overflows int64}}
+  %c = attn.cache.create {first_layer = 2, sharing = 9223372036854775807} : !attn.kv_cache<1x8x4096x128xf16>
   return
 }
 
@@ -535,6 +842,51 @@ func.func @cache_append_cla_non_first_layer(%k: tensor<1x16x8x128xf16>, %v: tens
   return
 }
 
+// -----
+
+func.func @cache_append_position_min(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant -9223372036854775808 : index
+  // expected-error @+1 {{'attn.cache.append' op position (-9223372036854775808) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// position + tokens would wrap; the position alone is already past the end.
+func.func @cache_append_position_max(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %p = arith.constant 9223372036854775807 : index
+  // expected-error @+1 {{'attn.cache.append' op position (9223372036854775807) is past the cache capacity (4096)}}
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_append_layer_min(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                  %c: !attn.kv_cache<1x8x4096x128xf16>, %p: index) {
+  // expected-error @+1 {{'attn.cache.append' op layer (-9223372036854775808) must be non-negative}}
+  %c1 = attn.cache.append %k, %v into %c[%p] {layer = -9223372036854775808}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
+// -----
+
+// The last group int64 can hold: layers [2^63 - 3, 2^63 - 1).
+func.func @cache_append_cla_near_max(%k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>,
+                                     %p: index) {
+  %c0 = attn.cache.create {first_layer = 9223372036854775805, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.append' op layer (9223372036854775806) cannot write a cache that layers [9223372036854775805, 9223372036854775807) share: only the group's first layer (9223372036854775805) writes it}}
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 9223372036854775806}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // attn.cache.attend
 //===----------------------------------------------------------------------===//
@@ -591,6 +943,16 @@ func.func @cache_attend_head_grouping(%q: tensor<1x16x12x128xf16>, %c: !attn.kv_
 
 // -----
 
+func.func @cache_attend_size_overflow(%q: tensor<1x4611686018427387904x8x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                      %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query size (1 x 4611686018427387904 x 8 x 128 elements) overflows int64}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x4611686018427387904x8x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x4611686018427387904x8x128xf16>
+  return
+}
+
+// -----
+
 func.func @cache_attend_result_type(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
                                     %n: index) {
   // expected-error @+1 {{'attn.cache.attend' op result type ('tensor<1x16x32x64xf16>') must match query type ('tensor<1x16x32x128xf16>')}}
@@ -615,6 +977,46 @@ func.func @cache_attend_negative_length(%q: tensor<1x16x32x128xf16>, %c: !attn.k
   %n = arith.constant -2 : index
   // expected-error @+1 {{'attn.cache.attend' op length (-2) must lie in [0, 4096], the cache capacity}}
   %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_length_min(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>) {
+  %n = arith.constant -9223372036854775808 : index
+  // expected-error @+1 {{'attn.cache.attend' op length (-9223372036854775808) must lie in [0, 4096], the cache capacity}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_zero_query_seq(%q: tensor<1x0x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                       %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query sequence length (0) must be positive}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x0x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x0x32x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_zero_query_heads(%q: tensor<1x16x0x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                         %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op query head count (0) must be positive}}
+  %o = attn.cache.attend %q, %c, %n
+      : tensor<1x16x0x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x0x128xf16>
+  return
+}
+
+// -----
+
+func.func @cache_attend_window_min(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>,
+                                   %n: index) {
+  // expected-error @+1 {{'attn.cache.attend' op window (-9223372036854775808) must be positive}}
+  %o = attn.cache.attend %q, %c, %n {window = -9223372036854775808}
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return
 }
@@ -668,6 +1070,20 @@ func.func @cache_attend_outside_group(%q: tensor<1x16x32x128xf16>, %k: tensor<1x
       : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
   // expected-error @+1 {{'attn.cache.attend' op layer (6) reads a cache shared by layers [4, 6) only}}
   %o = attn.cache.attend %q, %c1, %n {layer = 6}
+      : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
+  return
+}
+
+// -----
+
+// The group [2^63 - 3, 2^63 - 1) ends one short of INT64_MAX.
+func.func @cache_attend_outside_group_near_max(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x128xf16>,
+                                               %v: tensor<1x16x8x128xf16>, %p: index, %n: index) {
+  %c0 = attn.cache.create {first_layer = 9223372036854775805, sharing = 2} : !attn.kv_cache<1x8x4096x128xf16>
+  %c1 = attn.cache.append %k, %v into %c0[%p] {layer = 9223372036854775805}
+      : tensor<1x16x8x128xf16>, tensor<1x16x8x128xf16> into !attn.kv_cache<1x8x4096x128xf16>
+  // expected-error @+1 {{'attn.cache.attend' op layer (9223372036854775807) reads a cache shared by layers [9223372036854775805, 9223372036854775807) only}}
+  %o = attn.cache.attend %q, %c1, %n {layer = 9223372036854775807}
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return
 }

@@ -44,9 +44,11 @@
 // NOFILE: attn-runner: error: cannot open input file '{{.*}}nonexistent.mlir': {{[Nn]}}o such file or directory
 
 // RUN: not attn-runner --target=cpu %t/one.mlir --q-tile=0 2>&1 | FileCheck %s --check-prefix=TILE
-// TILE: attn-runner: error: --q-tile (0) must be positive
+// TILE: attn-runner: error: --q-tile (0) must lie in [1, 4096]
 // RUN: not attn-runner --target=cpu %t/one.mlir --kv-tile=-4 2>&1 | FileCheck %s --check-prefix=KVTILE
-// KVTILE: attn-runner: error: --kv-tile (-4) must be positive
+// KVTILE: attn-runner: error: --kv-tile (-4) must lie in [1, 4096]
+// RUN: not attn-runner --target=cpu %t/one.mlir --q-tile=4097 2>&1 | FileCheck %s --check-prefix=BIGTILE
+// BIGTILE: attn-runner: error: --q-tile (4097) must lie in [1, 4096]
 
 //--- one.mlir
 func.func @one(%q: tensor<1x3x1x64xf32>) -> tensor<1x3x1x64xf32> {

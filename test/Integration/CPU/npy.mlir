@@ -9,8 +9,8 @@
 // RUN: attn-runner --target=cpu %t/bf16.mlir --input 0=%t/q.npy --input=1=%t/k.npy --input 2=%t/v.npy \
 // RUN:   --check --output=%t/o.npy | FileCheck %s --check-prefix=BF16
 // BF16: inputs: {{.*}}; argument 0 from {{.*}}q.npy; argument 1 from {{.*}}k.npy; argument 2 from {{.*}}v.npy
-// BF16: output: {{.*}}o.npy
 // BF16: check: max_abs_err={{.*}} PASS
+// BF16: output: {{.*}}o.npy
 
 // The header of what the runner wrote: NumPy's, padded so that the data starts at byte 128.
 // RUN: head -c 128 %t/o.npy | tail -c 118 | FileCheck %s --check-prefix=HEADER

@@ -21,7 +21,7 @@
 
 // More splits than tiles (blocks with no keys), and a single block (no
 // combine kernel).
-// RUN: sed -e 's/@Q@/2x16x1x64/g;s/@K@/2x100x2x64/g;s/@V@/2x100x2x64/g;s/@O@/2x16x1x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN: sed -e 's/@Q@/2x1x16x64/g;s/@K@/2x100x2x64/g;s/@V@/2x100x2x64/g;s/@O@/2x1x16x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
 // RUN:   | attn-runner - --target=cuda --check --seed=33 --kv-splits=200 | FileCheck %S/Inputs/check.txt
 // RUN: sed -e 's/@Q@/1x32x1x128/g;s/@K@/1x1x777x128/g;s/@V@/1x1x777x128/g;s/@O@/1x32x1x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
 // RUN:   | attn-runner - --target=cuda --check --seed=34 --kv-splits=1 | FileCheck %S/Inputs/check.txt

@@ -77,6 +77,65 @@ static LogicalResult verifySameElementType(Operation *op, Type expected,
                            << " element type (" << expected << ")";
 }
 
+/// Checks that the static extents of `what` multiply to a size that int64
+/// can hold, in elements and in bytes. The lowerings compute both (linear
+/// offsets, allocation sizes) in 64-bit arithmetic, and a size that wraps
+/// there allocates a few bytes for a huge tensor. Dynamic extents are
+/// checked when they are known, at run time.
+static LogicalResult verifySize(Operation *op, StringRef what,
+                                ShapedType type) {
+  int64_t elements = 1;
+  bool wrapped = false;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      wrapped |= llvm::MulOverflow(elements, d, elements);
+  auto product = [&] {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(type.getShape(), os, [&](int64_t d) { os << Dim{d}; },
+                     " x ");
+    return s;
+  };
+  if (wrapped)
+    return op->emitOpError() << what << " size (" << product()
+                             << " elements) overflows int64";
+  // repeat_kv takes any element type; an index or opaque one has no byte
+  // size here, and its element count is what its lowering multiplies.
+  if (!type.getElementType().isIntOrFloat())
+    return success();
+  int64_t width = (int64_t(type.getElementTypeBitWidth()) + 7) / 8;
+  int64_t bytes;
+  if (llvm::MulOverflow(elements, width, bytes))
+    return op->emitOpError() << what << " size (" << product()
+                             << " elements of " << width
+                             << " bytes) overflows int64";
+  return success();
+}
+
+/// Checks that no static extent of `what` is 0; `names` names its four
+/// dimensions. Attention over an empty dimension is rejected rather than
+/// defined: head_dim 0 makes the default scale 1/sqrt(0) infinite and every
+/// score NaN, and an empty batch, sequence or head count becomes a GPU grid
+/// of zero blocks, which the driver refuses to launch.
+static LogicalResult verifyNonEmpty(Operation *op, StringRef what,
+                                    RankedTensorType type,
+                                    ArrayRef<StringRef> names) {
+  for (auto [d, name] : llvm::zip(type.getShape(), names))
+    if (d == 0)
+      return op->emitOpError() << what << " " << name << " (0) must be "
+                               << "positive";
+  return success();
+}
+
+/// Checks that `what`, of element type `type`, is one attention supports.
+static LogicalResult verifyElementType(Operation *op, StringRef what,
+                                       Type type) {
+  if (isSupportedElementType(type))
+    return success();
+  return op->emitOpError() << what << " element type (" << type
+                           << ") must be " << kSupportedElementTypes;
+}
+
 /// Checks that `extent` of `what` equals `expected` of `expectedWhat` where
 /// both are known. `quantity` says what the extent is ("batch", ...).
 static LogicalResult verifyExtent(Operation *op, StringRef what,
@@ -140,7 +199,9 @@ LogicalResult RepeatKVOp::verify() {
   auto inType = getInput().getType();
   auto outType = getResult().getType();
   if (failed(verifySameElementType(*this, inType.getElementType(), "input",
-                                   outType.getElementType(), "result")))
+                                   outType.getElementType(), "result")) ||
+      failed(verifySize(*this, "input", inType)) ||
+      failed(verifySize(*this, "result", outType)))
     return failure();
   static const char *names[] = {"batch", "seq", "kv_heads", "head_dim"};
   for (unsigned d : {0u, 1u, 3u})
@@ -196,12 +257,27 @@ LogicalResult AttentionOp::verify() {
   auto qType = getQuery().getType(), kType = getKey().getType(),
        vType = getValue().getType(), oType = getResult().getType();
   Type elt = qType.getElementType();
-  if (failed(verifySameElementType(*this, elt, "query",
+  if (failed(verifyElementType(*this, "query", elt)) ||
+      failed(verifySameElementType(*this, elt, "query",
                                    kType.getElementType(), "key")) ||
       failed(verifySameElementType(*this, elt, "query",
                                    vType.getElementType(), "value")) ||
       failed(verifySameElementType(*this, elt, "query",
-                                   oType.getElementType(), "result")))
+                                   oType.getElementType(), "result")) ||
+      failed(verifySize(*this, "query", qType)) ||
+      failed(verifySize(*this, "key", kType)) ||
+      failed(verifySize(*this, "value", vType)) ||
+      failed(verifySize(*this, "result", oType)))
+    return failure();
+  SmallVector<StringRef> names =
+      bshd ? SmallVector<StringRef>{"batch", "sequence length", "head count",
+                                    "head_dim"}
+           : SmallVector<StringRef>{"batch", "head count", "sequence length",
+                                    "head_dim"};
+  if (failed(verifyNonEmpty(*this, "query", qType, names)) ||
+      failed(verifyNonEmpty(*this, "key", kType, names)) ||
+      failed(verifyNonEmpty(*this, "value", vType, names)) ||
+      failed(verifyNonEmpty(*this, "result", oType, names)))
     return failure();
 
   unsigned s = getSeqDim(), h = getHeadDim();
@@ -240,6 +316,11 @@ LogicalResult AttentionOp::verify() {
                            "key seq]")))
       return failure();
     auto mType = cast<RankedTensorType>(mask.getType());
+    if (failed(verifyElementType(*this, "mask", mType.getElementType())) ||
+        failed(verifySize(*this, "mask", mType)) ||
+        failed(verifyNonEmpty(*this, "mask", mType,
+                              {"batch", "head count", "dim 2", "dim 3"})))
+      return failure();
     int64_t mb = mType.getDimSize(0), mh = mType.getDimSize(1);
     if (mb != 1 && conflict(mb, batch))
       return emitOpError() << "mask batch (" << Dim{mb}
@@ -277,7 +358,19 @@ LogicalResult CacheCreateOp::verify() {
   if (firstLayer < 0)
     return emitOpError() << "first_layer (" << firstLayer
                          << ") must be non-negative";
+  if (!getGroupEnd())
+    return emitOpError() << "first_layer (" << firstLayer << ") + sharing ("
+                         << sharing << ") overflows int64, the end of the "
+                         << "group's layers [first_layer, first_layer + "
+                            "sharing)";
   return success();
+}
+
+std::optional<int64_t> CacheCreateOp::getGroupEnd() {
+  int64_t end;
+  if (llvm::AddOverflow<int64_t>(getFirstLayer(), getSharing(), end))
+    return std::nullopt;
+  return end;
 }
 
 namespace {
@@ -359,14 +452,15 @@ LogicalResult CacheAppendOp::verify() {
   if (failed(verifyLayer(*this, layer)))
     return failure();
   CacheHistory history = traceCache(getCache());
-  if (layer && history.create) {
+  // A group end that wraps is the create op's error, not this op's.
+  std::optional<int64_t> end =
+      history.create ? history.create.getGroupEnd() : std::nullopt;
+  if (layer && end) {
     int64_t first = history.create.getFirstLayer();
-    int64_t sharing = history.create.getSharing();
-    // The create op's verifier bounds both, so first + sharing is safe.
     if (*layer != first)
       return emitOpError() << "layer (" << *layer
                            << ") cannot write a cache that layers [" << first
-                           << ", " << first + sharing
+                           << ", " << *end
                            << ") share: only the group's first layer ("
                            << first << ") writes it";
   }
@@ -380,7 +474,13 @@ LogicalResult CacheAttendOp::verify() {
   auto qType = getQuery().getType();
   KVCacheType cache = getCache().getType();
   if (failed(verifyAgainstCache(*this, "query", qType, cache,
-                                /*isQuery=*/true)))
+                                /*isQuery=*/true)) ||
+      failed(verifySize(*this, "query", qType)) ||
+      // Lowered, this is an attn.attention of this query, which must not be
+      // empty either.
+      failed(verifyNonEmpty(*this, "query", qType,
+                            {"batch", "sequence length", "head count",
+                             "head_dim"})))
     return failure();
   if (getResult().getType() != qType)
     return emitOpError() << "result type (" << getResult().getType()
@@ -406,13 +506,14 @@ LogicalResult CacheAttendOp::verify() {
                             "straight from 'attn.cache.create'";
   if (!layer)
     return success();
-  if (history.create) {
+  // A group end that wraps is the create op's error, not this op's.
+  if (std::optional<int64_t> end =
+          history.create ? history.create.getGroupEnd() : std::nullopt) {
     int64_t first = history.create.getFirstLayer();
-    int64_t last = first + history.create.getSharing();
-    if (*layer < first || *layer >= last)
+    if (*layer < first || *layer >= *end)
       return emitOpError() << "layer (" << *layer
                            << ") reads a cache shared by layers [" << first
-                           << ", " << last << ") only";
+                           << ", " << *end << ") only";
   }
   for (CacheAppendOp append : history.appends)
     if (std::optional<int64_t> writer = append.getLayer();

@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -62,8 +63,19 @@ KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(check(capacity, "capacity")) ||
       failed(check(headDim, "head_dim")))
     return failure();
-  if (!isa<FloatType>(elementType))
-    return emitError() << "KV cache element type must be a float type, got "
-                       << elementType;
+  if (!isSupportedElementType(elementType))
+    return emitError() << "KV cache element type (" << elementType
+                       << ") must be " << kSupportedElementTypes;
+  // Lowered, the cache is a [B, C, H, D] buffer whose size in elements and
+  // in bytes the generated code computes in 64 bits.
+  int64_t width = elementType.getIntOrFloatBitWidth() / 8;
+  int64_t elements = batch, bytes;
+  if (llvm::MulOverflow(elements, kvHeads, elements) ||
+      llvm::MulOverflow(elements, capacity, elements) ||
+      llvm::MulOverflow(elements, headDim, elements) ||
+      llvm::MulOverflow(elements, width, bytes))
+    return emitError() << "KV cache size (" << batch << " x " << kvHeads
+                       << " x " << capacity << " x " << headDim
+                       << " elements of " << width << " bytes) overflows int64";
   return success();
 }

@@ -411,7 +411,8 @@ static std::optional<MaskOperand> getMaskOperand(linalg::LinalgOp op,
                                                  Value scalar) {
   OpOperand *in = getInputOf(op, scalar);
   auto type = in ? dyn_cast<RankedTensorType>(in->get().getType()) : nullptr;
-  if (!type || !isa<FloatType>(type.getElementType()))
+  // attn.attention takes the same four mask element types as its operands.
+  if (!type || !isSupportedElementType(type.getElementType()))
     return std::nullopt;
   AffineMap map = op.getMatchingIndexingMap(in);
   MLIRContext *ctx = op.getContext();
@@ -592,10 +593,19 @@ static LogicalResult raiseAttention(Operation *root, Value result,
 
   Value query = chain.qk->lhs, key = chain.qk->rhs, value = pv->rhs;
   Type elt = resultType.getElementType();
+  // Left as it is, the linalg form still lowers; raised, it would not verify.
+  if (!isSupportedElementType(elt))
+    return rewriter.notifyMatchFailure(
+        root, "element type is not one attn.attention supports");
   for (Value operand : {query, key, value})
     if (getElementTypeOrSelf(operand.getType()) != elt)
       return rewriter.notifyMatchFailure(
           root, "query, key, value and result element types differ");
+  for (Type type : {query.getType(), key.getType(), value.getType(),
+                    Type(resultType)})
+    if (llvm::is_contained(cast<ShapedType>(type).getShape(), 0))
+      return rewriter.notifyMatchFailure(
+          root, "an empty dimension, which attn.attention rejects");
   auto scale = static_cast<float>(chain.scale);
   if (!std::isfinite(scale))
     return rewriter.notifyMatchFailure(root, "scale is not finite in f32");

@@ -132,10 +132,12 @@ struct TileAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (qTile < 1 || kvTile < 1) {
+    if (qTile < 1 || qTile > kMaxFlashTile || kvTile < 1 ||
+        kvTile > kMaxFlashTile) {
       getOperation()->emitError()
           << "attn-tile-attention: q-tile (" << qTile.getValue()
-          << ") and kv-tile (" << kvTile.getValue() << ") must be positive";
+          << ") and kv-tile (" << kvTile.getValue() << ") must lie in [1, "
+          << kMaxFlashTile << "]";
       return signalPassFailure();
     }
     SmallVector<AttentionOp> ops;

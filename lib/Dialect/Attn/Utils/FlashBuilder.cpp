@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -119,7 +120,13 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
   p.group = arith::DivUIOp::create(b, loc, p.headsQ, p.headsKV);
   p.diagonal = arith::SubIOp::create(b, loc, p.seqK, p.seqQ);
   p.causal = op.getCausal();
-  p.window = op.getWindow();
+  // The kernels compute each row's first key as i + (Sk - Sq) + 1 - W in
+  // 64-bit index arithmetic, which wraps for a W near INT64_MAX. A window of
+  // 2^62 already covers every key: Sk * head_dim * 2 bytes fits in int64
+  // (the verifier checks sizes), so Sk < 2^62, and a row never sees a key
+  // more than Sk - 1 behind it. Clamped there, the sum stays in range.
+  if (std::optional<int64_t> window = op.getWindow())
+    p.window = std::min<int64_t>(*window, int64_t(1) << 62);
   Type elt = op.getQuery().getType().getElementType();
   p.accType = elt.isF64() ? cast<FloatType>(elt) : b.getF32Type();
 

@@ -21,4 +21,21 @@
 #define GET_TYPEDEF_CLASSES
 #include "attn/Dialect/Attn/IR/AttnOpsTypes.h.inc"
 
+namespace mlir::attn {
+
+/// Whether attention and the KV cache accept `type` as their element type.
+/// Only f16, bf16, f32 and f64: every lowering widens them to the f32 (or
+/// f64) accumulator and rounds back, and the CPU and NVVM paths can do that.
+/// tf32, f80, f128 and the f8/f6/f4 families have no such path everywhere
+/// (they end in unlowered ops or in backend crashes), so the verifiers
+/// reject them up front.
+inline bool isSupportedElementType(Type type) {
+  return type.isF16() || type.isBF16() || type.isF32() || type.isF64();
+}
+
+/// The supported element types as the diagnostics list them.
+inline constexpr const char *kSupportedElementTypes = "f16, bf16, f32 or f64";
+
+} // namespace mlir::attn
+
 #endif // ATTN_DIALECT_ATTN_IR_ATTNDIALECT_H

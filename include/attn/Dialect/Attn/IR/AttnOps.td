@@ -14,7 +14,12 @@ include "attn/Dialect/Attn/IR/AttnTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
 
-def Attn_FloatTensor : RankedTensorOf<[AnyFloat]>;
+// Element types (f16, bf16, f32, f64) are checked by the verifiers rather
+// than by this constraint, so that the message names the operand ("query
+// element type ('tf32') must be ...") instead of an operand number.
+def Attn_Tensor : RankedTensorOf<[AnyType]> {
+  let summary = "ranked tensor of f16, bf16, f32 or f64 values";
+}
 
 //===----------------------------------------------------------------------===//
 // repeat_kv
@@ -75,8 +80,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
     | result | `[B, Sq, Hq, Dv]` |
 
     The value head_dim `Dv` may differ from `D`: only query and key meet in a
-    dot product. All four tensors have the same element type; the mask may
-    have any float type.
+    dot product. Query, key, value and result have the same element type,
+    one of f16, bf16, f32 and f64 (the types every lowering can widen and
+    round); the mask may have any of these four.
 
     Attributes:
     * `scale`: the factor on `Q Kᵀ`; `1 / sqrt(D)` when absent.
@@ -93,15 +99,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
           tensor<1x128x8x128xf16> -> tensor<1x128x32x128xf16>
     ```
   }];
-  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
-                       Attn_FloatTensor:$value,
-                       Optional<Attn_FloatTensor>:$mask,
+  let arguments = (ins Attn_Tensor:$query, Attn_Tensor:$key,
+                       Attn_Tensor:$value,
+                       Optional<Attn_Tensor>:$mask,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$window,
                        DefaultValuedAttr<Attn_LayoutAttr,
                            "::mlir::attn::Layout::BSHD">:$layout);
-  let results = (outs Attn_FloatTensor:$result);
+  let results = (outs Attn_Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
@@ -140,6 +146,11 @@ def Attn_CacheCreateOp : Attn_Op<"cache.create", [Pure]> {
   let results = (outs Attn_KVCacheType:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// first_layer + sharing, the end of the group's layer range, or nullopt
+    /// when it overflows int64 (which the verifier rejects).
+    std::optional<int64_t> getGroupEnd();
+  }];
 }
 
 def Attn_CacheAppendOp : Attn_Op<"cache.append",
@@ -161,7 +172,7 @@ def Attn_CacheAppendOp : Attn_Op<"cache.append",
           into !attn.kv_cache<1x8x4096x128xf16>
     ```
   }];
-  let arguments = (ins Attn_FloatTensor:$keys, Attn_FloatTensor:$values,
+  let arguments = (ins Attn_Tensor:$keys, Attn_Tensor:$values,
                        Attn_KVCacheType:$cache, Index:$position,
                        OptionalAttr<I64Attr>:$layer);
   let results = (outs Attn_KVCacheType:$result);
@@ -190,13 +201,13 @@ def Attn_CacheAttendOp : Attn_Op<"cache.attend", [Pure]> {
           -> tensor<1x16x32x128xf16>
     ```
   }];
-  let arguments = (ins Attn_FloatTensor:$query, Attn_KVCacheType:$cache,
+  let arguments = (ins Attn_Tensor:$query, Attn_KVCacheType:$cache,
                        Index:$length,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$window,
                        OptionalAttr<I64Attr>:$layer);
-  let results = (outs Attn_FloatTensor:$result);
+  let results = (outs Attn_Tensor:$result);
   let assemblyFormat = [{
     $query `,` $cache `,` $length attr-dict
     `:` type($query) `,` qualified(type($cache)) `->` type($result)

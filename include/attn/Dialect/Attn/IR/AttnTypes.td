@@ -18,7 +18,8 @@ def Attn_KVCacheType : TypeDef<Attn_Dialect, "KVCache"> {
   let description = [{
     A KV cache holds the keys and the values of up to `capacity` tokens for
     `batch` sequences and `kv_heads` KV heads, each a vector of `head_dim`
-    elements of `element_type`. The parameters are written in that order, like
+    elements of `element_type` (f16, bf16, f32 or f64, the element types of
+    `attn.attention`). The parameters are written in that order, like
     a shape:
 
     ```mlir

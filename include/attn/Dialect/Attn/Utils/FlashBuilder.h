@@ -80,6 +80,11 @@ struct FlashTiles {
   int64_t kv;
 };
 
+/// The largest tile the passes accept. A block's scratch holds (q-tile x
+/// group) x kv-tile scores, so past this a tile buys no reuse and only risks
+/// index arithmetic that wraps and allocations that cannot succeed.
+inline constexpr int64_t kMaxFlashTile = 4096;
+
 /// Fills the running max with -inf and the sums and accumulator with 0 for
 /// state row `stateRow`.
 void buildInitRow(OpBuilder &b, Location loc, const FlashProblem &p,
