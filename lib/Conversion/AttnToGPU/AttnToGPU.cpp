@@ -1,11 +1,12 @@
 //===- AttnToGPU.cpp - attention as a FlashAttention-2 GPU kernel ----------===//
 //
-// convert-attn-to-gpu: replaces each attn.attention with one gpu.launch. The
-// pass does what every kernel shares, turning the operands into buffers,
-// allocating the output on the device and building the launch over (blocks,
-// KV heads, batch), and leaves the launch shape and the body to the schedule
-// that selectSchedule picks. The upstream outlining and NVVM lowering take
-// the launch from there.
+// convert-attn-to-gpu: replaces each attn.attention with a gpu.launch (and,
+// for schedules that split the work, the launches after it). The pass does
+// what every kernel shares, turning the operands into buffers, allocating the
+// output on the device, building the launch over (blocks, KV heads, batch)
+// and freeing the schedule's scratch buffers, and leaves the launch shape,
+// the body and any epilogue to the schedule that selectSchedule picks. The
+// upstream outlining and NVVM lowering take the launches from there.
 //
 //===----------------------------------------------------------------------===//
 

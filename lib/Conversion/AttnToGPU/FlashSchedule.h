@@ -3,8 +3,9 @@
 // The interface between convert-attn-to-gpu and the kernels it can build.
 // The pass owns what every kernel shares (operands to buffers, the output
 // allocation, the gpu.launch over (blocks along x, KV heads, batch), the
-// result); a schedule owns the launch shape and the kernel body. Each
-// schedule lives in its own file (ScalarFlash.cpp, Sm80Flash.cpp), the way
+// result); a schedule owns the launch shape, the kernel body and whatever
+// runs after it (a combine kernel, say). Each schedule lives in its own file
+// (ScalarFlash.cpp, Sm80Flash.cpp, Sm80Decode.cpp), the way
 // Triton keeps one file per generation of matrix unit, and selectSchedule is
 // the one place that chooses among them.
 //
