@@ -13,6 +13,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -29,6 +30,29 @@ Value MmaSyncBuilder::quadReduce(Value x,
     x = op(x, gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
                   .getShuffleResult());
   return x;
+}
+
+MmaSyncBuilder::SoftmaxStep
+MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax) {
+  Value zero = f32(0.0), log2e = f32(M_LOG2E);
+  Value mx = f32(-std::numeric_limits<double>::infinity());
+  for (const Acc &frag : s)
+    mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
+  mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
+              return fmax(x, y);
+            }));
+  // A row that has seen only masked keys keeps a max of -inf; it subtracts
+  // 0 instead, so its terms stay exactly 0, not NaN.
+  Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
+  Value correction = exp2(fsub(fmul(oldMax, log2e), base));
+  Value sum = zero;
+  for (Acc &frag : s)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value &v = frag[2 * r + c];
+      v = exp2(fsub(fmul(v, log2e), base));
+      sum = fadd(sum, v);
+    }
+  return {mx, correction, sum};
 }
 
 Frag MmaSyncBuilder::ldmatrix(Value smem, ValueRange indices, bool transpose) {

@@ -76,6 +76,16 @@ protected:
   /// x combined with the other lanes of its quad by `op`.
   Value quadReduce(Value x, function_ref<Value(Value, Value)> op);
 
+  /// The online-softmax step of one row of this thread's scores `s` (`r`
+  /// 0: row g, 1: row g + 8, in every fragment) against the running max
+  /// `oldMax`: replaces the row's scores by their exponentials and returns
+  /// the new max, the factor that rescales what was summed before, and the
+  /// sum of this thread's new exponentials.
+  struct SoftmaxStep {
+    Value max, correction, sum;
+  };
+  SoftmaxStep softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax);
+
   // Fragments.
   /// ldmatrix.x4 of `smem` at `indices` (this lane's row address).
   Frag ldmatrix(Value smem, ValueRange indices, bool transpose);

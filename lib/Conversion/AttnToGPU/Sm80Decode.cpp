@@ -324,7 +324,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
   int64_t mTiles = shape.mTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
   double inf = std::numeric_limits<double>::infinity();
-  Value zero = f32(0.0), negInf = f32(-inf), log2e = f32(M_LOG2E);
+  Value zero = f32(0.0), negInf = f32(-inf);
   SmallVector<Value> init(accValues, zero);
   init.append(2 * mTiles, negInf);
   init.append(2 * mTiles, zero);
@@ -410,23 +410,9 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
           for (int64_t r = 0; r < 2; ++r) {
             Value oldMax = carried[accValues + 2 * mt + r];
             Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
-            Value mx = negInf;
-            for (const Acc &frag : s[mt])
-              mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
-            mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
-                        return fmax(x, y);
-                      }));
-            // A row that has seen only masked keys keeps a max of -inf; it
-            // subtracts 0 instead, so its terms stay exactly 0, not NaN.
-            Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
-            Value correction = exp2(fsub(fmul(oldMax, log2e), base));
-            Value sum = zero;
-            for (Acc &frag : s[mt])
-              for (int64_t c = 0; c < 2; ++c) {
-                Value &v = frag[2 * r + c];
-                v = exp2(fsub(fmul(v, log2e), base));
-                sum = fadd(sum, v);
-              }
+            SoftmaxStep step = softmaxStep(s[mt], r, oldMax);
+            Value mx = step.max, correction = step.correction;
+            Value sum = step.sum;
             newMax.push_back(mx);
             newSum.push_back(fadd(fmul(oldSum, correction), sum));
             for (int64_t nt = 0; nt < accTiles; ++nt)

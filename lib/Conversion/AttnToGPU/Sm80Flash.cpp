@@ -264,7 +264,6 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   double inf = std::numeric_limits<double>::infinity();
   int64_t accTiles = shape.valueDim / 8;
   Value zero = f32(0.0), negInf = f32(-inf);
-  Value log2e = f32(M_LOG2E);
   // Loop-carried: the output fragments, then max and sum of rows g, g + 8.
   SmallVector<Value> init(4 * accTiles, zero);
   init.append({negInf, negInf, zero, zero});
@@ -335,25 +334,8 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
         for (int64_t r = 0; r < 2; ++r) {
           Value oldMax = carried[4 * accTiles + r];
           Value oldSum = carried[4 * accTiles + 2 + r];
-          Value mx = negInf;
-          for (const Acc &frag : s)
-            mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
-          mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
-                      return fmax(x, y);
-                    }));
-          // A row that has seen only masked keys keeps a max of -inf; it
-          // subtracts 0 instead, so its terms stay exactly 0, not NaN.
-          Value allMasked =
-              arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mx, negInf);
-          Value base = fmul(select(allMasked, zero, mx), log2e);
-          Value correction = exp2(fsub(fmul(oldMax, log2e), base));
-          Value sum = zero;
-          for (Acc &frag : s)
-            for (int64_t c = 0; c < 2; ++c) {
-              Value &v = frag[2 * r + c];
-              v = exp2(fsub(fmul(v, log2e), base));
-              sum = fadd(sum, v);
-            }
+          SoftmaxStep step = softmaxStep(s, r, oldMax);
+          Value mx = step.max, correction = step.correction, sum = step.sum;
           newMax[r] = mx;
           newSum[r] = fadd(fmul(oldSum, correction), sum);
           for (int64_t nt = 0; nt < accTiles; ++nt)
