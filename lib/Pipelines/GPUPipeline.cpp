@@ -124,6 +124,10 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
 
   // Host and kernel in one module, down to the point where they part.
   pm.addPass(createConvertNVGPUToNVVMPass());
+  // The canonicalizer hoists every constant of a launch body to the host
+  // function; outlining would pass each as a kernel argument, which ptxas
+  // must then keep in a register instead of an immediate. Sink them back.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertFuncToLLVMPass());

@@ -15,19 +15,24 @@
 // SM90: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90 (wgmma/TMA) is not implemented yet; use sm80 or auto
 
 // CHECK-LABEL: func.func @gqa_bf16(
-// 64 query positions per block, one block per query head of the group.
-// CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c64
+// 128 query positions per block (4 warps x two m16 tiles), one block per
+// query head of the group.
+// CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c128
 // CHECK:         %[[GX:.+]] = arith.muli %[[NT]], %{{.+}} : index
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c87040_i32
-// Q, two stages of K, two of V, each row padded by 8 elements.
-// CHECK:           memref.view {{.+}} to memref<64x136xbf16, #gpu.address_space<workgroup>>
-// CHECK:           memref.view {{.+}} to memref<2x64x136xbf16, #gpu.address_space<workgroup>>
-// CHECK:           memref.view {{.+}} to memref<2x64x136xbf16, #gpu.address_space<workgroup>>
-// CHECK:           nvgpu.device_async_copy {{.+}}, 8, %{{.+}} :
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c69632_i32
+// Q (read through a flat view too), then two stages of 32-key K and V
+// tiles, each row padded by 8 elements.
+// CHECK:           memref.view {{.+}} to memref<128x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<17408xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<8704xbf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<8704xbf16, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_copy {{.+}}, 8, %{{.+}} : memref<2x100x8x128xbf16> to memref<128x136xbf16
+// CHECK:           nvgpu.device_async_copy {{.+}}, 8, %{{.+}} {bypassL1} : memref<102400xbf16> to memref<8704xbf16
 // CHECK:           nvvm.cp.async.commit.group
 // CHECK:           scf.for
 // CHECK:             nvvm.cp.async.wait.group 0
 // CHECK:             gpu.barrier
+// CHECK:             llvm.inline_asm has_side_effects "mov.b64 $0, $1;"
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = false}
 // CHECK:             nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:             gpu.shuffle xor

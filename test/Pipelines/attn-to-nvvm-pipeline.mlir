@@ -26,7 +26,7 @@
 // CHECK-SAME:    \09.shared .align 2 .b8 __wg_llama2_chunk_kernel_0[8192];
 // CHECK-SAME:    \09.shared .align 2 .b8 __wg_llama2_chunk_kernel_1[8192];
 // CHECK-SAME:    \09bar.sync \090;
-// CHECK-SAME:    \09ld.shared.b16
+// CHECK-SAME:    \09ld.shared.
 // CHECK-SAME:    \09ex2.approx
 // CHECK-SAME:    \09ret;\0A\0A}\0A"
 

@@ -33,8 +33,9 @@ Value MmaSyncBuilder::quadReduce(Value x,
 }
 
 MmaSyncBuilder::SoftmaxStep
-MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax) {
-  Value zero = f32(0.0), log2e = f32(M_LOG2E);
+MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax,
+                            Value factor) {
+  Value zero = f32(0.0);
   Value mx = f32(-std::numeric_limits<double>::infinity());
   for (const Acc &frag : s)
     mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
@@ -43,16 +44,31 @@ MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax) {
             }));
   // A row that has seen only masked keys keeps a max of -inf; it subtracts
   // 0 instead, so its terms stay exactly 0, not NaN.
-  Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
-  Value correction = exp2(fsub(fmul(oldMax, log2e), base));
+  Value base = fmul(select(isNegInf(mx), zero, mx), factor);
+  Value correction = exp2(fsub(fmul(oldMax, factor), base));
   Value sum = zero;
   for (Acc &frag : s)
     for (int64_t c = 0; c < 2; ++c) {
       Value &v = frag[2 * r + c];
-      v = exp2(fsub(fmul(v, log2e), base));
+      v = exp2(fsub(fmul(v, factor), base));
       sum = fadd(sum, v);
     }
   return {mx, correction, sum};
+}
+
+Value MmaSyncBuilder::softmaxFactor(const FlashProblem &p) {
+  Value log2e = f32(M_LOG2E);
+  return foldsScale(p) ? fmul(p.scale, log2e) : log2e;
+}
+
+Value MmaSyncBuilder::opaque(Value index) {
+  Value i64 = arith::IndexCastOp::create(b, b.getI64Type(), index);
+  auto mov = LLVM::InlineAsmOp::create(
+      b, b.getI64Type(), ValueRange{i64}, "mov.b64 $0, $1;", "=l,l",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+      ArrayAttr());
+  return arith::IndexCastOp::create(b, b.getIndexType(), mov.getResult(0));
 }
 
 Frag MmaSyncBuilder::ldmatrix(Value smem, ValueRange indices, bool transpose) {

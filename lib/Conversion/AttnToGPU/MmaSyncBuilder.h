@@ -15,6 +15,8 @@
 #ifndef LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
 #define LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
 
+#include "attn/Dialect/Attn/Utils/FlashBuilder.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -53,9 +55,17 @@ protected:
   Value f32(double v) {
     return arith::ConstantOp::create(b, b.getF32FloatAttr(float(v)));
   }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  // Index arithmetic in a kernel never wraps (the verifier bounds every
+  // size), and saying so lets LLVM fold constant offsets into addresses.
+  Value add(Value x, Value y) {
+    return arith::AddIOp::create(b, x, y, arith::IntegerOverflowFlags::nsw);
+  }
+  Value sub(Value x, Value y) {
+    return arith::SubIOp::create(b, x, y, arith::IntegerOverflowFlags::nsw);
+  }
+  Value mul(Value x, Value y) {
+    return arith::MulIOp::create(b, x, y, arith::IntegerOverflowFlags::nsw);
+  }
   Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
   Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
   Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
@@ -78,13 +88,30 @@ protected:
 
   /// The online-softmax step of one row of this thread's scores `s` (`r`
   /// 0: row g, 1: row g + 8, in every fragment) against the running max
-  /// `oldMax`: replaces the row's scores by their exponentials and returns
-  /// the new max, the factor that rescales what was summed before, and the
-  /// sum of this thread's new exponentials.
+  /// `oldMax`: replaces the row's scores x by exp2(factor (x - max)) and
+  /// returns the new max, the factor that rescales what was summed before,
+  /// and the sum of this thread's new exponentials. `factor` is log2(e)
+  /// times whatever scale the scores still lack, and must be positive.
   struct SoftmaxStep {
     Value max, correction, sum;
   };
-  SoftmaxStep softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax);
+  SoftmaxStep softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax,
+                          Value factor);
+  /// Whether the kernel leaves Q Kᵀ of `p` unscaled and lets the scale ride
+  /// in the exponential's FMA (one multiply less per score); the running
+  /// max is then of unscaled scores. Not where a mask adds to scaled scores
+  /// or where the scale may be negative.
+  static bool foldsScale(const FlashProblem &p) {
+    return p.positiveScale && !p.mask;
+  }
+  /// The `factor` of softmaxStep for scores scaled as foldsScale says.
+  Value softmaxFactor(const FlashProblem &p);
+
+  /// `index`, through a move LLVM cannot see through or hoist. Addresses
+  /// computed from a loop-invariant base are hoisted out of the loop one
+  /// register pair each; from this copy, made inside the loop, they are one
+  /// register plus immediates.
+  Value opaque(Value index);
 
   // Fragments.
   /// ldmatrix.x4 of `smem` at `indices` (this lane's row address).

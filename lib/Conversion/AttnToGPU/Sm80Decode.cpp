@@ -325,6 +325,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
   int64_t accValues = mTiles * accTiles * 4;
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
+  Value factor = softmaxFactor(p);
   SmallVector<Value> init(accValues, zero);
   init.append(2 * mTiles, negInf);
   init.append(2 * mTiles, zero);
@@ -361,10 +362,11 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
         SmallVector<SmallVector<Acc>> s = scores(kRead);
-        for (auto &row : s)
-          for (Acc &frag : row)
-            for (Value &v : frag)
-              v = fmul(v, p.scale);
+        if (!foldsScale(p))
+          for (auto &row : s)
+            for (Acc &frag : row)
+              for (Value &v : frag)
+                v = fmul(v, p.scale);
         // Only tiles that cross the end of the keys, the causal diagonal
         // or the window's start for some row, or that add a mask, pay for
         // masking.
@@ -410,7 +412,8 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
           for (int64_t r = 0; r < 2; ++r) {
             Value oldMax = carried[accValues + 2 * mt + r];
             Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
-            SoftmaxStep step = softmaxStep(s[mt], r, oldMax);
+            SoftmaxStep step =
+                softmaxStep(s[mt], r, oldMax, factor);
             Value mx = step.max, correction = step.correction;
             Value sum = step.sum;
             newMax.push_back(mx);
@@ -488,9 +491,12 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       Value sum = quadReduce(
           loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
           [&](Value x, Value y) { return fadd(x, y); });
-      // The four lanes of a quad store the same max and sum.
-      memref::StoreOp::create(b, loop.getResult(accValues + 2 * mt + r),
-                              statS, ValueRange{warp, row, idx(0)});
+      // The four lanes of a quad store the same max and sum. The combines
+      // take maxes of scaled scores; the loop's may be of unscaled ones.
+      Value mx = loop.getResult(accValues + 2 * mt + r);
+      if (foldsScale(p))
+        mx = fmul(mx, p.scale);
+      memref::StoreOp::create(b, mx, statS, ValueRange{warp, row, idx(0)});
       memref::StoreOp::create(b, sum, statS, ValueRange{warp, row, idx(1)});
       for (int64_t nt = 0; nt < accTiles; ++nt)
         for (int64_t c = 0; c < 2; ++c)

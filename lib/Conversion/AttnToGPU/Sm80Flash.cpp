@@ -4,19 +4,23 @@
 // FlashAttention-2 with the matrix products on `mma.sync.m16n8k16` (f16 or
 // bf16 in, f32 accumulation).
 //
-// A block of 4 warps owns 64 query positions of one query head; warp w owns
-// rows 16w..16w+15. K/V tiles of 64 keys are copied with cp.async (16 bytes
+// A block of 4 warps owns 128 query positions of one query head (64 for
+// head dims above 128, whose accumulators would not fit); warp w owns 32 (16)
+// consecutive rows, as two (one) m16 tiles, so each K and V fragment a warp
+// reads from shared memory feeds two matrix products. K/V tiles of 64 keys are copied with cp.async (16 bytes
 // per copy, zero-filled past the sequence) into shared memory two stages
 // deep, so the copy of tile j+1 runs under the arithmetic of tile j. Rows of
 // the shared buffers are padded by 16 bytes: the 8 row addresses an
 // `ldmatrix` reads then fall in 8 different bank groups.
 //
-// Per tile a warp computes S = Q Kᵀ (16x64) into accumulator fragments,
+// Per tile a warp computes S = Q Kᵀ (32x64) into accumulator fragments,
 // masks only tiles that cross a boundary, runs the online softmax on the
 // fragments (a row's 64 scores sit in the 4 threads of a quad, reduced with
 // two shuffles), and feeds P straight from registers as the A operand of
 // P·V: the accumulator layout of two m16n8 tiles is the A layout of one
-// m16k16 tile, so P never touches shared memory.
+// m16k16 tile, so P never touches shared memory. Where the scale is known
+// positive the scores stay unscaled and the scale rides in the FMA of the
+// exponential.
 //
 // Every fragment is an SSA value (the loops over fragments are unrolled
 // here), so that they all live in registers.
@@ -41,37 +45,50 @@ using namespace mlir::attn;
 namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
-/// Query rows per warp: the M of mma.sync m16n8k16.
-constexpr int64_t kWarpRows = 16;
-constexpr int64_t kBlockRows = kWarps * kWarpRows;
-/// Keys per K/V tile.
-constexpr int64_t kTileKeys = 64;
 constexpr int64_t kStages = 2;
 constexpr int64_t kPad = kSharedPad;
+/// The widest head dims for which a warp owns two m16 tiles: their f32
+/// output accumulators (2 x 16 x 128 per warp) take 128 registers a lane.
+constexpr int64_t kTwoTileMaxDim = 128;
 
 struct Shape {
   int64_t headDim, valueDim, eltBytes;
+  /// m16 tiles of query rows per warp.
+  constexpr int64_t mTiles() const {
+    return headDim <= kTwoTileMaxDim && valueDim <= kTwoTileMaxDim ? 2 : 1;
+  }
+  constexpr int64_t warpRows() const { return 16 * mTiles(); }
+  /// Keys per K/V tile: 32 for two m16 tiles, whose scores then take as
+  /// many registers as 64 keys of one (with 64, ptxas spills).
+  constexpr int64_t tileKeys() const { return mTiles() == 2 ? 32 : 64; }
+  constexpr int64_t blockRows() const { return kWarps * warpRows(); }
   constexpr int64_t qRow() const { return headDim + kPad; }
   constexpr int64_t vRow() const { return valueDim + kPad; }
-  constexpr int64_t qBytes() const { return kBlockRows * qRow() * eltBytes; }
+  constexpr int64_t qBytes() const { return blockRows() * qRow() * eltBytes; }
   constexpr int64_t kBytes() const {
-    return kStages * kTileKeys * qRow() * eltBytes;
+    return kStages * tileKeys() * qRow() * eltBytes;
   }
   constexpr int64_t vBytes() const {
-    return kStages * kTileKeys * vRow() * eltBytes;
+    return kStages * tileKeys() * vRow() * eltBytes;
   }
   constexpr int64_t sharedBytes() const {
     return qBytes() + kBytes() + vBytes();
   }
 };
-// The largest head dims the schedule accepts fit a block's shared memory,
-// so no accepted op can exceed it.
+// The largest head dims of each tiling fit a block's shared memory, so no
+// accepted op can exceed it; those of two m16 tiles leave room for two
+// blocks per SM (228 KiB, 1 KiB of it reserved per block).
 static_assert(Shape{256, 256, 2}.sharedBytes() <= kMaxSharedBytes);
+static_assert(2 * (Shape{kTwoTileMaxDim, kTwoTileMaxDim, 2}.sharedBytes() +
+                   1024) <= 228 * 1024);
 
 static Shape shapeOf(MemRefType query, MemRefType value) {
   return {query.getDimSize(3), value.getDimSize(3),
           query.getElementTypeBitWidth() / 8};
 }
+
+/// S fragments of a warp: [m-tile][n8 tile of keys].
+using Scores = SmallVector<SmallVector<Acc>, 2>;
 
 /// Builds the kernel body; one instance per launch.
 class Sm80Kernel : public MmaSyncBuilder {
@@ -92,17 +109,46 @@ private:
   void copyRows(Value src, Value head, Value first, Value limit, Value enabled,
                 Value dst, ValueRange prefix, int64_t rows, int64_t width);
 
-  /// S = Q Kᵀ of this warp against the K tile of `stage`.
-  SmallVector<Acc> scores(Value stage);
+  /// Where this thread's copies of a K (`value` false) or V tile come from
+  /// and go to, as flat element indices: the source of its first row (of
+  /// the tile starting at key `kvStart`) and its slot in `stage`. Its other
+  /// copies lie a constant number of rows further, and in the loop the
+  /// cursors are loop-carried, so every copy address is a cursor plus an
+  /// immediate; computed afresh from the tile start, LLVM hoists one
+  /// register pair per copy out of the loop and the kernel spills.
+  struct Cursor {
+    Value source, slot;
+  };
+  Cursor copyCursor(Value kvStart, Value stage, bool value);
+  /// Issues the copies of the K and V tile starting at key `kvStart`; keys
+  /// past Sk, or all where `enabled` is false, are zero-filled.
+  void copyTile(const Cursor &k, const Cursor &v, Value kvStart,
+                Value enabled);
+  /// The flat index of the first element this lane's ldmatrix reads of K
+  /// or V in `stage`.
+  Value readSlot(Value stage, bool value);
+  int64_t rowElements(bool value) const {
+    return value ? shape.vRow() : shape.qRow();
+  }
+  int64_t stageElements(bool value) const {
+    return shape.tileKeys() * rowElements(value);
+  }
+  Value rowStride(bool value) {
+    int64_t width = value ? shape.valueDim : shape.headDim;
+    return p.layout == Layout::BSHD ? mul(p.headsKV, idx(width)) : idx(width);
+  }
+
+  /// S = Q Kᵀ of this warp against the K tile this lane's reads start at.
+  Scores scores(Value kRead);
   /// Applies the causal/window/sequence-end limits and the additive mask.
-  SmallVector<Acc> maskScores(const SmallVector<Acc> &s, Value kvStart);
+  Scores maskScores(const Scores &s, Value kvStart);
 
   const FlashProblem &p;
   Shape shape;
 
   // Set up by build().
   Value lane, warp, bi, head, kvHead, qStart, warpRow;
-  Value qSmem, kSmem, vSmem;
+  Value qSmem, qFlat, kSmem, vSmem, kFlat, vFlat;
 };
 } // namespace
 
@@ -133,77 +179,144 @@ void Sm80Kernel::copyRows(Value src, Value head, Value first, Value limit,
   }
 }
 
+Sm80Kernel::Cursor Sm80Kernel::copyCursor(Value kvStart, Value stage,
+                                          bool value) {
+  int64_t width = value ? shape.valueDim : shape.headDim;
+  int64_t perRow = width / kCopyElements;
+  // Thread t copies column t % perRow of rows t / perRow + i (128 / perRow).
+  Value tid = add(mul(warp, idx(32)), lane);
+  Value row = div(tid, perRow);
+  Value col = mul(rem(tid, perRow), idx(kCopyElements));
+  Value pos = add(kvStart, row);
+  Value srcRow = p.layout == Layout::BSHD
+                     ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
+                     : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
+  Value slot = add(mul(add(mul(stage, idx(shape.tileKeys())), row),
+                       idx(rowElements(value))),
+                   col);
+  return {add(mul(srcRow, idx(width)), col), slot};
+}
+
+void Sm80Kernel::copyTile(const Cursor &k, const Cursor &v, Value kvStart,
+                          Value enabled) {
+  // A copy of a row past Sk reads nothing (its source size is 0), so its
+  // address, which may lie past the end, is never dereferenced; not
+  // clamping it keeps the addresses a cursor plus an immediate.
+  Value tid = add(mul(warp, idx(32)), lane);
+  for (auto [c, src, dst, value] :
+       {std::tuple{k, kFlat, kSmem, false}, std::tuple{v, vFlat, vSmem, true}}) {
+    int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
+    int64_t rowsPerCopy = kThreads / perRow;
+    Value left = sub(sub(p.seqK, kvStart), div(tid, perRow));
+    Value stride = rowStride(value);
+    for (int64_t i = 0; i < shape.tileKeys() / rowsPerCopy; ++i) {
+      int64_t rows = i * rowsPerCopy;
+      copy16(dst, {add(c.slot, idx(rows * rowElements(value)))}, src,
+             {add(c.source, mul(stride, idx(rows)))},
+             both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
+    }
+  }
+}
+
+Value Sm80Kernel::readSlot(Value stage, bool value) {
+  // ldmatrix row addresses: for K, the B operand of two n8 tiles, lanes
+  // 8-15 and 24-31 take the second 8 columns and lanes 16-31 the second 8
+  // keys; for V (transposed) lanes 0-15 give keys 0-15 at column 0 and
+  // lanes 16-31 the same keys at column 8.
+  Value row = value ? rem(lane, 16)
+                    : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
+  Value col = value ? mul(div(lane, 16), idx(8))
+                    : mul(rem(div(lane, 8), 2), idx(8));
+  return add(mul(add(mul(stage, idx(shape.tileKeys())), row),
+                 idx(rowElements(value))),
+             col);
+}
+
 //===----------------------------------------------------------------------===//
 // One KV tile
 //===----------------------------------------------------------------------===//
 
-SmallVector<Acc> Sm80Kernel::scores(Value stage) {
+Scores Sm80Kernel::scores(Value kRead) {
   Value zero = f32(0.0);
-  SmallVector<Acc> s(kTileKeys / 8, Acc{zero, zero, zero, zero});
-  // ldmatrix.x4 row addresses: lanes 0-15 give rows 0-15 at column 0, lanes
-  // 16-31 the same rows at column 8 (the A fragment of m16k16). For K, which
-  // is the B operand of two n8 tiles, lanes 8-15 and 24-31 take the second
-  // 8 columns and lanes 16-31 the second 8 keys.
-  Value qRow = add(warpRow, rem(lane, 16));
-  Value qCol = mul(div(lane, 16), idx(8));
-  Value kRow = add(rem(lane, 8), mul(div(lane, 16), idx(8)));
-  Value kCol = mul(rem(div(lane, 8), 2), idx(8));
+  int64_t mTiles = shape.mTiles();
+  Scores s(mTiles, SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
+  // ldmatrix.x4 row addresses of Q: lanes 0-15 give rows 0-15 at column 0,
+  // lanes 16-31 the same rows at column 8 (the A fragment of m16k16).
+  Value qRead = opaque(add(mul(add(warpRow, rem(lane, 16)), idx(shape.qRow())),
+                           mul(div(lane, 16), idx(8))));
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
-    Frag a = ldmatrix(qSmem, {qRow, add(qCol, idx(ks * 16))}, false);
-    for (int64_t np = 0; np < kTileKeys / 16; ++np) {
-      Frag k = ldmatrix(kSmem,
-                        {stage, add(kRow, idx(np * 16)),
-                         add(kCol, idx(ks * 16))},
-                        false);
-      s[2 * np] = mma(a, {k[0], k[1]}, s[2 * np]);
-      s[2 * np + 1] = mma(a, {k[2], k[3]}, s[2 * np + 1]);
+    SmallVector<Frag, 2> a;
+    for (int64_t mt = 0; mt < mTiles; ++mt)
+      a.push_back(ldmatrix(
+          qFlat, {add(qRead, idx(16 * mt * shape.qRow() + ks * 16))}, false));
+    for (int64_t np = 0; np < shape.tileKeys() / 16; ++np) {
+      Frag k = ldmatrix(
+          kSmem, {add(kRead, idx(np * 16 * shape.qRow() + ks * 16))}, false);
+      for (int64_t mt = 0; mt < mTiles; ++mt) {
+        s[mt][2 * np] = mma(a[mt], {k[0], k[1]}, s[mt][2 * np]);
+        s[mt][2 * np + 1] = mma(a[mt], {k[2], k[3]}, s[mt][2 * np + 1]);
+      }
     }
   }
   return s;
 }
 
-SmallVector<Acc> Sm80Kernel::maskScores(const SmallVector<Acc> &s,
-                                        Value kvStart) {
+Scores Sm80Kernel::maskScores(const Scores &s, Value kvStart) {
   Value negInf = f32(-std::numeric_limits<double>::infinity());
   Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
-  SmallVector<Acc> out = s;
-  for (int64_t r = 0; r < 2; ++r) {
-    Value qi = add(add(qStart, warpRow), add(quadRow, idx(8 * r)));
-    Value diag = add(qi, p.diagonal);
-    Value lastQuery = arith::SubIOp::create(b, p.seqQ, idx(1));
-    Value maskRow = arith::MinSIOp::create(b, qi, lastQuery);
-    for (int64_t nt = 0; nt < kTileKeys / 8; ++nt) {
-      for (int64_t c = 0; c < 2; ++c) {
-        Value key = add(kvStart, add(mul(quadLane, idx(2)), idx(nt * 8 + c)));
-        Value keep = lt(key, p.seqK);
-        if (p.causal)
-          keep = arith::AndIOp::create(b, keep,
-                                       lt(key, add(diag, idx(1))));
-        if (p.window)
-          keep = arith::AndIOp::create(
-              b, keep, lt(arith::SubIOp::create(b, diag, key),
-                          idx(*p.window)));
-        Value v = out[nt][2 * r + c];
-        if (p.mask) {
-          // A mask dimension of extent 1 broadcasts; keys and rows past the
-          // end are clamped into bounds and masked out above.
-          auto pick = [&](int64_t d, Value i) -> Value {
-            Value isOne = arith::CmpIOp::create(
-                b, arith::CmpIPredicate::eq,
-                memref::DimOp::create(b, p.mask, d), idx(1));
-            return select(isOne, idx(0), i);
-          };
-          Value lastKey = arith::SubIOp::create(b, p.seqK, idx(1));
-          Value m = memref::LoadOp::create(
-              b, p.mask,
-              ValueRange{pick(0, bi), pick(1, head), maskRow,
-                         arith::MinSIOp::create(b, key, lastKey)});
-          v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+  Value lastQuery = sub(p.seqQ, idx(1)), lastKey = sub(p.seqK, idx(1));
+  // This thread's scores of a row sit at keys first + nt * 8 + c: each limit
+  // is turned into a range of those offsets once per row, clamped to the
+  // tile so it fits 32 bits, and each score compares a constant against it.
+  Value first = add(kvStart, mul(quadLane, idx(2)));
+  auto offset = [&](Value key) {
+    Value o = arith::MaxSIOp::create(b, min(sub(key, first), idx(shape.tileKeys())),
+                                     idx(0));
+    return arith::IndexCastOp::create(b, b.getI32Type(), o);
+  };
+  auto i32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  };
+  Scores out = s;
+  for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value qi = add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
+      Value diag = add(qi, p.diagonal);
+      // Keys in [begin, end) are kept.
+      Value end = p.causal ? min(p.seqK, add(diag, idx(1))) : p.seqK;
+      Value endAt = offset(end);
+      Value beginAt;
+      if (p.window)
+        beginAt = offset(add(sub(diag, idx(*p.window)), idx(1)));
+      Value maskRow = min(qi, lastQuery);
+      for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt) {
+        for (int64_t c = 0; c < 2; ++c) {
+          Value at = i32(nt * 8 + c);
+          Value keep = lt(at, endAt);
+          if (p.window)
+            keep = both(keep, arith::CmpIOp::create(
+                                  b, arith::CmpIPredicate::sge, at, beginAt));
+          Value v = out[mt][nt][2 * r + c];
+          if (p.mask) {
+            // A mask dimension of extent 1 broadcasts; keys and rows past
+            // the end are clamped into bounds and masked out above.
+            auto pick = [&](int64_t d, Value i) -> Value {
+              Value isOne = arith::CmpIOp::create(
+                  b, arith::CmpIPredicate::eq,
+                  memref::DimOp::create(b, p.mask, d), idx(1));
+              return select(isOne, idx(0), i);
+            };
+            Value key = add(first, idx(nt * 8 + c));
+            Value m = memref::LoadOp::create(
+                b, p.mask,
+                ValueRange{pick(0, bi), pick(1, head), maskRow,
+                           min(key, lastKey)});
+            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+          }
+          out[mt][nt][2 * r + c] = select(keep, v, negInf);
         }
-        out[nt][2 * r + c] = select(keep, v, negInf);
       }
     }
-  }
   return out;
 }
 
@@ -214,6 +327,7 @@ SmallVector<Acc> Sm80Kernel::maskScores(const SmallVector<Acc> &s,
 void Sm80Kernel::build(gpu::LaunchOp launch) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   Value tid = launch.getThreadIds().x;
+  int64_t mTiles = shape.mTiles(), blockRows = shape.blockRows();
   lane = rem(tid, 32);
   warp = div(tid, 32);
   kvHead = blockId.y;
@@ -221,13 +335,12 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   // Blocks run the heads of a group for one q-tile back to back, so those
   // read the same K/V tiles from L2; the q-tiles go last to first, so under
   // causal masking the longest blocks start first.
-  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(kBlockRows));
-  Value tile = arith::SubIOp::create(
-      b, arith::SubIOp::create(b, qTiles, idx(1)),
-      arith::DivUIOp::create(b, blockId.x, p.group));
+  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(blockRows));
+  Value tile = sub(sub(qTiles, idx(1)),
+                   arith::DivUIOp::create(b, blockId.x, p.group));
   head = add(mul(kvHead, p.group), arith::RemUIOp::create(b, blockId.x, p.group));
-  qStart = mul(tile, idx(kBlockRows));
-  warpRow = mul(warp, idx(kWarpRows));
+  qStart = mul(tile, idx(blockRows));
+  warpRow = mul(warp, idx(shape.warpRows()));
 
   // Shared memory: Q, then the K stages, then the V stages.
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -241,135 +354,165 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
         MemRefType::get(dims, elt, MemRefLayoutAttrInterface(), workgroup),
         dyn, idx(offset), ValueRange());
   };
-  qSmem = view(0, {kBlockRows, shape.qRow()});
-  kSmem = view(shape.qBytes(), {kStages, kTileKeys, shape.qRow()});
-  vSmem = view(shape.qBytes() + shape.kBytes(),
-               {kStages, kTileKeys, shape.vRow()});
+  qSmem = view(0, {blockRows, shape.qRow()});
+  qFlat = view(0, {blockRows * shape.qRow()});
+  // K and V are addressed through flat indices (see Cursor).
+  kSmem = view(shape.qBytes(), {kStages * stageElements(false)});
+  vSmem = view(shape.qBytes() + shape.kBytes(), {kStages * stageElements(true)});
+  auto flat = [&](Value m) -> Value {
+    return memref::CollapseShapeOp::create(
+        b, m, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  };
+  kFlat = flat(p.key);
+  vFlat = flat(p.value);
 
-  FlashTiles tiles{kBlockRows, kTileKeys};
+  FlashTiles tiles{blockRows, shape.tileKeys()};
   Value kvBegin, kvEnd;
   std::tie(kvBegin, kvEnd) = buildKVRange(b, b.getLoc(), p, tiles, qStart);
   Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
-  auto copyTile = [&](Value kvStart, Value stage, Value enabled) {
-    copyRows(p.key, kvHead, kvStart, p.seqK, enabled, kSmem, stage, kTileKeys,
-             shape.headDim);
-    copyRows(p.value, kvHead, kvStart, p.seqK, enabled, vSmem, stage,
-             kTileKeys, shape.valueDim);
-  };
-  copyRows(p.query, head, qStart, p.seqQ, yes, qSmem, {}, kBlockRows,
+  copyRows(p.query, head, qStart, p.seqQ, yes, qSmem, {}, blockRows,
            shape.headDim);
-  copyTile(kvBegin, idx(0), lt(kvBegin, kvEnd));
+  copyTile(copyCursor(kvBegin, idx(0), false),
+           copyCursor(kvBegin, idx(0), true), kvBegin, lt(kvBegin, kvEnd));
   NVVM::CpAsyncCommitGroupOp::create(b);
 
   double inf = std::numeric_limits<double>::infinity();
   int64_t accTiles = shape.valueDim / 8;
+  int64_t accValues = mTiles * accTiles * 4;
+  // Fragment c of n8 tile nt of m-tile mt among the carried accumulators.
+  auto accAt = [&](int64_t mt, int64_t nt, int64_t c) {
+    return (mt * accTiles + nt) * 4 + c;
+  };
   Value zero = f32(0.0), negInf = f32(-inf);
-  // Loop-carried: the output fragments, then max and sum of rows g, g + 8.
-  SmallVector<Value> init(4 * accTiles, zero);
-  init.append({negInf, negInf, zero, zero});
+  Value factor = softmaxFactor(p);
+  // Loop-carried: the output fragments, then the max and then the sum of
+  // rows g and g + 8 of each m-tile.
+  SmallVector<Value> init(accValues, zero);
+  init.append(2 * mTiles, negInf);
+  init.append(2 * mTiles, zero);
+  // Then the cursors: the K and V copies of tile j + 1 and the K and V reads
+  // of tile j. Each alternates between its two stages' values, whose sum is
+  // loop-invariant.
+  int64_t cursors = init.size();
+  SmallVector<Value> stageSums;
+  for (bool value : {false, true}) {
+    Value next = add(kvBegin, idx(shape.tileKeys()));
+    Cursor c = copyCursor(next, idx(1), value);
+    init.append({c.source, c.slot});
+    stageSums.push_back(add(c.slot, copyCursor(next, idx(0), value).slot));
+  }
+  init.append({readSlot(idx(0), false), readSlot(idx(0), true)});
+  for (bool value : {false, true})
+    stageSums.push_back(
+        add(readSlot(idx(0), value), readSlot(idx(1), value)));
 
   auto loop = scf::ForOp::create(
-      b, kvBegin, kvEnd, idx(kTileKeys), init,
+      b, kvBegin, kvEnd, idx(shape.tileKeys()), init,
       [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        Value stage = rem(div(arith::SubIOp::create(b, kvStart, kvBegin),
-                              kTileKeys),
-                          kStages);
+        Cursor kCopy{carried[cursors], carried[cursors + 1]};
+        Cursor vCopy{carried[cursors + 2], carried[cursors + 3]};
+        Value kRead = carried[cursors + 4], vRead = carried[cursors + 5];
         // Tile j has landed, and every warp is done with tile j - 1, whose
         // stage the copy of tile j + 1 overwrites.
         NVVM::CpAsyncWaitGroupOp::create(b, 0);
         gpu::BarrierOp::create(b);
-        Value next = add(kvStart, idx(kTileKeys));
-        copyTile(next, arith::SubIOp::create(b, idx(1), stage),
-                 lt(next, kvEnd));
+        Value next = add(kvStart, idx(shape.tileKeys()));
+        copyTile(kCopy, vCopy, next, lt(next, kvEnd));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
-        SmallVector<Acc> s = scores(stage);
-        for (Acc &frag : s)
-          for (Value &v : frag)
-            v = fmul(v, p.scale);
+        Scores s = scores(kRead);
+        if (!foldsScale(p))
+          for (auto &row : s)
+            for (Acc &frag : row)
+              for (Value &v : frag)
+                v = fmul(v, p.scale);
         // Only tiles that cross the end of the keys, the causal diagonal
         // or the window's start (for some row of this warp), or that add a
         // mask, pay for masking.
         Value firstRow = add(add(qStart, warpRow), p.diagonal);
-        Value lastRow = add(firstRow, idx(kWarpRows - 1));
-        Value tileEnd = add(kvStart, idx(kTileKeys));
+        Value lastRow = add(firstRow, idx(shape.warpRows() - 1));
+        Value tileEnd = add(kvStart, idx(shape.tileKeys()));
         Value needMask = lt(p.seqK, tileEnd);
         if (p.causal)
-          needMask = arith::OrIOp::create(
-              b, needMask, lt(add(firstRow, idx(1)), tileEnd));
+          needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
         if (p.window)
-          needMask = arith::OrIOp::create(
-              b, needMask,
-              lt(kvStart, add(arith::SubIOp::create(b, lastRow,
-                                                    idx(*p.window)),
-                              idx(1))));
+          needMask = either(
+              needMask,
+              lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
         if (p.mask)
           needMask = yes;
-        SmallVector<Type> types(4 * s.size(), b.getF32Type());
+        SmallVector<Type> types(mTiles * shape.tileKeys() / 2, b.getF32Type());
         auto masked = scf::IfOp::create(b, types, needMask,
                                         /*withElseRegion=*/true);
-        auto yieldScores = [&](Block *block,
-                               function_ref<SmallVector<Acc>()> make) {
+        auto yieldScores = [&](Block *block, function_ref<Scores()> make) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToEnd(block);
           SmallVector<Value> flat;
-          for (const Acc &frag : make())
-            flat.append(frag.begin(), frag.end());
+          for (const auto &row : make())
+            for (const Acc &frag : row)
+              flat.append(frag.begin(), frag.end());
           scf::YieldOp::create(b, flat);
         };
         yieldScores(masked.thenBlock(),
                     [&] { return maskScores(s, kvStart); });
         yieldScores(masked.elseBlock(), [&] { return s; });
-        for (auto [i, frag] : llvm::enumerate(s))
-          for (int64_t c = 0; c < 4; ++c)
-            frag[c] = masked.getResult(4 * i + c);
+        int64_t result = 0;
+        for (auto &row : s)
+          for (Acc &frag : row)
+            for (Value &v : frag)
+              v = masked.getResult(result++);
 
-        // Online softmax, per row r (g and g + 8) of this thread.
-        SmallVector<Value> acc(carried.begin(),
-                               carried.begin() + 4 * accTiles);
-        SmallVector<Value> results;
-        std::array<Value, 2> newMax, newSum;
-        for (int64_t r = 0; r < 2; ++r) {
-          Value oldMax = carried[4 * accTiles + r];
-          Value oldSum = carried[4 * accTiles + 2 + r];
-          SoftmaxStep step = softmaxStep(s, r, oldMax);
-          Value mx = step.max, correction = step.correction, sum = step.sum;
-          newMax[r] = mx;
-          newSum[r] = fadd(fmul(oldSum, correction), sum);
-          for (int64_t nt = 0; nt < accTiles; ++nt)
-            for (int64_t c = 0; c < 2; ++c) {
-              Value &a = acc[4 * nt + 2 * r + c];
-              a = fmul(a, correction);
-            }
-        }
+        // Online softmax per (m-tile, row half) of this thread.
+        SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
+        SmallVector<Value> newMax, newSum;
+        for (int64_t mt = 0; mt < mTiles; ++mt)
+          for (int64_t r = 0; r < 2; ++r) {
+            Value oldMax = carried[accValues + 2 * mt + r];
+            Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
+            SoftmaxStep step = softmaxStep(s[mt], r, oldMax, factor);
+            newMax.push_back(step.max);
+            newSum.push_back(fadd(fmul(oldSum, step.correction), step.sum));
+            for (int64_t nt = 0; nt < accTiles; ++nt)
+              for (int64_t c = 0; c < 2; ++c) {
+                Value &a = acc[accAt(mt, nt, 2 * r + c)];
+                a = fmul(a, step.correction);
+              }
+          }
 
-        // O += P V: P's accumulator fragments are the A fragments.
-        Value vRow = rem(lane, 16);
-        Value vCol = mul(div(lane, 16), idx(8));
-        for (int64_t kk = 0; kk < kTileKeys / 16; ++kk) {
-          Frag pa = {pack(s[2 * kk][0], s[2 * kk][1]),
-                     pack(s[2 * kk][2], s[2 * kk][3]),
-                     pack(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                     pack(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+        // O += P V: P's accumulator fragments are the A fragments; each V
+        // fragment serves every m-tile.
+        for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
+          SmallVector<Frag, 2> pa;
+          for (int64_t mt = 0; mt < mTiles; ++mt) {
+            const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
+            pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]),
+                          pack(hi[0], hi[1]), pack(hi[2], hi[3])});
+          }
           for (int64_t np = 0; np < shape.valueDim / 16; ++np) {
-            Frag v = ldmatrix(vSmem,
-                              {stage, add(vRow, idx(kk * 16)),
-                               add(vCol, idx(np * 16))},
-                              true);
-            for (int64_t h = 0; h < 2; ++h) {
-              int64_t nt = 2 * np + h;
-              Acc o{acc[4 * nt], acc[4 * nt + 1], acc[4 * nt + 2],
-                    acc[4 * nt + 3]};
-              o = mma(pa, {v[2 * h], v[2 * h + 1]}, o);
-              for (int64_t c = 0; c < 4; ++c)
-                acc[4 * nt + c] = o[c];
-            }
+            Frag v = ldmatrix(
+                vSmem, {add(vRead, idx(kk * 16 * shape.vRow() + np * 16))},
+                true);
+            for (int64_t mt = 0; mt < mTiles; ++mt)
+              for (int64_t h = 0; h < 2; ++h) {
+                int64_t at = accAt(mt, 2 * np + h, 0);
+                Acc o{acc[at], acc[at + 1], acc[at + 2], acc[at + 3]};
+                o = mma(pa[mt], {v[2 * h], v[2 * h + 1]}, o);
+                for (int64_t c = 0; c < 4; ++c)
+                  acc[at + c] = o[c];
+              }
           }
         }
-        results = acc;
-        results.append({newMax[0], newMax[1], newSum[0], newSum[1]});
+        SmallVector<Value> results = acc;
+        results.append(newMax);
+        results.append(newSum);
+        for (auto [c, value] : {std::pair{kCopy, false}, {vCopy, true}})
+          results.append(
+              {add(c.source, mul(rowStride(value), idx(shape.tileKeys()))),
+               sub(stageSums[value], c.slot)});
+        results.append(
+            {sub(stageSums[2], kRead), sub(stageSums[3], vRead)});
         scf::YieldOp::create(b, results);
       });
   // No copy may be in flight when the block exits.
@@ -377,25 +520,29 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
 
   // acc / sum; a row that saw no key (sum 0) writes zeros.
   Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
-  for (int64_t r = 0; r < 2; ++r) {
-    Value sum = quadReduce(loop.getResult(4 * accTiles + 2 + r),
-                           [&](Value x, Value y) { return fadd(x, y); });
-    Value empty =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
-    Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
-    Value qi = add(add(qStart, warpRow), add(quadRow, idx(8 * r)));
-    scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
-      OpBuilder::InsertionGuard guard(b);
-      enter(nb);
-      for (int64_t nt = 0; nt < accTiles; ++nt)
-        for (int64_t c = 0; c < 2; ++c) {
-          Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
-          p.store(b, b.getLoc(), fmul(loop.getResult(4 * nt + 2 * r + c), inv),
-                  bi, qi, head, d);
-        }
-      scf::YieldOp::create(b);
-    });
-  }
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value sum = quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+                             [&](Value x, Value y) { return fadd(x, y); });
+      Value empty =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
+      Value inv =
+          select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
+      Value qi =
+          add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
+      scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        for (int64_t nt = 0; nt < accTiles; ++nt)
+          for (int64_t c = 0; c < 2; ++c) {
+            Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
+            p.store(b, b.getLoc(),
+                    fmul(loop.getResult(accAt(mt, nt, 2 * r + c)), inv), bi,
+                    qi, head, d);
+          }
+        scf::YieldOp::create(b);
+      });
+    }
 }
 
 //===----------------------------------------------------------------------===//
@@ -430,14 +577,14 @@ public:
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
     FlashLaunch launch;
+    Shape shape = shapeOf(cast<MemRefType>(p.query.getType()),
+                          cast<MemRefType>(p.value.getType()));
     Value qTiles = arith::CeilDivUIOp::create(
-        b, loc, p.seqQ, arith::ConstantIndexOp::create(b, loc, kBlockRows));
+        b, loc, p.seqQ,
+        arith::ConstantIndexOp::create(b, loc, shape.blockRows()));
     launch.gridX = arith::MulIOp::create(b, loc, qTiles, p.group);
     launch.threads = kThreads;
-    launch.dynamicSharedBytes =
-        shapeOf(cast<MemRefType>(p.query.getType()),
-                cast<MemRefType>(p.value.getType()))
-            .sharedBytes();
+    launch.dynamicSharedBytes = shape.sharedBytes();
     return launch;
   }
 

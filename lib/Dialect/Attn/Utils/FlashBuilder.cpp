@@ -130,8 +130,10 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
   Type elt = op.getQuery().getType().getElementType();
   p.accType = elt.isF64() ? cast<FloatType>(elt) : b.getF32Type();
 
+  p.positiveScale = true;
   if (std::optional<APFloat> scale = op.getScale()) {
     p.scale = floatConst(b, loc, p.accType, scale->convertToDouble());
+    p.positiveScale = scale->convertToDouble() > 0;
   } else if (int64_t d = op.getQuery().getType().getDimSize(3);
              !ShapedType::isDynamic(d)) {
     p.scale = floatConst(b, loc, p.accType, 1.0 / std::sqrt(double(d)));

@@ -37,6 +37,10 @@ struct FlashProblem {
   Value diagonal;
   /// The factor on Q Kᵀ, of `accType`.
   Value scale;
+  /// Whether `scale` is known to be positive (the default 1/sqrt(head_dim)
+  /// or a positive attribute), so that the max of raw scores is the max of
+  /// scaled ones and kernels may scale inside the exponential.
+  bool positiveScale;
   bool causal;
   std::optional<int64_t> window;
   /// Type of every running sum: f32, or f64 for f64 inputs.
