@@ -36,7 +36,7 @@
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = false}
 // CHECK:             nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:             gpu.shuffle xor
-// CHECK:             math.exp2
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK:           } {attn.schedule = "sm80"}

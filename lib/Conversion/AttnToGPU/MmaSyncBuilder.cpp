@@ -24,6 +24,13 @@ Value MmaSyncBuilder::isNegInf(Value x) {
                                f32(-std::numeric_limits<double>::infinity()));
 }
 
+Value MmaSyncBuilder::exp2(Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, b.getF32Type(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f"),
+             ValueRange{x})
+      .getResult(0);
+}
+
 Value MmaSyncBuilder::quadReduce(Value x,
                                  function_ref<Value(Value, Value)> op) {
   for (int32_t offset : {1, 2})

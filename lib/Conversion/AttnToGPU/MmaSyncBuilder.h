@@ -78,10 +78,22 @@ protected:
     return arith::SelectOp::create(b, c, x, y);
   }
   Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
+  // f32 arithmetic may contract into FMAs: the exponent of each score is
+  // then one FMA (x * factor - base), as in FlashAttention, and the sums and
+  // rescalings are as accurate or more.
+  Value fmul(Value x, Value y) {
+    return arith::MulFOp::create(b, x, y, arith::FastMathFlags::contract);
+  }
+  Value fadd(Value x, Value y) {
+    return arith::AddFOp::create(b, x, y, arith::FastMathFlags::contract);
+  }
+  Value fsub(Value x, Value y) {
+    return arith::SubFOp::create(b, x, y, arith::FastMathFlags::contract);
+  }
+  /// 2^x on the SFU (ex2.approx.ftz.f32). Flushing results below 2^-126 to
+  /// zero changes nothing a softmax can see next to its max term of 1, and
+  /// saves the denormal handling of the non-flushing form.
+  Value exp2(Value x);
   Value isNegInf(Value x);
   /// x combined with the other lanes of its quad by `op`.
   Value quadReduce(Value x, function_ref<Value(Value, Value)> op);

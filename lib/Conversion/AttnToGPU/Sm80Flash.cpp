@@ -5,22 +5,23 @@
 // bf16 in, f32 accumulation).
 //
 // A block of 4 warps owns 128 query positions of one query head (64 for
-// head dims above 128, whose accumulators would not fit); warp w owns 32 (16)
-// consecutive rows, as two (one) m16 tiles, so each K and V fragment a warp
-// reads from shared memory feeds two matrix products. K/V tiles of 64 keys are copied with cp.async (16 bytes
-// per copy, zero-filled past the sequence) into shared memory two stages
-// deep, so the copy of tile j+1 runs under the arithmetic of tile j. Rows of
-// the shared buffers are padded by 16 bytes: the 8 row addresses an
-// `ldmatrix` reads then fall in 8 different bank groups.
+// head dims above 128, whose accumulators would not fit); warp w owns 32
+// (16) consecutive rows, as two (one) m16 tiles, so each K and V fragment a
+// warp reads from shared memory feeds two matrix products. K/V tiles of 32
+// keys (64 with one m16 tile) are copied with cp.async (16 bytes per copy,
+// zero-filled past the sequence) into shared memory two stages deep, so the
+// copy of tile j+1 runs under the arithmetic of tile j. Rows of the shared
+// buffers are padded by 16 bytes: the 8 row addresses an `ldmatrix` reads
+// then fall in 8 different bank groups.
 //
-// Per tile a warp computes S = Q Kᵀ (32x64) into accumulator fragments,
-// masks only tiles that cross a boundary, runs the online softmax on the
-// fragments (a row's 64 scores sit in the 4 threads of a quad, reduced with
-// two shuffles), and feeds P straight from registers as the A operand of
-// P·V: the accumulator layout of two m16n8 tiles is the A layout of one
-// m16k16 tile, so P never touches shared memory. Where the scale is known
-// positive the scores stay unscaled and the scale rides in the FMA of the
-// exponential.
+// Per tile a warp computes S = Q Kᵀ (32x32, or 16x64) into accumulator
+// fragments, masks only tiles that cross a boundary, runs the online
+// softmax on the fragments (a row's scores sit in the 4 threads of a quad,
+// reduced with two shuffles), and feeds P straight from registers as the A
+// operand of P·V: the accumulator layout of two m16n8 tiles is the A layout
+// of one m16k16 tile, so P never touches shared memory. Where the scale is
+// known positive the scores stay unscaled and the scale rides in the FMA of
+// the exponential.
 //
 // Every fragment is an SSA value (the loops over fragments are unrolled
 // here), so that they all live in registers.
@@ -183,7 +184,8 @@ Sm80Kernel::Cursor Sm80Kernel::copyCursor(Value kvStart, Value stage,
                                           bool value) {
   int64_t width = value ? shape.valueDim : shape.headDim;
   int64_t perRow = width / kCopyElements;
-  // Thread t copies column t % perRow of rows t / perRow + i (128 / perRow).
+  // Thread t copies column t % perRow of rows t / perRow + i rowsPerCopy
+  // (see copyTile).
   Value tid = add(mul(warp, idx(32)), lane);
   Value row = div(tid, perRow);
   Value col = mul(rem(tid, perRow), idx(kCopyElements));
@@ -206,14 +208,37 @@ void Sm80Kernel::copyTile(const Cursor &k, const Cursor &v, Value kvStart,
   for (auto [c, src, dst, value] :
        {std::tuple{k, kFlat, kSmem, false}, std::tuple{v, vFlat, vSmem, true}}) {
     int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
+    // Each round of copies covers rowsPerCopy whole rows. Where perRow does
+    // not divide the 128 threads, or a round reaches past the tile (head
+    // dim 16: 64 rows a round, 32 keys a tile), the threads without a row
+    // of the tile skip the copy: zero-filling it would write into the other
+    // stage or past the buffer.
     int64_t rowsPerCopy = kThreads / perRow;
-    Value left = sub(sub(p.seqK, kvStart), div(tid, perRow));
+    int64_t rounds = llvm::divideCeil(shape.tileKeys(), rowsPerCopy);
+    Value row = div(tid, perRow);
+    Value left = sub(sub(p.seqK, kvStart), row);
     Value stride = rowStride(value);
-    for (int64_t i = 0; i < shape.tileKeys() / rowsPerCopy; ++i) {
+    for (int64_t i = 0; i < rounds; ++i) {
       int64_t rows = i * rowsPerCopy;
-      copy16(dst, {add(c.slot, idx(rows * rowElements(value)))}, src,
-             {add(c.source, mul(stride, idx(rows)))},
-             both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
+      auto issue = [&] {
+        copy16(dst, {add(c.slot, idx(rows * rowElements(value)))}, src,
+               {add(c.source, mul(stride, idx(rows)))},
+               both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
+      };
+      bool everyThread = kThreads % perRow == 0 &&
+                         rows + rowsPerCopy <= shape.tileKeys();
+      if (everyThread) {
+        issue();
+        continue;
+      }
+      Value inTile = both(lt(row, idx(rowsPerCopy)),
+                          lt(row, idx(shape.tileKeys() - rows)));
+      scf::IfOp::create(b, inTile, [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        issue();
+        scf::YieldOp::create(b);
+      });
     }
   }
 }

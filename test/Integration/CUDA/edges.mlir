@@ -45,6 +45,21 @@
 // RUN: sed -e 's/@Q@/1x113x4x64/g;s/@K@/1x97x1x64/g;s/@V@/1x97x1x128/g;s/@O@/1x113x4x128/g;s/@T@/f16/g;s/@A@/{scale = 0.5 : f32}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=14 | FileCheck %S/Inputs/check.txt
 
+// The sm80 schedule at head dims whose 16-byte copies per row do not divide
+// its 128 threads, or whose rounds of copies overrun a tile (16, 48, 96,
+// 160, 208), at 256, and with a negative scale (the scores are then scaled
+// before the max, not inside the exponential).
+// RUN: sed -e 's/@Q@/1x97x4x16/g;s/@K@/1x113x2x16/g;s/@V@/1x113x2x16/g;s/@O@/1x97x4x16/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=15 --schedule=sm80 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x97x4x96/g;s/@K@/1x113x1x96/g;s/@V@/1x113x1x48/g;s/@O@/1x97x4x48/g;s/@T@/f16/g;s/@A@/{scale = -0.3 : f32}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=16 --schedule=sm80 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/2x8x75x160/g;s/@K@/2x2x130x160/g;s/@V@/2x2x130x160/g;s/@O@/2x8x75x160/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=17 --schedule=sm80 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x65x2x208/g;s/@K@/1x70x2x208/g;s/@V@/1x70x2x48/g;s/@O@/1x65x2x48/g;s/@T@/f16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=18 --schedule=sm80 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x100x2x256/g;s/@K@/1x100x1x256/g;s/@V@/1x100x1x256/g;s/@O@/1x100x2x256/g;s/@T@/bf16/g;s/@A@/{causal, window = 50 : i64}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=19 --schedule=sm80 | FileCheck %S/Inputs/check.txt
+
 func.func @attention(%q: tensor<@Q@x@T@>, %k: tensor<@K@x@T@>,
                      %v: tensor<@V@x@T@>) -> tensor<@O@x@T@> {
   %o = attn.attention %q, %k, %v @A@

@@ -133,7 +133,10 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
   p.positiveScale = true;
   if (std::optional<APFloat> scale = op.getScale()) {
     p.scale = floatConst(b, loc, p.accType, scale->convertToDouble());
-    p.positiveScale = scale->convertToDouble() > 0;
+    // Folded into the exponent, the scale is multiplied by log2(e) in f32;
+    // that product must stay finite.
+    double v = scale->convertToDouble();
+    p.positiveScale = v > 0 && std::isfinite(float(v * M_LOG2E));
   } else if (int64_t d = op.getQuery().getType().getDimSize(3);
              !ShapedType::isDynamic(d)) {
     p.scale = floatConst(b, loc, p.accType, 1.0 / std::sqrt(double(d)));
