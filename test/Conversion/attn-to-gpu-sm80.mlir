@@ -35,6 +35,9 @@
 // CHECK:             llvm.inline_asm has_side_effects "mov.b64 $0, $1;"
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = false}
 // CHECK:             nvvm.mma.sync {{.+}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// The default scale is positive: the scores are not multiplied before
+// their max, the scale rides in the exponent's FMA.
+// CHECK-NOT:         arith.mulf
 // CHECK:             gpu.shuffle xor
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
@@ -67,4 +70,27 @@ func.func @head_dim_40(%q: tensor<1x16x4x40xf16>) -> tensor<1x16x4x40xf16> {
   // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: head_dim 40 is not a multiple of 16 up to 256
   %o = attn.attention %q, %q, %q : tensor<1x16x4x40xf16>, tensor<1x16x4x40xf16>, tensor<1x16x4x40xf16> -> tensor<1x16x4x40xf16>
   return %o : tensor<1x16x4x40xf16>
+}
+
+// -----
+
+// Head dims above 128: 4 warps of one m16 tile (64 query positions per
+// block) and 64-key tiles. A negative scale cannot ride in the exponent (the
+// max of raw scores would be the min of scaled ones), so the scores are
+// scaled right after Q Kᵀ.
+// CHECK-LABEL: func.func @wide_negative_scale(
+// CHECK:         %[[SCALE:.+]] = arith.constant -2.500000e-01 : f32
+// CHECK:         arith.ceildivui %{{.+}}, %c64
+// CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c168960_i32
+// CHECK:           memref.view {{.+}} to memref<64x264xf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<33792xf16, #gpu.address_space<workgroup>>
+// CHECK:           scf.for
+// CHECK:             nvvm.mma.sync
+// CHECK:             arith.mulf %{{.+}}, %[[SCALE]] fastmath<contract> : f32
+// CHECK:             arith.maximumf
+// CHECK:           } {attn.schedule = "sm80"}
+func.func @wide_negative_scale(%q: tensor<1x100x4x256xf16>, %k: tensor<1x100x2x256xf16>,
+                               %v: tensor<1x100x2x256xf16>) -> tensor<1x100x4x256xf16> {
+  %o = attn.attention %q, %k, %v {scale = -0.25 : f32} : tensor<1x100x4x256xf16>, tensor<1x100x2x256xf16>, tensor<1x100x2x256xf16> -> tensor<1x100x4x256xf16>
+  return %o : tensor<1x100x4x256xf16>
 }
