@@ -39,9 +39,9 @@ Value MmaSyncBuilder::quadReduce(Value x,
   return x;
 }
 
-MmaSyncBuilder::SoftmaxStep
-MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax,
-                            Value factor) {
+MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s,
+                                                        int64_t r, Value oldMax,
+                                                        Value factor) {
   Value zero = f32(0.0);
   Value mx = f32(-std::numeric_limits<double>::infinity());
   for (const Acc &frag : s)

@@ -134,8 +134,8 @@ protected:
   Value pack(Value x, Value y);
 
   /// One cp.async of 16 bytes from `src` at `from` to `dst` at `to`; where
-  /// `valid` is false nothing is read and the destination is zero-filled. `bypassL1` streams data
-  /// read once past the L1 cache.
+  /// `valid` is false nothing is read and the destination is zero-filled.
+  /// `bypassL1` streams data read once past the L1 cache.
   void copy16(Value dst, ValueRange to, Value src, ValueRange from,
               Value valid, bool bypassL1 = false);
 

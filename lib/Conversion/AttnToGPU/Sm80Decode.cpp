@@ -412,8 +412,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
           for (int64_t r = 0; r < 2; ++r) {
             Value oldMax = carried[accValues + 2 * mt + r];
             Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
-            SoftmaxStep step =
-                softmaxStep(s[mt], r, oldMax, factor);
+            SoftmaxStep step = softmaxStep(s[mt], r, oldMax, factor);
             Value mx = step.max, correction = step.correction;
             Value sum = step.sum;
             newMax.push_back(mx);
@@ -655,8 +654,7 @@ constexpr int64_t kMinWarpTiles = 16;
 /// at least 95% full (within 95% of the best such fill), keeping at least
 /// kMinWarpTiles tiles per warp.
 static int64_t pickSplits(int64_t units, int64_t tiles, int64_t slots) {
-  int64_t most =
-      std::clamp<int64_t>(tiles / (kMinWarpTiles * kWarps), 1, 1024);
+  int64_t most = std::clamp<int64_t>(tiles / (kMinWarpTiles * kWarps), 1, 1024);
   auto fill = [&](int64_t splits) {
     double waves = double(units * splits) / double(slots);
     return waves / std::ceil(waves);
@@ -757,9 +755,8 @@ public:
       Value wanted = arith::CeilDivUIOp::create(b, loc, c(slots), units);
       Value most = arith::MaxSIOp::create(
           b, loc,
-          arith::DivUIOp::create(
-              b, loc, p.seqK,
-              c(kMinWarpTiles * kWarps * shape.tileKeys())),
+          arith::DivUIOp::create(b, loc, p.seqK,
+                                 c(kMinWarpTiles * kWarps * shape.tileKeys())),
           c(1));
       launch.gridX = arith::MaxSIOp::create(
           b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));

@@ -81,7 +81,8 @@ struct Shape {
 // blocks per SM (228 KiB, 1 KiB of it reserved per block).
 static_assert(Shape{256, 256, 2}.sharedBytes() <= kMaxSharedBytes);
 static_assert(2 * (Shape{kTwoTileMaxDim, kTwoTileMaxDim, 2}.sharedBytes() +
-                   1024) <= 228 * 1024);
+                   1024) <=
+              228 * 1024);
 
 static Shape shapeOf(MemRefType query, MemRefType value) {
   return {query.getDimSize(3), value.getDimSize(3),
@@ -123,8 +124,7 @@ private:
   Cursor copyCursor(Value kvStart, Value stage, bool value);
   /// Issues the copies of the K and V tile starting at key `kvStart`; keys
   /// past Sk, or all where `enabled` is false, are zero-filled.
-  void copyTile(const Cursor &k, const Cursor &v, Value kvStart,
-                Value enabled);
+  void copyTile(const Cursor &k, const Cursor &v, Value kvStart, Value enabled);
   /// The flat index of the first element this lane's ldmatrix reads of K
   /// or V in `stage`.
   Value readSlot(Value stage, bool value);
@@ -193,9 +193,9 @@ Sm80Kernel::Cursor Sm80Kernel::copyCursor(Value kvStart, Value stage,
   Value srcRow = p.layout == Layout::BSHD
                      ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
                      : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
-  Value slot = add(mul(add(mul(stage, idx(shape.tileKeys())), row),
-                       idx(rowElements(value))),
-                   col);
+  Value slot = add(
+      mul(add(mul(stage, idx(shape.tileKeys())), row), idx(rowElements(value))),
+      col);
   return {add(mul(srcRow, idx(width)), col), slot};
 }
 
@@ -205,8 +205,8 @@ void Sm80Kernel::copyTile(const Cursor &k, const Cursor &v, Value kvStart,
   // address, which may lie past the end, is never dereferenced; not
   // clamping it keeps the addresses a cursor plus an immediate.
   Value tid = add(mul(warp, idx(32)), lane);
-  for (auto [c, src, dst, value] :
-       {std::tuple{k, kFlat, kSmem, false}, std::tuple{v, vFlat, vSmem, true}}) {
+  for (auto [c, src, dst, value] : {std::tuple{k, kFlat, kSmem, false},
+                                    std::tuple{v, vFlat, vSmem, true}}) {
     int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
     // Each round of copies covers rowsPerCopy whole rows. Where perRow does
     // not divide the 128 threads, or a round reaches past the tile (head
@@ -225,8 +225,8 @@ void Sm80Kernel::copyTile(const Cursor &k, const Cursor &v, Value kvStart,
                {add(c.source, mul(stride, idx(rows)))},
                both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
       };
-      bool everyThread = kThreads % perRow == 0 &&
-                         rows + rowsPerCopy <= shape.tileKeys();
+      bool everyThread =
+          kThreads % perRow == 0 && rows + rowsPerCopy <= shape.tileKeys();
       if (everyThread) {
         issue();
         continue;
@@ -248,13 +248,13 @@ Value Sm80Kernel::readSlot(Value stage, bool value) {
   // 8-15 and 24-31 take the second 8 columns and lanes 16-31 the second 8
   // keys; for V (transposed) lanes 0-15 give keys 0-15 at column 0 and
   // lanes 16-31 the same keys at column 8.
-  Value row = value ? rem(lane, 16)
-                    : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
-  Value col = value ? mul(div(lane, 16), idx(8))
-                    : mul(rem(div(lane, 8), 2), idx(8));
-  return add(mul(add(mul(stage, idx(shape.tileKeys())), row),
-                 idx(rowElements(value))),
-             col);
+  Value row =
+      value ? rem(lane, 16) : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
+  Value col =
+      value ? mul(div(lane, 16), idx(8)) : mul(rem(div(lane, 8), 2), idx(8));
+  return add(
+      mul(add(mul(stage, idx(shape.tileKeys())), row), idx(rowElements(value))),
+      col);
 }
 
 //===----------------------------------------------------------------------===//
@@ -264,7 +264,8 @@ Value Sm80Kernel::readSlot(Value stage, bool value) {
 Scores Sm80Kernel::scores(Value kRead) {
   Value zero = f32(0.0);
   int64_t mTiles = shape.mTiles();
-  Scores s(mTiles, SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
+  Scores s(mTiles,
+           SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // ldmatrix.x4 row addresses of Q: lanes 0-15 give rows 0-15 at column 0,
   // lanes 16-31 the same rows at column 8 (the A fragment of m16k16).
   Value qRead = opaque(add(mul(add(warpRow, rem(lane, 16)), idx(shape.qRow())),
@@ -295,8 +296,8 @@ Scores Sm80Kernel::maskScores(const Scores &s, Value kvStart) {
   // tile so it fits 32 bits, and each score compares a constant against it.
   Value first = add(kvStart, mul(quadLane, idx(2)));
   auto offset = [&](Value key) {
-    Value o = arith::MaxSIOp::create(b, min(sub(key, first), idx(shape.tileKeys())),
-                                     idx(0));
+    Value o = arith::MaxSIOp::create(
+        b, min(sub(key, first), idx(shape.tileKeys())), idx(0));
     return arith::IndexCastOp::create(b, b.getI32Type(), o);
   };
   auto i32 = [&](int64_t v) {
@@ -332,10 +333,10 @@ Scores Sm80Kernel::maskScores(const Scores &s, Value kvStart) {
               return select(isOne, idx(0), i);
             };
             Value key = add(first, idx(nt * 8 + c));
-            Value m = memref::LoadOp::create(
-                b, p.mask,
-                ValueRange{pick(0, bi), pick(1, head), maskRow,
-                           min(key, lastKey)});
+            Value m =
+                memref::LoadOp::create(b, p.mask,
+                                       ValueRange{pick(0, bi), pick(1, head),
+                                                  maskRow, min(key, lastKey)});
             v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
           }
           out[mt][nt][2 * r + c] = select(keep, v, negInf);
@@ -361,9 +362,10 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   // read the same K/V tiles from L2; the q-tiles go last to first, so under
   // causal masking the longest blocks start first.
   Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(blockRows));
-  Value tile = sub(sub(qTiles, idx(1)),
-                   arith::DivUIOp::create(b, blockId.x, p.group));
-  head = add(mul(kvHead, p.group), arith::RemUIOp::create(b, blockId.x, p.group));
+  Value tile =
+      sub(sub(qTiles, idx(1)), arith::DivUIOp::create(b, blockId.x, p.group));
+  head = add(mul(kvHead, p.group),
+             arith::RemUIOp::create(b, blockId.x, p.group));
   qStart = mul(tile, idx(blockRows));
   warpRow = mul(warp, idx(shape.warpRows()));
 
@@ -383,7 +385,8 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   qFlat = view(0, {blockRows * shape.qRow()});
   // K and V are addressed through flat indices (see Cursor).
   kSmem = view(shape.qBytes(), {kStages * stageElements(false)});
-  vSmem = view(shape.qBytes() + shape.kBytes(), {kStages * stageElements(true)});
+  vSmem =
+      view(shape.qBytes() + shape.kBytes(), {kStages * stageElements(true)});
   auto flat = [&](Value m) -> Value {
     return memref::CollapseShapeOp::create(
         b, m, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
@@ -428,8 +431,7 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   }
   init.append({readSlot(idx(0), false), readSlot(idx(0), true)});
   for (bool value : {false, true})
-    stageSums.push_back(
-        add(readSlot(idx(0), value), readSlot(idx(1), value)));
+    stageSums.push_back(add(readSlot(idx(0), value), readSlot(idx(1), value)));
 
   auto loop = scf::ForOp::create(
       b, kvBegin, kvEnd, idx(shape.tileKeys()), init,
@@ -464,8 +466,7 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
           needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
         if (p.window)
           needMask = either(
-              needMask,
-              lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
+              needMask, lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
         if (p.mask)
           needMask = yes;
         SmallVector<Type> types(mTiles * shape.tileKeys() / 2, b.getF32Type());
@@ -536,8 +537,7 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
           results.append(
               {add(c.source, mul(rowStride(value), idx(shape.tileKeys()))),
                sub(stageSums[value], c.slot)});
-        results.append(
-            {sub(stageSums[2], kRead), sub(stageSums[3], vRead)});
+        results.append({sub(stageSums[2], kRead), sub(stageSums[3], vRead)});
         scf::YieldOp::create(b, results);
       });
   // No copy may be in flight when the block exits.
@@ -547,14 +547,13 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
-      Value sum = quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
-                             [&](Value x, Value y) { return fadd(x, y); });
+      Value sum =
+          quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+                     [&](Value x, Value y) { return fadd(x, y); });
       Value empty =
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
-      Value inv =
-          select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
-      Value qi =
-          add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
+      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
+      Value qi = add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
       scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
@@ -562,8 +561,8 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
           for (int64_t c = 0; c < 2; ++c) {
             Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
             p.store(b, b.getLoc(),
-                    fmul(loop.getResult(accAt(mt, nt, 2 * r + c)), inv), bi,
-                    qi, head, d);
+                    fmul(loop.getResult(accAt(mt, nt, 2 * r + c)), inv), bi, qi,
+                    head, d);
           }
         scf::YieldOp::create(b);
       });
