@@ -75,15 +75,15 @@ func.func @head_dim_40(%q: tensor<1x16x4x40xf16>) -> tensor<1x16x4x40xf16> {
 // -----
 
 // Head dims above 128: 4 warps of one m16 tile (64 query positions per
-// block) and 64-key tiles. A negative scale cannot ride in the exponent (the
+// block), 32-key tiles. A negative scale cannot ride in the exponent (the
 // max of raw scores would be the min of scaled ones), so the scores are
 // scaled right after Q Kᵀ.
 // CHECK-LABEL: func.func @wide_negative_scale(
 // CHECK:         %[[SCALE:.+]] = arith.constant -2.500000e-01 : f32
 // CHECK:         arith.ceildivui %{{.+}}, %c64
-// CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c168960_i32
+// CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c101376_i32
 // CHECK:           memref.view {{.+}} to memref<64x264xf16, #gpu.address_space<workgroup>>
-// CHECK:           memref.view {{.+}} to memref<33792xf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<16896xf16, #gpu.address_space<workgroup>>
 // CHECK:           scf.for
 // CHECK:             nvvm.mma.sync
 // CHECK:             arith.mulf %{{.+}}, %[[SCALE]] fastmath<contract> : f32

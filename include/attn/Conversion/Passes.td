@@ -33,8 +33,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     * `sm80`: FlashAttention-2 on tensor cores (`mma.sync` m16n8k16, f32
       accumulation) for f16 and bf16 with head_dim and value head_dim
       multiples of 16 up to 256: 4 warps of 32 query rows (two m16 tiles)
-      and 32-key tiles where both head dims are at most 128, else 4 warps of
-      16 rows and 64-key tiles; the tiles are copied with `cp.async` into
+      where both head dims are at most 128, else of 16 rows, and 32-key K/V
+      tiles; the tiles are copied with `cp.async` into
       padded shared memory two stages deep, read with `ldmatrix`, the online
       softmax runs on the accumulator fragments and P stays in registers for
       P·V. One block per (128 or 64 query positions, query head); the heads

@@ -8,13 +8,13 @@
 // head dims above 128, whose accumulators would not fit); warp w owns 32
 // (16) consecutive rows, as two (one) m16 tiles, so each K and V fragment a
 // warp reads from shared memory feeds two matrix products. K/V tiles of 32
-// keys (64 with one m16 tile) are copied with cp.async (16 bytes per copy,
-// zero-filled past the sequence) into shared memory two stages deep, so the
-// copy of tile j+1 runs under the arithmetic of tile j. Rows of the shared
-// buffers are padded by 16 bytes: the 8 row addresses an `ldmatrix` reads
-// then fall in 8 different bank groups.
+// keys are copied with cp.async (16 bytes per copy, zero-filled past the
+// sequence) into shared memory two stages deep, so the copy of tile j+1 runs
+// under the arithmetic of tile j. Rows of the shared buffers are padded by
+// 16 bytes: the 8 row addresses an `ldmatrix` reads then fall in 8
+// different bank groups.
 //
-// Per tile a warp computes S = Q Kᵀ (32x32, or 16x64) into accumulator
+// Per tile a warp computes S = Q Kᵀ (32x32, or 16x32) into accumulator
 // fragments, masks only tiles that cross a boundary, runs the online
 // softmax on the fragments (a row's scores sit in the 4 threads of a quad,
 // reduced with two shuffles), and feeds P straight from registers as the A
@@ -59,9 +59,10 @@ struct Shape {
     return headDim <= kTwoTileMaxDim && valueDim <= kTwoTileMaxDim ? 2 : 1;
   }
   constexpr int64_t warpRows() const { return 16 * mTiles(); }
-  /// Keys per K/V tile: 32 for two m16 tiles, whose scores then take as
-  /// many registers as 64 keys of one (with 64, ptxas spills).
-  constexpr int64_t tileKeys() const { return mTiles() == 2 ? 32 : 64; }
+  /// Keys per K/V tile. With two m16 tiles, 64 keys spill; with one (head
+  /// dims above 128), 64 keys would take 169 KB of shared memory at head_dim
+  /// 256 and so one block of 4 warps per SM, where 32 keys allow two.
+  constexpr int64_t tileKeys() const { return 32; }
   constexpr int64_t blockRows() const { return kWarps * warpRows(); }
   constexpr int64_t qRow() const { return headDim + kPad; }
   constexpr int64_t vRow() const { return valueDim + kPad; }
