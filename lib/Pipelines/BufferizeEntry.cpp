@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
@@ -15,6 +16,9 @@
 using namespace mlir;
 
 void mlir::attn::addBufferizationPasses(OpPassManager &pm) {
+  // An attn op still here has no lowering in this pipeline: say why, rather
+  // than leave bufferization to report it as not bufferized.
+  pm.addPass(createCheckLoweredPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

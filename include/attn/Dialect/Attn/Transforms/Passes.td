@@ -101,6 +101,24 @@ def FuseRepeatKVPass : Pass<"attn-fuse-repeat-kv"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CheckLoweredPass : Pass<"attn-check-lowered", "::mlir::ModuleOp"> {
+  let summary = "Fail with a reason on any attn op a pipeline cannot lower";
+  let description = [{
+    The pipelines run this before bufferization. Whatever `attn` op is left
+    by then has no lowering in that pipeline, and bufferization would only
+    say `op was not bufferized`; this pass says which op and why instead:
+
+    * `attn.repeat_kv` whose result is used by something other than the
+      key or value of an attention that `attn-fuse-repeat-kv` can fold it
+      into: the repeat has no lowering of its own (the project never
+      materialises the repeated K/V).
+    * `attn.cache.*` ops in a pipeline that does not lower KV caches (the
+      GPU pipeline, for now): they lower for the CPU
+      (`--attn-to-llvm-pipeline`) only.
+    * any other `attn` op: named, with the pipeline's stage.
+  }];
+}
+
 def TileAttentionPass : Pass<"attn-tile-attention"> {
   let summary = "Rewrite attention as the FlashAttention-2 blockwise algorithm";
   let description = [{
