@@ -11,6 +11,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
@@ -61,6 +62,74 @@ MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s,
       sum = fadd(sum, v);
     }
   return {mx, correction, sum};
+}
+
+void MmaSyncBuilder::maskIf(Value needMask, Scores &s,
+                            function_ref<Scores()> masked) {
+  int64_t values = 4 * s.size() * s.front().size();
+  SmallVector<Type> types(values, b.getF32Type());
+  auto ifOp = scf::IfOp::create(b, types, needMask, /*withElseRegion=*/true);
+  auto yieldScores = [&](Block *block, function_ref<Scores()> make) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(block);
+    SmallVector<Value> flat;
+    for (const auto &row : make())
+      for (const Acc &frag : row)
+        flat.append(frag.begin(), frag.end());
+    scf::YieldOp::create(b, flat);
+  };
+  yieldScores(ifOp.thenBlock(), masked);
+  yieldScores(ifOp.elseBlock(), [&] { return s; });
+  int64_t next = 0;
+  for (auto &row : s)
+    for (Acc &frag : row)
+      for (Value &v : frag)
+        v = ifOp.getResult(next++);
+}
+
+std::pair<SmallVector<Value>, SmallVector<Value>>
+MmaSyncBuilder::onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
+                              MutableArrayRef<Value> acc, Value factor) {
+  int64_t mTiles = s.size(), accTiles = acc.size() / (4 * mTiles);
+  SmallVector<Value> newMax, newSum;
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      SoftmaxStep step = softmaxStep(s[mt], r, maxes[2 * mt + r], factor);
+      newMax.push_back(step.max);
+      newSum.push_back(fadd(fmul(sums[2 * mt + r], step.correction), step.sum));
+      for (int64_t nt = 0; nt < accTiles; ++nt)
+        for (int64_t c = 0; c < 2; ++c) {
+          Value &a = acc[(mt * accTiles + nt) * 4 + 2 * r + c];
+          a = fmul(a, step.correction);
+        }
+    }
+  return {newMax, newSum};
+}
+
+void MmaSyncBuilder::accumulatePV(const Scores &s, MutableArrayRef<Value> acc,
+                                  Value vSmem, Value vRead, int64_t vRow) {
+  int64_t mTiles = s.size(), tileKeys = 8 * s.front().size();
+  int64_t accTiles = acc.size() / (4 * mTiles);
+  for (int64_t kk = 0; kk < tileKeys / 16; ++kk) {
+    SmallVector<Frag, 2> pa;
+    for (int64_t mt = 0; mt < mTiles; ++mt) {
+      const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
+      pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]), pack(hi[0], hi[1]),
+                    pack(hi[2], hi[3])});
+    }
+    for (int64_t np = 0; np < accTiles / 2; ++np) {
+      Frag v = ldmatrix(vSmem, {add(vRead, idx(kk * 16 * vRow + np * 16))},
+                        /*transpose=*/true);
+      for (int64_t mt = 0; mt < mTiles; ++mt)
+        for (int64_t h = 0; h < 2; ++h) {
+          int64_t at = (mt * accTiles + 2 * np + h) * 4;
+          Acc o{acc[at], acc[at + 1], acc[at + 2], acc[at + 3]};
+          o = mma(pa[mt], {v[2 * h], v[2 * h + 1]}, o);
+          for (int64_t c = 0; c < 4; ++c)
+            acc[at + c] = o[c];
+        }
+    }
+  }
 }
 
 Value MmaSyncBuilder::softmaxFactor(const FlashProblem &p) {

@@ -30,6 +30,8 @@ namespace mlir::attn {
 using Acc = std::array<Value, 4>;
 /// A fragments of m16k16 (four 2-element vectors) or B of k16n8 (two).
 using Frag = SmallVector<Value, 4>;
+/// A warp's scores of one K tile: [m16 tile of rows][n8 tile of keys].
+using Scores = SmallVector<SmallVector<Acc>, 2>;
 
 /// Elements per cp.async of 16 bytes, for 2-byte elements.
 inline constexpr int64_t kCopyElements = 8;
@@ -109,6 +111,25 @@ protected:
   };
   SoftmaxStep softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax,
                           Value factor);
+  /// Replaces `s` by `masked()` where `needMask` holds, through one scf.if,
+  /// so that only tiles that cross a boundary pay for masking.
+  void maskIf(Value needMask, Scores &s, function_ref<Scores()> masked);
+
+  /// The online-softmax step of a whole tile: softmaxStep for each row of
+  /// `s` (m-tile mt, row half r at index 2 mt + r of `maxes` and `sums`),
+  /// the accumulators `acc` (fragment c of value n8 tile nt of m-tile mt at
+  /// (mt * tiles + nt) * 4 + c) rescaled. Returns the new maxes and sums.
+  std::pair<SmallVector<Value>, SmallVector<Value>>
+  onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
+                MutableArrayRef<Value> acc, Value factor);
+
+  /// acc += P V, P being the tile's exponentials `s`: their accumulator
+  /// fragments are the A fragments of m16k16, so P never leaves registers.
+  /// This lane's ldmatrix reads of V start at flat index `vRead` of `vSmem`,
+  /// whose rows are `vRow` elements; each V fragment serves every m-tile.
+  void accumulatePV(const Scores &s, MutableArrayRef<Value> acc, Value vSmem,
+                    Value vRead, int64_t vRow);
+
   /// Whether the kernel leaves Q Kᵀ of `p` unscaled and lets the scale ride
   /// in the exponential's FMA (one multiply less per score); the running
   /// max is then of unscaled scores. Not where a mask adds to scaled scores

@@ -164,9 +164,8 @@ private:
   }
   /// S = Q Kᵀ of every m-tile against the K tile this lane's ldmatrix reads
   /// start at (`kRead`, from readSlot).
-  SmallVector<SmallVector<Acc>> scores(Value kRead);
-  SmallVector<SmallVector<Acc>>
-  maskScores(const SmallVector<SmallVector<Acc>> &s, Value kvStart);
+  Scores scores(Value kRead);
+  Scores maskScores(const Scores &s, Value kvStart);
   /// The per-warp loop over tiles; returns its results (accumulators, then
   /// max and sum per (m-tile, row half)).
   scf::ForOp buildLoop(Value warpTiles);
@@ -252,11 +251,10 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   }
 }
 
-SmallVector<SmallVector<Acc>> DecodeKernel::scores(Value kRead) {
+Scores DecodeKernel::scores(Value kRead) {
   Value zero = f32(0.0);
-  SmallVector<SmallVector<Acc>> s(
-      shape.mTiles(),
-      SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
+  Scores s(shape.mTiles(),
+           SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // ldmatrix row addresses as in Sm80Flash.cpp: Q is the A operand of
   // m16k16, each 16 keys of K the B operands of two n8 tiles.
   Value qRow = rem(lane, 16);
@@ -278,13 +276,11 @@ SmallVector<SmallVector<Acc>> DecodeKernel::scores(Value kRead) {
   return s;
 }
 
-SmallVector<SmallVector<Acc>>
-DecodeKernel::maskScores(const SmallVector<SmallVector<Acc>> &s,
-                         Value kvStart) {
+Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
   Value negInf = f32(-std::numeric_limits<double>::infinity());
   Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
   Value lastKey = sub(p.seqK, idx(1));
-  SmallVector<SmallVector<Acc>> out = s;
+  Scores out = s;
   for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       auto [h, qi] = headAndPos(add(quadRow, idx(16 * mt + 8 * r)));
@@ -361,7 +357,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
-        SmallVector<SmallVector<Acc>> s = scores(kRead);
+        Scores s = scores(kRead);
         if (!foldsScale(p))
           for (auto &row : s)
             for (Acc &frag : row)
@@ -382,71 +378,13 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         }
         if (p.mask)
           needMask = yes;
-        SmallVector<Type> types(mTiles * shape.tileKeys() / 2, b.getF32Type());
-        auto masked = scf::IfOp::create(b, types, needMask,
-                                        /*withElseRegion=*/true);
-        auto yieldScores =
-            [&](Block *block,
-                function_ref<SmallVector<SmallVector<Acc>>()> make) {
-              OpBuilder::InsertionGuard guard(b);
-              b.setInsertionPointToEnd(block);
-              SmallVector<Value> flat;
-              for (const auto &row : make())
-                for (const Acc &frag : row)
-                  flat.append(frag.begin(), frag.end());
-              scf::YieldOp::create(b, flat);
-            };
-        yieldScores(masked.thenBlock(),
-                    [&] { return maskScores(s, kvStart); });
-        yieldScores(masked.elseBlock(), [&] { return s; });
-        int64_t next = 0;
-        for (auto &row : s)
-          for (Acc &frag : row)
-            for (Value &v : frag)
-              v = masked.getResult(next++);
+        maskIf(needMask, s, [&] { return maskScores(s, kvStart); });
 
-        // Online softmax per (m-tile, row half) of this thread.
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
-        SmallVector<Value> newMax, newSum;
-        for (int64_t mt = 0; mt < mTiles; ++mt)
-          for (int64_t r = 0; r < 2; ++r) {
-            Value oldMax = carried[accValues + 2 * mt + r];
-            Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
-            SoftmaxStep step = softmaxStep(s[mt], r, oldMax, factor);
-            Value mx = step.max, correction = step.correction;
-            Value sum = step.sum;
-            newMax.push_back(mx);
-            newSum.push_back(fadd(fmul(oldSum, correction), sum));
-            for (int64_t nt = 0; nt < accTiles; ++nt)
-              for (int64_t c = 0; c < 2; ++c) {
-                Value &a = acc[(mt * accTiles + nt) * 4 + 2 * r + c];
-                a = fmul(a, correction);
-              }
-          }
-
-        // O += P V, P's accumulator fragments being the A fragments; each
-        // V fragment serves every m-tile.
-        for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
-          SmallVector<Frag> pa;
-          for (int64_t mt = 0; mt < mTiles; ++mt) {
-            const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
-            pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]),
-                          pack(hi[0], hi[1]), pack(hi[2], hi[3])});
-          }
-          for (int64_t np = 0; np < shape.valueDim / 16; ++np) {
-            Frag v = ldmatrix(
-                vSmem,
-                {add(vRead, idx(kk * 16 * shape.vRow() + np * 16))}, true);
-            for (int64_t mt = 0; mt < mTiles; ++mt)
-              for (int64_t h = 0; h < 2; ++h) {
-                int64_t base = (mt * accTiles + 2 * np + h) * 4;
-                Acc o{acc[base], acc[base + 1], acc[base + 2], acc[base + 3]};
-                o = mma(pa[mt], {v[2 * h], v[2 * h + 1]}, o);
-                for (int64_t c = 0; c < 4; ++c)
-                  acc[base + c] = o[c];
-              }
-          }
-        }
+        auto [newMax, newSum] = onlineSoftmax(
+            s, carried.slice(accValues, 2 * mTiles),
+            carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor);
+        accumulatePV(s, acc, vSmem, vRead, shape.vRow());
         SmallVector<Value> results = acc;
         results.append(newMax);
         results.append(newSum);

@@ -90,9 +90,6 @@ static Shape shapeOf(MemRefType query, MemRefType value) {
           query.getElementTypeBitWidth() / 8};
 }
 
-/// S fragments of a warp: [m-tile][n8 tile of keys].
-using Scores = SmallVector<SmallVector<Acc>, 2>;
-
 /// Builds the kernel body; one instance per launch.
 class Sm80Kernel : public MmaSyncBuilder {
 public:
@@ -105,12 +102,9 @@ public:
   void build(gpu::LaunchOp launch);
 
 private:
-  /// Issues the cp.async copies of rows [first, first + rows) of `src`
-  /// (sequence positions, head `head`) into `dst` (indexed by `prefix`,
-  /// row, column); rows at or past `limit`, or all rows when `enabled` is
-  /// false, are zero-filled instead of read.
-  void copyRows(Value src, Value head, Value first, Value limit, Value enabled,
-                Value dst, ValueRange prefix, int64_t rows, int64_t width);
+  /// Issues the cp.async copies of this block's query rows into qSmem;
+  /// rows past Sq are zero-filled instead of read.
+  void copyQuery();
 
   /// Where this thread's copies of a K (`value` false) or V tile come from
   /// and go to, as flat element indices: the source of its first row (of
@@ -158,26 +152,21 @@ private:
 // Global to shared memory
 //===----------------------------------------------------------------------===//
 
-void Sm80Kernel::copyRows(Value src, Value head, Value first, Value limit,
-                          Value enabled, Value dst, ValueRange prefix,
-                          int64_t rows, int64_t width) {
+void Sm80Kernel::copyQuery() {
   Value tid = add(mul(warp, idx(32)), lane);
-  int64_t perRow = width / kCopyElements;
-  Value last = arith::SubIOp::create(b, limit, idx(1));
-  for (int64_t i = 0; i < rows * perRow / kThreads; ++i) {
+  int64_t perRow = shape.headDim / kCopyElements;
+  Value last = arith::SubIOp::create(b, p.seqQ, idx(1));
+  for (int64_t i = 0; i < shape.blockRows() * perRow / kThreads; ++i) {
     Value chunk = add(tid, idx(i * kThreads));
     Value row = div(chunk, perRow);
     Value col = mul(rem(chunk, perRow), idx(kCopyElements));
-    Value pos = add(first, row);
-    Value valid = arith::AndIOp::create(b, enabled, lt(pos, limit));
+    Value pos = add(qStart, row);
     // The address stays in bounds even where nothing is read.
-    Value at = arith::MinSIOp::create(b, pos, last);
+    Value at = min(pos, last);
     SmallVector<Value> from = p.layout == Layout::BSHD
                                   ? SmallVector<Value>{bi, at, head, col}
                                   : SmallVector<Value>{bi, head, at, col};
-    SmallVector<Value> to(prefix);
-    to.append({row, col});
-    copy16(dst, to, src, from, valid);
+    copy16(qSmem, {row, col}, p.query, from, lt(pos, p.seqQ));
   }
 }
 
@@ -399,8 +388,7 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   Value kvBegin, kvEnd;
   std::tie(kvBegin, kvEnd) = buildKVRange(b, b.getLoc(), p, tiles, qStart);
   Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
-  copyRows(p.query, head, qStart, p.seqQ, yes, qSmem, {}, blockRows,
-           shape.headDim);
+  copyQuery();
   copyTile(copyCursor(kvBegin, idx(0), false),
            copyCursor(kvBegin, idx(0), true), kvBegin, lt(kvBegin, kvEnd));
   NVVM::CpAsyncCommitGroupOp::create(b);
@@ -470,67 +458,13 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
               needMask, lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
         if (p.mask)
           needMask = yes;
-        SmallVector<Type> types(mTiles * shape.tileKeys() / 2, b.getF32Type());
-        auto masked = scf::IfOp::create(b, types, needMask,
-                                        /*withElseRegion=*/true);
-        auto yieldScores = [&](Block *block, function_ref<Scores()> make) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToEnd(block);
-          SmallVector<Value> flat;
-          for (const auto &row : make())
-            for (const Acc &frag : row)
-              flat.append(frag.begin(), frag.end());
-          scf::YieldOp::create(b, flat);
-        };
-        yieldScores(masked.thenBlock(),
-                    [&] { return maskScores(s, kvStart); });
-        yieldScores(masked.elseBlock(), [&] { return s; });
-        int64_t result = 0;
-        for (auto &row : s)
-          for (Acc &frag : row)
-            for (Value &v : frag)
-              v = masked.getResult(result++);
+        maskIf(needMask, s, [&] { return maskScores(s, kvStart); });
 
-        // Online softmax per (m-tile, row half) of this thread.
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
-        SmallVector<Value> newMax, newSum;
-        for (int64_t mt = 0; mt < mTiles; ++mt)
-          for (int64_t r = 0; r < 2; ++r) {
-            Value oldMax = carried[accValues + 2 * mt + r];
-            Value oldSum = carried[accValues + 2 * mTiles + 2 * mt + r];
-            SoftmaxStep step = softmaxStep(s[mt], r, oldMax, factor);
-            newMax.push_back(step.max);
-            newSum.push_back(fadd(fmul(oldSum, step.correction), step.sum));
-            for (int64_t nt = 0; nt < accTiles; ++nt)
-              for (int64_t c = 0; c < 2; ++c) {
-                Value &a = acc[accAt(mt, nt, 2 * r + c)];
-                a = fmul(a, step.correction);
-              }
-          }
-
-        // O += P V: P's accumulator fragments are the A fragments; each V
-        // fragment serves every m-tile.
-        for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
-          SmallVector<Frag, 2> pa;
-          for (int64_t mt = 0; mt < mTiles; ++mt) {
-            const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
-            pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]),
-                          pack(hi[0], hi[1]), pack(hi[2], hi[3])});
-          }
-          for (int64_t np = 0; np < shape.valueDim / 16; ++np) {
-            Frag v = ldmatrix(
-                vSmem, {add(vRead, idx(kk * 16 * shape.vRow() + np * 16))},
-                true);
-            for (int64_t mt = 0; mt < mTiles; ++mt)
-              for (int64_t h = 0; h < 2; ++h) {
-                int64_t at = accAt(mt, 2 * np + h, 0);
-                Acc o{acc[at], acc[at + 1], acc[at + 2], acc[at + 3]};
-                o = mma(pa[mt], {v[2 * h], v[2 * h + 1]}, o);
-                for (int64_t c = 0; c < 4; ++c)
-                  acc[at + c] = o[c];
-              }
-          }
-        }
+        auto [newMax, newSum] = onlineSoftmax(
+            s, carried.slice(accValues, 2 * mTiles),
+            carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor);
+        accumulatePV(s, acc, vSmem, vRead, shape.vRow());
         SmallVector<Value> results = acc;
         results.append(newMax);
         results.append(newSum);
