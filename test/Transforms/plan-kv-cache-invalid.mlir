@@ -71,15 +71,6 @@ func.func @no_layer(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 
 // -----
 
-func.func @group_end_overflows() {
-  // expected-error @+1 {{'attn.cache.create' op first_layer (9223372036854775807) + sharing (2) overflows int64, the end of the group's layers [first_layer, first_layer + sharing)}}
-  %c = attn.cache.create {first_layer = 9223372036854775807, sharing = 2}
-      : !attn.kv_cache<1x2x16x64xf16>
-  return
-}
-
-// -----
-
 // One writer per cache: two appends to the same state would fork the
 // cache, and only a copy could keep both.
 func.func @two_writers(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
@@ -250,75 +241,90 @@ func.func @capacities_differ(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 
 // -----
 
-func.func @sub_byte(%q: tensor<1x4x8x64xf4E2M1FN>, %k: tensor<1x4x2x64xf4E2M1FN>,
-                    %v: tensor<1x4x2x64xf4E2M1FN>, %p: index, %n: index)
-    -> tensor<1x4x8x64xf4E2M1FN> {
-  // expected-error @+1 {{KV cache element type ('f4E2M1FN') must be f16, bf16, f32 or f64}}
-  %a = attn.cache.create : !attn.kv_cache<1x2x16x64xf4E2M1FN>
+// The byte figures near INT64_MAX. Each cache type here fits int64 (the
+// type verifier checks batch x kv_heads x capacity x head_dim x bytes),
+// but the keys and values of one token together do not:
+// 2 x 1 x (2^61 - 1) x 4 = 2^64 - 8 bytes.
+func.func @token_bytes_overflow(%q: tensor<1x1x1x2305843009213693951xf32>,
+                                %k: tensor<1x1x1x2305843009213693951xf32>,
+                                %v: tensor<1x1x1x2305843009213693951xf32>,
+                                %p: index, %n: index)
+    -> tensor<1x1x1x2305843009213693951xf32> {
+  // expected-error @+1 {{'attn.cache.create' op makes the cache of layers [0, 1) whose KV bytes per token (2 x 1 KV head x head_dim 2305843009213693951 x 4 bytes) overflow int64}}
+  %a = attn.cache.create : !attn.kv_cache<1x1x1x2305843009213693951xf32>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
-      : tensor<1x4x2x64xf4E2M1FN>, tensor<1x4x2x64xf4E2M1FN> into !attn.kv_cache<1x2x16x64xf4E2M1FN>
+      : tensor<1x1x1x2305843009213693951xf32>, tensor<1x1x1x2305843009213693951xf32>
+        into !attn.kv_cache<1x1x1x2305843009213693951xf32>
   %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
-      : tensor<1x4x8x64xf4E2M1FN>, !attn.kv_cache<1x2x16x64xf4E2M1FN> -> tensor<1x4x8x64xf4E2M1FN>
-  return %o0 : tensor<1x4x8x64xf4E2M1FN>
+      : tensor<1x1x1x2305843009213693951xf32>, !attn.kv_cache<1x1x1x2305843009213693951xf32>
+        -> tensor<1x1x1x2305843009213693951xf32>
+  return %o0 : tensor<1x1x1x2305843009213693951xf32>
 }
 
 // -----
 
-// 2^61 KV heads x 16 positions x head_dim 1 x 2 bytes: the cache type
-// itself does not fit int64.
-func.func @token_bytes_overflow(%q: tensor<1x1x2305843009213693952x1xf16>,
-                                %k: tensor<1x1x2305843009213693952x1xf16>,
-                                %v: tensor<1x1x2305843009213693952x1xf16>,
-                                %p: index, %n: index)
+// The same in the KV heads: 2 x 2^61 x 1 x 2 = 2^63 bytes, one more than
+// INT64_MAX.
+func.func @token_bytes_overflow_heads(%q: tensor<1x1x2305843009213693952x1xf16>,
+                                      %k: tensor<1x1x2305843009213693952x1xf16>,
+                                      %v: tensor<1x1x2305843009213693952x1xf16>,
+                                      %p: index, %n: index)
     -> tensor<1x1x2305843009213693952x1xf16> {
-  // expected-error @+1 {{KV cache size (1 x 2305843009213693952 x 16 x 1 elements of 2 bytes) overflows int64}}
-  %a = attn.cache.create : !attn.kv_cache<1x2305843009213693952x16x1xf16>
+  // expected-error @+1 {{'attn.cache.create' op makes the cache of layers [0, 1) whose KV bytes per token (2 x 2305843009213693952 KV heads x head_dim 1 x 2 bytes) overflow int64}}
+  %a = attn.cache.create : !attn.kv_cache<1x2305843009213693952x1x1xf16>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
       : tensor<1x1x2305843009213693952x1xf16>, tensor<1x1x2305843009213693952x1xf16>
-        into !attn.kv_cache<1x2305843009213693952x16x1xf16>
+        into !attn.kv_cache<1x2305843009213693952x1x1xf16>
   %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
-      : tensor<1x1x2305843009213693952x1xf16>, !attn.kv_cache<1x2305843009213693952x16x1xf16>
+      : tensor<1x1x2305843009213693952x1xf16>, !attn.kv_cache<1x2305843009213693952x1x1xf16>
         -> tensor<1x1x2305843009213693952x1xf16>
   return %o0 : tensor<1x1x2305843009213693952x1xf16>
 }
 
 // -----
 
-// 2^59 KV heads x 16 positions x 4 bytes: the cache type does not fit int64.
-func.func @model_bytes_overflow(%q: tensor<1x1x576460752303423488x1xf32>,
-                                %k: tensor<1x1x576460752303423488x1xf32>,
-                                %v: tensor<1x1x576460752303423488x1xf32>,
+// Two caches of 2 x 1 x 2^60 x 2 = 2^62 KV bytes per token each: each
+// fits, their sum 2^63 does not.
+// expected-error @+1 {{'func.func' op has KV bytes per token that overflow int64 at the cache of layers [1, 2) (4611686018427387904 + 4611686018427387904)}}
+func.func @model_bytes_overflow(%q: tensor<1x1x1x1152921504606846976xf16>,
+                                %k: tensor<1x1x1x1152921504606846976xf16>,
+                                %v: tensor<1x1x1x1152921504606846976xf16>,
                                 %p: index, %n: index)
-    -> tensor<1x1x576460752303423488x1xf32> {
-  // expected-error @+1 {{KV cache size (1 x 576460752303423488 x 16 x 1 elements of 4 bytes) overflows int64}}
-  %a = attn.cache.create : !attn.kv_cache<1x576460752303423488x16x1xf32>
+    -> tensor<1x1x1x1152921504606846976xf16> {
+  %a = attn.cache.create : !attn.kv_cache<1x1x1x1152921504606846976xf16>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
-      : tensor<1x1x576460752303423488x1xf32>, tensor<1x1x576460752303423488x1xf32>
-        into !attn.kv_cache<1x576460752303423488x16x1xf32>
+      : tensor<1x1x1x1152921504606846976xf16>, tensor<1x1x1x1152921504606846976xf16>
+        into !attn.kv_cache<1x1x1x1152921504606846976xf16>
   %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
-      : tensor<1x1x576460752303423488x1xf32>, !attn.kv_cache<1x576460752303423488x16x1xf32>
-        -> tensor<1x1x576460752303423488x1xf32>
-  %b = attn.cache.create {first_layer = 1} : !attn.kv_cache<1x576460752303423488x16x1xf32>
+      : tensor<1x1x1x1152921504606846976xf16>, !attn.kv_cache<1x1x1x1152921504606846976xf16>
+        -> tensor<1x1x1x1152921504606846976xf16>
+  %b = attn.cache.create {first_layer = 1} : !attn.kv_cache<1x1x1x1152921504606846976xf16>
   %b1 = attn.cache.append %k, %v into %b[%p] {layer = 1}
-      : tensor<1x1x576460752303423488x1xf32>, tensor<1x1x576460752303423488x1xf32>
-        into !attn.kv_cache<1x576460752303423488x16x1xf32>
+      : tensor<1x1x1x1152921504606846976xf16>, tensor<1x1x1x1152921504606846976xf16>
+        into !attn.kv_cache<1x1x1x1152921504606846976xf16>
   %o1 = attn.cache.attend %o0, %b1, %n {layer = 1}
-      : tensor<1x1x576460752303423488x1xf32>, !attn.kv_cache<1x576460752303423488x16x1xf32>
-        -> tensor<1x1x576460752303423488x1xf32>
-  return %o1 : tensor<1x1x576460752303423488x1xf32>
+      : tensor<1x1x1x1152921504606846976xf16>, !attn.kv_cache<1x1x1x1152921504606846976xf16>
+        -> tensor<1x1x1x1152921504606846976xf16>
+  return %o1 : tensor<1x1x1x1152921504606846976xf16>
 }
 
 // -----
 
-// A capacity of 2^62 tokens of 4 bytes: the cache type does not fit int64.
-func.func @sequence_bytes_overflow(%q: tensor<1x1x1x1xf32>, %k: tensor<1x1x1x1xf32>,
-                                   %v: tensor<1x1x1x1xf32>, %p: index, %n: index)
-    -> tensor<1x1x1x1xf32> {
-  // expected-error @+1 {{KV cache size (1 x 1 x 4611686018427387904 x 1 elements of 4 bytes) overflows int64}}
-  %a = attn.cache.create : !attn.kv_cache<1x1x4611686018427387904x1xf32>
+// 2 x 1 x 2^58 x 2 = 2^60 KV bytes per token over the capacity of 8
+// tokens: 2^63 bytes per sequence, though the cache type (8 x 2^58 x 2 =
+// 2^62 bytes for the keys alone) fits.
+// expected-error @+1 {{'func.func' op needs more bytes per sequence than int64 holds (1152921504606846976 KV bytes per token x 8 tokens)}}
+func.func @sequence_bytes_overflow(%q: tensor<1x1x1x288230376151711744xf16>,
+                                   %k: tensor<1x1x1x288230376151711744xf16>,
+                                   %v: tensor<1x1x1x288230376151711744xf16>,
+                                   %p: index, %n: index)
+    -> tensor<1x1x1x288230376151711744xf16> {
+  %a = attn.cache.create : !attn.kv_cache<1x1x8x288230376151711744xf16>
   %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
-      : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32> into !attn.kv_cache<1x1x4611686018427387904x1xf32>
+      : tensor<1x1x1x288230376151711744xf16>, tensor<1x1x1x288230376151711744xf16>
+        into !attn.kv_cache<1x1x8x288230376151711744xf16>
   %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
-      : tensor<1x1x1x1xf32>, !attn.kv_cache<1x1x4611686018427387904x1xf32> -> tensor<1x1x1x1xf32>
-  return %o0 : tensor<1x1x1x1xf32>
+      : tensor<1x1x1x288230376151711744xf16>, !attn.kv_cache<1x1x8x288230376151711744xf16>
+        -> tensor<1x1x1x288230376151711744xf16>
+  return %o0 : tensor<1x1x1x288230376151711744xf16>
 }

@@ -45,6 +45,28 @@
 // RUN: not attn-opt %s --attn-plan-kv-cache="budget-gib=2 budget-bytes=5" 2>&1 | FileCheck %s --check-prefix=BOTH
 // BOTH: error: attn-plan-kv-cache: give budget-bytes or budget-gib, not both
 
+// Values at INT64_MAX give figures or errors, never wrapped numbers: a
+// budget of 2^63 - 1 bytes over 2^17 bytes per sequence is 2^46 - 1 =
+// 70368744177663 sequences, and 2^63 - 1 tokens do not fit a cache of 128.
+// RUN: attn-opt %s --attn-plan-kv-cache="budget-bytes=9223372036854775807" -o /dev/null 2>&1 | FileCheck %s --check-prefix=MAX-BUDGET
+// MAX-BUDGET: 131072 bytes per sequence at 128 tokens; a budget of 9223372036854775807 bytes fits a batch of 70368744177663
+// RUN: not attn-opt %s --attn-plan-kv-cache="seq-len=9223372036854775807" -o /dev/null 2>&1 | FileCheck %s --check-prefix=MAX-SEQLEN
+// MAX-SEQLEN: error: 'attn.cache.create' op makes the cache of layers [0, 2) with capacity (128), less than seq-len (9223372036854775807)
+
+// report-file keeps the JSON apart from the IR on stdout; it belongs to
+// report=json, and a file that cannot be written is an error.
+// RUN: rm -f %t.json
+// RUN: attn-opt %s --attn-plan-kv-cache="report=json report-file=%t.json" 2>&1 | FileCheck %s --check-prefix=IR --implicit-check-not=remark
+// IR: attn.cache.create {attn.buffer = 0 : i64, sharing = 2 : i64}
+// RUN: FileCheck %s --check-prefix=FILE < %t.json
+// FILE: "kv_bytes_per_token": 1024,
+// FILE: "bytes_per_sequence": 131072,
+// RUN: python3 -c "import json, sys; json.load(open(sys.argv[1]))" %t.json
+// RUN: not attn-opt %s --attn-plan-kv-cache="report-file=%t.json" 2>&1 | FileCheck %s --check-prefix=FILE-REMARKS
+// FILE-REMARKS: error: attn-plan-kv-cache: report-file ('{{.*}}.json') needs report=json, not report=remarks
+// RUN: not attn-opt %s --attn-plan-kv-cache="report=json report-file=%t.missing/report.json" 2>&1 | FileCheck %s --check-prefix=FILE-BAD
+// FILE-BAD: error: attn-plan-kv-cache: cannot write report-file '{{.*}}report.json': {{.+}}
+
 func.func @cla2(%q: tensor<1x4x8x64xf16>, %k0: tensor<1x4x2x64xf16>,
                 %v0: tensor<1x4x2x64xf16>, %k2: tensor<1x4x2x64xf16>,
                 %v2: tensor<1x4x2x64xf16>, %p: index, %n: index)

@@ -16,8 +16,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_PLANKVCACHEPASS
@@ -156,12 +158,13 @@ static FailureOr<Group> traceGroup(CacheCreateOp create) {
   Group group;
   group.create = create;
   group.first = create.getFirstLayer();
-  std::optional<int64_t> end =
-      llvm::checkedAdd<int64_t>(group.first, create.getSharing());
+  // The op verifier rejects a group end that overflows; this only keeps a
+  // pass run on unverified IR from reading an empty optional.
+  std::optional<int64_t> end = create.getGroupEnd();
   if (!end)
     return create.emitOpError()
            << "first_layer (" << group.first << ") + sharing ("
-           << create.getSharing() << ") overflows 64 bits";
+           << create.getSharing() << ") overflows int64";
   group.end = *end;
 
   Value state = create.getResult();
@@ -282,14 +285,18 @@ static LogicalResult checkLayers(Plan &plan) {
 // Bytes
 //===----------------------------------------------------------------------===//
 
-/// 2 x kv_heads x head_dim x bytes_per_element, checked.
+/// 2 x kv_heads x head_dim x bytes_per_element, checked: keys and values
+/// of one token in every KV head. This is the one place that turns a cache
+/// type into bytes; a quantized storage form adds its scale bytes here, as
+/// a figure of its own, so that the element bytes keep this formula.
 static LogicalResult countBytes(Group &group) {
   KVCacheType type = group.type();
-  auto elementType = cast<FloatType>(type.getElementType());
-  unsigned bits = elementType.getWidth();
-  if (bits % 8 != 0)
+  // Every element type the cache type admits is a whole number of bytes;
+  // the check keeps a narrower storage type from being counted as zero.
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  if (bits == 0 || bits % 8 != 0)
     return group.create.emitOpError()
-           << "makes a cache of " << elementType << ", whose " << bits
+           << "makes a cache of " << type.getElementType() << ", whose " << bits
            << "-bit elements are not whole bytes; attn-plan-kv-cache counts "
               "bytes";
   group.bytesPerElement = bits / 8;
@@ -301,9 +308,12 @@ static LogicalResult countBytes(Group &group) {
     bytes = llvm::checkedMul<int64_t>(*bytes, group.bytesPerElement);
   if (!bytes)
     return group.create.emitOpError()
-           << "makes a cache whose KV bytes per token (2 x "
-           << type.getKvHeads() << " KV heads x head_dim " << type.getHeadDim()
-           << " x " << group.bytesPerElement << " bytes) overflow 64 bits";
+           << "makes the cache of " << LayersOf{group}
+           << " whose KV bytes per token (2 x "
+           << Count{type.getKvHeads(), "KV head", "KV heads"} << " x head_dim "
+           << type.getHeadDim() << " x "
+           << Count{group.bytesPerElement, "byte", "bytes"}
+           << ") overflow int64";
   group.bytesPerToken = *bytes;
   return success();
 }
@@ -319,7 +329,7 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
         llvm::checkedAdd(plan.bytesPerToken, group.bytesPerToken);
     if (!sum)
       return plan.func.emitOpError()
-             << "has KV bytes per token that overflow 64 bits at the cache of "
+             << "has KV bytes per token that overflow int64 at the cache of "
              << LayersOf{group} << " (" << plan.bytesPerToken << " + "
              << group.bytesPerToken << ")";
     plan.bytesPerToken = *sum;
@@ -351,7 +361,7 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
       llvm::checkedMul(plan.bytesPerToken, seqLen);
   if (!perSequence)
     return plan.func.emitOpError()
-           << "needs more bytes per sequence than 64 bits hold ("
+           << "needs more bytes per sequence than int64 holds ("
            << plan.bytesPerToken << " KV bytes per token x " << seqLen
            << " tokens)";
   plan.bytesPerSequence = *perSequence;
@@ -407,10 +417,13 @@ static std::string typeName(Type type) {
   return s;
 }
 
+/// The remarks are emitted at the ops' locations rather than on the ops:
+/// an op's own remark carries a note that prints the op, which for the
+/// model's remark is the whole function, burying the figures.
 static void emitRemarks(Plan &plan, const Sizing &sizing) {
   for (auto [buffer, group] : llvm::enumerate(plan.groups)) {
     KVCacheType type = group.type();
-    InFlightDiagnostic remark = group.create.emitRemark();
+    InFlightDiagnostic remark = mlir::emitRemark(group.create.getLoc());
     remark << "buffer " << buffer << " holds the cache of " << LayersOf{group}
            << ": layer " << group.first << " writes it, and "
            << (group.readers.size() == 1 ? "layer " : "layers ");
@@ -423,7 +436,7 @@ static void emitRemarks(Plan &plan, const Sizing &sizing) {
            << typeName(type.getElementType()) << ") = " << group.bytesPerToken
            << " KV bytes per token";
   }
-  InFlightDiagnostic remark = plan.func.emitRemark();
+  InFlightDiagnostic remark = mlir::emitRemark(plan.func.getLoc());
   remark << Count{plan.layers, "layer", "layers"}
          << (plan.layers == 1 ? " keeps " : " keep ")
          << Count{int64_t(plan.groups.size()), "KV cache", "KV caches"} << " (";
@@ -511,19 +524,40 @@ struct PlanKVCachePass
     if (report == "remarks") {
       for (Plan &plan : plans)
         emitRemarks(plan, *sizing);
-    } else if (report == "json") {
-      {
-        llvm::json::OStream json(llvm::outs(), /*IndentSize=*/2);
-        json.object([&] {
-          json.attributeArray("models", [&] {
-            for (Plan &plan : plans)
-              writeJson(json, plan, *sizing);
-          });
-        });
-      }
-      llvm::outs() << "\n";
-      llvm::outs().flush();
+    } else if (report == "json" &&
+               failed(writeReport(module, plans, *sizing))) {
+      return signalPassFailure();
     }
+  }
+
+  /// Prints the JSON report to stdout or to `report-file`. A file keeps the
+  /// report apart from the IR that attn-opt prints on stdout.
+  LogicalResult writeReport(ModuleOp module, MutableArrayRef<Plan> plans,
+                            const Sizing &sizing) {
+    std::unique_ptr<llvm::ToolOutputFile> file;
+    if (reportFile != "-") {
+      std::string message;
+      file = openOutputFile(reportFile, &message);
+      if (!file)
+        return module.emitError()
+               << "attn-plan-kv-cache: cannot write report-file '"
+               << reportFile.getValue() << "': " << message;
+    }
+    llvm::raw_ostream &os = file ? file->os() : llvm::outs();
+    {
+      llvm::json::OStream json(os, /*IndentSize=*/2);
+      json.object([&] {
+        json.attributeArray("models", [&] {
+          for (Plan &plan : plans)
+            writeJson(json, plan, sizing);
+        });
+      });
+    }
+    os << "\n";
+    os.flush();
+    if (file)
+      file->keep();
+    return success();
   }
 
   /// Range-checks the options; the errors name the option and what it
@@ -533,6 +567,11 @@ struct PlanKVCachePass
     if (report != "remarks" && report != "json" && report != "none") {
       fail() << "report '" << report.getValue()
              << "' must be one of remarks, json, none";
+      return std::nullopt;
+    }
+    if (reportFile != "-" && report != "json") {
+      fail() << "report-file ('" << reportFile.getValue()
+             << "') needs report=json, not report=" << report.getValue();
       return std::nullopt;
     }
     Sizing sizing;

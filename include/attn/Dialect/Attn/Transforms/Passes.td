@@ -237,12 +237,24 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
 
     `report=remarks` (the default) gives one remark per buffer on its create
     op and one per model on its function; `report=json` prints one JSON
-    object to stdout instead, with the models in module order and the
-    buffers in layer order; `report=none` only assigns and checks. All
-    arithmetic is on 64-bit integers, and an overflow is an error, never a
-    wrapped number. Element types count whole bytes (f8 types as 1); the
-    cache type has no quantized storage with scales yet, so there are no
-    scale bytes to report.
+    object instead, with the models in module order and the buffers in
+    layer order, to stdout or to `report-file`; `report=none` only assigns
+    and checks. All arithmetic is on 64-bit integers, and an overflow is an
+    error, never a wrapped number. On the MQA-CLA2 example (the model's
+    remark, wrapped here):
+
+    ```
+    $ attn-opt examples/cla1b_mqa_cla2.mlir --attn-plan-kv-cache -o /dev/null
+    ...: remark: 20 layers keep 10 KV caches (sharing 2: ceil(20 / 2) = 10):
+      5120 KV bytes per token, 10485760 bytes per sequence at 2048 tokens;
+      a budget of 85899345920 bytes (80 GiB) fits a batch of 8192
+    ```
+
+    The element types are those of the cache type: bf16 and f16 (2 bytes),
+    f32 (4) and f64 (8). Int8 and fp8 caches come with the quantized form
+    of the cache type; their per-token, per-head scales will be counted and
+    reported as a figure of their own, beside the element bytes of the
+    formula above.
   }];
   let options = [
     Option<"report", "report", "std::string", /*default=*/"\"remarks\"",
@@ -254,6 +266,8 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
            "Memory budget for the caches, in bytes (0: use budget-gib)">,
     Option<"budgetGiB", "budget-gib", "int64_t", /*default=*/"0",
            "Memory budget for the caches, in GiB of 2^30 bytes (0: 80 GiB)">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"-\"",
+           "Where report=json writes its object: a file, or - for stdout">,
   ];
 }
 
