@@ -51,8 +51,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       partials. Needs f16 or bf16, static query length and head counts, head
       dims of 16, 32, 64 or 128, and at most 256 accumulator columns per
       thread (query rows / 16 times value head_dim).
-    * `sm90`: reserved for the Hopper wgmma/TMA schedule; not implemented
-      yet, so it is an error.
+    * `sm90`: FlashAttention on Hopper's `wgmma.mma_async` (chip sm_90a
+      only): two warpgroups per block, each owning 64 query rows as the M of
+      its products; Q·Kᵀ with both operands in shared memory, P·V with P
+      from registers. K/V tiles of 128 keys (64 above head_dim 128) are
+      copied with `cp.async`, two stages deep, into 128-byte swizzled
+      shared memory that the wgmma descriptors address directly. Needs f16
+      or bf16 and head dims of 64, 128 or 256. It does not yet use TMA or
+      warp specialisation.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else `sm80` where it does, else `scalar`.
   }];

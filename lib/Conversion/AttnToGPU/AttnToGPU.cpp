@@ -138,8 +138,17 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   if (name == "scalar")
     return std::move(scalar());
   if (name == "sm90") {
-    choice.error = "schedule sm90 (wgmma/TMA) is not implemented yet; use "
-                   "sm80 or auto";
+    // wgmma exists only in the arch-specific sm_90a target.
+    if (options.chip != "sm_90a") {
+      choice.error =
+          "schedule sm90 needs chip sm_90a (wgmma), not " + options.chip;
+      return choice;
+    }
+    choice.schedule = createSm90FlashSchedule();
+    if (std::optional<std::string> why = choice.schedule->whyUnsupported(op)) {
+      choice.schedule.reset();
+      choice.error = "schedule sm90 cannot run this attention: " + *why;
+    }
     return choice;
   }
   std::optional<std::string> noMma;

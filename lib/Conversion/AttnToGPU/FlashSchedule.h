@@ -1,11 +1,12 @@
-//===- FlashSchedule.h - GPU schedules of the attention kernel ---*- C++ -*-===//
+//===- FlashSchedule.h - GPU schedules of the attention kernel ---*- C++
+//-*-===//
 //
 // The interface between convert-attn-to-gpu and the kernels it can build.
 // The pass owns what every kernel shares (operands to buffers, the output
 // allocation, the gpu.launch over (blocks along x, KV heads, batch), the
 // result); a schedule owns the launch shape, the kernel body and whatever
 // runs after it (a combine kernel, say). Each schedule lives in its own file
-// (ScalarFlash.cpp, Sm80Flash.cpp, Sm80Decode.cpp), the way
+// (ScalarFlash.cpp, Sm80Flash.cpp, Sm90Flash.cpp, Sm80Decode.cpp), the way
 // Triton keeps one file per generation of matrix unit, and selectSchedule is
 // the one place that chooses among them.
 //
@@ -78,6 +79,9 @@ std::unique_ptr<FlashSchedule> createScalarFlashSchedule(FlashTiles tiles,
 
 /// FlashAttention-2 on Ampere-style tensor cores (mma.sync m16n8k16).
 std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
+
+/// FlashAttention on Hopper tensor cores (wgmma.mma_async, sm_90a).
+std::unique_ptr<FlashSchedule> createSm90FlashSchedule();
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -85,6 +86,112 @@ void MmaSyncBuilder::maskIf(Value needMask, Scores &s,
     for (Acc &frag : row)
       for (Value &v : frag)
         v = ifOp.getResult(next++);
+}
+
+Value MmaSyncBuilder::tileNeedsMask(const FlashProblem &p, const Rows &rows,
+                                    Value kvStart, int64_t tileKeys) {
+  Value firstRow = add(rows.first, p.diagonal);
+  Value lastRow = add(firstRow, idx(rows.count - 1));
+  Value tileEnd = add(kvStart, idx(tileKeys));
+  Value needMask = lt(p.seqK, tileEnd);
+  if (p.causal)
+    needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
+  if (p.window)
+    needMask = either(needMask,
+                      lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
+  if (p.mask)
+    needMask = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+  return needMask;
+}
+
+Scores MmaSyncBuilder::maskScores(const FlashProblem &p, const Rows &rows,
+                                  const Scores &s, Value kvStart) {
+  Value lane = rows.lane, bi = rows.bi, head = rows.head;
+  int64_t tileKeys = 8 * s.front().size();
+  Value negInf = f32(-std::numeric_limits<double>::infinity());
+  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
+  Value lastQuery = sub(p.seqQ, idx(1)), lastKey = sub(p.seqK, idx(1));
+  // This thread's scores of a row sit at keys first + nt * 8 + c: each limit
+  // is turned into a range of those offsets once per row, clamped to the
+  // tile so it fits 32 bits, and each score compares a constant against it.
+  Value first = add(kvStart, mul(quadLane, idx(2)));
+  auto offset = [&](Value key) {
+    Value o =
+        arith::MaxSIOp::create(b, min(sub(key, first), idx(tileKeys)), idx(0));
+    return arith::IndexCastOp::create(b, b.getI32Type(), o);
+  };
+  auto i32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  };
+  Scores out = s;
+  for (int64_t mt = 0; mt < int64_t(s.size()); ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value qi = add(rows.first, add(quadRow, idx(16 * mt + 8 * r)));
+      Value diag = add(qi, p.diagonal);
+      // Keys in [begin, end) are kept.
+      Value end = p.causal ? min(p.seqK, add(diag, idx(1))) : p.seqK;
+      Value endAt = offset(end);
+      Value beginAt;
+      if (p.window)
+        beginAt = offset(add(sub(diag, idx(*p.window)), idx(1)));
+      Value maskRow = min(qi, lastQuery);
+      for (int64_t nt = 0; nt < tileKeys / 8; ++nt) {
+        for (int64_t c = 0; c < 2; ++c) {
+          Value at = i32(nt * 8 + c);
+          Value keep = lt(at, endAt);
+          if (p.window)
+            keep = both(keep, arith::CmpIOp::create(
+                                  b, arith::CmpIPredicate::sge, at, beginAt));
+          Value v = out[mt][nt][2 * r + c];
+          if (p.mask) {
+            // A mask dimension of extent 1 broadcasts; keys and rows past
+            // the end are clamped into bounds and masked out above.
+            auto pick = [&](int64_t d, Value i) -> Value {
+              Value isOne = arith::CmpIOp::create(
+                  b, arith::CmpIPredicate::eq,
+                  memref::DimOp::create(b, p.mask, d), idx(1));
+              return select(isOne, idx(0), i);
+            };
+            Value key = add(first, idx(nt * 8 + c));
+            Value m =
+                memref::LoadOp::create(b, p.mask,
+                                       ValueRange{pick(0, bi), pick(1, head),
+                                                  maskRow, min(key, lastKey)});
+            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+          }
+          out[mt][nt][2 * r + c] = select(keep, v, negInf);
+        }
+      }
+    }
+  return out;
+}
+
+void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
+                               ValueRange acc, ValueRange sums) {
+  Value zero = f32(0.0);
+  Value quadRow = div(rows.lane, 4), quadLane = rem(rows.lane, 4);
+  int64_t mTiles = sums.size() / 2, accTiles = acc.size() / (4 * mTiles);
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value sum = quadReduce(sums[2 * mt + r],
+                             [&](Value x, Value y) { return fadd(x, y); });
+      Value empty =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
+      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
+      Value qi = add(rows.first, add(quadRow, idx(16 * mt + 8 * r)));
+      scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        for (int64_t nt = 0; nt < accTiles; ++nt)
+          for (int64_t c = 0; c < 2; ++c) {
+            Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
+            p.store(b, b.getLoc(),
+                    fmul(acc[(mt * accTiles + nt) * 4 + 2 * r + c], inv),
+                    rows.bi, qi, rows.head, d);
+          }
+        scf::YieldOp::create(b);
+      });
+    }
 }
 
 std::pair<SmallVector<Value>, SmallVector<Value>>

@@ -115,6 +115,27 @@ protected:
   /// so that only tiles that cross a boundary pay for masking.
   void maskIf(Value needMask, Scores &s, function_ref<Scores()> masked);
 
+  /// Where a warp's query rows are: m-tile mt's row half r of lane l is
+  /// query row `first + l / 4 + 16 mt + 8 r` of head `head` of batch `bi`.
+  struct Rows {
+    Value bi, head, first, lane;
+    int64_t count; // rows the warp owns
+  };
+  /// Whether the K tile of `tileKeys` keys at `kvStart` crosses the end of
+  /// the keys, the causal diagonal or the window's start for some row of
+  /// `rows`, or adds a mask: only those tiles pay for masking.
+  Value tileNeedsMask(const FlashProblem &p, const Rows &rows, Value kvStart,
+                      int64_t tileKeys);
+  /// `s` (the scores of `rows` against the tile at `kvStart`) with the
+  /// causal, window and sequence-end limits and the additive mask applied.
+  Scores maskScores(const FlashProblem &p, const Rows &rows, const Scores &s,
+                    Value kvStart);
+  /// Writes acc / sum for each row of `rows` below Sq; `sums` holds this
+  /// thread's partial sum of each row (index 2 mt + r) and `acc` the output
+  /// fragments (as in onlineSoftmax). A row that saw no key writes zeros.
+  void storeRows(const FlashProblem &p, const Rows &rows, ValueRange acc,
+                 ValueRange sums);
+
   /// The online-softmax step of a whole tile: softmaxStep for each row of
   /// `s` (m-tile mt, row half r at index 2 mt + r of `maxes` and `sums`),
   /// the accumulators `acc` (fragment c of value n8 tile nt of m-tile mt at

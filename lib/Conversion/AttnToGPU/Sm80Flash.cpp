@@ -136,8 +136,6 @@ private:
 
   /// S = Q Kᵀ of this warp against the K tile this lane's reads start at.
   Scores scores(Value kRead);
-  /// Applies the causal/window/sequence-end limits and the additive mask.
-  Scores maskScores(const Scores &s, Value kvStart);
 
   const FlashProblem &p;
   Shape shape;
@@ -277,65 +275,6 @@ Scores Sm80Kernel::scores(Value kRead) {
   return s;
 }
 
-Scores Sm80Kernel::maskScores(const Scores &s, Value kvStart) {
-  Value negInf = f32(-std::numeric_limits<double>::infinity());
-  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
-  Value lastQuery = sub(p.seqQ, idx(1)), lastKey = sub(p.seqK, idx(1));
-  // This thread's scores of a row sit at keys first + nt * 8 + c: each limit
-  // is turned into a range of those offsets once per row, clamped to the
-  // tile so it fits 32 bits, and each score compares a constant against it.
-  Value first = add(kvStart, mul(quadLane, idx(2)));
-  auto offset = [&](Value key) {
-    Value o = arith::MaxSIOp::create(
-        b, min(sub(key, first), idx(shape.tileKeys())), idx(0));
-    return arith::IndexCastOp::create(b, b.getI32Type(), o);
-  };
-  auto i32 = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
-  };
-  Scores out = s;
-  for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
-    for (int64_t r = 0; r < 2; ++r) {
-      Value qi = add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
-      Value diag = add(qi, p.diagonal);
-      // Keys in [begin, end) are kept.
-      Value end = p.causal ? min(p.seqK, add(diag, idx(1))) : p.seqK;
-      Value endAt = offset(end);
-      Value beginAt;
-      if (p.window)
-        beginAt = offset(add(sub(diag, idx(*p.window)), idx(1)));
-      Value maskRow = min(qi, lastQuery);
-      for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt) {
-        for (int64_t c = 0; c < 2; ++c) {
-          Value at = i32(nt * 8 + c);
-          Value keep = lt(at, endAt);
-          if (p.window)
-            keep = both(keep, arith::CmpIOp::create(
-                                  b, arith::CmpIPredicate::sge, at, beginAt));
-          Value v = out[mt][nt][2 * r + c];
-          if (p.mask) {
-            // A mask dimension of extent 1 broadcasts; keys and rows past
-            // the end are clamped into bounds and masked out above.
-            auto pick = [&](int64_t d, Value i) -> Value {
-              Value isOne = arith::CmpIOp::create(
-                  b, arith::CmpIPredicate::eq,
-                  memref::DimOp::create(b, p.mask, d), idx(1));
-              return select(isOne, idx(0), i);
-            };
-            Value key = add(first, idx(nt * 8 + c));
-            Value m =
-                memref::LoadOp::create(b, p.mask,
-                                       ValueRange{pick(0, bi), pick(1, head),
-                                                  maskRow, min(key, lastKey)});
-            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
-          }
-          out[mt][nt][2 * r + c] = select(keep, v, negInf);
-        }
-      }
-    }
-  return out;
-}
-
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
@@ -358,6 +297,11 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
              arith::RemUIOp::create(b, blockId.x, p.group));
   qStart = mul(tile, idx(blockRows));
   warpRow = mul(warp, idx(shape.warpRows()));
+  // Built where used: a first row computed before the loop is one more
+  // value live across it (a spill at head_dim 128).
+  auto rows = [&] {
+    return Rows{bi, head, add(qStart, warpRow), lane, shape.warpRows()};
+  };
 
   // Shared memory: Q, then the K stages, then the V stages.
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -387,7 +331,6 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   FlashTiles tiles{blockRows, shape.tileKeys()};
   Value kvBegin, kvEnd;
   std::tie(kvBegin, kvEnd) = buildKVRange(b, b.getLoc(), p, tiles, qStart);
-  Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
   copyQuery();
   copyTile(copyCursor(kvBegin, idx(0), false),
            copyCursor(kvBegin, idx(0), true), kvBegin, lt(kvBegin, kvEnd));
@@ -396,10 +339,6 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   double inf = std::numeric_limits<double>::infinity();
   int64_t accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
-  // Fragment c of n8 tile nt of m-tile mt among the carried accumulators.
-  auto accAt = [&](int64_t mt, int64_t nt, int64_t c) {
-    return (mt * accTiles + nt) * 4 + c;
-  };
   Value zero = f32(0.0), negInf = f32(-inf);
   Value factor = softmaxFactor(p);
   // Loop-carried: the output fragments, then the max and then the sum of
@@ -444,21 +383,8 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
             for (Acc &frag : row)
               for (Value &v : frag)
                 v = fmul(v, p.scale);
-        // Only tiles that cross the end of the keys, the causal diagonal
-        // or the window's start (for some row of this warp), or that add a
-        // mask, pay for masking.
-        Value firstRow = add(add(qStart, warpRow), p.diagonal);
-        Value lastRow = add(firstRow, idx(shape.warpRows() - 1));
-        Value tileEnd = add(kvStart, idx(shape.tileKeys()));
-        Value needMask = lt(p.seqK, tileEnd);
-        if (p.causal)
-          needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
-        if (p.window)
-          needMask = either(
-              needMask, lt(kvStart, add(sub(lastRow, idx(*p.window)), idx(1))));
-        if (p.mask)
-          needMask = yes;
-        maskIf(needMask, s, [&] { return maskScores(s, kvStart); });
+        Value needMask = tileNeedsMask(p, rows(), kvStart, shape.tileKeys());
+        maskIf(needMask, s, [&] { return maskScores(p, rows(), s, kvStart); });
 
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
         auto [newMax, newSum] = onlineSoftmax(
@@ -478,30 +404,9 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   // No copy may be in flight when the block exits.
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
 
-  // acc / sum; a row that saw no key (sum 0) writes zeros.
-  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
-  for (int64_t mt = 0; mt < mTiles; ++mt)
-    for (int64_t r = 0; r < 2; ++r) {
-      Value sum =
-          quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
-                     [&](Value x, Value y) { return fadd(x, y); });
-      Value empty =
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
-      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
-      Value qi = add(add(qStart, warpRow), add(quadRow, idx(16 * mt + 8 * r)));
-      scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
-        OpBuilder::InsertionGuard guard(b);
-        enter(nb);
-        for (int64_t nt = 0; nt < accTiles; ++nt)
-          for (int64_t c = 0; c < 2; ++c) {
-            Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
-            p.store(b, b.getLoc(),
-                    fmul(loop.getResult(accAt(mt, nt, 2 * r + c)), inv), bi, qi,
-                    head, d);
-          }
-        scf::YieldOp::create(b);
-      });
-    }
+  SmallVector<Value> results(loop.getResults());
+  storeRows(p, rows(), ArrayRef(results).take_front(accValues),
+            ArrayRef(results).slice(accValues + 2 * mTiles, 2 * mTiles));
 }
 
 //===----------------------------------------------------------------------===//

@@ -13,6 +13,10 @@
 // RUN: sed -e 's/@Q@/2x113x4x128/g;s/@K@/2x113x1x128/g;s/@V@/2x113x1x128/g;s/@O@/2x113x4x128/g;s/@T@/f16/g;s/@M@/2x4x113x113/g;s/@MT@/f16/g;s/@A@/{causal}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=22 --q-tile=16 --kv-tile=32 | FileCheck %s
 
+// The same on the sm90 (wgmma) schedule.
+// RUN: sed -e 's/@Q@/2x113x4x128/g;s/@K@/2x113x1x128/g;s/@V@/2x113x1x128/g;s/@O@/2x113x4x128/g;s/@T@/f16/g;s/@M@/2x4x113x113/g;s/@MT@/f16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=26 --schedule=sm90 | FileCheck %s
+
 // bhsd bf16 with a [1, Hq, Sq, Sk] f32 mask and a window; Sq < Sk.
 // RUN: sed -e 's/@Q@/1x8x3x64/g;s/@K@/1x1x97x64/g;s/@V@/1x1x97x64/g;s/@O@/1x8x3x64/g;s/@T@/bf16/g;s/@M@/1x8x3x97/g;s/@MT@/f32/g;s/@A@/{window = 50 : i64, layout = #attn.layout<bhsd>}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=23 | FileCheck %s

@@ -1,0 +1,78 @@
+//===- WgmmaBuilder.h - warpgroup-level wgmma building blocks ----*- C++
+//-*-===//
+//
+// What a Hopper schedule adds to the mma.sync building blocks: shared-memory
+// matrix descriptors of 128-byte-swizzled tiles, `wgmma.mma_async` with A
+// from shared memory or from registers, and the fences that order it.
+//
+// wgmma is emitted as inline PTX, not as nvvm.wgmma.mma_async: that op takes
+// A only from shared memory, and P·V wants P straight from the registers
+// the softmax left it in. Every asynchronous step (the product, the wait for
+// it, the fence before registers feed it) takes the registers it touches as
+// tied operands, so LLVM can move no use or definition of them across it.
+//
+// Layouts are those of the PTX ISA for wgmma .m64nNk16: warp w of the
+// warpgroup holds rows 16w..16w+15 of the m64 accumulator, in the fragment
+// order of mma.sync m16n8 repeated along N (n8 tile j in values 4j..4j+3),
+// and a register A operand is the m16k16 A fragment of mma.sync.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_ATTNTOGPU_WGMMABUILDER_H
+#define LIB_CONVERSION_ATTNTOGPU_WGMMABUILDER_H
+
+#include "MmaSyncBuilder.h"
+
+namespace mlir::attn {
+
+/// Bytes of one row of a 128-byte-swizzled tile: 64 2-byte elements. A tile
+/// of width W is W / 64 column blocks, each its rows back to back.
+inline constexpr int64_t kSwizzleBytes = 128;
+inline constexpr int64_t kSwizzleElements = 64;
+/// Bytes of one swizzle atom (8 rows), the alignment the swizzle needs.
+inline constexpr int64_t kSwizzleAtomBytes = 8 * kSwizzleBytes;
+
+class WgmmaBuilder : public MmaSyncBuilder {
+public:
+  using MmaSyncBuilder::MmaSyncBuilder;
+
+protected:
+  /// The wgmma descriptor of a 128-byte-swizzled operand starting at shared
+  /// byte address `address` (an i64): `leading` and `stride` are the byte
+  /// offsets between core matrices along the leading and strided dimension
+  /// as the PTX ISA defines them for the operand's major-ness.
+  Value descriptor(Value address, int64_t leading, int64_t stride);
+  /// `desc` moved `bytes` further into shared memory.
+  Value advance(Value desc, int64_t bytes);
+
+  /// One wgmma.mma_async.m64nNk16 (f32 accumulation) of this warpgroup:
+  /// returns A B + `acc` (A B where `acc` is empty), N / 2 values a thread.
+  /// A comes from the descriptor `aDesc` or, where `aRegs` is not empty,
+  /// from four 32-bit registers (the m16k16 fragment); B from `bDesc`,
+  /// K-major or, with `transposeB`, N-major.
+  SmallVector<Value> wgmma(ArrayRef<Value> acc, Value aDesc,
+                           ArrayRef<Value> aRegs, Value bDesc, int64_t n,
+                           bool transposeB);
+  /// wgmma.commit_group: the products issued since the last commit form a
+  /// group that wait() can wait for.
+  void commit();
+  /// wgmma.wait_group 0 over the accumulators `values`: returns them, now
+  /// safe to read.
+  SmallVector<Value> wait(ArrayRef<Value> values);
+  /// wgmma.fence over `values` (accumulators and A registers the next
+  /// products take, written since the last product): returns them.
+  SmallVector<Value> fence(ArrayRef<Value> values);
+  /// A 2-element vector of the operand type as one 32-bit register.
+  Value asRegister(Value pair);
+  /// The shared byte address of `smem` (a memref in workgroup space) as
+  /// an i64.
+  Value sharedAddress(Value smem);
+
+private:
+  /// Inline PTX `text` that takes `values` and gives them back tied.
+  SmallVector<Value> tied(StringRef text, ArrayRef<Value> values);
+};
+
+} // namespace mlir::attn
+
+#endif // LIB_CONVERSION_ATTNTOGPU_WGMMABUILDER_H

@@ -1,0 +1,43 @@
+// The sm90 (wgmma) schedule on the GPU, each case checked against the
+// float64 reference: head dims 64, 128 and 256 and value head dims unlike
+// them, f16 and bf16, both layouts, GQA and MHA, causal (with Sq > Sk, whose
+// first rows see no key and must come out as zeros), windows, a negative
+// scale, and lengths that leave the last query block and the last K/V tile
+// (128 keys, 64 above head_dim 128) partly empty. Placeholders as in
+// Inputs/attention.mlir. Cases with a mask are in masks.mlir.
+// REQUIRES: cuda
+
+// Head dim 128: GQA 4:1 causal over several tiles, and a non-causal Sq < Sk
+// whose last tile holds 5 keys.
+// RUN: sed -e 's/@Q@/2x1000x8x128/g;s/@K@/2x1000x2x128/g;s/@V@/2x1000x2x128/g;s/@O@/2x1000x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=31 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x300x4x128/g;s/@K@/1x517x4x128/g;s/@V@/1x517x4x128/g;s/@O@/1x300x4x128/g;s/@T@/f16/g;s/@A@//g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=32 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+
+// Head dim 64: MQA 4:1 with a value head dim of 128 and a negative scale
+// (the scores are then scaled before the max); and Sq > Sk causal with a
+// value head dim of 64 under head_dim 128.
+// RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x113x1x64/g;s/@V@/1x113x1x128/g;s/@O@/1x97x4x128/g;s/@T@/bf16/g;s/@A@/{scale = -0.3 : f32}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=33 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x130x2x128/g;s/@K@/1x70x2x128/g;s/@V@/1x70x2x64/g;s/@O@/1x130x2x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=34 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+
+// Head dim 256 (64-key tiles): bhsd with a window, and causal with a value
+// head dim of 128.
+// RUN: sed -e 's/@Q@/2x8x200x256/g;s/@K@/2x2x333x256/g;s/@V@/2x2x333x256/g;s/@O@/2x8x200x256/g;s/@T@/bf16/g;s/@A@/{window = 100 : i64, layout = #attn.layout<bhsd>}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=35 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x257x2x256/g;s/@K@/1x257x2x256/g;s/@V@/1x257x2x128/g;s/@O@/1x257x2x128/g;s/@T@/f16/g;s/@A@/{causal, window = 50 : i64}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=36 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+
+// One query over one key, and a long causal sequence (16 K/V tiles).
+// RUN: sed -e 's/@Q@/1x1x4x64/g;s/@K@/1x1x1x64/g;s/@V@/1x1x1x64/g;s/@O@/1x1x4x64/g;s/@T@/bf16/g;s/@A@//g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=37 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x2048x2x128/g;s/@K@/1x2048x1x128/g;s/@V@/1x2048x1x128/g;s/@O@/1x2048x2x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=38 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+
+func.func @attention(%q: tensor<@Q@x@T@>, %k: tensor<@K@x@T@>,
+                     %v: tensor<@V@x@T@>) -> tensor<@O@x@T@> {
+  %o = attn.attention %q, %k, %v @A@
+      : tensor<@Q@x@T@>, tensor<@K@x@T@>, tensor<@V@x@T@> -> tensor<@O@x@T@>
+  return %o : tensor<@O@x@T@>
+}
