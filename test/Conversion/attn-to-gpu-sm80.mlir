@@ -1,11 +1,11 @@
-// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_80" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_75" -split-input-file | FileCheck %s --check-prefix=OLD
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm80" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=fast" 2>&1 | FileCheck %s --check-prefix=NAME
 // RUN: not attn-opt %s --convert-attn-to-gpu="chip=volta" 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=scalar kv-tile=1024" -split-input-file 2>&1 | FileCheck %s --check-prefix=BUDGET
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm80 chip=sm_75" -split-input-file 2>&1 | FileCheck %s --check-prefix=OLDCHIP
-// Schedule selection of convert-attn-to-gpu and the shape of the sm80 (mma.sync) kernel: auto picks sm80 for f16/bf16 with head_dim a multiple of 16 on sm_80 or later and the scalar schedule otherwise; a named schedule that cannot run the op is an error that says why.
+// Schedule selection of convert-attn-to-gpu and the shape of the sm80 (mma.sync) kernel: auto picks sm80 for f16/bf16 with head_dim a multiple of 16 on sm_80 or later (sm90 first on sm_90a, see attn-to-gpu-sm90.mlir) and the scalar schedule otherwise; a named schedule that cannot run the op is an error that says why.
 
 // NAME: error: convert-attn-to-gpu: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90
 // CHIP: error: convert-attn-to-gpu: chip 'volta' is not an NVIDIA architecture: expected sm_<version>, optionally followed by a or f (e.g. sm_80, sm_90a)

@@ -1,8 +1,24 @@
 // RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm90 chip=sm_90" -split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
-// The shape of the sm90 (wgmma) kernel, and the ops it refuses.
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file 2>&1 | FileCheck %s --check-prefix=AUTO
+// The shape of the sm90 (wgmma) kernel, and the ops it refuses; auto (on
+// the default chip, sm_90a) takes it where it covers the op, else sm80 or
+// scalar.
 
-// CHIP: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90 needs chip sm_90a (wgmma), not sm_90
+// AUTO-LABEL: func.func @gqa_bf16(
+// AUTO:         } {attn.schedule = "sm90"}
+// AUTO-LABEL: func.func @d256_f16(
+// AUTO:         } {attn.schedule = "sm90"}
+// AUTO-LABEL: func.func @negative_scale(
+// AUTO:         } {attn.schedule = "sm90"}
+// AUTO-LABEL: func.func @d96(
+// AUTO:         } {attn.schedule = "sm80"}
+// AUTO-LABEL: func.func @dv32(
+// AUTO:         } {attn.schedule = "sm80"}
+// AUTO-LABEL: func.func @f32(
+// AUTO:         } {attn.schedule = "scalar"}
+
+// CHIP: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90 cannot run this attention: it needs chip sm_90a (wgmma), not sm_90
 
 // CHECK-LABEL: func.func @gqa_bf16(
 // 128 query positions per block (two warpgroups of 64 rows), one block per
@@ -65,9 +81,9 @@ func.func @d256_f16(%q: tensor<1x64x2x256xf16>, %k: tensor<1x64x2x256xf16>, %v: 
 // CHECK:         scf.for
 // CHECK:           "wgmma.wait_group.sync.aligned 0;"
 // CHECK:           arith.mulf {{.+}} : f32
-func.func @negative_scale(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>, %v: tensor<1x64x2x64xbf16>) -> tensor<1x64x2x64xbf16> {
-  %o = attn.attention %q, %k, %v {scale = -0.5 : f32} : tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16> -> tensor<1x64x2x64xbf16>
-  return %o : tensor<1x64x2x64xbf16>
+func.func @negative_scale(%q: tensor<1x200x2x64xbf16>, %k: tensor<1x200x2x64xbf16>, %v: tensor<1x200x2x64xbf16>) -> tensor<1x200x2x64xbf16> {
+  %o = attn.attention %q, %k, %v {scale = -0.5 : f32} : tensor<1x200x2x64xbf16>, tensor<1x200x2x64xbf16>, tensor<1x200x2x64xbf16> -> tensor<1x200x2x64xbf16>
+  return %o : tensor<1x200x2x64xbf16>
 }
 
 // -----
@@ -80,10 +96,10 @@ func.func @d96(%q: tensor<1x64x2x96xbf16>) -> tensor<1x64x2x96xbf16> {
 
 // -----
 
-func.func @dv32(%q: tensor<1x64x2x64xf16>, %v: tensor<1x64x2x32xf16>) -> tensor<1x64x2x32xf16> {
+func.func @dv32(%q: tensor<1x200x2x64xf16>, %v: tensor<1x200x2x32xf16>) -> tensor<1x200x2x32xf16> {
   // expected-error @+1 {{schedule sm90 cannot run this attention: value head_dim 32 is not 64, 128 or 256}}
-  %o = attn.attention %q, %q, %v : tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x32xf16> -> tensor<1x64x2x32xf16>
-  return %o : tensor<1x64x2x32xf16>
+  %o = attn.attention %q, %q, %v : tensor<1x200x2x64xf16>, tensor<1x200x2x64xf16>, tensor<1x200x2x32xf16> -> tensor<1x200x2x32xf16>
+  return %o : tensor<1x200x2x32xf16>
 }
 
 // -----

@@ -59,9 +59,9 @@ static cl::opt<int64_t>
             cl::init(128), cl::cat(category));
 static cl::opt<std::string> schedule(
     "schedule",
-    cl::desc("GPU kernel schedule: auto (the default: decode, then sm80, "
-             "where they cover the op, else scalar), scalar, sm80, decode or "
-             "sm90"),
+    cl::desc("GPU kernel schedule: auto (the default: decode, then sm90 on "
+             "sm_90a, then sm80, where they cover the op, else scalar), "
+             "scalar, sm80, sm90 or decode"),
     cl::init("auto"), cl::cat(category));
 static cl::opt<int64_t> kvSplits(
     "kv-splits",

@@ -60,7 +60,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       or bf16 and head dims of 64, 128 or 256. It does not yet use TMA or
       warp specialisation.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
-      op, else `sm80` where it does, else `scalar`.
+      op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
+      that covers the op. `sm90` was faster than `sm80` on every prefill
+      shape measured (bench/NOTES.md).
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",

@@ -137,40 +137,34 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   StringRef name = options.schedule;
   if (name == "scalar")
     return std::move(scalar());
-  if (name == "sm90") {
+  // Why a tensor-core schedule cannot run on the chip at all.
+  auto chipLacks = [&](StringRef candidate) -> std::optional<std::string> {
     // wgmma exists only in the arch-specific sm_90a target.
-    if (options.chip != "sm_90a") {
-      choice.error =
-          "schedule sm90 needs chip sm_90a (wgmma), not " + options.chip;
-      return choice;
-    }
-    choice.schedule = createSm90FlashSchedule();
-    if (std::optional<std::string> why = choice.schedule->whyUnsupported(op)) {
-      choice.schedule.reset();
-      choice.error = "schedule sm90 cannot run this attention: " + *why;
-    }
-    return choice;
-  }
-  std::optional<std::string> noMma;
-  if (!sm || *sm < 80)
-    noMma = "chip " + options.chip + " has no mma.sync m16n8k16 (sm_80 or "
-                                     "later needed)";
-  // auto tries decode, then sm80, then scalar; a named schedule is used or
-  // is an error.
+    if (candidate == "sm90" && options.chip != "sm_90a")
+      return "it needs chip sm_90a (wgmma), not " + options.chip;
+    if (!sm || *sm < 80)
+      return "chip " + options.chip +
+             " has no mma.sync m16n8k16 (sm_80 or later needed)";
+    return std::nullopt;
+  };
+  // auto tries decode, then sm90 (on sm_90a), then sm80, then scalar; a
+  // named schedule is used or is an error.
   auto tryOne = [&](std::unique_ptr<FlashSchedule> candidate) {
-    std::optional<std::string> why =
-        noMma ? noMma : candidate->whyUnsupported(op);
+    StringRef candidateName = candidate->getName();
+    std::optional<std::string> why = chipLacks(candidateName);
+    if (!why)
+      why = candidate->whyUnsupported(op);
     if (!why) {
       choice.schedule = std::move(candidate);
       return true;
     }
-    StringRef candidateName = candidate->getName();
     if (name == candidateName)
       choice.error = ("schedule " + candidateName +
                       " cannot run this attention: " + *why)
                          .str();
-    else if (candidateName == "sm80")
-      choice.note = "sm80 does not cover it: " + *why;
+    else if (candidateName != "decode")
+      choice.note += (choice.note.empty() ? "" : "; ") +
+                     (candidateName + " does not cover it: " + *why).str();
     return false;
   };
   int64_t smCount = options.smCount > 0 ? options.smCount
@@ -178,6 +172,9 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, smCount)) ||
         name == "decode")
+      return choice;
+  if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
+    if (tryOne(createSm90FlashSchedule()) || name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
