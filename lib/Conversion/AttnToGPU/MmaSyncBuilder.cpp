@@ -196,26 +196,20 @@ void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
 
 std::pair<SmallVector<Value>, SmallVector<Value>>
 MmaSyncBuilder::onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
-                              MutableArrayRef<Value> acc, Value factor,
-                              function_ref<void()> beforeRescale) {
+                              MutableArrayRef<Value> acc, Value factor) {
   int64_t mTiles = s.size(), accTiles = acc.size() / (4 * mTiles);
-  SmallVector<Value> newMax, newSum, corrections;
+  SmallVector<Value> newMax, newSum;
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       SoftmaxStep step = softmaxStep(s[mt], r, maxes[2 * mt + r], factor);
       newMax.push_back(step.max);
       newSum.push_back(fadd(fmul(sums[2 * mt + r], step.correction), step.sum));
-      corrections.push_back(step.correction);
-    }
-  if (beforeRescale)
-    beforeRescale();
-  for (int64_t mt = 0; mt < mTiles; ++mt)
-    for (int64_t r = 0; r < 2; ++r)
       for (int64_t nt = 0; nt < accTiles; ++nt)
         for (int64_t c = 0; c < 2; ++c) {
           Value &a = acc[(mt * accTiles + nt) * 4 + 2 * r + c];
-          a = fmul(a, corrections[2 * mt + r]);
+          a = fmul(a, step.correction);
         }
+    }
   return {newMax, newSum};
 }
 

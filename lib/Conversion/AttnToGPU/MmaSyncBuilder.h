@@ -140,12 +140,9 @@ protected:
   /// `s` (m-tile mt, row half r at index 2 mt + r of `maxes` and `sums`),
   /// the accumulators `acc` (fragment c of value n8 tile nt of m-tile mt at
   /// (mt * tiles + nt) * 4 + c) rescaled. Returns the new maxes and sums.
-  /// `beforeRescale`, where given, runs after the exponentials and before
-  /// `acc` is first touched (a wait for products still writing it).
   std::pair<SmallVector<Value>, SmallVector<Value>>
   onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
-                MutableArrayRef<Value> acc, Value factor,
-                function_ref<void()> beforeRescale = nullptr);
+                MutableArrayRef<Value> acc, Value factor);
 
   /// acc += P V, P being the tile's exponentials `s`: their accumulator
   /// fragments are the A fragments of m16k16, so P never leaves registers.

@@ -8,21 +8,19 @@
 // warpgroup g owns rows 64g..64g+63 as the M of its products, and warp w of
 // it the 16 rows 16w..16w+15 of those, in its accumulator fragments. K/V
 // tiles of 128 keys (64 above head_dim 128, whose accumulators would not
-// fit) are copied with cp.async (K two stages deep, V three) into shared
-// memory laid out the way wgmma reads it: each tile is column blocks of 64
-// elements (128 bytes a row), 128-byte swizzled (16-byte chunk c of row r
-// stored at chunk c ^ (r % 8)), so that the descriptors address them directly
-// and the reads hit every bank once.
+// fit) are copied with cp.async, two stages deep, into shared memory laid
+// out the way wgmma reads it: each tile is column blocks of 64 elements
+// (128 bytes a row), 128-byte swizzled (16-byte chunk c of row r stored at
+// chunk c ^ (r % 8)), so that the descriptors address them directly and the
+// reads hit every bank once.
 //
 // Per tile, warpgroup g computes S = Q Kᵀ (64 x keys) with Q and K from
 // shared memory (K-major), runs the online softmax on the accumulator
 // fragments exactly as the mma.sync schedule does, and accumulates P·V with
 // P from registers (its accumulator fragments are the A fragments of
 // m64k16) and V from shared memory, N-major. The copies of tile j + 1 run
-// under both products of tile j. P·V is not waited for where it is issued
-// but with the next tile's S, so the tensor cores run the two back to back;
-// the two warpgroups, out of step with each other, keep them busy while
-// the other runs its softmax.
+// under both products of tile j; the two warpgroups, out of step with each
+// other, keep the tensor cores busy while the other runs its softmax.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,10 +42,7 @@ namespace {
 constexpr int64_t kWarpgroups = 2;
 constexpr int64_t kThreads = 128 * kWarpgroups;
 constexpr int64_t kBlockRows = 64 * kWarpgroups;
-/// K tiles two stages deep; V tiles three, because the product with V_j is
-/// still running while the copy of tile j + 1 is issued (see the loop).
-constexpr int64_t kKStages = 2;
-constexpr int64_t kVStages = 3;
+constexpr int64_t kStages = 2;
 /// The widest head dims for tiles of 128 keys: the f32 accumulators of S
 /// (64 x 128) and of the output (64 x 128) take 128 registers a thread.
 constexpr int64_t kWideTileMaxDim = 128;
@@ -64,8 +59,8 @@ struct Shape {
   /// Q, the K stages and the V stages, plus the slack that lets the base
   /// be rounded up to a swizzle atom.
   constexpr int64_t sharedBytes() const {
-    return kSwizzleAtomBytes + qBytes() + kKStages * kStageBytes() +
-           kVStages * vStageBytes();
+    return kSwizzleAtomBytes + qBytes() +
+           kStages * (kStageBytes() + vStageBytes());
   }
 };
 static_assert(Shape{256, 256}.sharedBytes() <= kMaxSharedBytes);
@@ -96,20 +91,13 @@ private:
                ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
                : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
   }
-  /// Copies the K and V tile at `kvStart` into K stage `kStage` and V
-  /// stage `vStage` (index values).
-  void copyKV(Value kvStart, Value kStage, Value vStage, Value enabled);
+  /// Copies the K and V tile at `kvStart` into `stage` (an index value).
+  void copyKV(Value kvStart, Value stage, Value enabled);
 
-  /// Issues S = Q Kᵀ of this warpgroup against the K tile of descriptor
-  /// `kDesc`; the values are not to be read before a wait.
-  SmallVector<Value> issueScores(Value kDesc);
-  /// Issues acc += P V (P as the registers `p` of m64k16 A fragments, V
-  /// the tile of descriptor `vDesc`); `acc` is not to be read before a
-  /// wait.
-  void issuePV(SmallVector<Value> &acc, ArrayRef<Value> p, Value vDesc);
-  /// The registers of P: two n8 tiles of exponentials make one m64k16 A
-  /// fragment.
-  SmallVector<Value> pRegisters(const Scores &s);
+  /// S = Q Kᵀ of this warpgroup against the K tile of descriptor `kDesc`.
+  Scores scores(Value kDesc);
+  /// acc += P V, P being the exponentials `s`.
+  void accumulatePV(const Scores &s, SmallVector<Value> &acc, Value vDesc);
 
   const FlashProblem &p;
   Shape shape;
@@ -150,16 +138,15 @@ void Sm90Kernel::copyTile(Value smem, Value base, Value source, int64_t rows,
   }
 }
 
-void Sm90Kernel::copyKV(Value kvStart, Value kStage, Value vStage,
-                        Value enabled) {
+void Sm90Kernel::copyKV(Value kvStart, Value stage, Value enabled) {
   // A row past Sk reads nothing (its source size is 0), so its address,
   // which may lie past the end, is never dereferenced.
   auto valid = [&](Value pos) { return both(enabled, lt(pos, p.seqK)); };
   auto row = [&](Value pos) { return kvRow(pos); };
   int64_t keys = shape.tileKeys();
-  copyTile(smem, add(idx(kAt), mul(kStage, idx(keys * shape.headDim))), kFlat,
+  copyTile(smem, add(idx(kAt), mul(stage, idx(keys * shape.headDim))), kFlat,
            keys, shape.headDim, kvStart, row, valid);
-  copyTile(smem, add(idx(vAt), mul(vStage, idx(keys * shape.valueDim))), vFlat,
+  copyTile(smem, add(idx(vAt), mul(stage, idx(keys * shape.valueDim))), vFlat,
            keys, shape.valueDim, kvStart, row, valid);
 }
 
@@ -167,11 +154,12 @@ void Sm90Kernel::copyKV(Value kvStart, Value kStage, Value vStage,
 // One KV tile
 //===----------------------------------------------------------------------===//
 
-SmallVector<Value> Sm90Kernel::issueScores(Value kDesc) {
+Scores Sm90Kernel::scores(Value kDesc) {
   // K-major operands: a k16 step is 32 bytes into a 128-byte row, and every
   // 4 steps the next column block; 8-row core matrices lie 1024 bytes apart
   // (the leading offset is unused for swizzled K-major operands).
   int64_t keys = shape.tileKeys();
+  fence({});
   SmallVector<Value> acc;
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
     int64_t block = ks / 4, within = (ks % 4) * 32;
@@ -181,10 +169,17 @@ SmallVector<Value> Sm90Kernel::issueScores(Value kDesc) {
               /*transposeB=*/false);
   }
   commit();
-  return acc;
+  acc = wait(acc);
+  Scores s(1);
+  for (int64_t nt = 0; nt < keys / 8; ++nt)
+    s[0].push_back(
+        {acc[4 * nt], acc[4 * nt + 1], acc[4 * nt + 2], acc[4 * nt + 3]});
+  return s;
 }
 
-SmallVector<Value> Sm90Kernel::pRegisters(const Scores &s) {
+void Sm90Kernel::accumulatePV(const Scores &s, SmallVector<Value> &acc,
+                              Value vDesc) {
+  // P's registers: two n8 tiles of exponentials make one m64k16 A fragment.
   SmallVector<Value> regs;
   for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
     const Acc &lo = s[0][2 * kk], &hi = s[0][2 * kk + 1];
@@ -192,19 +187,20 @@ SmallVector<Value> Sm90Kernel::pRegisters(const Scores &s) {
                        pack(hi[0], hi[1]), pack(hi[2], hi[3])})
       regs.push_back(asRegister(pair));
   }
-  return regs;
-}
-
-void Sm90Kernel::issuePV(SmallVector<Value> &acc, ArrayRef<Value> p,
-                         Value vDesc) {
+  // The fence orders the rescaled accumulators and P before the products.
+  SmallVector<Value> both(acc);
+  both.append(regs);
+  both = fence(both);
+  acc.assign(both.begin(), both.begin() + acc.size());
   // V is N-major: a k16 step is 16 rows (2048 bytes) down every column
   // block, the column blocks lie a whole block apart (the leading offset)
   // and 8-row core matrices 1024 bytes apart (the stride offset).
   for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk)
-    acc = wgmma(acc, Value(), p.slice(4 * kk, 4),
+    acc = wgmma(acc, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
                 advance(vDesc, kk * 16 * kSwizzleBytes), shape.valueDim,
                 /*transposeB=*/true);
   commit();
+  acc = wait(acc);
 }
 
 //===----------------------------------------------------------------------===//
@@ -247,7 +243,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   int64_t keys = shape.tileKeys();
   qAt = 0;
   kAt = kBlockRows * shape.headDim;
-  vAt = kAt + kKStages * keys * shape.headDim;
+  vAt = kAt + kStages * keys * shape.headDim;
   Value base =
       add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
   auto descAt = [&](int64_t element, int64_t leading, int64_t stride) {
@@ -289,7 +285,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
                    : add(mul(add(mul(bi, p.headsQ), head), p.seqQ), at);
       },
       [&](Value pos) { return lt(pos, p.seqQ); });
-  copyKV(kvBegin, idx(0), idx(0), lt(kvBegin, kvEnd));
+  copyKV(kvBegin, idx(0), lt(kvBegin, kvEnd));
   NVVM::CpAsyncCommitGroupOp::create(b);
 
   double inf = std::numeric_limits<double>::infinity();
@@ -297,69 +293,42 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   Value zero = f32(0.0), negInf = f32(-inf);
   Value factor = softmaxFactor(p);
   // Loop-carried: the output fragments, the max and the sum of rows g and
-  // g + 8, P of the tile before as A registers, the K and V stages of this
-  // tile and the V stage of the tile before.
-  int64_t pValues = keys / 4;
-  Value zeroReg = arith::ConstantIntOp::create(b, b.getI32Type(), 0);
+  // g + 8, and the stage the tile lies in.
   SmallVector<Value> init(accValues, zero);
-  init.append({negInf, negInf, zero, zero});
-  init.append(pValues, zeroReg);
-  init.append({idx(0), idx(0), idx(0)});
-  int64_t maxAt = accValues, sumAt = accValues + 2, pAt = accValues + 4;
-  int64_t stagesAt = pAt + pValues;
+  init.append({negInf, negInf, zero, zero, idx(0)});
   Value warpFirst = add(add(qStart, mul(group, idx(64))), mul(warp, idx(16)));
   Rows rows{bi, head, warpFirst, lane, 16};
-  auto stageDesc = [&](Value desc, Value stage, int64_t bytes) {
-    return arith::AddIOp::create(
-        b, desc,
-        arith::MulIOp::create(
-            b, arith::IndexCastOp::create(b, b.getI64Type(), stage),
-            arith::ConstantIntOp::create(b, b.getI64Type(), bytes >> 4)));
-  };
 
-  // Iteration j issues S_j = Q K_jᵀ and then P_{j-1} V_{j-1}, waits for S_j
-  // alone, runs the softmax of S_j while P_{j-1} V_{j-1} is still running,
-  // and waits for that only to rescale the output: the tensor cores run
-  // the two products back to back. The first iteration's P is zero (it
-  // adds nothing), and the last tile's P V is issued after the loop.
   auto loop = scf::ForOp::create(
       b, kvBegin, kvEnd, idx(keys), init,
       [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        Value kStage = carried[stagesAt], vStage = carried[stagesAt + 1];
-        Value pvStage = carried[stagesAt + 2];
+        Value stage = carried[accValues + 4];
         // Tile j has landed and is visible to the tensor cores (which read
         // shared memory through the async proxy), and both warpgroups are
-        // done with K_{j-1} and V_{j-2}, whose stages the copy of tile
-        // j + 1 overwrites (V_{j-1} is read below).
+        // done with tile j - 1, whose stage the copy of tile j + 1
+        // overwrites.
         NVVM::CpAsyncWaitGroupOp::create(b, 0);
         NVVM::FenceProxyOp::create(
             b, NVVM::ProxyKind::async_shared,
             NVVM::SharedSpaceAttr::get(b.getContext(),
                                        NVVM::SharedSpace::shared_cta));
         gpu::BarrierOp::create(b);
-        Value kNext = sub(idx(1), kStage);
-        Value vNext = rem(add(vStage, idx(1)), kVStages);
+        Value other = sub(idx(1), stage);
         Value next = add(kvStart, idx(keys));
-        copyKV(next, kNext, vNext, lt(next, kvEnd));
+        copyKV(next, other, lt(next, kvEnd));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
-        // The fence orders the rescaled output and P (and the reads of the
-        // last scores) before the products.
-        SmallVector<Value> operands(carried.take_front(accValues));
-        llvm::append_range(operands, carried.slice(pAt, pValues));
-        operands = fence(operands);
-        SmallVector<Value> acc(operands.begin(), operands.begin() + accValues);
-        SmallVector<Value> scoresAcc =
-            issueScores(stageDesc(kDesc0, kStage, shape.kStageBytes()));
-        issuePV(acc, ArrayRef(operands).drop_front(accValues),
-                stageDesc(vDesc0, pvStage, shape.vStageBytes()));
-        scoresAcc = wait(scoresAcc, /*pending=*/1);
-        Scores s(1);
-        for (int64_t nt = 0; nt < keys / 8; ++nt)
-          s[0].push_back({scoresAcc[4 * nt], scoresAcc[4 * nt + 1],
-                          scoresAcc[4 * nt + 2], scoresAcc[4 * nt + 3]});
+        Value stage64 = arith::IndexCastOp::create(b, b.getI64Type(), stage);
+        auto stageDesc = [&](Value desc, int64_t bytes) {
+          return arith::AddIOp::create(
+              b, desc,
+              arith::MulIOp::create(
+                  b, stage64,
+                  arith::ConstantIntOp::create(b, b.getI64Type(), bytes >> 4)));
+        };
+        Scores s = scores(stageDesc(kDesc0, shape.kStageBytes()));
         if (!foldsScale(p))
           for (Acc &frag : s[0])
             for (Value &v : frag)
@@ -367,28 +336,23 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
         Value needMask = tileNeedsMask(p, rows, kvStart, keys);
         maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
 
-        auto [newMax, newSum] = onlineSoftmax(
-            s, carried.slice(maxAt, 2), carried.slice(sumAt, 2), acc, factor,
-            [&] { llvm::copy(wait(acc), acc.begin()); });
+        SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
+        auto [newMax, newSum] =
+            onlineSoftmax(s, carried.slice(accValues, 2),
+                          carried.slice(accValues + 2, 2), acc, factor);
+        accumulatePV(s, acc, stageDesc(vDesc0, shape.vStageBytes()));
         SmallVector<Value> results = acc;
         results.append(newMax);
         results.append(newSum);
-        results.append(pRegisters(s));
-        results.append({kNext, vNext, vStage});
+        results.push_back(other);
         scf::YieldOp::create(b, results);
       });
-  // The last tile's P V (zero P where there was no tile).
-  SmallVector<Value> results(loop.getResults());
-  SmallVector<Value> operands(ArrayRef(results).take_front(accValues));
-  llvm::append_range(operands, ArrayRef(results).slice(pAt, pValues));
-  operands = fence(operands);
-  SmallVector<Value> acc(operands.begin(), operands.begin() + accValues);
-  issuePV(acc, ArrayRef(operands).drop_front(accValues),
-          stageDesc(vDesc0, results[stagesAt + 2], shape.vStageBytes()));
-  acc = wait(acc);
   // No copy may be in flight when the block exits.
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
-  storeRows(p, rows, acc, ArrayRef(results).slice(sumAt, 2));
+
+  SmallVector<Value> results(loop.getResults());
+  storeRows(p, rows, ArrayRef(results).take_front(accValues),
+            ArrayRef(results).slice(accValues + 2, 2));
 }
 
 //===----------------------------------------------------------------------===//

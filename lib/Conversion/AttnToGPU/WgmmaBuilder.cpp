@@ -58,9 +58,8 @@ SmallVector<Value> WgmmaBuilder::tied(StringRef text, ArrayRef<Value> values) {
 
 void WgmmaBuilder::commit() { tied("wgmma.commit_group.sync.aligned;", {}); }
 
-SmallVector<Value> WgmmaBuilder::wait(ArrayRef<Value> values, int64_t pending) {
-  return tied("wgmma.wait_group.sync.aligned " + std::to_string(pending) + ";",
-              values);
+SmallVector<Value> WgmmaBuilder::wait(ArrayRef<Value> values) {
+  return tied("wgmma.wait_group.sync.aligned 0;", values);
 }
 
 SmallVector<Value> WgmmaBuilder::fence(ArrayRef<Value> values) {

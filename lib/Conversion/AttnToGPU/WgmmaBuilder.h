@@ -56,10 +56,9 @@ protected:
   /// wgmma.commit_group: the products issued since the last commit form a
   /// group that wait() can wait for.
   void commit();
-  /// wgmma.wait_group `pending` over the accumulators `values` of the
-  /// groups it waits for (all but the `pending` newest): returns them, now
+  /// wgmma.wait_group 0 over the accumulators `values`: returns them, now
   /// safe to read.
-  SmallVector<Value> wait(ArrayRef<Value> values, int64_t pending = 0);
+  SmallVector<Value> wait(ArrayRef<Value> values);
   /// wgmma.fence over `values` (accumulators and A registers the next
   /// products take, written since the last product): returns them.
   SmallVector<Value> fence(ArrayRef<Value> values);
