@@ -1,11 +1,13 @@
 // compute-sanitizer over a representative subset: memcheck (no access out
 // of bounds or misaligned, no leak of device memory the kernels' host code
-// allocated and freed) and racecheck (the shared-memory K/V tiles are never
-// read while being overwritten). Small shapes: the tools slow kernels down
+// allocated and freed), racecheck (the shared-memory K/V tiles are never
+// read while being overwritten), synccheck (every barrier is reached by
+// the whole block) and initcheck (no read of device memory never written). Small shapes: the tools slow kernels down
 // a hundredfold. The cases cover GQA with fewer rows than threads, MQA
 // where each thread takes several rows, a ragged causal window, a mask, and
 // the decode schedule split over blocks (its scratch buffers are freed, and
-// its copies of keys past the end read nothing).
+// its copies of keys past the end read nothing). On sm_90a the prefill
+// cases run the sm90 (wgmma) schedule; the GQA case runs on sm80 as well.
 // REQUIRES: cuda, compute-sanitizer
 
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x97x1x64/g;s/@V@/1x97x1x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.gqa.mlir
@@ -21,8 +23,17 @@
 
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 --gpu-threads=64 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=5 --schedule=sm80 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=5 --schedule=sm80 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.mqa.mlir --target=cuda --check --seed=2 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 
 // CHECK: check: max_abs_err={{.*}} PASS
 // MEMCHECK: ERROR SUMMARY: 0 errors
 // RACECHECK: RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)
+// SYNCCHECK: ERROR SUMMARY: 0 errors
+// INITCHECK: ERROR SUMMARY: 0 errors
