@@ -253,7 +253,9 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
             arith::ConstantIntOp::create(b, b.getI64Type(), element * 2)),
         leading, stride);
   };
-  // This warpgroup's 64 rows of Q start 64 rows into each column block.
+  // Q and K are K-major (their leading offset, 16, is unused); V is
+  // N-major, its 64-column blocks a whole block apart. This warpgroup's 64
+  // rows of Q start 64 rows into each column block.
   qDesc = arith::AddIOp::create(
       b, descAt(qAt, 16, kSwizzleAtomBytes),
       arith::MulIOp::create(
