@@ -88,6 +88,61 @@ void MmaSyncBuilder::maskIf(Value needMask, Scores &s,
         v = ifOp.getResult(next++);
 }
 
+Value MmaSyncBuilder::kvSourceRow(const FlashProblem &p, Value bi, Value kvHead,
+                                  Value pos) {
+  return p.layout == Layout::BSHD
+             ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
+             : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
+}
+
+Value MmaSyncBuilder::querySourceRow(const FlashProblem &p, Value bi,
+                                     Value head, Value pos) {
+  return p.layout == Layout::BSHD
+             ? add(mul(add(mul(bi, p.seqQ), pos), p.headsQ), head)
+             : add(mul(add(mul(bi, p.headsQ), head), p.seqQ), pos);
+}
+
+std::pair<Value, Value> MmaSyncBuilder::prefillBlock(const FlashProblem &p,
+                                                     Value blockX, Value kvHead,
+                                                     int64_t blockRows) {
+  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(blockRows));
+  Value tile =
+      sub(sub(qTiles, idx(1)), arith::DivUIOp::create(b, blockX, p.group));
+  Value head =
+      add(mul(kvHead, p.group), arith::RemUIOp::create(b, blockX, p.group));
+  return {head, mul(tile, idx(blockRows))};
+}
+
+Value MmaSyncBuilder::prefillGridX(OpBuilder &b, Location loc,
+                                   const FlashProblem &p, int64_t blockRows) {
+  Value qTiles = arith::CeilDivUIOp::create(
+      b, loc, p.seqQ, arith::ConstantIndexOp::create(b, loc, blockRows));
+  return arith::MulIOp::create(b, loc, qTiles, p.group);
+}
+
+std::optional<std::string> MmaSyncBuilder::whyNotHalf(AttentionOp op,
+                                                      StringRef instruction) {
+  Type elt = op.getQuery().getType().getElementType();
+  if (elt.isF16() || elt.isBF16())
+    return std::nullopt;
+  std::string name;
+  llvm::raw_string_ostream(name) << elt;
+  return ("its " + instruction + " takes f16 or bf16, not ").str() + name;
+}
+
+Value MmaSyncBuilder::maskValue(const FlashProblem &p, Value bi, Value head,
+                                Value row, Value key) {
+  auto pick = [&](int64_t d, Value i) -> Value {
+    Value isOne =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                              memref::DimOp::create(b, p.mask, d), idx(1));
+    return select(isOne, idx(0), i);
+  };
+  Value m = memref::LoadOp::create(
+      b, p.mask, ValueRange{pick(0, bi), pick(1, head), row, key});
+  return castFloat(b, b.getLoc(), m, b.getF32Type());
+}
+
 Value MmaSyncBuilder::tileNeedsMask(const FlashProblem &p, const Rows &rows,
                                     Value kvStart, int64_t tileKeys) {
   Value firstRow = add(rows.first, p.diagonal);
@@ -144,20 +199,10 @@ Scores MmaSyncBuilder::maskScores(const FlashProblem &p, const Rows &rows,
                                   b, arith::CmpIPredicate::sge, at, beginAt));
           Value v = out[mt][nt][2 * r + c];
           if (p.mask) {
-            // A mask dimension of extent 1 broadcasts; keys and rows past
-            // the end are clamped into bounds and masked out above.
-            auto pick = [&](int64_t d, Value i) -> Value {
-              Value isOne = arith::CmpIOp::create(
-                  b, arith::CmpIPredicate::eq,
-                  memref::DimOp::create(b, p.mask, d), idx(1));
-              return select(isOne, idx(0), i);
-            };
+            // Keys and rows past the end are clamped into bounds and
+            // masked out above.
             Value key = add(first, idx(nt * 8 + c));
-            Value m =
-                memref::LoadOp::create(b, p.mask,
-                                       ValueRange{pick(0, bi), pick(1, head),
-                                                  maskRow, min(key, lastKey)});
-            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+            v = fadd(v, maskValue(p, bi, head, maskRow, min(key, lastKey)));
           }
           out[mt][nt][2 * r + c] = select(keep, v, negInf);
         }

@@ -15,6 +15,7 @@
 #ifndef LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
 #define LIB_CONVERSION_ATTNTOGPU_MMASYNCBUILDER_H
 
+#include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Utils/FlashBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -23,6 +24,8 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <array>
+#include <optional>
+#include <string>
 
 namespace mlir::attn {
 
@@ -45,6 +48,15 @@ class MmaSyncBuilder {
 public:
   /// `elt` is the f16 or bf16 element type of the matrix operands.
   MmaSyncBuilder(ImplicitLocOpBuilder &b, Type elt) : b(b), elt(elt) {}
+
+  // For the schedules, outside any kernel.
+  /// Blocks along x of a prefill launch: q-tiles times the group.
+  static Value prefillGridX(OpBuilder &b, Location loc, const FlashProblem &p,
+                            int64_t blockRows);
+  /// Why a matrix instruction (`instruction`) cannot take the operands of
+  /// `op`, or nullopt for f16 and bf16.
+  static std::optional<std::string> whyNotHalf(AttentionOp op,
+                                               StringRef instruction);
 
 protected:
   /// Moves `b` to where a region builder callback is building.
@@ -114,6 +126,25 @@ protected:
   /// Replaces `s` by `masked()` where `needMask` holds, through one scf.if,
   /// so that only tiles that cross a boundary pay for masking.
   void maskIf(Value needMask, Scores &s, function_ref<Scores()> masked);
+
+  /// The row of K/V position `pos` of KV head `kvHead` of batch `bi`, in
+  /// K or V flattened to rows of one head's elements.
+  Value kvSourceRow(const FlashProblem &p, Value bi, Value kvHead, Value pos);
+  /// The same for query position `pos` of query head `head` in Q.
+  Value querySourceRow(const FlashProblem &p, Value bi, Value head, Value pos);
+
+  /// The query head and first query position of the prefill block `blockX`
+  /// of KV head `kvHead` (blocks of `blockRows` positions, prefillGridX of
+  /// them along x). The heads of a group run one q-tile back to back, so
+  /// those read the same K/V tiles from L2; the q-tiles go last to first,
+  /// so under causal masking the longest blocks start first.
+  std::pair<Value, Value> prefillBlock(const FlashProblem &p, Value blockX,
+                                       Value kvHead, int64_t blockRows);
+  /// The additive mask's element (as f32) at query row `row` and key `key`
+  /// of head `head` of batch `bi`, both clamped into bounds by the caller;
+  /// a mask dimension of extent 1 broadcasts.
+  Value maskValue(const FlashProblem &p, Value bi, Value head, Value row,
+                  Value key);
 
   /// Where a warp's query rows are: m-tile mt's row half r of lane l is
   /// query row `first + l / 4 + 16 mt + 8 r` of head `head` of batch `bi`.

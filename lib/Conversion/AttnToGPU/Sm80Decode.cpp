@@ -184,10 +184,7 @@ private:
 
 Value DecodeKernel::flatIndex(Value pos, Value col, bool value) {
   Value width = idx(value ? shape.valueDim : shape.headDim);
-  Value row = p.layout == Layout::BSHD
-                  ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
-                  : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
-  return add(mul(row, width), col);
+  return add(mul(kvSourceRow(p, bi, kvHead, pos), width), col);
 }
 
 DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
@@ -296,19 +293,9 @@ Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
             keep = both(keep, lt(sub(diag, key), idx(*p.window)));
           Value v = out[mt][nt][2 * r + c];
           if (p.mask) {
-            // A mask dimension of extent 1 broadcasts.
-            auto pick = [&](int64_t d, Value i) -> Value {
-              Value isOne = arith::CmpIOp::create(
-                  b, arith::CmpIPredicate::eq,
-                  memref::DimOp::create(b, p.mask, d), idx(1));
-              return select(isOne, idx(0), i);
-            };
-            Value m = memref::LoadOp::create(
-                b, p.mask,
-                ValueRange{pick(0, bi), pick(1, h), qi,
-                           arith::MaxSIOp::create(b, min(key, lastKey),
-                                                  idx(0))});
-            v = fadd(v, castFloat(b, b.getLoc(), m, b.getF32Type()));
+            v = fadd(v, maskValue(p, bi, h, qi,
+                                  arith::MaxSIOp::create(b, min(key, lastKey),
+                                                         idx(0))));
           }
           out[mt][nt][2 * r + c] = select(keep, v, negInf);
         }
@@ -621,12 +608,9 @@ public:
   }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
-    Type elt = op.getQuery().getType().getElementType();
-    if (!elt.isF16() && !elt.isBF16()) {
-      std::string name;
-      llvm::raw_string_ostream(name) << elt;
-      return "its mma.sync takes f16 or bf16, not " + name;
-    }
+    if (std::optional<std::string> why =
+            MmaSyncBuilder::whyNotHalf(op, "mma.sync"))
+      return why;
     RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType(),
                      v = op.getValue().getType();
     unsigned s = op.getSeqDim(), h = op.getHeadDim();

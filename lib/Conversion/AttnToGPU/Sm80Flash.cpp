@@ -178,9 +178,7 @@ Sm80Kernel::Cursor Sm80Kernel::copyCursor(Value kvStart, Value stage,
   Value row = div(tid, perRow);
   Value col = mul(rem(tid, perRow), idx(kCopyElements));
   Value pos = add(kvStart, row);
-  Value srcRow = p.layout == Layout::BSHD
-                     ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
-                     : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
+  Value srcRow = kvSourceRow(p, bi, kvHead, pos);
   Value slot = add(
       mul(add(mul(stage, idx(shape.tileKeys())), row), idx(rowElements(value))),
       col);
@@ -287,15 +285,7 @@ void Sm80Kernel::build(gpu::LaunchOp launch) {
   warp = div(tid, 32);
   kvHead = blockId.y;
   bi = blockId.z;
-  // Blocks run the heads of a group for one q-tile back to back, so those
-  // read the same K/V tiles from L2; the q-tiles go last to first, so under
-  // causal masking the longest blocks start first.
-  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(blockRows));
-  Value tile =
-      sub(sub(qTiles, idx(1)), arith::DivUIOp::create(b, blockId.x, p.group));
-  head = add(mul(kvHead, p.group),
-             arith::RemUIOp::create(b, blockId.x, p.group));
-  qStart = mul(tile, idx(blockRows));
+  std::tie(head, qStart) = prefillBlock(p, blockId.x, kvHead, blockRows);
   warpRow = mul(warp, idx(shape.warpRows()));
   // Built where used: a first row computed before the loop is one more
   // value live across it (a spill at head_dim 128).
@@ -419,12 +409,9 @@ public:
   StringRef getName() const override { return "sm80"; }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
-    Type elt = op.getQuery().getType().getElementType();
-    if (!elt.isF16() && !elt.isBF16()) {
-      std::string name;
-      llvm::raw_string_ostream(name) << elt;
-      return "its mma.sync takes f16 or bf16, not " + name;
-    }
+    if (std::optional<std::string> why =
+            MmaSyncBuilder::whyNotHalf(op, "mma.sync"))
+      return why;
     for (auto [what, d] :
          {std::pair<const char *, int64_t>{"head_dim",
                                            op.getQuery().getType().getDimSize(
@@ -443,10 +430,7 @@ public:
     FlashLaunch launch;
     Shape shape = shapeOf(cast<MemRefType>(p.query.getType()),
                           cast<MemRefType>(p.value.getType()));
-    Value qTiles = arith::CeilDivUIOp::create(
-        b, loc, p.seqQ,
-        arith::ConstantIndexOp::create(b, loc, shape.blockRows()));
-    launch.gridX = arith::MulIOp::create(b, loc, qTiles, p.group);
+    launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, shape.blockRows());
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
     return launch;

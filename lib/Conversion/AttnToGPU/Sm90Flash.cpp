@@ -63,8 +63,9 @@ struct Shape {
            kStages * (kStageBytes() + vStageBytes());
   }
 };
+// The largest head dims fit a block's shared memory, so no accepted op
+// can exceed it.
 static_assert(Shape{256, 256}.sharedBytes() <= kMaxSharedBytes);
-static_assert(Shape{128, 128}.sharedBytes() <= kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
@@ -85,12 +86,6 @@ private:
   void copyTile(Value smem, Value base, Value source, int64_t rows,
                 int64_t width, Value pos0, function_ref<Value(Value)> sourceRow,
                 function_ref<Value(Value)> valid);
-  /// The source row of K/V position `pos` of this block's KV head.
-  Value kvRow(Value pos) {
-    return p.layout == Layout::BSHD
-               ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
-               : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
-  }
   /// Copies the K and V tile at `kvStart` into `stage` (an index value).
   void copyKV(Value kvStart, Value stage, Value enabled);
 
@@ -142,7 +137,7 @@ void Sm90Kernel::copyKV(Value kvStart, Value stage, Value enabled) {
   // A row past Sk reads nothing (its source size is 0), so its address,
   // which may lie past the end, is never dereferenced.
   auto valid = [&](Value pos) { return both(enabled, lt(pos, p.seqK)); };
-  auto row = [&](Value pos) { return kvRow(pos); };
+  auto row = [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); };
   int64_t keys = shape.tileKeys();
   copyTile(smem, add(idx(kAt), mul(stage, idx(keys * shape.headDim))), kFlat,
            keys, shape.headDim, kvStart, row, valid);
@@ -214,14 +209,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   Value group = div(tid, 128), warp = rem(div(tid, 32), 4);
   kvHead = blockId.y;
   bi = blockId.z;
-  // As in the mma.sync schedule: the heads of a group run one q-tile back
-  // to back (they read the same K/V tiles from L2), last q-tile first.
-  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(kBlockRows));
-  Value tile =
-      sub(sub(qTiles, idx(1)), arith::DivUIOp::create(b, blockId.x, p.group));
-  head =
-      add(mul(kvHead, p.group), arith::RemUIOp::create(b, blockId.x, p.group));
-  qStart = mul(tile, idx(kBlockRows));
+  std::tie(head, qStart) = prefillBlock(p, blockId.x, kvHead, kBlockRows);
 
   // Shared memory, from its first swizzle atom: Q, the K stages, the V
   // stages, all atom-aligned.
@@ -281,10 +269,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   copyTile(
       smem, idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
       [&](Value pos) {
-        Value at = min(pos, lastQuery);
-        return p.layout == Layout::BSHD
-                   ? add(mul(add(mul(bi, p.seqQ), at), p.headsQ), head)
-                   : add(mul(add(mul(bi, p.headsQ), head), p.seqQ), at);
+        return querySourceRow(p, bi, head, min(pos, lastQuery));
       },
       [&](Value pos) { return lt(pos, p.seqQ); });
   copyKV(kvBegin, idx(0), lt(kvBegin, kvEnd));
@@ -367,12 +352,9 @@ public:
   StringRef getName() const override { return "sm90"; }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
-    Type elt = op.getQuery().getType().getElementType();
-    if (!elt.isF16() && !elt.isBF16()) {
-      std::string name;
-      llvm::raw_string_ostream(name) << elt;
-      return "its wgmma takes f16 or bf16, not " + name;
-    }
+    if (std::optional<std::string> why =
+            MmaSyncBuilder::whyNotHalf(op, "wgmma"))
+      return why;
     for (auto [what, d] :
          {std::pair<const char *, int64_t>{
               "head_dim", op.getQuery().getType().getDimSize(3)},
@@ -391,9 +373,7 @@ public:
     FlashLaunch launch;
     Shape shape{cast<MemRefType>(p.query.getType()).getDimSize(3),
                 cast<MemRefType>(p.value.getType()).getDimSize(3)};
-    Value qTiles = arith::CeilDivUIOp::create(
-        b, loc, p.seqQ, arith::ConstantIndexOp::create(b, loc, kBlockRows));
-    launch.gridX = arith::MulIOp::create(b, loc, qTiles, p.group);
+    launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
     return launch;
