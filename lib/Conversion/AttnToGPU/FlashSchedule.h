@@ -80,7 +80,8 @@ std::unique_ptr<FlashSchedule> createScalarFlashSchedule(FlashTiles tiles,
 /// FlashAttention-2 on Ampere-style tensor cores (mma.sync m16n8k16).
 std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 
-/// FlashAttention on Hopper tensor cores (wgmma.mma_async, sm_90a).
+/// FlashAttention-3 on Hopper tensor cores (wgmma.mma_async, sm_90a): a
+/// producer warpgroup copies the tiles for two consumer warpgroups.
 std::unique_ptr<FlashSchedule> createSm90FlashSchedule();
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query

@@ -1,26 +1,30 @@
 //===- Sm90Flash.cpp - FlashAttention on Hopper wgmma tensor cores --------===//
 //
-// The Hopper schedule (sm_90a): FlashAttention-2's loop with both products
-// on `wgmma.mma_async` (f16 or bf16 in, f32 accumulation), issued by whole
-// warpgroups.
+// The Hopper schedule (sm_90a): FlashAttention-3's structure on
+// `wgmma.mma_async` (f16 or bf16 in, f32 accumulation).
 //
-// A block of two warpgroups owns 128 query positions of one query head;
-// warpgroup g owns rows 64g..64g+63 as the M of its products, and warp w of
-// it the 16 rows 16w..16w+15 of those, in its accumulator fragments. K/V
-// tiles of 128 keys (64 above head_dim 128, whose accumulators would not
-// fit) are copied with cp.async, two stages deep, into shared memory laid
-// out the way wgmma reads it: each tile is column blocks of 64 elements
-// (128 bytes a row), 128-byte swizzled (16-byte chunk c of row r stored at
-// chunk c ^ (r % 8)), so that the descriptors address them directly and the
-// reads hit every bank once.
+// A block of three warpgroups owns 128 query positions of one query head.
+// Warpgroup 0 is the producer: it copies Q, then the K and V tiles, with
+// cp.async into a ring of shared-memory stages, and signals each tile's
+// arrival on an mbarrier; it keeps few registers (setmaxnreg) and gives the
+// rest to the consumers. Warpgroups 1 and 2 are the consumers: each owns 64
+// query rows as the M of its products (warp w of it the 16 rows
+// 16w..16w+15, in its accumulator fragments) and hands each stage back on
+// an mbarrier once its products have read it, so neither waits for the
+// other at a block barrier.
 //
-// Per tile, warpgroup g computes S = Q Kᵀ (64 x keys) with Q and K from
-// shared memory (K-major), runs the online softmax on the accumulator
-// fragments exactly as the mma.sync schedule does, and accumulates P·V with
-// P from registers (its accumulator fragments are the A fragments of
-// m64k16) and V from shared memory, N-major. The copies of tile j + 1 run
-// under both products of tile j; the two warpgroups, out of step with each
-// other, keep the tensor cores busy while the other runs its softmax.
+// K/V tiles are 128 keys (64 above head_dim 128, whose accumulators would
+// not fit), laid out the way wgmma reads them: each tile is column blocks
+// of 64 elements (128 bytes a row), 128-byte swizzled (16-byte chunk c of
+// row r stored at chunk c ^ (r % 8)), so that descriptors address them
+// directly and the reads hit every bank once.
+//
+// A consumer issues S = Q Kᵀ of tile t (Q and K from shared memory,
+// K-major), then acc += P V of tile t - 1 (P from registers: its
+// accumulator fragments are the A fragments of m64k16; V N-major), and
+// runs the online softmax of tile t on the accumulator fragments while that
+// P·V runs. The two consumers take turns issuing their products (named
+// barriers), so one's softmax runs under the other's products.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,41 +43,56 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-constexpr int64_t kWarpgroups = 2;
-constexpr int64_t kThreads = 128 * kWarpgroups;
-constexpr int64_t kBlockRows = 64 * kWarpgroups;
-constexpr int64_t kStages = 2;
-/// The widest head dims for tiles of 128 keys: the f32 accumulators of S
-/// (64 x 128) and of the output (64 x 128) take 128 registers a thread.
-constexpr int64_t kWideTileMaxDim = 128;
+/// Warpgroups that compute; each owns 64 query rows of the block.
+constexpr int64_t kConsumers = 2;
+constexpr int64_t kBlockRows = 64 * kConsumers;
+constexpr int64_t kThreads = 128 * (1 + kConsumers);
+/// Registers a thread: the producer warpgroup gives back what its copies
+/// do not need, the consumers take it (128 x 56 + 2 x 128 x 224 = 384 x
+/// 168, the registers a thread has at entry).
+constexpr int64_t kProducerRegisters = 56;
+constexpr int64_t kConsumerRegisters = 224;
 
+/// The block's tiles: head dims, keys per K/V tile and stages of the ring.
 struct Shape {
-  int64_t headDim, valueDim;
-  constexpr int64_t tileKeys() const {
-    return headDim <= kWideTileMaxDim && valueDim <= kWideTileMaxDim ? 128 : 64;
+  int64_t headDim, valueDim, keys, stages;
+
+  static constexpr Shape of(int64_t headDim, int64_t valueDim) {
+    // Tiles of 128 keys up to head_dim 128: the f32 accumulators of S
+    // (64 x 128) and of the output (64 x 128) then take 128 registers a
+    // thread.
+    // Two stages: a third measured 5-10% slower on the H200 (bench/NOTES.md).
+    return {headDim, valueDim, headDim <= 128 && valueDim <= 128 ? 128 : 64, 2};
   }
+
   // 2-byte elements throughout.
   constexpr int64_t qBytes() const { return kBlockRows * headDim * 2; }
-  constexpr int64_t kStageBytes() const { return tileKeys() * headDim * 2; }
-  constexpr int64_t vStageBytes() const { return tileKeys() * valueDim * 2; }
-  /// Q, the K stages and the V stages, plus the slack that lets the base
-  /// be rounded up to a swizzle atom.
+  constexpr int64_t kStageBytes() const { return keys * headDim * 2; }
+  constexpr int64_t vStageBytes() const { return keys * valueDim * 2; }
+  constexpr int64_t dataBytes() const {
+    return qBytes() + stages * (kStageBytes() + vStageBytes());
+  }
+  /// The mbarriers after the tiles: Q's, and each stage's K-full, V-full,
+  /// K-empty and V-empty.
+  constexpr int64_t barriers() const { return 1 + 4 * stages; }
+  /// Q, the K stages, the V stages and the barriers, plus the slack that
+  /// lets the base be rounded up to a swizzle atom.
   constexpr int64_t sharedBytes() const {
-    return kSwizzleAtomBytes + qBytes() +
-           kStages * (kStageBytes() + vStageBytes());
+    return kSwizzleAtomBytes + dataBytes() + 8 * barriers();
   }
 };
 // The largest head dims fit a block's shared memory, so no accepted op
 // can exceed it.
-static_assert(Shape{256, 256}.sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::of(256, 256).sharedBytes() <= kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
   Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
-        p(p), shape{cast<MemRefType>(p.query.getType()).getDimSize(3),
-                    cast<MemRefType>(p.value.getType()).getDimSize(3)} {}
+        p(p),
+        shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                        cast<MemRefType>(p.value.getType()).getDimSize(3))) {}
 
   void build(gpu::LaunchOp launch);
 
@@ -82,26 +101,70 @@ private:
   /// elements into the swizzled tile at flat element `base` of `smem`. Row
   /// i is sequence position pos0 + i, read from row `sourceRow(pos)` of
   /// the flat `source`; where `valid(pos)` is false nothing is read and the
-  /// row is zero-filled.
+  /// row is zero-filled. The producer's 128 threads share the rows.
   void copyTile(Value smem, Value base, Value source, int64_t rows,
                 int64_t width, Value pos0, function_ref<Value(Value)> sourceRow,
                 function_ref<Value(Value)> valid);
-  /// Copies the K and V tile at `kvStart` into `stage` (an index value).
-  void copyKV(Value kvStart, Value stage, Value enabled);
+  void copyQ();
+  /// Copies the K or V tile at `kvStart` into `stage` (an index value).
+  void copyK(Value kvStart, Value stage, Value enabled);
+  void copyV(Value kvStart, Value stage, Value enabled);
 
-  /// S = Q Kᵀ of this warpgroup against the K tile of descriptor `kDesc`.
-  Scores scores(Value kDesc);
-  /// acc += P V, P being the exponentials `s`.
-  void accumulatePV(const Scores &s, SmallVector<Value> &acc, Value vDesc);
+  /// `desc` (of stage 0) moved to `stage`, stages `stageBytes` apart.
+  Value stageDesc(Value desc, Value stage, int64_t stageBytes);
+  /// Issues and commits S = Q Kᵀ of this warpgroup against the K tile of
+  /// descriptor `kDesc`; returns its accumulators, to be waited for.
+  SmallVector<Value> issueScores(Value kDesc);
+  /// S's accumulators as n8 fragments.
+  Scores asScores(ArrayRef<Value> acc);
+  /// The exponentials `s` as the registers of P, the A operand of P·V.
+  SmallVector<Value> pRegisters(const Scores &s);
+  /// Issues and commits acc + P V; returns the accumulators, to be waited
+  /// for.
+  SmallVector<Value> issuePV(ArrayRef<Value> acc, ArrayRef<Value> pRegs,
+                             Value vDesc);
+  /// The online-softmax step of the scores `s` of the tile at `kvStart`
+  /// (scaled and masked first, then replaced by their exponentials) for
+  /// rows g and g + 8: the new maxes and sums, and the corrections the
+  /// output must be rescaled by.
+  struct Softmax {
+    SmallVector<Value, 2> maxes, sums, corrections;
+  };
+  Softmax softmax(Scores &s, Value kvStart, ValueRange maxes, ValueRange sums);
+  /// Output accumulators times the correction of their row.
+  void rescale(MutableArrayRef<Value> acc, ValueRange corrections);
+  /// The stage of the tile at `kvStart` and the parity (an i32) of its
+  /// round of the stages.
+  std::pair<Value, Value> stageOf(Value kvStart);
+
+  // The mbarriers.
+  enum StageBarrier : int64_t { kFull = 0, vFull = 1, kEmpty = 2, vEmpty = 3 };
+  /// The shared address of mbarrier `i`.
+  Value barrier(int64_t i);
+  Value stageBarrier(StageBarrier kind, Value stage);
+  /// This warp's arrival on `kind` of `stage`: it is done reading it.
+  void releaseStage(StageBarrier kind, Value stage);
+  Value idx32(int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  }
+
+  /// The producer warpgroup's copies.
+  void produce();
+  /// A consumer warpgroup's loop over the K/V tiles: returns the output
+  /// fragments and the sums of rows g and g + 8.
+  SmallVector<Value> consume();
 
   const FlashProblem &p;
   Shape shape;
 
   // Set up by build().
-  Value tid, lane, bi, head, kvHead, qStart;
-  Value smem, kFlat, vFlat;
+  Value tid, lane, group, warp, bi, head, kvHead, qStart;
+  Value warpFirst; // the first of this warp's 16 query rows
+  Value smem, kFlat, vFlat, qFlat;
+  Value kvBegin, kvEnd;
   int64_t qAt = 0, kAt = 0, vAt = 0; // element offsets in smem
-  Value qDesc;
+  Value base;                        // shared byte address of element 0
+  Value qDesc, kDesc0, vDesc0;
 };
 } // namespace
 
@@ -113,47 +176,82 @@ void Sm90Kernel::copyTile(Value smem, Value base, Value source, int64_t rows,
                           int64_t width, Value pos0,
                           function_ref<Value(Value)> sourceRow,
                           function_ref<Value(Value)> valid) {
-  // Thread t copies chunk t % perRow of rows t / perRow + i rowsPerRound.
-  // rowsPerRound is a multiple of 8, so a thread's rows share r % 8 and so
-  // the chunk they are swizzled to.
+  // Producer thread t copies chunk t % perRow of rows t / perRow + i
+  // rowsPerRound. Rows 8 apart share their swizzle, so a copier's slots take
+  // `period` distinct bases (1 where rowsPerRound is a multiple of 8) and
+  // constant offsets from them, which keeps few addresses live.
   int64_t perRow = width / kCopyElements;
-  int64_t rowsPerRound = kThreads / perRow;
-  Value chunk = rem(tid, perRow), row = div(tid, perRow);
-  Value block = div(chunk, 8);
-  Value swizzled = arith::XOrIOp::create(b, rem(chunk, 8), rem(row, 8));
-  Value slot = add(
-      add(base, mul(block, idx(rows * kSwizzleElements))),
-      add(mul(row, idx(kSwizzleElements)), mul(swizzled, idx(kCopyElements))));
+  Value copier = rem(tid, 128);
+  int64_t rowsPerRound = 128 / perRow;
+  int64_t period = rowsPerRound % 8 == 0 ? 1 : 8 / rowsPerRound;
+  Value chunk = rem(copier, perRow), row = div(copier, perRow);
+  Value blockAt = add(base, mul(div(chunk, 8), idx(rows * kSwizzleElements)));
+  SmallVector<Value> slots;
+  for (int64_t j = 0; j < period; ++j) {
+    Value r = add(row, idx(j * rowsPerRound));
+    Value swizzled = arith::XOrIOp::create(b, rem(chunk, 8), rem(r, 8));
+    slots.push_back(add(blockAt, add(mul(r, idx(kSwizzleElements)),
+                                     mul(swizzled, idx(kCopyElements)))));
+  }
   Value col = mul(chunk, idx(kCopyElements));
   for (int64_t i = 0; i < rows / rowsPerRound; ++i) {
+    Value slot = add(slots[i % period], idx((i / period) * period *
+                                            rowsPerRound * kSwizzleElements));
     Value pos = add(pos0, add(row, idx(i * rowsPerRound)));
     Value from = add(mul(sourceRow(pos), idx(width)), col);
-    copy16(smem, {add(slot, idx(i * rowsPerRound * kSwizzleElements))}, source,
-           {from}, valid(pos), /*bypassL1=*/true);
+    copy16(smem, {slot}, source, {from}, valid(pos), /*bypassL1=*/true);
   }
 }
 
-void Sm90Kernel::copyKV(Value kvStart, Value stage, Value enabled) {
-  // A row past Sk reads nothing (its source size is 0), so its address,
-  // which may lie past the end, is never dereferenced.
-  auto valid = [&](Value pos) { return both(enabled, lt(pos, p.seqK)); };
-  auto row = [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); };
-  int64_t keys = shape.tileKeys();
-  copyTile(smem, add(idx(kAt), mul(stage, idx(keys * shape.headDim))), kFlat,
-           keys, shape.headDim, kvStart, row, valid);
-  copyTile(smem, add(idx(vAt), mul(stage, idx(keys * shape.valueDim))), vFlat,
-           keys, shape.valueDim, kvStart, row, valid);
+void Sm90Kernel::copyQ() {
+  // Q rows past Sq are zero-filled; their address is clamped into bounds.
+  Value lastQuery = sub(p.seqQ, idx(1));
+  copyTile(
+      smem, idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
+      [&](Value pos) {
+        return querySourceRow(p, bi, head, min(pos, lastQuery));
+      },
+      [&](Value pos) { return lt(pos, p.seqQ); });
+}
+
+// A row past Sk reads nothing (its source size is 0), so its address,
+// which may lie past the end, is never dereferenced.
+void Sm90Kernel::copyK(Value kvStart, Value stage, Value enabled) {
+  int64_t keys = shape.keys;
+  copyTile(
+      smem, add(idx(kAt), mul(stage, idx(keys * shape.headDim))), kFlat, keys,
+      shape.headDim, kvStart,
+      [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
+      [&](Value pos) { return both(enabled, lt(pos, p.seqK)); });
+}
+
+void Sm90Kernel::copyV(Value kvStart, Value stage, Value enabled) {
+  int64_t keys = shape.keys;
+  copyTile(
+      smem, add(idx(vAt), mul(stage, idx(keys * shape.valueDim))), vFlat, keys,
+      shape.valueDim, kvStart,
+      [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
+      [&](Value pos) { return both(enabled, lt(pos, p.seqK)); });
 }
 
 //===----------------------------------------------------------------------===//
 // One KV tile
 //===----------------------------------------------------------------------===//
 
-Scores Sm90Kernel::scores(Value kDesc) {
+Value Sm90Kernel::stageDesc(Value desc, Value stage, int64_t stageBytes) {
+  Value stage64 = arith::IndexCastOp::create(b, b.getI64Type(), stage);
+  return arith::AddIOp::create(
+      b, desc,
+      arith::MulIOp::create(
+          b, stage64,
+          arith::ConstantIntOp::create(b, b.getI64Type(), stageBytes >> 4)));
+}
+
+SmallVector<Value> Sm90Kernel::issueScores(Value kDesc) {
   // K-major operands: a k16 step is 32 bytes into a 128-byte row, and every
   // 4 steps the next column block; 8-row core matrices lie 1024 bytes apart
   // (the leading offset is unused for swizzled K-major operands).
-  int64_t keys = shape.tileKeys();
+  int64_t keys = shape.keys;
   fence({});
   SmallVector<Value> acc;
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
@@ -164,55 +262,293 @@ Scores Sm90Kernel::scores(Value kDesc) {
               /*transposeB=*/false);
   }
   commit();
-  acc = wait(acc);
+  return acc;
+}
+
+Scores Sm90Kernel::asScores(ArrayRef<Value> acc) {
   Scores s(1);
-  for (int64_t nt = 0; nt < keys / 8; ++nt)
+  for (int64_t nt = 0; nt < shape.keys / 8; ++nt)
     s[0].push_back(
         {acc[4 * nt], acc[4 * nt + 1], acc[4 * nt + 2], acc[4 * nt + 3]});
   return s;
 }
 
-void Sm90Kernel::accumulatePV(const Scores &s, SmallVector<Value> &acc,
-                              Value vDesc) {
-  // P's registers: two n8 tiles of exponentials make one m64k16 A fragment.
+SmallVector<Value> Sm90Kernel::pRegisters(const Scores &s) {
+  // Two n8 tiles of exponentials make one m64k16 A fragment.
   SmallVector<Value> regs;
-  for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
+  for (int64_t kk = 0; kk < shape.keys / 16; ++kk) {
     const Acc &lo = s[0][2 * kk], &hi = s[0][2 * kk + 1];
     for (Value pair : {pack(lo[0], lo[1]), pack(lo[2], lo[3]),
                        pack(hi[0], hi[1]), pack(hi[2], hi[3])})
       regs.push_back(asRegister(pair));
   }
+  return regs;
+}
+
+SmallVector<Value> Sm90Kernel::issuePV(ArrayRef<Value> acc,
+                                       ArrayRef<Value> pRegs, Value vDesc) {
   // The fence orders the rescaled accumulators and P before the products.
   SmallVector<Value> both(acc);
-  both.append(regs);
+  both.append(pRegs.begin(), pRegs.end());
   both = fence(both);
-  acc.assign(both.begin(), both.begin() + acc.size());
+  SmallVector<Value> out(both.begin(), both.begin() + acc.size());
   // V is N-major: a k16 step is 16 rows (2048 bytes) down every column
   // block, the column blocks lie a whole block apart (the leading offset)
   // and 8-row core matrices 1024 bytes apart (the stride offset).
-  for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk)
-    acc = wgmma(acc, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
+  for (int64_t kk = 0; kk < shape.keys / 16; ++kk)
+    out = wgmma(out, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
                 advance(vDesc, kk * 16 * kSwizzleBytes), shape.valueDim,
                 /*transposeB=*/true);
   commit();
-  acc = wait(acc);
+  return out;
+}
+
+Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
+                                        ValueRange maxes, ValueRange sums) {
+  if (!foldsScale(p))
+    for (Acc &frag : s[0])
+      for (Value &v : frag)
+        v = fmul(v, p.scale);
+  Rows rows{bi, head, warpFirst, lane, 16};
+  Value needMask = tileNeedsMask(p, rows, kvStart, shape.keys);
+  maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
+  Softmax out;
+  Value factor = softmaxFactor(p);
+  for (int64_t r = 0; r < 2; ++r) {
+    SoftmaxStep step = softmaxStep(s[0], r, maxes[r], factor);
+    out.maxes.push_back(step.max);
+    out.sums.push_back(fadd(fmul(sums[r], step.correction), step.sum));
+    out.corrections.push_back(step.correction);
+  }
+  return out;
+}
+
+void Sm90Kernel::rescale(MutableArrayRef<Value> acc, ValueRange corrections) {
+  // Values 4 nt + 2 r + c hold row g + 8 r.
+  for (int64_t i = 0, e = acc.size(); i < e; ++i)
+    acc[i] = fmul(acc[i], corrections[(i % 4) / 2]);
+}
+
+std::pair<Value, Value> Sm90Kernel::stageOf(Value kvStart) {
+  // Tile t of the block lies in stage t % shape.stages, in its round
+  // t / shape.stages; a round's phase parity is the round's low bit.
+  Value t = div(sub(kvStart, kvBegin), shape.keys);
+  Value round = div(t, shape.stages);
+  Value parity = arith::IndexCastOp::create(b, b.getI32Type(), rem(round, 2));
+  return {rem(t, shape.stages), parity};
 }
 
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
 
+Value Sm90Kernel::barrier(int64_t i) {
+  return arith::AddIOp::create(
+      b, base,
+      arith::ConstantIntOp::create(b, b.getI64Type(),
+                                   shape.dataBytes() + 8 * i));
+}
+
+Value Sm90Kernel::stageBarrier(StageBarrier kind, Value stage) {
+  Value at = arith::AddIOp::create(
+      b,
+      arith::ConstantIntOp::create(
+          b, b.getI64Type(), shape.dataBytes() + 8 + 8 * kind * shape.stages),
+      arith::MulIOp::create(
+          b, arith::IndexCastOp::create(b, b.getI64Type(), stage),
+          arith::ConstantIntOp::create(b, b.getI64Type(), 8)));
+  return arith::AddIOp::create(b, base, at);
+}
+
+void Sm90Kernel::releaseStage(StageBarrier kind, Value stage) {
+  // One arrival per warp, from its first lane, once the warp's products
+  // that read the stage have completed.
+  Value leader =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
+  scf::IfOp::create(b, leader, [&](OpBuilder &ib, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(ib);
+    barrierArrive(stageBarrier(kind, stage));
+    scf::YieldOp::create(b);
+  });
+}
+
+void Sm90Kernel::produce() {
+  NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
+                                 NVVM::SetMaxRegisterAction::decrease);
+  Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+  copyQ();
+  barrierArriveOnCopies(barrier(0));
+  scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
+                     [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
+                       OpBuilder::InsertionGuard guard(b);
+                       enter(lb);
+                       auto [stage, parity] = stageOf(kvStart);
+                       // The consumers are done with the stage's previous round
+                       // (in the first round there is none, and the wait on a
+                       // fresh barrier's parity 1 returns at once).
+                       Value previous = arith::XOrIOp::create(
+                           b, parity,
+                           arith::ConstantIntOp::create(b, b.getI32Type(), 1));
+                       barrierWait(stageBarrier(kEmpty, stage), previous);
+                       copyK(kvStart, stage, yes);
+                       barrierArriveOnCopies(stageBarrier(kFull, stage));
+                       barrierWait(stageBarrier(vEmpty, stage), previous);
+                       copyV(kvStart, stage, yes);
+                       barrierArriveOnCopies(stageBarrier(vFull, stage));
+                       scf::YieldOp::create(b);
+                     });
+  // No copy may be in flight when the warpgroup exits (they were never
+  // committed as groups: commit them as one and wait).
+  NVVM::CpAsyncCommitGroupOp::create(b);
+  NVVM::CpAsyncWaitGroupOp::create(b, 0);
+}
+
+SmallVector<Value> Sm90Kernel::consume() {
+  // FlashAttention-3's order: S of tile t is issued, then P·V of tile
+  // t - 1, and the softmax of tile t runs while that P·V does. Each
+  // warpgroup issues its products in a turn that the other's issue ends,
+  // so one warpgroup's softmax runs under the other's products.
+  int64_t keys = shape.keys, accValues = shape.valueDim / 2;
+  int64_t pValues = keys / 16 * 4;
+  Value groupId = arith::IndexCastOp::create(b, b.getI32Type(), group);
+  Value i32One = arith::ConstantIntOp::create(b, b.getI32Type(), 1);
+  Value i32Two = arith::ConstantIntOp::create(b, b.getI32Type(), 2);
+  // Barrier 1 + g is warpgroup g's turn; 256 threads: its 128 syncing and
+  // the other's 128 arriving.
+  Value myTurn = arith::AddIOp::create(b, groupId, i32One);
+  Value theirTurn = arith::SubIOp::create(b, i32Two, groupId);
+  auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
+  auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
+  Value isFirst =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group, idx(0));
+  // Warpgroup 0 takes the first turn.
+  scf::IfOp::create(
+      b,
+      arith::XOrIOp::create(b, isFirst,
+                            arith::ConstantIntOp::create(b, b.getI1Type(), 1)),
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        namedBarrierArrive(idx32(1), 256);
+        scf::YieldOp::create(b);
+      });
+
+  double inf = std::numeric_limits<double>::infinity();
+  Value zero = f32(0.0), negInf = f32(-inf);
+  SmallVector<Type> types(accValues + 2, b.getF32Type());
+  auto some = scf::IfOp::create(b, types, lt(kvBegin, kvEnd),
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(some.thenBlock());
+    // Tile 0: S and its softmax; its P·V waits for the next turn.
+    Value stage0 = idx(0);
+    Value parity0 = arith::ConstantIntOp::create(b, b.getI32Type(), 0);
+    barrierWait(stageBarrier(kFull, stage0), parity0);
+    fenceAsyncShared();
+    turnBegin();
+    SmallVector<Value> s0 =
+        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
+    turnEnd();
+    Scores s = asScores(wait(s0));
+    releaseStage(kEmpty, stage0);
+    Softmax sm = softmax(s, kvBegin, {negInf, negInf}, {zero, zero});
+    SmallVector<Value> init(accValues, zero);
+    init.append(sm.maxes);
+    init.append(sm.sums);
+    init.append(sm.corrections);
+    init.append(pRegisters(s));
+
+    auto loop = scf::ForOp::create(
+        b, add(kvBegin, idx(keys)), kvEnd, idx(keys), init,
+        [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          enter(nb);
+          SmallVector<Value> acc(carried.take_front(accValues));
+          ValueRange maxes = carried.slice(accValues, 2),
+                     sums = carried.slice(accValues + 2, 2),
+                     corrections = carried.slice(accValues + 4, 2),
+                     pRegs = carried.slice(accValues + 6, pValues);
+          auto [stage, parity] = stageOf(kvStart);
+          auto [before, beforeParity] = stageOf(sub(kvStart, idx(keys)));
+          barrierWait(stageBarrier(kFull, stage), parity);
+          fenceAsyncShared();
+          turnBegin();
+          SmallVector<Value> sAcc =
+              issueScores(stageDesc(kDesc0, stage, shape.kStageBytes()));
+          rescale(acc, corrections);
+          barrierWait(stageBarrier(vFull, before), beforeParity);
+          fenceAsyncShared();
+          acc = issuePV(acc, SmallVector<Value>(pRegs),
+                        stageDesc(vDesc0, before, shape.vStageBytes()));
+          turnEnd();
+          Scores s = asScores(wait(sAcc, /*pending=*/1));
+          releaseStage(kEmpty, stage);
+          Softmax sm = softmax(s, kvStart, maxes, sums);
+          SmallVector<Value> next = pRegisters(s);
+          // The old P stays in its registers until its product is done.
+          SmallVector<Value> done(acc);
+          done.append(pRegs.begin(), pRegs.end());
+          done = wait(done);
+          releaseStage(vEmpty, before);
+          SmallVector<Value> results(done.begin(), done.begin() + accValues);
+          results.append(sm.maxes);
+          results.append(sm.sums);
+          results.append(sm.corrections);
+          results.append(next);
+          scf::YieldOp::create(b, results);
+        });
+    // The last tile's P·V.
+    ValueRange last = loop.getResults();
+    SmallVector<Value> acc(last.take_front(accValues));
+    rescale(acc, last.slice(accValues + 4, 2));
+    auto [stage, parity] = stageOf(sub(kvEnd, idx(1)));
+    barrierWait(stageBarrier(vFull, stage), parity);
+    fenceAsyncShared();
+    SmallVector<Value> pRegs(last.slice(accValues + 6, pValues));
+    SmallVector<Value> done =
+        issuePV(acc, pRegs, stageDesc(vDesc0, stage, shape.vStageBytes()));
+    done.append(pRegs);
+    done = wait(done);
+    SmallVector<Value> results(done.begin(), done.begin() + accValues);
+    results.append(last.slice(accValues + 2, 2).begin(),
+                   last.slice(accValues + 2, 2).end());
+    scf::YieldOp::create(b, results);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(some.elseBlock());
+    SmallVector<Value> zeros(accValues + 2, zero);
+    scf::YieldOp::create(b, zeros);
+  }
+  // Warpgroup 1's last turn ends with an arrival that warpgroup 0 takes
+  // here, so no barrier is left half-arrived.
+  scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    namedBarrierSync(idx32(1), 256);
+    scf::YieldOp::create(b);
+  });
+  return some.getResults();
+}
+
 void Sm90Kernel::build(gpu::LaunchOp launch) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
-  Value group = div(tid, 128), warp = rem(div(tid, 32), 4);
+  // The consumer warpgroup's 64 rows of the block, and the warp's 16 of
+  // them: the producer warpgroup comes first (its `group` is -1 and
+  // unused).
+  group = sub(div(tid, 128), idx(1));
+  warp = rem(div(tid, 32), 4);
   kvHead = blockId.y;
   bi = blockId.z;
   std::tie(head, qStart) = prefillBlock(p, blockId.x, kvHead, kBlockRows);
+  warpFirst = add(add(qStart, mul(group, idx(64))), mul(warp, idx(16)));
 
   // Shared memory, from its first swizzle atom: Q, the K stages, the V
-  // stages, all atom-aligned.
+  // stages, all atom-aligned, then the barriers.
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value dyn = gpu::DynamicSharedMemoryOp::create(
@@ -223,17 +559,16 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   Value shift =
       rem(sub(idx(kSwizzleAtomBytes), rem(addressIdx, kSwizzleAtomBytes)),
           kSwizzleAtomBytes);
-  int64_t elements = (shape.sharedBytes() - kSwizzleAtomBytes) / 2;
-  smem = memref::ViewOp::create(
-      b,
-      MemRefType::get({elements}, elt, MemRefLayoutAttrInterface(), workgroup),
-      dyn, shift, ValueRange());
-  int64_t keys = shape.tileKeys();
+  smem = memref::ViewOp::create(b,
+                                MemRefType::get({shape.dataBytes() / 2}, elt,
+                                                MemRefLayoutAttrInterface(),
+                                                workgroup),
+                                dyn, shift, ValueRange());
+  int64_t keys = shape.keys;
   qAt = 0;
   kAt = kBlockRows * shape.headDim;
-  vAt = kAt + kStages * keys * shape.headDim;
-  Value base =
-      add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
+  vAt = kAt + shape.stages * keys * shape.headDim;
+  base = add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
   auto descAt = [&](int64_t element, int64_t leading, int64_t stride) {
     return descriptor(
         arith::AddIOp::create(
@@ -250,8 +585,8 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
           b, arith::IndexCastOp::create(b, b.getI64Type(), group),
           arith::ConstantIntOp::create(b, b.getI64Type(),
                                        64 * kSwizzleBytes >> 4)));
-  Value kDesc0 = descAt(kAt, 16, kSwizzleAtomBytes);
-  Value vDesc0 = descAt(vAt, keys * kSwizzleBytes, kSwizzleAtomBytes);
+  kDesc0 = descAt(kAt, 16, kSwizzleAtomBytes);
+  vDesc0 = descAt(vAt, keys * kSwizzleBytes, kSwizzleAtomBytes);
 
   auto flat = [&](Value m) -> Value {
     return memref::CollapseShapeOp::create(
@@ -259,87 +594,53 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   };
   kFlat = flat(p.key);
   vFlat = flat(p.value);
-  Value qFlat = flat(p.query);
+  qFlat = flat(p.query);
+  std::tie(kvBegin, kvEnd) =
+      buildKVRange(b, b.getLoc(), p, FlashTiles{kBlockRows, keys}, qStart);
 
-  FlashTiles tiles{kBlockRows, keys};
-  Value kvBegin, kvEnd;
-  std::tie(kvBegin, kvEnd) = buildKVRange(b, b.getLoc(), p, tiles, qStart);
-  // Q rows past Sq are zero-filled; their address is clamped into bounds.
-  Value lastQuery = sub(p.seqQ, idx(1));
-  copyTile(
-      smem, idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
-      [&](Value pos) {
-        return querySourceRow(p, bi, head, min(pos, lastQuery));
-      },
-      [&](Value pos) { return lt(pos, p.seqQ); });
-  copyKV(kvBegin, idx(0), lt(kvBegin, kvEnd));
-  NVVM::CpAsyncCommitGroupOp::create(b);
+  // The barriers, after the tiles: Q's, then per stage the K tile's and
+  // the V tile's full barriers (complete when the producer's copies have
+  // landed) and their empty barriers (complete when every consumer warp is
+  // done with them).
+  int64_t consumerWarps = 4 * kConsumers;
+  Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
+  scf::IfOp::create(b, first, [&](OpBuilder &nb, Location loc) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    for (int64_t i = 0; i < shape.barriers(); ++i)
+      barrierInit(barrier(i), i <= 2 * shape.stages ? 128 : consumerWarps);
+    scf::YieldOp::create(b);
+  });
+  // The barriers are initialised before any thread uses them.
+  gpu::BarrierOp::create(b);
 
-  double inf = std::numeric_limits<double>::infinity();
-  int64_t accValues = shape.valueDim / 2;
-  Value zero = f32(0.0), negInf = f32(-inf);
-  Value factor = softmaxFactor(p);
-  // Loop-carried: the output fragments, the max and the sum of rows g and
-  // g + 8, and the stage the tile lies in.
-  SmallVector<Value> init(accValues, zero);
-  init.append({negInf, negInf, zero, zero, idx(0)});
-  Value warpFirst = add(add(qStart, mul(group, idx(64))), mul(warp, idx(16)));
-  Rows rows{bi, head, warpFirst, lane, 16};
-
-  auto loop = scf::ForOp::create(
-      b, kvBegin, kvEnd, idx(keys), init,
-      [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
+  Value isProducer =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, div(tid, 128), idx(0));
+  scf::IfOp::create(
+      b, isProducer,
+      [&](OpBuilder &nb, Location loc) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        Value stage = carried[accValues + 4];
-        // Tile j has landed and is visible to the tensor cores (which read
-        // shared memory through the async proxy), and both warpgroups are
-        // done with tile j - 1, whose stage the copy of tile j + 1
-        // overwrites.
-        NVVM::CpAsyncWaitGroupOp::create(b, 0);
-        NVVM::FenceProxyOp::create(
-            b, NVVM::ProxyKind::async_shared,
-            NVVM::SharedSpaceAttr::get(b.getContext(),
-                                       NVVM::SharedSpace::shared_cta));
-        gpu::BarrierOp::create(b);
-        Value other = sub(idx(1), stage);
-        Value next = add(kvStart, idx(keys));
-        copyKV(next, other, lt(next, kvEnd));
-        NVVM::CpAsyncCommitGroupOp::create(b);
-
-        Value stage64 = arith::IndexCastOp::create(b, b.getI64Type(), stage);
-        auto stageDesc = [&](Value desc, int64_t bytes) {
-          return arith::AddIOp::create(
-              b, desc,
-              arith::MulIOp::create(
-                  b, stage64,
-                  arith::ConstantIntOp::create(b, b.getI64Type(), bytes >> 4)));
-        };
-        Scores s = scores(stageDesc(kDesc0, shape.kStageBytes()));
-        if (!foldsScale(p))
-          for (Acc &frag : s[0])
-            for (Value &v : frag)
-              v = fmul(v, p.scale);
-        Value needMask = tileNeedsMask(p, rows, kvStart, keys);
-        maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
-
-        SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
-        auto [newMax, newSum] =
-            onlineSoftmax(s, carried.slice(accValues, 2),
-                          carried.slice(accValues + 2, 2), acc, factor);
-        accumulatePV(s, acc, stageDesc(vDesc0, shape.vStageBytes()));
-        SmallVector<Value> results = acc;
-        results.append(newMax);
-        results.append(newSum);
-        results.push_back(other);
-        scf::YieldOp::create(b, results);
+        produce();
+        scf::YieldOp::create(b);
+      },
+      [&](OpBuilder &nb, Location loc) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        NVVM::SetMaxRegisterOp::create(b, kConsumerRegisters,
+                                       NVVM::SetMaxRegisterAction::increase);
+        // The tensor cores read shared memory through the async proxy: each
+        // wait is followed by a proxy fence that orders the copies this
+        // thread has seen land before the products' reads.
+        barrierWait(barrier(0), idx32(0));
+        fenceAsyncShared();
+        SmallVector<Value> results = consume();
+        int64_t accValues = shape.valueDim / 2;
+        storeRows(p, Rows{bi, head, warpFirst, lane, 16},
+                  ArrayRef(results).take_front(accValues),
+                  ArrayRef(results).slice(accValues, 2));
+        scf::YieldOp::create(b);
       });
-  // No copy may be in flight when the block exits.
-  NVVM::CpAsyncWaitGroupOp::create(b, 0);
-
-  SmallVector<Value> results(loop.getResults());
-  storeRows(p, rows, ArrayRef(results).take_front(accValues),
-            ArrayRef(results).slice(accValues + 2, 2));
 }
 
 //===----------------------------------------------------------------------===//
@@ -364,15 +665,15 @@ public:
                (ShapedType::isDynamic(d) ? std::string("?")
                                          : std::to_string(d)) +
                " is not 64, 128 or 256 (whole 128-byte swizzled rows that "
-               "256 threads copy evenly)";
+               "128 threads copy evenly)";
     return std::nullopt;
   }
 
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
     FlashLaunch launch;
-    Shape shape{cast<MemRefType>(p.query.getType()).getDimSize(3),
-                cast<MemRefType>(p.value.getType()).getDimSize(3)};
+    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                            cast<MemRefType>(p.value.getType()).getDimSize(3));
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();

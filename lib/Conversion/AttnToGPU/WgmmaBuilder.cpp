@@ -3,7 +3,9 @@
 #include "WgmmaBuilder.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -58,8 +60,9 @@ SmallVector<Value> WgmmaBuilder::tied(StringRef text, ArrayRef<Value> values) {
 
 void WgmmaBuilder::commit() { tied("wgmma.commit_group.sync.aligned;", {}); }
 
-SmallVector<Value> WgmmaBuilder::wait(ArrayRef<Value> values) {
-  return tied("wgmma.wait_group.sync.aligned 0;", values);
+SmallVector<Value> WgmmaBuilder::wait(ArrayRef<Value> values, int64_t pending) {
+  return tied("wgmma.wait_group.sync.aligned " + std::to_string(pending) + ";",
+              values);
 }
 
 SmallVector<Value> WgmmaBuilder::fence(ArrayRef<Value> values) {
@@ -126,4 +129,68 @@ SmallVector<Value> WgmmaBuilder::wgmma(ArrayRef<Value> acc, Value aDesc,
   for (int64_t i = 0; i < values; ++i)
     out.push_back(LLVM::ExtractValueOp::create(b, op.getResult(0), i));
   return out;
+}
+
+Value WgmmaBuilder::inlinePtx(StringRef text, StringRef constraints,
+                              ValueRange operands, Type result) {
+  auto op = LLVM::InlineAsmOp::create(
+      b, result, operands, text, constraints, /*has_side_effects=*/true,
+      /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
+  return result ? op.getResult(0) : Value();
+}
+
+void WgmmaBuilder::barrierInit(Value bar, int64_t count) {
+  inlinePtx("mbarrier.init.shared::cta.b64 [$0], " + std::to_string(count) +
+                ";",
+            "l,~{memory}", bar);
+}
+
+void WgmmaBuilder::barrierArrive(Value bar) {
+  inlinePtx("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, "
+            "[$0];\n}",
+            "l,~{memory}", bar);
+}
+
+void WgmmaBuilder::barrierArriveOnCopies(Value bar) {
+  inlinePtx("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];",
+            "l,~{memory}", bar);
+}
+
+void WgmmaBuilder::barrierWait(Value bar, Value parity) {
+  // try_wait may give up after a time the hardware picks; retry until the
+  // phase is complete.
+  scf::WhileOp::create(
+      b, TypeRange{}, ValueRange{},
+      [&](OpBuilder &nb, Location loc, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value done = inlinePtx(
+            "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, "
+            "[$1], $2;\nselp.u32 $0, 1, 0, p;\n}",
+            "=r,l,r,~{memory}", {bar, parity}, b.getI32Type());
+        Value waiting = arith::CmpIOp::create(
+            b, arith::CmpIPredicate::eq, done,
+            arith::ConstantIntOp::create(b, b.getI32Type(), 0));
+        scf::ConditionOp::create(b, waiting, ValueRange{});
+      },
+      [&](OpBuilder &nb, Location loc, ValueRange) {
+        scf::YieldOp::create(nb, loc);
+      });
+}
+
+void WgmmaBuilder::fenceAsyncShared() {
+  NVVM::FenceProxyOp::create(
+      b, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(b.getContext(),
+                                 NVVM::SharedSpace::shared_cta));
+}
+
+void WgmmaBuilder::namedBarrierSync(Value id, int64_t threads) {
+  inlinePtx("bar.sync $0, " + std::to_string(threads) + ";", "r,~{memory}", id);
+}
+
+void WgmmaBuilder::namedBarrierArrive(Value id, int64_t threads) {
+  inlinePtx("bar.arrive $0, " + std::to_string(threads) + ";", "r,~{memory}",
+            id);
 }

@@ -56,9 +56,11 @@ protected:
   /// wgmma.commit_group: the products issued since the last commit form a
   /// group that wait() can wait for.
   void commit();
-  /// wgmma.wait_group 0 over the accumulators `values`: returns them, now
-  /// safe to read.
-  SmallVector<Value> wait(ArrayRef<Value> values);
+  /// wgmma.wait_group `pending` over `values`: every group but the
+  /// `pending` most recently committed has completed. Returns `values` (the
+  /// accumulators of the completed groups, now safe to read, and registers
+  /// that in-flight products may still read, kept from reuse until here).
+  SmallVector<Value> wait(ArrayRef<Value> values, int64_t pending = 0);
   /// wgmma.fence over `values` (accumulators and A registers the next
   /// products take, written since the last product): returns them.
   SmallVector<Value> fence(ArrayRef<Value> values);
@@ -68,7 +70,37 @@ protected:
   /// an i64.
   Value sharedAddress(Value smem);
 
+  /// fence.proxy.async.shared::cta: orders this thread's view of shared
+  /// memory (its own writes and those it has synchronised with) before the
+  /// async proxy's reads, such as wgmma's.
+  void fenceAsyncShared();
+
+  // mbarriers: 8-byte objects in shared memory, at i64 shared addresses,
+  // that count arrivals per phase. They let warpgroups hand tiles to each
+  // other without stopping the whole block at a barrier.
+  /// mbarrier.init: phases of `count` arrivals.
+  void barrierInit(Value bar, int64_t count);
+  /// mbarrier.arrive, with release semantics: one arrival of this thread.
+  void barrierArrive(Value bar);
+  /// cp.async.mbarrier.arrive.noinc: one of the phase's arrivals, made when
+  /// every cp.async this thread has issued so far has landed.
+  void barrierArriveOnCopies(Value bar);
+  /// Waits, with acquire semantics, until the phase of `bar` of parity
+  /// `parity` (an i32, 0 or 1) has completed. A fresh barrier is in phase
+  /// 0, so waiting on parity 1 returns at once.
+  void barrierWait(Value bar, Value parity);
+
+  // Named barriers (bar.sync/bar.arrive with an id and a thread count) let
+  // two warpgroups take turns without stopping the rest of the block.
+  /// bar.sync `id` (an i32), `threads`: arrives and waits for the others.
+  void namedBarrierSync(Value id, int64_t threads);
+  /// bar.arrive `id`, `threads`: arrives without waiting.
+  void namedBarrierArrive(Value id, int64_t threads);
+
 private:
+  /// Inline PTX `text` with side effects over `operands`.
+  Value inlinePtx(StringRef text, StringRef constraints, ValueRange operands,
+                  Type result = {});
   /// Inline PTX `text` that takes `values` and gives them back tied.
   SmallVector<Value> tied(StringRef text, ArrayRef<Value> values);
 };
