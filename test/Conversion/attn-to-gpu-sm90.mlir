@@ -20,6 +20,81 @@
 
 // CHIP: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90 cannot run this attention: it needs chip sm_90a (wgmma), not sm_90
 
+// CHECK-LABEL: func.func @gqa_bf16(
+// 128 query positions of one query head per block (two consumer
+// warpgroups of 64 rows) and a producer warpgroup, one block per query head
+// of the group; shared memory is Q (32 KiB), two stages of 128-key K and V
+// tiles (4 x 32 KiB), 1 KiB to align the swizzle atoms and nine mbarriers.
+// CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c128
+// CHECK:         %[[GX:.+]] = arith.muli %[[NT]], %{{.+}} : index
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c384{{.*}}, {{.+}}) dynamic_shared_memory_size %c164936_i32
+// CHECK:           memref.extract_aligned_pointer_as_index
+// CHECK:           memref.view {{.+}} to memref<81920xbf16, #gpu.address_space<workgroup>>
+// Q's full barrier and the four stage full barriers count the producer's
+// 128 threads, the four empty ones the consumers' 8 warps.
+// CHECK-COUNT-5:   "mbarrier.init.shared::cta.b64 [$0], 128;"
+// CHECK-COUNT-4:   "mbarrier.init.shared::cta.b64 [$0], 8;"
+// CHECK:           gpu.barrier
+// The producer gives registers back, copies Q (16 copies of 16 bytes per
+// thread), swizzled: chunk c of row r goes to chunk c ^ (r % 8)...
+// CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK:           arith.xori
+// CHECK-COUNT-16:  nvgpu.device_async_copy {{.+}} {bypassL1} : memref<204800xbf16> to memref<81920xbf16
+// CHECK:           "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
+// ... then each K and V tile once the consumers have handed its stage
+// back.
+// CHECK:           scf.for
+// CHECK:             mbarrier.try_wait.parity
+// CHECK-COUNT-16:    nvgpu.device_async_copy {{.+}} {bypassL1} : memref<102400xbf16> to memref<81920xbf16
+// CHECK:             "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
+// CHECK:             mbarrier.try_wait.parity
+// CHECK-COUNT-16:    nvgpu.device_async_copy {{.+}} {bypassL1} : memref<102400xbf16> to memref<81920xbf16
+// CHECK:             "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK-NEXT:      nvvm.cp.async.wait.group 0
+// The consumers take the registers, wait for Q, and warpgroup 1 lets
+// warpgroup 0 take the first turn.
+// CHECK:           nvvm.setmaxregister  increase 224
+// CHECK:           mbarrier.try_wait.parity
+// CHECK:           nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK:           "bar.arrive $0, 256;"
+// Tile 0: S = Q Kᵀ, 8 k16 steps from shared memory (descriptors), the
+// first not accumulating, issued in this warpgroup's turn.
+// CHECK:             mbarrier.try_wait.parity
+// CHECK:             nvvm.fence.proxy
+// CHECK:             "bar.sync $0, 256;"
+// CHECK:             "wgmma.fence.sync.aligned;"
+// CHECK:             "{\0A.reg .pred p;\0Asetp.ne.b32 p, 0, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, $64, $65, p, 1, 1, 0, 0;
+// CHECK-COUNT-7:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, $128, $129, p, 1, 1, 0, 0;
+// CHECK:             "wgmma.commit_group.sync.aligned;"
+// CHECK-NEXT:        "bar.arrive $0, 256;"
+// CHECK-NEXT:        "wgmma.wait_group.sync.aligned 0;"
+// CHECK:             mbarrier.arrive.shared::cta.b64
+// Later tiles: S of tile t, then P V of tile t - 1 (P from four registers
+// per k16 step, V N-major), both in the turn; the softmax of tile t waits
+// for S alone, and the scale rides in the exponential (no multiply).
+// CHECK:             scf.for
+// CHECK:               "bar.sync $0, 256;"
+// CHECK-COUNT-8:       wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, p, 1, 1, 0, 0;
+// CHECK:               "wgmma.commit_group.sync.aligned;"
+// CHECK:               mbarrier.try_wait.parity
+// CHECK:               "wgmma.fence.sync.aligned;"
+// CHECK-COUNT-8:       wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
+// CHECK:               "wgmma.commit_group.sync.aligned;"
+// CHECK-NEXT:          "bar.arrive $0, 256;"
+// CHECK-NEXT:          "wgmma.wait_group.sync.aligned 1;"
+// CHECK:               mbarrier.arrive.shared::cta.b64
+// CHECK-NOT:           arith.mulf {{.+}}, %{{.+}} : f32
+// CHECK:               arith.maximumf
+// CHECK:               "wgmma.wait_group.sync.aligned 0;"
+// CHECK:               mbarrier.arrive.shared::cta.b64
+// CHECK:               scf.yield
+// The last tile's P V, then warpgroup 0 takes warpgroup 1's last arrival,
+// and the output is stored.
+// CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
+// CHECK:             "wgmma.wait_group.sync.aligned 0;"
+// CHECK:           "bar.sync $0, 256;"
+// CHECK:           memref.store
 func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, %v: tensor<2x200x2x128xbf16>) -> tensor<2x100x8x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x100x8x128xbf16>, tensor<2x200x2x128xbf16>, tensor<2x200x2x128xbf16> -> tensor<2x100x8x128xbf16>
   return %o : tensor<2x100x8x128xbf16>

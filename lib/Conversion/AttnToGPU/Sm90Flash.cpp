@@ -165,6 +165,7 @@ private:
   int64_t qAt = 0, kAt = 0, vAt = 0; // element offsets in smem
   Value base;                        // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
+  Value factor; // softmaxFactor(p)
 };
 } // namespace
 
@@ -313,7 +314,6 @@ Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
   Value needMask = tileNeedsMask(p, rows, kvStart, shape.keys);
   maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
   Softmax out;
-  Value factor = softmaxFactor(p);
   for (int64_t r = 0; r < 2; ++r) {
     SoftmaxStep step = softmaxStep(s[0], r, maxes[r], factor);
     out.maxes.push_back(step.max);
@@ -537,6 +537,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
+  factor = softmaxFactor(p);
   // The consumer warpgroup's 64 rows of the block, and the warp's 16 of
   // them: the producer warpgroup comes first (its `group` is -1 and
   // unused).
