@@ -30,7 +30,7 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-tools = ["attn-compile", "attn-opt", "attn-runner", "mlir-runner", "not", "split-file"]
+tools = ["attn-compile", "attn-fuzz", "attn-opt", "attn-runner", "mlir-runner", "not", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # ptxas assembles the PTX that the GPU pipeline emits, so tests can check

@@ -12,7 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
-          lld-22 ninja-build ccache cmake zlib1g-dev libzstd-dev python3)
+          libclang-rt-22-dev lld-22 ninja-build ccache cmake zlib1g-dev
+          libzstd-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -18,7 +18,10 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <chrono>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -83,6 +86,53 @@ static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
   return lowered;
 }
 
+namespace {
+/// The compiled code's malloc and free. The CPU lowering does not free every
+/// buffer it allocates (the KV caches of attn-lower-kv-cache, a result
+/// computed out of place and copied), so the runner keeps the blocks the
+/// code has not freed and frees them after each call, instead of leaking
+/// them once per call.
+struct CallHeap {
+  static llvm::DenseSet<void *> &live() {
+    static llvm::DenseSet<void *> blocks;
+    return blocks;
+  }
+  static void *allocate(size_t bytes) {
+    void *block = std::malloc(bytes);
+    if (block)
+      live().insert(block);
+    return block;
+  }
+  static void *allocateZeroed(size_t count, size_t size) {
+    void *block = std::calloc(count, size);
+    if (block)
+      live().insert(block);
+    return block;
+  }
+  static void release(void *block) {
+    if (block && live().erase(block))
+      std::free(block);
+  }
+  static void releaseAll() {
+    for (void *block : live())
+      std::free(block);
+    live().clear();
+  }
+  static llvm::orc::SymbolMap symbols(llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map = kvCacheCheckSymbols(interner);
+    map[interner("malloc")] = {llvm::orc::ExecutorAddr::fromPtr(&allocate),
+                               llvm::JITSymbolFlags::Exported};
+    // LLVM may fold a malloc and a zero fill into calloc.
+    map[interner("calloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&allocateZeroed),
+        llvm::JITSymbolFlags::Exported};
+    map[interner("free")] = {llvm::orc::ExecutorAddr::fromPtr(&release),
+                             llvm::JITSymbolFlags::Exported};
+    return map;
+  }
+};
+} // namespace
+
 static double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - start)
@@ -100,7 +150,7 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   auto lowered = lowerForCPU(module, entry, inputs.size(), cpu);
   if (!lowered)
     return lowered.takeError();
-  auto engine = createEngine(module, kvCacheCheckSymbols);
+  auto engine = createEngine(module, CallHeap::symbols);
   if (!engine)
     return engine.takeError();
 
@@ -122,7 +172,9 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   args.insert(args.begin() + lowered->outParam, &pointers.back());
   // Each call reports an out-of-range KV cache position itself.
   auto call = [&]() -> llvm::Error {
-    if (llvm::Error err = invokeCInterface(**engine, name, args))
+    llvm::Error err = invokeCInterface(**engine, name, args);
+    CallHeap::releaseAll();
+    if (err)
       return err;
     return takeKVCacheCheckError();
   };
