@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #===- utils/fuzz.sh - fuzz the attn passes with libFuzzer ----------------===#
 #
-# utils/fuzz.sh [seconds]   (default 60)
+# utils/fuzz.sh [seconds] [seed]   (default 60 s, a random seed)
 #
 # Builds attn-fuzz with libFuzzer, ASan and UBSan in build-asan/ (as
 # utils/sanitize.sh does), seeds it with every test and example (files with
@@ -9,12 +9,16 @@
 # dialect's dictionary. The corpus it grows stays in build-asan/fuzz-corpus;
 # a crash leaves its input in build-asan/fuzz-crashes/ and fails the script.
 # The last lines give the number of inputs run (stat::number_of_executed_units).
+# With a seed (CI passes one) the inputs come in the same order every time,
+# so a run fails only on what an earlier run of the same code would have
+# found; without one, each run explores afresh.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ASAN_BUILD_DIR:-$root/build-asan}
 seconds=${1:-60}
+seed=${2:-0}
 BUILD_DIR=$build \
   ATTN_CMAKE_ARGS="-DLLVM_USE_SANITIZER=Address;Undefined -DLLVM_USE_SANITIZE_COVERAGE=ON" \
   "$root/utils/build.sh" attn-fuzz
@@ -35,6 +39,6 @@ PY
 # As in utils/sanitize.sh.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allow_user_poisoning=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-exec "$build/bin/attn-fuzz" -max_total_time="$seconds" -timeout=60 \
+exec "$build/bin/attn-fuzz" -max_total_time="$seconds" -seed="$seed" -timeout=60 \
   -rss_limit_mb=8192 -print_final_stats=1 -dict="$root/test/Fuzz/attn.dict" \
   -artifact_prefix="$build/fuzz-crashes/" "$build/fuzz-corpus" "$seeds"
