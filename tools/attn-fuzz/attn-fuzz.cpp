@@ -40,12 +40,14 @@ static const char *const kPipelines[] = {
     "attn-to-nvvm-pipeline{format=isa}",
 };
 
-/// Whether `text` would crash MLIR 22's own parser before any attn code
+/// Whether `text` might crash MLIR 22's own parser before any attn code
 /// runs: linalg.broadcast and linalg.transpose parse `dimensions =` and
-/// `permutation =` with parseDenseI64ArrayAttr, which stores a null
-/// attribute when anything but `[` follows, and NamedAttrList::set then
-/// dereferences it. The project cannot fix the parser it links; such inputs
-/// are skipped so that the fuzzer looks for the project's own crashes.
+/// `permutation =` with parseDenseI64ArrayAttr, which on some malformed
+/// lists (anything but `[` first, or a list cut off by other tokens) stores
+/// a null attribute that NamedAttrList::set then dereferences. The project
+/// cannot fix the parser it links; inputs where such a list is not plain
+/// `[` integers `]` are skipped, so that the fuzzer looks for the project's
+/// own crashes.
 static bool crashesUpstreamParser(StringRef text) {
   for (StringRef keyword : {"dimensions", "permutation"}) {
     size_t at = 0;
@@ -54,7 +56,13 @@ static bool crashesUpstreamParser(StringRef text) {
       StringRef rest = text.drop_front(at).ltrim();
       if (!rest.consume_front("="))
         continue;
-      if (!rest.ltrim().starts_with("["))
+      rest = rest.ltrim();
+      if (!rest.consume_front("["))
+        return true;
+      size_t end = rest.find(']');
+      if (end == StringRef::npos ||
+          rest.take_front(end).find_first_not_of("0123456789-, \t\n") !=
+              StringRef::npos)
         return true;
     }
   }
