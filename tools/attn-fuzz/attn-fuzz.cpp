@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
 using namespace mlir;
 
@@ -112,7 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       llvm::errs() << diag.getLocation() << ": " << diag << "\n";
     return success();
   });
-  StringRef text(reinterpret_cast<const char *>(data), size);
+  // The tools parse null-terminated buffers (MemoryBuffer); MLIR's lexer
+  // may look one past the end for the terminator, so give it one too.
+  std::string source(reinterpret_cast<const char *>(data), size);
+  StringRef text(source);
   if (crashesUpstreamParser(text)) {
     if (verbose)
       llvm::errs() << "attn-fuzz: skipped (might crash MLIR's linalg parser)\n";

@@ -51,14 +51,17 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       partials. Needs f16 or bf16, static query length and head counts, head
       dims of 16, 32, 64 or 128, and at most 256 accumulator columns per
       thread (query rows / 16 times value head_dim).
-    * `sm90`: FlashAttention on Hopper's `wgmma.mma_async` (chip sm_90a
-      only): two warpgroups per block, each owning 64 query rows as the M of
-      its products; Q·Kᵀ with both operands in shared memory, P·V with P
-      from registers. K/V tiles of 128 keys (64 above head_dim 128) are
-      copied with `cp.async`, two stages deep, into 128-byte swizzled
-      shared memory that the wgmma descriptors address directly. Needs f16
-      or bf16 and head dims of 64, 128 or 256. It does not yet use TMA or
-      warp specialisation.
+    * `sm90`: FlashAttention-3's structure on Hopper's `wgmma.mma_async`
+      (chip sm_90a only). A producer warpgroup copies Q and the K/V tiles
+      (128 keys, 64 above head_dim 128) with `cp.async` into a two-stage
+      ring of 128-byte swizzled shared memory that the wgmma descriptors
+      address directly, and hands them over on mbarriers; two consumer
+      warpgroups, each owning 64 query rows as the M of its products,
+      issue Q·Kᵀ of tile t (both operands in shared memory) before P·V of
+      tile t - 1 (P from registers), run the softmax under that P·V, and
+      take turns issuing their products. setmaxnreg moves registers from
+      the producer to the consumers. Needs f16 or bf16 and head dims of 64,
+      128 or 256. It does not yet use TMA or a persistent grid.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
