@@ -19,6 +19,7 @@
 #include "attn/Runner/Npy.h"
 #include "attn/Runner/Reference.h"
 #include "attn/Runtime/CudaRuntime.h"
+#include "attn/Support/ParserGuard.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -368,6 +369,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   auto file = openInputFile(options.inputFile, &message);
   if (!file)
     return error(message);
+  if (std::optional<std::string> unsafe =
+          findUnsafeIntegerList(file->getBuffer()))
+    return error("'" + options.inputFile + "', " + *unsafe);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);

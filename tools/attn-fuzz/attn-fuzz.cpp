@@ -14,6 +14,7 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Support/ParserGuard.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -42,51 +43,6 @@ static const char *const kPipelines[] = {
     "attn-to-llvm-pipeline",
     "attn-to-nvvm-pipeline{format=isa}",
 };
-
-/// Whether `list` (what follows `[`) is a well-formed list of integers that
-/// fit an int64, closed by `]`.
-static bool isIntegerList(StringRef list) {
-  size_t end = list.find(']');
-  if (end == StringRef::npos)
-    return false;
-  StringRef items = list.take_front(end).trim();
-  if (items.empty())
-    return true;
-  SmallVector<StringRef> parts;
-  items.split(parts, ',');
-  for (StringRef part : parts) {
-    part = part.trim();
-    part.consume_front("-");
-    if (part.empty() || part.size() > 18 ||
-        part.find_first_not_of("0123456789") != StringRef::npos)
-      return false;
-  }
-  return true;
-}
-
-/// Whether `text` might crash MLIR 22's own parser before any attn code
-/// runs: linalg.broadcast and linalg.transpose parse `dimensions =` and
-/// `permutation =` with parseDenseI64ArrayAttr, which on malformed lists
-/// (anything but `[` first, a trailing comma, tokens that cut the list
-/// off) stores a null attribute that NamedAttrList::set then dereferences.
-/// The project cannot fix the parser it links; inputs where such a list is
-/// not plain `[` integers `]` are skipped, so that the fuzzer looks for the
-/// project's own crashes.
-static bool crashesUpstreamParser(StringRef text) {
-  for (StringRef keyword : {"dimensions", "permutation"}) {
-    size_t at = 0;
-    while ((at = text.find(keyword, at)) != StringRef::npos) {
-      at += keyword.size();
-      StringRef rest = text.drop_front(at).ltrim();
-      if (!rest.consume_front("="))
-        continue;
-      rest = rest.ltrim();
-      if (!rest.consume_front("[") || !isIntegerList(rest))
-        return true;
-    }
-  }
-  return false;
-}
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   attn::registerAttnPasses();
@@ -117,9 +73,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // may look one past the end for the terminator, so give it one too.
   std::string source(reinterpret_cast<const char *>(data), size);
   StringRef text(source);
-  if (crashesUpstreamParser(text)) {
+  // What would crash MLIR's own parser the tools refuse before parsing
+  // (ParserGuard.h); the fuzzer looks for the project's crashes.
+  if (std::optional<std::string> unsafe = attn::findUnsafeIntegerList(text)) {
     if (verbose)
-      llvm::errs() << "attn-fuzz: skipped (might crash MLIR's linalg parser)\n";
+      llvm::errs() << "attn-fuzz: skipped, " << *unsafe << "\n";
     return 0;
   }
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
