@@ -98,17 +98,19 @@ public:
 
 private:
   /// Issues this thread's cp.async copies of `rows` rows of `width`
-  /// elements into the swizzled tile at flat element `base` of `smem`. Row
-  /// i is sequence position pos0 + i, read from row `sourceRow(pos)` of
-  /// the flat `source`; where `valid(pos)` is false nothing is read and the
-  /// row is zero-filled. The producer's 128 threads share the rows.
-  void copyTile(Value smem, Value base, Value source, int64_t rows,
-                int64_t width, Value pos0, function_ref<Value(Value)> sourceRow,
+  /// elements into the swizzled tile at flat element `at` of `smem`. Row i
+  /// is sequence position pos0 + i, read from row `sourceRow(pos)` of the
+  /// flat `source`; where `valid(pos)` is false nothing is read and the row
+  /// is zero-filled. The producer's 128 threads share the rows.
+  void copyTile(Value at, Value source, int64_t rows, int64_t width,
+                Value pos0, function_ref<Value(Value)> sourceRow,
                 function_ref<Value(Value)> valid);
   void copyQ();
-  /// Copies the K or V tile at `kvStart` into `stage` (an index value).
-  void copyK(Value kvStart, Value stage, Value enabled);
-  void copyV(Value kvStart, Value stage, Value enabled);
+  /// Copies the K or V tile at `kvStart`, rows of `width` elements of the
+  /// flat `source`, into `stage` (an index value) of the ring at element
+  /// `ringAt`.
+  void copyKV(Value source, int64_t ringAt, int64_t width, Value kvStart,
+              Value stage);
 
   /// `desc` (of stage 0) moved to `stage`, stages `stageBytes` apart.
   Value stageDesc(Value desc, Value stage, int64_t stageBytes);
@@ -173,8 +175,8 @@ private:
 // Global to shared memory
 //===----------------------------------------------------------------------===//
 
-void Sm90Kernel::copyTile(Value smem, Value base, Value source, int64_t rows,
-                          int64_t width, Value pos0,
+void Sm90Kernel::copyTile(Value at, Value source, int64_t rows, int64_t width,
+                          Value pos0,
                           function_ref<Value(Value)> sourceRow,
                           function_ref<Value(Value)> valid) {
   // Producer thread t copies chunk t % perRow of rows t / perRow + i
@@ -186,7 +188,7 @@ void Sm90Kernel::copyTile(Value smem, Value base, Value source, int64_t rows,
   int64_t rowsPerRound = 128 / perRow;
   int64_t period = rowsPerRound % 8 == 0 ? 1 : 8 / rowsPerRound;
   Value chunk = rem(copier, perRow), row = div(copier, perRow);
-  Value blockAt = add(base, mul(div(chunk, 8), idx(rows * kSwizzleElements)));
+  Value blockAt = add(at, mul(div(chunk, 8), idx(rows * kSwizzleElements)));
   SmallVector<Value> slots;
   for (int64_t j = 0; j < period; ++j) {
     Value r = add(row, idx(j * rowsPerRound));
@@ -208,7 +210,7 @@ void Sm90Kernel::copyQ() {
   // Q rows past Sq are zero-filled; their address is clamped into bounds.
   Value lastQuery = sub(p.seqQ, idx(1));
   copyTile(
-      smem, idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
+      idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
       [&](Value pos) {
         return querySourceRow(p, bi, head, min(pos, lastQuery));
       },
@@ -217,22 +219,13 @@ void Sm90Kernel::copyQ() {
 
 // A row past Sk reads nothing (its source size is 0), so its address,
 // which may lie past the end, is never dereferenced.
-void Sm90Kernel::copyK(Value kvStart, Value stage, Value enabled) {
-  int64_t keys = shape.keys;
+void Sm90Kernel::copyKV(Value source, int64_t ringAt, int64_t width,
+                        Value kvStart, Value stage) {
   copyTile(
-      smem, add(idx(kAt), mul(stage, idx(keys * shape.headDim))), kFlat, keys,
-      shape.headDim, kvStart,
+      add(idx(ringAt), mul(stage, idx(shape.keys * width))), source,
+      shape.keys, width, kvStart,
       [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
-      [&](Value pos) { return both(enabled, lt(pos, p.seqK)); });
-}
-
-void Sm90Kernel::copyV(Value kvStart, Value stage, Value enabled) {
-  int64_t keys = shape.keys;
-  copyTile(
-      smem, add(idx(vAt), mul(stage, idx(keys * shape.valueDim))), vFlat, keys,
-      shape.valueDim, kvStart,
-      [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
-      [&](Value pos) { return both(enabled, lt(pos, p.seqK)); });
+      [&](Value pos) { return lt(pos, p.seqK); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -376,7 +369,6 @@ void Sm90Kernel::releaseStage(StageBarrier kind, Value stage) {
 void Sm90Kernel::produce() {
   NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
-  Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
   copyQ();
   barrierArriveOnCopies(barrier(0));
   scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
@@ -389,12 +381,12 @@ void Sm90Kernel::produce() {
                        // fresh barrier's parity 1 returns at once).
                        Value previous = arith::XOrIOp::create(
                            b, parity,
-                           arith::ConstantIntOp::create(b, b.getI32Type(), 1));
+                           idx32(1));
                        barrierWait(stageBarrier(kEmpty, stage), previous);
-                       copyK(kvStart, stage, yes);
+                       copyKV(kFlat, kAt, shape.headDim, kvStart, stage);
                        barrierArriveOnCopies(stageBarrier(kFull, stage));
                        barrierWait(stageBarrier(vEmpty, stage), previous);
-                       copyV(kvStart, stage, yes);
+                       copyKV(vFlat, vAt, shape.valueDim, kvStart, stage);
                        barrierArriveOnCopies(stageBarrier(vFull, stage));
                        scf::YieldOp::create(b);
                      });
@@ -412,12 +404,10 @@ SmallVector<Value> Sm90Kernel::consume() {
   int64_t keys = shape.keys, accValues = shape.valueDim / 2;
   int64_t pValues = keys / 16 * 4;
   Value groupId = arith::IndexCastOp::create(b, b.getI32Type(), group);
-  Value i32One = arith::ConstantIntOp::create(b, b.getI32Type(), 1);
-  Value i32Two = arith::ConstantIntOp::create(b, b.getI32Type(), 2);
   // Barrier 1 + g is warpgroup g's turn; 256 threads: its 128 syncing and
   // the other's 128 arriving.
-  Value myTurn = arith::AddIOp::create(b, groupId, i32One);
-  Value theirTurn = arith::SubIOp::create(b, i32Two, groupId);
+  Value myTurn = arith::AddIOp::create(b, groupId, idx32(1));
+  Value theirTurn = arith::SubIOp::create(b, idx32(2), groupId);
   auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
   auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
   Value isFirst =
@@ -444,7 +434,7 @@ SmallVector<Value> Sm90Kernel::consume() {
     b.setInsertionPointToStart(some.thenBlock());
     // Tile 0: S and its softmax; its P·V waits for the next turn.
     Value stage0 = idx(0);
-    Value parity0 = arith::ConstantIntOp::create(b, b.getI32Type(), 0);
+    Value parity0 = idx32(0);
     barrierWait(stageBarrier(kFull, stage0), parity0);
     fenceAsyncShared();
     turnBegin();

@@ -164,7 +164,7 @@ void WgmmaBuilder::barrierWait(Value bar, Value parity) {
       b, TypeRange{}, ValueRange{},
       [&](OpBuilder &nb, Location loc, ValueRange) {
         OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        enter(nb);
         Value done = inlinePtx(
             "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, "
             "[$1], $2;\nselp.u32 $0, 1, 0, p;\n}",
