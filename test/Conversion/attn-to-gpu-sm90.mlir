@@ -7,6 +7,8 @@
 
 // AUTO-LABEL: func.func @gqa_bf16(
 // AUTO:         } {attn.schedule = "sm90"}
+// AUTO-LABEL: func.func @persistent(
+// AUTO:         } {attn.schedule = "sm90"}
 // AUTO-LABEL: func.func @d256_f16(
 // AUTO:         } {attn.schedule = "sm90"}
 // AUTO-LABEL: func.func @negative_scale(
@@ -24,20 +26,23 @@
 // 128 query positions of one query head per block (two consumer
 // warpgroups of 64 rows) and a producer warpgroup, one block per query head
 // of the group; shared memory is Q (32 KiB), two stages of 128-key K and V
-// tiles (4 x 32 KiB), 1 KiB to align the swizzle atoms and nine mbarriers.
+// tiles (4 x 32 KiB), 1 KiB to align the swizzle atoms and ten mbarriers.
+// Fewer than 512 keys: one block per work item.
 // CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c128
 // CHECK:         %[[GX:.+]] = arith.muli %[[NT]], %{{.+}} : index
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c384{{.*}}, {{.+}}) dynamic_shared_memory_size %c164936_i32
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[GX]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c384{{.*}}, {{.+}}) dynamic_shared_memory_size %c164944_i32
 // CHECK:           memref.extract_aligned_pointer_as_index
 // CHECK:           memref.view {{.+}} to memref<81920xbf16, #gpu.address_space<workgroup>>
 // Q's full barrier and the four stage full barriers count the producer's
-// 128 threads, the four empty ones the consumers' 8 warps.
+// 128 threads, the four stage empty ones and Q's the consumers' 8 warps.
 // CHECK-COUNT-5:   "mbarrier.init.shared::cta.b64 [$0], 128;"
-// CHECK-COUNT-4:   "mbarrier.init.shared::cta.b64 [$0], 8;"
+// CHECK-COUNT-5:   "mbarrier.init.shared::cta.b64 [$0], 8;"
 // CHECK:           gpu.barrier
 // The producer gives registers back, copies Q (16 copies of 16 bytes per
-// thread), swizzled: chunk c of row r goes to chunk c ^ (r % 8)...
+// thread) once the consumers have handed it back, swizzled: chunk c of
+// row r goes to chunk c ^ (r % 8)...
 // CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK:           mbarrier.try_wait.parity
 // CHECK:           arith.xori
 // CHECK-COUNT-16:  nvgpu.device_async_copy {{.+}} {bypassL1} : memref<204800xbf16> to memref<81920xbf16
 // CHECK:           "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
@@ -52,12 +57,12 @@
 // CHECK:             "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
 // CHECK:           nvvm.cp.async.commit.group
 // CHECK-NEXT:      nvvm.cp.async.wait.group 0
-// The consumers take the registers, wait for Q, and warpgroup 1 lets
-// warpgroup 0 take the first turn.
+// The consumers take the registers, warpgroup 1 lets warpgroup 0 take the
+// first turn, and both wait for Q.
 // CHECK:           nvvm.setmaxregister  increase 224
+// CHECK:           "bar.arrive $0, 256;"
 // CHECK:           mbarrier.try_wait.parity
 // CHECK:           nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// CHECK:           "bar.arrive $0, 256;"
 // Tile 0: S = Q Kᵀ, 8 k16 steps from shared memory (descriptors), the
 // first not accumulating, issued in this warpgroup's turn.
 // CHECK:             mbarrier.try_wait.parity
@@ -89,12 +94,17 @@
 // CHECK:               "wgmma.wait_group.sync.aligned 0;"
 // CHECK:               mbarrier.arrive.shared::cta.b64
 // CHECK:               scf.yield
-// The last tile's P V, then warpgroup 0 takes warpgroup 1's last arrival,
-// and the output is stored.
+// Every S is done: Q is handed back. The last tile's P V, its V stage
+// handed back; the output is stored, and warpgroup 0 takes warpgroup 1's
+// last arrival.
+// CHECK:             mbarrier.arrive.shared::cta.b64
 // CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
 // CHECK:             "wgmma.wait_group.sync.aligned 0;"
-// CHECK:           "bar.sync $0, 256;"
+// CHECK:             mbarrier.arrive.shared::cta.b64
+// CHECK:           } else {
+// CHECK:             mbarrier.arrive.shared::cta.b64
 // CHECK:           memref.store
+// CHECK:           "bar.sync $0, 256;"
 func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, %v: tensor<2x200x2x128xbf16>) -> tensor<2x100x8x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x100x8x128xbf16>, tensor<2x200x2x128xbf16>, tensor<2x200x2x128xbf16> -> tensor<2x100x8x128xbf16>
   return %o : tensor<2x100x8x128xbf16>
@@ -102,10 +112,44 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 
 // -----
 
+// From 512 keys the grid is persistent: min(items, SMs) blocks (132 on the
+// default chip), each looping over items blockIdx.x, blockIdx.x + gridDim.x,
+// ... in the order of the one-block-per-item grid. The stage ring's tile
+// count runs on across items (loop-carried), and Q is copied again only
+// once the consumers have handed it back.
+// CHECK-LABEL: func.func @persistent(
+// CHECK:         %[[NT:.+]] = arith.ceildivui %{{.+}}, %c128
+// CHECK:         %[[BX:.+]] = arith.muli %[[NT]], %{{.+}} : index
+// CHECK:         %[[H:.+]] = arith.muli %[[BX]], %{{.+}} : index
+// CHECK:         %[[ITEMS:.+]] = arith.muli %[[H]], %{{.+}} : index
+// CHECK:         %[[GX:.+]] = arith.minui %[[ITEMS]], %c132
+// CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %[[GX]], %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
+// Producer: per item, wait for Q's release, copy Q, then the tiles.
+// CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}})
+// CHECK:             mbarrier.try_wait.parity
+// CHECK:             nvgpu.device_async_copy
+// CHECK:             scf.for
+// CHECK:             scf.yield
+// Consumers: per item, wait for Q, compute and store.
+// CHECK:           nvvm.setmaxregister  increase 224
+// CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}})
+// CHECK:             mbarrier.try_wait.parity
+// CHECK:             scf.for
+// CHECK:             memref.store
+// CHECK:             scf.yield
+// CHECK:           "bar.sync $0, 256;"
+func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {
+  %o = attn.attention %q, %k, %v {causal} : tensor<2x1024x8x128xbf16>, tensor<2x1024x2x128xbf16>, tensor<2x1024x2x128xbf16> -> tensor<2x1024x8x128xbf16>
+  return %o : tensor<2x1024x8x128xbf16>
+}
+
+// -----
+
 // Above head_dim 128, 64-key tiles: S is m64n64, P V m64n256 (f16), and
 // shared memory Q (64 KiB) plus two stages of K and V (4 x 32 KiB).
 // CHECK-LABEL: func.func @d256_f16(
-// CHECK:         dynamic_shared_memory_size %c197704_i32
+// CHECK:         dynamic_shared_memory_size %c197712_i32
 // CHECK:         scf.for
 // CHECK-COUNT-16:  wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 // CHECK-COUNT-4:   wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {{.+}}, p, 1, 1, 1;

@@ -61,7 +61,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       tile t - 1 (P from registers), run the softmax under that P·V, and
       take turns issuing their products. setmaxnreg moves registers from
       the producer to the consumers. Needs f16 or bf16 and head dims of 64,
-      128 or 256. It does not yet use TMA or a persistent grid.
+      128 or 256. Up to head_dim 128 and from 512 keys (or a dynamic key
+      length) the grid is persistent: `sm-count` blocks at most, each
+      looping over (q-tile, head, batch) items in the order of the
+      one-block-per-item grid, the stage ring running on across items, so
+      the producer copies the next item's Q and tiles while the consumers
+      finish. It does not yet use TMA.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill

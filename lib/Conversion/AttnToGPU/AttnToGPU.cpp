@@ -174,7 +174,7 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
-    if (tryOne(createSm90FlashSchedule()) || name == "sm90")
+    if (tryOne(createSm90FlashSchedule(smCount)) || name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
@@ -251,7 +251,8 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
                                                shape.dynamicSharedBytes);
   Value one = c(1);
   auto launch = gpu::LaunchOp::create(
-      rewriter, loc, shape.gridX, p.headsKV, p.batch, c(shape.threads), one,
+      rewriter, loc, shape.gridX, shape.gridY ? shape.gridY : p.headsKV,
+      shape.gridZ ? shape.gridZ : p.batch, c(shape.threads), one,
       one, sharedBytes, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, shape.workgroupBuffers, shape.privateBuffers);
   // Tools and tests read which schedule built the kernel from here.

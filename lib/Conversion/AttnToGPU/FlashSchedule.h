@@ -29,8 +29,9 @@ namespace mlir::attn {
 
 /// What a schedule asks of the launch the pass builds.
 struct FlashLaunch {
-  /// Blocks along x; y runs over KV heads and z over the batch.
-  Value gridX;
+  /// Blocks along x; y runs over KV heads and z over the batch unless
+  /// gridY and gridZ say otherwise (a persistent grid sets them to 1).
+  Value gridX, gridY, gridZ;
   int64_t threads = 0;
   /// Bytes of dynamic shared memory (0 for none).
   int64_t dynamicSharedBytes = 0;
@@ -81,8 +82,10 @@ std::unique_ptr<FlashSchedule> createScalarFlashSchedule(FlashTiles tiles,
 std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 
 /// FlashAttention-3 on Hopper tensor cores (wgmma.mma_async, sm_90a): a
-/// producer warpgroup copies the tiles for two consumer warpgroups.
-std::unique_ptr<FlashSchedule> createSm90FlashSchedule();
+/// producer warpgroup copies the tiles for two consumer warpgroups. With
+/// `smCount` > 0 the grid is persistent: at most one block per SM, each
+/// looping over work items.
+std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

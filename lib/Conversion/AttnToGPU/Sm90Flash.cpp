@@ -72,9 +72,10 @@ struct Shape {
   constexpr int64_t dataBytes() const {
     return qBytes() + stages * (kStageBytes() + vStageBytes());
   }
-  /// The mbarriers after the tiles: Q's, and each stage's K-full, V-full,
-  /// K-empty and V-empty.
-  constexpr int64_t barriers() const { return 1 + 4 * stages; }
+  /// The mbarriers after the tiles: Q-full, each stage's K-full, V-full,
+  /// K-empty and V-empty, then Q-empty.
+  constexpr int64_t barriers() const { return 2 + 4 * stages; }
+  constexpr int64_t qEmptyBarrier() const { return 1 + 4 * stages; }
   /// Q, the K stages, the V stages and the barriers, plus the slack that
   /// lets the base be rounded up to a swizzle atom.
   constexpr int64_t sharedBytes() const {
@@ -88,9 +89,9 @@ static_assert(Shape::of(256, 256).sharedBytes() <= kMaxSharedBytes);
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
-  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p)
+  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
-        p(p),
+        p(p), persistent(persistent),
         shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
                         cast<MemRefType>(p.value.getType()).getDimSize(3))) {}
 
@@ -102,8 +103,8 @@ private:
   /// is sequence position pos0 + i, read from row `sourceRow(pos)` of the
   /// flat `source`; where `valid(pos)` is false nothing is read and the row
   /// is zero-filled. The producer's 128 threads share the rows.
-  void copyTile(Value at, Value source, int64_t rows, int64_t width,
-                Value pos0, function_ref<Value(Value)> sourceRow,
+  void copyTile(Value at, Value source, int64_t rows, int64_t width, Value pos0,
+                function_ref<Value(Value)> sourceRow,
                 function_ref<Value(Value)> valid);
   void copyQ();
   /// Copies the K or V tile at `kvStart`, rows of `width` elements of the
@@ -144,26 +145,52 @@ private:
   /// The shared address of mbarrier `i`.
   Value barrier(int64_t i);
   Value stageBarrier(StageBarrier kind, Value stage);
-  /// This warp's arrival on `kind` of `stage`: it is done reading it.
-  void releaseStage(StageBarrier kind, Value stage);
+  /// This warp's arrival on mbarrier `bar` (at a shared address): it is
+  /// done reading what the barrier guards.
+  void release(Value bar);
+  void releaseStage(StageBarrier kind, Value stage) {
+    release(stageBarrier(kind, stage));
+  }
+  void releaseQ() { release(barrier(shape.qEmptyBarrier())); }
   Value idx32(int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
   }
 
+  /// Sets the work item's members: the query block `blockX` (as
+  /// prefillBlock numbers them) of KV head `kvHeadId` of batch row `row`.
+  void setItem(Value blockX, Value kvHeadId, Value row);
+  /// Runs `body` for each of the block's work items, with the item's
+  /// members, tileBase and itemParity set: once for the block's own item,
+  /// or, in a persistent grid, for items blockIdx.x, blockIdx.x +
+  /// gridDim.x, ... of the grid that one block per item would launch, in
+  /// its order (so blocks running at once share K/V tiles in L2, and under
+  /// causal masking the longest items come first).
+  void forEachItem(gpu::LaunchOp launch, function_ref<void()> body);
+
   /// The producer warpgroup's copies.
-  void produce();
-  /// A consumer warpgroup's loop over the K/V tiles: returns the output
-  /// fragments and the sums of rows g and g + 8.
+  void produce(gpu::LaunchOp launch);
+  /// A consumer warpgroup's loop over the K/V tiles of the current item:
+  /// returns the output fragments and the sums of rows g and g + 8.
   SmallVector<Value> consume();
 
   const FlashProblem &p;
+  /// One block per SM, looping over the work items, rather than one block
+  /// per item: the producer copies the next item's Q and first tiles while
+  /// the consumers finish the last product and store.
+  bool persistent;
   Shape shape;
 
   // Set up by build().
-  Value tid, lane, group, warp, bi, head, kvHead, qStart;
-  Value warpFirst; // the first of this warp's 16 query rows
+  Value tid, lane, group, warp;
   Value smem, kFlat, vFlat, qFlat;
+  Value myTurn, theirTurn; // the named barriers of this consumer's turns
+  // Set up per work item by setItem() and forEachItem().
+  Value bi, head, kvHead, qStart;
+  Value warpFirst; // the first of this warp's 16 query rows
   Value kvBegin, kvEnd;
+  /// The block's tiles before this item's (the stage ring runs on across
+  /// items) and the parity (an i32) of the item's use of Q's barriers.
+  Value tileBase, itemParity;
   int64_t qAt = 0, kAt = 0, vAt = 0; // element offsets in smem
   Value base;                        // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
@@ -176,8 +203,7 @@ private:
 //===----------------------------------------------------------------------===//
 
 void Sm90Kernel::copyTile(Value at, Value source, int64_t rows, int64_t width,
-                          Value pos0,
-                          function_ref<Value(Value)> sourceRow,
+                          Value pos0, function_ref<Value(Value)> sourceRow,
                           function_ref<Value(Value)> valid) {
   // Producer thread t copies chunk t % perRow of rows t / perRow + i
   // rowsPerRound. Rows 8 apart share their swizzle, so a copier's slots take
@@ -222,8 +248,8 @@ void Sm90Kernel::copyQ() {
 void Sm90Kernel::copyKV(Value source, int64_t ringAt, int64_t width,
                         Value kvStart, Value stage) {
   copyTile(
-      add(idx(ringAt), mul(stage, idx(shape.keys * width))), source,
-      shape.keys, width, kvStart,
+      add(idx(ringAt), mul(stage, idx(shape.keys * width))), source, shape.keys,
+      width, kvStart,
       [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
       [&](Value pos) { return lt(pos, p.seqK); });
 }
@@ -325,7 +351,7 @@ void Sm90Kernel::rescale(MutableArrayRef<Value> acc, ValueRange corrections) {
 std::pair<Value, Value> Sm90Kernel::stageOf(Value kvStart) {
   // Tile t of the block lies in stage t % shape.stages, in its round
   // t / shape.stages; a round's phase parity is the round's low bit.
-  Value t = div(sub(kvStart, kvBegin), shape.keys);
+  Value t = add(tileBase, div(sub(kvStart, kvBegin), shape.keys));
   Value round = div(t, shape.stages);
   Value parity = arith::IndexCastOp::create(b, b.getI32Type(), rem(round, 2));
   return {rem(t, shape.stages), parity};
@@ -353,7 +379,7 @@ Value Sm90Kernel::stageBarrier(StageBarrier kind, Value stage) {
   return arith::AddIOp::create(b, base, at);
 }
 
-void Sm90Kernel::releaseStage(StageBarrier kind, Value stage) {
+void Sm90Kernel::release(Value bar) {
   // One arrival per warp, from its first lane, once the warp's products
   // that read the stage have completed.
   Value leader =
@@ -361,35 +387,41 @@ void Sm90Kernel::releaseStage(StageBarrier kind, Value stage) {
   scf::IfOp::create(b, leader, [&](OpBuilder &ib, Location) {
     OpBuilder::InsertionGuard guard(b);
     enter(ib);
-    barrierArrive(stageBarrier(kind, stage));
+    barrierArrive(bar);
     scf::YieldOp::create(b);
   });
 }
 
-void Sm90Kernel::produce() {
+void Sm90Kernel::produce(gpu::LaunchOp launch) {
   NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
-  copyQ();
-  barrierArriveOnCopies(barrier(0));
-  scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
-                     [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
-                       OpBuilder::InsertionGuard guard(b);
-                       enter(lb);
-                       auto [stage, parity] = stageOf(kvStart);
-                       // The consumers are done with the stage's previous round
-                       // (in the first round there is none, and the wait on a
-                       // fresh barrier's parity 1 returns at once).
-                       Value previous = arith::XOrIOp::create(
-                           b, parity,
-                           idx32(1));
-                       barrierWait(stageBarrier(kEmpty, stage), previous);
-                       copyKV(kFlat, kAt, shape.headDim, kvStart, stage);
-                       barrierArriveOnCopies(stageBarrier(kFull, stage));
-                       barrierWait(stageBarrier(vEmpty, stage), previous);
-                       copyKV(vFlat, vAt, shape.valueDim, kvStart, stage);
-                       barrierArriveOnCopies(stageBarrier(vFull, stage));
-                       scf::YieldOp::create(b);
-                     });
+  forEachItem(launch, [&] {
+    // The consumers are done with the previous item's Q (before the first
+    // there is none, and the wait on the fresh barrier's parity 1 returns
+    // at once).
+    barrierWait(barrier(shape.qEmptyBarrier()),
+                arith::XOrIOp::create(b, itemParity, idx32(1)));
+    copyQ();
+    barrierArriveOnCopies(barrier(0));
+    scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
+                       [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         enter(lb);
+                         auto [stage, parity] = stageOf(kvStart);
+                         // The consumers are done with the stage's previous
+                         // round (in the first round there is none, and the
+                         // wait on a fresh barrier's parity 1 returns at once).
+                         Value previous =
+                             arith::XOrIOp::create(b, parity, idx32(1));
+                         barrierWait(stageBarrier(kEmpty, stage), previous);
+                         copyKV(kFlat, kAt, shape.headDim, kvStart, stage);
+                         barrierArriveOnCopies(stageBarrier(kFull, stage));
+                         barrierWait(stageBarrier(vEmpty, stage), previous);
+                         copyKV(vFlat, vAt, shape.valueDim, kvStart, stage);
+                         barrierArriveOnCopies(stageBarrier(vFull, stage));
+                         scf::YieldOp::create(b);
+                       });
+  });
   // No copy may be in flight when the warpgroup exits (they were never
   // committed as groups: commit them as one and wait).
   NVVM::CpAsyncCommitGroupOp::create(b);
@@ -403,26 +435,8 @@ SmallVector<Value> Sm90Kernel::consume() {
   // so one warpgroup's softmax runs under the other's products.
   int64_t keys = shape.keys, accValues = shape.valueDim / 2;
   int64_t pValues = keys / 16 * 4;
-  Value groupId = arith::IndexCastOp::create(b, b.getI32Type(), group);
-  // Barrier 1 + g is warpgroup g's turn; 256 threads: its 128 syncing and
-  // the other's 128 arriving.
-  Value myTurn = arith::AddIOp::create(b, groupId, idx32(1));
-  Value theirTurn = arith::SubIOp::create(b, idx32(2), groupId);
   auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
   auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
-  Value isFirst =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group, idx(0));
-  // Warpgroup 0 takes the first turn.
-  scf::IfOp::create(
-      b,
-      arith::XOrIOp::create(b, isFirst,
-                            arith::ConstantIntOp::create(b, b.getI1Type(), 1)),
-      [&](OpBuilder &nb, Location) {
-        OpBuilder::InsertionGuard guard(b);
-        enter(nb);
-        namedBarrierArrive(idx32(1), 256);
-        scf::YieldOp::create(b);
-      });
 
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
@@ -433,8 +447,9 @@ SmallVector<Value> Sm90Kernel::consume() {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(some.thenBlock());
     // Tile 0: S and its softmax; its P·V waits for the next turn.
-    Value stage0 = idx(0);
-    Value parity0 = idx32(0);
+    // (The ring runs on across items: the item's first tile is in any
+    // stage.)
+    auto [stage0, parity0] = stageOf(kvBegin);
     barrierWait(stageBarrier(kFull, stage0), parity0);
     fenceAsyncShared();
     turnBegin();
@@ -489,6 +504,8 @@ SmallVector<Value> Sm90Kernel::consume() {
           results.append(next);
           scf::YieldOp::create(b, results);
         });
+    // Every S has completed: Q is free for the next item.
+    releaseQ();
     // The last tile's P·V.
     ValueRange last = loop.getResults();
     SmallVector<Value> acc(last.take_front(accValues));
@@ -501,6 +518,7 @@ SmallVector<Value> Sm90Kernel::consume() {
         issuePV(acc, pRegs, stageDesc(vDesc0, stage, shape.vStageBytes()));
     done.append(pRegs);
     done = wait(done);
+    releaseStage(vEmpty, stage);
     SmallVector<Value> results(done.begin(), done.begin() + accValues);
     results.append(last.slice(accValues + 2, 2).begin(),
                    last.slice(accValues + 2, 2).end());
@@ -509,22 +527,57 @@ SmallVector<Value> Sm90Kernel::consume() {
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(some.elseBlock());
+    releaseQ();
     SmallVector<Value> zeros(accValues + 2, zero);
     scf::YieldOp::create(b, zeros);
   }
-  // Warpgroup 1's last turn ends with an arrival that warpgroup 0 takes
-  // here, so no barrier is left half-arrived.
-  scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
-    OpBuilder::InsertionGuard guard(b);
-    enter(nb);
-    namedBarrierSync(idx32(1), 256);
-    scf::YieldOp::create(b);
-  });
   return some.getResults();
 }
 
-void Sm90Kernel::build(gpu::LaunchOp launch) {
+void Sm90Kernel::setItem(Value blockX, Value kvHeadId, Value row) {
+  kvHead = kvHeadId;
+  bi = row;
+  std::tie(head, qStart) = prefillBlock(p, blockX, kvHead, kBlockRows);
+  warpFirst = add(add(qStart, mul(group, idx(64))), mul(warp, idx(16)));
+  std::tie(kvBegin, kvEnd) = buildKVRange(
+      b, b.getLoc(), p, FlashTiles{kBlockRows, shape.keys}, qStart);
+}
+
+void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
+  if (!persistent) {
+    setItem(blockId.x, blockId.y, blockId.z);
+    tileBase = idx(0);
+    itemParity = idx32(0);
+    body();
+    return;
+  }
+  // Item w is block (w % blocksX, w / blocksX % headsKV, w / blocksX /
+  // headsKV) of the grid of one block per item.
+  Value blocksX = prefillGridX(b, b.getLoc(), p, kBlockRows);
+  Value items = mul(mul(blocksX, p.headsKV), p.batch);
+  scf::ForOp::create(
+      b, blockId.x, items, launch.getGridSize().x, ValueRange{idx(0), idx(0)},
+      [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(lb);
+        Value perRow = mul(blocksX, p.headsKV);
+        setItem(arith::RemUIOp::create(b, w, blocksX),
+                arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
+                                       blocksX),
+                arith::DivUIOp::create(b, w, perRow));
+        tileBase = carried[0];
+        itemParity =
+            arith::IndexCastOp::create(b, b.getI32Type(), rem(carried[1], 2));
+        body();
+        Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
+        Value tiles = arith::CeilDivUIOp::create(b, span, idx(shape.keys));
+        scf::YieldOp::create(
+            b, ValueRange{add(carried[0], tiles), add(carried[1], idx(1))});
+      });
+}
+
+void Sm90Kernel::build(gpu::LaunchOp launch) {
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
   factor = softmaxFactor(p);
@@ -533,10 +586,6 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   // unused).
   group = sub(div(tid, 128), idx(1));
   warp = rem(div(tid, 32), 4);
-  kvHead = blockId.y;
-  bi = blockId.z;
-  std::tie(head, qStart) = prefillBlock(p, blockId.x, kvHead, kBlockRows);
-  warpFirst = add(add(qStart, mul(group, idx(64))), mul(warp, idx(16)));
 
   // Shared memory, from its first swizzle atom: Q, the K stages, the V
   // stages, all atom-aligned, then the barriers.
@@ -586,13 +635,11 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   kFlat = flat(p.key);
   vFlat = flat(p.value);
   qFlat = flat(p.query);
-  std::tie(kvBegin, kvEnd) =
-      buildKVRange(b, b.getLoc(), p, FlashTiles{kBlockRows, keys}, qStart);
 
-  // The barriers, after the tiles: Q's, then per stage the K tile's and
-  // the V tile's full barriers (complete when the producer's copies have
-  // landed) and their empty barriers (complete when every consumer warp is
-  // done with them).
+  // The barriers, after the tiles: Q's full barrier, then per stage the K
+  // tile's and the V tile's full barriers (complete when the producer's
+  // copies have landed) and their empty barriers (complete when every
+  // consumer warp is done with them), then Q's empty barrier.
   int64_t consumerWarps = 4 * kConsumers;
   Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
   scf::IfOp::create(b, first, [&](OpBuilder &nb, Location loc) {
@@ -612,7 +659,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
       [&](OpBuilder &nb, Location loc) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        produce();
+        produce(launch);
         scf::YieldOp::create(b);
       },
       [&](OpBuilder &nb, Location loc) {
@@ -620,16 +667,45 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
         enter(nb);
         NVVM::SetMaxRegisterOp::create(b, kConsumerRegisters,
                                        NVVM::SetMaxRegisterAction::increase);
-        // The tensor cores read shared memory through the async proxy: each
-        // wait is followed by a proxy fence that orders the copies this
-        // thread has seen land before the products' reads.
-        barrierWait(barrier(0), idx32(0));
-        fenceAsyncShared();
-        SmallVector<Value> results = consume();
-        int64_t accValues = shape.valueDim / 2;
-        storeRows(p, Rows{bi, head, warpFirst, lane, 16},
-                  ArrayRef(results).take_front(accValues),
-                  ArrayRef(results).slice(accValues, 2));
+        // Barrier 1 + g is warpgroup g's turn to issue products; 256
+        // threads: its 128 syncing and the other's 128 arriving. The turns
+        // run on across items.
+        Value groupId = arith::IndexCastOp::create(b, b.getI32Type(), group);
+        myTurn = arith::AddIOp::create(b, groupId, idx32(1));
+        theirTurn = arith::SubIOp::create(b, idx32(2), groupId);
+        Value isFirst =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group, idx(0));
+        // Warpgroup 0 takes the first turn.
+        scf::IfOp::create(
+            b,
+            arith::XOrIOp::create(
+                b, isFirst, arith::ConstantIntOp::create(b, b.getI1Type(), 1)),
+            [&](OpBuilder &nb, Location) {
+              OpBuilder::InsertionGuard guard(b);
+              enter(nb);
+              namedBarrierArrive(idx32(1), 256);
+              scf::YieldOp::create(b);
+            });
+        forEachItem(launch, [&] {
+          // The tensor cores read shared memory through the async proxy:
+          // each wait is followed by a proxy fence that orders the copies
+          // this thread has seen land before the products' reads.
+          barrierWait(barrier(0), itemParity);
+          fenceAsyncShared();
+          SmallVector<Value> results = consume();
+          int64_t accValues = shape.valueDim / 2;
+          storeRows(p, Rows{bi, head, warpFirst, lane, 16},
+                    ArrayRef(results).take_front(accValues),
+                    ArrayRef(results).slice(accValues, 2));
+        });
+        // Warpgroup 1's last turn ends with an arrival that warpgroup 0
+        // takes here, so no barrier is left half-arrived.
+        scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          enter(nb);
+          namedBarrierSync(idx32(1), 256);
+          scf::YieldOp::create(b);
+        });
         scf::YieldOp::create(b);
       });
 }
@@ -641,7 +717,15 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
+  explicit Sm90FlashSchedule(int64_t smCount) : smCount(smCount) {}
+
   StringRef getName() const override { return "sm90"; }
+
+  std::string getSummary() const override {
+    return smCount > 0 ? "sm90, persistent over " + std::to_string(smCount) +
+                             " SMs (head_dim <= 128, 512 keys or more)"
+                       : "sm90";
+  }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
     if (std::optional<std::string> why =
@@ -666,6 +750,16 @@ public:
     Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
                             cast<MemRefType>(p.value.getType()).getDimSize(3));
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
+    if (isPersistent(p)) {
+      // One block per SM (a block takes most of an SM's shared memory),
+      // fewer where there are fewer items.
+      Value items = arith::MulIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, launch.gridX, p.headsKV),
+          p.batch);
+      launch.gridX = arith::MinUIOp::create(
+          b, loc, items, arith::ConstantIndexOp::create(b, loc, smCount));
+      launch.gridY = launch.gridZ = arith::ConstantIndexOp::create(b, loc, 1);
+    }
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
     return launch;
@@ -674,11 +768,29 @@ public:
   void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
                  const FlashLaunch &, gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Sm90Kernel(ib, p).build(launch);
+    Sm90Kernel(ib, p, isPersistent(p)).build(launch);
   }
+
+private:
+  /// One block per item above head_dim 128, where the item loop's state
+  /// does not fit the consumers' registers (it spilled), and where a static
+  /// key length of fewer than four tiles lets LLVM unroll the tile loop
+  /// into code that spills once the stage ring's position is a loop value.
+  bool isPersistent(const FlashProblem &p) const {
+    auto dim = [](Value m, int64_t i) {
+      return cast<MemRefType>(m.getType()).getDimSize(i);
+    };
+    int64_t keys = dim(p.key, p.layout == Layout::BSHD ? 1 : 2);
+    Shape shape = Shape::of(dim(p.query, 3), dim(p.value, 3));
+    return smCount > 0 && shape.headDim <= 128 && shape.valueDim <= 128 &&
+           (ShapedType::isDynamic(keys) || keys >= 4 * shape.keys);
+  }
+
+  int64_t smCount;
 };
 } // namespace
 
-std::unique_ptr<FlashSchedule> mlir::attn::createSm90FlashSchedule() {
-  return std::make_unique<Sm90FlashSchedule>();
+std::unique_ptr<FlashSchedule>
+mlir::attn::createSm90FlashSchedule(int64_t smCount) {
+  return std::make_unique<Sm90FlashSchedule>(smCount);
 }

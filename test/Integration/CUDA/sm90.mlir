@@ -14,6 +14,17 @@
 // RUN: sed -e 's/@Q@/1x300x4x128/g;s/@K@/1x517x4x128/g;s/@V@/1x517x4x128/g;s/@O@/1x300x4x128/g;s/@T@/f16/g;s/@A@//g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=32 --schedule=sm90 | FileCheck %S/Inputs/check.txt
 
+// From 512 keys the grid is persistent; with more items than the device
+// has SMs each block runs several, through one stage ring: causal (items
+// of unlike tile counts, longest first), Sq < Sk at head_dim 64, and bhsd
+// with a window.
+// RUN: sed -e 's/@Q@/3x1000x32x128/g;s/@K@/3x1000x8x128/g;s/@V@/3x1000x8x128/g;s/@O@/3x1000x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=37 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/2x700x32x64/g;s/@K@/2x1500x8x64/g;s/@V@/2x1500x8x64/g;s/@O@/2x700x32x64/g;s/@T@/f16/g;s/@A@//g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=38 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/2x32x600x128/g;s/@K@/2x8x900x128/g;s/@V@/2x8x900x128/g;s/@O@/2x32x600x128/g;s/@T@/bf16/g;s/@A@/{window = 300 : i64, layout = #attn.layout<bhsd>}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=39 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+
 // Head dim 64: MQA 4:1 with a value head dim of 128 and a negative scale
 // (the scores are then scaled before the max); and Sq > Sk causal with a
 // value head dim of 64 under head_dim 128.
