@@ -16,27 +16,25 @@ func.func @returned(%k: tensor<1x4x2x64xf16>, %v: tensor<1x4x2x64xf16>)
   %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
   %c1 = attn.cache.append %k, %v into %c[%c0]
       : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
-  // expected-error @+1 {{attn-lower-kv-cache: a KV cache is used by 'func.return'; only attn.cache.append and attn.cache.attend may use one}}
+  // expected-error @+1 {{attn-lower-kv-cache: a KV cache is used by 'func.return'; only attn.cache.append, attn.cache.attend and scf control flow may use one}}
   return %c1 : !attn.kv_cache<1x2x16x64xf16>
 }
 
 // -----
 
-func.func @other_block(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
-                       %v: tensor<1x4x2x64xf16>, %b: i1) -> tensor<1x4x8x64xf16> {
+func.func @region_yield(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
+                        %v: tensor<1x4x2x64xf16>) -> tensor<1x4x8x64xf16> {
   %c0 = arith.constant 0 : index
   %c4 = arith.constant 4 : index
   %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
-  %c1 = attn.cache.append %k, %v into %c[%c0]
-      : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
-  %o = scf.if %b -> tensor<1x4x8x64xf16> {
-    // expected-error @+1 {{attn-lower-kv-cache: the KV cache this op uses comes from another block; caches must be created and used in one block}}
-    %r = attn.cache.attend %q, %c1, %c4
-        : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
-    scf.yield %r : tensor<1x4x8x64xf16>
-  } else {
-    scf.yield %q : tensor<1x4x8x64xf16>
+  // expected-error @+1 {{attn-lower-kv-cache: 'scf.execute_region' yields a KV cache; only attn.cache.create, attn.cache.append and scf.for, scf.if and scf.while may make one}}
+  %c1 = scf.execute_region -> !attn.kv_cache<1x2x16x64xf16> {
+    %a = attn.cache.append %k, %v into %c[%c0]
+        : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    scf.yield %a : !attn.kv_cache<1x2x16x64xf16>
   }
+  %o = attn.cache.attend %q, %c1, %c4
+      : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
   return %o : tensor<1x4x8x64xf16>
 }
 
@@ -46,7 +44,7 @@ func.func private @get_cache() -> !attn.kv_cache<1x2x16x64xf16>
 
 func.func @made_elsewhere(%q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
   %c4 = arith.constant 4 : index
-  // expected-error @+1 {{attn-lower-kv-cache: 'func.call' yields a KV cache; only attn.cache.create and attn.cache.append may make one}}
+  // expected-error @+1 {{attn-lower-kv-cache: 'func.call' yields a KV cache; only attn.cache.create, attn.cache.append and scf.for, scf.if and scf.while may make one}}
   %c = func.call @get_cache() : () -> !attn.kv_cache<1x2x16x64xf16>
   %o = attn.cache.attend %q, %c, %c4
       : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>

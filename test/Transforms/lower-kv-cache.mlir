@@ -85,3 +85,103 @@ func.func @chain(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
       : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
   return %o0, %o1 : tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>
 }
+
+// -----
+
+// A decode loop: the cache is carried through scf.for's iter_args, and
+// becomes two carried tensors (the result the loop does not return is
+// simply unused).
+// CHECK-LABEL: func.func @decode_loop(
+// CHECK:         %[[KS:.*]] = linalg.fill ins(%{{.*}} : f16) outs(%{{.*}} : tensor<1x16x2x64xf16>)
+// CHECK:         %[[VS:.*]] = linalg.fill ins(%{{.*}} : f16) outs(%{{.*}} : tensor<1x16x2x64xf16>)
+// CHECK:         %[[R:.*]]:3 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[CK:.*]] = %[[KS]], %[[CV:.*]] = %[[VS]], %{{.*}} = %{{.*}}) -> (tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, tensor<1x1x8x64xf16>)
+// CHECK:           %[[NEW:.*]]:2 = scf.if
+// CHECK:             tensor.insert_slice %{{.*}} into %[[CK]][%{{.*}}, %[[I]], %{{.*}}, %{{.*}}] [1, 1, 2, 64]
+// CHECK:             tensor.insert_slice %{{.*}} into %[[CV]][%{{.*}}, %[[I]], %{{.*}}, %{{.*}}] [1, 1, 2, 64]
+// CHECK:           tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0]
+// CHECK:           tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0]
+// CHECK:           %[[O:.*]] = attn.attention
+// CHECK:           scf.yield %[[NEW]]#0, %[[NEW]]#1, %[[O]]
+// CHECK:         return %[[R]]#2
+// CHECK-NOT:     attn.cache
+func.func @decode_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
+                       %v: tensor<1x1x2x64xf16>, %steps: index)
+    -> tensor<1x1x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
+  %r:2 = scf.for %i = %c0 to %steps step %c1 iter_args(%ci = %c, %o = %q)
+      -> (!attn.kv_cache<1x2x16x64xf16>, tensor<1x1x8x64xf16>) {
+    %cn = attn.cache.append %k, %v into %ci[%i]
+        : tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    %len = arith.addi %i, %c1 : index
+    %on = attn.cache.attend %o, %cn, %len
+        : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+    scf.yield %cn, %on : !attn.kv_cache<1x2x16x64xf16>, tensor<1x1x8x64xf16>
+  }
+  return %r#1 : tensor<1x1x8x64xf16>
+}
+
+// -----
+
+// A cache used inside an scf.if region, and one that an scf.if yields.
+// CHECK-LABEL: func.func @branches(
+// CHECK:         %[[C:.*]]:2 = scf.if %{{.*}} -> (tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>)
+// CHECK:         scf.if %{{.*}} -> (tensor<1x4x8x64xf16>)
+// CHECK:           tensor.extract_slice %[[C]]#0
+// CHECK:           tensor.extract_slice %[[C]]#1
+// CHECK:           attn.attention
+// CHECK-NOT:     attn.cache
+func.func @branches(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
+                    %v: tensor<1x4x2x64xf16>, %b: i1) -> tensor<1x4x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
+  %c1 = scf.if %b -> !attn.kv_cache<1x2x16x64xf16> {
+    %a = attn.cache.append %k, %v into %c[%c0]
+        : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    scf.yield %a : !attn.kv_cache<1x2x16x64xf16>
+  } else {
+    scf.yield %c : !attn.kv_cache<1x2x16x64xf16>
+  }
+  %o = scf.if %b -> tensor<1x4x8x64xf16> {
+    %r = attn.cache.attend %q, %c1, %c4
+        : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
+    scf.yield %r : tensor<1x4x8x64xf16>
+  } else {
+    scf.yield %q : tensor<1x4x8x64xf16>
+  }
+  return %o : tensor<1x4x8x64xf16>
+}
+
+// -----
+
+// scf.while: the cache is in both regions' arguments and the results.
+// CHECK-LABEL: func.func @while_loop(
+// CHECK:         scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) : (tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, index) -> (tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, index)
+// CHECK:           scf.condition
+// CHECK:         } do {
+// CHECK:           tensor.insert_slice
+// CHECK:         attn.attention
+// CHECK-NOT:     attn.cache
+func.func @while_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
+                      %v: tensor<1x1x2x64xf16>, %n: index)
+    -> tensor<1x1x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xf16>
+  %r:2 = scf.while (%ci = %c, %i = %c0)
+      : (!attn.kv_cache<1x2x16x64xf16>, index) -> (!attn.kv_cache<1x2x16x64xf16>, index) {
+    %more = arith.cmpi slt, %i, %n : index
+    scf.condition(%more) %ci, %i : !attn.kv_cache<1x2x16x64xf16>, index
+  } do {
+  ^bb0(%ci: !attn.kv_cache<1x2x16x64xf16>, %i: index):
+    %cn = attn.cache.append %k, %v into %ci[%i]
+        : tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    %next = arith.addi %i, %c1 : index
+    scf.yield %cn, %next : !attn.kv_cache<1x2x16x64xf16>, index
+  }
+  %o = attn.cache.attend %q, %r#0, %r#1
+      : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+  return %o : tensor<1x1x8x64xf16>
+}

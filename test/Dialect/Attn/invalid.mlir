@@ -1102,3 +1102,46 @@ func.func @cache_attend_later_writer(%q: tensor<1x16x32x128xf16>, %k: tensor<1x1
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return
 }
+
+// -----
+
+// The CLA rules follow a cache through a decode loop's iter_args to the
+// create op: here layer 1 writes a cache that layers [0, 2) share.
+func.func @cla_write_in_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
+                             %v: tensor<1x1x2x64xf16>, %n: index) -> tensor<1x1x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c = attn.cache.create {first_layer = 0, sharing = 2} : !attn.kv_cache<1x2x16x64xf16>
+  %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%ci = %c, %o = %q)
+      -> (!attn.kv_cache<1x2x16x64xf16>, tensor<1x1x8x64xf16>) {
+    // expected-error @+1 {{'attn.cache.append' op layer (1) cannot write a cache that layers [0, 2) share: only the group's first layer (0) writes it}}
+    %cn = attn.cache.append %k, %v into %ci[%i] {layer = 1}
+        : tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    %len = arith.addi %i, %c1 : index
+    %on = attn.cache.attend %o, %cn, %len {layer = 1}
+        : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+    scf.yield %cn, %on : !attn.kv_cache<1x2x16x64xf16>, tensor<1x1x8x64xf16>
+  }
+  return %r#1 : tensor<1x1x8x64xf16>
+}
+
+// -----
+
+// ... and through the loop's results: layer 2 reads a cache of layers
+// [0, 2) after the loop.
+func.func @cla_read_after_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
+                               %v: tensor<1x1x2x64xf16>, %n: index) -> tensor<1x1x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c = attn.cache.create {first_layer = 0, sharing = 2} : !attn.kv_cache<1x2x16x64xf16>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%ci = %c)
+      -> (!attn.kv_cache<1x2x16x64xf16>) {
+    %cn = attn.cache.append %k, %v into %ci[%i] {layer = 0}
+        : tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    scf.yield %cn : !attn.kv_cache<1x2x16x64xf16>
+  }
+  // expected-error @+1 {{'attn.cache.attend' op layer (2) reads a cache shared by layers [0, 2) only}}
+  %o = attn.cache.attend %q, %r, %n {layer = 2}
+      : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+  return %o : tensor<1x1x8x64xf16>
+}

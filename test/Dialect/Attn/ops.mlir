@@ -221,3 +221,30 @@ func.func @cla_group(%q2: tensor<1x16x32x128xf16>, %q3: tensor<1x16x32x128xf16>,
       : tensor<1x16x32x128xf16>, !attn.kv_cache<1x8x4096x128xf16> -> tensor<1x16x32x128xf16>
   return %o2, %o3 : tensor<1x16x32x128xf16>, tensor<1x16x32x128xf16>
 }
+
+// A decode loop carries a CLA group's cache: layer 0 appends, layer 1 reads
+// the iter_arg (what earlier iterations wrote) and then the new cache.
+// CHECK-LABEL: func.func @cla_decode_loop(
+// CHECK:         scf.for {{.*}} iter_args(%[[CI:.+]] = %{{.+}}) -> (!attn.kv_cache<1x2x16x64xf16>)
+// CHECK:           attn.cache.attend %{{.+}}, %[[CI]], %{{.+}} {layer = 1 : i64}
+// CHECK:           %[[CN:.+]] = attn.cache.append {{.*}} into %[[CI]][%{{.+}}] {layer = 0 : i64}
+// CHECK:           attn.cache.attend %{{.+}}, %[[CN]], %{{.+}} {layer = 1 : i64}
+// CHECK:           scf.yield %[[CN]]
+func.func @cla_decode_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
+                           %v: tensor<1x1x2x64xf16>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c = attn.cache.create {first_layer = 0, sharing = 2} : !attn.kv_cache<1x2x16x64xf16>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%ci = %c)
+      -> (!attn.kv_cache<1x2x16x64xf16>) {
+    %before = attn.cache.attend %q, %ci, %i {layer = 1}
+        : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+    %cn = attn.cache.append %k, %v into %ci[%i] {layer = 0}
+        : tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16> into !attn.kv_cache<1x2x16x64xf16>
+    %len = arith.addi %i, %c1 : index
+    %after = attn.cache.attend %q, %cn, %len {layer = 1}
+        : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
+    scf.yield %cn : !attn.kv_cache<1x2x16x64xf16>
+  }
+  return
+}

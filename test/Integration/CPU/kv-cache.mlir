@@ -14,6 +14,15 @@
 // RUN: python3 %S/Inputs/npy_diff.py %t/cache.npy %t/direct.npy 0 | FileCheck %s --check-prefix=SAME
 // SAME: within
 
+// Chunked prefill as a decode loop would run it: the cache is carried
+// through scf.for, each step appends 4 tokens and attends its 4 queries
+// over everything so far (causal, bottom-right aligned). That is the
+// causal attention of all 16 at once, up to the rounding of the f16 output
+// (the steps see their keys in tiles of another size).
+// RUN: attn-runner --target=cpu %t/loop.mlir --seed=5 --output=%t/loop.npy | FileCheck %s --check-prefix=LOOP
+// LOOP: entry: @chunked(tensor<1x16x8x64xf16>, tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>) -> tensor<1x16x8x64xf16>
+// RUN: python3 %S/Inputs/npy_diff.py %t/loop.npy %t/direct.npy 2e-3 | FileCheck %s --check-prefix=SAME
+
 // The last position that fits (48 + 16 = 64) runs; one more overflows, and
 // so does a negative position: an error naming the numbers, a non-zero
 // exit, and no write.
@@ -63,6 +72,36 @@ func.func @direct(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
       : tensor<1x16x8x64xf16>, tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>
         -> tensor<1x16x8x64xf16>
   return %o : tensor<1x16x8x64xf16>
+}
+
+//--- loop.mlir
+func.func @chunked(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
+                   %v: tensor<1x16x2x64xf16>) -> tensor<1x16x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x64x64xf16>
+  %init = tensor.empty() : tensor<1x16x8x64xf16>
+  %r:2 = scf.for %i = %c0 to %c16 step %c4 iter_args(%ci = %c, %o = %init)
+      -> (!attn.kv_cache<1x2x64x64xf16>, tensor<1x16x8x64xf16>) {
+    %kc = tensor.extract_slice %k[0, %i, 0, 0] [1, 4, 2, 64] [1, 1, 1, 1]
+        : tensor<1x16x2x64xf16> to tensor<1x4x2x64xf16>
+    %vc = tensor.extract_slice %v[0, %i, 0, 0] [1, 4, 2, 64] [1, 1, 1, 1]
+        : tensor<1x16x2x64xf16> to tensor<1x4x2x64xf16>
+    %qc = tensor.extract_slice %q[0, %i, 0, 0] [1, 4, 8, 64] [1, 1, 1, 1]
+        : tensor<1x16x8x64xf16> to tensor<1x4x8x64xf16>
+    %cn = attn.cache.append %kc, %vc into %ci[%i]
+        : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16>
+          into !attn.kv_cache<1x2x64x64xf16>
+    %len = arith.addi %i, %c4 : index
+    %oc = attn.cache.attend %qc, %cn, %len {causal}
+        : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>
+          -> tensor<1x4x8x64xf16>
+    %on = tensor.insert_slice %oc into %o[0, %i, 0, 0] [1, 4, 8, 64] [1, 1, 1, 1]
+        : tensor<1x4x8x64xf16> into tensor<1x16x8x64xf16>
+    scf.yield %cn, %on : !attn.kv_cache<1x2x64x64xf16>, tensor<1x16x8x64xf16>
+  }
+  return %r#1 : tensor<1x16x8x64xf16>
 }
 
 //--- length.mlir

@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -380,14 +381,48 @@ namespace {
 struct CacheHistory {
   CacheCreateOp create;
   SmallVector<CacheAppendOp> appends;
+  /// Whether a loop carries the cache on the way: then appends of earlier
+  /// iterations may have written it, which this trace does not see.
+  bool carried = false;
 };
 } // namespace
 
+/// The value a loop starts `cache` from where a loop carries it (an
+/// iter_arg, or a result of the loop), else null.
+static Value loopInit(Value cache) {
+  if (auto arg = dyn_cast<BlockArgument>(cache)) {
+    auto loop = dyn_cast<LoopLikeOpInterface>(arg.getOwner()->getParentOp());
+    if (!loop)
+      return {};
+    OpOperand *init = loop.getTiedLoopInit(arg);
+    return init ? init->get() : Value();
+  }
+  auto loop = cache.getDefiningOp<LoopLikeOpInterface>();
+  if (!loop)
+    return {};
+  for (BlockArgument arg : loop.getRegionIterArgs())
+    if (loop.getTiedLoopResult(arg) == cache)
+      if (OpOperand *init = loop.getTiedLoopInit(arg))
+        return init->get();
+  return {};
+}
+
+/// Walks back through appends and the loops that carry the cache (a decode
+/// loop's iter_args) to the create op, where there is one to find.
 static CacheHistory traceCache(Value cache) {
   CacheHistory history;
-  while (auto append = cache.getDefiningOp<CacheAppendOp>()) {
-    history.appends.push_back(append);
-    cache = append.getCache();
+  while (cache) {
+    if (auto append = cache.getDefiningOp<CacheAppendOp>()) {
+      history.appends.push_back(append);
+      cache = append.getCache();
+      continue;
+    }
+    if (Value init = loopInit(cache)) {
+      history.carried = true;
+      cache = init;
+      continue;
+    }
+    break;
   }
   history.create = cache.getDefiningOp<CacheCreateOp>();
   return history;
@@ -501,7 +536,7 @@ LogicalResult CacheAttendOp::verify() {
   if (failed(verifyLayer(*this, layer)))
     return failure();
   CacheHistory history = traceCache(getCache());
-  if (history.create && history.appends.empty())
+  if (history.create && history.appends.empty() && !history.carried)
     return emitOpError() << "reads a cache that no layer wrote: it comes "
                             "straight from 'attn.cache.create'";
   if (!layer)

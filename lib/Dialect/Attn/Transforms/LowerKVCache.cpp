@@ -2,8 +2,10 @@
 //
 // attn-lower-kv-cache: every !attn.kv_cache value becomes a pair of [B, C, H,
 // D] tensors. The cache ops have value semantics (an append yields a new
-// cache), so the pair simply flows through the block in their place, and
-// one-shot bufferization later updates the storage in place.
+// cache), so the pair simply flows in their place, and one-shot
+// bufferization later updates the storage in place. It is a 1:N type
+// conversion, so a cache carried through scf.for iter_args, scf.if results
+// or scf.while (a decode loop) becomes two carried tensors.
 //
 // Bounds the verifiers cannot prove (a dynamic position or length) are
 // checked where they are used: the out-of-range case skips the write or
@@ -16,7 +18,9 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_LOWERKVCACHEPASS
@@ -44,9 +48,17 @@ static RankedTensorType storageType(KVCacheType cache) {
                                cache.getElementType());
 }
 
-/// Every cache value must be made by create or append and read only by
-/// append or attend in the same block; anything else would need the pair of
-/// tensors to cross a boundary this pass does not rewrite.
+/// Structured control flow whose cache operands, results and region
+/// arguments the conversion splits into pairs.
+static bool isStructured(Operation *op) {
+  return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
+             scf::ConditionOp>(op);
+}
+
+/// Every cache value must be made by create or append, or carried by
+/// structured control flow, and read only by append, attend or that control
+/// flow; anything else would need the pair of tensors to cross a boundary
+/// this pass does not rewrite.
 static LogicalResult checkCacheFlow(func::FuncOp func) {
   for (BlockArgument arg : func.getArguments())
     if (isa<KVCacheType>(arg.getType()))
@@ -55,11 +67,12 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
              << " of @" << func.getSymName()
              << " is a KV cache; caches must be created inside the function";
   WalkResult result = func.walk([&](Operation *op) {
-    if (!isa<CacheCreateOp, CacheAppendOp>(op) &&
+    if (!isa<CacheCreateOp, CacheAppendOp>(op) && !isStructured(op) &&
         llvm::any_of(op->getResultTypes(), llvm::IsaPred<KVCacheType>)) {
       op->emitError() << "attn-lower-kv-cache: '" << op->getName()
-                      << "' yields a KV cache; only attn.cache.create and "
-                         "attn.cache.append may make one";
+                      << "' yields a KV cache; only attn.cache.create, "
+                         "attn.cache.append and scf.for, scf.if and "
+                         "scf.while may make one";
       return WalkResult::interrupt();
     }
     // The guard checks the token count of the keys alone, and slices with
@@ -75,18 +88,11 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
     for (Value operand : op->getOperands()) {
       if (!isa<KVCacheType>(operand.getType()))
         continue;
-      if (!isa<CacheAppendOp, CacheAttendOp>(op)) {
+      if (!isa<CacheAppendOp, CacheAttendOp>(op) && !isStructured(op)) {
         op->emitError() << "attn-lower-kv-cache: a KV cache is used by '"
                         << op->getName()
-                        << "'; only attn.cache.append and attn.cache.attend "
-                           "may use one";
-        return WalkResult::interrupt();
-      }
-      if (isa<BlockArgument>(operand) ||
-          operand.getDefiningOp()->getBlock() != op->getBlock()) {
-        op->emitError() << "attn-lower-kv-cache: the KV cache this op uses "
-                           "comes from another block; caches must be created "
-                           "and used in one block";
+                        << "'; only attn.cache.append, attn.cache.attend and "
+                           "scf control flow may use one";
         return WalkResult::interrupt();
       }
     }
@@ -206,6 +212,54 @@ static void declareErrorHook(ModuleOp module) {
 }
 
 namespace {
+/// A cache is its keys and its values.
+struct CacheTypeConverter : TypeConverter {
+  CacheTypeConverter() {
+    addConversion([](Type type) { return type; });
+    addConversion([](KVCacheType cache, SmallVectorImpl<Type> &results) {
+      results.append(2, storageType(cache));
+      return success();
+    });
+  }
+};
+
+static CacheTensors pairOf(ValueRange cache) { return {cache[0], cache[1]}; }
+
+struct CreatePattern : OpConversionPattern<CacheCreateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CacheCreateOp op, OneToNOpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    CacheTensors cache = lowerCreate(rewriter, op);
+    rewriter.replaceOpWithMultiple(
+        op, {SmallVector<Value>{cache.keys, cache.values}});
+    return success();
+  }
+};
+
+struct AppendPattern : OpConversionPattern<CacheAppendOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CacheAppendOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    CacheTensors cache = lowerAppend(rewriter, op, pairOf(adaptor.getCache()));
+    rewriter.replaceOpWithMultiple(
+        op, {SmallVector<Value>{cache.keys, cache.values}});
+    return success();
+  }
+};
+
+struct AttendPattern : OpConversionPattern<CacheAttendOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CacheAttendOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op,
+                       lowerAttend(rewriter, op, pairOf(adaptor.getCache())));
+    return success();
+  }
+};
+
 struct LowerKVCachePass
     : public attn::impl::LowerKVCachePassBase<LowerKVCachePass> {
   void runOnOperation() override {
@@ -223,36 +277,23 @@ struct LowerKVCachePass
       if (failed(checkCacheFlow(func)))
         return signalPassFailure();
       any = true;
-      lowerFunc(func);
     }
-    if (any)
-      declareErrorHook(module);
-  }
+    if (!any)
+      return;
 
-  void lowerFunc(func::FuncOp func) {
-    DenseMap<Value, CacheTensors> caches;
-    SmallVector<Operation *> dead;
-    OpBuilder b(func.getContext());
-    // Program order within each block, so that a cache is lowered before
-    // its users.
-    func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      b.setInsertionPoint(op);
-      if (auto create = dyn_cast<CacheCreateOp>(op)) {
-        caches[create.getResult()] = lowerCreate(b, create);
-      } else if (auto append = dyn_cast<CacheAppendOp>(op)) {
-        caches[append.getResult()] =
-            lowerAppend(b, append, caches.lookup(append.getCache()));
-      } else if (auto attend = dyn_cast<CacheAttendOp>(op)) {
-        attend.getResult().replaceAllUsesWith(
-            lowerAttend(b, attend, caches.lookup(attend.getCache())));
-      } else {
-        return;
-      }
-      dead.push_back(op);
-    });
-    // Users first: an append's result is used by later cache ops.
-    for (Operation *op : llvm::reverse(dead))
-      op->erase();
+    MLIRContext *context = &getContext();
+    CacheTypeConverter converter;
+    RewritePatternSet patterns(context);
+    patterns.add<CreatePattern, AppendPattern, AttendPattern>(converter,
+                                                              context);
+    ConversionTarget target(*context);
+    target.addIllegalOp<CacheCreateOp, CacheAppendOp, CacheAttendOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+    declareErrorHook(module);
   }
 };
 } // namespace
