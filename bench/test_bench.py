@@ -37,7 +37,7 @@ except ImportError:
 # Text in the runner's output format; the numbers are made up.
 RUNNER_OUTPUT = textwrap.dedent("""\
     entry: @attention(tensor<1x32x1024x128xbf16>, tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>) -> tensor<1x32x1024x128xbf16>
-    inputs: random normal N(0,1) rounded to the element type, seed 0; argument 0 from q.npy; argument 1 from k.npy; argument 2 from v.npy
+    inputs: argument 0 from q.npy; argument 1 from k.npy; argument 2 from v.npy
     target: cuda (NVIDIA Example, sm_90a, 132 SMs, CUDA driver 13.0; schedule sm80: 4 warps x 16 rows, 64-key tiles, PTX compiled by the driver), result allocated on the device, poisoned with NaN, copied back
     time: 12.345 ms (first call, wall clock)
     benchmark: kernel time (CUDA events around each launch), 5 rotating input sets: median 0.1000 ms, min 0.0900 ms over 20 runs

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -30,6 +31,8 @@ std::optional<ElementType> runner::elementTypeFor(Type type) {
     return ElementType::F32;
   if (type.isF64())
     return ElementType::F64;
+  if (type.isSignlessInteger(64))
+    return ElementType::I64;
   return std::nullopt;
 }
 
@@ -43,6 +46,8 @@ llvm::StringRef runner::elementTypeName(ElementType type) {
     return "f32";
   case ElementType::F64:
     return "f64";
+  case ElementType::I64:
+    return "i64";
   }
   llvm_unreachable("unknown element type");
 }
@@ -55,6 +60,7 @@ unsigned runner::elementSize(ElementType type) {
   case ElementType::F32:
     return 4;
   case ElementType::F64:
+  case ElementType::I64:
     return 8;
   }
   llvm_unreachable("unknown element type");
@@ -69,6 +75,7 @@ static const llvm::fltSemantics &semantics(ElementType type) {
   case ElementType::F32:
     return llvm::APFloat::IEEEsingle();
   case ElementType::F64:
+  case ElementType::I64:
     return llvm::APFloat::IEEEdouble();
   }
   llvm_unreachable("unknown element type");
@@ -85,6 +92,8 @@ static llvm::APFloat roundAPFloat(ElementType type, double v) {
 double runner::roundTo(ElementType type, double v) {
   if (type == ElementType::F64)
     return v;
+  if (type == ElementType::I64)
+    return std::trunc(v);
   return roundAPFloat(type, v).convertToDouble();
 }
 
@@ -146,6 +155,8 @@ float runner::roundFloatTo(ElementType type, float v) {
   case ElementType::F32:
   case ElementType::F64:
     return v;
+  case ElementType::I64:
+    return std::trunc(v);
   }
   llvm_unreachable("unknown element type");
 }
@@ -187,6 +198,8 @@ double HostTensor::get(int64_t i) const {
     return static_cast<const float *>(data())[i];
   case ElementType::F64:
     return static_cast<const double *>(data())[i];
+  case ElementType::I64:
+    return double(static_cast<const int64_t *>(data())[i]);
   }
   llvm_unreachable("unknown element type");
 }
@@ -203,6 +216,13 @@ void HostTensor::set(int64_t i, double v) {
     return;
   case ElementType::F64:
     static_cast<double *>(data())[i] = v;
+    return;
+  case ElementType::I64:
+    // A NaN poison, or a value int64 cannot hold, would be undefined
+    // behaviour to convert.
+    static_cast<int64_t *>(data())[i] =
+        v >= -0x1p63 && v < 0x1p63 ? int64_t(v)
+                                   : std::numeric_limits<int64_t>::min();
     return;
   }
 }

@@ -33,6 +33,8 @@ llvm::StringRef runner::npyDescr(ElementType type) {
     return "<f4";
   case ElementType::F64:
     return "<f8";
+  case ElementType::I64:
+    return "<i8";
   }
   llvm_unreachable("unknown element type");
 }

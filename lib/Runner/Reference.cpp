@@ -150,6 +150,9 @@ double runner::errorFloor(ElementType type) {
     return 0x1p-17;
   case ElementType::F64:
     return 0x1p-40;
+  case ElementType::I64:
+    // Ids are exact; attention never has this type.
+    return 0;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 //===- Runner.cpp - attn-runner: the driver -------------------------------===//
 //
 // Parses the module, picks and validates the entry, prepares its inputs
-// (seeded random or .npy), runs it on the chosen target (CPUTarget.cpp,
+// (seeded random or .npy; a model graph's weights and token ids through
+// ModelArguments.cpp), runs it on the chosen target (CPUTarget.cpp,
 // GPUTarget.cpp), and for --check and --benchmark recovers the attention the
 // entry computes, so that Reference.cpp can judge the result and
 // Benchmark.cpp can count its work. The entry's signature is recorded before
@@ -15,7 +16,9 @@
 #include "attn/Conversion/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Frontend/Checkpoint.h"
 #include "attn/Runner/Benchmark.h"
+#include "attn/Runner/ModelArguments.h"
 #include "attn/Runner/Npy.h"
 #include "attn/Runner/Reference.h"
 #include "attn/Runtime/CudaRuntime.h"
@@ -84,7 +87,8 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
       tensor ? elementTypeFor(tensor.getElementType()) : std::nullopt;
   if (!elt)
     return error(what + " has type " + typeStr +
-                 "; attn-runner needs ranked tensors of f16, bf16, f32 or f64");
+                 "; attn-runner needs ranked tensors of f16, bf16, f32, f64 "
+                 "or i64 (token ids)");
   if (!tensor.hasStaticShape())
     return error(what + " has type " + typeStr +
                  "; attn-runner needs static shapes (dynamic extents are not "
@@ -154,9 +158,56 @@ static void fillNormal(HostTensor &t, uint64_t seed, unsigned argIndex) {
   }
 }
 
+/// What the entry's argument attributes say its arguments are. The
+/// attributes are removed once read: they mean nothing to the lowering, and
+/// the LLVM IR translation would warn about each one.
+static SmallVector<ModelArgument> takeModelArguments(func::FuncOp entry) {
+  SmallVector<ModelArgument> model(entry.getNumArguments());
+  for (auto [i, arg] : llvm::enumerate(model)) {
+    if (auto name = entry.getArgAttrOfType<StringAttr>(i, "attn.weight"))
+      arg.weight = name.str();
+    if (auto vocab =
+            entry.getArgAttrOfType<IntegerAttr>(i, "attn.vocab_size"))
+      arg.vocabSize = vocab.getInt();
+    entry.removeArgAttr(i, "attn.weight");
+    entry.removeArgAttr(i, "attn.vocab_size");
+  }
+  return model;
+}
+
+/// The tensor argument `i` gets when no --input names it: its checkpoint
+/// tensor, its --tokens, or N(0, 1) samples.
+static llvm::Expected<HostTensor>
+defaultInput(const RunnerOptions &options, const TensorSignature &sig,
+             const ModelArgument &model, unsigned i,
+             const frontend::Checkpoint *checkpoint, bool &tokensUsed) {
+  if (!model.weight.empty()) {
+    if (!checkpoint)
+      return error("argument " + llvm::Twine(i) + " takes tensor '" +
+                   model.weight +
+                   "' (attn.weight); give the model directory with "
+                   "--weights=<dir>, or the tensor with --input " +
+                   llvm::Twine(i) + "=<path.npy>");
+    return loadWeight(*checkpoint, model.weight, sig, i);
+  }
+  if (sig.type == ElementType::I64) {
+    // Random ids mean nothing, and most would index outside a vocabulary.
+    if (options.tokens.empty() || tokensUsed)
+      return error("argument " + llvm::Twine(i) + " (" + sig.str() +
+                   ") holds integer ids; give them with --tokens=<id,...> "
+                   "or --input " +
+                   llvm::Twine(i) + "=<path.npy>");
+    tokensUsed = true;
+    return parseTokens(options.tokens, sig, i);
+  }
+  HostTensor tensor(sig);
+  fillNormal(tensor, options.seed, i);
+  return tensor;
+}
+
 static llvm::Expected<std::vector<EntryArgument>>
 prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
-              llvm::raw_ostream &os) {
+              llvm::ArrayRef<ModelArgument> model, llvm::raw_ostream &os) {
   std::vector<std::string> paths(sigs.size());
   for (llvm::StringRef item : options.inputs) {
     auto [index, path] = item.split('=');
@@ -173,6 +224,22 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
     paths[i] = path.str();
   }
 
+  std::optional<frontend::Checkpoint> checkpoint;
+  if (!options.weights.empty()) {
+    if (llvm::none_of(model, [](const ModelArgument &arg) {
+          return !arg.weight.empty();
+        }))
+      return error("--weights is given, but no argument of the entry "
+                   "carries attn.weight");
+    auto opened = frontend::Checkpoint::open(options.weights);
+    if (!opened)
+      return error("--weights: " + llvm::toString(opened.takeError()));
+    checkpoint.emplace(std::move(*opened));
+  }
+  bool tokensUsed = false;
+  unsigned fromWeights = 0, random = 0;
+  std::optional<unsigned> fromTokens;
+
   std::vector<EntryArgument> inputs(sigs.size());
   for (auto [i, sig] : llvm::enumerate(sigs)) {
     if (!sig) {
@@ -187,22 +254,51 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
       continue;
     }
     if (paths[i].empty()) {
-      inputs[i].tensor.emplace(*sig);
-      fillNormal(*inputs[i].tensor, options.seed, i);
-      continue;
+      bool hadTokens = tokensUsed;
+      auto tensor = defaultInput(options, *sig, model[i], i,
+                                 checkpoint ? &*checkpoint : nullptr,
+                                 tokensUsed);
+      if (!tensor)
+        return tensor.takeError();
+      inputs[i].tensor.emplace(std::move(*tensor));
+      fromWeights += !model[i].weight.empty();
+      random += model[i].weight.empty() && sig->type != ElementType::I64;
+      if (tokensUsed && !hadTokens)
+        fromTokens = i;
+    } else {
+      auto tensor = readNpy(paths[i], *sig);
+      if (!tensor)
+        return error("argument " + llvm::Twine(i) + ": " +
+                     llvm::toString(tensor.takeError()));
+      inputs[i].tensor.emplace(std::move(*tensor));
     }
-    auto tensor = readNpy(paths[i], *sig);
-    if (!tensor)
-      return error("argument " + llvm::Twine(i) + ": " +
-                   llvm::toString(tensor.takeError()));
-    inputs[i].tensor.emplace(std::move(*tensor));
+    if (model[i].vocabSize && sig->type == ElementType::I64)
+      if (llvm::Error err =
+              checkTokenIds(*inputs[i].tensor, *model[i].vocabSize, i))
+        return err;
   }
-  os << "inputs: random normal N(0,1) rounded to the element type, seed "
-     << options.seed;
+  if (!options.tokens.empty() && !tokensUsed)
+    return error("--tokens is given, but no i64 tensor argument of the "
+                 "entry is left for it");
+  // Only the sources actually used are listed, so that a model run fed
+  // entirely from a checkpoint does not claim random inputs.
+  SmallVector<std::string> sources;
+  if (random)
+    sources.push_back("random normal N(0,1) rounded to the element type, "
+                      "seed " +
+                      std::to_string(options.seed));
   for (auto [i, path] : llvm::enumerate(paths))
     if (!path.empty())
-      os << "; argument " << i << (sigs[i] ? " from " + path : " = " + path);
-  os << "\n";
+      sources.push_back("argument " + std::to_string(i) +
+                        (sigs[i] ? " from " + path : " = " + path));
+  if (fromTokens)
+    sources.push_back("argument " + std::to_string(*fromTokens) +
+                      " from --tokens");
+  if (fromWeights)
+    sources.push_back(std::to_string(fromWeights) +
+                      " weights (attn.weight) from " + options.weights);
+  os << "inputs: " << (sources.empty() ? "none" : llvm::join(sources, "; "))
+     << "\n";
   return inputs;
 }
 
@@ -399,6 +495,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
       return sig.takeError();
     args.push_back(*sig);
   }
+  SmallVector<ModelArgument> model = takeModelArguments(*entry);
   auto resultSig = signatureOf(type.getResult(0), "the result of @" + name);
   if (!resultSig)
     return resultSig.takeError();
@@ -436,7 +533,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   }
   os << ") -> " << resultSig->str() << "\n";
 
-  auto inputs = prepareInputs(options, args, os);
+  auto inputs = prepareInputs(options, args, model, os);
   if (!inputs)
     return inputs.takeError();
 

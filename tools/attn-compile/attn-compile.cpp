@@ -1,19 +1,29 @@
 //===- attn-compile.cpp - compile a Hugging Face Llama model --------------===//
 //
-// Command-line front of lib/Frontend. Today it reads a model directory
-// written by `LlamaForCausalLM.save_pretrained()` (config.json plus one or
-// more safetensors files), checks every tensor against the config, and with
-// --emit=summary prints what it found. Building the decoder graph
-// (--emit=mlir) and the GPU binary (--emit=object) are named so that scripts
-// can be written against the final interface, and fail until they exist.
-// Every failure is one "attn-compile: error:" line and exit status 1.
+// Command-line front of lib/Frontend. It reads a model directory written by
+// `LlamaForCausalLM.save_pretrained()` (config.json plus one or more
+// safetensors files) and checks every tensor against the config; then
+// --emit=summary prints what it found, and --emit=mlir prints the forward
+// pass over a prompt of --batch x --seq-len tokens (prefill, no KV cache
+// carried across calls) as func.func @prefill, whose weights are arguments
+// that name their tensors (`attn.weight`), for attn-opt's pipelines or
+// `attn-runner --weights=<model-dir>`. The GPU binary (--emit=object) is
+// named so that scripts can be written against the final interface, and
+// fails until it exists. Every failure is one "attn-compile: error:" line
+// and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Frontend/LlamaGraph.h"
 #include "attn/Frontend/LlamaModel.h"
 
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir::attn::frontend;
@@ -33,11 +43,26 @@ static cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::Summary, "summary",
                           "Check the model and print its figures"),
                clEnumValN(Emit::MLIR, "mlir",
-                          "The decoder graph in MLIR (not implemented yet)"),
+                          "The forward pass over a prompt (func.func "
+                          "@prefill) in MLIR"),
                clEnumValN(Emit::Object, "object",
                           "A host object with the GPU binary (not "
                           "implemented yet)")),
     cl::cat(category));
+static cl::opt<int64_t> batch("batch",
+                              cl::desc("Sequences per call of @prefill "
+                                       "(--emit=mlir)"),
+                              cl::init(1), cl::cat(category));
+static cl::opt<int64_t>
+    seqLen("seq-len",
+           cl::desc("Tokens per sequence of @prefill (--emit=mlir); at most "
+                    "max_position_embeddings"),
+           cl::init(8), cl::cat(category));
+static cl::opt<std::string> outputFile("o",
+                                       cl::desc("Output file (default: "
+                                                "stdout)"),
+                                       cl::value_desc("path"), cl::init("-"),
+                                       cl::cat(category));
 
 static int error(const llvm::Twine &message) {
   llvm::errs() << "attn-compile: error: " << message << "\n";
@@ -78,21 +103,42 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "attn-compile: read and check a Hugging Face Llama model directory\n");
+      "attn-compile: read and check a Hugging Face Llama model directory, "
+      "and build its forward pass in MLIR\n");
 
   llvm::Expected<LlamaModel> model = loadLlamaModel(modelDir);
   if (!model)
     return error(llvm::toString(model.takeError()));
-  switch (emit) {
-  case Emit::Summary:
-    printSummary(*model, llvm::outs());
-    return 0;
-  case Emit::MLIR:
-    return error("--emit=mlir is not implemented yet (the front end reads and "
-                 "checks the model; building the decoder graph comes next)");
-  case Emit::Object:
+  if (emit == Emit::Object)
     return error("--emit=object is not implemented yet (the front end reads "
-                 "and checks the model; the GPU binary comes later)");
+                 "and checks the model and builds the graph; the GPU binary "
+                 "comes later)");
+
+  // Built before the output is opened, so a rejected option leaves no file.
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (emit == Emit::MLIR) {
+    llvm::SmallString<256> configPath(modelDir);
+    llvm::sys::path::append(configPath, "config.json");
+    LlamaGraphOptions options;
+    options.batch = batch;
+    options.seqLen = seqLen;
+    auto built = buildLlamaPrefill(context, model->config, options, configPath);
+    if (!built)
+      return error(llvm::toString(built.takeError()));
+    module = std::move(*built);
   }
-  return error("unknown --emit value");
+  std::string message;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      mlir::openOutputFile(outputFile, &message);
+  if (!output)
+    return error(message);
+  if (module) {
+    module->print(output->os());
+    output->os() << "\n";
+  } else {
+    printSummary(*model, output->os());
+  }
+  output->keep();
+  return 0;
 }

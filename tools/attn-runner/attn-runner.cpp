@@ -1,10 +1,12 @@
 //===- attn-runner.cpp - run attn-mlir modules on a GPU or the CPU --------===//
 //
 // Command-line front of lib/Runner: JIT-compiles one entry function of a
-// module for a CUDA GPU or the CPU, runs it on seeded random or .npy inputs,
-// optionally writes the result as .npy, with --check verifies an attention
-// result against a float64 reference, and with --benchmark times it. Every
-// failure is one "attn-runner: error:" line and a non-zero exit status.
+// module for a CUDA GPU or the CPU, runs it on seeded random or .npy inputs
+// (and, for a model graph from attn-compile, a checkpoint's weights and
+// token ids), optionally writes the result as .npy, with --check verifies an
+// attention result against a float64 reference, and with --benchmark times
+// it. Every failure is one "attn-runner: error:" line and a non-zero exit
+// status.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +44,16 @@ static cl::opt<uint64_t>
 static cl::list<std::string>
     inputs("input", cl::desc("Read argument ARGINDEX from an .npy file"),
            cl::value_desc("ARGINDEX=path.npy"), cl::cat(category));
+static cl::opt<std::string> weights(
+    "weights",
+    cl::desc("Bind every argument that carries attn.weight = \"name\" to "
+             "that tensor of the model directory's safetensors checkpoint"),
+    cl::value_desc("model-dir"), cl::cat(category));
+static cl::opt<std::string> tokens(
+    "tokens",
+    cl::desc("Token ids, row-major, for the i64 tensor argument (ids are "
+             "checked against its attn.vocab_size)"),
+    cl::value_desc("id,id,..."), cl::cat(category));
 static cl::opt<std::string>
     output("output",
            cl::desc("Write the result as .npy, only when the run (and "
@@ -116,7 +128,9 @@ int main(int argc, char **argv) {
   // An empty value would otherwise read as the flag's absence: --target=
   // would pick a target, --output= would write nothing, both silently.
   for (auto [flag, expected] : {std::pair{&target, "cpu or cuda"},
-                                 std::pair{&output, "a path"}})
+                                 std::pair{&output, "a path"},
+                                 std::pair{&weights, "a model directory"},
+                                 std::pair{&tokens, "token ids"}})
     if (flag->getNumOccurrences() && flag->empty()) {
       llvm::errs() << "attn-runner: error: --" << flag->ArgStr
                    << "= needs a value: " << expected << "\n";
@@ -131,6 +145,8 @@ int main(int argc, char **argv) {
   options.seed = seed;
   options.inputs = inputs;
   options.output = output;
+  options.weights = weights;
+  options.tokens = tokens;
   if (qTile.getNumOccurrences())
     options.qTile = qTile;
   if (kvTile.getNumOccurrences())

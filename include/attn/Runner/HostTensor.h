@@ -2,7 +2,8 @@
 //
 // The dense, row-major host buffers that attn-runner feeds to and reads back
 // from JIT-compiled code, with the element types it supports (f16, bf16, f32,
-// f64) and the exact roundings between them and double. Low-precision values
+// f64, and i64 for token ids) and the exact roundings between them and
+// double. Low-precision values
 // are kept as their raw bits, so a buffer is byte-for-byte what the compiled
 // code reads and writes.
 //
@@ -24,9 +25,10 @@ namespace mlir {
 class Type;
 namespace attn::runner {
 
-enum class ElementType { F16, BF16, F32, F64 };
+/// I64 holds integer ids (a model's tokens), not numbers to round.
+enum class ElementType { F16, BF16, F32, F64, I64 };
 
-/// The runner's element type for an MLIR type, if it is one of the four.
+/// The runner's element type for an MLIR type, if it is one of the five.
 std::optional<ElementType> elementTypeFor(Type type);
 llvm::StringRef elementTypeName(ElementType type);
 unsigned elementSize(ElementType type);
@@ -64,7 +66,8 @@ public:
 
   /// Element `i` (row-major), widened exactly to double.
   double get(int64_t i) const;
-  /// Stores `v` rounded to the element type.
+  /// Stores `v` rounded to the element type (for i64: truncated, and
+  /// INT64_MIN where `v` is not finite or out of range).
   void set(int64_t i, double v);
   /// Sets every element to `v` rounded to the element type.
   void fill(double v);

@@ -4,9 +4,9 @@
 // little-endian) for the runner's element types. Every failure is returned
 // as a message naming the file, the expected and the actual value.
 //
-// dtypes: f16 is '<f2', f32 '<f4', f64 '<f8'. NumPy has no bfloat16, so a
-// bf16 tensor is stored as '<u2' holding the raw bf16 bit patterns (the upper
-// 16 bits of the float32 encoding); from PyTorch,
+// dtypes: f16 is '<f2', f32 '<f4', f64 '<f8', i64 (token ids) '<i8'. NumPy
+// has no bfloat16, so a bf16 tensor is stored as '<u2' holding the raw bf16
+// bit patterns (the upper 16 bits of the float32 encoding); from PyTorch,
 // `t.view(torch.int16).numpy().view('<u2')` produces such a file, and
 // `torch.from_numpy(a.view('<i2')).view(torch.bfloat16)` reads one.
 //

@@ -49,6 +49,12 @@ struct RunnerOptions {
   uint64_t seed = 0;
   /// "ARGINDEX=path.npy" items, or "ARGINDEX=integer" for scalars.
   std::vector<std::string> inputs;
+  /// A model directory whose safetensors tensors the arguments carrying
+  /// `attn.weight` take; empty binds none.
+  std::string weights;
+  /// Comma-separated token ids for the one i64 tensor argument that no
+  /// --input gives; empty binds none.
+  std::string tokens;
   /// Where to write the result as .npy; empty writes nothing.
   std::string output;
   /// Tile sizes; unset takes the target's pipeline default.

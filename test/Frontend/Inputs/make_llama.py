@@ -5,7 +5,11 @@ a time, so that each attn-compile diagnostic can be tested.
 
 Only the standard library is used: safetensors files are an 8-byte
 little-endian header length, a JSON header and the raw tensor bytes, written
-here by hand. Weights are seeded random numbers.
+here by hand. Weights are seeded random numbers: N(0, 0.02) everywhere by
+default, or with --init unit at the scales of a trained model's activations
+(embeddings N(0, 1), norm weights N(1, 0.1), projections N(0, 1/in_features)),
+so that attention scores are O(1) and a test that runs the model sees RoPE,
+the causal mask and the head grouping in its logits.
 """
 
 import argparse
@@ -22,8 +26,19 @@ def parse_shape(text):
     return [int(d) for d in text.split(",")] if text else []
 
 
-def tensor_bytes(rng, dtype, count):
-    values = [rng.gauss(0.0, 0.02) for _ in range(count)]
+def init_scale(init, name, shape):
+    """(mean, std) of the tensor's values under --init."""
+    if init == "tiny":
+        return 0.0, 0.02
+    if name.endswith("norm.weight"):
+        return 1.0, 0.1
+    if "proj" in name:
+        return 0.0, shape[-1] ** -0.5
+    return 0.0, 1.0
+
+
+def tensor_bytes(rng, dtype, count, mean=0.0, std=0.02):
+    values = [rng.gauss(mean, std) for _ in range(count)]
     if dtype == "F32":
         return struct.pack("<%df" % count, *values)
     if dtype == "F16":
@@ -64,7 +79,7 @@ def write_safetensors(path, tensors, rng, a):
         count = 1
         for d in shape:
             count *= d
-        blob = tensor_bytes(rng, dtype, count)
+        blob = tensor_bytes(rng, dtype, count, *init_scale(a.init, name, shape))
         end = offset + len(blob)
         begin = offset
         if name in a.bad_offsets:
@@ -110,6 +125,8 @@ def main():
     ap.add_argument("--head-dim", type=int, help="written as head_dim")
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
     ap.add_argument("--tied", action="store_true")
+    ap.add_argument("--init", choices=["tiny", "unit"], default="tiny",
+                    help="weight scales (see above)")
     ap.add_argument("--cla", type=int, default=1,
                     help="cla_sharing_factor (written when not 1)")
     ap.add_argument("--shards", type=int, default=1,

@@ -33,7 +33,7 @@
 // RUN: not attn-runner --target=cpu %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // DYNAMIC: attn-runner: error: argument 0 of @dynamic has type tensor<1x?x4x64xf32>; attn-runner needs static shapes (dynamic extents are not supported)
 // RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
-// INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32 or f64
+// INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64 or i64 (token ids)
 // RUN: not attn-runner --target=cpu %t/results.mlir 2>&1 | FileCheck %s --check-prefix=RESULTS
 // RESULTS: attn-runner: error: @results must return one tensor; it returns 2 values
 

@@ -8,7 +8,7 @@
 // RUN: python3 %S/Inputs/npy.py %t/v.npy bf16 1x97x2x64 normal 3
 // RUN: attn-runner --target=cpu %t/bf16.mlir --input 0=%t/q.npy --input=1=%t/k.npy --input 2=%t/v.npy \
 // RUN:   --check --output=%t/o.npy | FileCheck %s --check-prefix=BF16
-// BF16: inputs: {{.*}}; argument 0 from {{.*}}q.npy; argument 1 from {{.*}}k.npy; argument 2 from {{.*}}v.npy
+// BF16: inputs: argument 0 from {{.*}}q.npy; argument 1 from {{.*}}k.npy; argument 2 from {{.*}}v.npy
 // BF16: check: max_abs_err={{.*}} PASS
 // BF16: output: {{.*}}o.npy
 
