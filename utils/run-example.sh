@@ -7,7 +7,13 @@
 #      shared memory, and ptxas's register/spill report where ptxas exists);
 #   2. runs the example with attn-runner and checks the result against a
 #      float64 reference: on the GPU where a CUDA driver and device are
-#      found, on the CPU otherwise.
+#      found, on the CPU otherwise;
+#   3. compiles a whole model: writes a small Llama checkpoint (GQA with
+#      cross-layer KV sharing, bf16, random weights, in the layout that
+#      transformers' save_pretrained writes), builds its prefill graph with
+#      attn-compile, runs it on the CPU with the checkpoint's weights, and
+#      checks the logits and the greedy next token against a float64
+#      implementation of the Llama math.
 # Usage: utils/run-example.sh [examples/<model>.mlir]   (default: llama2 GQA)
 #
 #===----------------------------------------------------------------------===#
@@ -36,3 +42,19 @@ fi
 
 echo "== Running $example with a float64 check"
 "$build/bin/attn-runner" "$example" --seed=1 --check
+
+echo "== Compiling a Llama model (GQA 4:2, CLA 2, bf16) with attn-compile"
+model="$out/tiny-llama"
+rm -rf "$model"
+python3 "$root/test/Frontend/Inputs/make_llama.py" "$model" --init unit \
+  --vocab 64 --layers 4 --cla 2 --dtype bfloat16
+"$build/bin/attn-compile" "$model" --emit=summary | sed 's/^/     /'
+"$build/bin/attn-compile" "$model" --emit=mlir --seq-len 8 -o "$out/tiny-llama.mlir"
+echo "   prefill graph: $out/tiny-llama.mlir"
+# A prompt whose greedy next token the float64 logits decide (their top two
+# lie far more than the error bound apart), so that the check means something.
+tokens=1,2,3,4,5,6,7,8
+"$build/bin/attn-runner" "$out/tiny-llama.mlir" --target=cpu \
+  --weights="$model" --tokens=$tokens --output="$out/tiny-llama.logits.npy"
+python3 "$root/test/Frontend/Inputs/llama_reference.py" "$model" \
+  "$out/tiny-llama.logits.npy" --tokens=$tokens
