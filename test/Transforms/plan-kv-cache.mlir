@@ -168,3 +168,34 @@ func.func @two_steps_bf16(%q: tensor<1x1x8x128xbf16>, %k: tensor<1x1x1x128xbf16>
 func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// Quantized caches: the element bytes keep the formula (1 byte for i8 and
+// f8E4M3FN), and the scales, one per token and KV head for the keys and
+// one for the values, are a figure of their own: 2 x 2 x 4 = 16 (f32) and
+// 2 x 2 x 2 = 8 (bf16). A sequence takes both: (512 + 24) x 128 = 68608
+// bytes; 85899345920 / 68608 = 1252031.3, so 1252031.
+// expected-remark @+1 {{4 layers keep 2 KV caches (sharing 2: ceil(4 / 2) = 2): 512 KV bytes per token, 24 scale bytes per token, 68608 bytes per sequence at 128 tokens; a budget of 85899345920 bytes (80 GiB) fits a batch of 1252031}}
+func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k0: tensor<1x4x2x64xbf16>,
+                     %v0: tensor<1x4x2x64xbf16>, %k2: tensor<1x4x2x64xbf16>,
+                     %v2: tensor<1x4x2x64xbf16>, %p: index, %n: index)
+    -> tensor<1x4x8x64xbf16> {
+  // expected-remark @+1 {{buffer 0 holds the cache of layers [0, 2): layer 0 writes it, and layers 0, 1 read it in place; 2 x 2 KV heads x head_dim 64 x 1 byte (i8) = 256 KV bytes per token, and 2 x 2 KV heads x 4 bytes (f32 scales) = 16 scale bytes per token}}
+  %a = attn.cache.create {first_layer = 0, sharing = 2} : !attn.kv_cache<1x2x128x64xi8, scales = f32>
+  %a1 = attn.cache.append %k0, %v0 into %a[%p] {layer = 0}
+      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16> into !attn.kv_cache<1x2x128x64xi8, scales = f32>
+  %h0 = attn.cache.attend %q, %a1, %n {causal, layer = 0}
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xi8, scales = f32> -> tensor<1x4x8x64xbf16>
+  %h1 = attn.cache.attend %h0, %a1, %n {causal, layer = 1}
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xi8, scales = f32> -> tensor<1x4x8x64xbf16>
+  // expected-remark @+1 {{buffer 1 holds the cache of layers [2, 4): layer 2 writes it, and layers 2, 3 read it in place; 2 x 2 KV heads x head_dim 64 x 1 byte (f8E4M3FN) = 256 KV bytes per token, and 2 x 2 KV heads x 2 bytes (bf16 scales) = 8 scale bytes per token}}
+  %b = attn.cache.create {first_layer = 2, sharing = 2} : !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16>
+  %b1 = attn.cache.append %k2, %v2 into %b[%p] {layer = 2}
+      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16> into !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16>
+  %h2 = attn.cache.attend %h1, %b1, %n {causal, layer = 2}
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16> -> tensor<1x4x8x64xbf16>
+  %h3 = attn.cache.attend %h2, %b1, %n {causal, layer = 3}
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16> -> tensor<1x4x8x64xbf16>
+  return %h3 : tensor<1x4x8x64xbf16>
+}

@@ -54,8 +54,47 @@ func.func @kv_cache_tf32_element(%c: !attn.kv_cache<1x8x4096x128xtf32>) {
 
 // -----
 
-// expected-error @+1 {{KV cache element type ('f8E4M3FN') must be f16, bf16, f32 or f64}}
+// expected-error @+1 {{KV cache element type ('f8E4M3FN') is a quantized storage type and needs per-token scales, as in !attn.kv_cache<1x8x4096x128xf8E4M3FN, scales = f32>}}
 func.func @kv_cache_f8_element(%c: !attn.kv_cache<1x8x4096x128xf8E4M3FN>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache element type ('f8E5M2') must be f16, bf16, f32 or f64, or i8 or f8E4M3FN with scales}}
+func.func @kv_cache_f8e5m2_element(%c: !attn.kv_cache<1x8x4096x128xf8E5M2, scales = f32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache scales ('f32') belong to quantized storage (i8 or f8E4M3FN elements), not to 'f16' elements}}
+func.func @kv_cache_scales_on_float(%c: !attn.kv_cache<1x8x4096x128xf16, scales = f32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{KV cache scale type ('f64') must be f16, bf16 or f32}}
+func.func @kv_cache_f64_scales(%c: !attn.kv_cache<1x8x4096x128xi8, scales = f64>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected 'scales'}}
+func.func @kv_cache_scale_keyword(%c: !attn.kv_cache<1x8x4096x128xi8, scale = f32>) {
+  return
+}
+
+// -----
+
+// A quantized cache takes float keys and values and quantizes them itself.
+func.func @cache_append_quantized_keys(%k: tensor<1x16x8x128xi8>, %p: index) {
+  %c0 = attn.cache.create : !attn.kv_cache<1x8x4096x128xi8, scales = f32>
+  // expected-error @+1 {{'attn.cache.append' op keys element type ('i8') must be f16, bf16, f32 or f64: a quantized cache (of 'i8') takes and gives float values}}
+  %c1 = attn.cache.append %k, %k into %c0[%p]
+      : tensor<1x16x8x128xi8>, tensor<1x16x8x128xi8> into !attn.kv_cache<1x8x4096x128xi8, scales = f32>
   return
 }
 

@@ -248,3 +248,22 @@ func.func @cla_decode_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
   }
   return
 }
+
+// Quantized caches: i8 or f8E4M3FN elements with per-token scales; keys,
+// values and queries stay float.
+// CHECK-LABEL: func.func @quantized_caches(
+// CHECK:         attn.cache.create : !attn.kv_cache<1x2x16x64xi8, scales = f32>
+// CHECK:         attn.cache.append {{.*}} : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16> into !attn.kv_cache<1x2x16x64xi8, scales = f32>
+// CHECK:         attn.cache.attend {{.*}} : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x16x64xi8, scales = f32> -> tensor<1x4x8x64xbf16>
+// CHECK:         attn.cache.create : !attn.kv_cache<1x2x16x64xf8E4M3FN, scales = bf16>
+func.func @quantized_caches(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
+                            %v: tensor<1x4x2x64xbf16>, %p: index, %n: index)
+    -> tensor<1x4x8x64xbf16> {
+  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xi8, scales = f32>
+  %c1 = attn.cache.append %k, %v into %c[%p]
+      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16> into !attn.kv_cache<1x2x16x64xi8, scales = f32>
+  %o = attn.cache.attend %q, %c1, %n
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x16x64xi8, scales = f32> -> tensor<1x4x8x64xbf16>
+  %f = attn.cache.create : !attn.kv_cache<1x2x16x64xf8E4M3FN, scales = bf16>
+  return %o : tensor<1x4x8x64xbf16>
+}

@@ -435,9 +435,20 @@ static CacheHistory traceCache(Value cache) {
 static LogicalResult verifyAgainstCache(Operation *op, StringRef what,
                                         RankedTensorType type,
                                         KVCacheType cache, bool isQuery) {
-  if (failed(verifySameElementType(op, cache.getElementType(), "cache",
-                                   type.getElementType(), what)) ||
-      failed(verifyExtent(op, what, "batch", type.getDimSize(0), "cache",
+  // A quantized cache takes and gives float values: an append quantizes
+  // them, an attend dequantizes.
+  if (cache.isQuantized()) {
+    if (!isSupportedElementType(type.getElementType()))
+      return op->emitOpError()
+             << what << " element type (" << type.getElementType()
+             << ") must be " << kSupportedElementTypes
+             << ": a quantized cache (of " << cache.getElementType()
+             << ") takes and gives float values";
+  } else if (failed(verifySameElementType(op, cache.getElementType(), "cache",
+                                          type.getElementType(), what))) {
+    return failure();
+  }
+  if (failed(verifyExtent(op, what, "batch", type.getDimSize(0), "cache",
                           cache.getBatch())) ||
       failed(verifyExtent(op, what, "head_dim", type.getDimSize(3), "cache",
                           cache.getHeadDim())))

@@ -67,6 +67,14 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
              << " of @" << func.getSymName()
              << " is a KV cache; caches must be created inside the function";
   WalkResult result = func.walk([&](Operation *op) {
+    if (auto create = dyn_cast<CacheCreateOp>(op);
+        create && create.getResult().getType().isQuantized()) {
+      op->emitError() << "attn-lower-kv-cache: quantized KV caches ("
+                      << create.getResult().getType()
+                      << ") have no lowering yet; use a cache of f16, bf16, "
+                         "f32 or f64";
+      return WalkResult::interrupt();
+    }
     if (!isa<CacheCreateOp, CacheAppendOp>(op) && !isStructured(op) &&
         llvm::any_of(op->getResultTypes(), llvm::IsaPred<KVCacheType>)) {
       op->emitError() << "attn-lower-kv-cache: '" << op->getName()

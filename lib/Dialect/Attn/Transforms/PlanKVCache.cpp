@@ -53,6 +53,9 @@ struct Group {
   int64_t bytesPerElement = 0;
   /// 2 x kv_heads x head_dim x bytes_per_element: keys and values.
   int64_t bytesPerToken = 0;
+  /// A quantized cache's scales: 2 x kv_heads x bytes_per_scale (one scale
+  /// per token and KV head for the keys, one for the values); 0 otherwise.
+  int64_t bytesPerScale = 0, scaleBytesPerToken = 0;
   /// Position of the create in the function's walk.
   unsigned order = 0;
 
@@ -85,6 +88,9 @@ struct Plan {
   /// The sharing factor when every group has the same one.
   std::optional<int64_t> sharing;
   int64_t seqLen = 0, bytesPerToken = 0, bytesPerSequence = 0, maxBatch = 0;
+  /// The quantized caches' scale bytes, apart from bytesPerToken;
+  /// bytesPerSequence counts both.
+  int64_t scaleBytesPerToken = 0;
 };
 
 /// The options once checked.
@@ -287,8 +293,9 @@ static LogicalResult checkLayers(Plan &plan) {
 
 /// 2 x kv_heads x head_dim x bytes_per_element, checked: keys and values
 /// of one token in every KV head. This is the one place that turns a cache
-/// type into bytes; a quantized storage form adds its scale bytes here, as
-/// a figure of its own, so that the element bytes keep this formula.
+/// type into bytes; a quantized cache's scales are a figure of their own,
+/// 2 x kv_heads x bytes_per_scale, so that the element bytes keep the
+/// formula.
 static LogicalResult countBytes(Group &group) {
   KVCacheType type = group.type();
   // Every element type the cache type admits is a whole number of bytes;
@@ -315,6 +322,11 @@ static LogicalResult countBytes(Group &group) {
            << Count{group.bytesPerElement, "byte", "bytes"}
            << ") overflow int64";
   group.bytesPerToken = *bytes;
+  if (Type scale = type.getScaleType()) {
+    group.bytesPerScale = scale.getIntOrFloatBitWidth() / 8;
+    // Both factors are bounded by the type's verified size.
+    group.scaleBytesPerToken = 2 * type.getKvHeads() * group.bytesPerScale;
+  }
   return success();
 }
 
@@ -333,7 +345,21 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
              << LayersOf{group} << " (" << plan.bytesPerToken << " + "
              << group.bytesPerToken << ")";
     plan.bytesPerToken = *sum;
+    std::optional<int64_t> scales =
+        llvm::checkedAdd(plan.scaleBytesPerToken, group.scaleBytesPerToken);
+    if (!scales)
+      return plan.func.emitOpError()
+             << "has scale bytes per token that overflow int64 at the cache "
+                "of "
+             << LayersOf{group};
+    plan.scaleBytesPerToken = *scales;
   }
+  std::optional<int64_t> perToken =
+      llvm::checkedAdd(plan.bytesPerToken, plan.scaleBytesPerToken);
+  if (!perToken)
+    return plan.func.emitOpError()
+           << "has KV and scale bytes per token that overflow int64 ("
+           << plan.bytesPerToken << " + " << plan.scaleBytesPerToken << ")";
 
   int64_t seqLen = sizing.seqLen;
   if (seqLen == 0) {
@@ -357,13 +383,11 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
              << c << "), less than seq-len (" << seqLen << ")";
   plan.seqLen = seqLen;
 
-  std::optional<int64_t> perSequence =
-      llvm::checkedMul(plan.bytesPerToken, seqLen);
+  std::optional<int64_t> perSequence = llvm::checkedMul(*perToken, seqLen);
   if (!perSequence)
     return plan.func.emitOpError()
-           << "needs more bytes per sequence than int64 holds ("
-           << plan.bytesPerToken << " KV bytes per token x " << seqLen
-           << " tokens)";
+           << "needs more bytes per sequence than int64 holds (" << *perToken
+           << " KV bytes per token x " << seqLen << " tokens)";
   plan.bytesPerSequence = *perSequence;
   plan.maxBatch = sizing.budget / plan.bytesPerSequence;
 
@@ -435,6 +459,13 @@ static void emitRemarks(Plan &plan, const Sizing &sizing) {
            << Count{group.bytesPerElement, "byte", "bytes"} << " ("
            << typeName(type.getElementType()) << ") = " << group.bytesPerToken
            << " KV bytes per token";
+    if (group.scaleBytesPerToken)
+      remark << ", and 2 x "
+             << Count{type.getKvHeads(), "KV head", "KV heads"} << " x "
+             << Count{group.bytesPerScale, "byte", "bytes"} << " ("
+             << typeName(type.getScaleType())
+             << " scales) = " << group.scaleBytesPerToken
+             << " scale bytes per token";
   }
   InFlightDiagnostic remark = mlir::emitRemark(plan.func.getLoc());
   remark << Count{plan.layers, "layer", "layers"}
@@ -445,8 +476,10 @@ static void emitRemarks(Plan &plan, const Sizing &sizing) {
            << *plan.sharing << ") = " << plan.groups.size();
   else
     remark << "sharing factors differ";
-  remark << "): " << plan.bytesPerToken << " KV bytes per token, "
-         << plan.bytesPerSequence << " bytes per sequence at " << plan.seqLen
+  remark << "): " << plan.bytesPerToken << " KV bytes per token, ";
+  if (plan.scaleBytesPerToken)
+    remark << plan.scaleBytesPerToken << " scale bytes per token, ";
+  remark << plan.bytesPerSequence << " bytes per sequence at " << plan.seqLen
          << " tokens; a budget of " << sizing.budget << " bytes";
   if (sizing.budgetGiB)
     remark << " (" << *sizing.budgetGiB << " GiB)";
@@ -462,6 +495,7 @@ static void writeJson(llvm::json::OStream &json, Plan &plan,
     json.attribute("sharing", plan.sharing ? llvm::json::Value(*plan.sharing)
                                            : llvm::json::Value(nullptr));
     json.attribute("kv_bytes_per_token", plan.bytesPerToken);
+    json.attribute("scale_bytes_per_token", plan.scaleBytesPerToken);
     json.attribute("seq_len", plan.seqLen);
     json.attribute("bytes_per_sequence", plan.bytesPerSequence);
     json.attribute("budget_bytes", sizing.budget);
@@ -486,6 +520,12 @@ static void writeJson(llvm::json::OStream &json, Plan &plan,
           json.attribute("element_type", typeName(type.getElementType()));
           json.attribute("bytes_per_element", group.bytesPerElement);
           json.attribute("kv_bytes_per_token", group.bytesPerToken);
+          json.attribute("scale_type",
+                         type.getScaleType()
+                             ? llvm::json::Value(typeName(type.getScaleType()))
+                             : llvm::json::Value(nullptr));
+          json.attribute("bytes_per_scale", group.bytesPerScale);
+          json.attribute("scale_bytes_per_token", group.scaleBytesPerToken);
         });
       }
     });

@@ -36,6 +36,17 @@ inline bool isSupportedElementType(Type type) {
 /// The supported element types as the diagnostics list them.
 inline constexpr const char *kSupportedElementTypes = "f16, bf16, f32 or f64";
 
+/// Whether a quantized KV cache stores elements of `type`: i8, or fp8 e4m3
+/// (the range-favouring fp8 that KV caches use).
+inline bool isQuantizedStorageType(Type type) {
+  return type.isSignlessInteger(8) || isa<Float8E4M3FNType>(type);
+}
+
+/// Whether a quantized KV cache's scales may be of `type`.
+inline bool isScaleType(Type type) {
+  return type.isF16() || type.isBF16() || type.isF32();
+}
+
 } // namespace mlir::attn
 
 #endif // ATTN_DIALECT_ATTN_IR_ATTNDIALECT_H

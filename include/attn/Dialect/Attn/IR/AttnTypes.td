@@ -30,12 +30,31 @@ def Attn_KVCacheType : TypeDef<Attn_Dialect, "KVCache"> {
     Positions `[0, capacity)` exist; which of them hold tokens is told by the
     ops that use the cache (`attn.cache.append` writes `[p, p + T)` and
     `attn.cache.attend` reads `[0, N)`).
+
+    A quantized cache stores `i8` or `f8E4M3FN` elements with a scale per
+    token and KV head for the keys and another for the values (KVQuant's
+    per-token scales), of `f16`, `bf16` or `f32`:
+
+    ```mlir
+    // int8 keys and values, one f32 scale per token and KV head each
+    !attn.kv_cache<1x8x4096x128xi8, scales = f32>
+    ```
+
+    An append quantizes the keys and values it is given (of a float type),
+    and an attend dequantizes inside attention. The type, its verification
+    and the planner's byte counts exist; the lowerings of the cache ops do
+    not take quantized caches yet.
   }];
   let parameters = (ins "int64_t":$batch, "int64_t":$kvHeads,
                         "int64_t":$capacity, "int64_t":$headDim,
-                        "::mlir::Type":$elementType);
+                        "::mlir::Type":$elementType,
+                        "::mlir::Type":$scaleType);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the cache stores quantized elements with scales.
+    bool isQuantized() const { return bool(getScaleType()); }
+  }];
 }
 
 #endif // ATTN_TYPES_TD

@@ -177,9 +177,12 @@ def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
     an error naming the numbers. The append then leaves the cache unchanged
     and the attend reads no key.
 
-    Caches must be created, appended to and attended within one block: a
-    cache that is a block or function argument, is returned, or is used by any
-    other op is rejected with an error.
+    A cache may be carried by structured control flow: through `scf.for`
+    iter_args and results (a decode loop), `scf.if` results and `scf.while`;
+    it becomes two carried tensors there (a 1:N type conversion). A cache
+    that is a function argument, is returned, or is used by any other op is
+    rejected with an error, and so is a quantized cache, which has no
+    lowering yet.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
@@ -251,10 +254,10 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
     ```
 
     The element types are those of the cache type: bf16 and f16 (2 bytes),
-    f32 (4) and f64 (8). Int8 and fp8 caches come with the quantized form
-    of the cache type; their per-token, per-head scales will be counted and
-    reported as a figure of their own, beside the element bytes of the
-    formula above.
+    f32 (4) and f64 (8), and 1 for the quantized caches (i8, f8E4M3FN),
+    whose per-token, per-head scales are reported as a figure of their own
+    (2 x kv_heads x bytes per scale per token), beside the element bytes of
+    the formula above, and counted in the bytes per sequence.
   }];
   let options = [
     Option<"report", "report", "std::string", /*default=*/"\"remarks\"",
