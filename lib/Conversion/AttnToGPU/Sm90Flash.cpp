@@ -26,6 +26,13 @@
 // P·V runs. The two consumers take turns issuing their products (named
 // barriers), so one's softmax runs under the other's products.
 //
+// Up to head_dim 128 and from 512 keys the grid is persistent: at most one
+// block per SM, each looping over the (q-tile, head, batch) items that one
+// block per item would take, with the stage ring, Q's barriers and the
+// turns running on from item to item, so that the producer copies the next
+// item's Q and first tiles while the consumers finish the last P·V and
+// store.
+//
 //===----------------------------------------------------------------------===//
 
 #include "FlashSchedule.h"
@@ -381,7 +388,7 @@ Value Sm90Kernel::stageBarrier(StageBarrier kind, Value stage) {
 
 void Sm90Kernel::release(Value bar) {
   // One arrival per warp, from its first lane, once the warp's products
-  // that read the stage have completed.
+  // that read what the barrier guards have completed.
   Value leader =
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
   scf::IfOp::create(b, leader, [&](OpBuilder &ib, Location) {
