@@ -12,8 +12,16 @@
 // attn-lower-kv-cache turns the cache into tensors, with a run-time check
 // of %pos, and the CPU pipeline compiles it:
 //   attn-opt examples/cla_two_layers.mlir --attn-to-llvm-pipeline
-// KV caches do not compile for the GPU yet, and attn-runner runs entries
-// with one result, so this example is not run.
+// attn-runner runs it on the CPU, with %pos (argument 4) given as an
+// integer and random q0, q1, xk0, xv0, writing layer 0's output to
+// out.0.npy and layer 1's to out.1.npy:
+//   attn-runner examples/cla_two_layers.mlir --target=cpu --input 4=0 \
+//       --output=out.npy
+// --check does not apply (it recomputes attn.attention of the entry's
+// arguments, and these results come from attn.cache.attend);
+// test/Integration/CPU/multi-result.mlir compares both outputs with two
+// attn.attention on the same inputs. KV caches do not compile for the GPU
+// yet, so --target=cuda refuses it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,9 +1,10 @@
 //===- CPUTarget.cpp - attn-runner: lowering and running on the CPU ------===//
 //
-// Takes the entry from tensors to a JIT-compiled function and calls it. The
+// Takes the entry from tensors to a JIT-compiled function and calls it. Each
 // result becomes an out-parameter before lowering, so the caller owns the
-// result buffer: the runner can poison it, bound every write to it, and
-// free it, none of which it could do with a buffer the callee allocates.
+// result buffers: the runner can poison them, bound every write to them,
+// and free them, none of which it could do with buffers the callee
+// allocates.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -32,52 +34,85 @@ static llvm::Error error(const llvm::Twine &msg) {
 }
 
 namespace {
-/// How the CPU-compiled entry takes its result.
+/// How the CPU-compiled entry takes its results.
 struct LoweredEntry {
-  /// Position of the result's out-parameter in the C interface.
-  unsigned outParam;
-  /// True when the result's allocation was hoisted into the caller, so the
-  /// kernel writes straight into the caller's buffer; false when it writes a
-  /// temporary and copies it there.
-  bool inPlace;
+  /// Position of the first result's out-parameter in the C interface; the
+  /// others follow it in result order.
+  unsigned firstOutParam;
+  /// Per result: true when its allocation was hoisted into the caller, so
+  /// the kernel writes straight into the caller's buffer; false when it
+  /// writes a temporary and copies it there.
+  SmallVector<bool> inPlace;
 };
 } // namespace
 
+/// Gives every result that repeats an earlier one a buffer of its own, a
+/// copy of it. Each result must have its own out-parameter, and
+/// buffer-results-to-out-params, hoisting the allocation of the first, would
+/// otherwise read the erased allocation again for the second and crash.
+static void separateRepeatedResults(func::FuncOp entry) {
+  for (Block &block : entry.getBody()) {
+    auto ret = dyn_cast<func::ReturnOp>(block.getTerminator());
+    if (!ret)
+      continue;
+    OpBuilder b(ret);
+    llvm::SmallPtrSet<Value, 4> seen;
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto type = dyn_cast<MemRefType>(operand.get().getType());
+      if (seen.insert(operand.get()).second || !type || !type.hasStaticShape())
+        continue;
+      Value copy = memref::AllocOp::create(b, ret.getLoc(), type);
+      memref::CopyOp::create(b, ret.getLoc(), operand.get(), copy);
+      operand.set(copy);
+    }
+  }
+}
+
 /// Lowers `module` to the LLVM dialect for the CPU, with `entry` taking its
-/// result as an out-parameter through an `_mlir_ciface_` wrapper.
-static llvm::Expected<LoweredEntry> lowerForCPU(ModuleOp module,
-                                                func::FuncOp entry,
-                                                unsigned numInputs,
-                                                const CPUPipelineOptions &cpu) {
+/// results as out-parameters through an `_mlir_ciface_` wrapper.
+static llvm::Expected<LoweredEntry>
+lowerForCPU(ModuleOp module, func::FuncOp entry, unsigned numInputs,
+            unsigned numResults, const CPUPipelineOptions &cpu) {
   MLIRContext *ctx = module.getContext();
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));
 
-  // attn-to-llvm-pipeline in its two halves, with the result turned into an
-  // out-parameter where the IR is on memrefs.
+  // attn-to-llvm-pipeline in its two halves, with the results turned into
+  // out-parameters where the IR is on memrefs.
   PassManager front(ctx);
   buildAttnToCPULoopsPipeline(front, cpu);
+  if (failed(front.run(module)))
+    return error("tiling and bufferizing @" + entry.getSymName() + " failed");
+  separateRepeatedResults(entry);
+  PassManager outParamsPm(ctx);
   bufferization::BufferResultsToOutParamsPassOptions outParams;
-  // Hoisting replaces the result's allocation by the caller's buffer, so
+  // Hoisting replaces a result's allocation by the caller's buffer, so
   // the kernel stores straight into it instead of into a copied temporary.
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
-  front.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  if (failed(front.run(module)))
-    return error("tiling and bufferizing @" + entry.getSymName() + " failed");
+  outParamsPm.addPass(
+      bufferization::createBufferResultsToOutParamsPass(outParams));
+  if (failed(outParamsPm.run(module)))
+    return error("turning the results of @" + entry.getSymName() +
+                 " into out-parameters failed");
 
   FunctionType type = entry.getFunctionType();
-  if (type.getNumResults() != 0 || type.getNumInputs() != numInputs + 1 ||
-      !isa<MemRefType>(type.getInput(numInputs)))
+  if (type.getNumResults() != 0 ||
+      type.getNumInputs() != numInputs + numResults ||
+      !llvm::all_of(type.getInputs().drop_front(numInputs),
+                    llvm::IsaPred<MemRefType>))
     return error("after bufferization @" + entry.getSymName() +
-                 " does not take its result as a trailing memref "
-                 "out-parameter");
-  LoweredEntry lowered{numInputs, true};
-  Value out = entry.getArgument(numInputs);
-  for (Operation *user : out.getUsers())
-    if (auto copy = dyn_cast<memref::CopyOp>(user);
-        copy && copy.getTarget() == out)
-      lowered.inPlace = false;
+                 " does not take its " + llvm::Twine(numResults) + " result" +
+                 (numResults == 1 ? "" : "s") +
+                 " as trailing memref out-parameters");
+  LoweredEntry lowered{numInputs, SmallVector<bool>(numResults, true)};
+  for (unsigned i = 0; i < numResults; ++i) {
+    Value out = entry.getArgument(numInputs + i);
+    for (Operation *user : out.getUsers())
+      if (auto copy = dyn_cast<memref::CopyOp>(user);
+          copy && copy.getTarget() == out)
+        lowered.inPlace[i] = false;
+  }
 
   PassManager lower(ctx);
   buildCPULoopsToLLVMPipeline(lower);
@@ -139,15 +174,14 @@ static double millisecondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
-                                           std::vector<EntryArgument> &inputs,
-                                           HostTensor &result,
-                                           const RunnerOptions &options) {
+llvm::Expected<RunReport> runner::runOnCPU(
+    ModuleOp module, func::FuncOp entry, std::vector<EntryArgument> &inputs,
+    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options) {
   std::string name = entry.getSymName().str();
   CPUPipelineOptions cpu;
   cpu.qTile = options.qTile.value_or(cpu.qTile);
   cpu.kvTile = options.kvTile.value_or(cpu.kvTile);
-  auto lowered = lowerForCPU(module, entry, inputs.size(), cpu);
+  auto lowered = lowerForCPU(module, entry, inputs.size(), results.size(), cpu);
   if (!lowered)
     return lowered.takeError();
   auto engine = createEngine(module, CallHeap::symbols);
@@ -160,7 +194,9 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   for (EntryArgument &arg : inputs)
     if (arg.tensor)
       descs.push_back(denseDescriptor(arg.tensor->data(), arg.tensor->shape()));
-  descs.push_back(denseDescriptor(result.data(), result.shape()));
+  size_t numTensorInputs = descs.size();
+  for (HostTensor &result : results)
+    descs.push_back(denseDescriptor(result.data(), result.shape()));
   std::vector<void *> pointers;
   for (auto &d : descs)
     pointers.push_back(d.data());
@@ -169,7 +205,9 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   for (EntryArgument &arg : inputs)
     args.push_back(arg.tensor ? static_cast<void *>(&pointers[next++])
                               : static_cast<void *>(&arg.scalar));
-  args.insert(args.begin() + lowered->outParam, &pointers.back());
+  for (size_t i = 0; i < results.size(); ++i)
+    args.insert(args.begin() + lowered->firstOutParam + i,
+                &pointers[numTensorInputs + i]);
   // Each call reports an out-of-range KV cache position itself.
   auto call = [&]() -> llvm::Error {
     llvm::Error err = invokeCInterface(**engine, name, args);
@@ -180,11 +218,18 @@ llvm::Expected<RunReport> runner::runOnCPU(ModuleOp module, func::FuncOp entry,
   };
 
   RunReport report;
-  llvm::raw_string_ostream(report.target)
-      << "cpu (q-tile " << cpu.qTile << ", kv-tile " << cpu.kvTile
-      << "), result "
-      << (lowered->inPlace ? "written in place into the caller's buffer"
-                           : "copied into the caller's buffer");
+  llvm::raw_string_ostream target(report.target);
+  target << "cpu (q-tile " << cpu.qTile << ", kv-tile " << cpu.kvTile << ")";
+  auto how = [](bool inPlace) {
+    return inPlace ? "written in place into the caller's buffer"
+                   : "copied into the caller's buffer";
+  };
+  for (auto [i, inPlace] : llvm::enumerate(lowered->inPlace)) {
+    target << ", result ";
+    if (results.size() > 1)
+      target << i << " ";
+    target << how(inPlace);
+  }
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = call())
     return std::move(err);

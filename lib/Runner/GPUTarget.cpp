@@ -1,10 +1,11 @@
 //===- GPUTarget.cpp - attn-runner: lowering and running on a CUDA GPU ----===//
 //
 // The entry goes through attn-to-nvvm-pipeline as a user would run it: its
-// arguments become device buffers and its result a buffer the compiled code
-// allocates on the device (through mgpuMemAlloc) and returns. The runner
-// owns the copies in and out, so it checks the returned descriptor against
-// the entry's signature and the allocation's size before reading a byte.
+// arguments become device buffers and each result a buffer the compiled
+// code allocates on the device (through mgpuMemAlloc) and returns. The
+// runner owns the copies in and out, so it checks each returned descriptor
+// against the entry's signature and the allocation's size before reading a
+// byte.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +21,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <chrono>
 
@@ -106,37 +108,81 @@ static llvm::Expected<DeviceBuffer> upload(const HostTensor &t) {
   return buffer;
 }
 
-/// Takes over the buffer that the returned descriptor `desc` points into,
-/// after checking that it is the dense, row-major, in-bounds result the
-/// signature promises.
-static llvm::Expected<DeviceBuffer> takeResult(llvm::ArrayRef<int64_t> desc,
-                                               const HostTensor &result) {
-  auto *allocated = reinterpret_cast<char *>(desc[0]);
-  auto *aligned = reinterpret_cast<char *>(desc[1]);
-  if (!allocated)
-    return error("the entry returned a null device buffer");
-  // The runtime recorded every allocation the compiled code made.
-  size_t capacity = cuda::allocationSize(allocated);
-  if (capacity == 0)
-    return error("the entry returned a buffer that it did not allocate "
-                 "through the GPU runtime");
-  DeviceBuffer owned(allocated);
-  size_t rank = result.shape().size();
-  llvm::ArrayRef<int64_t> sizes = desc.slice(3, rank),
-                          strides = desc.slice(3 + rank, rank);
-  std::vector<int64_t> dense = denseDescriptor(nullptr, result.shape());
-  if (sizes != llvm::ArrayRef<int64_t>(dense).slice(3, rank) ||
-      strides != llvm::ArrayRef<int64_t>(dense).slice(3 + rank, rank))
-    return error("the entry returned a buffer whose sizes or strides differ "
-                 "from its signature " +
-                 result.signature().str());
-  char *begin = aligned + desc[2] * int64_t(elementSize(result.type()));
-  if (begin < allocated || begin + result.byteSize() > allocated + capacity)
-    return error("the entry returned a view of " +
-                 llvm::Twine(result.byteSize()) +
-                 " bytes that does not lie within its " +
-                 llvm::Twine(capacity) + "-byte allocation");
+/// Where the descriptor of each result starts in what the entry returns,
+/// in int64 words, and (last) their total. The C interface stores a
+/// function's memref results as one struct of descriptors, one after the
+/// other, each made of 3 + 2 x rank int64 words, so result i starts where
+/// result i - 1 ends.
+static llvm::SmallVector<size_t>
+descriptorOffsets(llvm::ArrayRef<HostTensor> results) {
+  llvm::SmallVector<size_t> offsets{0};
+  for (const HostTensor &result : results)
+    offsets.push_back(offsets.back() + 3 + 2 * result.shape().size());
+  return offsets;
+}
+
+/// Takes over the buffers that the returned descriptors `descs` point into,
+/// after checking that each is the dense, row-major, in-bounds result the
+/// signature promises. Every allocation is owned before any is checked, so
+/// that a bad result does not leak the others, and owned once, however many
+/// results view it.
+static llvm::Expected<std::vector<DeviceBuffer>>
+takeResults(llvm::ArrayRef<int64_t> descs, llvm::ArrayRef<HostTensor> results) {
+  llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
+  std::vector<DeviceBuffer> owned;
+  llvm::SmallPtrSet<void *, 4> seen;
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto *allocated = reinterpret_cast<void *>(descs[offsets[i]]);
+    if (allocated && cuda::allocationSize(allocated) &&
+        seen.insert(allocated).second)
+      owned.emplace_back(allocated);
+  }
+  for (auto [i, result] : llvm::enumerate(results)) {
+    size_t at = offsets[i];
+    std::string which =
+        results.size() == 1 ? "" : " for result " + std::to_string(i);
+    auto *allocated = reinterpret_cast<char *>(descs[at]);
+    auto *aligned = reinterpret_cast<char *>(descs[at + 1]);
+    if (!allocated)
+      return error("the entry returned a null device buffer" + which);
+    // The runtime recorded every allocation the compiled code made.
+    size_t capacity = cuda::allocationSize(allocated);
+    if (capacity == 0)
+      return error("the entry returned a buffer" + which +
+                   " that it did not allocate through the GPU runtime");
+    size_t rank = result.shape().size();
+    llvm::ArrayRef<int64_t> sizes = descs.slice(at + 3, rank),
+                            strides = descs.slice(at + 3 + rank, rank);
+    std::vector<int64_t> dense = denseDescriptor(nullptr, result.shape());
+    if (sizes != llvm::ArrayRef<int64_t>(dense).slice(3, rank) ||
+        strides != llvm::ArrayRef<int64_t>(dense).slice(3 + rank, rank))
+      return error("the entry returned a buffer" + which +
+                   " whose sizes or strides differ from its signature " +
+                   result.signature().str());
+    char *begin = aligned + descs[at + 2] * int64_t(elementSize(result.type()));
+    if (begin < allocated || begin + result.byteSize() > allocated + capacity)
+      return error("the entry returned a view of " +
+                   llvm::Twine(result.byteSize()) + " bytes" + which +
+                   " that does not lie within its " + llvm::Twine(capacity) +
+                   "-byte allocation");
+  }
   return owned;
+}
+
+/// Copies each result from the device views that `descs` describe (checked
+/// by takeResults) into `results`.
+static llvm::Error copyResults(llvm::ArrayRef<int64_t> descs,
+                               llvm::MutableArrayRef<HostTensor> results) {
+  llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
+  for (auto [i, result] : llvm::enumerate(results)) {
+    size_t at = offsets[i];
+    const char *begin = reinterpret_cast<const char *>(descs[at + 1]) +
+                        descs[at + 2] * int64_t(elementSize(result.type()));
+    if (llvm::Error err =
+            cuda::copyToHost(result.data(), begin, result.byteSize()))
+      return err;
+  }
+  return llvm::Error::success();
 }
 
 static double millisecondsSince(std::chrono::steady_clock::time_point start) {
@@ -150,19 +196,23 @@ namespace {
 struct DeviceCall {
   ExecutionEngine &engine;
   std::string name;
-  size_t resultRank;
+  /// descriptorOffsets of the entry's results.
+  llvm::SmallVector<size_t> resultOffsets;
 
-  /// Calls the entry with `inputs` and returns the result's descriptor.
+  /// Calls the entry with `inputs` and returns the results' descriptors,
+  /// one after the other.
   llvm::Expected<std::vector<int64_t>>
   operator()(llvm::ArrayRef<DeviceBuffer> inputs,
              llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes) const {
-    std::vector<int64_t> resultDesc(3 + 2 * resultRank, 0);
+    std::vector<int64_t> resultDescs(resultOffsets.back(), 0);
     std::vector<std::vector<int64_t>> descs;
     for (auto [buffer, shape] : llvm::zip(inputs, shapes))
       descs.push_back(denseDescriptor(buffer.get(), shape));
-    // A C-interface function returning a memref takes a pointer to the
-    // result's descriptor first; the call takes the address of each pointer.
-    std::vector<void *> pointers{resultDesc.data()};
+    // A C-interface function returning memrefs takes a pointer to the
+    // results' descriptors first (the descriptor itself for one result, a
+    // struct of them for several); the call takes the address of each
+    // pointer.
+    std::vector<void *> pointers{resultDescs.data()};
     for (auto &d : descs)
       pointers.push_back(d.data());
     std::vector<void *> args;
@@ -171,22 +221,26 @@ struct DeviceCall {
     if (llvm::Error err = invokeCInterface(engine, name, args))
       return std::move(err);
     if (llvm::Error err = cuda::takeError()) {
-      // Release what the call allocated before it failed.
-      void *allocated = reinterpret_cast<void *>(resultDesc[0]);
-      if (allocated && cuda::allocationSize(allocated))
-        llvm::consumeError(cuda::free(allocated));
+      // Release what the call allocated before it failed, each allocation
+      // once.
+      llvm::SmallPtrSet<void *, 4> released;
+      for (size_t at : llvm::ArrayRef(resultOffsets).drop_back()) {
+        void *allocated = reinterpret_cast<void *>(resultDescs[at]);
+        if (allocated && cuda::allocationSize(allocated) &&
+            released.insert(allocated).second)
+          llvm::consumeError(cuda::free(allocated));
+      }
       return error("running @" + name +
                    " on the GPU failed: " + llvm::toString(std::move(err)));
     }
-    return resultDesc;
+    return resultDescs;
   }
 };
 } // namespace
 
-llvm::Expected<RunReport>
-runner::runOnGPU(ModuleOp module, func::FuncOp entry,
-                 std::vector<EntryArgument> &arguments, HostTensor &result,
-                 const RunnerOptions &options) {
+llvm::Expected<RunReport> runner::runOnGPU(
+    ModuleOp module, func::FuncOp entry, std::vector<EntryArgument> &arguments,
+    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options) {
   std::string name = entry.getSymName().str();
   if (llvm::Error err = checkDeviceOnly(entry))
     return std::move(err);
@@ -252,8 +306,9 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
       << "; schedule " << schedules << ", "
       << (gpu.format == "isa" ? "PTX compiled by the driver"
                               : gpu.format + " from ptxas")
-      << "), result allocated on the device, poisoned with NaN, copied back";
-  DeviceCall call{**engine, name, result.shape().size()};
+      << "), result" << (results.size() == 1 ? "" : "s")
+      << " allocated on the device, poisoned with NaN, copied back";
+  DeviceCall call{**engine, name, descriptorOffsets(results)};
 
   // The checked call: every allocation starts as NaN, so an element the
   // kernel does not write shows up.
@@ -264,14 +319,10 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
   cuda::setPoisonAllocations(false);
   if (!desc)
     return desc.takeError();
-  auto out = takeResult(*desc, result);
+  auto out = takeResults(*desc, results);
   if (!out)
     return out.takeError();
-  if (llvm::Error err =
-          cuda::copyToHost(result.data(),
-                           reinterpret_cast<char *>((*desc)[1]) +
-                               (*desc)[2] * int64_t(elementSize(result.type())),
-                           result.byteSize()))
+  if (llvm::Error err = copyResults(*desc, results))
     return std::move(err);
 
   if (options.benchmarkRuns == 0)
@@ -305,7 +356,7 @@ runner::runOnGPU(ModuleOp module, func::FuncOp entry,
     auto desc = call(rotating[set], shapes);
     if (!desc)
       return desc.takeError();
-    auto out = takeResult(*desc, result);
+    auto out = takeResults(*desc, results);
     if (!out)
       return out.takeError();
     return cuda::collectKernelMilliseconds();

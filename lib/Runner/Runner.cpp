@@ -3,11 +3,12 @@
 // Parses the module, picks and validates the entry, prepares its inputs
 // (seeded random or .npy; a model graph's weights and token ids through
 // ModelArguments.cpp), runs it on the chosen target (CPUTarget.cpp,
-// GPUTarget.cpp), and for --check and --benchmark recovers the attention the
-// entry computes, so that Reference.cpp can judge the result and
-// Benchmark.cpp can count its work. The entry's signature is recorded before
-// lowering, because lowering rewrites it into memrefs and then into LLVM
-// structs.
+// GPUTarget.cpp), and for --check and --benchmark recovers the attention
+// behind each result, so that Reference.cpp can judge the results and
+// Benchmark.cpp can count their work. The entry's signature is recorded
+// before lowering, because lowering rewrites it into memrefs and then into
+// LLVM structs. An entry may return several tensors; each is poisoned,
+// copied back, checked and written on its own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MathExtras.h"
@@ -110,7 +112,7 @@ static std::optional<uint64_t> physicalMemoryBytes() {
 /// huge tensor, and a merely huge one ends in an out-of-memory abort or in
 /// filling swap for hours.
 static llvm::Error checkHostSizes(llvm::ArrayRef<ArgSignature> args,
-                                  const TensorSignature &result,
+                                  llvm::ArrayRef<TensorSignature> results,
                                   llvm::StringRef name) {
   uint64_t total = 0;
   auto add = [&](const TensorSignature &sig,
@@ -126,12 +128,17 @@ static llvm::Error checkHostSizes(llvm::ArrayRef<ArgSignature> args,
     if (sig)
       if (llvm::Error err = add(*sig, "argument " + llvm::Twine(i)))
         return err;
-  if (llvm::Error err = add(result, "the result"))
-    return err;
+  for (auto [i, sig] : llvm::enumerate(results))
+    if (llvm::Error err =
+            add(sig, results.size() == 1 ? std::string("the result")
+                                         : "result " + std::to_string(i)))
+      return err;
   std::optional<uint64_t> memory = physicalMemoryBytes();
   if (memory && total > *memory)
-    return error("the arguments and the result of @" + name + " need " +
-                 llvm::Twine(total) + " bytes of host memory, more than the " +
+    return error("the arguments and the result" +
+                 llvm::Twine(results.size() == 1 ? "" : "s") + " of @" + name +
+                 " need " + llvm::Twine(total) +
+                 " bytes of host memory, more than the " +
                  llvm::Twine(*memory) + " this machine has");
   return llvm::Error::success();
 }
@@ -307,34 +314,21 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The entry's attention in terms of entry arguments.
+/// An attention the entry returns, in terms of entry arguments.
 struct CheckedAttention {
   AttentionProblem problem;
   unsigned query, key, value;
   std::optional<unsigned> mask;
+  /// The op, so that an attention returned twice is counted once by
+  /// --benchmark.
+  Operation *op;
 };
 } // namespace
 
-/// Finds the attn.attention whose operands are the entry's arguments and
-/// whose result the entry returns, after raising, and after repeat_kv and
-/// its transposes were fused, which is the only form the reference can
-/// recompute from the inputs alone.
-static llvm::Expected<CheckedAttention>
-findCheckedAttention(func::FuncOp entry) {
-  auto notCheckable = [&](const llvm::Twine &why) {
-    return error("--check needs @" + entry.getSymName() +
-                 " to return one attn.attention of its own arguments, but " +
-                 why);
-  };
-  if (!entry.getBody().hasOneBlock())
-    return notCheckable("its body has several blocks");
-  auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
-  auto op = ret.getOperand(0).getDefiningOp<AttentionOp>();
-  if (!op) {
-    bool any = !entry.getBody().getOps<AttentionOp>().empty();
-    return notCheckable(any ? "what it returns is not an attn.attention"
-                            : "it contains no attn.attention");
-  }
+/// Recovers the problem and the operands' argument numbers of `op`, or
+/// nullopt if an operand is not an argument of `entry`.
+static std::optional<CheckedAttention> fromArguments(func::FuncOp entry,
+                                                     AttentionOp op) {
   auto argIndex = [&](Value v) -> std::optional<unsigned> {
     auto arg = dyn_cast<BlockArgument>(v);
     if (!arg || arg.getOwner() != &entry.getBody().front())
@@ -342,11 +336,11 @@ findCheckedAttention(func::FuncOp entry) {
     return arg.getArgNumber();
   };
   CheckedAttention c;
+  c.op = op;
   auto q = argIndex(op.getQuery()), k = argIndex(op.getKey()),
        v = argIndex(op.getValue());
   if (!q || !k || !v || (op.getMask() && !argIndex(op.getMask())))
-    return notCheckable("the returned attention's operands are not all "
-                        "entry arguments (after raising and fusion)");
+    return std::nullopt;
   c.query = *q;
   c.key = *k;
   c.value = *v;
@@ -381,16 +375,73 @@ findCheckedAttention(func::FuncOp entry) {
   return c;
 }
 
-static llvm::Error runCheck(const CheckedAttention &c,
-                            const std::vector<EntryArgument> &inputs,
-                            const HostTensor &result, llvm::raw_ostream &os) {
+/// Finds, for each result of the entry, the attn.attention of the entry's
+/// arguments that computes it, after raising, and after repeat_kv and its
+/// transposes were fused, which is the only form the reference can
+/// recompute from the inputs alone. The first result that is not one is
+/// the error, named with its number where there are several.
+static llvm::Expected<SmallVector<CheckedAttention>>
+findCheckedAttentions(func::FuncOp entry) {
+  unsigned numResults = entry.getNumResults();
+  auto notCheckable = [&](const llvm::Twine &why) {
+    if (numResults == 1)
+      return error("--check needs @" + entry.getSymName() +
+                   " to return one attn.attention of its own arguments, but " +
+                   why);
+    return error("--check needs each of the " + llvm::Twine(numResults) +
+                 " results of @" + entry.getSymName() +
+                 " to be an attn.attention of its own arguments, but " + why);
+  };
+  if (!entry.getBody().hasOneBlock())
+    return notCheckable("its body has several blocks");
+  bool any = !entry.getBody().getOps<AttentionOp>().empty();
+  auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
+  SmallVector<CheckedAttention> checked;
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    std::string result = "result " + std::to_string(i);
+    auto op = value.getDefiningOp<AttentionOp>();
+    if (!op && numResults == 1)
+      return notCheckable(any ? "what it returns is not an attn.attention"
+                              : "it contains no attn.attention");
+    if (!op) {
+      // Saying what computes it tells a cache read (attn.cache.attend),
+      // which has no reference here, from a plain mistake.
+      Operation *def = value.getDefiningOp();
+      if (!def)
+        return notCheckable(
+            result + " is argument " +
+            llvm::Twine(cast<BlockArgument>(value).getArgNumber()) +
+            " of the entry, not an attn.attention");
+      return notCheckable(result + " is computed by '" +
+                          def->getName().getStringRef() +
+                          "', not by an attn.attention");
+    }
+    std::optional<CheckedAttention> c = fromArguments(entry, op);
+    if (!c)
+      return notCheckable(
+          (numResults == 1 ? std::string("the returned attention's operands")
+                           : "the operands of the attention of " + result) +
+          " are not all entry arguments (after raising and fusion)");
+    checked.push_back(*c);
+  }
+  return checked;
+}
+
+/// Compares `result` with the references of `c` and prints the check line,
+/// prefixed with `label` (e.g. "result 1: ") where the entry has several
+/// results. Returns why the check failed, if it did.
+static std::optional<std::string>
+runCheck(const CheckedAttention &c, const std::vector<EntryArgument> &inputs,
+         const HostTensor &result, llvm::StringRef label,
+         llvm::raw_ostream &os) {
   AttentionOperands in{*inputs[c.query].tensor, *inputs[c.key].tensor,
                        *inputs[c.value].tensor,
                        c.mask ? &*inputs[*c.mask].tensor : nullptr};
   std::vector<double> ref = referenceAttention(c.problem, in);
   std::vector<double> naive = naiveAttention(c.problem, in);
   CheckResult r = checkAttention(result, ref, naive, c.problem.type);
-  os << llvm::format("check: max_abs_err=%.3e naive_err=%.3e rel_err=%.3e "
+  os << "check: " << label
+     << llvm::format("max_abs_err=%.3e naive_err=%.3e rel_err=%.3e "
                      "bound=%.3e",
                      r.maxAbsErr, r.naiveErr, r.relErr, r.bound);
   if (r.nanCount)
@@ -398,14 +449,23 @@ static llvm::Error runCheck(const CheckedAttention &c,
   os << (r.pass ? " PASS\n" : " FAIL\n");
   os.flush();
   if (r.pass)
-    return llvm::Error::success();
+    return std::nullopt;
   if (r.nanCount)
-    return error("check failed: " + llvm::Twine(r.nanCount) +
-                 " result elements are NaN");
+    return std::to_string(r.nanCount) + " result elements are NaN";
   if (!(r.maxAbsErr <= r.bound))
-    return error("check failed: max_abs_err exceeds the bound");
-  return error("check failed: the references are not finite (inputs too "
-               "large for the element type?), so no bound can be given");
+    return std::string("max_abs_err exceeds the bound");
+  return std::string("the references are not finite (inputs too large for "
+                     "the element type?), so no bound can be given");
+}
+
+std::string runner::outputPath(llvm::StringRef output, unsigned index,
+                               unsigned numResults) {
+  if (numResults == 1)
+    return output.str();
+  std::string suffix = "." + std::to_string(index);
+  if (output.ends_with(".npy"))
+    return (output.drop_back(4) + suffix + ".npy").str();
+  return output.str() + suffix;
 }
 
 //===----------------------------------------------------------------------===//
@@ -480,9 +540,10 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return entry.takeError();
   std::string name = entry->getSymName().str();
   FunctionType type = entry->getFunctionType();
-  if (type.getNumResults() != 1)
-    return error("@" + name + " must return one tensor; it returns " +
-                 llvm::Twine(type.getNumResults()) + " values");
+  if (type.getNumResults() == 0)
+    return error("@" + name +
+                 " returns nothing; attn-runner needs at least "
+                 "one tensor result");
   SmallVector<ArgSignature> args;
   for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
     if (argType.isIndex() || argType.isSignlessInteger(64)) {
@@ -496,10 +557,18 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     args.push_back(*sig);
   }
   SmallVector<ModelArgument> model = takeModelArguments(*entry);
-  auto resultSig = signatureOf(type.getResult(0), "the result of @" + name);
-  if (!resultSig)
-    return resultSig.takeError();
-  if (llvm::Error err = checkHostSizes(args, *resultSig, name))
+  unsigned numResults = type.getNumResults();
+  SmallVector<TensorSignature> resultSigs;
+  for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
+    auto sig = signatureOf(resultType,
+                           (numResults == 1 ? std::string("the result")
+                                            : "result " + std::to_string(i)) +
+                               " of @" + name);
+    if (!sig)
+      return sig.takeError();
+    resultSigs.push_back(*sig);
+  }
+  if (llvm::Error err = checkHostSizes(args, resultSigs, name))
     return err;
 
   // Attention written in upstream ops is raised first, so that the fusion,
@@ -510,13 +579,13 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (failed(fuse.run(*module)))
     return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
                  options.inputFile + "'");
-  // --check needs the attention to recompute it, --benchmark to count its
+  // --check needs each attention to recompute it, --benchmark to count the
   // work; a benchmark of something else still reports its times.
-  std::optional<CheckedAttention> checked;
+  SmallVector<CheckedAttention> checked;
   if (options.check || options.benchmarkRuns) {
-    auto found = findCheckedAttention(*entry);
+    auto found = findCheckedAttentions(*entry);
     if (found)
-      checked = *found;
+      checked = std::move(*found);
     else if (options.check)
       return found.takeError();
     else
@@ -531,27 +600,42 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     else
       os << type.getInput(i);
   }
-  os << ") -> " << resultSig->str() << "\n";
+  os << ") -> " << (numResults == 1 ? "" : "(");
+  for (auto [i, sig] : llvm::enumerate(resultSigs))
+    os << (i ? ", " : "") << sig.str();
+  os << (numResults == 1 ? "" : ")") << "\n";
 
   auto inputs = prepareInputs(options, args, model, os);
   if (!inputs)
     return inputs.takeError();
 
-  HostTensor result(*resultSig);
-  // NaN marks every element the kernel fails to write; --check rejects it.
-  result.fill(std::nan(""));
+  // NaN marks every element the kernels fail to write; --check rejects it.
+  std::vector<HostTensor> results;
+  for (const TensorSignature &sig : resultSigs) {
+    results.emplace_back(sig);
+    results.back().fill(std::nan(""));
+  }
   auto report = *target == "cuda"
-                    ? runOnGPU(*module, *entry, *inputs, result, options)
-                    : runOnCPU(*module, *entry, *inputs, result, options);
+                    ? runOnGPU(*module, *entry, *inputs, results, options)
+                    : runOnCPU(*module, *entry, *inputs, results, options);
   if (!report)
     return report.takeError();
   os << "target: " << report->target << "\n";
   os << llvm::format("time: %.3f ms (first call, wall clock)\n",
                      report->firstCallMs);
   if (options.benchmarkRuns) {
+    // The work of every attention returned, each counted once: each runs
+    // as its own kernel, so an input two of them read counts for both.
     std::optional<AttentionCost> cost;
-    if (checked)
-      cost = attentionCost(checked->problem);
+    llvm::SmallPtrSet<Operation *, 4> counted;
+    for (const CheckedAttention &c : checked) {
+      if (!counted.insert(c.op).second)
+        continue;
+      AttentionCost one = attentionCost(c.problem);
+      cost =
+          cost ? AttentionCost{cost->flops + one.flops, cost->bytes + one.bytes}
+               : one;
+    }
     // The peaks describe a GPU; a CPU run gets no floor. A peak given on
     // the command line replaces the device's.
     std::optional<DevicePeaks> peaks = report->peaks;
@@ -567,16 +651,29 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     printBenchmark(os, report->benchmarkWhat, report->benchmarkMs, cost, peaks);
   }
 
-  // The result is written only once it is known to be good: a file that
-  // appears only on success cannot be mistaken for the output of a run
-  // that failed its check.
-  if (options.check)
-    if (llvm::Error err = runCheck(*checked, *inputs, result, os))
-      return err;
+  // The results are written only once all are known to be good: a file
+  // that appears only on success cannot be mistaken for the output of a run
+  // that failed its check. Every result is checked, so that one failure
+  // does not hide another.
+  if (options.check) {
+    SmallVector<std::string> failures;
+    for (auto [i, c] : llvm::enumerate(checked)) {
+      std::string label =
+          numResults == 1 ? "" : "result " + std::to_string(i) + ": ";
+      if (std::optional<std::string> why =
+              runCheck(c, *inputs, results[i], label, os))
+        failures.push_back(label + *why);
+    }
+    if (!failures.empty())
+      return error("check failed: " + llvm::join(failures, "; "));
+  }
   if (!options.output.empty()) {
-    if (llvm::Error err = writeNpy(options.output, result))
-      return err;
-    os << "output: " << options.output << "\n";
+    for (auto [i, result] : llvm::enumerate(results)) {
+      std::string path = outputPath(options.output, i, numResults);
+      if (llvm::Error err = writeNpy(path, result))
+        return err;
+      os << "output: " << path << "\n";
+    }
   }
   return llvm::Error::success();
 }

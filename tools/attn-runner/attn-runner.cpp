@@ -3,9 +3,9 @@
 // Command-line front of lib/Runner: JIT-compiles one entry function of a
 // module for a CUDA GPU or the CPU, runs it on seeded random or .npy inputs
 // (and, for a model graph from attn-compile, a checkpoint's weights and
-// token ids), optionally writes the result as .npy, with --check verifies an
-// attention result against a float64 reference, and with --benchmark times
-// it. Every failure is one "attn-runner: error:" line and a non-zero exit
+// token ids), optionally writes each result as .npy, with --check verifies
+// each attention result against a float64 reference, and with --benchmark
+// times it. Every failure is one "attn-runner: error:" line and a non-zero exit
 // status.
 //
 //===----------------------------------------------------------------------===//
@@ -35,7 +35,7 @@ static cl::opt<std::string>
                     "driver and device are found, cpu otherwise)"),
            cl::value_desc("cuda|cpu"), cl::cat(category));
 static cl::opt<bool> check("check",
-                           cl::desc("Check the returned attention against a "
+                           cl::desc("Check each returned attention against a "
                                     "float64 reference; exit 1 on FAIL"),
                            cl::cat(category));
 static cl::opt<uint64_t>
@@ -57,7 +57,8 @@ static cl::opt<std::string> tokens(
 static cl::opt<std::string>
     output("output",
            cl::desc("Write the result as .npy, only when the run (and "
-                    "--check) succeeds: after a failure no file is written"),
+                    "--check) succeeds: after a failure no file is written. "
+                    "With several results, result i goes to path.i.npy"),
            cl::value_desc("path.npy"), cl::cat(category));
 static cl::opt<int64_t>
     qTile("q-tile", cl::desc("Query positions per tile (default: 64)"),

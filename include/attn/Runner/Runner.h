@@ -2,7 +2,7 @@
 //
 // The library behind the attn-runner tool: it runs one entry function of a
 // module on a CUDA GPU or on the CPU through the MLIR ExecutionEngine, with
-// random or .npy inputs, optionally checks an attention result against a
+// random or .npy inputs, optionally checks each attention result against a
 // float64 reference, and optionally benchmarks it. Kept out of the tool's main
 // so that it can be reused and so that the tool stays a thin command-line
 // layer.
@@ -55,7 +55,9 @@ struct RunnerOptions {
   /// Comma-separated token ids for the one i64 tensor argument that no
   /// --input gives; empty binds none.
   std::string tokens;
-  /// Where to write the result as .npy; empty writes nothing.
+  /// Where to write the result as .npy; empty writes nothing. An entry
+  /// with several results writes result i to this path with ".i" inserted
+  /// before its ".npy" (outputPath).
   std::string output;
   /// Tile sizes; unset takes the target's pipeline default.
   std::optional<int64_t> qTile, kvTile;
@@ -104,23 +106,31 @@ void registerRunnerDialects(DialectRegistry &registry);
 /// to `os`. Every failure, including a failed check, comes back as an error.
 llvm::Error runAttnRunner(const RunnerOptions &options, llvm::raw_ostream &os);
 
-/// Lowers the entry for the CPU with its result as an out-parameter, JIT
-/// compiles it, calls it once with `inputs` into `result` (which the caller
-/// poisoned), and then `benchmarkRuns` more times.
+/// Lowers the entry for the CPU with its results as out-parameters, JIT
+/// compiles it, calls it once with `inputs` into `results` (one per result
+/// of the entry, in order, which the caller poisoned), and then
+/// `benchmarkRuns` more times.
 llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
                                    std::vector<EntryArgument> &inputs,
-                                   HostTensor &result,
+                                   llvm::MutableArrayRef<HostTensor> results,
                                    const RunnerOptions &options);
 
 /// Lowers the entry through attn-to-nvvm-pipeline, JIT compiles the host
 /// code against the CUDA runtime, copies `inputs` to the device, calls the
-/// entry once and copies its result into `result`; then benchmarks it over
-/// rotating device copies of the inputs, timing the kernels with CUDA
-/// events.
+/// entry once and copies each of its results into `results`; then
+/// benchmarks it over rotating device copies of the inputs, timing the
+/// kernels with CUDA events.
 llvm::Expected<RunReport> runOnGPU(ModuleOp module, func::FuncOp entry,
                                    std::vector<EntryArgument> &inputs,
-                                   HostTensor &result,
+                                   llvm::MutableArrayRef<HostTensor> results,
                                    const RunnerOptions &options);
+
+/// The file --output=`output` names for result `index` of `numResults`:
+/// `output` itself for one result; for several, `output` with ".<index>"
+/// inserted before a trailing ".npy" (out.npy -> out.0.npy, out.1.npy), or
+/// appended where there is none (out -> out.0, out.1).
+std::string outputPath(llvm::StringRef output, unsigned index,
+                       unsigned numResults);
 
 /// JIT-compiles a module lowered to the LLVM dialect at -O3. `symbols`, if
 /// given, resolves functions the module calls but does not define.

@@ -34,8 +34,11 @@
 // DYNAMIC: attn-runner: error: argument 0 of @dynamic has type tensor<1x?x4x64xf32>; attn-runner needs static shapes (dynamic extents are not supported)
 // RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
 // INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64 or i64 (token ids)
-// RUN: not attn-runner --target=cpu %t/results.mlir 2>&1 | FileCheck %s --check-prefix=RESULTS
-// RESULTS: attn-runner: error: @results must return one tensor; it returns 2 values
+// RUN: not attn-runner --target=cpu %t/noresult.mlir 2>&1 | FileCheck %s --check-prefix=NORESULT
+// NORESULT: attn-runner: error: @noresult returns nothing; attn-runner needs at least one tensor result
+// Several results run (multi-result.mlir has the rest).
+// RUN: attn-runner --target=cpu %t/results.mlir | FileCheck %s --check-prefix=RESULTS
+// RESULTS: entry: @results(tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
 
 // RUN: not attn-runner --target=cpu %t/syntax.mlir 2>&1 | FileCheck %s --check-prefix=SYNTAX
 // SYNTAX: syntax.mlir:2:10: error: use of undeclared SSA value name
@@ -93,6 +96,11 @@ func.func @int(%x: tensor<4xf32>) -> tensor<4xi32> {
 //--- results.mlir
 func.func @results(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   return %x, %x : tensor<4xf32>, tensor<4xf32>
+}
+
+//--- noresult.mlir
+func.func @noresult(%x: tensor<4xf32>) {
+  return
 }
 
 //--- syntax.mlir
