@@ -41,6 +41,8 @@ void mlir::attn::buildAttnToCPULoopsPipeline(
 }
 
 void mlir::attn::buildCPULoopsToLLVMPipeline(OpPassManager &pm) {
+  // fp8 KV caches convert to and from f8E4M3FN, which LLVM has no type for.
+  pm.addPass(createExpandF8E4M3FNPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

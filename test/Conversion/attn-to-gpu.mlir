@@ -165,3 +165,16 @@ func.func @dynamic_value_head_dim(%q: tensor<1x128x8x64xf16>, %k: tensor<1x128x8
       -> tensor<1x128x8x?xf16>
   return %o : tensor<1x128x8x?xf16>
 }
+
+// -----
+
+// Quantized K/V with scales run on the CPU only.
+func.func @quantized(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
+                     %v: tensor<1x128x2x64xi8>, %ks: tensor<1x128x2xf32>,
+                     %vs: tensor<1x128x2xf32>) -> tensor<1x16x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op convert-attn-to-gpu does not take quantized key and value (scales) yet: they run on the CPU (attn-to-llvm-pipeline) only}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x128x2xf32>, tensor<1x128x2xf32>)
+      : tensor<1x16x8x64xf16>, tensor<1x128x2x64xi8>, tensor<1x128x2x64xi8>
+      -> tensor<1x16x8x64xf16>
+  return %o : tensor<1x16x8x64xf16>
+}

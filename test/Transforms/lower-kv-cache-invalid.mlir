@@ -65,18 +65,3 @@ func.func @dynamic_tokens(%k: tensor<1x?x2x64xf16>, %v: tensor<1x?x2x64xf16>,
       : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x4x8x64xf16>
   return %o : tensor<1x4x8x64xf16>
 }
-
-// -----
-
-func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
-                     %v: tensor<1x4x2x64xbf16>) -> tensor<1x4x8x64xbf16> {
-  %c0 = arith.constant 0 : index
-  %c4 = arith.constant 4 : index
-  // expected-error @+1 {{attn-lower-kv-cache: quantized KV caches ('!attn.kv_cache<1x2x16x64xi8, scales = f32>') have no lowering yet; use a cache of f16, bf16, f32 or f64}}
-  %c = attn.cache.create : !attn.kv_cache<1x2x16x64xi8, scales = f32>
-  %c1 = attn.cache.append %k, %v into %c[%c0]
-      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16> into !attn.kv_cache<1x2x16x64xi8, scales = f32>
-  %o = attn.cache.attend %q, %c1, %c4
-      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x16x64xi8, scales = f32> -> tensor<1x4x8x64xbf16>
-  return %o : tensor<1x4x8x64xbf16>
-}

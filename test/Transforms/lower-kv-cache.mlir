@@ -185,3 +185,86 @@ func.func @while_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
       : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
   return %o : tensor<1x1x8x64xf16>
 }
+
+// -----
+
+// A quantized cache is four tensors: i8 codes [B, C, H, D] and f32 scales
+// [B, C, H], for keys and for values. The append quantizes each of keys and
+// values (max |x| over head_dim, the scale, the codes) before the guard,
+// which inserts all four; the attend hands the prefixes of codes and
+// scales to attention, with no dequantized copy.
+
+// CHECK-LABEL: func.func @quantized(
+// CHECK-SAME:      %[[Q:.*]]: tensor<1x4x8x64xbf16>, %[[K:.*]]: tensor<1x4x2x64xbf16>, %[[V:.*]]: tensor<1x4x2x64xbf16>, %[[POS:.*]]: index, %[[LEN:.*]]: index)
+// CHECK:         %[[KC:.*]] = linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x128x2x64xi8>)
+// CHECK:         %[[VC:.*]] = linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x128x2x64xi8>)
+// CHECK:         %[[KSC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x128x2xf32>)
+// CHECK:         %[[VSC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x128x2xf32>)
+// CHECK:         %[[KMAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[K]] : tensor<1x4x2x64xbf16>) outs(%{{.*}} : tensor<1x4x2xf32>)
+// CHECK:           math.absf
+// CHECK:           arith.maximumf
+// CHECK:         %[[KSCALE:.*]] = linalg.generic {{.*}} ins(%[[KMAX]] : tensor<1x4x2xf32>) outs(%{{.*}} : tensor<1x4x2xf32>)
+// CHECK:           %[[ISZERO:.*]] = arith.cmpf oeq
+// CHECK:           %[[DIV:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK:           arith.select %[[ISZERO]], %{{.*}}, %[[DIV]] : f32
+// CHECK:         %[[KCODES:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[KSCALE]] : tensor<1x4x2x64xbf16>, tensor<1x4x2xf32>) outs(%{{.*}} : tensor<1x4x2x64xi8>)
+// CHECK:           arith.divf
+// CHECK:           arith.minimumf
+// CHECK:           arith.maximumf
+// CHECK:           math.roundeven
+// CHECK:           arith.fptosi %{{.*}} : f32 to i8
+// CHECK:         %[[VCODES:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2x64xi8>)
+// CHECK:         %[[NEW:.*]]:4 = scf.if
+// CHECK:           %[[K1:.*]] = tensor.insert_slice %[[KCODES]] into %[[KC]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
+// CHECK:           %[[V1:.*]] = tensor.insert_slice %[[VCODES]] into %[[VC]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
+// CHECK:           %[[KS1:.*]] = tensor.insert_slice %[[KSCALE]] into %[[KSC]][%{{.*}}, %[[POS]], %{{.*}}] [1, 4, 2]
+// CHECK:           %[[VS1:.*]] = tensor.insert_slice %{{.*}} into %[[VSC]][%{{.*}}, %[[POS]], %{{.*}}] [1, 4, 2]
+// CHECK:           scf.yield %[[K1]], %[[V1]], %[[KS1]], %[[VS1]]
+// CHECK:         } else {
+// CHECK:           scf.yield %[[KC]], %[[VC]], %[[KSC]], %[[VSC]]
+// CHECK:         %[[N:.*]] = arith.select %{{.*}}, %[[LEN]], %{{.*}} : index
+// CHECK:         %[[KP:.*]] = tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xi8> to tensor<1x?x2x64xi8>
+// CHECK:         %[[VP:.*]] = tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0] [1, %[[N]], 2, 64]
+// CHECK:         %[[KSP:.*]] = tensor.extract_slice %[[NEW]]#2[0, 0, 0] [1, %[[N]], 2] [1, 1, 1] : tensor<1x128x2xf32> to tensor<1x?x2xf32>
+// CHECK:         %[[VSP:.*]] = tensor.extract_slice %[[NEW]]#3[0, 0, 0] [1, %[[N]], 2] [1, 1, 1]
+// CHECK:         attn.attention %[[Q]], %[[KP]], %[[VP]] scales(%[[KSP]], %[[VSP]] : tensor<1x?x2xf32>, tensor<1x?x2xf32>) {causal} : tensor<1x4x8x64xbf16>, tensor<1x?x2x64xi8>, tensor<1x?x2x64xi8> -> tensor<1x4x8x64xbf16>
+func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
+                     %v: tensor<1x4x2x64xbf16>, %pos: index, %len: index)
+    -> tensor<1x4x8x64xbf16> {
+  %c = attn.cache.create : !attn.kv_cache<1x2x128x64xi8, scales = f32>
+  %c1 = attn.cache.append %k, %v into %c[%pos]
+      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16>
+        into !attn.kv_cache<1x2x128x64xi8, scales = f32>
+  %o = attn.cache.attend %q, %c1, %len {causal}
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xi8, scales = f32>
+        -> tensor<1x4x8x64xbf16>
+  return %o : tensor<1x4x8x64xbf16>
+}
+
+// -----
+
+// fp8 codes are x / scale clamped to +-448 and truncated to f8E4M3FN; bf16
+// scales are the f32 scale rounded.
+
+// CHECK-LABEL: func.func @quantized_fp8(
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2xbf16>)
+// CHECK:           %[[S:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[SEL:.*]] = arith.select %{{.*}}, %{{.*}}, %[[S]] : f32
+// CHECK:           arith.truncf %[[SEL]] : f32 to bf16
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2x64xf8E4M3FN>)
+// CHECK:           %[[LO:.*]] = arith.minimumf %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[HI:.*]] = arith.maximumf %[[LO]], %{{.*}} : f32
+// CHECK:           arith.truncf %[[HI]] : f32 to f8E4M3FN
+// CHECK:         attn.attention {{.*}} scales({{.*}} : tensor<1x?x2xbf16>, tensor<1x?x2xbf16>) : tensor<1x4x8x64xbf16>, tensor<1x?x2x64xf8E4M3FN>, tensor<1x?x2x64xf8E4M3FN>
+func.func @quantized_fp8(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
+                         %v: tensor<1x4x2x64xbf16>, %pos: index, %len: index)
+    -> tensor<1x4x8x64xbf16> {
+  %c = attn.cache.create : !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16>
+  %c1 = attn.cache.append %k, %v into %c[%pos]
+      : tensor<1x4x2x64xbf16>, tensor<1x4x2x64xbf16>
+        into !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16>
+  %o = attn.cache.attend %q, %c1, %len
+      : tensor<1x4x8x64xbf16>, !attn.kv_cache<1x2x128x64xf8E4M3FN, scales = bf16>
+        -> tensor<1x4x8x64xbf16>
+  return %o : tensor<1x4x8x64xbf16>
+}

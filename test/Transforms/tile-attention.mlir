@@ -229,3 +229,57 @@ func.func @dynamic(%q: tensor<?x?x8x?xf32>, %k: tensor<?x?x2x?xf32>,
       -> tensor<?x?x8x?xf32>
   return %o : tensor<?x?x8x?xf32>
 }
+
+// -----
+
+// Quantized K/V: each tile row's scale is loaded once, and every code is
+// widened (sitofp) and multiplied by it as the tile is filled, into tiles
+// of f32; the cache codes are never copied whole.
+
+// CHECK-LABEL: func.func @quantized(
+// CHECK-SAME:      %[[Q:.*]]: tensor<1x4x8x64xbf16>, %[[K:.*]]: tensor<1x?x2x64xi8>, %[[V:.*]]: tensor<1x?x2x64xi8>, %[[KS:.*]]: tensor<1x?x2xf32>, %[[VS:.*]]: tensor<1x?x2xf32>)
+// CHECK-DAG:     %[[KB:.*]] = bufferization.to_buffer %[[K]] read_only : tensor<1x?x2x64xi8> to memref<1x?x2x64xi8>
+// CHECK-DAG:     %[[KSB:.*]] = bufferization.to_buffer %[[KS]] read_only : tensor<1x?x2xf32> to memref<1x?x2xf32>
+// CHECK:         scf.parallel (%[[B:.*]], %[[H:.*]], %{{.*}}) =
+// CHECK:           %[[KT:.*]] = memref.alloc({{.*}}) : memref<64x?xf32>
+// CHECK:           %[[VT:.*]] = memref.alloc({{.*}}) : memref<64x?xf32>
+// CHECK:           scf.for
+// CHECK:             scf.for %[[JJ:.*]] =
+// CHECK:               %[[J:.*]] = arith.addi %{{.*}}, %[[JJ]] : index
+// CHECK:               scf.if
+// CHECK:                 %[[S:.*]] = memref.load %[[KSB]][%[[B]], %[[J]], %[[H]]] : memref<1x?x2xf32>
+// CHECK:                 scf.for %[[D:.*]] =
+// CHECK:                   %[[C:.*]] = memref.load %[[KB]][%[[B]], %[[J]], %[[H]], %[[D]]] : memref<1x?x2x64xi8>
+// CHECK:                   %[[W:.*]] = arith.sitofp %[[C]] : i8 to f32
+// CHECK:                   %[[X:.*]] = arith.mulf %[[W]], %[[S]] : f32
+// CHECK:                   memref.store %[[X]], %[[KT]][%[[JJ]], %[[D]]] : memref<64x?xf32>
+// CHECK:                 memref.load %{{.*}}[%[[B]], %[[J]], %[[H]]] : memref<1x?x2xf32>
+// CHECK:                   arith.sitofp %{{.*}} : i8 to f32
+// CHECK:                   memref.store %{{.*}}, %[[VT]]
+func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x?x2x64xi8>,
+                     %v: tensor<1x?x2x64xi8>, %ks: tensor<1x?x2xf32>,
+                     %vs: tensor<1x?x2xf32>) -> tensor<1x4x8x64xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x?x2xf32>, tensor<1x?x2xf32>)
+      : tensor<1x4x8x64xbf16>, tensor<1x?x2x64xi8>, tensor<1x?x2x64xi8>
+        -> tensor<1x4x8x64xbf16>
+  return %o : tensor<1x4x8x64xbf16>
+}
+
+// -----
+
+// fp8 codes widen with extf, and bf16 scales too.
+
+// CHECK-LABEL: func.func @quantized_fp8(
+// CHECK:         %[[S:.*]] = memref.load %{{.*}} : memref<1x?x2xbf16>
+// CHECK:         %[[SW:.*]] = arith.extf %[[S]] : bf16 to f32
+// CHECK:         %[[C:.*]] = memref.load %{{.*}} : memref<1x?x2x64xf8E4M3FN>
+// CHECK:         %[[W:.*]] = arith.extf %[[C]] : f8E4M3FN to f32
+// CHECK:         arith.mulf %[[W]], %[[SW]] : f32
+func.func @quantized_fp8(%q: tensor<1x4x8x64xf32>, %k: tensor<1x?x2x64xf8E4M3FN>,
+                         %v: tensor<1x?x2x64xf8E4M3FN>, %ks: tensor<1x?x2xbf16>,
+                         %vs: tensor<1x?x2xbf16>) -> tensor<1x4x8x64xf32> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x?x2xbf16>, tensor<1x?x2xbf16>)
+      : tensor<1x4x8x64xf32>, tensor<1x?x2x64xf8E4M3FN>, tensor<1x?x2x64xf8E4M3FN>
+        -> tensor<1x4x8x64xf32>
+  return %o : tensor<1x4x8x64xf32>
+}

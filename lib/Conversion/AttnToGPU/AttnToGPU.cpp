@@ -219,6 +219,10 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
            << ") and value head_dim (" << dim(valueDim)
            << "): they size the shared-memory tiles";
   }
+  if (op.hasScales())
+    return op.emitOpError() << "convert-attn-to-gpu does not take quantized "
+                               "key and value (scales) yet: they run on the "
+                               "CPU (attn-to-llvm-pipeline) only";
   FailureOr<std::unique_ptr<FlashSchedule>> schedule =
       selectSchedule(op, options);
   if (failed(schedule))

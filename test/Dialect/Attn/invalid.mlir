@@ -1184,3 +1184,89 @@ func.func @cla_read_after_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16
       : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x16x64xf16> -> tensor<1x1x8x64xf16>
   return %o : tensor<1x1x8x64xf16>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// attn.attention with quantized key and value (scales)
+//===----------------------------------------------------------------------===//
+
+func.func @scale_alone(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                       %v: tensor<1x16x2x64xi8>, %ks: tensor<1x16x2xf32>) {
+  // expected-error @+1 {{'attn.attention' op key_scale is given without value_scale: quantized key and value are scaled together}}
+  %o = "attn.attention"(%q, %k, %v, %ks) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0>}>
+      : (tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>,
+         tensor<1x16x2xf32>) -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @codes_without_scales(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                                %v: tensor<1x16x2x64xi8>) {
+  // expected-error @+1 {{'attn.attention' op key element type ('i8') is quantized storage and needs per-token scales: scales(%key_scale, %value_scale : ...)}}
+  %o = attn.attention %q, %k, %v
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>
+        -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @scales_on_floats(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xbf16>,
+                            %v: tensor<1x16x2x64xbf16>, %ks: tensor<1x16x2xf32>,
+                            %vs: tensor<1x16x2xf32>) {
+  // expected-error @+1 {{'attn.attention' op key element type ('bf16') must be i8 or f8E4M3FN when key and value come with scales}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x16x2xf32>, tensor<1x16x2xf32>)
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xbf16>, tensor<1x16x2x64xbf16>
+        -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mixed_codes(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                       %v: tensor<1x16x2x64xf8E4M3FN>, %ks: tensor<1x16x2xf32>,
+                       %vs: tensor<1x16x2xf32>) {
+  // expected-error @+1 {{'attn.attention' op value element type ('f8E4M3FN') must match key element type ('i8')}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x16x2xf32>, tensor<1x16x2xf32>)
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xf8E4M3FN>
+        -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @scale_rank(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                      %v: tensor<1x16x2x64xi8>, %ks: tensor<1x16x2x1xf32>,
+                      %vs: tensor<1x16x2xf32>) {
+  // expected-error @+1 {{'attn.attention' op key_scale rank (4) must be 3: the key shape without head_dim, [batch, seq, heads] (layout bshd)}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x16x2x1xf32>, tensor<1x16x2xf32>)
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>
+        -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @scale_type(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                      %v: tensor<1x16x2x64xi8>, %ks: tensor<1x16x2xf32>,
+                      %vs: tensor<1x16x2xf64>) {
+  // expected-error @+1 {{'attn.attention' op value_scale element type ('f64') must be f16, bf16 or f32}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x16x2xf32>, tensor<1x16x2xf64>)
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>
+        -> tensor<1x4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @scale_shape(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
+                       %v: tensor<1x16x2x64xi8>, %ks: tensor<1x2x16xf32>,
+                       %vs: tensor<1x16x2xf32>) {
+  // expected-error @+1 {{'attn.attention' op key_scale shape [1, 2, 16] must be [1, 16, 2]: the key shape without head_dim (one scale per token and head)}}
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x2x16xf32>, tensor<1x16x2xf32>)
+      : tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>
+        -> tensor<1x4x8x64xbf16>
+  return
+}

@@ -119,6 +119,33 @@ func.func @attention_dynamic(%q: tensor<?x?x32x128xf16>, %k: tensor<?x?x?x128xf1
   return %o : tensor<?x?x32x128xf16>
 }
 
+// Quantized key and value with per-token scales, with a mask, in bhsd.
+// CHECK-LABEL: func.func @attention_scales(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x8x16x64xbf16>, %[[K:[^:]+]]: tensor<1x2x32x64xi8>, %[[V:[^:]+]]: tensor<1x2x32x64xi8>, %[[KS:[^:]+]]: tensor<1x2x32xf32>, %[[VS:[^:]+]]: tensor<1x2x32xbf16>, %[[M:[^:]+]]: tensor<1x1x16x32xf32>
+func.func @attention_scales(%q: tensor<1x8x16x64xbf16>, %k: tensor<1x2x32x64xi8>,
+                            %v: tensor<1x2x32x64xi8>, %ks: tensor<1x2x32xf32>,
+                            %vs: tensor<1x2x32xbf16>, %m: tensor<1x1x16x32xf32>)
+    -> tensor<1x8x16x64xbf16> {
+  // CHECK: attn.attention %[[Q]], %[[K]], %[[V]] scales(%[[KS]], %[[VS]] : tensor<1x2x32xf32>, tensor<1x2x32xbf16>) mask(%[[M]] : tensor<1x1x16x32xf32>) {causal, layout = #attn.layout<bhsd>} : tensor<1x8x16x64xbf16>, tensor<1x2x32x64xi8>, tensor<1x2x32x64xi8> -> tensor<1x8x16x64xbf16>
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x2x32xf32>, tensor<1x2x32xbf16>)
+      mask(%m : tensor<1x1x16x32xf32>) {causal, layout = #attn.layout<bhsd>}
+      : tensor<1x8x16x64xbf16>, tensor<1x2x32x64xi8>, tensor<1x2x32x64xi8>
+      -> tensor<1x8x16x64xbf16>
+  return %o : tensor<1x8x16x64xbf16>
+}
+
+// fp8 codes.
+// CHECK-LABEL: func.func @attention_scales_fp8(
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} scales(%{{.*}}, %{{.*}} : tensor<1x?x2xf16>, tensor<1x?x2xf16>) : tensor<1x4x8x64xf32>, tensor<1x?x2x64xf8E4M3FN>, tensor<1x?x2x64xf8E4M3FN> -> tensor<1x4x8x64xf32>
+func.func @attention_scales_fp8(%q: tensor<1x4x8x64xf32>, %k: tensor<1x?x2x64xf8E4M3FN>,
+                                %v: tensor<1x?x2x64xf8E4M3FN>, %ks: tensor<1x?x2xf16>,
+                                %vs: tensor<1x?x2xf16>) -> tensor<1x4x8x64xf32> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x?x2xf16>, tensor<1x?x2xf16>)
+      : tensor<1x4x8x64xf32>, tensor<1x?x2x64xf8E4M3FN>, tensor<1x?x2x64xf8E4M3FN>
+      -> tensor<1x4x8x64xf32>
+  return %o : tensor<1x4x8x64xf32>
+}
+
 // A new cache with the default sharing (1) and first_layer (0): both elided.
 // CHECK-LABEL: func.func @cache_create(
 func.func @cache_create() -> !attn.kv_cache<1x8x4096x128xf16> {

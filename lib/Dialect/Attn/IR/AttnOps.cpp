@@ -243,6 +243,65 @@ OpFoldResult RepeatKVOp::fold(FoldAdaptor) {
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
+/// Checks the element types of key and value against the query's: the same
+/// float type, or, with scales, both of one quantized storage type.
+static LogicalResult verifyKeyValueTypes(Operation *op, Type queryElt,
+                                         RankedTensorType kType,
+                                         RankedTensorType vType,
+                                         Value keyScale, Value valueScale) {
+  Type kElt = kType.getElementType();
+  // The custom syntax gives both or neither; the generic form can give one.
+  if (bool(keyScale) != bool(valueScale))
+    return op->emitOpError()
+           << (keyScale ? "key_scale" : "value_scale")
+           << " is given without "
+           << (keyScale ? "value_scale" : "key_scale")
+           << ": quantized key and value are scaled together";
+  if (!keyScale) {
+    // Without scales the integers or fp8 codes would be read as values.
+    if (isQuantizedStorageType(kElt))
+      return op->emitOpError()
+             << "key element type (" << kElt
+             << ") is quantized storage and needs per-token scales: "
+                "scales(%key_scale, %value_scale : ...)";
+    return failure(
+        failed(verifySameElementType(op, queryElt, "query", kElt, "key")) ||
+        failed(verifySameElementType(op, queryElt, "query",
+                                     vType.getElementType(), "value")));
+  }
+  if (!isQuantizedStorageType(kElt))
+    return op->emitOpError() << "key element type (" << kElt
+                             << ") must be i8 or f8E4M3FN when key and "
+                                "value come with scales";
+  return verifySameElementType(op, kElt, "key", vType.getElementType(),
+                               "value");
+}
+
+/// Checks the scale tensor `what` of the key or value `of` (of `ofType`):
+/// rank 3, the shape of `of` without its head_dim, one of the scale types.
+static LogicalResult verifyScaleOperand(Operation *op, StringRef what,
+                                        Value scale, StringRef of,
+                                        RankedTensorType ofType,
+                                        StringRef dims) {
+  auto type = cast<RankedTensorType>(scale.getType());
+  if (type.getRank() != 3)
+    return op->emitOpError() << what << " rank (" << type.getRank()
+                             << ") must be 3: the " << of
+                             << " shape without head_dim, " << dims;
+  if (!isScaleType(type.getElementType()))
+    return op->emitOpError() << what << " element type ("
+                             << type.getElementType()
+                             << ") must be f16, bf16 or f32";
+  ArrayRef<int64_t> expected = ofType.getShape().drop_back();
+  for (auto [actual, want] : llvm::zip(type.getShape(), expected))
+    if (conflict(actual, want))
+      return op->emitOpError()
+             << what << " shape " << Shape{type.getShape()} << " must be "
+             << Shape{expected} << ": the " << of
+             << " shape without head_dim (one scale per token and head)";
+  return verifySize(op, what, type);
+}
+
 LogicalResult AttentionOp::verify() {
   bool bshd = getLayout() == Layout::BSHD;
   const char *dims = bshd ? "[batch, seq, heads, head_dim] (layout bshd)"
@@ -259,10 +318,8 @@ LogicalResult AttentionOp::verify() {
        vType = getValue().getType(), oType = getResult().getType();
   Type elt = qType.getElementType();
   if (failed(verifyElementType(*this, "query", elt)) ||
-      failed(verifySameElementType(*this, elt, "query",
-                                   kType.getElementType(), "key")) ||
-      failed(verifySameElementType(*this, elt, "query",
-                                   vType.getElementType(), "value")) ||
+      failed(verifyKeyValueTypes(*this, elt, kType, vType, getKeyScale(),
+                                 getValueScale())) ||
       failed(verifySameElementType(*this, elt, "query",
                                    oType.getElementType(), "result")) ||
       failed(verifySize(*this, "query", qType)) ||
@@ -340,6 +397,14 @@ LogicalResult AttentionOp::verify() {
                            << ") must match the key sequence length (" << sk
                            << ")";
   }
+  const char *scaleDims = bshd ? "[batch, seq, heads] (layout bshd)"
+                                : "[batch, heads, seq] (layout bhsd)";
+  if (getKeyScale() &&
+      (failed(verifyScaleOperand(*this, "key_scale", getKeyScale(), "key",
+                                 kType, scaleDims)) ||
+       failed(verifyScaleOperand(*this, "value_scale", getValueScale(),
+                                 "value", vType, scaleDims))))
+    return failure();
   if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
       failed(verifyScale(*this, getScale())))
     return failure();

@@ -96,6 +96,10 @@ struct FoldTransposesIntoLayout : public OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (op.getLayout() != Layout::BHSD)
       return rewriter.notifyMatchFailure(op, "layout is already bshd");
+    // Their scales would need the same transpose; nothing produces scaled
+    // bhsd attention yet.
+    if (op.hasScales())
+      return rewriter.notifyMatchFailure(op, "key and value are quantized");
     linalg::TransposeOp q = getSeqHeadSwap(op.getQuery());
     linalg::TransposeOp k = getSeqHeadSwap(op.getKey());
     linalg::TransposeOp v = getSeqHeadSwap(op.getValue());
@@ -148,6 +152,10 @@ struct FuseRepeatKVIntoAttention : public OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    // Repeated codes would come with repeated scales, which this pattern
+    // does not see through; a quantized cache lowers to unrepeated K/V.
+    if (op.hasScales())
+      return rewriter.notifyMatchFailure(op, "key and value are quantized");
     std::optional<RepeatedOperand> key =
         matchRepeated(op.getKey(), op.getLayout());
     std::optional<RepeatedOperand> value =

@@ -1,11 +1,17 @@
 //===- LowerKVCache.cpp - KV cache ops to tensors -------------------------===//
 //
 // attn-lower-kv-cache: every !attn.kv_cache value becomes a pair of [B, C, H,
-// D] tensors. The cache ops have value semantics (an append yields a new
-// cache), so the pair simply flows in their place, and one-shot
-// bufferization later updates the storage in place. It is a 1:N type
-// conversion, so a cache carried through scf.for iter_args, scf.if results
-// or scf.while (a decode loop) becomes two carried tensors.
+// D] tensors, and a quantized cache four: the codes of keys and values and
+// their [B, C, H] scales. The cache ops have value semantics (an append
+// yields a new cache), so the tensors simply flow in their place, and
+// one-shot bufferization later updates the storage in place. It is a 1:N
+// type conversion, so a cache carried through scf.for iter_args, scf.if
+// results or scf.while (a decode loop) becomes carried tensors.
+//
+// A quantized append quantizes its tokens with linalg.generic ops (see
+// quantize()); a quantized attend hands codes and scales to attn.attention,
+// which dequantizes where it reads them, so no float copy of the cache is
+// ever made.
 //
 // Bounds the verifiers cannot prove (a dynamic position or length) are
 // checked where they are used: the out-of-range case skips the write or
@@ -16,8 +22,10 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Dialect/Attn/Utils/FlashBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -36,9 +44,18 @@ static constexpr llvm::StringLiteral kErrorHook = "attnKVCacheError";
 enum class CacheOp : int64_t { Append = 0, Attend = 1 };
 
 namespace {
-/// A cache as the tensors that replace it.
+/// A cache as the tensors that replace it; the scales are null for a cache
+/// of floats.
 struct CacheTensors {
   Value keys, values;
+  Value keyScales = {}, valueScales = {};
+
+  SmallVector<Value> flat() const {
+    SmallVector<Value> all{keys, values};
+    if (keyScales)
+      all.append({keyScales, valueScales});
+    return all;
+  }
 };
 } // namespace
 
@@ -46,6 +63,13 @@ static RankedTensorType storageType(KVCacheType cache) {
   return RankedTensorType::get({cache.getBatch(), cache.getCapacity(),
                                 cache.getKvHeads(), cache.getHeadDim()},
                                cache.getElementType());
+}
+
+/// [B, C, H]: one scale per token and KV head.
+static RankedTensorType scalesType(KVCacheType cache) {
+  return RankedTensorType::get(
+      {cache.getBatch(), cache.getCapacity(), cache.getKvHeads()},
+      cache.getScaleType());
 }
 
 /// Structured control flow whose cache operands, results and region
@@ -67,14 +91,6 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
              << " of @" << func.getSymName()
              << " is a KV cache; caches must be created inside the function";
   WalkResult result = func.walk([&](Operation *op) {
-    if (auto create = dyn_cast<CacheCreateOp>(op);
-        create && create.getResult().getType().isQuantized()) {
-      op->emitError() << "attn-lower-kv-cache: quantized KV caches ("
-                      << create.getResult().getType()
-                      << ") have no lowering yet; use a cache of f16, bf16, "
-                         "f32 or f64";
-      return WalkResult::interrupt();
-    }
     if (!isa<CacheCreateOp, CacheAppendOp>(op) && !isStructured(op) &&
         llvm::any_of(op->getResultTypes(), llvm::IsaPred<KVCacheType>)) {
       op->emitError() << "attn-lower-kv-cache: '" << op->getName()
@@ -125,18 +141,151 @@ static void callErrorHook(OpBuilder &b, Location loc, CacheOp op,
   func::CallOp::create(b, loc, kErrorHook, TypeRange(), args);
 }
 
-static CacheTensors lowerCreate(OpBuilder &b, CacheCreateOp op) {
-  Location loc = op.getLoc();
-  auto type = storageType(op.getResult().getType());
+static Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type) {
   Value zero =
       arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
-  auto filled = [&] {
-    Value empty =
-        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  };
-  return {filled(), filled()};
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
+
+static CacheTensors lowerCreate(OpBuilder &b, CacheCreateOp op) {
+  Location loc = op.getLoc();
+  KVCacheType cache = op.getResult().getType();
+  auto type = storageType(cache);
+  CacheTensors tensors{zeroFilled(b, loc, type), zeroFilled(b, loc, type)};
+  // Scale 0 at positions never written: they dequantize to 0, as the
+  // positions of a float cache read.
+  if (cache.isQuantized()) {
+    tensors.keyScales = zeroFilled(b, loc, scalesType(cache));
+    tensors.valueScales = zeroFilled(b, loc, scalesType(cache));
+  }
+  return tensors;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// The largest code: 127 for i8 (symmetric, so -128 is never used and
+/// negation is exact), 448 for f8E4M3FN (its largest finite value).
+static double maxCode(Type storage) {
+  return isa<IntegerType>(storage) ? 127.0 : 448.0;
+}
+
+/// Quantizes `x` ([B, T, H, D], floats) for `cache`, KVQuant's per-token
+/// quantization: for each token t and head h,
+///
+///   scale[t, h] = max_d |x[t, h, d]| / QMAX, or 1 when that max is 0
+///   code[t, h, d] = clamp(x[t, h, d] / scale[t, h], -QMAX, QMAX), rounded
+///                   to the nearest even integer (i8) or truncf'd (fp8)
+///
+/// all in f32, with the scale rounded to the cache's scale type first so
+/// that the code is computed with the scale that attention multiplies it
+/// by. A row of zeros gets scale 1: any positive scale makes its codes
+/// exact zeros, and 1 keeps the division exact. The clamp only matters
+/// where rounding the scale to f16/bf16 made it smaller than max/QMAX.
+/// Returns {codes [B, T, H, D], scales [B, T, H]}.
+static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
+                                        KVCacheType cache) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  ArrayRef<int64_t> shape = xType.getShape();
+  Type f32 = b.getF32Type();
+  Type storage = cache.getElementType();
+  auto scaleType = cast<FloatType>(cache.getScaleType());
+  MLIRContext *ctx = b.getContext();
+  AffineMap all = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap row = AffineMap::get(
+      4, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+             getAffineDimExpr(2, ctx)},
+      ctx);
+  auto widen = [&](OpBuilder &b, Location loc, Value v) -> Value {
+    if (v.getType() == f32)
+      return v;
+    if (v.getType().getIntOrFloatBitWidth() < 32)
+      return arith::ExtFOp::create(b, loc, f32, v);
+    return arith::TruncFOp::create(b, loc, f32, v);
+  };
+  auto f32Const = [&](OpBuilder &b, Location loc, double v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  };
+  SmallVector<utils::IteratorType> parallel3(3, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> parallel4(4, utils::IteratorType::parallel);
+
+  // max_d |x|, in f32.
+  auto rowType = RankedTensorType::get(shape.drop_back(), f32);
+  Value maxInit = linalg::FillOp::create(
+                      b, loc, f32Const(b, loc, 0.0),
+                      tensor::EmptyOp::create(b, loc, rowType.getShape(), f32)
+                          .getResult())
+                      .getResult(0);
+  SmallVector<utils::IteratorType> reduceD(parallel3);
+  reduceD.push_back(utils::IteratorType::reduction);
+  Value absMax =
+      linalg::GenericOp::create(
+          b, loc, rowType, ValueRange{x}, ValueRange{maxInit},
+          ArrayRef<AffineMap>{all, row}, reduceD,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value mag = math::AbsFOp::create(b, loc, widen(b, loc, args[0]));
+            linalg::YieldOp::create(
+                b, loc,
+                Value(arith::MaximumFOp::create(b, loc, args[1], mag)));
+          })
+          .getResult(0);
+
+  // scale = max / QMAX (1 for a zero row), rounded to the scale type.
+  AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  Value scales =
+      linalg::GenericOp::create(
+          b, loc, RankedTensorType::get(shape.drop_back(), scaleType),
+          ValueRange{absMax},
+          ValueRange{tensor::EmptyOp::create(b, loc, shape.drop_back(),
+                                             scaleType)
+                         .getResult()},
+          ArrayRef<AffineMap>{id3, id3}, parallel3,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value isZero =
+                arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                      args[0], f32Const(b, loc, 0.0));
+            Value scale = arith::DivFOp::create(
+                b, loc, args[0], f32Const(b, loc, maxCode(storage)));
+            scale = arith::SelectOp::create(b, loc, isZero,
+                                            f32Const(b, loc, 1.0), scale);
+            linalg::YieldOp::create(b, loc,
+                                    castFloat(b, loc, scale, scaleType));
+          })
+          .getResult(0);
+
+  // code = clamp(x / scale) rounded to the storage type.
+  Value codes =
+      linalg::GenericOp::create(
+          b, loc, RankedTensorType::get(shape, storage),
+          ValueRange{x, scales},
+          ValueRange{
+              tensor::EmptyOp::create(b, loc, shape, storage).getResult()},
+          ArrayRef<AffineMap>{all, row, all}, parallel4,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value q = arith::DivFOp::create(b, loc, widen(b, loc, args[0]),
+                                            widen(b, loc, args[1]));
+            double qmax = maxCode(storage);
+            q = arith::MinimumFOp::create(b, loc, q, f32Const(b, loc, qmax));
+            q = arith::MaximumFOp::create(b, loc, q,
+                                          f32Const(b, loc, -qmax));
+            Value code;
+            if (isa<IntegerType>(storage))
+              code = arith::FPToSIOp::create(
+                  b, loc, storage, math::RoundEvenOp::create(b, loc, q));
+            else
+              code = arith::TruncFOp::create(b, loc, storage, q);
+            linalg::YieldOp::create(b, loc, code);
+          })
+          .getResult(0);
+  return {codes, scales};
+}
+
+//===----------------------------------------------------------------------===//
+// Cache ops
+//===----------------------------------------------------------------------===//
 
 static CacheTensors lowerAppend(OpBuilder &b, CacheAppendOp op,
                                 CacheTensors cache) {
@@ -156,20 +305,40 @@ static CacheTensors lowerAppend(OpBuilder &b, CacheAppendOp op,
   SmallVector<OpFoldResult> offsets{zero, pos, zero, zero};
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getKeys());
   SmallVector<OpFoldResult> strides(4, one);
+  CacheTensors fresh{op.getKeys(), op.getValues()};
+  if (type.isQuantized()) {
+    // Quantized before the guard, which then only chooses whether to write.
+    std::tie(fresh.keys, fresh.keyScales) =
+        quantize(b, loc, op.getKeys(), type);
+    std::tie(fresh.values, fresh.valueScales) =
+        quantize(b, loc, op.getValues(), type);
+  }
   auto ifOp = scf::IfOp::create(
       b, loc, ok,
       [&](OpBuilder &b, Location loc) {
-        Value keys = tensor::InsertSliceOp::create(
-            b, loc, op.getKeys(), cache.keys, offsets, sizes, strides);
-        Value values = tensor::InsertSliceOp::create(
-            b, loc, op.getValues(), cache.values, offsets, sizes, strides);
-        scf::YieldOp::create(b, loc, ValueRange{keys, values});
+        auto insert = [&](Value from, Value into, unsigned rank) -> Value {
+          return tensor::InsertSliceOp::create(
+              b, loc, from, into, ArrayRef(offsets).take_front(rank),
+              ArrayRef(sizes).take_front(rank),
+              ArrayRef(strides).take_front(rank));
+        };
+        CacheTensors written{insert(fresh.keys, cache.keys, 4),
+                             insert(fresh.values, cache.values, 4)};
+        if (fresh.keyScales) {
+          written.keyScales = insert(fresh.keyScales, cache.keyScales, 3);
+          written.valueScales =
+              insert(fresh.valueScales, cache.valueScales, 3);
+        }
+        scf::YieldOp::create(b, loc, written.flat());
       },
       [&](OpBuilder &b, Location loc) {
         callErrorHook(b, loc, CacheOp::Append, {pos, tokens, capacity});
-        scf::YieldOp::create(b, loc, ValueRange{cache.keys, cache.values});
+        scf::YieldOp::create(b, loc, cache.flat());
       });
-  return {ifOp.getResult(0), ifOp.getResult(1)};
+  ResultRange r = ifOp.getResults();
+  if (!type.isQuantized())
+    return {r[0], r[1]};
+  return {r[0], r[1], r[2], r[3]};
 }
 
 static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
@@ -201,9 +370,23 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
                                            offsets, sizes, strides);
   Value v = tensor::ExtractSliceOp::create(b, loc, sliceType, cache.values,
                                            offsets, sizes, strides);
+  Value ks, vs;
+  if (type.isQuantized()) {
+    auto scaleSliceType =
+        RankedTensorType::get({type.getBatch(), ShapedType::kDynamic,
+                               type.getKvHeads()},
+                              type.getScaleType());
+    auto slice3 = [&](Value from) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, scaleSliceType, from, ArrayRef(offsets).take_front(3),
+          ArrayRef(sizes).take_front(3), ArrayRef(strides).take_front(3));
+    };
+    ks = slice3(cache.keyScales);
+    vs = slice3(cache.valueScales);
+  }
   auto attention = AttentionOp::create(
       b, loc, op.getResult().getType(), op.getQuery(), k, v, /*mask=*/Value(),
-      op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+      ks, vs, op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
       LayoutAttr::get(b.getContext(), Layout::BSHD));
   return attention.getResult();
 }
@@ -220,18 +403,24 @@ static void declareErrorHook(ModuleOp module) {
 }
 
 namespace {
-/// A cache is its keys and its values.
+/// A cache is its keys and its values, and a quantized one their scales.
 struct CacheTypeConverter : TypeConverter {
   CacheTypeConverter() {
     addConversion([](Type type) { return type; });
     addConversion([](KVCacheType cache, SmallVectorImpl<Type> &results) {
       results.append(2, storageType(cache));
+      if (cache.isQuantized())
+        results.append(2, scalesType(cache));
       return success();
     });
   }
 };
 
-static CacheTensors pairOf(ValueRange cache) { return {cache[0], cache[1]}; }
+static CacheTensors pairOf(ValueRange cache) {
+  if (cache.size() == 4)
+    return {cache[0], cache[1], cache[2], cache[3]};
+  return {cache[0], cache[1]};
+}
 
 struct CreatePattern : OpConversionPattern<CacheCreateOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -239,8 +428,7 @@ struct CreatePattern : OpConversionPattern<CacheCreateOp> {
   matchAndRewrite(CacheCreateOp op, OneToNOpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     CacheTensors cache = lowerCreate(rewriter, op);
-    rewriter.replaceOpWithMultiple(
-        op, {SmallVector<Value>{cache.keys, cache.values}});
+    rewriter.replaceOpWithMultiple(op, {cache.flat()});
     return success();
   }
 };
@@ -251,8 +439,7 @@ struct AppendPattern : OpConversionPattern<CacheAppendOp> {
   matchAndRewrite(CacheAppendOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     CacheTensors cache = lowerAppend(rewriter, op, pairOf(adaptor.getCache()));
-    rewriter.replaceOpWithMultiple(
-        op, {SmallVector<Value>{cache.keys, cache.values}});
+    rewriter.replaceOpWithMultiple(op, {cache.flat()});
     return success();
   }
 };

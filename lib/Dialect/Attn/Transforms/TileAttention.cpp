@@ -46,6 +46,8 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
   Value k = toReadOnlyBuffer(rewriter, loc, op.getKey());
   Value v = toReadOnlyBuffer(rewriter, loc, op.getValue());
   Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
+  Value keyScale = toReadOnlyBuffer(rewriter, loc, op.getKeyScale());
+  Value valueScale = toReadOnlyBuffer(rewriter, loc, op.getValueScale());
 
   RankedTensorType resultType = op.getResult().getType();
   SmallVector<OpFoldResult> outSizes;
@@ -62,7 +64,8 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
   Value out =
       allocScratch(rewriter, loc, resultType.getElementType(), outSizes);
 
-  FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
+  FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out,
+                                       keyScale, valueScale);
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, x);
   };
@@ -82,9 +85,10 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
         st.rowSum = allocScratch(b, loc, p.accType, {rows});
         st.acc = allocScratch(b, loc, p.accType, {rows, p.valueDim});
         st.scores = allocScratch(b, loc, p.accType, {rows, kv});
-        Type elt = resultType.getElementType();
-        st.keyTile = allocScratch(b, loc, elt, {kv, p.headDim});
-        st.valueTile = allocScratch(b, loc, elt, {kv, p.valueDim});
+        // Quantized K/V are dequantized into tiles of the accumulator
+        // type: one tile, not a copy of the cache.
+        st.keyTile = allocScratch(b, loc, p.tileType, {kv, p.headDim});
+        st.valueTile = allocScratch(b, loc, p.tileType, {kv, p.valueDim});
 
         auto forRows = [&](OpBuilder &b, Location loc,
                            function_ref<void(OpBuilder &, Location, Value)>

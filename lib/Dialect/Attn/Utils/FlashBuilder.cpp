@@ -101,13 +101,16 @@ Value mlir::attn::toReadOnlyBuffer(OpBuilder &b, Location loc, Value value) {
 
 FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
                                  Value query, Value key, Value value,
-                                 Value mask, Value output) {
+                                 Value mask, Value output, Value keyScale,
+                                 Value valueScale) {
   FlashProblem p;
   p.query = query;
   p.key = key;
   p.value = value;
   p.mask = mask;
   p.output = output;
+  p.keyScale = keyScale;
+  p.valueScale = valueScale;
   p.layout = op.getLayout();
   unsigned s = op.getSeqDim(), h = op.getHeadDim();
   p.batch = dim(b, loc, query, 0);
@@ -129,6 +132,8 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
     p.window = std::min<int64_t>(*window, int64_t(1) << 62);
   Type elt = op.getQuery().getType().getElementType();
   p.accType = elt.isF64() ? cast<FloatType>(elt) : b.getF32Type();
+  p.tileType = keyScale ? Type(p.accType)
+                        : op.getKey().getType().getElementType();
 
   p.positiveScale = true;
   if (std::optional<APFloat> scale = op.getScale()) {
@@ -218,6 +223,16 @@ void mlir::attn::buildInitRow(OpBuilder &b, Location loc,
           });
 }
 
+/// `code * scale` in `accType`: an i8 code is a signed integer, an fp8 code
+/// a float that widens exactly.
+static Value dequantize(OpBuilder &b, Location loc, Value code, Value scale,
+                        FloatType accType) {
+  Value v = isa<IntegerType>(code.getType())
+                ? arith::SIToFPOp::create(b, loc, accType, code).getResult()
+                : castFloat(b, loc, code, accType);
+  return arith::MulFOp::create(b, loc, v, scale);
+}
+
 void mlir::attn::buildLoadTile(OpBuilder &b, Location loc,
                                const FlashProblem &p, const FlashState &st,
                                const FlashTiles &tiles, Value bi,
@@ -229,17 +244,34 @@ void mlir::attn::buildLoadTile(OpBuilder &b, Location loc,
             Value j = arith::AddIOp::create(b, loc, kvStart, jj);
             ifThen(b, loc, lessThan(b, loc, j, p.seqK),
                    [&](OpBuilder &b, Location loc) {
-                     auto copy = [&](Value from, Value to, Value extent) {
+                     auto copy = [&](Value from, Value scales, Value to,
+                                     Value extent) {
+                       // The token's scale is loaded once per row of the
+                       // tile, outside the head_dim loop.
+                       Value scale;
+                       if (scales) {
+                         SmallVector<Value> idx =
+                             p.layout == Layout::BSHD
+                                 ? SmallVector<Value>{bi, j, kvHead}
+                                 : SmallVector<Value>{bi, kvHead, j};
+                         scale = castFloat(
+                             b, loc,
+                             memref::LoadOp::create(b, loc, scales, idx),
+                             p.accType);
+                       }
                        forLoop(b, loc, zero, extent, one,
                                [&](OpBuilder &b, Location loc, Value d) {
                                  Value v = p.loadRaw(b, loc, from, bi, j,
                                                      kvHead, d);
+                                 if (scale)
+                                   v = dequantize(b, loc, v, scale,
+                                                  p.accType);
                                  memref::StoreOp::create(b, loc, v, to,
                                                          ValueRange{jj, d});
                                });
                      };
-                     copy(p.key, st.keyTile, p.headDim);
-                     copy(p.value, st.valueTile, p.valueDim);
+                     copy(p.key, p.keyScale, st.keyTile, p.headDim);
+                     copy(p.value, p.valueScale, st.valueTile, p.valueDim);
                    });
           });
 }

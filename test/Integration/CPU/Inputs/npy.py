@@ -6,6 +6,7 @@
 DTYPE is f16, bf16, f32 or f64 (bf16 as '<u2' raw bits, attn-runner's
 convention); SHAPE is like 1x4x97x97. KIND:
   normal SEED     N(0, 1) values
+  zeros           every value 0
   holes SEED      a mask: N(0, 1), a third of it -inf, and the first query
                   row (second-to-last dimension index 0) entirely -inf
   nan INDEX       N(0, 1) with element INDEX set to NaN
@@ -66,6 +67,8 @@ def main():
         for i in range(count):
             row, col = (i // cols) % rows, i % cols
             values[i] = 0.0 if col <= row + (cols - rows) else -math.inf
+    elif kind == "zeros":
+        values = [0.0] * count
     elif kind == "nan":
         values[int(arg)] = math.nan
     descr, data = encode(dtype, values)

@@ -59,7 +59,8 @@ def Attn_RepeatKVOp : Attn_Op<"repeat_kv", [Pure]> {
 // attention
 //===----------------------------------------------------------------------===//
 
-def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
+def Attn_AttentionOp : Attn_Op<"attention",
+    [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention with grouped KV heads";
   let description = [{
     `softmax(scale * Q Kᵀ + mask) V` for every batch and query head, where the
@@ -98,10 +99,34 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
         : tensor<1x128x32x128xf16>, tensor<1x128x8x128xf16>,
           tensor<1x128x8x128xf16> -> tensor<1x128x32x128xf16>
     ```
+
+    Quantized keys and values (what a quantized KV cache lowers to) come
+    with `scales(key_scale, value_scale)`: key and value are then `i8` or
+    `f8E4M3FN` (both the same), the scales are `f16`, `bf16` or `f32`, and
+    each scale tensor has the shape of its key or value without the
+    head_dim, `[B, Sk, Hkv]` in `bshd` (`[B, Hkv, Sk]` in `bhsd`): one
+    scale per token and KV head. Attention reads
+
+    `key[b, s, h, d] = float(key_q[b, s, h, d]) * key_scale[b, s, h]`
+
+    (`sitofp` for `i8`, `extf` for `f8E4M3FN`, in the accumulator type) and
+    likewise for the value, element by element where it reads them, so no
+    dequantized copy of K or V exists. Query and result keep a float type
+    (f16, bf16, f32 or f64), which is the type scores are not computed in:
+    the accumulator is f32 (f64 for f64 queries) as always.
+
+    ```mlir
+    %o = attn.attention %q, %k, %v scales(%ks, %vs
+        : tensor<1x128x8xf32>, tensor<1x128x8xf32>)
+        : tensor<1x16x32x128xbf16>, tensor<1x128x8x128xi8>,
+          tensor<1x128x8x128xi8> -> tensor<1x16x32x128xbf16>
+    ```
   }];
   let arguments = (ins Attn_Tensor:$query, Attn_Tensor:$key,
                        Attn_Tensor:$value,
                        Optional<Attn_Tensor>:$mask,
+                       Optional<Attn_Tensor>:$key_scale,
+                       Optional<Attn_Tensor>:$value_scale,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$window,
@@ -109,12 +134,40 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
                            "::mlir::attn::Layout::BSHD">:$layout);
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    $query `,` $key `,` $value
+    (`scales` `(` $key_scale^ `,` $value_scale `:` type($key_scale) `,`
+        type($value_scale) `)`)?
+    (`mask` `(` $mask^ `:` type($mask) `)`)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
     `->` type($result)
   }];
+  // The builders of unscaled attention, which most callers build, without
+  // the two scale operands.
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$mask, "::mlir::FloatAttr":$scale,
+                   "::mlir::UnitAttr":$causal, "::mlir::IntegerAttr":$window,
+                   "::mlir::attn::LayoutAttr":$layout), [{
+      build($_builder, $_state, result, query, key, value, mask,
+            /*key_scale=*/::mlir::Value(), /*value_scale=*/::mlir::Value(),
+            scale, causal, window, layout);
+    }]>,
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$mask, "::mlir::FloatAttr":$scale,
+                   "bool":$causal, "::mlir::IntegerAttr":$window,
+                   CArg<"::mlir::attn::Layout",
+                        "::mlir::attn::Layout::BSHD">:$layout), [{
+      build($_builder, $_state, result, query, key, value, mask,
+            /*key_scale=*/::mlir::Value(), /*value_scale=*/::mlir::Value(),
+            scale, causal, window, layout);
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
+    /// Whether key and value are quantized, with per-token scales.
+    bool hasScales() { return bool(getKeyScale()); }
     /// Dimension positions of seq and heads in the op's layout.
     unsigned getSeqDim() { return getLayout() == Layout::BSHD ? 1 : 2; }
     unsigned getHeadDim() { return getLayout() == Layout::BSHD ? 2 : 1; }

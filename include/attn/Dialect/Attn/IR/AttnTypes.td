@@ -40,10 +40,14 @@ def Attn_KVCacheType : TypeDef<Attn_Dialect, "KVCache"> {
     !attn.kv_cache<1x8x4096x128xi8, scales = f32>
     ```
 
-    An append quantizes the keys and values it is given (of a float type),
-    and an attend dequantizes inside attention. The type, its verification
-    and the planner's byte counts exist; the lowerings of the cache ops do
-    not take quantized caches yet.
+    An append quantizes the keys and values it is given (of a float type):
+    per token and KV head, `scale = max_d |x| / QMAX` (127 for i8, 448 for
+    f8E4M3FN; 1 for a row of zeros) and `code = x / scale`, clamped and
+    rounded to nearest even. An attend dequantizes inside attention
+    (`attn.attention ... scales(...)`), where each K/V element is read.
+    `attn-lower-kv-cache` lowers quantized caches, and they run on the CPU
+    (`attn-to-llvm-pipeline`, `attn-runner --target=cpu`); the GPU
+    pipeline takes no KV cache yet.
   }];
   let parameters = (ins "int64_t":$batch, "int64_t":$kvHeads,
                         "int64_t":$capacity, "int64_t":$headDim,

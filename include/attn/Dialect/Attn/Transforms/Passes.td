@@ -177,18 +177,56 @@ def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
     an error naming the numbers. The append then leaves the cache unchanged
     and the attend reads no key.
 
+    A quantized cache (`!attn.kv_cache<BxHxCxDxi8, scales = f32>`, or
+    `f8E4M3FN` codes) becomes four tensors: the codes of keys and values
+    `[B, C, H, D]` and their scales `[B, C, H]`, all zero when created.
+    An append quantizes its keys and values per token and KV head
+    (KVQuant), with `linalg.generic` ops computing in f32:
+
+    * `scale = max_d |x[b, t, h, d]| / QMAX`, rounded to the scale type
+      (QMAX is 127 for i8, 448 for f8E4M3FN); a row of zeros gets scale 1;
+    * `code = clamp(x / scale, -QMAX, QMAX)`, rounded to the nearest even
+      integer for i8 (symmetric: -128 is never written) or `arith.truncf`
+      to f8E4M3FN,
+
+    and inserts codes and scales under the same bounds guard. An attend
+    passes the `[0, length)` prefix of codes and scales to `attn.attention
+    ... scales(...)`, which dequantizes where it reads them: no float copy
+    of the cache is made.
+
     A cache may be carried by structured control flow: through `scf.for`
     iter_args and results (a decode loop), `scf.if` results and `scf.while`;
-    it becomes two carried tensors there (a 1:N type conversion). A cache
-    that is a function argument, is returned, or is used by any other op is
-    rejected with an error, and so is a quantized cache, which has no
-    lowering yet.
+    it becomes two (or four) carried tensors there (a 1:N type conversion).
+    A cache that is a function argument, is returned, or is used by any
+    other op is rejected with an error.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def ExpandF8E4M3FNPass : Pass<"attn-expand-f8e4m3fn"> {
+  let summary = "Expand f8E4M3FN conversions into integer arithmetic";
+  let description = [{
+    LLVM has no fp8 type, and `convert-arith-to-llvm` leaves `arith.extf`
+    and `arith.truncf` of `f8E4M3FN` unconverted. The CPU pipeline runs this
+    pass before it, so that fp8 KV caches run: the conversions become
+    `arith.bitcast` to `i8` and integer and f32 arithmetic, and `f8E4M3FN`
+    constants become `i8` constants bitcast back.
+
+    * `arith.extf` from f8E4M3FN (to f16, bf16, f32 or f64) is exact:
+      `(8 + m) * 2^(e - 10)`, or `m * 2^-9` for a subnormal, and NaN for
+      the codes `0x7f` and `0xff`.
+    * `arith.truncf` to f8E4M3FN (from f16, bf16 or f32) rounds to nearest
+      even as APFloat does: magnitudes that round past 448 and NaN become
+      NaN (the type has no infinity). An f64 source is left alone (it would
+      round twice through f32).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {

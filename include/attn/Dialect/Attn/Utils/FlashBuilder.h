@@ -29,6 +29,9 @@ Value castFloat(OpBuilder &b, Location loc, Value v, FloatType type);
 /// which apply the op's layout.
 struct FlashProblem {
   Value query, key, value, mask, output;
+  /// Per-token, per-head scales of quantized key and value ([B, Sk, Hkv] in
+  /// bshd), or null when key and value are floats.
+  Value keyScale, valueScale;
   Layout layout;
   Value batch, seqQ, seqK, headsQ, headsKV, headDim, valueDim;
   /// Query heads per KV head.
@@ -45,11 +48,16 @@ struct FlashProblem {
   std::optional<int64_t> window;
   /// Type of every running sum: f32, or f64 for f64 inputs.
   FloatType accType;
+  /// Element type of the K/V tile buffers: the key's element type, or
+  /// `accType` for quantized keys, which the tile load dequantizes.
+  Type tileType;
 
   /// Builds the problem for `op`, whose operands are given as memrefs.
+  /// `keyScale` and `valueScale` are the scale memrefs of a scaled op.
   static FlashProblem build(OpBuilder &b, Location loc, AttentionOp op,
                             Value query, Value key, Value value, Value mask,
-                            Value output);
+                            Value output, Value keyScale = {},
+                            Value valueScale = {});
 
   /// Loads element [b, s, h, d] of a query/key/value memref, in the op's
   /// layout, as stored.
@@ -96,7 +104,9 @@ void buildInitRow(OpBuilder &b, Location loc, const FlashProblem &p,
 
 /// Copies keys and values [kvStart, kvStart + tiles.kv) of KV head `kvHead`
 /// (those below Sk) into the tile buffers; only tile entries in [first,
-/// first + count) are copied, so that threads can share the copy.
+/// first + count) are copied, so that threads can share the copy. Quantized
+/// keys and values are dequantized on the way (code times its token's
+/// scale, in `accType`), so the tile is the only dequantized copy.
 void buildLoadTile(OpBuilder &b, Location loc, const FlashProblem &p,
                    const FlashState &st, const FlashTiles &tiles, Value bi,
                    Value kvHead, Value kvStart, Value first, Value step);
