@@ -45,6 +45,24 @@
 // RUN:   | FileCheck %s --check-prefix=DROP-FP8
 // DROP-FP8: (scales dropped): max_abs_err={{.*}} FAIL
 
+// A decode loop carries the int8 cache through scf.for (8 tokens a step,
+// f16 scales): against the reference that quantizes the same way, and, with
+// f32 scales, equal to the two-append entry above (scales are per token, so
+// how the tokens are split between appends does not change a code).
+// RUN: sed -e 's/@S@/f16/g' %t/loop.mlir > %t/loop-f16.mlir
+// RUN: attn-runner --target=cpu %t/loop-f16.mlir --kv-tile=8 --q-tile=4 \
+// RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
+// RUN:   --output=%t/loop-f16.npy
+// RUN: python3 %S/Inputs/kv_quant_ref.py quantized i8 f16 %t/q.npy %t/k.npy \
+// RUN:   %t/v.npy %t/loop-f16.npy --causal | FileCheck %s --check-prefix=Q-LOOP
+// Q-LOOP: quantized i8 scales f16: max_abs_err={{.*}} PASS
+// RUN: sed -e 's/@S@/f32/g' %t/loop.mlir > %t/loop-f32.mlir
+// RUN: attn-runner --target=cpu %t/loop-f32.mlir --kv-tile=8 --q-tile=4 \
+// RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
+// RUN:   --output=%t/loop-f32.npy
+// RUN: python3 %S/Inputs/npy_diff.py %t/loop-f32.npy %t/i8.npy 0 | FileCheck %s --check-prefix=SAME
+// SAME: within
+
 // A row of zeros gets scale 1 and exact zero codes: attention over zero
 // keys and values is exactly zero, with no NaN from a 0 / 0.
 // RUN: python3 %S/Inputs/npy.py %t/z.npy bf16 1x32x2x64 zeros
@@ -92,6 +110,30 @@ func.func @prefill(%q: tensor<1x8x4x64xbf16>, %k: tensor<1x32x2x64xbf16>,
         into !attn.kv_cache<1x2x48x64xf8E4M3FN, scales = bf16>
   %o = attn.cache.attend %q, %c1, %c32
       : tensor<1x8x4x64xbf16>, !attn.kv_cache<1x2x48x64xf8E4M3FN, scales = bf16>
+        -> tensor<1x8x4x64xbf16>
+  return %o : tensor<1x8x4x64xbf16>
+}
+
+//--- loop.mlir
+func.func @decode_loop(%q: tensor<1x8x4x64xbf16>, %k: tensor<1x32x2x64xbf16>,
+                       %v: tensor<1x32x2x64xbf16>) -> tensor<1x8x4x64xbf16> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x48x64xi8, scales = @S@>
+  %r = scf.for %i = %c0 to %c32 step %c8 iter_args(%ci = %c)
+      -> (!attn.kv_cache<1x2x48x64xi8, scales = @S@>) {
+    %kc = tensor.extract_slice %k[0, %i, 0, 0] [1, 8, 2, 64] [1, 1, 1, 1]
+        : tensor<1x32x2x64xbf16> to tensor<1x8x2x64xbf16>
+    %vc = tensor.extract_slice %v[0, %i, 0, 0] [1, 8, 2, 64] [1, 1, 1, 1]
+        : tensor<1x32x2x64xbf16> to tensor<1x8x2x64xbf16>
+    %cn = attn.cache.append %kc, %vc into %ci[%i]
+        : tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>
+          into !attn.kv_cache<1x2x48x64xi8, scales = @S@>
+    scf.yield %cn : !attn.kv_cache<1x2x48x64xi8, scales = @S@>
+  }
+  %o = attn.cache.attend %q, %r, %c32 {causal}
+      : tensor<1x8x4x64xbf16>, !attn.kv_cache<1x2x48x64xi8, scales = @S@>
         -> tensor<1x8x4x64xbf16>
   return %o : tensor<1x8x4x64xbf16>
 }
