@@ -328,3 +328,44 @@ func.func @sequence_bytes_overflow(%q: tensor<1x1x1x288230376151711744xf16>,
         -> tensor<1x1x1x288230376151711744xf16>
   return %o0 : tensor<1x1x1x288230376151711744xf16>
 }
+
+// -----
+
+// A quantized cache's scales: the type fits (2^60 KV heads x 4 bytes of
+// f32 scale = 2^62), but the keys' and values' scales of one token do not:
+// 2 x 2^60 x 4 = 2^63 bytes.
+func.func @scale_bytes_overflow(%q: tensor<1x1x1152921504606846976x1xbf16>,
+                                %k: tensor<1x1x1152921504606846976x1xbf16>,
+                                %v: tensor<1x1x1152921504606846976x1xbf16>,
+                                %p: index, %n: index)
+    -> tensor<1x1x1152921504606846976x1xbf16> {
+  // expected-error @+1 {{'attn.cache.create' op makes the cache of layers [0, 1) whose scale bytes per token (2 x 1152921504606846976 KV heads x 4 bytes) overflow int64}}
+  %a = attn.cache.create : !attn.kv_cache<1x1152921504606846976x1x1xi8, scales = f32>
+  %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
+      : tensor<1x1x1152921504606846976x1xbf16>, tensor<1x1x1152921504606846976x1xbf16>
+        into !attn.kv_cache<1x1152921504606846976x1x1xi8, scales = f32>
+  %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
+      : tensor<1x1x1152921504606846976x1xbf16>, !attn.kv_cache<1x1152921504606846976x1x1xi8, scales = f32>
+        -> tensor<1x1x1152921504606846976x1xbf16>
+  return %o0 : tensor<1x1x1152921504606846976x1xbf16>
+}
+
+// -----
+
+// Element and scale bytes each fit, their sum does not: 2 x 2^59 x 7 x 1 =
+// 7 x 2^60 KV bytes and 2 x 2^59 x 4 = 2^62 scale bytes per token.
+// expected-error @+1 {{'func.func' op has KV and scale bytes per token that overflow int64 at the cache of layers [0, 1) (8070450532247928832 + 0 + 4611686018427387904)}}
+func.func @kv_and_scale_bytes_overflow(%q: tensor<1x1x576460752303423488x7xbf16>,
+                                       %k: tensor<1x1x576460752303423488x7xbf16>,
+                                       %v: tensor<1x1x576460752303423488x7xbf16>,
+                                       %p: index, %n: index)
+    -> tensor<1x1x576460752303423488x7xbf16> {
+  %a = attn.cache.create : !attn.kv_cache<1x576460752303423488x1x7xi8, scales = f32>
+  %a1 = attn.cache.append %k, %v into %a[%p] {layer = 0}
+      : tensor<1x1x576460752303423488x7xbf16>, tensor<1x1x576460752303423488x7xbf16>
+        into !attn.kv_cache<1x576460752303423488x1x7xi8, scales = f32>
+  %o0 = attn.cache.attend %q, %a1, %n {layer = 0}
+      : tensor<1x1x576460752303423488x7xbf16>, !attn.kv_cache<1x576460752303423488x1x7xi8, scales = f32>
+        -> tensor<1x1x576460752303423488x7xbf16>
+  return %o0 : tensor<1x1x576460752303423488x7xbf16>
+}

@@ -324,8 +324,18 @@ static LogicalResult countBytes(Group &group) {
   group.bytesPerToken = *bytes;
   if (Type scale = type.getScaleType()) {
     group.bytesPerScale = scale.getIntOrFloatBitWidth() / 8;
-    // Both factors are bounded by the type's verified size.
-    group.scaleBytesPerToken = 2 * type.getKvHeads() * group.bytesPerScale;
+    // The type's verified size bounds kv_heads x bytes_per_scale, not
+    // twice that.
+    std::optional<int64_t> scales = llvm::checkedMul<int64_t>(
+        2 * group.bytesPerScale, type.getKvHeads());
+    if (!scales)
+      return group.create.emitOpError()
+             << "makes the cache of " << LayersOf{group}
+             << " whose scale bytes per token (2 x "
+             << Count{type.getKvHeads(), "KV head", "KV heads"} << " x "
+             << Count{group.bytesPerScale, "byte", "bytes"}
+             << ") overflow int64";
+    group.scaleBytesPerToken = *scales;
   }
   return success();
 }
@@ -345,21 +355,19 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
              << LayersOf{group} << " (" << plan.bytesPerToken << " + "
              << group.bytesPerToken << ")";
     plan.bytesPerToken = *sum;
+    // Both sums are parts of their total: checking the total checks both.
     std::optional<int64_t> scales =
         llvm::checkedAdd(plan.scaleBytesPerToken, group.scaleBytesPerToken);
-    if (!scales)
+    if (!scales || !llvm::checkedAdd(plan.bytesPerToken, *scales))
       return plan.func.emitOpError()
-             << "has scale bytes per token that overflow int64 at the cache "
-                "of "
-             << LayersOf{group};
+             << "has KV and scale bytes per token that overflow int64 at the "
+                "cache of "
+             << LayersOf{group} << " (" << plan.bytesPerToken << " + "
+             << plan.scaleBytesPerToken << " + " << group.scaleBytesPerToken
+             << ")";
     plan.scaleBytesPerToken = *scales;
   }
-  std::optional<int64_t> perToken =
-      llvm::checkedAdd(plan.bytesPerToken, plan.scaleBytesPerToken);
-  if (!perToken)
-    return plan.func.emitOpError()
-           << "has KV and scale bytes per token that overflow int64 ("
-           << plan.bytesPerToken << " + " << plan.scaleBytesPerToken << ")";
+  int64_t perToken = plan.bytesPerToken + plan.scaleBytesPerToken;
 
   int64_t seqLen = sizing.seqLen;
   if (seqLen == 0) {
@@ -383,10 +391,10 @@ static LogicalResult sizeModel(Plan &plan, const Sizing &sizing) {
              << c << "), less than seq-len (" << seqLen << ")";
   plan.seqLen = seqLen;
 
-  std::optional<int64_t> perSequence = llvm::checkedMul(*perToken, seqLen);
+  std::optional<int64_t> perSequence = llvm::checkedMul(perToken, seqLen);
   if (!perSequence)
     return plan.func.emitOpError()
-           << "needs more bytes per sequence than int64 holds (" << *perToken
+           << "needs more bytes per sequence than int64 holds (" << perToken
            << " KV bytes per token x " << seqLen << " tokens)";
   plan.bytesPerSequence = *perSequence;
   plan.maxBatch = sizing.budget / plan.bytesPerSequence;

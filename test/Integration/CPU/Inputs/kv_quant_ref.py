@@ -39,29 +39,11 @@ MODE unquantized: the reference is attention over the original K and V,
   output rounding and floor of MODE quantized. For N(0, 1) inputs, max|x|
   ~ 3 per row of 64, so e ~ 0.012 for i8 and ~0.2 for fp8.
 """
-import ast
 import math
 import struct
 import sys
 
-
-def read(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    if blob[:6] != b"\x93NUMPY":
-        raise SystemExit(path + ": not an .npy file")
-    length = struct.unpack("<H", blob[8:10])[0]
-    header = ast.literal_eval(blob[10:10 + length].decode())
-    descr, data = header["descr"], blob[10 + length:]
-    if descr == "<u2":
-        bits = struct.unpack("<%dH" % (len(data) // 2), data)
-        wide = struct.pack("<%dI" % len(bits), *(b << 16 for b in bits))
-        values = struct.unpack("<%df" % len(bits), wide)
-        return header["shape"], values, "bf16"
-    fmt, name = {"<f2": ("e", "f16"), "<f4": ("f", "f32"),
-                 "<f8": ("d", "f64")}[descr]
-    count = len(data) // struct.calcsize(fmt)
-    return header["shape"], struct.unpack("<%d%s" % (count, fmt), data), name
+from npy_diff import read
 
 
 def f32(x):

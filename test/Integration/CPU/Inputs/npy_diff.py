@@ -16,6 +16,7 @@ import sys
 
 
 def read(path):
+    """(shape, values as floats, element type name) of an .npy file."""
     with open(path, "rb") as f:
         blob = f.read()
     if blob[:6] != b"\x93NUMPY":
@@ -28,10 +29,12 @@ def read(path):
         # A bf16 is the top half of the f32 with the same bits.
         bits = struct.unpack("<%dH" % (len(data) // 2), data)
         wide = struct.pack("<%dI" % len(bits), *(b << 16 for b in bits))
-        return header["shape"], struct.unpack("<%df" % len(bits), wide)
-    fmt = {"<f2": "e", "<f4": "f", "<f8": "d"}[descr]
+        return header["shape"], struct.unpack("<%df" % len(bits), wide), "bf16"
+    fmt, name = {"<f2": ("e", "f16"), "<f4": ("f", "f32"),
+                 "<f8": ("d", "f64")}[descr]
     count = len(data) // struct.calcsize(fmt)
-    return header["shape"], struct.unpack("<%d%s" % (count, fmt), data)
+    return (header["shape"], struct.unpack("<%d%s" % (count, fmt), data),
+            name)
 
 
 def compare(what, a, b, tolerance):
@@ -48,7 +51,7 @@ def compare(what, a, b, tolerance):
 
 
 def main():
-    (shape_a, a), (shape_b, b) = read(sys.argv[1]), read(sys.argv[2])
+    (shape_a, a, _), (shape_b, b, _) = read(sys.argv[1]), read(sys.argv[2])
     if shape_a != shape_b:
         raise SystemExit("shapes differ: %s and %s" % (shape_a, shape_b))
     compare("shape %s" % (shape_a,), a, b, float(sys.argv[3]))
