@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 
@@ -15,7 +16,7 @@
 
 using namespace mlir;
 
-void mlir::attn::addBufferizationPasses(OpPassManager &pm) {
+void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU) {
   // An attn op still here has no lowering in this pipeline: say why, rather
   // than leave bufferization to report it as not bufferized.
   pm.addPass(createCheckLoweredPass());
@@ -27,5 +28,10 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm) {
   // than an update of its iter_arg in place.
   bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createConvertLinalgToLoopsPass());
+  if (forGPU)
+    pm.addPass(createBuffersToGPUPass());
+  else
+    pm.addPass(createCopiesToLinalgPass());
+  if (!forGPU)
+    pm.addPass(createConvertLinalgToLoopsPass());
 }

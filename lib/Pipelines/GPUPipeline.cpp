@@ -108,6 +108,11 @@ std::optional<std::string> mlir::attn::GPUPipelineOptions::validate() const {
 
 void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
                                          const GPUPipelineOptions &options) {
+  // KV caches become tensors first; convert-attn-to-gpu then reads an
+  // attended prefix in place, and attn-buffers-to-gpu (in the
+  // bufferization) puts the caches in device memory and their appends in
+  // copy kernels.
+  pm.addPass(createLowerKVCachePass());
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
   ConvertAttnToGPUPassOptions gpu;
@@ -120,7 +125,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.smCount = options.smCount;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
-  addBufferizationPasses(pm);
+  addBufferizationPasses(pm, /*forGPU=*/true);
 
   // Host and kernel in one module, down to the point where they part.
   pm.addPass(createConvertNVGPUToNVVMPass());

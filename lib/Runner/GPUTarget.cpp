@@ -16,7 +16,13 @@
 #include "attn/Runner/Runner.h"
 #include "attn/Runtime/CudaRuntime.h"
 
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Runtime/KVCacheChecks.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -33,19 +39,40 @@ static llvm::Error error(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// Everything but the attention kernels runs on the host, and the host code
-/// sees only device pointers; an entry that computes anything else on its
-/// tensors would read device memory from the CPU.
+/// Whether `op` has a GPU lowering in attn-to-nvvm-pipeline: attention and
+/// KV caches become kernels, and tensor slices, scalar arithmetic and
+/// control flow stay on the host, where they touch no element.
+static bool runsOnGPU(Operation *op) {
+  if (isa<AttnDialect>(op->getDialect()))
+    return true;
+  if (isa<tensor::EmptyOp, tensor::ExtractSliceOp, tensor::InsertSliceOp,
+          tensor::DimOp, func::ReturnOp>(op))
+    return true;
+  // Scalars only: arith on tensors would be elementwise host code.
+  if (isa<arith::ArithDialect, index::IndexDialect>(op->getDialect()))
+    return llvm::none_of(op->getResultTypes(), llvm::IsaPred<ShapedType>);
+  return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
+             scf::ConditionOp>(op);
+}
+
+/// The host code sees only device pointers; an entry that computes anything
+/// else on its tensors would read device memory from the CPU.
 static llvm::Error checkDeviceOnly(func::FuncOp entry) {
-  for (Operation &op : entry.getBody().getOps())
-    if (!isa<AttentionOp, arith::ConstantOp, func::ReturnOp>(op))
-      return error("--target=cuda runs entries made of attn.attention ops "
-                   "only (after raising and fusion), but @" +
-                   entry.getSymName() + " also has '" +
-                   op.getName().getStringRef() +
-                   "', which would run on the host over device memory; use "
-                   "--target=cpu");
-  return llvm::Error::success();
+  Operation *bad = nullptr;
+  entry.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (runsOnGPU(op))
+      return WalkResult::advance();
+    bad = op;
+    return WalkResult::interrupt();
+  });
+  if (!bad)
+    return llvm::Error::success();
+  return error("--target=cuda runs attention, KV caches, tensor slices and "
+               "scalar control flow (after raising and fusion), but @" +
+               entry.getSymName() + " also has '" +
+               bad->getName().getStringRef() +
+               "', which would run on the host over device memory; use "
+               "--target=cpu");
 }
 
 /// The chip the kernels are compiled for: the device's own, with the
@@ -198,9 +225,12 @@ struct DeviceCall {
   std::string name;
   /// descriptorOffsets of the entry's results.
   llvm::SmallVector<size_t> resultOffsets;
+  /// The entry's arguments: each integer's value, or nullopt for a tensor
+  /// (the next of the call's buffers).
+  std::vector<std::optional<int64_t>> scalars;
 
-  /// Calls the entry with `inputs` and returns the results' descriptors,
-  /// one after the other.
+  /// Calls the entry with `inputs`, its tensor arguments, and returns the
+  /// results' descriptors, one after the other.
   llvm::Expected<std::vector<int64_t>>
   operator()(llvm::ArrayRef<DeviceBuffer> inputs,
              llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes) const {
@@ -210,29 +240,42 @@ struct DeviceCall {
       descs.push_back(denseDescriptor(buffer.get(), shape));
     // A C-interface function returning memrefs takes a pointer to the
     // results' descriptors first (the descriptor itself for one result, a
-    // struct of them for several); the call takes the address of each
-    // pointer.
+    // struct of them for several); a memref argument is a pointer to its
+    // descriptor and an integer is passed by value. The call takes the
+    // address of each.
     std::vector<void *> pointers{resultDescs.data()};
     for (auto &d : descs)
       pointers.push_back(d.data());
-    std::vector<void *> args;
-    for (void *&p : pointers)
-      args.push_back(&p);
+    std::vector<int64_t> values(scalars.size());
+    std::vector<void *> args{&pointers[0]};
+    size_t next = 1;
+    for (auto [i, scalar] : llvm::enumerate(scalars)) {
+      values[i] = scalar.value_or(0);
+      args.push_back(scalar ? static_cast<void *>(&values[i])
+                            : static_cast<void *>(&pointers[next++]));
+    }
     if (llvm::Error err = invokeCInterface(engine, name, args))
       return std::move(err);
-    if (llvm::Error err = cuda::takeError()) {
-      // Release what the call allocated before it failed, each allocation
-      // once.
-      llvm::SmallPtrSet<void *, 4> released;
-      for (size_t at : llvm::ArrayRef(resultOffsets).drop_back()) {
-        void *allocated = reinterpret_cast<void *>(resultDescs[at]);
-        if (allocated && cuda::allocationSize(allocated) &&
-            released.insert(allocated).second)
-          llvm::consumeError(cuda::free(allocated));
-      }
-      return error("running @" + name +
-                   " on the GPU failed: " + llvm::toString(std::move(err)));
+    // An out-of-range cache access skipped its kernel and said so; it is
+    // the call's error, like a failed CUDA call.
+    llvm::Error err = cuda::takeError();
+    if (!err)
+      err = takeKVCacheCheckError();
+    // What the call allocated and does not return (its KV caches, say)
+    // is freed now; on failure, everything it allocated.
+    std::vector<const void *> returned;
+    if (!err)
+      for (size_t at : llvm::ArrayRef(resultOffsets).drop_back())
+        returned.push_back(reinterpret_cast<const void *>(resultDescs[at]));
+    if (llvm::Error freed = cuda::freeAllocationsExcept(returned)) {
+      if (!err)
+        err = std::move(freed);
+      else
+        llvm::consumeError(std::move(freed));
     }
+    if (err)
+      return error("running @" + name + " on the GPU failed: " +
+                   llvm::toString(std::move(err)));
     return resultDescs;
   }
 };
@@ -245,11 +288,12 @@ llvm::Expected<RunReport> runner::runOnGPU(
   if (llvm::Error err = checkDeviceOnly(entry))
     return std::move(err);
   std::vector<HostTensor *> inputs;
-  for (auto [i, arg] : llvm::enumerate(arguments)) {
-    if (!arg.tensor)
-      return error("--target=cuda takes tensor arguments only, but argument " +
-                   llvm::Twine(i) + " of @" + name + " is an integer");
-    inputs.push_back(&*arg.tensor);
+  std::vector<std::optional<int64_t>> scalars;
+  for (EntryArgument &arg : arguments) {
+    if (arg.tensor)
+      inputs.push_back(&*arg.tensor);
+    scalars.push_back(arg.tensor ? std::nullopt
+                                 : std::optional<int64_t>(arg.scalar));
   }
   if (llvm::Error err = cuda::initialize())
     return error("--target=cuda: " + llvm::toString(std::move(err)));
@@ -264,7 +308,7 @@ llvm::Expected<RunReport> runner::runOnGPU(
   gpu.threads = options.threads;
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
-  gpu.smCount = device.multiprocessors;
+  gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);
@@ -275,7 +319,12 @@ llvm::Expected<RunReport> runner::runOnGPU(
   if (failed(pm.run(module)))
     return error("lowering @" + name + " for " + gpu.chip + " failed");
 
-  auto engine = createEngine(module, cuda::runtimeSymbols);
+  auto engine = createEngine(module, [](llvm::orc::MangleAndInterner in) {
+    llvm::orc::SymbolMap symbols = cuda::runtimeSymbols(in);
+    for (auto &entry : kvCacheCheckSymbols(in))
+      symbols.insert(entry);
+    return symbols;
+  });
   if (!engine)
     return engine.takeError();
   // Runs the global constructors, which load the kernels.
@@ -308,7 +357,7 @@ llvm::Expected<RunReport> runner::runOnGPU(
                               : gpu.format + " from ptxas")
       << "), result" << (results.size() == 1 ? "" : "s")
       << " allocated on the device, poisoned with NaN, copied back";
-  DeviceCall call{**engine, name, descriptorOffsets(results)};
+  DeviceCall call{**engine, name, descriptorOffsets(results), scalars};
 
   // The checked call: every allocation starts as NaN, so an element the
   // kernel does not write shows up.

@@ -501,6 +501,10 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return error("--kv-splits (" + llvm::Twine(options.kvSplits) +
                  ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +
                  "]; 0 picks them for the device");
+  if (options.smCount < 0 || options.smCount > kMaxKVSplits)
+    return error("--sm-count (" + llvm::Twine(options.smCount) +
+                 ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +
+                 "]; 0 takes the device's own");
   // 0 is the default, the device's own peak; anything else divides.
   for (auto [flag, value] : {std::pair<const char *, double>{
                                  "--peak-tflops", options.peakTflops},

@@ -483,6 +483,27 @@ size_t mlir::attn::cuda::allocationSize(const void *ptr) {
   return it == allocations.end() ? 0 : it->second;
 }
 
+llvm::Error
+mlir::attn::cuda::freeAllocationsExcept(llvm::ArrayRef<const void *> keep) {
+  auto d = initialized();
+  if (!d)
+    return d.takeError();
+  std::vector<CUdeviceptr> left;
+  for (auto [ptr, bytes] : state().allocations)
+    if (!llvm::is_contained(keep, reinterpret_cast<const void *>(ptr)))
+      left.push_back(ptr);
+  llvm::Error first = llvm::Error::success();
+  for (CUdeviceptr ptr : left) {
+    state().allocations.erase(ptr);
+    llvm::Error err = checkResult(*d, d->cuMemFree(ptr), "cuMemFree");
+    if (!first)
+      first = std::move(err);
+    else
+      llvm::consumeError(std::move(err));
+  }
+  return first;
+}
+
 void mlir::attn::cuda::setPoisonAllocations(bool on) { state().poison = on; }
 
 void mlir::attn::cuda::setKernelTiming(bool on) { state().timing = on; }

@@ -81,6 +81,12 @@ static cl::opt<int64_t> kvSplits(
     cl::desc("Blocks per (batch, KV head) of the decode schedule (default: "
              "0, picked from the shape and the device's SM count)"),
     cl::init(0), cl::cat(category));
+static cl::opt<int64_t> smCount(
+    "sm-count",
+    cl::desc("Streaming multiprocessors the persistent and split-KV grids "
+             "are sized for (default: 0, the device's own); fewer makes "
+             "each block take several work items"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "
@@ -155,6 +161,7 @@ int main(int argc, char **argv) {
   options.threads = threads;
   options.schedule = schedule;
   options.kvSplits = kvSplits;
+  options.smCount = smCount;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
   options.benchmarkRuns = benchmark;

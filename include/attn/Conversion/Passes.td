@@ -102,4 +102,39 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Move the host code's buffers of the GPU pipeline to the device";
+  let description = [{
+    After bufferization, the host functions of `attn-to-nvvm-pipeline` hold
+    device pointers only: the entry's arguments and results live in device
+    memory, and so must every buffer the host code makes. This pass, run
+    between one-shot bufferization and kernel outlining, makes them so:
+
+    * `memref.alloc` (a KV cache, a loop's output, the copy bufferization
+      makes of a strided operand) becomes a `gpu.alloc`, and
+      `memref.dealloc` a `gpu.dealloc`;
+    * `memref.copy` (an append written into a cache, a slice inserted into
+      a result) and `linalg.fill` (a cache created zeroed) become a
+      `gpu.launch` with one thread per element, 256 to a block;
+
+    and rejects, naming the op, any other host code that reads or writes a
+    buffer (`memref.load`, `memref.store`, a linalg op other than a fill):
+    it would dereference a device pointer on the CPU. Views (`subview`,
+    `collapse_shape`, casts) and the kernels already in `gpu.launch` are
+    left alone.
+
+    ```mlir
+    // before                               // after
+    %c = memref.alloc() : memref<1x64x2x64xf16>
+                                            %c = gpu.alloc async [...] () : memref<1x64x2x64xf16>
+    linalg.fill ins(%zero : f16)            gpu.launch blocks(...) threads(...) {
+        outs(%c : memref<1x64x2x64xf16>)      ... memref.store %zero, %c[...]
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // ATTN_CONVERSION_PASSES_TD

@@ -120,8 +120,10 @@ void buildCPULoopsToLLVMPipeline(OpPassManager &pm);
 
 /// Bufferizes a module whose attention has been lowered: tensors become
 /// memrefs with identity layouts at function boundaries, so callers pass
-/// plain strided buffers, and leftover linalg ops become loops.
-void addBufferizationPasses(OpPassManager &pm);
+/// plain strided buffers. Leftover linalg ops and copies become host loops
+/// on the CPU (`forGPU` false), kernels on device buffers for the GPU
+/// (attn-buffers-to-gpu).
+void addBufferizationPasses(OpPassManager &pm, bool forGPU = false);
 
 /// Registers every named pipeline with the pass registry.
 void registerAttnPipelines();

@@ -64,10 +64,13 @@ struct RunnerOptions {
   /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90), threads per
   /// block of the scalar schedule, blocks per (batch, KV head) of the decode
   /// schedule (0 picks them for the device), binary format and CUDA toolkit
-  /// of libdevice.
+  /// of libdevice. smCount sizes the persistent and split-KV grids (0: the
+  /// device's own); fewer than the device has gives each block more work,
+  /// which is how tests reach the multi-item paths at small sizes.
   std::string schedule = "auto";
   int64_t threads = 128;
   int64_t kvSplits = 0;
+  int64_t smCount = 0;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// Timed runs after the checked one; 0 runs no benchmark.

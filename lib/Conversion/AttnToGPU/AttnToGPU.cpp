@@ -17,6 +17,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn {
@@ -205,6 +207,29 @@ std::string mlir::attn::describeSchedule(AttentionOp op,
 // The shared prologue and epilogue
 //===----------------------------------------------------------------------===//
 
+/// The tensor that `value` is a leading slice of along the sequence
+/// (dimension `seqDim`, offsets 0, unit strides, every other dimension
+/// whole), as attn-lower-kv-cache reads the first N positions of a cache;
+/// null otherwise. Its size along the sequence is in `length`.
+static Value sequencePrefixOf(Value value, unsigned seqDim,
+                              OpFoldResult &length) {
+  auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || slice.getSourceType().getRank() != 4 ||
+      slice.getResultType().getRank() != 4 || !slice.hasUnitStride() ||
+      !llvm::all_of(slice.getMixedOffsets(), isZeroInteger))
+    return {};
+  for (unsigned d = 0; d < 4; ++d) {
+    if (d == seqDim)
+      continue;
+    int64_t size = slice.getStaticSizes()[d];
+    if (ShapedType::isDynamic(size) ||
+        size != slice.getSourceType().getDimSize(d))
+      return {};
+  }
+  length = slice.getMixedSizes()[seqDim];
+  return slice.getSource();
+}
+
 static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
                                       const FlashScheduleOptions &options) {
   Location loc = op.getLoc();
@@ -229,9 +254,26 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
     return failure();
 
   rewriter.setInsertionPoint(op);
+  // Keys and values that are the first N positions of a KV cache are read
+  // where they lie, with the cache's capacity as their row stride: as
+  // buffers of their own, bufferization would copy the prefix first. The
+  // mask, sized by N, rules this out.
+  OpFoldResult keyLength, valueLength;
+  Value keySource =
+      sequencePrefixOf(op.getKey(), op.getSeqDim(), keyLength);
+  Value valueSource =
+      sequencePrefixOf(op.getValue(), op.getSeqDim(), valueLength);
+  bool inPlace = keySource && valueSource && !op.getMask() &&
+                 isEqualConstantIntOrValue(keyLength, valueLength) &&
+                 cast<RankedTensorType>(keySource.getType()).getDimSize(
+                     op.getSeqDim()) ==
+                     cast<RankedTensorType>(valueSource.getType())
+                         .getDimSize(op.getSeqDim());
   Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
-  Value k = toReadOnlyBuffer(rewriter, loc, op.getKey());
-  Value v = toReadOnlyBuffer(rewriter, loc, op.getValue());
+  Value k = toReadOnlyBuffer(rewriter, loc,
+                             inPlace ? keySource : op.getKey());
+  Value v = toReadOnlyBuffer(rewriter, loc,
+                             inPlace ? valueSource : op.getValue());
   Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
 
   RankedTensorType resultType = op.getResult().getType();
@@ -244,6 +286,9 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   Value out = allocDevice(rewriter, loc, outType, dynamicSizes);
 
   FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
+  if (inPlace)
+    p.setKeyLength(rewriter, loc,
+                   getValueOrCreateConstantIndexOp(rewriter, loc, keyLength));
   FlashLaunch shape = (*schedule)->buildLaunch(rewriter, loc, p);
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, x);

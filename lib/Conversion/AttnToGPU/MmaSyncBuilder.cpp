@@ -91,8 +91,8 @@ void MmaSyncBuilder::maskIf(Value needMask, Scores &s,
 Value MmaSyncBuilder::kvSourceRow(const FlashProblem &p, Value bi, Value kvHead,
                                   Value pos) {
   return p.layout == Layout::BSHD
-             ? add(mul(add(mul(bi, p.seqK), pos), p.headsKV), kvHead)
-             : add(mul(add(mul(bi, p.headsKV), kvHead), p.seqK), pos);
+             ? add(mul(add(mul(bi, p.kvRows), pos), p.headsKV), kvHead)
+             : add(mul(add(mul(bi, p.headsKV), kvHead), p.kvRows), pos);
 }
 
 Value MmaSyncBuilder::querySourceRow(const FlashProblem &p, Value bi,

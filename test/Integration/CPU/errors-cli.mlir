@@ -6,13 +6,15 @@
 // Only attention runs on a GPU; the host code would read device memory.
 // Checked before the driver is needed, so this runs everywhere.
 // RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @copy also has 'tensor.empty', which would run on the host over device memory; use --target=cpu
+// CUDA: attn-runner: error: --target=cuda runs attention, KV caches, tensor slices and scalar control flow (after raising and fusion), but @copy also has 'linalg.copy', which would run on the host over device memory; use --target=cpu
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
 // RUN: not attn-runner --target=cpu %t/one.mlir --schedule=fast 2>&1 | FileCheck %s --check-prefix=SCHEDULE
 // SCHEDULE: attn-runner: error: --schedule must be one of auto, scalar, sm80, decode, sm90, not 'fast'
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS: attn-runner: error: --gpu-threads (2048) must lie in [1, 1024]
+// RUN: not attn-runner --target=cpu %t/one.mlir --sm-count=-1 2>&1 | FileCheck %s --check-prefix=SMCOUNT
+// SMCOUNT: attn-runner: error: --sm-count (-1) must lie in [0, 4096]; 0 takes the device's own
 // RUN: not attn-runner --target=cpu %t/one.mlir --peak-gbps=-1 2>&1 | FileCheck %s --check-prefix=PEAK
 // PEAK: attn-runner: error: --peak-gbps (-1.000000) must be positive, or 0 for the device's own
 // RUN: not attn-runner --target=cpu %t/one.mlir --peak-tflops=nan 2>&1 | FileCheck %s --check-prefix=PEAKNAN

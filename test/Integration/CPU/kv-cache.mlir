@@ -44,11 +44,6 @@
 // RUN: not attn-runner --target=cpu %t/cache.mlir --input 3=x.npy 2>&1 | FileCheck %s --check-prefix=NOTINT
 // NOTINT: attn-runner: error: argument 3 is an integer, but --input gives 'x.npy'
 
-// The GPU target runs attention alone, so it refuses the cache ops (this
-// check comes before the driver is needed).
-// RUN: not attn-runner %t/cache.mlir --input 3=0 --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @prefill also has 'attn.cache.create'
-
 //--- cache.mlir
 func.func @prefill(%q: tensor<1x16x8x64xf16>, %k: tensor<1x16x2x64xf16>,
                    %v: tensor<1x16x2x64xf16>, %pos: index)

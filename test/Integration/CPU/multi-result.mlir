@@ -85,11 +85,6 @@
 // RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
 // INT: attn-runner: error: result 1 of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64 or i64 (token ids)
 
-// The GPU target still refuses the cache ops of the CLA example (checked
-// before the driver is needed).
-// RUN: not attn-runner %attn_src_root/examples/cla_two_layers.mlir --input 4=0 --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs entries made of attn.attention ops only (after raising and fusion), but @cla_two_layers also has 'attn.cache.create'
-
 //--- direct.mlir
 func.func @direct(%q0: tensor<1x16x32x128xf16>, %q1: tensor<1x16x32x128xf16>,
                   %k: tensor<1x16x8x128xf16>, %v: tensor<1x16x8x128xf16>)

@@ -22,6 +22,9 @@
 // RUN:   | attn-runner - --target=cuda --check --seed=37 --schedule=sm90 | FileCheck %S/Inputs/check.txt
 // RUN: sed -e 's/@Q@/2x700x32x64/g;s/@K@/2x1500x8x64/g;s/@V@/2x1500x8x64/g;s/@O@/2x700x32x64/g;s/@T@/f16/g;s/@A@//g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=38 --schedule=sm90 | FileCheck %S/Inputs/check.txt
+// Sized for 3 SMs: each block runs a dozen or more causal items.
+// RUN: sed -e 's/@Q@/1x600x8x64/g;s/@K@/1x600x2x64/g;s/@V@/1x600x2x64/g;s/@O@/1x600x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=40 --schedule=sm90 --sm-count=3 | FileCheck %S/Inputs/check.txt
 // RUN: sed -e 's/@Q@/2x32x600x128/g;s/@K@/2x8x900x128/g;s/@V@/2x8x900x128/g;s/@O@/2x32x600x128/g;s/@T@/bf16/g;s/@A@/{window = 300 : i64, layout = #attn.layout<bhsd>}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=39 --schedule=sm90 | FileCheck %S/Inputs/check.txt
 

@@ -41,9 +41,10 @@ struct CheckLoweredPass
       }
       if (isa<CacheCreateOp, CacheAppendOp, CacheAttendOp>(op)) {
         op->emitOpError()
-            << "has no lowering in this pipeline: KV cache ops lower for "
-               "the CPU (--attn-to-llvm-pipeline) only; the GPU pipeline "
-               "does not support them yet";
+            << "has no lowering in this pipeline: KV cache ops lower "
+               "through attn-lower-kv-cache, which both "
+               "--attn-to-llvm-pipeline and --attn-to-nvvm-pipeline run "
+               "first";
         return;
       }
       op->emitOpError() << "has no lowering in this pipeline";

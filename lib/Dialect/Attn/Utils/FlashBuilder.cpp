@@ -118,6 +118,7 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
   p.headsQ = dim(b, loc, query, h);
   p.headDim = dim(b, loc, query, 3);
   p.seqK = dim(b, loc, key, s);
+  p.kvRows = p.seqK;
   p.headsKV = dim(b, loc, key, h);
   p.valueDim = dim(b, loc, value, 3);
   p.group = arith::DivUIOp::create(b, loc, p.headsQ, p.headsKV);
@@ -151,6 +152,11 @@ FlashProblem FlashProblem::build(OpBuilder &b, Location loc, AttentionOp op,
     p.scale = math::RsqrtOp::create(b, loc, df);
   }
   return p;
+}
+
+void FlashProblem::setKeyLength(OpBuilder &b, Location loc, Value length) {
+  seqK = length;
+  diagonal = arith::SubIOp::create(b, loc, seqK, seqQ);
 }
 
 Value FlashProblem::loadRaw(OpBuilder &b, Location loc, Value memref,

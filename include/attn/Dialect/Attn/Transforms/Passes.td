@@ -112,11 +112,30 @@ def CheckLoweredPass : Pass<"attn-check-lowered", "::mlir::ModuleOp"> {
       key or value of an attention that `attn-fuse-repeat-kv` can fold it
       into: the repeat has no lowering of its own (the project never
       materialises the repeated K/V).
-    * `attn.cache.*` ops in a pipeline that does not lower KV caches (the
-      GPU pipeline, for now): they lower for the CPU
-      (`--attn-to-llvm-pipeline`) only.
+    * `attn.cache.*` ops: both pipelines lower them with
+      `attn-lower-kv-cache` first, so one left here was not lowered.
     * any other `attn` op: named, with the pipeline's stage.
   }];
+}
+
+def CopiesToLinalgPass : Pass<"attn-copies-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy, for host loops";
+  let description = [{
+    The CPU pipeline runs this after bufferization, before
+    `convert-linalg-to-loops`. A `memref.copy` between buffers that are not
+    both contiguous (an append into a cache of batch 2 or more writes a
+    strided slice) lowers to a call of `memrefCopy` from the MLIR C runner
+    utilities; as a `linalg.copy` it becomes loops, and the compiled code
+    needs no library beyond libc.
+
+    ```mlir
+    memref.copy %a, %b : memref<2x16x8x64xf16> to memref<2x16x8x64xf16, strided<[...]>>
+    // becomes
+    linalg.copy ins(%a : memref<2x16x8x64xf16>)
+                outs(%b : memref<2x16x8x64xf16, strided<[...]>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def TileAttentionPass : Pass<"attn-tile-attention"> {

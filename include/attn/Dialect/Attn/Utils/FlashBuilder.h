@@ -34,6 +34,10 @@ struct FlashProblem {
   Value keyScale, valueScale;
   Layout layout;
   Value batch, seqQ, seqK, headsQ, headsKV, headDim, valueDim;
+  /// Extent of the key and value buffers along the sequence, the stride
+  /// their rows are addressed with: seqK, except for a KV cache read in
+  /// place, whose first seqK positions of `kvRows` (its capacity) are seen.
+  Value kvRows;
   /// Query heads per KV head.
   Value group;
   /// Sk - Sq: the bottom-right offset of the causal diagonal.
@@ -58,6 +62,11 @@ struct FlashProblem {
                             Value query, Value key, Value value, Value mask,
                             Value output, Value keyScale = {},
                             Value valueScale = {});
+
+  /// Sees only the first `length` keys of the key and value buffers (a KV
+  /// cache attended in place): sets seqK and the causal diagonal, and keeps
+  /// kvRows, the buffers' own extent.
+  void setKeyLength(OpBuilder &b, Location loc, Value length);
 
   /// Loads element [b, s, h, d] of a query/key/value memref, in the op's
   /// layout, as stored.

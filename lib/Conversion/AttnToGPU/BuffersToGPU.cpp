@@ -1,0 +1,163 @@
+//===- BuffersToGPU.cpp - the GPU pipeline's host buffers on the device ----===//
+//
+// attn-buffers-to-gpu: once bufferized, the host code of the GPU pipeline
+// holds device pointers only, so each buffer it makes is a device
+// allocation and each copy or fill it does is a kernel. Host code that
+// would read or write a buffer any other way is an error here rather than
+// a fault at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashSchedule.h"
+
+#include "attn/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_BUFFERSTOGPUPASS
+#include "attn/Conversion/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+/// Threads per block of the element kernels.
+static constexpr int64_t kElementThreads = 256;
+
+/// Launches one thread per element of `target`'s shape, 256 to a block, and
+/// calls `body` with the element's indices in each thread that has one.
+/// Nothing is launched for an empty shape (a grid of no blocks is an
+/// error).
+static void launchPerElement(
+    OpBuilder &b, Location loc, Value target,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<MemRefType>(target.getType());
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  SmallVector<Value> sizes;
+  Value total = c(1);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    sizes.push_back(type.isDynamicDim(d)
+                        ? Value(memref::DimOp::create(b, loc, target, d))
+                        : c(type.getDimSize(d)));
+    total = arith::MulIOp::create(b, loc, total, sizes.back());
+  }
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total,
+                                    c(0));
+  scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location loc) {
+    Value blocks = arith::CeilDivUIOp::create(ib, loc, total,
+                                              c(kElementThreads));
+    Value one = c(1);
+    auto launch = gpu::LaunchOp::create(ib, loc, blocks, one, one,
+                                        c(kElementThreads), one, one);
+    {
+      OpBuilder::InsertionGuard guard(ib);
+      ib.setInsertionPointToStart(&launch.getBody().front());
+      Value id = arith::AddIOp::create(
+          ib, loc,
+          arith::MulIOp::create(ib, loc, launch.getBlockIds().x,
+                                c(kElementThreads)),
+          launch.getThreadIds().x);
+      Value inside =
+          arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, id, total);
+      scf::IfOp::create(ib, loc, inside, [&](OpBuilder &tb, Location loc) {
+        // Row-major: the last dimension varies fastest, so neighbouring
+        // threads touch neighbouring elements.
+        SmallVector<Value> indices(sizes.size());
+        Value rest = id;
+        for (int64_t d = int64_t(sizes.size()) - 1; d > 0; --d) {
+          indices[d] = arith::RemUIOp::create(tb, loc, rest, sizes[d]);
+          rest = arith::DivUIOp::create(tb, loc, rest, sizes[d]);
+        }
+        if (!sizes.empty())
+          indices[0] = rest;
+        body(tb, loc, indices);
+        scf::YieldOp::create(tb, loc);
+      });
+      gpu::TerminatorOp::create(ib, loc);
+    }
+    scf::YieldOp::create(ib, loc);
+  });
+}
+
+/// Why `op`, in host code, cannot run over device buffers; nullopt if it
+/// can (it touches no buffer's contents, or this pass rewrites it).
+static std::optional<std::string> whyHostOnly(Operation *op) {
+  if (isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
+          memref::GetGlobalOp>(op))
+    return std::string("reads or writes a buffer on the host");
+  if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
+    return std::string("computes on buffers on the host");
+  if (isa<linalg::FillOp>(op) &&
+      !isa<MemRefType>(cast<linalg::FillOp>(op).getOutputs()[0].getType()))
+    return std::string("was not bufferized");
+  return std::nullopt;
+}
+
+static void rewriteHostOp(IRRewriter &rewriter, Operation *op) {
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+    Value buffer = allocDevice(rewriter, loc, alloc.getType(),
+                               alloc.getDynamicSizes());
+    rewriter.replaceOp(op, buffer);
+  } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+    freeDevice(rewriter, loc, dealloc.getMemref());
+    rewriter.eraseOp(op);
+  } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+    Value from = copy.getSource(), to = copy.getTarget();
+    launchPerElement(rewriter, loc, to,
+                     [&](OpBuilder &b, Location loc, ValueRange at) {
+                       Value v = memref::LoadOp::create(b, loc, from, at);
+                       memref::StoreOp::create(b, loc, v, to, at);
+                     });
+    rewriter.eraseOp(op);
+  } else if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    Value value = fill.getInputs()[0], to = fill.getOutputs()[0];
+    launchPerElement(rewriter, loc, to,
+                     [&](OpBuilder &b, Location loc, ValueRange at) {
+                       memref::StoreOp::create(b, loc, value, to, at);
+                     });
+    rewriter.eraseOp(op);
+  }
+}
+
+namespace {
+struct BuffersToGPUPass
+    : public attn::impl::BuffersToGPUPassBase<BuffersToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> hostOps;
+    bool failed = false;
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+        // Kernels already work on device memory.
+        if (isa<gpu::LaunchOp>(op))
+          return WalkResult::skip();
+        if (std::optional<std::string> why = whyHostOnly(op)) {
+          op->emitOpError()
+              << "in host code of the GPU pipeline " << *why
+              << ", but every buffer there is in device memory; only "
+                 "attention, KV caches, slices, copies and fills have a GPU "
+                 "lowering (run it on the CPU with attn-to-llvm-pipeline)";
+          failed = true;
+        } else if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
+                       linalg::FillOp>(op)) {
+          hostOps.push_back(op);
+        }
+        return WalkResult::advance();
+      });
+    }
+    if (failed)
+      return signalPassFailure();
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : hostOps)
+      rewriteHostOp(rewriter, op);
+  }
+};
+} // namespace

@@ -1,0 +1,87 @@
+// RUN: attn-opt %s --attn-buffers-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+
+// A cache as bufferization leaves it: allocated, zeroed, and written in
+// place through a strided view. The allocation moves to the device, and
+// the fill and the copy become one-thread-per-element kernels, guarded so
+// that an empty shape launches nothing.
+// CHECK-LABEL: func.func @cache
+// CHECK-SAME: (%[[K:.*]]: memref<2x4x8x64xf16>, %[[POS:.*]]: index)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
+// CHECK: %[[C:.*]], %{{.*}} = gpu.alloc async [%{{.*}}] () : memref<2x64x8x64xf16>
+// CHECK-NOT: memref.alloc
+// CHECK: scf.if
+// CHECK: gpu.launch
+// CHECK: memref.store %[[ZERO]], %[[C]][
+// CHECK: %[[VIEW:.*]] = memref.subview %[[C]][0, %[[POS]], 0, 0]
+// CHECK: scf.if
+// CHECK: gpu.launch
+// CHECK: %[[X:.*]] = memref.load %[[K]][
+// CHECK: memref.store %[[X]], %[[VIEW]][
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.fill
+// CHECK: return %[[C]]
+func.func @cache(%k: memref<2x4x8x64xf16>, %pos: index) -> memref<2x64x8x64xf16> {
+  %zero = arith.constant 0.0 : f16
+  %c = memref.alloc() : memref<2x64x8x64xf16>
+  linalg.fill ins(%zero : f16) outs(%c : memref<2x64x8x64xf16>)
+  %s = memref.subview %c[0, %pos, 0, 0] [2, 4, 8, 64] [1, 1, 1, 1]
+      : memref<2x64x8x64xf16> to memref<2x4x8x64xf16, strided<[32768, 512, 64, 1], offset: ?>>
+  memref.copy %k, %s : memref<2x4x8x64xf16> to memref<2x4x8x64xf16, strided<[32768, 512, 64, 1], offset: ?>>
+  return %c : memref<2x64x8x64xf16>
+}
+
+// -----
+
+// A dynamic allocation keeps its sizes, and a dealloc frees on the device;
+// kernels already in a gpu.launch are left alone.
+// CHECK-LABEL: func.func @dynamic
+// CHECK-SAME: (%[[N:.*]]: index)
+// CHECK: gpu.alloc async [%{{.*}}] (%[[N]]) : memref<?x64xf32>
+// CHECK: gpu.launch
+// CHECK: memref.store
+// CHECK: gpu.dealloc async
+// CHECK-NOT: memref.dealloc
+func.func @dynamic(%n: index) {
+  %c1 = arith.constant 1 : index
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %b = memref.alloc(%n) : memref<?x64xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+      threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    memref.store %one, %b[%c0, %c0] : memref<?x64xf32>
+    gpu.terminator
+  }
+  memref.dealloc %b : memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Host code that reads or writes a buffer itself would dereference a device
+// pointer on the CPU.
+func.func @load(%b: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'memref.load' op in host code of the GPU pipeline reads or writes a buffer on the host, but every buffer there is in device memory; only attention, KV caches, slices, copies and fills have a GPU lowering (run it on the CPU with attn-to-llvm-pipeline)}}
+  %x = memref.load %b[%c0] : memref<4xf32>
+  return %x : f32
+}
+
+// -----
+
+func.func @add(%a: memref<4xf32>, %b: memref<4xf32>) {
+  // expected-error @+1 {{'linalg.add' op in host code of the GPU pipeline computes on buffers on the host}}
+  linalg.add ins(%a, %a : memref<4xf32>, memref<4xf32>) outs(%b : memref<4xf32>)
+  return
+}
+
+// -----
+
+// A constant tensor bufferizes to a global in host memory, out of the
+// kernels' reach.
+memref.global "private" constant @table : memref<4xf32> = dense<1.0>
+func.func @global(%b: memref<4xf32>) {
+  // expected-error @+1 {{'memref.get_global' op in host code of the GPU pipeline reads or writes a buffer on the host}}
+  %g = memref.get_global @table : memref<4xf32>
+  memref.copy %g, %b : memref<4xf32> to memref<4xf32>
+  return
+}

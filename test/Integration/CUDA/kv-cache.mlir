@@ -1,0 +1,51 @@
+// KV caches on the GPU: attn-lower-kv-cache makes them device buffers,
+// each append a copy kernel into the cache in place, and each attend reads
+// the cache's first positions where they lie (the capacity is the row
+// stride; no prefix copy). Positions known only at run time are checked on
+// the host before any kernel runs, with the CPU target's messages.
+// REQUIRES: cuda
+
+// A prefill step through a cache (append 16 tokens at position 0, attend
+// over 16) is the attention of the same inputs (the seed gives arguments
+// 0-2 the same values in both entries), which --check verifies against
+// float64.
+// RUN: sed -e 's/@Q@/1x16x8x64/g;s/@K@/1x16x2x64/g;s/@V@/1x16x2x64/g;s/@O@/1x16x8x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.direct.mlir
+// RUN: attn-runner %t.direct.mlir --target=cuda --seed=5 --check --output=%t.direct.npy | FileCheck %s --check-prefix=DIRECT
+// DIRECT: check: {{.*}} PASS
+// RUN: attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --seed=5 --input 3=0 --output=%t.cache.npy | FileCheck %s --check-prefix=PREFILL
+// PREFILL: argument 3 = 0
+// PREFILL: target: cuda
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.cache.npy %t.direct.npy 2e-3 | FileCheck %s --check-prefix=SAME
+// SAME: within
+
+// Chunked prefill, the cache carried through scf.for: four steps of four
+// tokens, each attending causally over everything so far.
+// RUN: attn-runner %S/Inputs/cache-chunked.mlir --target=cuda --seed=5 --output=%t.chunked.npy | FileCheck %s --check-prefix=RUNS
+// RUNS: target: cuda
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.chunked.npy %t.direct.npy 2e-3 | FileCheck %s --check-prefix=SAME
+
+// Out of range: the same errors as on the CPU and a non-zero exit; the
+// last position that fits runs.
+// RUN: attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=48 | FileCheck %s --check-prefix=RUNS
+// RUN: not attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=49 2>&1 | FileCheck %s --check-prefix=OVERFLOW
+// OVERFLOW: attn-runner: error: running @prefill on the GPU failed: KV cache overflow: attn.cache.append of 16 tokens at position 49 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
+// RUN: not attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=-1 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// NEGATIVE: KV cache overflow: attn.cache.append of 16 tokens at position -1 needs
+// RUN: not attn-runner %S/Inputs/cache-length.mlir --target=cuda --input 3=65 2>&1 | FileCheck %s --check-prefix=LENGTH
+// LENGTH: KV cache out of range: attn.cache.attend over length 65 needs 0 <= length <= 64, the capacity; no key was read
+// RUN: attn-runner %S/Inputs/cache-length.mlir --target=cuda --input 3=64 | FileCheck %s --check-prefix=RUNS
+
+// A decode step (a 1000-token prompt, then one token at position 1000, GQA
+// 4:1, bf16) on the decode schedule split over 3 blocks, against the CPU
+// target on the same program and inputs.
+// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cuda --seed=8 --input 5=1000 --kv-splits=3 --output=%t.decode-gpu.npy | FileCheck %s --check-prefix=DECODE
+// DECODE: schedule decode
+// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cpu --seed=8 --input 5=1000 --output=%t.decode-cpu.npy
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.decode-gpu.npy %t.decode-cpu.npy 1e-2 | FileCheck %s --check-prefix=SAME
+
+// Cross-layer attention: layer 1 reads the cache layer 0 wrote, and the
+// entry returns both layers' outputs; against the CPU target.
+// RUN: attn-runner %attn_src_root/examples/cla_two_layers.mlir --target=cuda --seed=3 --input 4=7 --output=%t.cla-gpu.npy | FileCheck %s --check-prefix=RUNS
+// RUN: attn-runner %attn_src_root/examples/cla_two_layers.mlir --target=cpu --seed=3 --input 4=7 --output=%t.cla-cpu.npy
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.cla-gpu.0.npy %t.cla-cpu.0.npy 2e-3 | FileCheck %s --check-prefix=SAME
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.cla-gpu.1.npy %t.cla-cpu.1.npy 2e-3 | FileCheck %s --check-prefix=SAME
