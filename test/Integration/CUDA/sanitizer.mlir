@@ -21,7 +21,7 @@
 // a block it reports write-after-write hazards between the producer's
 // cp.async copies into a K stage on either side of an item boundary, which
 // is not understood yet (outputs are correct and bitwise repeatable; see
-// docs/GPU.md, "Known gaps").
+// "Known limits" in docs/Design.md).
 // RUN: sed -e 's/@Q@/1x520x4x64/g;s/@K@/1x520x2x64/g;s/@V@/1x520x2x64/g;s/@O@/1x520x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.persistent.mlir
 // RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
