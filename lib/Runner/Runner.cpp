@@ -322,8 +322,138 @@ struct CheckedAttention {
   /// The op, so that an attention returned twice is counted once by
   /// --benchmark.
   Operation *op;
+  /// For an attn.cache.attend: the appends that wrote the cache, oldest
+  /// first, each with the argument numbers of its keys and values and its
+  /// position; the reference replays them into a zeroed cache and reads
+  /// the first `length` positions as key and value.
+  struct Append {
+    unsigned keys, values;
+    Value position;
+    /// Its value, resolved from the integer arguments before the run
+    /// (which lowers the module, and with it `position`, away).
+    std::optional<int64_t> at;
+  };
+  std::optional<SmallVector<Append>> appends;
+  Value length;
+  std::optional<int64_t> lengthValue;
+  KVCacheType cacheType;
 };
 } // namespace
+
+/// The value of an index computed from constants and integer arguments of
+/// `entry` with addi, subi and muli, given the arguments' values; nullopt
+/// for anything else.
+static std::optional<int64_t>
+evaluateIndex(func::FuncOp entry, Value v,
+              llvm::ArrayRef<EntryArgument> inputs) {
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    if (arg.getOwner() != &entry.getBody().front() || inputs.empty() ||
+        inputs[arg.getArgNumber()].tensor)
+      return std::nullopt;
+    return inputs[arg.getArgNumber()].scalar;
+  }
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto c = dyn_cast<arith::ConstantIndexOp>(def))
+    return c.value();
+  if (!isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
+    return std::nullopt;
+  auto a = evaluateIndex(entry, def->getOperand(0), inputs);
+  auto b = evaluateIndex(entry, def->getOperand(1), inputs);
+  if (!a || !b)
+    return std::nullopt;
+  int64_t r;
+  bool overflow = isa<arith::AddIOp>(def)   ? llvm::AddOverflow(*a, *b, r)
+                  : isa<arith::SubIOp>(def) ? llvm::SubOverflow(*a, *b, r)
+                                            : llvm::MulOverflow(*a, *b, r);
+  if (overflow)
+    return std::nullopt;
+  return r;
+}
+
+/// Whether `v` can be evaluated once the integer arguments are known.
+static bool isComputableIndex(func::FuncOp entry, Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return arg.getOwner() == &entry.getBody().front() &&
+           isa<IndexType, IntegerType>(arg.getType());
+  Operation *def = v.getDefiningOp();
+  if (isa_and_nonnull<arith::ConstantIndexOp>(def))
+    return true;
+  if (!isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
+    return false;
+  return isComputableIndex(entry, def->getOperand(0)) &&
+         isComputableIndex(entry, def->getOperand(1));
+}
+
+/// The checked attention of an attn.cache.attend whose query, and whose
+/// cache's appended keys and values, are entry arguments, the cache made in
+/// the entry's body by one chain of appends; or why it is not one.
+static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
+                                                  CacheAttendOp op) {
+  auto argIndex = [&](Value v) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &entry.getBody().front())
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  auto fail = [](const llvm::Twine &why) { return error(why); };
+  CheckedAttention c;
+  c.op = op;
+  c.cacheType = op.getCache().getType();
+  if (c.cacheType.isQuantized())
+    return fail("its cache is quantized, which the reference does not "
+                "replay");
+  std::optional<unsigned> q = argIndex(op.getQuery());
+  if (!q)
+    return fail("the attend's query is not an entry argument");
+  c.query = *q;
+  c.key = c.value = *q; // unused: the replay provides key and value
+  if (!isComputableIndex(entry, op.getLength()))
+    return fail("the attend's length is not computed from constants and "
+                "integer arguments");
+  c.length = op.getLength();
+  SmallVector<CheckedAttention::Append> appends;
+  Value cache = op.getCache();
+  while (true) {
+    Operation *def = cache.getDefiningOp();
+    if (isa_and_nonnull<CacheCreateOp>(def))
+      break;
+    auto append = dyn_cast_or_null<CacheAppendOp>(def);
+    if (!append)
+      return fail("its cache is not made by attn.cache.create and "
+                  "attn.cache.append in the entry's body (a cache carried "
+                  "through a loop is not replayed)");
+    std::optional<unsigned> k = argIndex(append.getKeys()),
+                            v = argIndex(append.getValues());
+    if (!k || !v)
+      return fail("an append's keys or values are not entry arguments");
+    if (!isComputableIndex(entry, append.getPosition()))
+      return fail("an append's position is not computed from constants and "
+                  "integer arguments");
+    appends.push_back({*k, *v, append.getPosition()});
+    cache = append.getCache();
+  }
+  std::reverse(appends.begin(), appends.end());
+  c.appends = std::move(appends);
+
+  AttentionProblem &p = c.problem;
+  auto qShape = op.getQuery().getType().getShape();
+  p.batch = qShape[0];
+  p.seqQ = qShape[1];
+  p.headsQ = qShape[2];
+  p.headDim = qShape[3];
+  p.seqK = 0; // the length, once the integer arguments are known
+  p.headsKV = c.cacheType.getKvHeads();
+  p.valueDim = c.cacheType.getHeadDim();
+  std::optional<APFloat> scale = op.getScale();
+  p.scale =
+      scale ? scale->convertToDouble() : 1.0 / std::sqrt(double(p.headDim));
+  p.causal = op.getCausal();
+  p.window = op.getWindow();
+  p.type = *elementTypeFor(op.getQuery().getType().getElementType());
+  return c;
+}
 
 /// Recovers the problem and the operands' argument numbers of `op`, or
 /// nullopt if an operand is not an argument of `entry`.
@@ -386,19 +516,36 @@ findCheckedAttentions(func::FuncOp entry) {
   auto notCheckable = [&](const llvm::Twine &why) {
     if (numResults == 1)
       return error("--check needs @" + entry.getSymName() +
-                   " to return one attn.attention of its own arguments, but " +
-                   why);
+                   " to return one attn.attention of its own arguments (or "
+                   "an attn.cache.attend of a cache it fills from them), "
+                   "but " + why);
     return error("--check needs each of the " + llvm::Twine(numResults) +
                  " results of @" + entry.getSymName() +
-                 " to be an attn.attention of its own arguments, but " + why);
+                 " to be an attn.attention of its own arguments (or an "
+                 "attn.cache.attend of a cache it fills from them), but " +
+                 why);
   };
   if (!entry.getBody().hasOneBlock())
     return notCheckable("its body has several blocks");
-  bool any = !entry.getBody().getOps<AttentionOp>().empty();
+  bool any = false;
+  entry.walk([&](Operation *op) {
+    any |= isa<AttentionOp, CacheAttendOp>(op);
+  });
   auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
   SmallVector<CheckedAttention> checked;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     std::string result = "result " + std::to_string(i);
+    if (auto attend = value.getDefiningOp<CacheAttendOp>()) {
+      auto c = fromCache(entry, attend);
+      if (!c)
+        return notCheckable(
+            (numResults == 1 ? std::string("it returns an attn.cache.attend")
+                             : result + " is an attn.cache.attend") +
+            " that the reference cannot replay: " +
+            llvm::toString(c.takeError()));
+      checked.push_back(std::move(*c));
+      continue;
+    }
     auto op = value.getDefiningOp<AttentionOp>();
     if (!op && numResults == 1)
       return notCheckable(any ? "what it returns is not an attn.attention"
@@ -431,15 +578,52 @@ findCheckedAttentions(func::FuncOp entry) {
 /// prefixed with `label` (e.g. "result 1: ") where the entry has several
 /// results. Returns why the check failed, if it did.
 static std::optional<std::string>
-runCheck(const CheckedAttention &c, const std::vector<EntryArgument> &inputs,
-         const HostTensor &result, llvm::StringRef label,
-         llvm::raw_ostream &os) {
-  AttentionOperands in{*inputs[c.query].tensor, *inputs[c.key].tensor,
-                       *inputs[c.value].tensor,
+runCheck(const CheckedAttention &c,
+         const std::vector<EntryArgument> &inputs, const HostTensor &result,
+         llvm::StringRef label, llvm::raw_ostream &os) {
+  AttentionProblem problem = c.problem;
+  std::optional<HostTensor> keys, values;
+  if (c.appends) {
+    // The run succeeded, so every position and the length were in range
+    // (the compiled code checks them); replay the appends into zeros.
+    if (!c.lengthValue)
+      return std::string("the attend's length overflows int64");
+    int64_t length = *c.lengthValue;
+    problem.seqK = length;
+    TensorSignature sig{problem.type,
+                        {problem.batch, length, problem.headsKV,
+                         problem.headDim}};
+    keys.emplace(sig);
+    values.emplace(sig);
+    keys->fill(0);
+    values->fill(0);
+    for (const CheckedAttention::Append &a : *c.appends) {
+      if (!a.at)
+        return std::string("an append's position overflows int64");
+      int64_t at = *a.at;
+      const HostTensor &k = *inputs[a.keys].tensor,
+                       &v = *inputs[a.values].tensor;
+      int64_t tokens = k.shape()[1], row = problem.headsKV * problem.headDim;
+      for (int64_t b = 0; b < problem.batch; ++b)
+        for (int64_t t = 0; t < tokens; ++t) {
+          if (at + t >= length)
+            continue; // written, but past what the attend reads
+          for (int64_t e = 0; e < row; ++e) {
+            keys->set((b * length + at + t) * row + e,
+                      k.get((b * tokens + t) * row + e));
+            values->set((b * length + at + t) * row + e,
+                        v.get((b * tokens + t) * row + e));
+          }
+        }
+    }
+  }
+  AttentionOperands in{*inputs[c.query].tensor,
+                       keys ? *keys : *inputs[c.key].tensor,
+                       values ? *values : *inputs[c.value].tensor,
                        c.mask ? &*inputs[*c.mask].tensor : nullptr};
-  std::vector<double> ref = referenceAttention(c.problem, in);
-  std::vector<double> naive = naiveAttention(c.problem, in);
-  CheckResult r = checkAttention(result, ref, naive, c.problem.type);
+  std::vector<double> ref = referenceAttention(problem, in);
+  std::vector<double> naive = naiveAttention(problem, in);
+  CheckResult r = checkAttention(result, ref, naive, problem.type);
   os << "check: " << label
      << llvm::format("max_abs_err=%.3e naive_err=%.3e rel_err=%.3e "
                      "bound=%.3e",
@@ -613,6 +797,15 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!inputs)
     return inputs.takeError();
 
+  // A cache's positions and length, which the run lowers away.
+  for (CheckedAttention &c : checked) {
+    if (!c.appends)
+      continue;
+    c.lengthValue = evaluateIndex(*entry, c.length, *inputs);
+    for (CheckedAttention::Append &a : *c.appends)
+      a.at = evaluateIndex(*entry, a.position, *inputs);
+  }
+
   // NaN marks every element the kernels fail to write; --check rejects it.
   std::vector<HostTensor> results;
   for (const TensorSignature &sig : resultSigs) {
@@ -635,7 +828,10 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     for (const CheckedAttention &c : checked) {
       if (!counted.insert(c.op).second)
         continue;
-      AttentionCost one = attentionCost(c.problem);
+      AttentionProblem problem = c.problem;
+      if (c.appends)
+        problem.seqK = c.lengthValue.value_or(0);
+      AttentionCost one = attentionCost(problem);
       cost =
           cost ? AttentionCost{cost->flops + one.flops, cost->bytes + one.bytes}
                : one;

@@ -6,18 +6,18 @@
 // RUN: rm -rf %t && split-file %s %t
 
 // RUN: not attn-runner --target=cpu %t/none.mlir --check 2>&1 | FileCheck %s --check-prefix=NONE
-// NONE: attn-runner: error: --check needs @copy to return one attn.attention of its own arguments, but it contains no attn.attention
+// NONE: attn-runner: error: --check needs @copy to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but it contains no attn.attention
 // RUN: attn-runner --target=cpu %t/none.mlir | FileCheck %s --check-prefix=RUNS
 // RUNS: time:
 
 // RUN: not attn-runner --target=cpu %t/scaled.mlir --check 2>&1 | FileCheck %s --check-prefix=NOTRETURNED
-// NOTRETURNED: attn-runner: error: --check needs @scaled to return one attn.attention of its own arguments, but what it returns is not an attn.attention
+// NOTRETURNED: attn-runner: error: --check needs @scaled to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but what it returns is not an attn.attention
 // RUN: attn-runner --target=cpu %t/scaled.mlir | FileCheck %s --check-prefix=RUNS
 
 // Repeating along the wrong dimension is not repeat_kv, so nothing fuses and
 // the attention reads a computed key and value.
 // RUN: not attn-runner --target=cpu %t/unfused.mlir --check 2>&1 | FileCheck %s --check-prefix=OPERANDS
-// OPERANDS: attn-runner: error: --check needs @unfused to return one attn.attention of its own arguments, but the returned attention's operands are not all entry arguments (after raising and fusion)
+// OPERANDS: attn-runner: error: --check needs @unfused to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but the returned attention's operands are not all entry arguments (after raising and fusion)
 // RUN: attn-runner --target=cpu %t/unfused.mlir | FileCheck %s --check-prefix=RUNS
 
 //--- none.mlir

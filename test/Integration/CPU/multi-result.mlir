@@ -41,8 +41,12 @@
 // RUN: attn-runner --target=cpu %t/direct.mlir --benchmark=2 --warmup=0 | FileCheck %s --check-prefix=BENCH
 // BENCH: benchmark: wall time per call on the CPU: {{.*}} over 2 runs
 // BENCH-NEXT: benchmark: 0.004456 GFLOP
-// An entry whose results are not all attn.attention reports times only.
-// RUN: attn-runner --target=cpu %attn_src_root/examples/cla_two_layers.mlir --input 4=0 --benchmark=1 --warmup=0 | FileCheck %s --check-prefix=TIMES
+// The CLA example's two cache attends at position 0 (16 tokens) do the
+// same work.
+// RUN: attn-runner --target=cpu %attn_src_root/examples/cla_two_layers.mlir --input 4=0 --benchmark=2 --warmup=0 | FileCheck %s --check-prefix=BENCH
+// An entry whose results are not all attentions of its arguments reports
+// times only.
+// RUN: attn-runner --target=cpu %t/computed.mlir --benchmark=1 --warmup=0 | FileCheck %s --check-prefix=TIMES
 // TIMES: benchmark: wall time per call on the CPU
 // TIMES-NOT: GFLOP
 
@@ -71,13 +75,14 @@
 
 // --check refuses, before running, a result that is not an attention of the
 // entry's arguments, and says which and why.
-// RUN: not attn-runner --target=cpu %attn_src_root/examples/cla_two_layers.mlir --input 4=0 --check --output=%t/none.npy 2>&1 | FileCheck %s --check-prefix=CACHE
-// CACHE: attn-runner: error: --check needs each of the 2 results of @cla_two_layers to be an attn.attention of its own arguments, but result 0 is computed by 'attn.cache.attend', not by an attn.attention
+// RUN: not attn-runner --target=cpu %t/computed.mlir --check --output=%t/none.npy 2>&1 | FileCheck %s --check-prefix=OPERANDS
 // RUN: not test -e %t/none.0.npy
 // RUN: not attn-runner --target=cpu %t/twice.mlir --check 2>&1 | FileCheck %s --check-prefix=ARG
-// ARG: attn-runner: error: --check needs each of the 4 results of @twice to be an attn.attention of its own arguments, but result 1 is argument 1 of the entry, not an attn.attention
+// ARG: attn-runner: error: --check needs each of the 4 results of @twice to be an attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but result 1 is argument 1 of the entry, not an attn.attention
 // RUN: not attn-runner --target=cpu %t/computed.mlir --check 2>&1 | FileCheck %s --check-prefix=OPERANDS
-// OPERANDS: attn-runner: error: --check needs each of the 2 results of @computed to be an attn.attention of its own arguments, but the operands of the attention of result 1 are not all entry arguments (after raising and fusion)
+// OPERANDS: attn-runner: error: --check needs each of the 2 results of @computed to be an attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but the operands of the attention of result 1 are not all entry arguments (after raising and fusion)
+// RUN: not attn-runner --target=cpu %t/sum.mlir --check 2>&1 | FileCheck %s --check-prefix=SUM
+// SUM: attn-runner: error: --check needs each of the 2 results of @sum to be an attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but result 1 is computed by 'linalg.add', not by an attn.attention
 // RUN: attn-runner --target=cpu %t/computed.mlir | FileCheck %s --check-prefix=RUNS
 // RUNS: time:
 
@@ -142,4 +147,16 @@ func.func @computed(%q: tensor<1x3x1x64xf32>, %k: tensor<1x3x1x64xf32>)
 func.func @int(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xi32>) {
   %y = arith.fptosi %x : tensor<4xf32> to tensor<4xi32>
   return %x, %y : tensor<4xf32>, tensor<4xi32>
+}
+
+//--- sum.mlir
+func.func @sum(%q: tensor<1x3x1x64xf32>, %k: tensor<1x3x1x64xf32>)
+    -> (tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>) {
+  %o = attn.attention %q, %k, %k
+      : tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>
+        -> tensor<1x3x1x64xf32>
+  %e = tensor.empty() : tensor<1x3x1x64xf32>
+  %s = linalg.add ins(%q, %k : tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>)
+      outs(%e : tensor<1x3x1x64xf32>) -> tensor<1x3x1x64xf32>
+  return %o, %s : tensor<1x3x1x64xf32>, tensor<1x3x1x64xf32>
 }
