@@ -87,6 +87,12 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
   auto tensor = dyn_cast<RankedTensorType>(type);
   std::optional<ElementType> elt =
       tensor ? elementTypeFor(tensor.getElementType()) : std::nullopt;
+  // A cache lives in the buffers of whoever created it; the runner has no
+  // way to give one or take one back yet.
+  if (isa<attn::KVCacheType>(type))
+    return error(what + " is a KV cache (" + typeStr +
+                 "); attn-runner cannot pass or return one yet: create the "
+                 "cache in the entry, and pass it to the functions it calls");
   if (!elt)
     return error(what + " has type " + typeStr +
                  "; attn-runner needs ranked tensors of f16, bf16, f32, f64 "

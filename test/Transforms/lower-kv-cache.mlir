@@ -268,3 +268,48 @@ func.func @quantized_fp8(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
         -> tensor<1x4x8x64xbf16>
   return %o : tensor<1x4x8x64xbf16>
 }
+
+// -----
+
+// A cache crossing a function boundary: arguments, results, declarations
+// and calls take its tensors (codes and scales for a quantized cache) in
+// its place.
+// CHECK-LABEL: func.func private @external(tensor<1x64x2x64xi8>, tensor<1x64x2x64xi8>, tensor<1x64x2xf32>, tensor<1x64x2xf32>) -> (tensor<1x64x2x64xi8>, tensor<1x64x2x64xi8>, tensor<1x64x2xf32>, tensor<1x64x2xf32>)
+// CHECK-LABEL: func.func @layer(
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x4x8x64xf16>, %{{.*}}: tensor<1x4x2x64xf16>, %{{.*}}: tensor<1x4x2x64xf16>,
+// CHECK-SAME: %[[CK:[a-z0-9]+]]: tensor<1x64x2x64xf16>, %[[CV:[a-z0-9]+]]: tensor<1x64x2x64xf16>, %[[POS:[a-z0-9]+]]: index)
+// CHECK-SAME: -> (tensor<1x4x8x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>)
+// CHECK: %[[W:.*]]:2 = scf.if
+// CHECK: tensor.insert_slice %{{.*}} into %[[CK]]
+// CHECK: return %{{.*}}, %[[W]]#0, %[[W]]#1
+// CHECK-LABEL: func.func @caller(
+// CHECK: %[[K0:.*]] = linalg.fill
+// CHECK: %[[V0:.*]] = linalg.fill
+// CHECK: %[[R:.*]]:3 = call @layer(%{{.*}}, %{{.*}}, %{{.*}}, %[[K0]], %[[V0]], %{{.*}}) : (tensor<1x4x8x64xf16>, tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>, index) -> (tensor<1x4x8x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>)
+// CHECK: return %[[R]]#0
+func.func private @external(!attn.kv_cache<1x2x64x64xi8, scales = f32>)
+    -> !attn.kv_cache<1x2x64x64xi8, scales = f32>
+
+func.func @layer(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
+                 %v: tensor<1x4x2x64xf16>, %c: !attn.kv_cache<1x2x64x64xf16>,
+                 %pos: index)
+    -> (tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>) {
+  %c4 = arith.constant 4 : index
+  %c1 = attn.cache.append %k, %v into %c[%pos]
+      : tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16> into !attn.kv_cache<1x2x64x64xf16>
+  %len = arith.addi %pos, %c4 : index
+  %o = attn.cache.attend %q, %c1, %len {causal}
+      : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16> -> tensor<1x4x8x64xf16>
+  return %o, %c1 : tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>
+}
+
+func.func @caller(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
+                  %v: tensor<1x4x2x64xf16>) -> tensor<1x4x8x64xf16> {
+  %c0 = arith.constant 0 : index
+  %c = attn.cache.create : !attn.kv_cache<1x2x64x64xf16>
+  %o, %c1 = func.call @layer(%q, %k, %v, %c, %c0)
+      : (tensor<1x4x8x64xf16>, tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16>,
+         !attn.kv_cache<1x2x64x64xf16>, index)
+        -> (tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)
+  return %o : tensor<1x4x8x64xf16>
+}

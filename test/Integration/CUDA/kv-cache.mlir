@@ -51,3 +51,9 @@
 // RUN: attn-runner %attn_src_root/examples/cla_two_layers.mlir --target=cuda --seed=3 --input 4=7 --check | FileCheck %s --check-prefix=CLA
 // CLA: check: result 0: {{.*}} PASS
 // CLA: check: result 1: {{.*}} PASS
+
+// A cache that lives across calls (passed to @step and returned, twice)
+// gives bit for bit the result of the same appends in one body, checked.
+// RUN: attn-runner %S/Inputs/cache-calls.mlir --entry=inline --target=cuda --seed=2 --check --output=%t.inline.npy | FileCheck %s --check-prefix=PASSES
+// RUN: attn-runner %S/Inputs/cache-calls.mlir --entry=two_calls --target=cuda --seed=2 --output=%t.calls.npy | FileCheck %s --check-prefix=RUNS
+// RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.calls.npy %t.inline.npy 0 | FileCheck %s --check-prefix=SAME

@@ -25,6 +25,7 @@
 #include "attn/Dialect/Attn/Utils/FlashBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/Builders.h"
@@ -74,29 +75,26 @@ static RankedTensorType scalesType(KVCacheType cache) {
 
 /// Structured control flow whose cache operands, results and region
 /// arguments the conversion splits into pairs.
+/// Ops that carry a cache without touching it: structured control flow,
+/// and calls and returns (a cache passed to or returned from a function,
+/// so that it lives across calls).
 static bool isStructured(Operation *op) {
   return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
-             scf::ConditionOp>(op);
+             scf::ConditionOp, func::CallOp, func::ReturnOp>(op);
 }
 
-/// Every cache value must be made by create or append, or carried by
-/// structured control flow, and read only by append, attend or that control
-/// flow; anything else would need the pair of tensors to cross a boundary
-/// this pass does not rewrite.
+/// Every cache value must be made by create or append, be an argument, or
+/// be carried by structured control flow or a call, and be read only by
+/// append, attend or those; anything else would need the tensors to cross
+/// a boundary this pass does not rewrite.
 static LogicalResult checkCacheFlow(func::FuncOp func) {
-  for (BlockArgument arg : func.getArguments())
-    if (isa<KVCacheType>(arg.getType()))
-      return func.emitError()
-             << "attn-lower-kv-cache: argument " << arg.getArgNumber()
-             << " of @" << func.getSymName()
-             << " is a KV cache; caches must be created inside the function";
   WalkResult result = func.walk([&](Operation *op) {
     if (!isa<CacheCreateOp, CacheAppendOp>(op) && !isStructured(op) &&
         llvm::any_of(op->getResultTypes(), llvm::IsaPred<KVCacheType>)) {
       op->emitError() << "attn-lower-kv-cache: '" << op->getName()
                       << "' yields a KV cache; only attn.cache.create, "
-                         "attn.cache.append and scf.for, scf.if and "
-                         "scf.while may make one";
+                         "attn.cache.append, scf.for, scf.if, scf.while and "
+                         "func.call may make one";
       return WalkResult::interrupt();
     }
     // The guard checks the token count of the keys alone, and slices with
@@ -115,8 +113,9 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
       if (!isa<CacheAppendOp, CacheAttendOp>(op) && !isStructured(op)) {
         op->emitError() << "attn-lower-kv-cache: a KV cache is used by '"
                         << op->getName()
-                        << "'; only attn.cache.append, attn.cache.attend and "
-                           "scf control flow may use one";
+                        << "'; only attn.cache.append, attn.cache.attend, "
+                           "scf control flow, func.call and func.return may "
+                           "use one";
         return WalkResult::interrupt();
       }
     }
@@ -461,11 +460,20 @@ struct LowerKVCachePass
     ModuleOp module = getOperation();
     bool any = false;
     for (auto func : module.getOps<func::FuncOp>()) {
-      if (func.isDeclaration())
+      // A declaration's signature is converted below; it has no body to
+      // check.
+      if (func.isDeclaration()) {
+        any |= llvm::any_of(func.getArgumentTypes(),
+                            llvm::IsaPred<KVCacheType>) ||
+               llvm::any_of(func.getResultTypes(), llvm::IsaPred<KVCacheType>);
         continue;
-      bool hasCache = false;
+      }
+      auto isCache = llvm::IsaPred<KVCacheType>;
+      bool hasCache = llvm::any_of(func.getArgumentTypes(), isCache) ||
+                      llvm::any_of(func.getResultTypes(), isCache);
       func.walk([&](Operation *op) {
-        hasCache |= isa<CacheCreateOp, CacheAppendOp, CacheAttendOp>(op);
+        hasCache |= isa<CacheCreateOp, CacheAppendOp, CacheAttendOp>(op) ||
+                    llvm::any_of(op->getResultTypes(), isCache);
       });
       if (!hasCache)
         continue;
@@ -486,6 +494,18 @@ struct LowerKVCachePass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
+    // A cache argument or result becomes its tensors, at the function and
+    // at every call: the caller's buffers then hold the cache between
+    // calls.
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
+      return converter.isSignatureLegal(func.getFunctionType());
+    });
+    target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     declareErrorHook(module);

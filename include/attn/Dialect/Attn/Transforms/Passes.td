@@ -216,8 +216,13 @@ def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
     A cache may be carried by structured control flow: through `scf.for`
     iter_args and results (a decode loop), `scf.if` results and `scf.while`;
     it becomes two (or four) carried tensors there (a 1:N type conversion).
-    A cache that is a function argument, is returned, or is used by any
-    other op is rejected with an error.
+    A cache may also cross a function boundary, so that it lives across
+    calls: an argument or result of cache type becomes its tensors, in
+    function signatures, declarations, `func.call` and `func.return`, and
+    bufferization then keeps the cache in the caller's buffers (each call
+    appends in place). The cross-layer checks of the cache ops do not follow
+    a cache through a call. A cache used by any other op (unstructured
+    control flow, say) is rejected with an error.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
