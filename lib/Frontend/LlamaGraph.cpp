@@ -5,11 +5,11 @@
 // as [B * S, width] matrices, so every projection is one matmul against the
 // stored [out, in] weight; only attention sees [B, S, heads, head_dim].
 //
-// Cross-layer KV sharing needs nothing beyond SSA: a consumer layer's
-// attention takes the K and V values its group's producer computed (after
-// RoPE, which depends only on the position). With no state carried across
-// calls, a KV cache would only be a copy that attention reads back, so the
-// cache ops wait for the decode function.
+// In @prefill, cross-layer KV sharing needs nothing beyond SSA: a consumer
+// layer's attention takes the K and V values its group's producer computed
+// (after RoPE, which depends only on the position). @generate keeps one KV
+// cache per CLA group instead, which its steps take and return: the
+// producer appends to it, and every layer of the group attends over it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
@@ -40,7 +41,7 @@ static llvm::Error fail(const llvm::Twine &message) {
 void mlir::attn::frontend::registerLlamaGraphDialects(
     DialectRegistry &registry) {
   registry.insert<AttnDialect, arith::ArithDialect, func::FuncDialect,
-                  linalg::LinalgDialect, math::MathDialect,
+                  linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
 }
 
@@ -71,6 +72,17 @@ static llvm::Error checkOptions(const LlamaConfig &config,
                               "'max_position_embeddings' ({1}) of {2}",
                               options.seqLen, config.maxPositionEmbeddings,
                               configName));
+  if (options.generate < 0)
+    return fail(llvm::formatv("--generate must be at least 0, got {0}",
+                              options.generate));
+  // The caches hold the prompt and every generated token's position.
+  int64_t positions;
+  if (llvm::AddOverflow(options.seqLen, options.generate, positions) ||
+      (options.generate > 0 && positions > config.maxPositionEmbeddings))
+    return fail(llvm::formatv("--seq-len ({0}) + --generate ({1}) exceeds "
+                              "'max_position_embeddings' ({2}) of {3}",
+                              options.seqLen, options.generate,
+                              config.maxPositionEmbeddings, configName));
   if (config.headDim % 2 != 0)
     return fail(llvm::formatv("{0}: head_dim ({1}) must be even: RoPE "
                               "rotates the two halves of each head",
@@ -90,22 +102,51 @@ static llvm::Error checkOptions(const LlamaConfig &config,
 }
 
 namespace {
-/// Builds @prefill's body; one instance per function.
-class PrefillBuilder {
+/// The attention of one layer: its RoPE'd query [B, T, Hq, D] and, for a
+/// layer that keeps its own KV, its key (after RoPE) and value [B, T, Hkv,
+/// D], null for a CLA consumer; returns [B, T, Hq, D].
+using AttendFn =
+    llvm::function_ref<Value(int64_t layer, Value query, Value key,
+                             Value value)>;
+
+/// Builds the model's functions: @prefill, and with --generate the steps
+/// over KV caches and @generate that calls them.
+class GraphBuilder {
 public:
-  PrefillBuilder(OpBuilder &b, const LlamaConfig &config,
-                 const LlamaGraphOptions &options, Type elementType)
+  GraphBuilder(OpBuilder &b, const LlamaConfig &config,
+               const LlamaGraphOptions &options, Type elementType)
       : b(b), config(config), options(options), elementType(elementType),
         layers(b, b.getUnknownLoc(), elementType) {}
 
-  /// The function, with one weight argument per required tensor of
-  /// `tensors`.
-  func::FuncOp build(ModuleOp module,
-                     const std::vector<ExpectedTensor> &tensors);
+  /// @prefill, with one weight argument per required tensor of `tensors`.
+  func::FuncOp buildPrefill(ModuleOp module,
+                            const std::vector<ExpectedTensor> &tensors);
+  /// @<name>: `tokens` new tokens of each sequence at a run-time position,
+  /// through the model's KV caches, which it takes and returns.
+  func::FuncOp buildStep(ModuleOp module, llvm::StringRef name,
+                         int64_t tokens,
+                         const std::vector<ExpectedTensor> &tensors);
+  /// @generate: the prompt through @prefill_step, then options.generate
+  /// greedy tokens, each through @decode_step.
+  func::FuncOp buildGenerate(ModuleOp module, func::FuncOp prompt,
+                             func::FuncOp step,
+                             const std::vector<ExpectedTensor> &tensors);
 
 private:
   Value weight(llvm::StringRef name) const { return weights.lookup(name); }
-  Value decoderLayer(int64_t layer, Value hidden, Value cos, Value sin);
+  /// A function whose leading arguments are `leading`, followed by one
+  /// weight argument per required tensor (named by attn.weight, and
+  /// recorded in `weights`); its body is started.
+  func::FuncOp startFunction(ModuleOp module, llvm::StringRef name,
+                             ArrayRef<Type> leading, TypeRange results,
+                             const std::vector<ExpectedTensor> &tensors);
+  /// The layers from the embedding to the logits ([B * T, V] of f32) of
+  /// `tokens` ([B, T] of i64), with RoPE tables `cos` and `sin` ([T, D]).
+  Value forward(Value tokens, int64_t count, Value cos, Value sin,
+                AttendFn attend);
+  Value decoderLayer(int64_t layer, Value hidden, int64_t count, Value cos,
+                     Value sin, AttendFn attend);
+  KVCacheType cacheType() const;
 
   OpBuilder &b;
   const LlamaConfig &config;
@@ -113,54 +154,55 @@ private:
   Type elementType;
   LayerBuilder layers;
   llvm::StringMap<Value> weights;
-  /// K and V (after RoPE) of the latest producer layer, which the
-  /// consumers of its CLA group read.
-  Value sharedKey, sharedValue;
+  SmallVector<Value> weightArgs;
 };
 } // namespace
 
-func::FuncOp PrefillBuilder::build(ModuleOp module,
-                                   const std::vector<ExpectedTensor> &tensors) {
-  MLIRContext *ctx = b.getContext();
-  int64_t batch = options.batch, seqLen = options.seqLen;
-  SmallVector<Type> argTypes{
-      RankedTensorType::get({batch, seqLen}, b.getI64Type())};
-  SmallVector<const ExpectedTensor *> weightArgs;
+func::FuncOp
+GraphBuilder::startFunction(ModuleOp module, llvm::StringRef name,
+                            ArrayRef<Type> leading, TypeRange results,
+                            const std::vector<ExpectedTensor> &tensors) {
+  SmallVector<Type> argTypes(leading);
+  SmallVector<const ExpectedTensor *> named;
   for (const ExpectedTensor &tensor : tensors) {
     if (!tensor.required)
       continue;
     argTypes.push_back(RankedTensorType::get(tensor.shape, elementType));
-    weightArgs.push_back(&tensor);
+    named.push_back(&tensor);
   }
-  auto logitsType =
-      RankedTensorType::get({batch, seqLen, config.vocabSize}, b.getF32Type());
-
   b.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(b, b.getUnknownLoc(), "prefill",
-                                   b.getFunctionType(argTypes, logitsType));
-  func.setArgAttr(0, kVocabSizeAttrName,
-                  b.getI64IntegerAttr(config.vocabSize));
+  auto func = func::FuncOp::create(b, b.getUnknownLoc(), name,
+                                   b.getFunctionType(argTypes, results));
   Block *entry = func.addEntryBlock();
-  for (auto [i, tensor] : llvm::enumerate(weightArgs)) {
-    func.setArgAttr(i + 1, kWeightAttrName, b.getStringAttr(tensor->name));
-    weights[tensor->name] = entry->getArgument(i + 1);
+  weights.clear();
+  weightArgs.clear();
+  for (auto [i, tensor] : llvm::enumerate(named)) {
+    unsigned at = leading.size() + i;
+    func.setArgAttr(at, kWeightAttrName, b.getStringAttr(tensor->name));
+    weights[tensor->name] = entry->getArgument(at);
+    weightArgs.push_back(entry->getArgument(at));
   }
   b.setInsertionPointToStart(entry);
+  return func;
+}
 
+KVCacheType GraphBuilder::cacheType() const {
+  return KVCacheType::get(b.getContext(), options.batch, config.numKVHeads,
+                          options.seqLen + options.generate, config.headDim,
+                          elementType, Type());
+}
+
+Value GraphBuilder::forward(Value tokens, int64_t count, Value cos,
+                            Value sin, AttendFn attend) {
+  MLIRContext *ctx = b.getContext();
   auto at = [&](llvm::StringRef name) {
     layers.setLoc(NameLoc::get(StringAttr::get(ctx, name)));
   };
   at("model.embed_tokens");
-  Value tokens =
-      layers.reshape(entry->getArgument(0), {batch * seqLen}, {{0, 1}});
-  Value hidden = layers.embed(tokens, weight("model.embed_tokens.weight"));
-
-  at("model.rotary_emb");
-  auto [cos, sin] = layers.ropeTables(seqLen, config.headDim,
-                                      config.ropeTheta);
+  Value ids = layers.reshape(tokens, {options.batch * count}, {{0, 1}});
+  Value hidden = layers.embed(ids, weight("model.embed_tokens.weight"));
   for (int64_t layer = 0; layer < config.numLayers; ++layer)
-    hidden = decoderLayer(layer, hidden, cos, sin);
-
+    hidden = decoderLayer(layer, hidden, count, cos, sin, attend);
   at("model.norm");
   hidden = layers.rmsNorm(hidden, weight("model.norm.weight"),
                           config.rmsNormEps);
@@ -168,24 +210,60 @@ func::FuncOp PrefillBuilder::build(ModuleOp module,
   Value head = config.tieWordEmbeddings ? weight("model.embed_tokens.weight")
                                         : weight("lm_head.weight");
   // The f32 accumulator is the result: logits are not rounded to the dtype.
-  Value logits = layers.matmulTransposed(hidden, head);
+  return layers.matmulTransposed(hidden, head);
+}
+
+func::FuncOp
+GraphBuilder::buildPrefill(ModuleOp module,
+                           const std::vector<ExpectedTensor> &tensors) {
+  int64_t batch = options.batch, seqLen = options.seqLen;
+  auto logitsType =
+      RankedTensorType::get({batch, seqLen, config.vocabSize}, b.getF32Type());
+  func::FuncOp func = startFunction(
+      module, "prefill", {RankedTensorType::get({batch, seqLen}, b.getI64Type())},
+      logitsType, tensors);
+  func.setArgAttr(0, kVocabSizeAttrName,
+                  b.getI64IntegerAttr(config.vocabSize));
+  layers.setLoc(NameLoc::get(b.getStringAttr("model.rotary_emb")));
+  auto [cos, sin] = layers.ropeTables(seqLen, config.headDim,
+                                      config.ropeTheta);
+  // A CLA consumer's attention takes the K and V its group's producer
+  // computed (after RoPE, which depends only on the position).
+  Value sharedKey, sharedValue;
+  auto attend = [&](int64_t layer, Value query, Value key,
+                    Value value) -> Value {
+    if (key) {
+      sharedKey = key;
+      sharedValue = value;
+    }
+    // Query heads h * G .. h * G + G - 1 read KV head h, as repeat_kv would
+    // copy it, without the copy. The scale defaults to 1 / sqrt(head_dim).
+    return AttentionOp::create(
+        b,
+        NameLoc::get(b.getStringAttr(
+            llvm::formatv("model.layers.{0}.self_attn", layer).str())),
+        query.getType(), query, sharedKey, sharedValue, /*mask=*/Value(),
+        /*scale=*/FloatAttr(), /*causal=*/true, /*window=*/IntegerAttr());
+  };
+  Value logits =
+      forward(func.getArgument(0), seqLen, cos, sin, attend);
   logits = layers.reshape(logits, logitsType.getShape(), {{0, 1}, {2}});
   func::ReturnOp::create(b, b.getUnknownLoc(), logits);
   return func;
 }
 
-Value PrefillBuilder::decoderLayer(int64_t layer, Value hidden, Value cos,
-                                   Value sin) {
+Value GraphBuilder::decoderLayer(int64_t layer, Value hidden, int64_t count,
+                                 Value cos, Value sin, AttendFn attend) {
   MLIRContext *ctx = b.getContext();
   std::string prefix = llvm::formatv("model.layers.{0}.", layer).str();
   auto at = [&](llvm::StringRef module) {
     layers.setLoc(NameLoc::get(StringAttr::get(ctx, prefix + module.str())));
   };
   auto w = [&](llvm::StringRef name) { return weight(prefix + name.str()); };
-  int64_t batch = options.batch, seqLen = options.seqLen;
+  int64_t batch = options.batch;
   int64_t headDim = config.headDim;
   auto toHeads = [&](Value x, int64_t heads) {
-    return layers.reshape(x, {batch, seqLen, heads, headDim},
+    return layers.reshape(x, {batch, count, heads, headDim},
                           {{0, 1}, {2, 3}});
   };
 
@@ -196,22 +274,18 @@ Value PrefillBuilder::decoderLayer(int64_t layer, Value hidden, Value cos,
   Value query = toHeads(layers.linear(normed, w("self_attn.q_proj.weight")),
                         config.numHeads);
   query = layers.applyRope(query, cos, sin);
+  Value key, value;
   if (config.isKVProducer(layer)) {
-    Value key = toHeads(layers.linear(normed, w("self_attn.k_proj.weight")),
-                        config.numKVHeads);
-    sharedKey = layers.applyRope(key, cos, sin);
-    sharedValue =
-        toHeads(layers.linear(normed, w("self_attn.v_proj.weight")),
-                config.numKVHeads);
+    key = toHeads(layers.linear(normed, w("self_attn.k_proj.weight")),
+                  config.numKVHeads);
+    key = layers.applyRope(key, cos, sin);
+    value = toHeads(layers.linear(normed, w("self_attn.v_proj.weight")),
+                    config.numKVHeads);
   }
-  // Query heads h * G .. h * G + G - 1 read KV head h, as repeat_kv would
-  // copy it, without the copy. The scale defaults to 1 / sqrt(head_dim).
-  Value attended = AttentionOp::create(
-      b, NameLoc::get(StringAttr::get(ctx, prefix + "self_attn")),
-      query.getType(), query, sharedKey, sharedValue, /*mask=*/Value(),
-      /*scale=*/FloatAttr(), /*causal=*/true, /*window=*/IntegerAttr());
+  Value attended = attend(layer, query, key, value);
+  at("self_attn");
   attended = layers.reshape(attended,
-                            {batch * seqLen, config.numHeads * headDim},
+                            {batch * count, config.numHeads * headDim},
                             {{0, 1}, {2, 3}});
   Value projected = layers.linear(attended, w("self_attn.o_proj.weight"));
   hidden = layers.add(hidden, projected);
@@ -227,6 +301,153 @@ Value PrefillBuilder::decoderLayer(int64_t layer, Value hidden, Value cos,
   return layers.add(hidden, down);
 }
 
+func::FuncOp
+GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
+                        const std::vector<ExpectedTensor> &tensors) {
+  Location loc = b.getUnknownLoc();
+  int64_t batch = options.batch, numCaches = config.getNumCaches();
+  int64_t capacity = options.seqLen + options.generate;
+  KVCacheType cache = cacheType();
+  SmallVector<Type> leading{
+      RankedTensorType::get({batch, count}, b.getI64Type()),
+      b.getIndexType()};
+  leading.append(numCaches, cache);
+  auto logitsType =
+      RankedTensorType::get({batch, count, config.vocabSize}, b.getF32Type());
+  SmallVector<Type> results{logitsType};
+  results.append(numCaches, cache);
+  func::FuncOp func = startFunction(module, name, leading, results, tensors);
+  func.setPrivate();
+  Block &entry = func.getBody().front();
+  Value position = entry.getArgument(1);
+  SmallVector<Value> caches(entry.getArguments().slice(2, numCaches));
+
+  // The RoPE rows of positions [position, position + count), from tables
+  // of every position the caches hold.
+  layers.setLoc(NameLoc::get(b.getStringAttr("model.rotary_emb")));
+  auto [cosAll, sinAll] =
+      layers.ropeTables(capacity, config.headDim, config.ropeTheta);
+  auto rows = [&](Value table) -> Value {
+    auto type = RankedTensorType::get({count, config.headDim}, elementType);
+    return tensor::ExtractSliceOp::create(
+        b, loc, type, table,
+        ArrayRef<OpFoldResult>{position, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(count),
+                               b.getIndexAttr(config.headDim)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  };
+  Value cos = rows(cosAll), sin = rows(sinAll);
+  Value length = arith::AddIOp::create(
+      b, loc, position, arith::ConstantIndexOp::create(b, loc, count));
+
+  // A producer appends its K and V to its group's cache; every layer of
+  // the group then attends over the cache's first position + count
+  // positions, causally (bottom-right aligned: the new tokens see every
+  // earlier one).
+  auto attend = [&](int64_t layer, Value query, Value key,
+                    Value value) -> Value {
+    int64_t group = layer / config.claSharingFactor;
+    Location at = NameLoc::get(b.getStringAttr(
+        llvm::formatv("model.layers.{0}.self_attn", layer).str()));
+    if (key)
+      caches[group] = CacheAppendOp::create(b, at, caches[group].getType(),
+                                            key, value, caches[group],
+                                            position,
+                                            b.getI64IntegerAttr(layer));
+    return CacheAttendOp::create(b, at, query.getType(), query, caches[group],
+                                 length, /*scale=*/FloatAttr(),
+                                 /*causal=*/true, /*window=*/IntegerAttr(),
+                                 b.getI64IntegerAttr(layer));
+  };
+  Value logits = forward(entry.getArgument(0), count, cos, sin, attend);
+  logits = layers.reshape(logits, logitsType.getShape(), {{0, 1}, {2}});
+  SmallVector<Value> returned{logits};
+  returned.append(caches);
+  func::ReturnOp::create(b, loc, returned);
+  return func;
+}
+
+func::FuncOp
+GraphBuilder::buildGenerate(ModuleOp module, func::FuncOp prompt,
+                            func::FuncOp step,
+                            const std::vector<ExpectedTensor> &tensors) {
+  Location loc = b.getUnknownLoc();
+  int64_t batch = options.batch, seqLen = options.seqLen;
+  int64_t steps = options.generate, numCaches = config.getNumCaches();
+  Type i64 = b.getI64Type();
+  auto outType = RankedTensorType::get({batch, steps}, i64);
+  func::FuncOp func = startFunction(
+      module, "generate", {RankedTensorType::get({batch, seqLen}, i64)},
+      outType, tensors);
+  func.setArgAttr(0, kVocabSizeAttrName,
+                  b.getI64IntegerAttr(config.vocabSize));
+  Value tokens = func.getArgument(0);
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+
+  // One cache per group of claSharingFactor layers, written by its first.
+  SmallVector<Value> caches;
+  for (int64_t g = 0; g < numCaches; ++g)
+    caches.push_back(CacheCreateOp::create(
+        b, loc, cacheType(), b.getI64IntegerAttr(config.claSharingFactor),
+        b.getI64IntegerAttr(g * config.claSharingFactor)));
+
+  // The greedy token after the logits of `count` positions: the argmax of
+  // each sequence's last row.
+  auto lastToken = [&](Value logits, int64_t count) -> Value {
+    auto rowsType = RankedTensorType::get({batch, config.vocabSize},
+                                          b.getF32Type());
+    Value last = tensor::ExtractSliceOp::create(
+        b, loc, rowsType, logits,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(count - 1),
+                               b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(1),
+                               b.getIndexAttr(config.vocabSize)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+    return layers.argmax(last);
+  };
+  auto call = [&](func::FuncOp callee, Value ids, Value position,
+                  ValueRange state) -> func::CallOp {
+    SmallVector<Value> args{ids, position};
+    args.append(state.begin(), state.end());
+    args.append(weightArgs.begin(), weightArgs.end());
+    return func::CallOp::create(b, loc, callee, args);
+  };
+
+  layers.setLoc(loc);
+  func::CallOp first = call(prompt, tokens, c(0), caches);
+  Value next = lastToken(first.getResult(0), seqLen);
+  // Step i records token i, then runs it through the model at position
+  // seqLen + i for token i + 1 (the last step's is not needed, but keeps
+  // the loop uniform: the caches hold seqLen + steps positions).
+  SmallVector<Value> init{tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                                  i64),
+                          next};
+  init.append(first.getResults().begin() + 1, first.getResults().end());
+  auto loop = scf::ForOp::create(b, loc, c(0), c(steps), c(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    ValueRange carried = loop.getRegionIterArgs();
+    Value column = layers.reshape(carried[1], {batch, 1}, {{0, 1}});
+    Value out = tensor::InsertSliceOp::create(
+        b, loc, column, carried[0],
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), i},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(1)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+    Value position = arith::AddIOp::create(b, loc, i, c(seqLen));
+    func::CallOp next = call(step, column, position, carried.drop_front(2));
+    SmallVector<Value> yielded{out, lastToken(next.getResult(0), 1)};
+    yielded.append(next.getResults().begin() + 1, next.getResults().end());
+    scf::YieldOp::create(b, loc, yielded);
+  }
+  func::ReturnOp::create(b, loc, loop.getResult(0));
+  return func;
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>> mlir::attn::frontend::buildLlamaPrefill(
     MLIRContext &context, const LlamaConfig &config,
     const LlamaGraphOptions &options, llvm::StringRef configName) {
@@ -240,8 +461,15 @@ llvm::Expected<OwningOpRef<ModuleOp>> mlir::attn::frontend::buildLlamaPrefill(
   OpBuilder b(&context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   Type elementType = elementTypeOf(context, config.dtype);
-  PrefillBuilder builder(b, config, options, elementType);
-  builder.build(*module, getLlamaTensors(config));
+  GraphBuilder builder(b, config, options, elementType);
+  std::vector<ExpectedTensor> tensors = getLlamaTensors(config);
+  builder.buildPrefill(*module, tensors);
+  if (options.generate > 0) {
+    func::FuncOp prompt = builder.buildStep(*module, "prefill_step",
+                                            options.seqLen, tensors);
+    func::FuncOp step = builder.buildStep(*module, "decode_step", 1, tensors);
+    builder.buildGenerate(*module, prompt, step, tensors);
+  }
   // Reaching this means a bug in the builder, not in the model; the
   // verifier's diagnostics say where.
   if (failed(verify(*module)))

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn::frontend;
@@ -279,4 +280,43 @@ Value LayerBuilder::swiglu(Value gate, Value up) {
                                                     widen(args[1])))};
              })
       .front();
+}
+
+Value LayerBuilder::argmax(Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rows = type.getDimSize(0);
+  Type i64 = b.getI64Type();
+  // A reduction over the last dimension carrying (max, index); a strictly
+  // larger value replaces the pair, so the first of equal maxima stays.
+  Value negInf = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  Value maxInit = linalg::FillOp::create(
+                      b, loc, ValueRange{negInf},
+                      ValueRange{tensor::EmptyOp::create(b, loc, {rows}, f32)})
+                      .getResult(0);
+  Value indexInit =
+      linalg::FillOp::create(
+          b, loc, ValueRange{zero},
+          ValueRange{tensor::EmptyOp::create(b, loc, {rows}, i64)})
+          .getResult(0);
+  MLIRContext *ctx = b.getContext();
+  AffineMap in = b.getMultiDimIdentityMap(2);
+  AffineMap out = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{maxInit.getType(), indexInit.getType()}, ValueRange{x},
+      ValueRange{maxInit, indexInit}, ArrayRef<AffineMap>{in, out, out},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::reduction},
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value column = arith::IndexCastOp::create(
+            nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, 1));
+        Value larger = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                             args[0], args[1]);
+        Value max = arith::SelectOp::create(nb, nl, larger, args[0], args[1]);
+        Value index =
+            arith::SelectOp::create(nb, nl, larger, column, args[2]);
+        linalg::YieldOp::create(nb, nl, ValueRange{max, index});
+      });
+  return generic.getResult(1);
 }

@@ -60,6 +60,10 @@ public:
   /// `act_fn(gate_proj(x)) * up_proj(x)` rounds.
   Value swiglu(Value gate, Value up);
 
+  /// The index of the largest value of each row of `x` ([N, V] of f32), the
+  /// first one where several are equal (torch.argmax's choice): [N] of i64.
+  Value argmax(Value x);
+
   /// `x` reshaped to `shape` by tensor.expand_shape, or by
   /// tensor.collapse_shape when `shape` has fewer dimensions; `groups` says
   /// which dimensions of the larger shape make one of the smaller.

@@ -4,9 +4,10 @@
 // `LlamaForCausalLM.save_pretrained()` (config.json plus one or more
 // safetensors files) and checks every tensor against the config; then
 // --emit=summary prints what it found, and --emit=mlir prints the forward
-// pass over a prompt of --batch x --seq-len tokens (prefill, no KV cache
-// carried across calls) as func.func @prefill, whose weights are arguments
-// that name their tensors (`attn.weight`), for attn-opt's pipelines or
+// pass over a prompt of --batch x --seq-len tokens as func.func @prefill,
+// and with --generate=N a @generate that decodes N greedy tokens through KV
+// caches; their weights are arguments that name their tensors
+// (`attn.weight`), for attn-opt's pipelines or
 // `attn-runner --weights=<model-dir>`. The GPU binary (--emit=object) is
 // named so that scripts can be written against the final interface, and
 // fails until it exists. Every failure is one "attn-compile: error:" line
@@ -58,6 +59,12 @@ static cl::opt<int64_t>
            cl::desc("Tokens per sequence of @prefill (--emit=mlir); at most "
                     "max_position_embeddings"),
            cl::init(8), cl::cat(category));
+static cl::opt<int64_t> generate(
+    "generate",
+    cl::desc("Also build @generate, which runs the prompt and then this many "
+             "greedy decode steps through KV caches (--emit=mlir; default 0: "
+             "@prefill only)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string> outputFile("o",
                                        cl::desc("Output file (default: "
                                                 "stdout)"),
@@ -123,6 +130,7 @@ int main(int argc, char **argv) {
     LlamaGraphOptions options;
     options.batch = batch;
     options.seqLen = seqLen;
+    options.generate = generate;
     auto built = buildLlamaPrefill(context, model->config, options, configPath);
     if (!built)
       return error(llvm::toString(built.takeError()));

@@ -33,6 +33,9 @@ struct LlamaGraphOptions {
   /// Static batch and prompt length of @prefill.
   int64_t batch = 1;
   int64_t seqLen = 8;
+  /// Greedy tokens @generate produces after the prompt; 0 builds no
+  /// @generate.
+  int64_t generate = 0;
 };
 
 /// Registers the dialects the graph is built in.
@@ -47,6 +50,16 @@ void registerLlamaGraphDialects(DialectRegistry &registry);
 /// which returns the logits of every position. The weights come in the
 /// order getLlamaTensors lists them, in the config's dtype T and the stored
 /// [out, in] layout; a tied model's LM head is the embed_tokens argument.
+///
+/// With `options.generate` = N > 0 the module also holds
+///
+///   func.func @generate(%tokens: tensor<BxSxi64> {attn.vocab_size = V},
+///                       %w...) -> tensor<BxNxi64>
+///
+/// greedy decoding: it creates one KV cache per CLA group (capacity S + N),
+/// runs the prompt through the private @prefill_step, which appends every
+/// layer's K and V, and then each new token through @decode_step at its
+/// position; both take the caches and return them updated in place.
 /// `configName` names the config in messages about options it rejects.
 llvm::Expected<OwningOpRef<ModuleOp>>
 buildLlamaPrefill(MLIRContext &context, const LlamaConfig &config,
