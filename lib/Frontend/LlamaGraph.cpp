@@ -140,9 +140,11 @@ private:
   func::FuncOp startFunction(ModuleOp module, llvm::StringRef name,
                              ArrayRef<Type> leading, TypeRange results,
                              const std::vector<ExpectedTensor> &tensors);
-  /// The layers from the embedding to the logits ([B * T, V] of f32) of
-  /// `tokens` ([B, T] of i64), with RoPE tables `cos` and `sin` ([T, D]).
-  Value forward(Value tokens, int64_t count, Value cos, Value sin,
+  /// The embeddings ([B * T, H]) of `tokens` ([B, T] of i64).
+  Value embed(Value tokens, int64_t count);
+  /// The layers from the embeddings `hidden` to the logits ([B * T, V] of
+  /// f32), with RoPE tables `cos` and `sin` ([T, D]).
+  Value forward(Value hidden, int64_t count, Value cos, Value sin,
                 AttendFn attend);
   Value decoderLayer(int64_t layer, Value hidden, int64_t count, Value cos,
                      Value sin, AttendFn attend);
@@ -192,15 +194,18 @@ KVCacheType GraphBuilder::cacheType() const {
                           elementType, Type());
 }
 
-Value GraphBuilder::forward(Value tokens, int64_t count, Value cos,
+Value GraphBuilder::embed(Value tokens, int64_t count) {
+  layers.setLoc(NameLoc::get(b.getStringAttr("model.embed_tokens")));
+  Value ids = layers.reshape(tokens, {options.batch * count}, {{0, 1}});
+  return layers.embed(ids, weight("model.embed_tokens.weight"));
+}
+
+Value GraphBuilder::forward(Value hidden, int64_t count, Value cos,
                             Value sin, AttendFn attend) {
   MLIRContext *ctx = b.getContext();
   auto at = [&](llvm::StringRef name) {
     layers.setLoc(NameLoc::get(StringAttr::get(ctx, name)));
   };
-  at("model.embed_tokens");
-  Value ids = layers.reshape(tokens, {options.batch * count}, {{0, 1}});
-  Value hidden = layers.embed(ids, weight("model.embed_tokens.weight"));
   for (int64_t layer = 0; layer < config.numLayers; ++layer)
     hidden = decoderLayer(layer, hidden, count, cos, sin, attend);
   at("model.norm");
@@ -224,6 +229,7 @@ GraphBuilder::buildPrefill(ModuleOp module,
       logitsType, tensors);
   func.setArgAttr(0, kVocabSizeAttrName,
                   b.getI64IntegerAttr(config.vocabSize));
+  Value hidden = embed(func.getArgument(0), seqLen);
   layers.setLoc(NameLoc::get(b.getStringAttr("model.rotary_emb")));
   auto [cos, sin] = layers.ropeTables(seqLen, config.headDim,
                                       config.ropeTheta);
@@ -245,8 +251,7 @@ GraphBuilder::buildPrefill(ModuleOp module,
         query.getType(), query, sharedKey, sharedValue, /*mask=*/Value(),
         /*scale=*/FloatAttr(), /*causal=*/true, /*window=*/IntegerAttr());
   };
-  Value logits =
-      forward(func.getArgument(0), seqLen, cos, sin, attend);
+  Value logits = forward(hidden, seqLen, cos, sin, attend);
   logits = layers.reshape(logits, logitsType.getShape(), {{0, 1}, {2}});
   func::ReturnOp::create(b, b.getUnknownLoc(), logits);
   return func;
@@ -322,6 +327,7 @@ GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
   Value position = entry.getArgument(1);
   SmallVector<Value> caches(entry.getArguments().slice(2, numCaches));
 
+  Value hidden = embed(entry.getArgument(0), count);
   // The RoPE rows of positions [position, position + count), from tables
   // of every position the caches hold.
   layers.setLoc(NameLoc::get(b.getStringAttr("model.rotary_emb")));
@@ -359,7 +365,7 @@ GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
                                  /*causal=*/true, /*window=*/IntegerAttr(),
                                  b.getI64IntegerAttr(layer));
   };
-  Value logits = forward(entry.getArgument(0), count, cos, sin, attend);
+  Value logits = forward(hidden, count, cos, sin, attend);
   logits = layers.reshape(logits, logitsType.getShape(), {{0, 1}, {2}});
   SmallVector<Value> returned{logits};
   returned.append(caches);

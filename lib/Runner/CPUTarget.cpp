@@ -212,9 +212,13 @@ llvm::Expected<RunReport> runner::runOnCPU(
   auto call = [&]() -> llvm::Error {
     llvm::Error err = invokeCInterface(**engine, name, args);
     CallHeap::releaseAll();
-    if (err)
+    // Taken either way, so that none is left for the next call.
+    llvm::Error cacheErr = takeKVCacheCheckError();
+    if (err) {
+      llvm::consumeError(std::move(cacheErr));
       return err;
-    return takeKVCacheCheckError();
+    }
+    return cacheErr;
   };
 
   RunReport report;

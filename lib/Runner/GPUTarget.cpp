@@ -43,13 +43,14 @@ static llvm::Error error(const llvm::Twine &msg) {
 /// KV caches become kernels, and tensor slices, scalar arithmetic and
 /// control flow stay on the host, where they touch no element.
 static bool runsOnGPU(Operation *op) {
-  if (isa<AttnDialect>(op->getDialect()))
+  if (isa_and_nonnull<AttnDialect>(op->getDialect()))
     return true;
   if (isa<tensor::EmptyOp, tensor::ExtractSliceOp, tensor::InsertSliceOp,
           tensor::DimOp, func::ReturnOp>(op))
     return true;
   // Scalars only: arith on tensors would be elementwise host code.
-  if (isa<arith::ArithDialect, index::IndexDialect>(op->getDialect()))
+  if (isa_and_nonnull<arith::ArithDialect, index::IndexDialect>(
+          op->getDialect()))
     return llvm::none_of(op->getResultTypes(), llvm::IsaPred<ShapedType>);
   return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
              scf::ConditionOp>(op);
@@ -254,20 +255,26 @@ struct DeviceCall {
       args.push_back(scalar ? static_cast<void *>(&values[i])
                             : static_cast<void *>(&pointers[next++]));
     }
-    if (llvm::Error err = invokeCInterface(engine, name, args))
-      return std::move(err);
+    std::vector<const void *> before = cuda::liveAllocations();
     // An out-of-range cache access skipped its kernel and said so; it is
-    // the call's error, like a failed CUDA call.
-    llvm::Error err = cuda::takeError();
-    if (!err)
-      err = takeKVCacheCheckError();
+    // the call's error, like a failed CUDA call. Each is taken whatever
+    // happened, so that none is left for the next call.
+    llvm::Error err = invokeCInterface(engine, name, args);
+    llvm::Error cudaErr = cuda::takeError();
+    llvm::Error cacheErr = takeKVCacheCheckError();
+    for (llvm::Error *next : {&cudaErr, &cacheErr}) {
+      if (!err)
+        err = std::move(*next);
+      else
+        llvm::consumeError(std::move(*next));
+    }
     // What the call allocated and does not return (its KV caches, say)
     // is freed now; on failure, everything it allocated.
     std::vector<const void *> returned;
     if (!err)
       for (size_t at : llvm::ArrayRef(resultOffsets).drop_back())
         returned.push_back(reinterpret_cast<const void *>(resultDescs[at]));
-    if (llvm::Error freed = cuda::freeAllocationsExcept(returned)) {
+    if (llvm::Error freed = cuda::freeAllocationsSince(before, returned)) {
       if (!err)
         err = std::move(freed);
       else

@@ -346,9 +346,9 @@ struct CheckedAttention {
 };
 } // namespace
 
-/// The value of an index computed from constants and integer arguments of
-/// `entry` with addi, subi and muli, given the arguments' values; nullopt
-/// for anything else.
+/// The value of an index computed from integer constants and integer
+/// arguments of `entry` with addi, subi, muli and index_cast, given the
+/// arguments' values; nullopt for anything else.
 static std::optional<int64_t>
 evaluateIndex(func::FuncOp entry, Value v,
               llvm::ArrayRef<EntryArgument> inputs) {
@@ -361,8 +361,14 @@ evaluateIndex(func::FuncOp entry, Value v,
   Operation *def = v.getDefiningOp();
   if (!def)
     return std::nullopt;
-  if (auto c = dyn_cast<arith::ConstantIndexOp>(def))
-    return c.value();
+  if (auto c = dyn_cast<arith::ConstantOp>(def)) {
+    auto attr = dyn_cast<IntegerAttr>(c.getValue());
+    if (!attr)
+      return std::nullopt;
+    return attr.getValue().getSExtValue();
+  }
+  if (isa<arith::IndexCastOp>(def))
+    return evaluateIndex(entry, def->getOperand(0), inputs);
   if (!isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return std::nullopt;
   auto a = evaluateIndex(entry, def->getOperand(0), inputs);
@@ -384,8 +390,10 @@ static bool isComputableIndex(func::FuncOp entry, Value v) {
     return arg.getOwner() == &entry.getBody().front() &&
            isa<IndexType, IntegerType>(arg.getType());
   Operation *def = v.getDefiningOp();
-  if (isa_and_nonnull<arith::ConstantIndexOp>(def))
-    return true;
+  if (auto c = dyn_cast_or_null<arith::ConstantOp>(def))
+    return isa<IntegerAttr>(c.getValue());
+  if (isa_and_nonnull<arith::IndexCastOp>(def))
+    return isComputableIndex(entry, def->getOperand(0));
   if (!isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return false;
   return isComputableIndex(entry, def->getOperand(0)) &&

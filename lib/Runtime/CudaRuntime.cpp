@@ -483,17 +483,27 @@ size_t mlir::attn::cuda::allocationSize(const void *ptr) {
   return it == allocations.end() ? 0 : it->second;
 }
 
+std::vector<const void *> mlir::attn::cuda::liveAllocations() {
+  std::vector<const void *> live;
+  for (auto [ptr, bytes] : state().allocations)
+    live.push_back(reinterpret_cast<const void *>(ptr));
+  return live;
+}
+
 llvm::Error
-mlir::attn::cuda::freeAllocationsExcept(llvm::ArrayRef<const void *> keep) {
+mlir::attn::cuda::freeAllocationsSince(llvm::ArrayRef<const void *> before,
+                                       llvm::ArrayRef<const void *> keep) {
   auto d = initialized();
   if (!d)
     return d.takeError();
-  std::vector<CUdeviceptr> left;
-  for (auto [ptr, bytes] : state().allocations)
-    if (!llvm::is_contained(keep, reinterpret_cast<const void *>(ptr)))
-      left.push_back(ptr);
+  std::vector<CUdeviceptr> made;
+  for (auto [ptr, bytes] : state().allocations) {
+    auto *p = reinterpret_cast<const void *>(ptr);
+    if (!llvm::is_contained(before, p) && !llvm::is_contained(keep, p))
+      made.push_back(ptr);
+  }
   llvm::Error first = llvm::Error::success();
-  for (CUdeviceptr ptr : left) {
+  for (CUdeviceptr ptr : made) {
     state().allocations.erase(ptr);
     llvm::Error err = checkResult(*d, d->cuMemFree(ptr), "cuMemFree");
     if (!first)

@@ -85,3 +85,12 @@ func.func @global(%b: memref<4xf32>) {
   memref.copy %g, %b : memref<4xf32> to memref<4xf32>
   return
 }
+
+// -----
+
+func.func @atomic(%b: memref<4xf32>, %x: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'memref.atomic_rmw' op in host code of the GPU pipeline reads or writes a buffer on the host}}
+  %old = memref.atomic_rmw addf %x, %b[%c0] : (f32, memref<4xf32>) -> f32
+  return %old : f32
+}

@@ -48,3 +48,24 @@ func.func @offset(%q: tensor<1x1x8x64xf16>, %kc: tensor<1x64x2x64xf16>,
         -> tensor<1x1x8x64xf16>
   return %o : tensor<1x1x8x64xf16>
 }
+
+// -----
+
+// Capacities known only at run time could differ between key and value,
+// which share one row stride: no in-place read.
+// CHECK-LABEL: func.func @dynamic_capacity
+// CHECK: %[[K:.*]] = tensor.extract_slice
+// CHECK: bufferization.to_buffer %[[K]] read_only : tensor<1x?x2x64xf16> to memref<1x?x2x64xf16>
+// DECODE-LABEL: func.func @dynamic_capacity
+func.func @dynamic_capacity(%q: tensor<1x1x8x64xf16>, %kc: tensor<1x?x2x64xf16>,
+                            %vc: tensor<1x?x2x64xf16>, %len: index)
+    -> tensor<1x1x8x64xf16> {
+  %k = tensor.extract_slice %kc[0, 0, 0, 0] [1, %len, 2, 64] [1, 1, 1, 1]
+      : tensor<1x?x2x64xf16> to tensor<1x?x2x64xf16>
+  %v = tensor.extract_slice %vc[0, 0, 0, 0] [1, %len, 2, 64] [1, 1, 1, 1]
+      : tensor<1x?x2x64xf16> to tensor<1x?x2x64xf16>
+  %o = attn.attention %q, %k, %v
+      : tensor<1x1x8x64xf16>, tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16>
+        -> tensor<1x1x8x64xf16>
+  return %o : tensor<1x1x8x64xf16>
+}

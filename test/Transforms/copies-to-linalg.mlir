@@ -14,3 +14,12 @@ func.func @append(%k: memref<2x4x8x64xf16>, %c: memref<2x64x8x64xf16>, %pos: ind
   memref.copy %k, %s : memref<2x4x8x64xf16> to memref<2x4x8x64xf16, strided<[32768, 512, 64, 1], offset: ?>>
   return
 }
+
+// A contiguous copy lowers to one memcpy, and is left alone.
+// CHECK-LABEL: func.func @contiguous
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<2x4x8x64xf16> to memref<2x4x8x64xf16>
+// CHECK-NOT: linalg.copy
+func.func @contiguous(%a: memref<2x4x8x64xf16>, %b: memref<2x4x8x64xf16>) {
+  memref.copy %a, %b : memref<2x4x8x64xf16> to memref<2x4x8x64xf16>
+  return
+}

@@ -75,11 +75,16 @@ llvm::Error copyToHost(void *dst, const void *src, size_t bytes);
 /// returned buffer before it reads from it.
 size_t allocationSize(const void *ptr);
 
-/// Frees every live allocation compiled code made, except those that start
-/// at a pointer of `keep` (the buffers a call returns). The GPU pipeline
-/// frees its kernels' scratch buffers but not what bufferization allocates,
-/// such as a call's KV caches; the caller releases those after each call.
-llvm::Error freeAllocationsExcept(llvm::ArrayRef<const void *> keep);
+/// The live allocations compiled code has made, by start address.
+std::vector<const void *> liveAllocations();
+
+/// Frees the allocations compiled code made that are live now, were not in
+/// `before` (what was live before a call) and are not in `keep` (the
+/// buffers the call returns). The GPU pipeline frees its kernels' scratch
+/// buffers but not what bufferization allocates, such as a call's KV
+/// caches; the caller releases those after each call this way.
+llvm::Error freeAllocationsSince(llvm::ArrayRef<const void *> before,
+                                 llvm::ArrayRef<const void *> keep);
 
 /// When on, every allocation compiled code makes is filled with 0xff bytes,
 /// a NaN in f16, bf16, f32 and f64, so elements a kernel fails to write show

@@ -263,12 +263,15 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
       sequencePrefixOf(op.getKey(), op.getSeqDim(), keyLength);
   Value valueSource =
       sequencePrefixOf(op.getValue(), op.getSeqDim(), valueLength);
+  // One row stride serves both, so their capacities must be the same,
+  // which only static extents show.
+  auto capacity = [&](Value source) {
+    return cast<RankedTensorType>(source.getType()).getDimSize(op.getSeqDim());
+  };
   bool inPlace = keySource && valueSource && !op.getMask() &&
                  isEqualConstantIntOrValue(keyLength, valueLength) &&
-                 cast<RankedTensorType>(keySource.getType()).getDimSize(
-                     op.getSeqDim()) ==
-                     cast<RankedTensorType>(valueSource.getType())
-                         .getDimSize(op.getSeqDim());
+                 !ShapedType::isDynamic(capacity(keySource)) &&
+                 capacity(keySource) == capacity(valueSource);
   Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
   Value k = toReadOnlyBuffer(rewriter, loc,
                              inPlace ? keySource : op.getKey());

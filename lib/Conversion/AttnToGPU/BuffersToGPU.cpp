@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn {
@@ -90,8 +91,14 @@ static void launchPerElement(
 /// can (it touches no buffer's contents, or this pass rewrites it).
 static std::optional<std::string> whyHostOnly(Operation *op) {
   if (isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
-          memref::GetGlobalOp>(op))
+          memref::GetGlobalOp, memref::AtomicRMWOp,
+          memref::GenericAtomicRMWOp>(op) ||
+      isa_and_nonnull<vector::VectorDialect>(op->getDialect()))
     return std::string("reads or writes a buffer on the host");
+  if (auto alloc = dyn_cast<memref::AllocOp>(op);
+      alloc && !alloc.getSymbolOperands().empty())
+    return std::string("allocates a buffer whose layout takes symbols, "
+                       "which gpu.alloc here does not");
   if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
     return std::string("computes on buffers on the host");
   if (isa<linalg::FillOp>(op) &&

@@ -664,7 +664,10 @@ public:
     std::optional<int64_t> splits;
     if (kvSplits > 0)
       splits = kvSplits;
-    else if (!k.isDynamicDim(0) && !k.isDynamicDim(s) && !k.isDynamicDim(h))
+    // A KV cache read in place has its capacity as the static extent, not
+    // the length it is attended over, which is known at run time only.
+    else if (p.seqK == p.kvRows && !k.isDynamicDim(0) && !k.isDynamicDim(s) &&
+             !k.isDynamicDim(h))
       splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
                           (k.getDimSize(s) + shape.tileKeys() - 1) / shape.tileKeys(),
                           slots);

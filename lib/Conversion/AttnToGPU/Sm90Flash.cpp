@@ -789,8 +789,11 @@ private:
     };
     int64_t keys = dim(p.key, p.layout == Layout::BSHD ? 1 : 2);
     Shape shape = Shape::of(dim(p.query, 3), dim(p.value, 3));
+    // A KV cache read in place is attended over a run-time length, however
+    // static its capacity: no unrolled tile loop.
+    bool runTimeLength = p.seqK != p.kvRows || ShapedType::isDynamic(keys);
     return smCount > 0 && shape.headDim <= 128 && shape.valueDim <= 128 &&
-           (ShapedType::isDynamic(keys) || keys >= 4 * shape.keys);
+           (runTimeLength || keys >= 4 * shape.keys);
   }
 
   int64_t smCount;

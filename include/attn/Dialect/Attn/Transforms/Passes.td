@@ -126,7 +126,8 @@ def CopiesToLinalgPass : Pass<"attn-copies-to-linalg"> {
     both contiguous (an append into a cache of batch 2 or more writes a
     strided slice) lowers to a call of `memrefCopy` from the MLIR C runner
     utilities; as a `linalg.copy` it becomes loops, and the compiled code
-    needs no library beyond libc.
+    needs no library beyond libc. Copies between contiguous buffers, which
+    lower to one `memcpy`, are left alone.
 
     ```mlir
     memref.copy %a, %b : memref<2x16x8x64xf16> to memref<2x16x8x64xf16, strided<[...]>>
