@@ -13,7 +13,11 @@
 #      transformers' save_pretrained writes), builds its prefill graph with
 #      attn-compile, runs it on the CPU with the checkpoint's weights, and
 #      checks the logits and the greedy next token against a float64
-#      implementation of the Llama math.
+#      implementation of the Llama math;
+#   4. generates: the same model in f32 compiled with --generate, whose
+#      @generate runs the prompt and then one token at a time through KV
+#      caches carried from call to call, run on the CPU and checked token by
+#      token against float64 greedy decoding recomputed without a cache.
 # Usage: utils/run-example.sh [examples/<model>.mlir]   (default: llama2 GQA)
 #
 #===----------------------------------------------------------------------===#
@@ -58,3 +62,19 @@ tokens=1,2,3,4,5,6,7,8
   --weights="$model" --tokens=$tokens --output="$out/tiny-llama.logits.npy"
 python3 "$root/test/Frontend/Inputs/llama_reference.py" "$model" \
   "$out/tiny-llama.logits.npy" --tokens=$tokens
+
+echo "== Generating 8 tokens through KV caches (the same model in f32)"
+model32="$out/tiny-llama-f32"
+rm -rf "$model32"
+python3 "$root/test/Frontend/Inputs/make_llama.py" "$model32" --init unit \
+  --vocab 64 --layers 4 --cla 2
+"$build/bin/attn-compile" "$model32" --emit=mlir --seq-len 8 --generate 8 \
+  -o "$out/tiny-llama-f32.mlir"
+echo "   graph with @generate: $out/tiny-llama-f32.mlir"
+"$build/bin/attn-runner" "$out/tiny-llama-f32.mlir" --entry=generate \
+  --target=cpu --weights="$model32" --tokens=$tokens \
+  --output="$out/tiny-llama-f32.tokens.npy" | tee "$out/generate.log"
+awk '/^time:/ { printf "   %d prompt + 8 generated tokens in %.1f ms on the CPU (one call, naive loops)\n", 8, $2 }' \
+  "$out/generate.log"
+python3 "$root/test/Frontend/Inputs/llama_generate_reference.py" "$model32" \
+  "$out/tiny-llama-f32.tokens.npy" --tokens=$tokens
