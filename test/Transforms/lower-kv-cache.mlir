@@ -313,3 +313,13 @@ func.func @caller(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
         -> (tensor<1x4x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)
   return %o : tensor<1x4x8x64xf16>
 }
+
+// -----
+
+// Argument and result attributes stay with their values: a cache's tensors
+// get none, and those after it move along.
+// CHECK-LABEL: func.func private @attrs(tensor<1x4x8x64xf16> {test.query}, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>, tensor<4xf32> {attn.weight = "w"}) -> (tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>, tensor<4xf32> {test.result})
+func.func private @attrs(tensor<1x4x8x64xf16> {test.query},
+                         !attn.kv_cache<1x2x64x64xf16> {test.cache},
+                         tensor<4xf32> {attn.weight = "w"})
+    -> (!attn.kv_cache<1x2x64x64xf16>, tensor<4xf32> {test.result})

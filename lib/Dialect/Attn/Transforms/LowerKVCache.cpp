@@ -506,8 +506,45 @@ struct LowerKVCachePass
     });
     target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
         [&](Operation *op) { return converter.isLegal(op); });
+    // The signature conversion leaves argument and result attributes where
+    // they were, which no longer lines up once a cache became several
+    // tensors; they are realigned afterwards (a cache's tensors get none).
+    struct Attrs {
+      func::FuncOp func;
+      SmallVector<std::pair<DictionaryAttr, unsigned>> args, results;
+    };
+    SmallVector<Attrs> saved;
+    auto parts = [&](Type type) -> unsigned {
+      SmallVector<Type> converted;
+      (void)converter.convertType(type, converted);
+      return isa<KVCacheType>(type) ? converted.size() : 1;
+    };
+    for (auto func : module.getOps<func::FuncOp>()) {
+      FunctionType type = func.getFunctionType();
+      if (converter.isSignatureLegal(type))
+        continue;
+      Attrs &attrs = saved.emplace_back();
+      attrs.func = func;
+      for (auto [i, t] : llvm::enumerate(type.getInputs()))
+        attrs.args.push_back({func.getArgAttrDict(i), parts(t)});
+      for (auto [i, t] : llvm::enumerate(type.getResults()))
+        attrs.results.push_back({func.getResultAttrDict(i), parts(t)});
+    }
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
+    auto expand = [&](ArrayRef<std::pair<DictionaryAttr, unsigned>> old) {
+      SmallVector<DictionaryAttr> attrs;
+      for (auto [dict, n] : old) {
+        DictionaryAttr empty = DictionaryAttr::get(context);
+        attrs.push_back(n == 1 && dict ? dict : empty);
+        attrs.append(n - 1, empty);
+      }
+      return attrs;
+    };
+    for (Attrs &attrs : saved) {
+      attrs.func.setAllArgAttrs(expand(attrs.args));
+      attrs.func.setAllResultAttrs(expand(attrs.results));
+    }
     declareErrorHook(module);
   }
 };
