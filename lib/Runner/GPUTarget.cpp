@@ -45,8 +45,10 @@ static llvm::Error error(const llvm::Twine &msg) {
 static bool runsOnGPU(Operation *op) {
   if (isa_and_nonnull<AttnDialect>(op->getDialect()))
     return true;
+  // A call runs the callee's host code, which attn-buffers-to-gpu checks
+  // in the pipeline like the entry's.
   if (isa<tensor::EmptyOp, tensor::ExtractSliceOp, tensor::InsertSliceOp,
-          tensor::DimOp, func::ReturnOp>(op))
+          tensor::DimOp, func::ReturnOp, func::CallOp>(op))
     return true;
   // Scalars only: arith on tensors would be elementwise host code.
   if (isa_and_nonnull<arith::ArithDialect, index::IndexDialect>(
@@ -68,8 +70,9 @@ static llvm::Error checkDeviceOnly(func::FuncOp entry) {
   });
   if (!bad)
     return llvm::Error::success();
-  return error("--target=cuda runs attention, KV caches, tensor slices and "
-               "scalar control flow (after raising and fusion), but @" +
+  return error("--target=cuda runs attention, KV caches, tensor slices, "
+               "calls and scalar control flow (after raising and fusion), "
+               "but @" +
                entry.getSymName() + " also has '" +
                bad->getName().getStringRef() +
                "', which would run on the host over device memory; use "
@@ -153,9 +156,18 @@ descriptorOffsets(llvm::ArrayRef<HostTensor> results) {
 /// after checking that each is the dense, row-major, in-bounds result the
 /// signature promises. Every allocation is owned before any is checked, so
 /// that a bad result does not leak the others, and owned once, however many
-/// results view it.
+/// results view it. A result may also be one of `inputs` (a KV cache the
+/// entry took and returns, updated in place), which stays the caller's.
 static llvm::Expected<std::vector<DeviceBuffer>>
-takeResults(llvm::ArrayRef<int64_t> descs, llvm::ArrayRef<HostTensor> results) {
+takeResults(llvm::ArrayRef<int64_t> descs, llvm::ArrayRef<HostTensor> results,
+            llvm::ArrayRef<DeviceBuffer> inputs = {},
+            llvm::ArrayRef<size_t> inputBytes = {}) {
+  auto inputSize = [&](const void *allocated) -> size_t {
+    for (auto [buffer, bytes] : llvm::zip(inputs, inputBytes))
+      if (buffer.get() == allocated)
+        return bytes;
+    return 0;
+  };
   llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
   std::vector<DeviceBuffer> owned;
   llvm::SmallPtrSet<void *, 4> seen;
@@ -176,8 +188,11 @@ takeResults(llvm::ArrayRef<int64_t> descs, llvm::ArrayRef<HostTensor> results) {
     // The runtime recorded every allocation the compiled code made.
     size_t capacity = cuda::allocationSize(allocated);
     if (capacity == 0)
+      capacity = inputSize(allocated);
+    if (capacity == 0)
       return error("the entry returned a buffer" + which +
-                   " that it did not allocate through the GPU runtime");
+                   " that it did not allocate through the GPU runtime and "
+                   "that is none of its arguments");
     size_t rank = result.shape().size();
     llvm::ArrayRef<int64_t> sizes = descs.slice(at + 3, rank),
                             strides = descs.slice(at + 3 + rank, rank);
@@ -290,7 +305,7 @@ struct DeviceCall {
 
 llvm::Expected<RunReport> runner::runOnGPU(
     ModuleOp module, func::FuncOp entry, std::vector<EntryArgument> &arguments,
-    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options) {
+    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options, const StepPlan &plan) {
   std::string name = entry.getSymName().str();
   if (llvm::Error err = checkDeviceOnly(entry))
     return std::move(err);
@@ -375,11 +390,62 @@ llvm::Expected<RunReport> runner::runOnGPU(
   cuda::setPoisonAllocations(false);
   if (!desc)
     return desc.takeError();
-  auto out = takeResults(*desc, results);
+  std::vector<size_t> inputBytes;
+  for (const HostTensor *t : inputs)
+    inputBytes.push_back(t->byteSize());
+  auto out = takeResults(*desc, results, deviceInputs, inputBytes);
   if (!out)
     return out.takeError();
   if (llvm::Error err = copyResults(*desc, results))
     return std::move(err);
+
+  // Each step's caches are the next step's arguments, one position on: a
+  // cache returned in place already is; one returned elsewhere is copied
+  // over (through the host: the rare, out-of-place case).
+  if (options.steps > 1) {
+    // The entry's argument numbers of the device inputs.
+    std::vector<int> tensorAt(call.scalars.size(), -1);
+    for (size_t i = 0, next = 0; i < call.scalars.size(); ++i)
+      if (!call.scalars[i])
+        tensorAt[i] = next++;
+    llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
+    auto start = std::chrono::steady_clock::now();
+    std::vector<int64_t> last = *desc;
+    std::vector<DeviceBuffer> held = std::move(*out);
+    for (unsigned step = 1; step < options.steps; ++step) {
+      for (auto [result, arg] : plan.feed) {
+        const char *from =
+            reinterpret_cast<const char *>(last[offsets[result] + 1]) +
+            last[offsets[result] + 2] *
+                int64_t(elementSize(results[result].type()));
+        void *to = deviceInputs[tensorAt[arg]].get();
+        if (from == to)
+          continue;
+        HostTensor staging(results[result].signature());
+        if (llvm::Error err =
+                cuda::copyToHost(staging.data(), from, staging.byteSize()))
+          return std::move(err);
+        if (llvm::Error err =
+                cuda::copyToDevice(to, staging.data(), staging.byteSize()))
+          return std::move(err);
+      }
+      for (std::optional<int64_t> &scalar : call.scalars)
+        if (scalar)
+          ++*scalar;
+      held.clear(); // the previous step's own results
+      auto next = call(deviceInputs, shapes);
+      if (!next)
+        return next.takeError();
+      auto owned = takeResults(*next, results, deviceInputs, inputBytes);
+      if (!owned)
+        return owned.takeError();
+      held = std::move(*owned);
+      last = std::move(*next);
+    }
+    report.stepsMs = millisecondsSince(start);
+    if (llvm::Error err = copyResults(last, results))
+      return std::move(err);
+  }
 
   if (options.benchmarkRuns == 0)
     return report;
@@ -412,7 +478,7 @@ llvm::Expected<RunReport> runner::runOnGPU(
     auto desc = call(rotating[set], shapes);
     if (!desc)
       return desc.takeError();
-    auto out = takeResults(*desc, results);
+    auto out = takeResults(*desc, results, rotating[set], inputBytes);
     if (!out)
       return out.takeError();
     return cuda::collectKernelMilliseconds();

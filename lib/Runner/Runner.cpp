@@ -87,12 +87,6 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
   auto tensor = dyn_cast<RankedTensorType>(type);
   std::optional<ElementType> elt =
       tensor ? elementTypeFor(tensor.getElementType()) : std::nullopt;
-  // A cache lives in the buffers of whoever created it; the runner has no
-  // way to give one or take one back yet.
-  if (isa<attn::KVCacheType>(type))
-    return error(what + " is a KV cache (" + typeStr +
-                 "); attn-runner cannot pass or return one yet: create the "
-                 "cache in the entry, and pass it to the functions it calls");
   if (!elt)
     return error(what + " has type " + typeStr +
                  "; attn-runner needs ranked tensors of f16, bf16, f32, f64 "
@@ -203,6 +197,12 @@ defaultInput(const RunnerOptions &options, const TensorSignature &sig,
                    llvm::Twine(i) + "=<path.npy>");
     return loadWeight(*checkpoint, model.weight, sig, i);
   }
+  if (model.cache) {
+    // A cache the entry takes starts empty, as attn.cache.create makes it.
+    HostTensor tensor(sig);
+    tensor.fill(0);
+    return tensor;
+  }
   if (sig.type == ElementType::I64) {
     // Random ids mean nothing, and most would index outside a vocabulary.
     if (options.tokens.empty() || tokensUsed)
@@ -250,7 +250,7 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
     checkpoint.emplace(std::move(*opened));
   }
   bool tokensUsed = false;
-  unsigned fromWeights = 0, random = 0;
+  unsigned fromWeights = 0, random = 0, caches = 0;
   std::optional<unsigned> fromTokens;
 
   std::vector<EntryArgument> inputs(sigs.size());
@@ -275,7 +275,9 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
         return tensor.takeError();
       inputs[i].tensor.emplace(std::move(*tensor));
       fromWeights += !model[i].weight.empty();
-      random += model[i].weight.empty() && sig->type != ElementType::I64;
+      caches += model[i].cache;
+      random += model[i].weight.empty() && !model[i].cache &&
+                sig->type != ElementType::I64;
       if (tokensUsed && !hadTokens)
         fromTokens = i;
     } else {
@@ -310,6 +312,9 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
   if (fromWeights)
     sources.push_back(std::to_string(fromWeights) +
                       " weights (attn.weight) from " + options.weights);
+  if (caches)
+    sources.push_back(std::to_string(caches) +
+                      " KV cache tensors, empty (zeros)");
   os << "inputs: " << (sources.empty() ? "none" : llvm::join(sources, "; "))
      << "\n";
   return inputs;
@@ -741,6 +746,64 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!entry)
     return entry.takeError();
   std::string name = entry->getSymName().str();
+  // A KV cache the entry takes or returns is its tensors to the runner (keys
+  // and values, and their scales for a quantized cache, [B, C, H, D]):
+  // attn-lower-kv-cache rewrites the signature first. A cache argument
+  // starts empty; --steps feeds each returned cache to the next call.
+  StepPlan plan;
+  bool cacheSignature = false;
+  {
+    FunctionType original = entry->getFunctionType();
+    auto isCache = llvm::IsaPred<KVCacheType>;
+    cacheSignature = llvm::any_of(original.getInputs(), isCache) ||
+                     llvm::any_of(original.getResults(), isCache);
+    auto parts = [](ArrayRef<Type> types) {
+      // Lowered index of each cache's first tensor, and its cache type.
+      SmallVector<std::pair<unsigned, KVCacheType>> caches;
+      unsigned at = 0;
+      for (Type t : types) {
+        auto cache = dyn_cast<KVCacheType>(t);
+        if (cache)
+          caches.push_back({at, cache});
+        at += !cache ? 1 : cache.isQuantized() ? 4 : 2;
+      }
+      return caches;
+    };
+    auto args = parts(original.getInputs());
+    auto results = parts(original.getResults());
+    if (options.steps > 1) {
+      if (args.empty() || args.size() != results.size())
+        return error("--steps=" + llvm::Twine(options.steps) + " needs @" +
+                     name + " to take KV caches and return as many, each "
+                     "fed to the next call; it takes " +
+                     llvm::Twine(args.size()) + " and returns " +
+                     llvm::Twine(results.size()));
+      for (auto [arg, result] : llvm::zip(args, results)) {
+        if (arg.second != result.second)
+          return error("--steps: @" + name + " returns a KV cache of another "
+                       "type than the one it takes in the same place");
+        unsigned n = arg.second.isQuantized() ? 4 : 2;
+        for (unsigned k = 0; k < n; ++k)
+          plan.feed.push_back({result.first + k, arg.first + k});
+      }
+    }
+    if (cacheSignature) {
+      if (options.check)
+        return error("--check cannot replay a KV cache that @" + name +
+                     " takes or returns (the reference replays caches the "
+                     "entry creates)");
+      PassManager lower(&context);
+      lower.addPass(createLowerKVCachePass());
+      if (failed(lower.run(*module)))
+        return error("attn-lower-kv-cache failed on '" + options.inputFile +
+                     "'");
+      for (auto [at, cache] : args)
+        for (unsigned k = 0, n = cache.isQuantized() ? 4 : 2; k < n; ++k)
+          plan.cacheArgs.push_back(at + k);
+    }
+  }
+  if (options.steps > 1 && options.check)
+    return error("--check checks one call, not --steps");
   FunctionType type = entry->getFunctionType();
   if (type.getNumResults() == 0)
     return error("@" + name +
@@ -759,6 +822,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     args.push_back(*sig);
   }
   SmallVector<ModelArgument> model = takeModelArguments(*entry);
+  for (unsigned i : plan.cacheArgs)
+    model[i].cache = true;
   unsigned numResults = type.getNumResults();
   SmallVector<TensorSignature> resultSigs;
   for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
@@ -826,14 +891,28 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     results.emplace_back(sig);
     results.back().fill(std::nan(""));
   }
-  auto report = *target == "cuda"
-                    ? runOnGPU(*module, *entry, *inputs, results, options)
-                    : runOnCPU(*module, *entry, *inputs, results, options);
+  auto report =
+      *target == "cuda"
+          ? runOnGPU(*module, *entry, *inputs, results, options, plan)
+          : runOnCPU(*module, *entry, *inputs, results, options, plan);
   if (!report)
     return report.takeError();
   os << "target: " << report->target << "\n";
   os << llvm::format("time: %.3f ms (first call, wall clock)\n",
                      report->firstCallMs);
+  if (options.steps > 1) {
+    // One token per sequence a call, as a decode step appends.
+    unsigned calls = options.steps - 1;
+    double perCall = report->stepsMs / calls;
+    int64_t batch = results.empty() || results[0].shape().empty()
+                        ? 1
+                        : results[0].shape()[0];
+    os << llvm::format("steps: %u calls after the first, each fed the "
+                       "caches the previous returned: %.3f ms a call, %.1f "
+                       "calls/s, %.1f tokens/s at batch %lld (wall clock)\n",
+                       calls, perCall, 1000.0 / perCall,
+                       1000.0 * batch / perCall, (long long)batch);
+  }
   if (options.benchmarkRuns) {
     // The work of every attention returned, each counted once: each runs
     // as its own kernel, so an input two of them read counts for both.

@@ -98,6 +98,13 @@ static cl::opt<std::string>
              cl::desc("CUDA toolkit whose libdevice (and ptxas) the kernels "
                       "use (default: $CUDA_HOME, then /usr/local/cuda)"),
              cl::cat(category));
+static cl::opt<unsigned> steps(
+    "steps",
+    cl::desc("Call an entry that takes and returns KV caches this many "
+             "times, each call fed the caches the previous one returned and "
+             "its integer arguments (decode positions) one larger; prints "
+             "calls and tokens per second (default 1)"),
+    cl::init(1), cl::cat(category));
 static cl::opt<unsigned> benchmark(
     "benchmark",
     cl::desc("After the checked run, time N more runs (GPU: CUDA events "
@@ -162,6 +169,7 @@ int main(int argc, char **argv) {
   options.schedule = schedule;
   options.kvSplits = kvSplits;
   options.smCount = smCount;
+  options.steps = steps;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
   options.benchmarkRuns = benchmark;

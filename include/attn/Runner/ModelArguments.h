@@ -32,6 +32,9 @@ struct ModelArgument {
   std::string weight;
   /// The vocabulary its token ids index (attn.vocab_size).
   std::optional<int64_t> vocabSize;
+  /// Whether it is a tensor of a KV cache the entry takes, which starts
+  /// empty (zeros).
+  bool cache = false;
 };
 
 /// The tensor `name` of `checkpoint`, copied into a host tensor of `sig`;

@@ -73,6 +73,10 @@ struct RunnerOptions {
   int64_t smCount = 0;
   std::string gpuFormat = "isa";
   std::string cudaPath;
+  /// Calls of an entry that takes and returns KV caches, each fed the
+  /// caches the previous one returned, with its integer arguments one
+  /// larger (decode positions); 1 is a single call.
+  unsigned steps = 1;
   /// Timed runs after the checked one; 0 runs no benchmark.
   unsigned benchmarkRuns = 0;
   unsigned warmupRuns = 3;
@@ -88,6 +92,15 @@ struct EntryArgument {
   int64_t scalar = 0;
 };
 
+/// How --steps feeds one call's KV caches to the next: each returned cache
+/// tensor (a result index) is the next call's argument (an argument index)
+/// of the same type. Set by the runner from the entry's signature.
+struct StepPlan {
+  SmallVector<std::pair<unsigned, unsigned>> feed;
+  /// The arguments that are KV cache tensors.
+  SmallVector<unsigned> cacheArgs;
+};
+
 /// What one target reports of its runs.
 struct RunReport {
   /// How the entry ran, for the summary's "target:" line.
@@ -99,6 +112,8 @@ struct RunReport {
   std::vector<double> benchmarkMs;
   /// The peaks of the device the entry ran on (none for the CPU).
   std::optional<DevicePeaks> peaks;
+  /// Wall time of the --steps calls after the first, all together.
+  double stepsMs = 0;
 };
 
 /// Registers every dialect, bufferization model and LLVM IR translation the
@@ -111,12 +126,13 @@ llvm::Error runAttnRunner(const RunnerOptions &options, llvm::raw_ostream &os);
 
 /// Lowers the entry for the CPU with its results as out-parameters, JIT
 /// compiles it, calls it once with `inputs` into `results` (one per result
-/// of the entry, in order, which the caller poisoned), and then
-/// `benchmarkRuns` more times.
+/// of the entry, in order, which the caller poisoned), then `options.steps`
+/// - 1 more times as `plan` says, and then `benchmarkRuns` more times.
 llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
                                    std::vector<EntryArgument> &inputs,
                                    llvm::MutableArrayRef<HostTensor> results,
-                                   const RunnerOptions &options);
+                                   const RunnerOptions &options,
+                                   const StepPlan &plan = {});
 
 /// Lowers the entry through attn-to-nvvm-pipeline, JIT compiles the host
 /// code against the CUDA runtime, copies `inputs` to the device, calls the
@@ -126,7 +142,8 @@ llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
 llvm::Expected<RunReport> runOnGPU(ModuleOp module, func::FuncOp entry,
                                    std::vector<EntryArgument> &inputs,
                                    llvm::MutableArrayRef<HostTensor> results,
-                                   const RunnerOptions &options);
+                                   const RunnerOptions &options,
+                                   const StepPlan &plan = {});
 
 /// The file --output=`output` names for result `index` of `numResults`:
 /// `output` itself for one result; for several, `output` with ".<index>"

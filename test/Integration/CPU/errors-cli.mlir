@@ -6,7 +6,7 @@
 // Only attention runs on a GPU; the host code would read device memory.
 // Checked before the driver is needed, so this runs everywhere.
 // RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs attention, KV caches, tensor slices and scalar control flow (after raising and fusion), but @copy also has 'linalg.copy', which would run on the host over device memory; use --target=cpu
+// CUDA: attn-runner: error: --target=cuda runs attention, KV caches, tensor slices, calls and scalar control flow (after raising and fusion), but @copy also has 'linalg.copy', which would run on the host over device memory; use --target=cpu
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
 // RUN: not attn-runner --target=cpu %t/one.mlir --schedule=fast 2>&1 | FileCheck %s --check-prefix=SCHEDULE

@@ -57,3 +57,14 @@
 // RUN: attn-runner %S/Inputs/cache-calls.mlir --entry=inline --target=cuda --seed=2 --check --output=%t.inline.npy | FileCheck %s --check-prefix=PASSES
 // RUN: attn-runner %S/Inputs/cache-calls.mlir --entry=two_calls --target=cuda --seed=2 --output=%t.calls.npy | FileCheck %s --check-prefix=RUNS
 // RUN: python3 %S/../CPU/Inputs/npy_diff.py %t.calls.npy %t.inline.npy 0 | FileCheck %s --check-prefix=SAME
+
+// A cache the entry takes and returns stays in the device buffer the
+// runner gave it: --steps feeds it back call after call (in place, no
+// copy), and the positions the steps wrote hold the token.
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.k.npy f16 1x1x2x64 normal 4
+// RUN: attn-runner %S/Inputs/cache-step.mlir --target=cuda --input 1=%t.k.npy --input 5=0 --steps=8 --output=%t.steps.npy | FileCheck %s --check-prefix=STEPS
+// STEPS: steps: 7 calls after the first
+// RUN: python3 %S/../CPU/Inputs/cache_rows.py %t.steps.1.npy %t.k.npy 0 8 | FileCheck %s --check-prefix=ROWS
+// ROWS: PASS
+// RUN: not attn-runner %S/Inputs/cache-step.mlir --target=cuda --input 5=60 --steps=8 2>&1 | FileCheck %s --check-prefix=FULL
+// FULL: KV cache overflow: attn.cache.append of 1 tokens at position 64 needs
