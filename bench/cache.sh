@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+#===- bench/cache.sh - KV caches on the GPU: append cost and decode ------===#
+#
+# On a GPU machine (after utils/build-gpu-bundle.sh here, or with
+# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events around
+# each kernel, median of BENCH_RUNS, default 20):
+#   1. an append of one token into caches of capacity 4k and 128k (B 8, 8
+#      KV heads, head_dim 128, bf16): its cost must not grow with the
+#      capacity, since only the new token is written;
+#   2. a decode step through a cache the entry takes and returns (append one
+#      token at position L - 1, attend over all L) for the six decode shapes
+#      of bench/cases.txt, reported as GB/s of K and V read.
+# Prints one line per case; no peers (bench/run.sh measures those on the
+# plain-attention decode cases).
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runner=$("$root/bench/unpack-runner.sh")
+runs=${BENCH_RUNS:-20}
+cuda=${CUDA_HOME:-/usr/local/cuda}
+if [ ! -f "$cuda/nvvm/libdevice/libdevice.10.bc" ] &&
+   [ -f "$root/.bundle/libdevice.10.bc.xz" ]; then
+  mkdir -p /tmp/attn-bench/cuda/nvvm/libdevice
+  xz -dc "$root/.bundle/libdevice.10.bc.xz" \
+    > /tmp/attn-bench/cuda/nvvm/libdevice/libdevice.10.bc
+  export CUDA_HOME=/tmp/attn-bench/cuda
+fi
+work=$(mktemp -d)
+median() { sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' | head -1; }
+
+append() { # batch heads capacity
+  local b=$1 h=$2 c=$3 f="$work/append-$3.mlir"
+  cat > "$f" <<MLIR
+func.func @append(%k: tensor<${b}x1x${h}x128xbf16>, %v: tensor<${b}x1x${h}x128xbf16>,
+                  %c: !attn.kv_cache<${b}x${h}x${c}x128xbf16>, %pos: index)
+    -> !attn.kv_cache<${b}x${h}x${c}x128xbf16> {
+  %n = attn.cache.append %k, %v into %c[%pos]
+      : tensor<${b}x1x${h}x128xbf16>, tensor<${b}x1x${h}x128xbf16>
+        into !attn.kv_cache<${b}x${h}x${c}x128xbf16>
+  return %n : !attn.kv_cache<${b}x${h}x${c}x128xbf16>
+}
+MLIR
+  local ms
+  ms=$("$runner" "$f" --target=cuda --input 4=$((c - 1)) --benchmark="$runs" | median)
+  echo "append 1 token, B$b Hkv$h capacity $c: $ms ms"
+}
+
+decode() { # name batch hq hkv length
+  local name=$1 b=$2 hq=$3 hkv=$4 l=$5 f="$work/$1.mlir"
+  cat > "$f" <<MLIR
+func.func @step(%q: tensor<${b}x1x${hq}x128xbf16>, %k: tensor<${b}x1x${hkv}x128xbf16>,
+                %v: tensor<${b}x1x${hkv}x128xbf16>,
+                %c: !attn.kv_cache<${b}x${hkv}x${l}x128xbf16>, %pos: index)
+    -> (tensor<${b}x1x${hq}x128xbf16>, !attn.kv_cache<${b}x${hkv}x${l}x128xbf16>) {
+  %c1 = arith.constant 1 : index
+  %n = attn.cache.append %k, %v into %c[%pos]
+      : tensor<${b}x1x${hkv}x128xbf16>, tensor<${b}x1x${hkv}x128xbf16>
+        into !attn.kv_cache<${b}x${hkv}x${l}x128xbf16>
+  %len = arith.addi %pos, %c1 : index
+  %o = attn.cache.attend %q, %n, %len
+      : tensor<${b}x1x${hq}x128xbf16>, !attn.kv_cache<${b}x${hkv}x${l}x128xbf16>
+        -> tensor<${b}x1x${hq}x128xbf16>
+  return %o, %n : tensor<${b}x1x${hq}x128xbf16>, !attn.kv_cache<${b}x${hkv}x${l}x128xbf16>
+}
+MLIR
+  local ms
+  ms=$("$runner" "$f" --target=cuda --input 5=$((l - 1)) --benchmark="$runs" | median)
+  python3 - "$name" "$b" "$hkv" "$l" "$ms" <<'PY'
+import sys
+name, b, hkv, l, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+kv_bytes = 2 * b * hkv * l * 128 * 2
+print("%s through the cache: %.4f ms, %.0f GB/s of K and V" % (name, ms, kv_bytes / ms / 1e6))
+PY
+}
+
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+append 8 8 4096
+append 8 8 131072
+decode decode-gqa-b64-4k 64 32 8 4096
+decode decode-gqa-b8-32k 8 32 8 32768
+decode decode-gqa-b1-128k 1 32 8 131072
+decode decode-mqa-b64-4k 64 32 1 4096
+decode decode-mqa-b8-32k 8 32 1 32768
+decode decode-mqa-b1-128k 1 32 1 131072
