@@ -75,12 +75,12 @@ static llvm::Error checkOptions(const LlamaConfig &config,
   if (options.generate < 0)
     return fail(llvm::formatv("--generate must be at least 0, got {0}",
                               options.generate));
-  // The caches hold the prompt and every generated token's position.
+  // The model sees the prompt and every generated token but the last.
   int64_t positions;
-  if (llvm::AddOverflow(options.seqLen, options.generate, positions) ||
+  if (llvm::AddOverflow(options.seqLen, options.generate - 1, positions) ||
       (options.generate > 0 && positions > config.maxPositionEmbeddings))
-    return fail(llvm::formatv("--seq-len ({0}) + --generate ({1}) exceeds "
-                              "'max_position_embeddings' ({2}) of {3}",
+    return fail(llvm::formatv("--seq-len ({0}) + --generate ({1}) - 1 "
+                              "exceeds 'max_position_embeddings' ({2}) of {3}",
                               options.seqLen, options.generate,
                               config.maxPositionEmbeddings, configName));
   if (config.headDim % 2 != 0)
@@ -189,9 +189,11 @@ GraphBuilder::startFunction(ModuleOp module, llvm::StringRef name,
 }
 
 KVCacheType GraphBuilder::cacheType() const {
+  // The prompt and every generated token but the last, which is only
+  // recorded.
   return KVCacheType::get(b.getContext(), options.batch, config.numKVHeads,
-                          options.seqLen + options.generate, config.headDim,
-                          elementType, Type());
+                          options.seqLen + options.generate - 1,
+                          config.headDim, elementType, Type());
 }
 
 Value GraphBuilder::embed(Value tokens, int64_t count) {
@@ -311,7 +313,6 @@ GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
                         const std::vector<ExpectedTensor> &tensors) {
   Location loc = b.getUnknownLoc();
   int64_t batch = options.batch, numCaches = config.getNumCaches();
-  int64_t capacity = options.seqLen + options.generate;
   KVCacheType cache = cacheType();
   SmallVector<Type> leading{
       RankedTensorType::get({batch, count}, b.getI64Type()),
@@ -328,21 +329,12 @@ GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
   SmallVector<Value> caches(entry.getArguments().slice(2, numCaches));
 
   Value hidden = embed(entry.getArgument(0), count);
-  // The RoPE rows of positions [position, position + count), from tables
-  // of every position the caches hold.
+  // The RoPE rows of positions [position, position + count), computed for
+  // them alone: a position the caches cannot hold reads nothing (the
+  // append's guard reports it).
   layers.setLoc(NameLoc::get(b.getStringAttr("model.rotary_emb")));
-  auto [cosAll, sinAll] =
-      layers.ropeTables(capacity, config.headDim, config.ropeTheta);
-  auto rows = [&](Value table) -> Value {
-    auto type = RankedTensorType::get({count, config.headDim}, elementType);
-    return tensor::ExtractSliceOp::create(
-        b, loc, type, table,
-        ArrayRef<OpFoldResult>{position, b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(count),
-                               b.getIndexAttr(config.headDim)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-  };
-  Value cos = rows(cosAll), sin = rows(sinAll);
+  auto [cos, sin] = layers.ropeTables(count, config.headDim,
+                                      config.ropeTheta, position);
   Value length = arith::AddIOp::create(
       b, loc, position, arith::ConstantIndexOp::create(b, loc, count));
 
@@ -425,32 +417,38 @@ GraphBuilder::buildGenerate(ModuleOp module, func::FuncOp prompt,
   layers.setLoc(loc);
   func::CallOp first = call(prompt, tokens, c(0), caches);
   Value next = lastToken(first.getResult(0), seqLen);
-  // Step i records token i, then runs it through the model at position
-  // seqLen + i for token i + 1 (the last step's is not needed, but keeps
-  // the loop uniform: the caches hold seqLen + steps positions).
+  // Step i < steps - 1 records token i and runs it through the model at
+  // position seqLen + i for token i + 1; the last token is recorded after
+  // the loop, so no forward pass is wasted and the caches hold seqLen +
+  // steps - 1 positions.
+  auto record = [&](Value out, Value token, OpFoldResult column) -> Value {
+    Value asColumn = layers.reshape(token, {batch, 1}, {{0, 1}});
+    return tensor::InsertSliceOp::create(
+        b, loc, asColumn, out, ArrayRef<OpFoldResult>{b.getIndexAttr(0), column},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(1)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  };
   SmallVector<Value> init{tensor::EmptyOp::create(b, loc, outType.getShape(),
                                                   i64),
                           next};
   init.append(first.getResults().begin() + 1, first.getResults().end());
-  auto loop = scf::ForOp::create(b, loc, c(0), c(steps), c(1), init);
+  auto loop = scf::ForOp::create(b, loc, c(0), c(steps - 1), c(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar();
     ValueRange carried = loop.getRegionIterArgs();
+    Value out = record(carried[0], carried[1], i);
     Value column = layers.reshape(carried[1], {batch, 1}, {{0, 1}});
-    Value out = tensor::InsertSliceOp::create(
-        b, loc, column, carried[0],
-        ArrayRef<OpFoldResult>{b.getIndexAttr(0), i},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(1)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     Value position = arith::AddIOp::create(b, loc, i, c(seqLen));
     func::CallOp next = call(step, column, position, carried.drop_front(2));
     SmallVector<Value> yielded{out, lastToken(next.getResult(0), 1)};
     yielded.append(next.getResults().begin() + 1, next.getResults().end());
     scf::YieldOp::create(b, loc, yielded);
   }
-  func::ReturnOp::create(b, loc, loop.getResult(0));
+  Value out = record(loop.getResult(0), loop.getResult(1),
+                     b.getIndexAttr(steps - 1));
+  func::ReturnOp::create(b, loc, out);
   return func;
 }
 

@@ -188,7 +188,7 @@ Value LayerBuilder::matmulTransposed(Value x, Value weight) {
 
 std::pair<Value, Value> LayerBuilder::ropeTables(int64_t seqLen,
                                                  int64_t headDim,
-                                                 double theta) {
+                                                 double theta, Value start) {
   // inv_freq as transformers computes it, in f32:
   // 1 / theta ** (arange(0, D, 2).float() / D), then cat((freqs, freqs)).
   int64_t half = headDim / 2;
@@ -213,6 +213,8 @@ std::pair<Value, Value> LayerBuilder::ropeTables(int64_t seqLen,
       ValueRange{freqs, signs}, {dMap, dMap}, {tableType, tableType},
       [&](ValueRange args) -> SmallVector<Value> {
         Value position = linalg::IndexOp::create(b, loc, 0);
+        if (start)
+          position = arith::AddIOp::create(b, loc, position, start);
         position = arith::IndexCastOp::create(b, loc, b.getI64Type(), position);
         position = arith::SIToFPOp::create(b, loc, f32, position);
         Value angle = arith::MulFOp::create(b, loc, position, args[0]);

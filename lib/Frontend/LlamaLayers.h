@@ -48,8 +48,10 @@ public:
   /// head (transformers' `cat((freqs, freqs))`), each [seqLen, headDim] in
   /// the dtype. The sin table is negated on the first half, which is
   /// rotate_half's sign, so that applyRope needs no select.
+  /// With `start` (an index), the rows are positions [start, start +
+  /// seqLen) instead.
   std::pair<Value, Value> ropeTables(int64_t seqLen, int64_t headDim,
-                                     double theta);
+                                     double theta, Value start = {});
   /// x * cos + rotate_half(x) * sin for x [B, S, H, D], each product and
   /// the sum rounded to the dtype.
   Value applyRope(Value x, Value cos, Value signedSin);

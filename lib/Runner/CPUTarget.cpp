@@ -258,7 +258,9 @@ llvm::Expected<RunReport> runner::runOnCPU(
 
   if (options.benchmarkRuns == 0)
     return report;
-  // Later runs overwrite the checked result with the same values.
+  // Later runs overwrite the checked result with the same values (or, after
+  // --steps or for an entry that updates a cache it takes, with those of
+  // later positions).
   for (unsigned i = 0; i < options.warmupRuns; ++i)
     if (llvm::Error err = call())
       return std::move(err);

@@ -413,6 +413,9 @@ llvm::Expected<RunReport> runner::runOnGPU(
     std::vector<int64_t> last = *desc;
     std::vector<DeviceBuffer> held = std::move(*out);
     for (unsigned step = 1; step < options.steps; ++step) {
+      // Every source is read before any argument is written, so that
+      // caches returned in each other's places do not overwrite each other.
+      std::vector<std::pair<void *, HostTensor>> staged;
       for (auto [result, arg] : plan.feed) {
         const char *from =
             reinterpret_cast<const char *>(last[offsets[result] + 1]) +
@@ -425,10 +428,12 @@ llvm::Expected<RunReport> runner::runOnGPU(
         if (llvm::Error err =
                 cuda::copyToHost(staging.data(), from, staging.byteSize()))
           return std::move(err);
+        staged.emplace_back(to, std::move(staging));
+      }
+      for (auto &[to, staging] : staged)
         if (llvm::Error err =
                 cuda::copyToDevice(to, staging.data(), staging.byteSize()))
           return std::move(err);
-      }
       for (std::optional<int64_t> &scalar : call.scalars)
         if (scalar)
           ++*scalar;

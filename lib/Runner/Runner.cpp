@@ -771,6 +771,15 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     };
     auto args = parts(original.getInputs());
     auto results = parts(original.getResults());
+    for (auto &[at, cache] : llvm::concat<std::pair<unsigned, KVCacheType>>(
+             args, results))
+      if (cache.isQuantized()) {
+        std::string type;
+        llvm::raw_string_ostream(type) << cache;
+        return error("@" + name + " takes or returns a quantized KV cache (" +
+                     type + "); attn-runner passes caches of floats only (a "
+                     "quantized cache can be created inside the entry)");
+      }
     if (options.steps > 1) {
       if (args.empty() || args.size() != results.size())
         return error("--steps=" + llvm::Twine(options.steps) + " needs @" +
@@ -802,6 +811,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
           plan.cacheArgs.push_back(at + k);
     }
   }
+  if (options.steps == 0)
+    return error("--steps must be at least 1");
   if (options.steps > 1 && options.check)
     return error("--check checks one call, not --steps");
   FunctionType type = entry->getFunctionType();

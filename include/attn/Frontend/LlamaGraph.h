@@ -56,7 +56,7 @@ void registerLlamaGraphDialects(DialectRegistry &registry);
 ///   func.func @generate(%tokens: tensor<BxSxi64> {attn.vocab_size = V},
 ///                       %w...) -> tensor<BxNxi64>
 ///
-/// greedy decoding: it creates one KV cache per CLA group (capacity S + N),
+/// greedy decoding: it creates one KV cache per CLA group (capacity S + N - 1),
 /// runs the prompt through the private @prefill_step, which appends every
 /// layer's K and V, and then each new token through @decode_step at its
 /// position; both take the caches and return them updated in place.

@@ -10,6 +10,8 @@
 
 #include "FlashSchedule.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -34,10 +36,18 @@ public:
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
     // The K/V tiles are static shared memory, which a block gets 48 KiB of.
-    int64_t bytes = op.getQuery().getType().getElementTypeBitWidth() / 8 *
-                    tiles.kv *
-                    (op.getQuery().getType().getDimSize(3) +
-                     op.getValue().getType().getDimSize(3));
+    // Head dims near the int64 limit (valid types) must not wrap the sum.
+    int64_t rowBytes = op.getQuery().getType().getElementTypeBitWidth() / 8 *
+                       tiles.kv;
+    int64_t dims, bytes;
+    if (llvm::AddOverflow(op.getQuery().getType().getDimSize(3),
+                          op.getValue().getType().getDimSize(3), dims) ||
+        llvm::MulOverflow(rowBytes, dims, bytes))
+      return "head_dim " +
+             std::to_string(op.getQuery().getType().getDimSize(3)) +
+             " and value head_dim " +
+             std::to_string(op.getValue().getType().getDimSize(3)) +
+             " need more shared memory for one K/V tile than int64 counts";
     if (bytes > kStaticSharedBytes)
       return "kv-tile " + std::to_string(tiles.kv) + " needs " +
              std::to_string(bytes) +

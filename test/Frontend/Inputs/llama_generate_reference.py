@@ -10,7 +10,9 @@ pass would compute. At each step the compiled token must be ref64's argmax
 of the last position's logits, and that argmax must be decisive: ref64's top
 two logits further apart than twice llama_reference.py's bound (twice the
 naive dtype computation's error plus one rounding of the largest logit),
-so that a correct compiler could not pick another token.
+so that a correct compiler could not pick another token. Each sequence's
+tokens must also take at least three values: a sequence that repeats one
+token can hide a wrong position or cache length.
 
   llama_generate_reference.py MODEL TOKENS.npy --tokens=1,5,7,...
 
@@ -61,7 +63,11 @@ def main():
         config = json.load(f)
     dtype = config.get("torch_dtype") or config.get("dtype")
     tensors = read_safetensors(a.model)
-    (batch, steps), got = read_npy_i64(a.generated)
+    shape, got = read_npy_i64(a.generated)
+    if len(shape) != 2 or len(got) != shape[0] * shape[1]:
+        sys.exit("%s: expected [B, N] tokens, got shape %s with %d values"
+                 % (a.generated, shape, len(got)))
+    batch, steps = shape
     prompt = [int(t) for t in a.tokens.split(",")]
     if len(prompt) % batch:
         sys.exit("--tokens has %d ids, not a multiple of the batch %d"
@@ -73,6 +79,7 @@ def main():
     ok = True
     for b in range(batch):
         seq = prompt[b * seq_len:(b + 1) * seq_len]
+        start = len(seq)
         for i in range(steps):
             ref = ref_model.forward(seq, len(seq))[-1]
             naive = naive_model.forward(seq, len(seq))[-1]
@@ -89,6 +96,11 @@ def main():
             # Go on from the reference's token, so that one wrong token
             # does not make every later one wrong too.
             seq = seq + [want]
+        distinct = len(set(seq[start:]))
+        if steps >= 3 and distinct < 3:
+            print("sequence %d: the reference's tokens take %d values; pick "
+                  "a prompt whose continuation varies FAIL" % (b, distinct))
+            ok = False
     return 0 if ok else 1
 
 

@@ -5,21 +5,40 @@
 // previous one returned and its integer argument (the position) one
 // larger, then prints the calls and tokens per second.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: python3 %S/Inputs/npy.py %t/k.npy f16 1x1x2x64 normal 4
 
-// Eight decode steps of the same token: positions 0..7 of the returned keys
-// hold it and the rest stay zero, and the output, attention over eight
-// equal keys and values, is the one-step output exactly.
-// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 1=%t/k.npy --input 5=0 --steps=8 --output=%t/steps.npy | FileCheck %s --check-prefix=STEPS
+// Eight decode steps of the same token from an empty cache: positions
+// 0..7 of the returned keys and values hold it and the rest stay zero, and
+// the output, attention over eight equal keys and values, is the one-step
+// output exactly.
+// RUN: python3 %S/Inputs/npy.py %t/k.npy f16 1x1x2x64 normal 4
+// RUN: python3 %S/Inputs/npy.py %t/v.npy f16 1x1x2x64 normal 5
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 1=%t/k.npy --input 2=%t/v.npy --input 5=0 --steps=8 --output=%t/steps.npy | FileCheck %s --check-prefix=STEPS
 // STEPS: entry: @decode_step(tensor<1x1x8x64xf16>, tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>, index) -> (tensor<1x1x8x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>)
 // STEPS: inputs: {{.*}}2 KV cache tensors, empty (zeros)
 // STEPS: steps: 7 calls after the first, each fed the caches the previous returned: {{.*}} ms a call, {{.*}} calls/s, {{.*}} tokens/s at batch 1 (wall clock)
 // RUN: python3 %S/Inputs/cache_rows.py %t/steps.1.npy %t/k.npy 0 8 | FileCheck %s --check-prefix=ROWS
+// RUN: python3 %S/Inputs/cache_rows.py %t/steps.2.npy %t/v.npy 0 8 | FileCheck %s --check-prefix=ROWS
 // ROWS: positions [0, 8) hold the token, the rest zero: PASS
 // RUN: not python3 %S/Inputs/cache_rows.py %t/steps.1.npy %t/k.npy 0 7
-// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 1=%t/k.npy --input 5=0 --output=%t/one.npy
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 1=%t/k.npy --input 2=%t/v.npy --input 5=0 --output=%t/one.npy
 // RUN: python3 %S/Inputs/npy_diff.py %t/steps.0.npy %t/one.0.npy 0 | FileCheck %s --check-prefix=SAME
 // SAME: within
+
+// From a cache given with --input (random rows), three steps at positions
+// 5, 6, 7: the positions before and after keep their rows, and the last
+// output is, within f16 rounding, the attention @direct computes over the
+// same eight positions, which --check verifies against float64.
+// RUN: python3 %S/Inputs/npy.py %t/kc.npy f16 1x64x2x64 normal 6
+// RUN: python3 %S/Inputs/npy.py %t/vc.npy f16 1x64x2x64 normal 7
+// RUN: python3 %S/Inputs/npy.py %t/kp.npy f16 1x5x2x64 normal 6
+// RUN: python3 %S/Inputs/npy.py %t/vp.npy f16 1x5x2x64 normal 7
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 1=%t/k.npy --input 2=%t/v.npy --input 3=%t/kc.npy --input 4=%t/vc.npy --input 5=5 --steps=3 --output=%t/pre.npy
+// RUN: python3 %S/Inputs/cache_rows.py %t/pre.1.npy %t/k.npy 5 8 %t/kc.npy | FileCheck %s --check-prefix=KEPT
+// RUN: python3 %S/Inputs/cache_rows.py %t/pre.2.npy %t/v.npy 5 8 %t/vc.npy | FileCheck %s --check-prefix=KEPT
+// KEPT: positions [5, 8) hold the token, the rest as before: PASS
+// RUN: attn-runner --target=cpu %S/Inputs/cache-direct.mlir --input 1=%t/kp.npy --input 2=%t/vp.npy --input 3=%t/k.npy --input 4=%t/v.npy --check --output=%t/direct.npy | FileCheck %s --check-prefix=DIRECT
+// DIRECT: check: {{.*}} PASS
+// RUN: python3 %S/Inputs/npy_diff.py %t/pre.0.npy %t/direct.npy 2e-3 | FileCheck %s --check-prefix=SAME
 
 // A step past the capacity stops the run with the cache's error.
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=60 --steps=8 2>&1 | FileCheck %s --check-prefix=FULL
@@ -30,3 +49,8 @@
 // NOCACHE: attn-runner: error: --steps=3 needs @inline to take KV caches and return as many, each fed to the next call; it takes 0 and returns 0
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check 2>&1 | FileCheck %s --check-prefix=CHECKED
 // CHECKED: attn-runner: error: --check cannot replay a KV cache that @decode_step takes or returns (the reference replays caches the entry creates)
+// RUN: sed 's/!attn.kv_cache<1x2x64x64xf16>/!attn.kv_cache<1x2x64x64xi8, scales = f32>/g' %S/../CUDA/Inputs/cache-step.mlir > %t/quantized.mlir
+// RUN: not attn-runner --target=cpu %t/quantized.mlir --input 5=0 2>&1 | FileCheck %s --check-prefix=QUANTIZED
+// QUANTIZED: attn-runner: error: @decode_step takes or returns a quantized KV cache (!attn.kv_cache<1x2x64x64xi8, scales = f32>); attn-runner passes caches of floats only (a quantized cache can be created inside the entry)
+// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --steps=0 2>&1 | FileCheck %s --check-prefix=ZERO
+// ZERO: attn-runner: error: --steps must be at least 1
