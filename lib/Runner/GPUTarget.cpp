@@ -271,13 +271,18 @@ struct DeviceCall {
                             : static_cast<void *>(&pointers[next++]));
     }
     std::vector<const void *> before = cuda::liveAllocations();
-    // An out-of-range cache access skipped its kernel and said so; it is
-    // the call's error, like a failed CUDA call. Each is taken whatever
-    // happened, so that none is left for the next call.
-    llvm::Error err = invokeCInterface(engine, name, args);
+    // A failed CUDA call, and an out-of-range cache access (which skipped
+    // its kernel and said so), are the call's errors; each is taken
+    // whatever happened, so that none is left for the next call.
+    llvm::Error callErr = invokeCInterface(engine, name, args);
     llvm::Error cudaErr = cuda::takeError();
+    if (cudaErr)
+      cudaErr = error("running @" + name + " on the GPU failed: " +
+                      llvm::toString(std::move(cudaErr)));
+    // The CPU target's message, unchanged: the same error on both targets.
     llvm::Error cacheErr = takeKVCacheCheckError();
-    for (llvm::Error *next : {&cudaErr, &cacheErr}) {
+    llvm::Error err = llvm::Error::success();
+    for (llvm::Error *next : {&callErr, &cudaErr, &cacheErr}) {
       if (!err)
         err = std::move(*next);
       else
@@ -291,13 +296,13 @@ struct DeviceCall {
         returned.push_back(reinterpret_cast<const void *>(resultDescs[at]));
     if (llvm::Error freed = cuda::freeAllocationsSince(before, returned)) {
       if (!err)
-        err = std::move(freed);
+        err = error("running @" + name + " on the GPU failed: " +
+                    llvm::toString(std::move(freed)));
       else
         llvm::consumeError(std::move(freed));
     }
     if (err)
-      return error("running @" + name + " on the GPU failed: " +
-                   llvm::toString(std::move(err)));
+      return std::move(err);
     return resultDescs;
   }
 };

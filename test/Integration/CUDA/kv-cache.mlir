@@ -29,7 +29,7 @@
 // last position that fits runs.
 // RUN: attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=48 | FileCheck %s --check-prefix=RUNS
 // RUN: not attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=49 2>&1 | FileCheck %s --check-prefix=OVERFLOW
-// OVERFLOW: attn-runner: error: running @prefill on the GPU failed: KV cache overflow: attn.cache.append of 16 tokens at position 49 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
+// OVERFLOW: attn-runner: error: KV cache overflow: attn.cache.append of 16 tokens at position 49 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
 // RUN: not attn-runner %S/Inputs/cache-prefill.mlir --target=cuda --input 3=-1 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // NEGATIVE: KV cache overflow: attn.cache.append of 16 tokens at position -1 needs
 // RUN: not attn-runner %S/Inputs/cache-length.mlir --target=cuda --input 3=65 2>&1 | FileCheck %s --check-prefix=LENGTH
