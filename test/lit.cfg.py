@@ -33,6 +33,10 @@ tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
 tools = ["attn-compile", "attn-fuzz", "attn-opt", "attn-runner", "mlir-runner", "not", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# The GPU machine's bundle may lack attn-compile (utils/run-gpu-tests.sh).
+if os.path.exists(os.path.join(config.attn_tools_dir, "attn-compile")):
+    config.available_features.add("attn-compile")
+
 # ptxas assembles the PTX that the GPU pipeline emits, so tests can check
 # register and spill counts without a GPU. It comes with the CUDA toolkit.
 ptxas = shutil.which("ptxas") or (

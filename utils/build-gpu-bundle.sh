@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 #===- utils/build-gpu-bundle.sh - what a GPU machine without LLVM needs --===#
 #
-# Builds attn-runner linked statically against LLVM/MLIR (in build-static/)
-# and packs, xz-compressed, into .bundle/ (or $BUNDLE_DIR):
+# Builds attn-runner and attn-compile linked statically against LLVM/MLIR
+# (in build-static/) and packs, xz-compressed, into .bundle/ (or
+# $BUNDLE_DIR):
 #   attn-runner.xz        the runner; needs only libc, libstdc++, libz, libzstd
+#   attn-compile.xz       the model front end (for the CUDA Llama tests)
 #   lit.tar.xz            LLVM's lit (pure Python)
 #   FileCheck.xz, not.xz, count.xz  the test tools, and the libz3.so.4.xz
 #                         that they load
@@ -20,23 +22,25 @@ llvm=/usr/lib/llvm-22
 cuda=${CUDA_HOME:-/usr/local/cuda}
 
 BUILD_DIR=$root/build-static ATTN_CMAKE_ARGS=-DATTN_STATIC_TOOLS=ON \
-  "$root/utils/build.sh" attn-runner
+  "$root/utils/build.sh" attn-runner attn-compile
 
 rm -rf "$out"
 mkdir -p "$out"
-"$llvm/bin/llvm-strip" -o "$out/attn-runner" "$root/build-static/bin/attn-runner"
-# Anything beyond the C/C++ runtime, libz and libzstd would be missing there.
-unexpected=$(ldd "$out/attn-runner" | awk '{print $1}' |
-  grep -Ev '^(linux-vdso\.so|/lib64/ld-linux|(libc|libm|libstdc\+\+|libgcc_s|libz|libzstd)\.so)' || true)
-if [ -n "$unexpected" ]; then
-  echo "build-gpu-bundle: attn-runner links libraries a GPU machine lacks:" $unexpected >&2
-  exit 1
-fi
+for tool in attn-runner attn-compile; do
+  "$llvm/bin/llvm-strip" -o "$out/$tool" "$root/build-static/bin/$tool"
+  # Anything beyond the C/C++ runtime, libz and libzstd would be missing there.
+  unexpected=$(ldd "$out/$tool" | awk '{print $1}' |
+    grep -Ev '^(linux-vdso\.so|/lib64/ld-linux|(libc|libm|libstdc\+\+|libgcc_s|libz|libzstd)\.so)' || true)
+  if [ -n "$unexpected" ]; then
+    echo "build-gpu-bundle: $tool links libraries a GPU machine lacks:" $unexpected >&2
+    exit 1
+  fi
+done
 cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$llvm/bin/count" "$out/"
 cp "$(ldd "$llvm/bin/FileCheck" | awk '/libz3/ {print $3}')" "$out/libz3.so.4"
 cp "$cuda/nvvm/libdevice/libdevice.10.bc" "$out/"
 tar -C "$llvm/utils" -cJf "$out/lit.tar.xz" lit
-xz -T0 -9 "$out/attn-runner" "$out/FileCheck" "$out/not" "$out/count" \
+xz -T0 -9 "$out/attn-runner" "$out/attn-compile" "$out/FileCheck" "$out/not" "$out/count" \
   "$out/libz3.so.4" \
   "$out/libdevice.10.bc"
 du -ch "$out"/* | tail -1

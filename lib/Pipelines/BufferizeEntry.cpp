@@ -28,8 +28,13 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU) {
   // than an update of its iter_arg in place.
   bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (forGPU)
+  // On the GPU, every linalg op left on the host (a model graph's matmuls
+  // and elementwise ops) becomes parallel loops, and attn-buffers-to-gpu
+  // makes each a kernel with a thread per iteration: correct, not fast.
+  if (forGPU) {
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createBuffersToGPUPass());
+  }
   else
     pm.addPass(createCopiesToLinalgPass());
   if (!forGPU)

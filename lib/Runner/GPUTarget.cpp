@@ -21,6 +21,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,19 +42,20 @@ static llvm::Error error(const llvm::Twine &msg) {
 }
 
 /// Whether `op` has a GPU lowering in attn-to-nvvm-pipeline: attention and
-/// KV caches become kernels, and tensor slices, scalar arithmetic and
-/// control flow stay on the host, where they touch no element.
+/// KV caches become kernels, linalg ops parallel-loop kernels, and tensor
+/// slices, scalar arithmetic, calls and structured control flow stay on the
+/// host, where they touch no element.
 static bool runsOnGPU(Operation *op) {
-  if (isa_and_nonnull<AttnDialect>(op->getDialect()))
+  Dialect *dialect = op->getDialect();
+  if (isa_and_nonnull<AttnDialect, linalg::LinalgDialect,
+                      tensor::TensorDialect, math::MathDialect>(dialect))
     return true;
   // A call runs the callee's host code, which attn-buffers-to-gpu checks
   // in the pipeline like the entry's.
-  if (isa<tensor::EmptyOp, tensor::ExtractSliceOp, tensor::InsertSliceOp,
-          tensor::DimOp, func::ReturnOp, func::CallOp>(op))
+  if (isa<func::ReturnOp, func::CallOp>(op))
     return true;
   // Scalars only: arith on tensors would be elementwise host code.
-  if (isa_and_nonnull<arith::ArithDialect, index::IndexDialect>(
-          op->getDialect()))
+  if (isa_and_nonnull<arith::ArithDialect, index::IndexDialect>(dialect))
     return llvm::none_of(op->getResultTypes(), llvm::IsaPred<ShapedType>);
   return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
              scf::ConditionOp>(op);
@@ -70,9 +73,9 @@ static llvm::Error checkDeviceOnly(func::FuncOp entry) {
   });
   if (!bad)
     return llvm::Error::success();
-  return error("--target=cuda runs attention, KV caches, tensor slices, "
-               "calls and scalar control flow (after raising and fusion), "
-               "but @" +
+  return error("--target=cuda runs attention, KV caches, linalg and tensor "
+               "ops, calls and structured control flow (after raising and "
+               "fusion), but @" +
                entry.getSymName() + " also has '" +
                bad->getName().getStringRef() +
                "', which would run on the host over device memory; use "

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::attn {
@@ -91,26 +92,112 @@ static void launchPerElement(
 /// can (it touches no buffer's contents, or this pass rewrites it).
 static std::optional<std::string> whyHostOnly(Operation *op) {
   if (isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
-          memref::GetGlobalOp, memref::AtomicRMWOp,
-          memref::GenericAtomicRMWOp>(op) ||
+          memref::AtomicRMWOp, memref::GenericAtomicRMWOp>(op) ||
       isa_and_nonnull<vector::VectorDialect>(op->getDialect()))
     return std::string("reads or writes a buffer on the host");
+  if (auto loop = dyn_cast<scf::ParallelOp>(op); loop && loop.getNumResults())
+    return std::string("is a parallel loop with reductions, which has no "
+                       "kernel here");
   if (auto alloc = dyn_cast<memref::AllocOp>(op);
       alloc && !alloc.getSymbolOperands().empty())
     return std::string("allocates a buffer whose layout takes symbols, "
                        "which gpu.alloc here does not");
   if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
-    return std::string("computes on buffers on the host");
+    return std::string("computes on buffers on the host (as the GPU "
+                       "pipeline runs it, convert-linalg-to-parallel-loops "
+                       "has made parallel loops of such ops first)");
   if (isa<linalg::FillOp>(op) &&
       !isa<MemRefType>(cast<linalg::FillOp>(op).getOutputs()[0].getType()))
     return std::string("was not bufferized");
   return std::nullopt;
 }
 
+/// A gpu.launch with one thread per iteration of `loop` (a host
+/// scf.parallel without reductions, as convert-linalg-to-parallel-loops
+/// makes of a linalg op), 256 to a block; the body runs in each thread with
+/// the induction variables of its iteration.
+static void parallelLoopToKernel(IRRewriter &rewriter, scf::ParallelOp loop) {
+  Location loc = loop.getLoc();
+  OpBuilder &b = rewriter;
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // Iterations along each dimension: ceil((ub - lb) / step), 0 when ub <=
+  // lb.
+  SmallVector<Value> counts;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, ub, lb), c(0));
+    counts.push_back(arith::CeilDivUIOp::create(b, loc, span, step));
+  }
+  Value total = c(1);
+  for (Value n : counts)
+    total = arith::MulIOp::create(b, loc, total, n);
+  Value any =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, c(0));
+  scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location loc) {
+    Value blocks =
+        arith::CeilDivUIOp::create(ib, loc, total, c(kElementThreads));
+    Value one = c(1);
+    auto launch = gpu::LaunchOp::create(ib, loc, blocks, one, one,
+                                        c(kElementThreads), one, one);
+    {
+      OpBuilder::InsertionGuard guard(ib);
+      ib.setInsertionPointToStart(&launch.getBody().front());
+      Value id = arith::AddIOp::create(
+          ib, loc,
+          arith::MulIOp::create(ib, loc, launch.getBlockIds().x,
+                                c(kElementThreads)),
+          launch.getThreadIds().x);
+      Value inside =
+          arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, id, total);
+      scf::IfOp::create(ib, loc, inside, [&](OpBuilder &tb, Location loc) {
+        // The last dimension varies fastest, as in the loop nest.
+        IRMapping map;
+        Value rest = id;
+        for (int64_t d = int64_t(counts.size()) - 1; d >= 0; --d) {
+          Value index = d == 0 ? rest
+                               : Value(arith::RemUIOp::create(tb, loc, rest,
+                                                              counts[d]));
+          if (d > 0)
+            rest = arith::DivUIOp::create(tb, loc, rest, counts[d]);
+          Value iv = arith::AddIOp::create(
+              tb, loc, loop.getLowerBound()[d],
+              arith::MulIOp::create(tb, loc, index, loop.getStep()[d]));
+          map.map(loop.getInductionVars()[d], iv);
+        }
+        for (Operation &op : loop.getBody()->without_terminator())
+          tb.clone(op, map);
+        scf::YieldOp::create(tb, loc);
+      });
+      gpu::TerminatorOp::create(ib, loc);
+    }
+    scf::YieldOp::create(ib, loc);
+  });
+  rewriter.eraseOp(loop);
+}
+
 static void rewriteHostOp(IRRewriter &rewriter, Operation *op) {
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+  if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+    parallelLoopToKernel(rewriter, loop);
+  } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+    // A constant's global lives in host memory; the kernels read a device
+    // copy of it.
+    Value buffer = allocDevice(rewriter, loc, global.getType(), ValueRange());
+    Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
+    Value ready =
+        gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange()).getAsyncToken();
+    rewriter.setInsertionPointAfter(op);
+    auto copy = gpu::MemcpyOp::create(rewriter, loc, tokenType,
+                                      ValueRange{ready}, buffer,
+                                      global.getResult());
+    gpu::WaitOp::create(rewriter, loc, Type(),
+                        ValueRange{copy.getAsyncToken()});
+    rewriter.replaceAllUsesExcept(global.getResult(), buffer, copy);
+  } else if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
     Value buffer = allocDevice(rewriter, loc, alloc.getType(),
                                alloc.getDynamicSizes());
     rewriter.replaceOp(op, buffer);
@@ -143,18 +230,26 @@ struct BuffersToGPUPass
     bool failed = false;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-        // Kernels already work on device memory.
+        // Kernels already work on device memory, and a parallel loop's
+        // body becomes one.
         if (isa<gpu::LaunchOp>(op))
           return WalkResult::skip();
+        if (auto loop = dyn_cast<scf::ParallelOp>(op);
+            loop && !loop.getNumResults()) {
+          hostOps.push_back(op);
+          return WalkResult::skip();
+        }
         if (std::optional<std::string> why = whyHostOnly(op)) {
           op->emitOpError()
               << "in host code of the GPU pipeline " << *why
               << ", but every buffer there is in device memory; only "
-                 "attention, KV caches, slices, copies and fills have a GPU "
-                 "lowering (run it on the CPU with attn-to-llvm-pipeline)";
+                 "attention, KV caches, slices, copies, fills and parallel "
+                 "loops (linalg ops, through convert-linalg-to-parallel-loops) "
+                 "have a GPU lowering (run it on the CPU with "
+                 "attn-to-llvm-pipeline)";
           failed = true;
         } else if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
-                       linalg::FillOp>(op)) {
+                       linalg::FillOp, memref::GetGlobalOp>(op)) {
           hostOps.push_back(op);
         }
         return WalkResult::advance();

@@ -3,10 +3,11 @@
 
 // RUN: rm -rf %t && split-file %s %t
 
-// Only attention runs on a GPU; the host code would read device memory.
+// Unstructured control flow has no GPU lowering; the host code would read
+// device memory.
 // Checked before the driver is needed, so this runs everywhere.
-// RUN: not attn-runner %t/copy.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: attn-runner: error: --target=cuda runs attention, KV caches, tensor slices, calls and scalar control flow (after raising and fusion), but @copy also has 'linalg.copy', which would run on the host over device memory; use --target=cpu
+// RUN: not attn-runner %t/branch.mlir --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: attn-runner: error: --target=cuda runs attention, KV caches, linalg and tensor ops, calls and structured control flow (after raising and fusion), but @branch also has 'cf.br', which would run on the host over device memory; use --target=cpu
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
 // RUN: not attn-runner --target=cpu %t/one.mlir --schedule=fast 2>&1 | FileCheck %s --check-prefix=SCHEDULE
@@ -61,13 +62,6 @@ func.func @one(%q: tensor<1x3x1x64xf32>) -> tensor<1x3x1x64xf32> {
   return %o : tensor<1x3x1x64xf32>
 }
 
-//--- copy.mlir
-func.func @copy(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %e = tensor.empty() : tensor<4x4xf32>
-  %y = linalg.copy ins(%x : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
-  return %y : tensor<4x4xf32>
-}
-
 //--- two.mlir
 func.func @first(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
@@ -108,4 +102,11 @@ func.func @noresult(%x: tensor<4xf32>) {
 //--- syntax.mlir
 func.func @syntax(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %y : tensor<4xf32>
+}
+
+//--- branch.mlir
+func.func @branch(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  cf.br ^next
+^next:
+  return %x : tensor<4x4xf32>
 }
