@@ -116,12 +116,21 @@ def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
     * `memref.copy` (an append written into a cache, a slice inserted into
       a result) and `linalg.fill` (a cache created zeroed) become a
       `gpu.launch` with one thread per element, 256 to a block;
+    * an `scf.parallel` without reductions (what
+      `convert-linalg-to-parallel-loops`, which the pipeline runs first,
+      makes of a model graph's matmuls and elementwise ops) becomes a
+      `gpu.launch` with one thread per iteration, its body run with that
+      iteration's induction variables (a reduction dimension stays a loop
+      in the body);
+    * `memref.get_global` (a constant tensor, which lives in host memory)
+      is replaced by a device copy of it;
 
     and rejects, naming the op, any other host code that reads or writes a
-    buffer (`memref.load`, `memref.store`, a linalg op other than a fill):
-    it would dereference a device pointer on the CPU. Views (`subview`,
+    buffer (`memref.load`, `memref.store`, atomics, vector ops, a linalg op
+    other than a fill, a parallel loop with reductions): it would
+    dereference a device pointer on the CPU. Views (`subview`,
     `collapse_shape`, casts) and the kernels already in `gpu.launch` are
-    left alone.
+    left alone. The kernels it makes are correct, not fast.
 
     ```mlir
     // before                               // after
