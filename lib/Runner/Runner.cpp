@@ -757,6 +757,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     auto isCache = llvm::IsaPred<KVCacheType>;
     cacheSignature = llvm::any_of(original.getInputs(), isCache) ||
                      llvm::any_of(original.getResults(), isCache);
+    // A float cache is two tensors, keys and values (a quantized one, which
+    // is refused below, would be four).
     auto parts = [](ArrayRef<Type> types) {
       // Lowered index of each cache's first tensor, and its cache type.
       SmallVector<std::pair<unsigned, KVCacheType>> caches;
@@ -791,8 +793,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
         if (arg.second != result.second)
           return error("--steps: @" + name + " returns a KV cache of another "
                        "type than the one it takes in the same place");
-        unsigned n = arg.second.isQuantized() ? 4 : 2;
-        for (unsigned k = 0; k < n; ++k)
+        for (unsigned k = 0; k < 2; ++k)
           plan.feed.push_back({result.first + k, arg.first + k});
       }
     }
@@ -807,7 +808,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
         return error("attn-lower-kv-cache failed on '" + options.inputFile +
                      "'");
       for (auto [at, cache] : args)
-        for (unsigned k = 0, n = cache.isQuantized() ? 4 : 2; k < n; ++k)
+        for (unsigned k = 0; k < 2; ++k)
           plan.cacheArgs.push_back(at + k);
     }
   }
