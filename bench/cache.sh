@@ -18,14 +18,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runner=$("$root/bench/unpack-runner.sh")
 runs=${BENCH_RUNS:-20}
-cuda=${CUDA_HOME:-/usr/local/cuda}
-if [ ! -f "$cuda/nvvm/libdevice/libdevice.10.bc" ] &&
-   [ -f "$root/.bundle/libdevice.10.bc.xz" ]; then
-  mkdir -p /tmp/attn-bench/cuda/nvvm/libdevice
-  xz -dc "$root/.bundle/libdevice.10.bc.xz" \
-    > /tmp/attn-bench/cuda/nvvm/libdevice/libdevice.10.bc
-  export CUDA_HOME=/tmp/attn-bench/cuda
-fi
+# The kernels link libdevice from the machine's CUDA toolkit, or else from
+# the bundle's copy.
+CUDA_HOME=$("$root/bench/cuda-home.sh")
+export CUDA_HOME
 work=$(mktemp -d)
 median() { sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 

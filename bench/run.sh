@@ -17,13 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runner=$("$root/bench/unpack-runner.sh")
 # The kernels link libdevice from the machine's CUDA toolkit, or else from
-# the bundle's copy (as utils/run-gpu-tests.sh does).
-cuda=${CUDA_HOME:-/usr/local/cuda}
-if [ ! -f "$cuda/nvvm/libdevice/libdevice.10.bc" ] &&
-   [ -f "$root/.bundle/libdevice.10.bc.xz" ]; then
-  mkdir -p /tmp/attn-bench/cuda/nvvm/libdevice
-  xz -dc "$root/.bundle/libdevice.10.bc.xz" \
-    > /tmp/attn-bench/cuda/nvvm/libdevice/libdevice.10.bc
-  export CUDA_HOME=/tmp/attn-bench/cuda
-fi
+# the bundle's copy.
+CUDA_HOME=$("$root/bench/cuda-home.sh")
+export CUDA_HOME
 exec python3 "$root/bench/bench.py" --runner "$runner" "$@"

@@ -814,8 +814,6 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   }
   if (options.steps == 0)
     return error("--steps must be at least 1");
-  if (options.steps > 1 && options.check)
-    return error("--check checks one call, not --steps");
   FunctionType type = entry->getFunctionType();
   if (type.getNumResults() == 0)
     return error("@" + name +

@@ -129,3 +129,42 @@ func.func @atomic(%b: memref<4xf32>, %x: f32) -> f32 {
   %old = memref.atomic_rmw addf %x, %b[%c0] : (f32, memref<4xf32>) -> f32
   return %old : f32
 }
+
+// -----
+
+// A parallel loop with a reduction has no kernel here
+// (convert-linalg-to-parallel-loops makes none).
+func.func @reduce(%a: memref<8xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  // expected-error @+1 {{'scf.parallel' op in host code of the GPU pipeline is a parallel loop with reductions, which has no kernel here}}
+  %s = scf.parallel (%i) = (%c0) to (%c8) step (%c1) init (%zero) -> f32 {
+    %x = memref.load %a[%i] : memref<8xf32>
+    scf.reduce(%x : f32) {
+    ^bb0(%l: f32, %r: f32):
+      %sum = arith.addf %l, %r : f32
+      scf.reduce.return %sum : f32
+    }
+  }
+  return %s : f32
+}
+
+// -----
+
+#strided = affine_map<(d0)[s0] -> (d0 + s0)>
+func.func @symbols(%off: index) {
+  // expected-error @+1 {{'memref.alloc' op in host code of the GPU pipeline allocates a buffer whose layout takes symbols, which gpu.alloc here does not}}
+  %b = memref.alloc()[%off] : memref<4xf32, #strided>
+  return
+}
+
+// -----
+
+func.func @tensor_fill(%x: f32) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  // expected-error @+1 {{'linalg.fill' op in host code of the GPU pipeline was not bufferized}}
+  %f = linalg.fill ins(%x : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %f : tensor<4xf32>
+}

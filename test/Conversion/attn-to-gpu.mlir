@@ -178,3 +178,16 @@ func.func @quantized(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
       -> tensor<1x16x8x64xf16>
   return %o : tensor<1x16x8x64xf16>
 }
+
+// -----
+
+// Head dims near the int64 limit are valid types; the size of their K/V
+// tile must not wrap.
+func.func @huge_head_dim(%q: tensor<1x1x1x2305843009213693952xf16>)
+    -> tensor<1x1x1x2305843009213693952xf16> {
+  // expected-error @+1 {{'attn.attention' op convert-attn-to-gpu: schedule scalar cannot run this attention: head_dim 2305843009213693952 and value head_dim 2305843009213693952 need more shared memory for one K/V tile than int64 counts}}
+  %o = attn.attention %q, %q, %q
+      : tensor<1x1x1x2305843009213693952xf16>, tensor<1x1x1x2305843009213693952xf16>,
+        tensor<1x1x1x2305843009213693952xf16> -> tensor<1x1x1x2305843009213693952xf16>
+  return %o : tensor<1x1x1x2305843009213693952xf16>
+}

@@ -31,25 +31,20 @@ using namespace mlir::attn;
 /// Threads per block of the element kernels.
 static constexpr int64_t kElementThreads = 256;
 
-/// Launches one thread per element of `target`'s shape, 256 to a block, and
-/// calls `body` with the element's indices in each thread that has one.
-/// Nothing is launched for an empty shape (a grid of no blocks is an
-/// error).
-static void launchPerElement(
-    OpBuilder &b, Location loc, Value target,
+/// Launches one thread per point of the index space `extents`, 256 to a
+/// block, and calls `body` with the point's indices (row-major: the last
+/// dimension varies fastest, so neighbouring threads touch neighbouring
+/// elements) in each thread that has one. Nothing is launched for an empty
+/// space (a grid of no blocks is an error).
+static void launchOverSpace(
+    OpBuilder &b, Location loc, ArrayRef<Value> extents,
     function_ref<void(OpBuilder &, Location, ValueRange)> body) {
-  auto type = cast<MemRefType>(target.getType());
   auto c = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  SmallVector<Value> sizes;
   Value total = c(1);
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    sizes.push_back(type.isDynamicDim(d)
-                        ? Value(memref::DimOp::create(b, loc, target, d))
-                        : c(type.getDimSize(d)));
-    total = arith::MulIOp::create(b, loc, total, sizes.back());
-  }
+  for (Value n : extents)
+    total = arith::MulIOp::create(b, loc, total, n);
   Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total,
                                     c(0));
   scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location loc) {
@@ -69,15 +64,13 @@ static void launchPerElement(
       Value inside =
           arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, id, total);
       scf::IfOp::create(ib, loc, inside, [&](OpBuilder &tb, Location loc) {
-        // Row-major: the last dimension varies fastest, so neighbouring
-        // threads touch neighbouring elements.
-        SmallVector<Value> indices(sizes.size());
+        SmallVector<Value> indices(extents.size());
         Value rest = id;
-        for (int64_t d = int64_t(sizes.size()) - 1; d > 0; --d) {
-          indices[d] = arith::RemUIOp::create(tb, loc, rest, sizes[d]);
-          rest = arith::DivUIOp::create(tb, loc, rest, sizes[d]);
+        for (int64_t d = int64_t(extents.size()) - 1; d > 0; --d) {
+          indices[d] = arith::RemUIOp::create(tb, loc, rest, extents[d]);
+          rest = arith::DivUIOp::create(tb, loc, rest, extents[d]);
         }
-        if (!sizes.empty())
+        if (!extents.empty())
           indices[0] = rest;
         body(tb, loc, indices);
         scf::YieldOp::create(tb, loc);
@@ -86,6 +79,21 @@ static void launchPerElement(
     }
     scf::YieldOp::create(ib, loc);
   });
+}
+
+/// Launches one thread per element of `target`'s shape (launchOverSpace).
+static void launchPerElement(
+    OpBuilder &b, Location loc, Value target,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<MemRefType>(target.getType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(
+        type.isDynamicDim(d)
+            ? Value(memref::DimOp::create(b, loc, target, d))
+            : Value(arith::ConstantIndexOp::create(b, loc,
+                                                   type.getDimSize(d))));
+  launchOverSpace(b, loc, sizes, body);
 }
 
 /// Why `op`, in host code, cannot run over device buffers; nullopt if it
@@ -131,50 +139,19 @@ static void parallelLoopToKernel(IRRewriter &rewriter, scf::ParallelOp loop) {
         b, loc, arith::SubIOp::create(b, loc, ub, lb), c(0));
     counts.push_back(arith::CeilDivUIOp::create(b, loc, span, step));
   }
-  Value total = c(1);
-  for (Value n : counts)
-    total = arith::MulIOp::create(b, loc, total, n);
-  Value any =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, c(0));
-  scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location loc) {
-    Value blocks =
-        arith::CeilDivUIOp::create(ib, loc, total, c(kElementThreads));
-    Value one = c(1);
-    auto launch = gpu::LaunchOp::create(ib, loc, blocks, one, one,
-                                        c(kElementThreads), one, one);
-    {
-      OpBuilder::InsertionGuard guard(ib);
-      ib.setInsertionPointToStart(&launch.getBody().front());
-      Value id = arith::AddIOp::create(
-          ib, loc,
-          arith::MulIOp::create(ib, loc, launch.getBlockIds().x,
-                                c(kElementThreads)),
-          launch.getThreadIds().x);
-      Value inside =
-          arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, id, total);
-      scf::IfOp::create(ib, loc, inside, [&](OpBuilder &tb, Location loc) {
-        // The last dimension varies fastest, as in the loop nest.
-        IRMapping map;
-        Value rest = id;
-        for (int64_t d = int64_t(counts.size()) - 1; d >= 0; --d) {
-          Value index = d == 0 ? rest
-                               : Value(arith::RemUIOp::create(tb, loc, rest,
-                                                              counts[d]));
-          if (d > 0)
-            rest = arith::DivUIOp::create(tb, loc, rest, counts[d]);
-          Value iv = arith::AddIOp::create(
-              tb, loc, loop.getLowerBound()[d],
-              arith::MulIOp::create(tb, loc, index, loop.getStep()[d]));
-          map.map(loop.getInductionVars()[d], iv);
-        }
-        for (Operation &op : loop.getBody()->without_terminator())
-          tb.clone(op, map);
-        scf::YieldOp::create(tb, loc);
-      });
-      gpu::TerminatorOp::create(ib, loc);
-    }
-    scf::YieldOp::create(ib, loc);
-  });
+  launchOverSpace(b, loc, counts,
+                  [&](OpBuilder &tb, Location loc, ValueRange indices) {
+                    IRMapping map;
+                    for (auto [iv, index, lb, step] :
+                         llvm::zip(loop.getInductionVars(), indices,
+                                   loop.getLowerBound(), loop.getStep()))
+                      map.map(iv, arith::AddIOp::create(
+                                      tb, loc, lb,
+                                      arith::MulIOp::create(tb, loc, index,
+                                                            step)));
+                    for (Operation &op : loop.getBody()->without_terminator())
+                      tb.clone(op, map);
+                  });
   rewriter.eraseOp(loop);
 }
 
@@ -248,7 +225,10 @@ struct BuffersToGPUPass
                  "have a GPU lowering (run it on the CPU with "
                  "attn-to-llvm-pipeline)";
           failed = true;
-        } else if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
+          // One error for an op, not one more for each op inside it.
+          return WalkResult::skip();
+        }
+        if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
                        linalg::FillOp, memref::GetGlobalOp>(op)) {
           hostOps.push_back(op);
         }

@@ -21,33 +21,13 @@ the prompt given to attn-runner --tokens, B x S ids.
 """
 
 import argparse
-import ast
 import json
 import os
-import struct
 import sys
-from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from llama_reference import (Llama, Precision, UNIT_ROUNDOFF,  # noqa: E402
-                             read_safetensors)
-
-
-def read_npy_i64(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:6] != b"\x93NUMPY":
-        sys.exit("%s: not an .npy file" % path)
-    if data[6] == 1:
-        (hlen,) = struct.unpack("<H", data[8:10])
-        start = 10
-    else:
-        (hlen,) = struct.unpack("<I", data[8:12])
-        start = 12
-    header = ast.literal_eval(data[start:start + hlen].decode("latin1"))
-    if header["descr"] != "<i8" or header["fortran_order"]:
-        sys.exit("%s: expected little-endian int64 in C order" % path)
-    return header["shape"], array("q", data[start + hlen:]).tolist()
+                             read_npy, read_safetensors)
 
 
 def main():
@@ -63,7 +43,7 @@ def main():
         config = json.load(f)
     dtype = config.get("torch_dtype") or config.get("dtype")
     tensors = read_safetensors(a.model)
-    shape, got = read_npy_i64(a.generated)
+    shape, got = read_npy(a.generated, "<i8", "q", "int64")
     if len(shape) != 2 or len(got) != shape[0] * shape[1]:
         sys.exit("%s: expected [B, N] tokens, got shape %s with %d values"
                  % (a.generated, shape, len(got)))

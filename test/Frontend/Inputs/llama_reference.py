@@ -106,7 +106,9 @@ def read_safetensors(directory):
     return tensors
 
 
-def read_npy_f32(path):
+def read_npy(path, descr, typecode, what):
+    """(shape, values) of an .npy file of dtype `descr` in C order, read as
+    array(`typecode`); `what` names the dtype in the message otherwise."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:6] != b"\x93NUMPY":
@@ -119,9 +121,13 @@ def read_npy_f32(path):
         (hlen,) = struct.unpack("<I", data[8:12])
         start = 12
     header = ast.literal_eval(data[start:start + hlen].decode("latin1"))
-    if header["descr"] != "<f4" or header["fortran_order"]:
-        sys.exit("%s: expected little-endian float32 in C order" % path)
-    return header["shape"], array("f", data[start + hlen:]).tolist()
+    if header["descr"] != descr or header["fortran_order"]:
+        sys.exit("%s: expected little-endian %s in C order" % (path, what))
+    return header["shape"], array(typecode, data[start + hlen:]).tolist()
+
+
+def read_npy_f32(path):
+    return read_npy(path, "<f4", "f", "float32")
 
 
 # ---------------------------------------------------------------------------

@@ -54,3 +54,6 @@
 // QUANTIZED: attn-runner: error: @decode_step takes or returns a quantized KV cache (!attn.kv_cache<1x2x64x64xi8, scales = f32>); attn-runner passes caches of floats only (a quantized cache can be created inside the entry)
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --steps=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // ZERO: attn-runner: error: --steps must be at least 1
+// RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>)/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/%other = attn.cache.create : !attn.kv_cache<1x2x32x64xf16>\n  return %o, %other : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/other.mlir
+// RUN: not attn-runner --target=cpu %t/other.mlir --input 5=0 --steps=2 2>&1 | FileCheck %s --check-prefix=OTHER
+// OTHER: attn-runner: error: --steps: @decode_step returns a KV cache of another type than the one it takes in the same place
