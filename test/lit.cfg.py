@@ -19,6 +19,19 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%attn_src_root", config.attn_src_root))
 config.substitutions.append(("%attn_obj_root", config.attn_obj_root))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
+# Programs built against a compiled model: compile C with %cc, link with
+# %cxx (the runtime library is C++), against %attn_runtime. A machine
+# without a C compiler or the runtime library lacks the feature
+# "model-object".
+attn_cc = getattr(config, "attn_cc", "cc")
+attn_cxx = getattr(config, "attn_cxx", "c++")
+attn_runtime = os.path.join(config.attn_obj_root, "lib", "libattn_runtime.a")
+config.substitutions.append(("%cc", attn_cc + " -std=c99 -Wall -Wextra -Werror -I" + os.path.join(config.attn_src_root, "include")))
+config.substitutions.append(("%cxx", attn_cxx))
+config.substitutions.append(("%attn_runtime", attn_runtime + " -lm -ldl"))
+if (shutil.which(attn_cc.split()[0]) and shutil.which(attn_cxx.split()[0])
+        and os.path.exists(attn_runtime)):
+    config.available_features.add("model-object")
 
 # Capture variables do not leak out of a CHECK-LABEL block.
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"

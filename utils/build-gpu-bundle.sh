@@ -6,6 +6,8 @@
 # $BUNDLE_DIR):
 #   attn-runner.xz        the runner; needs only libc, libstdc++, libz, libzstd
 #   attn-compile.xz       the model front end (for the CUDA Llama tests)
+#   libattn_runtime.a.xz  the runtime library that compiled model objects
+#                         link (for the CUDA model-object test)
 #   lit.tar.xz            LLVM's lit (pure Python)
 #   FileCheck.xz, not.xz, count.xz  the test tools, and the libz3.so.4.xz
 #                         that they load
@@ -22,7 +24,7 @@ llvm=/usr/lib/llvm-22
 cuda=${CUDA_HOME:-/usr/local/cuda}
 
 BUILD_DIR=$root/build-static ATTN_CMAKE_ARGS=-DATTN_STATIC_TOOLS=ON \
-  "$root/utils/build.sh" attn-runner attn-compile
+  "$root/utils/build.sh" attn-runner attn-compile attn_runtime
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -37,11 +39,12 @@ for tool in attn-runner attn-compile; do
   fi
 done
 cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$llvm/bin/count" "$out/"
+cp "$root/build-static/lib/libattn_runtime.a" "$out/"
 cp "$(ldd "$llvm/bin/FileCheck" | awk '/libz3/ {print $3}')" "$out/libz3.so.4"
 cp "$cuda/nvvm/libdevice/libdevice.10.bc" "$out/"
 tar -C "$llvm/utils" -cJf "$out/lit.tar.xz" lit
 xz -T0 -9 "$out/attn-runner" "$out/attn-compile" "$out/FileCheck" "$out/not" "$out/count" \
-  "$out/libz3.so.4" \
+  "$out/libz3.so.4" "$out/libattn_runtime.a" \
   "$out/libdevice.10.bc"
 du -ch "$out"/* | tail -1
 ls -l "$out"

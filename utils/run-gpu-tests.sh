@@ -32,6 +32,11 @@ if [ -f "$bundle/attn-compile.xz" ]; then
   chmod +x "$work/bin/attn-compile"
 fi
 xz -dc "$bundle/libz3.so.4.xz" > "$work/lib/libz3.so.4"
+# The runtime library that compiled model objects link; the test that
+# links one needs it and a C compiler.
+if [ -f "$bundle/libattn_runtime.a.xz" ]; then
+  xz -dc "$bundle/libattn_runtime.a.xz" > "$work/lib/libattn_runtime.a"
+fi
 tar -C "$work" -xJf "$bundle/lit.tar.xz"
 export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # The kernels link libdevice from the machine's CUDA toolkit, or else from
@@ -52,6 +57,8 @@ config.attn_src_root = "$root"
 config.attn_obj_root = "$work"
 config.attn_tools_dir = "$work/bin"
 config.mlir_lib_dir = "$work/lib"
+config.attn_cc = "cc"
+config.attn_cxx = "c++"
 import lit.llvm
 lit.llvm.initialize(lit_config, config)
 lit_config.load_config(config, "$root/test/lit.cfg.py")

@@ -19,6 +19,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -40,15 +41,25 @@ void mlir::attn::buildAttnToCPULoopsPipeline(
   addBufferizationPasses(pm);
 }
 
-void mlir::attn::buildCPULoopsToLLVMPipeline(OpPassManager &pm) {
+void mlir::attn::buildCPULoopsToLLVMPipeline(OpPassManager &pm,
+                                              bool genericAllocation) {
   // fp8 KV caches convert to and from f8E4M3FN, which LLVM has no type for.
   pm.addPass(createExpandF8E4M3FNPass());
+  // bf16 conversions become integer arithmetic (the same round to nearest
+  // even): x86 has no bf16 instruction without AVX512-BF16, and the library
+  // function LLVM would call instead (__truncsfbf2) is missing from older
+  // libgcc, so a compiled model would not link there.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass(expand));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = genericAllocation;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -58,5 +69,5 @@ void mlir::attn::buildCPULoopsToLLVMPipeline(OpPassManager &pm) {
 void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   buildAttnToCPULoopsPipeline(pm, options);
-  buildCPULoopsToLLVMPipeline(pm);
+  buildCPULoopsToLLVMPipeline(pm, options.genericAllocation);
 }

@@ -7,16 +7,10 @@
 
 #include "CudaDriver.h"
 
-#include "llvm/ADT/Twine.h"
-
 #include <dlfcn.h>
 #include <optional>
 
 using namespace mlir::attn::cuda;
-
-static llvm::Error error(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 template <typename Fn>
 static bool resolve(void *library, Fn &fn, const char *symbol,
@@ -27,14 +21,16 @@ static bool resolve(void *library, Fn &fn, const char *symbol,
   return fn;
 }
 
-static llvm::Expected<Driver> openDriver() {
+static std::optional<Driver> openDriver(std::string &why) {
   // The versioned name is what the NVIDIA driver package installs; the bare
   // libcuda.so is only a development link (or the toolkit's stub, which
   // fails every call).
   void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!library)
-    return error(llvm::Twine("no CUDA driver: cannot load libcuda.so.1 (") +
-                 dlerror() + ")");
+  if (!library) {
+    why = std::string("no CUDA driver: cannot load libcuda.so.1 (") +
+          dlerror() + ")";
+    return std::nullopt;
+  }
   Driver d;
   std::string missing;
   resolve(library, d.cuGetErrorName, "cuGetErrorName", missing);
@@ -75,13 +71,14 @@ static llvm::Expected<Driver> openDriver() {
   resolve(library, d.cuMemsetD32Async, "cuMemsetD32Async", missing);
   if (!missing.empty()) {
     dlclose(library);
-    return error("the CUDA driver libcuda.so.1 lacks " + missing +
-                 " (driver too old?)");
+    why =
+        "the CUDA driver libcuda.so.1 lacks " + missing + " (driver too old?)";
+    return std::nullopt;
   }
   return d;
 }
 
-llvm::Expected<const Driver &> mlir::attn::cuda::loadDriver() {
+const Driver *mlir::attn::cuda::loadDriver(std::string &why) {
   // Loaded once; a failure is remembered so that every caller gets the same
   // reason.
   struct Loaded {
@@ -90,26 +87,25 @@ llvm::Expected<const Driver &> mlir::attn::cuda::loadDriver() {
   };
   static const Loaded loaded = [] {
     Loaded l;
-    if (llvm::Expected<Driver> d = openDriver())
-      l.driver = *d;
-    else
-      l.failure = llvm::toString(d.takeError());
+    l.driver = openDriver(l.failure);
     return l;
   }();
-  if (!loaded.driver)
-    return error(loaded.failure);
-  return *loaded.driver;
+  if (!loaded.driver) {
+    why = loaded.failure;
+    return nullptr;
+  }
+  return &*loaded.driver;
 }
 
-llvm::Error mlir::attn::cuda::checkResult(const Driver &driver, CUresult result,
+std::string mlir::attn::cuda::checkResult(const Driver &driver, CUresult result,
                                           const char *call) {
   if (result == CUDA_SUCCESS)
-    return llvm::Error::success();
+    return "";
   const char *name = nullptr, *text = nullptr;
   if (driver.cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
     name = "unknown CUDA error";
   if (driver.cuGetErrorString(result, &text) != CUDA_SUCCESS || !text)
     text = "no description";
-  return error(llvm::Twine(call) + " failed: " + name + " (" + text +
-               ", code " + llvm::Twine(result) + ")");
+  return std::string(call) + " failed: " + name + " (" + text + ", code " +
+         std::to_string(result) + ")";
 }

@@ -14,10 +14,9 @@
 #ifndef ATTN_LIB_RUNTIME_CUDADRIVER_H
 #define ATTN_LIB_RUNTIME_CUDADRIVER_H
 
-#include "llvm/Support/Error.h"
-
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace mlir::attn::cuda {
 
@@ -89,14 +88,14 @@ struct Driver {
   CUresult (*cuMemsetD32Async)(CUdeviceptr, unsigned, size_t, CUstream);
 };
 
-/// Opens libcuda.so.1 and resolves every entry point; fails with the reason
-/// when the library or one of its symbols is missing. The table lives for
-/// the rest of the process.
-llvm::Expected<const Driver &> loadDriver();
+/// Opens libcuda.so.1 and resolves every entry point; returns null and sets
+/// `why` when the library or one of its symbols is missing. The table lives
+/// for the rest of the process.
+const Driver *loadDriver(std::string &why);
 
 /// "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)" for a
-/// failing `result` of the call named `call`; success for CUDA_SUCCESS.
-llvm::Error checkResult(const Driver &driver, CUresult result,
+/// failing `result` of the call named `call`; "" for CUDA_SUCCESS.
+std::string checkResult(const Driver &driver, CUresult result,
                         const char *call);
 
 } // namespace mlir::attn::cuda

@@ -14,7 +14,10 @@
 // accumulator, scores, K tile, V tile); no repeated K or V.
 // CHECK-COUNT-7: llvm.call @malloc
 // CHECK-NOT:     llvm.call @malloc
-// CHECK:         llvm.intr.maximum
+// The running max (arith.maximumf, expanded with the bf16 conversions into
+// a compare and select that keep NaN).
+// CHECK:         llvm.fcmp "ugt"
+// CHECK:         llvm.fcmp "uno"
 // CHECK:         llvm.intr.exp
 // CHECK-COUNT-6: llvm.call @free
 // CHECK:         llvm.return

@@ -8,15 +8,19 @@
 // and with --generate=N a @generate that decodes N greedy tokens through KV
 // caches; their weights are arguments that name their tensors
 // (`attn.weight`), for attn-opt's pipelines or
-// `attn-runner --weights=<model-dir>`. The GPU binary (--emit=object) is
-// named so that scripts can be written against the final interface, and
-// fails until it exists. Every failure is one "attn-compile: error:" line
-// and exit status 1.
+// `attn-runner --weights=<model-dir>`. --emit=object compiles the prefill
+// and decode steps, for the CPU or the GPU (--target), to a host object
+// that a program links with the runtime library and drives through
+// attn-c/Model.h (ModelObject.h). Every failure is one "attn-compile:
+// error:" line and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ModelObject.h"
+
 #include "attn/Frontend/LlamaGraph.h"
 #include "attn/Frontend/LlamaModel.h"
+#include "attn/Runner/Runner.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
@@ -47,8 +51,10 @@ static cl::opt<Emit> emit(
                           "The forward pass over a prompt (func.func "
                           "@prefill) in MLIR"),
                clEnumValN(Emit::Object, "object",
-                          "A host object with the GPU binary (not "
-                          "implemented yet)")),
+                          "A host object with the prefill and decode steps "
+                          "(and, for --target=cuda, their GPU binary), "
+                          "for a program that links the runtime library "
+                          "(attn-c/Model.h); needs --generate")),
     cl::cat(category));
 static cl::opt<int64_t> batch("batch",
                               cl::desc("Sequences per call of @prefill "
@@ -62,9 +68,21 @@ static cl::opt<int64_t>
 static cl::opt<int64_t> generate(
     "generate",
     cl::desc("Also build @generate, which runs the prompt and then this many "
-             "greedy decode steps through KV caches (--emit=mlir; default 0: "
-             "@prefill only)"),
+             "greedy decode steps through KV caches, whose capacity is the "
+             "prompt plus this many minus one tokens (--emit=mlir, and "
+             "--emit=object, which needs it; default 0: @prefill only)"),
     cl::init(0), cl::cat(category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("What --emit=object compiles for: cpu, or cuda (the "
+                    "kernels for --gpu-pipeline's chip, sm_90a by default, "
+                    "embedded in the object)"),
+           cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> gpuPipeline(
+    "gpu-pipeline",
+    cl::desc("Options of attn-to-nvvm-pipeline for --target=cuda, e.g. "
+             "\"chip=sm_90a schedule=auto\""),
+    cl::init(""), cl::cat(category));
 static cl::opt<std::string> outputFile("o",
                                        cl::desc("Output file (default: "
                                                 "stdout)"),
@@ -116,15 +134,23 @@ int main(int argc, char **argv) {
   llvm::Expected<LlamaModel> model = loadLlamaModel(modelDir);
   if (!model)
     return error(llvm::toString(model.takeError()));
-  if (emit == Emit::Object)
-    return error("--emit=object is not implemented yet (the front end reads "
-                 "and checks the model and builds the graph; the GPU binary "
-                 "comes later)");
+  if (target != "cpu" && target != "cuda")
+    return error("--target must be cpu or cuda, not '" + target + "'");
+  if (emit == Emit::Object && generate < 1)
+    return error("--emit=object needs --generate N (N >= 1): the KV caches "
+                 "hold the prompt and N - 1 decoded tokens");
+  mlir::attn::GPUPipelineOptions gpuOptions;
+  if (mlir::failed(gpuOptions.parseFromString(gpuPipeline, llvm::errs())))
+    return error("cannot parse --gpu-pipeline=\"" + gpuPipeline + "\"");
+  if (std::optional<std::string> why = gpuOptions.validate())
+    return error("--gpu-pipeline: " + *why);
 
   // Built before the output is opened, so a rejected option leaves no file.
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  mlir::attn::runner::registerRunnerDialects(registry);
+  mlir::MLIRContext context(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (emit == Emit::MLIR) {
+  if (emit != Emit::Summary) {
     llvm::SmallString<256> configPath(modelDir);
     llvm::sys::path::append(configPath, "config.json");
     LlamaGraphOptions options;
@@ -141,7 +167,18 @@ int main(int argc, char **argv) {
       mlir::openOutputFile(outputFile, &message);
   if (!output)
     return error(message);
-  if (module) {
+  if (emit == Emit::Object) {
+    mlir::attn::ModelObjectOptions options;
+    options.gpu = target == "cuda";
+    options.gpuPipeline = &gpuOptions;
+    options.batch = batch;
+    options.prompt = seqLen;
+    options.capacity = seqLen + generate - 1;
+    options.vocab = model->config.vocabSize;
+    if (llvm::Error err =
+            mlir::attn::emitModelObject(*module, options, output->os()))
+      return error(llvm::toString(std::move(err)));
+  } else if (module) {
     module->print(output->os());
     output->os() << "\n";
   } else {

@@ -28,6 +28,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> kvTile{*this, "kv-tile",
                                       llvm::cl::desc("Keys per KV tile"),
                                       llvm::cl::init(64)};
+  PassOptions::Option<bool> genericAllocation{
+      *this, "generic-alloc",
+      llvm::cl::desc("Allocate through _mlir_memref_to_llvm_alloc/_free "
+                     "rather than malloc/free, for a runtime that tracks "
+                     "the buffers compiled code leaves allocated"),
+      llvm::cl::init(false)};
 };
 
 /// Options of `attn-to-nvvm-pipeline`.
@@ -115,8 +121,11 @@ void buildAttnToLLVMPipeline(OpPassManager &pm,
 void buildAttnToCPULoopsPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 
-/// The second half: memrefs, loops and arith/math down to the LLVM dialect.
-void buildCPULoopsToLLVMPipeline(OpPassManager &pm);
+/// The second half: memrefs, loops and arith/math down to the LLVM dialect;
+/// with `genericAllocation`, buffers come from the generic allocation
+/// functions (see CPUPipelineOptions::genericAllocation).
+void buildCPULoopsToLLVMPipeline(OpPassManager &pm,
+                                 bool genericAllocation = false);
 
 /// Bufferizes a module whose attention has been lowered: tensors become
 /// memrefs with identity layouts at function boundaries, so callers pass

@@ -1,10 +1,11 @@
 //===- CudaRuntime.h - the GPU runtime behind compiled modules --*- C++ -*-===//
 //
-// The `mgpu*` functions that MLIR's gpu-to-llvm lowering calls (module load,
-// kernel launch, streams, events, device memory), implemented against the
-// CUDA driver API, plus what attn-runner needs around them: loading the
-// driver, device memory for inputs and outputs, poisoned allocations and
-// per-launch timing.
+// attn-runner's view of the runtime library (lib/Runtime/GpuRuntime.h, plain
+// C++ that compiled models link): the `mgpu*` functions that MLIR's
+// gpu-to-llvm lowering calls (module load, kernel launch, streams, events,
+// device memory), as symbols for the JIT, plus what the runner needs around
+// them with LLVM's error types: loading the driver, device memory for inputs
+// and outputs, poisoned allocations and per-launch timing.
 //
 // The driver (libcuda.so.1) is opened with dlopen when first needed, so
 // tools that link this library still start on machines without a GPU and can
@@ -20,6 +21,8 @@
 #ifndef ATTN_RUNTIME_CUDARUNTIME_H
 #define ATTN_RUNTIME_CUDARUNTIME_H
 
+#include "attn/Runtime/DeviceInfo.h"
+
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/Error.h"
 
@@ -29,19 +32,6 @@
 #include <vector>
 
 namespace mlir::attn::cuda {
-
-/// What the runner reports about the device it runs on.
-struct DeviceInfo {
-  std::string name;
-  int computeMajor = 0, computeMinor = 0;
-  int multiprocessors = 0;
-  /// Peak clocks (kHz) and the memory bus width (bits), as the driver
-  /// reports them.
-  int clockKHz = 0, memoryClockKHz = 0, memoryBusBits = 0;
-  int driverVersion = 0;
-  int64_t l2Bytes = 0;
-  int64_t totalMemoryBytes = 0;
-};
 
 /// Loads the driver and makes the primary context of device `ordinal`
 /// current on the calling thread. Fails, with the reason, when there is no

@@ -1,0 +1,534 @@
+//===- GpuRuntime.cpp - mgpu* functions over the CUDA driver --------------===//
+//
+// The contracts (names, argument types) are those of the calls that MLIR's
+// gpu-to-llvm lowering and gpu.binary translation emit; see GpuRuntime.h for
+// the error model. Plain C++, so that compiled models link it without LLVM;
+// attn-runner registers the same functions with its JIT.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuRuntime.h"
+
+#include "CudaDriver.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace mlir::attn;
+using namespace mlir::attn::cuda;
+
+namespace {
+struct State {
+  const Driver *driver = nullptr;
+  DeviceInfo info;
+  /// The first failure of a driver call made by compiled code.
+  std::string failure;
+  bool poison = false;
+  bool timing = false;
+  /// Start and stop events of each timed launch.
+  std::vector<std::pair<CUevent, CUevent>> launches;
+  /// Live allocations made by compiled code: address -> bytes.
+  std::map<CUdeviceptr, size_t> allocations;
+};
+} // namespace
+
+static State &state() {
+  static State s;
+  return s;
+}
+
+/// Records the first failure of a driver call made on behalf of compiled
+/// code; returns true when the call succeeded.
+static bool record(CUresult result, const char *call) {
+  State &s = state();
+  if (result == CUDA_SUCCESS)
+    return true;
+  if (s.failure.empty())
+    s.failure = checkResult(*s.driver, result, call);
+  return false;
+}
+
+static void fail(const std::string &why) {
+  if (state().failure.empty())
+    state().failure = why;
+}
+
+/// Compiled code may call the driver only while nothing has failed: after a
+/// failure its pointers may be null. A program that links a compiled model
+/// loads the model's kernels in a global constructor, before its own code
+/// could initialise anything, so the first call initialises device 0.
+static const Driver *usable() {
+  State &s = state();
+  if (!s.driver)
+    if (std::string why = rt::initialize(0); !why.empty()) {
+      fail(why);
+      return nullptr;
+    }
+  return s.failure.empty() ? s.driver : nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// The mgpu* functions
+//===----------------------------------------------------------------------===//
+
+void *mgpuModuleLoad(void *data, size_t /*bytes*/) {
+  const Driver *d = usable();
+  CUmodule module = nullptr;
+  if (d)
+    record(d->cuModuleLoadData(&module, data), "cuModuleLoadData");
+  return module;
+}
+
+/// PTX is compiled by the driver when it is loaded; its log goes into the
+/// error, since it is the only explanation a failing JIT gives.
+void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  const Driver *d = usable();
+  CUmodule module = nullptr;
+  if (!d)
+    return nullptr;
+  char log[4096] = {0};
+  int options[] = {CU_JIT_OPTIMIZATION_LEVEL, CU_JIT_ERROR_LOG_BUFFER,
+                   CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {reinterpret_cast<void *>(intptr_t(optLevel)), log,
+                    reinterpret_cast<void *>(sizeof(log))};
+  if (!record(d->cuModuleLoadDataEx(&module, data, 3, options, values),
+              "cuModuleLoadDataEx (PTX JIT)") &&
+      log[0])
+    state().failure += std::string("; JIT log: ") + log;
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  // Unloading runs at teardown, also after a failure, to release what
+  // loaded fine.
+  if (State &s = state(); s.driver && module)
+    record(s.driver->cuModuleUnload(static_cast<CUmodule>(module)),
+           "cuModuleUnload");
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  const Driver *d = usable();
+  CUfunction function = nullptr;
+  if (d && !record(d->cuModuleGetFunction(&function,
+                                          static_cast<CUmodule>(module), name),
+                   "cuModuleGetFunction"))
+    state().failure += std::string(" for kernel '") + name + "'";
+  return function;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  const Driver *d = usable();
+  if (!d)
+    return;
+  for (intptr_t dim : {gridX, gridY, gridZ, blockX, blockY, blockZ})
+    if (dim < 1 || dim > INT32_MAX)
+      return fail("kernel launch with grid (" + std::to_string(gridX) + ", " +
+                  std::to_string(gridY) + ", " + std::to_string(gridZ) +
+                  ") and block (" + std::to_string(blockX) + ", " +
+                  std::to_string(blockY) + ", " + std::to_string(blockZ) +
+                  "): every extent must lie in [1, 2^31)");
+  auto fn = static_cast<CUfunction>(function);
+  // Above 48 KiB, dynamic shared memory must be opted into per kernel.
+  if (smem > 48 * 1024 &&
+      !record(d->cuFuncSetAttribute(
+                  fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
+              "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
+    return;
+  auto s = static_cast<CUstream>(stream);
+  CUevent start = nullptr, stop = nullptr;
+  if (state().timing) {
+    bool ok =
+        record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate") &&
+        record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
+    // Registered even when incomplete, so that collecting them destroys them.
+    state().launches.emplace_back(start, stop);
+    if (!ok || !record(d->cuEventRecord(start, s), "cuEventRecord"))
+      return;
+  }
+  if (!record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                                smem, s, params, extra),
+              "cuLaunchKernel"))
+    return;
+  if (stop)
+    record(d->cuEventRecord(stop, s), "cuEventRecord");
+}
+
+void *mgpuStreamCreate() {
+  const Driver *d = usable();
+  CUstream stream = nullptr;
+  if (d)
+    record(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+           "cuStreamCreate");
+  return stream;
+}
+
+void mgpuStreamDestroy(void *stream) {
+  if (State &s = state(); s.driver && stream)
+    record(s.driver->cuStreamDestroy(static_cast<CUstream>(stream)),
+           "cuStreamDestroy");
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  // Kernel faults surface here; synchronize even after an earlier failure
+  // would only repeat it.
+  if (const Driver *d = usable())
+    record(d->cuStreamSynchronize(static_cast<CUstream>(stream)),
+           "cuStreamSynchronize");
+}
+
+void mgpuStreamWaitEvent(void *stream, void *event) {
+  if (const Driver *d = usable())
+    record(d->cuStreamWaitEvent(static_cast<CUstream>(stream),
+                                static_cast<CUevent>(event), 0),
+           "cuStreamWaitEvent");
+}
+
+void *mgpuEventCreate() {
+  const Driver *d = usable();
+  CUevent event = nullptr;
+  if (d)
+    record(d->cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  return event;
+}
+
+void mgpuEventDestroy(void *event) {
+  if (State &s = state(); s.driver && event)
+    record(s.driver->cuEventDestroy(static_cast<CUevent>(event)),
+           "cuEventDestroy");
+}
+
+void mgpuEventSynchronize(void *event) {
+  if (const Driver *d = usable())
+    record(d->cuEventSynchronize(static_cast<CUevent>(event)),
+           "cuEventSynchronize");
+}
+
+void mgpuEventRecord(void *event, void *stream) {
+  if (const Driver *d = usable())
+    record(d->cuEventRecord(static_cast<CUevent>(event),
+                            static_cast<CUstream>(stream)),
+           "cuEventRecord");
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
+  const Driver *d = usable();
+  if (!d || bytes == 0)
+    return nullptr;
+  if (hostShared) {
+    fail("gpu.alloc host_shared is not supported: this runtime allocates "
+         "device memory only");
+    return nullptr;
+  }
+  CUdeviceptr ptr = 0;
+  if (!record(d->cuMemAlloc(&ptr, bytes), "cuMemAlloc")) {
+    state().failure += " allocating " + std::to_string(bytes) + " bytes";
+    return nullptr;
+  }
+  if (state().poison) {
+    auto s = static_cast<CUstream>(stream);
+    // Synchronous, so the poison lands before any later work on any stream.
+    if (!record(d->cuMemsetD8Async(ptr, 0xff, bytes, s), "cuMemsetD8Async") ||
+        !record(d->cuStreamSynchronize(s), "cuStreamSynchronize")) {
+      d->cuMemFree(ptr);
+      return nullptr;
+    }
+  }
+  state().allocations[ptr] = bytes;
+  return reinterpret_cast<void *>(ptr);
+}
+
+void mgpuMemFree(void *ptr, void * /*stream*/) {
+  State &s = state();
+  if (!s.driver || !ptr)
+    return;
+  auto p = reinterpret_cast<CUdeviceptr>(ptr);
+  s.allocations.erase(p);
+  record(s.driver->cuMemFree(p), "cuMemFree");
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  if (const Driver *d = usable())
+    record(d->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                            reinterpret_cast<CUdeviceptr>(src), bytes,
+                            static_cast<CUstream>(stream)),
+           "cuMemcpyAsync");
+}
+
+void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
+  if (const Driver *d = usable())
+    record(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                               static_cast<CUstream>(stream)),
+           "cuMemsetD32Async");
+}
+
+void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
+  if (const Driver *d = usable())
+    record(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                               static_cast<CUstream>(stream)),
+           "cuMemsetD16Async");
+}
+
+void mgpuSetDefaultDevice(int32_t device) {
+  // The device is chosen once, by initialize(); a module asking for another
+  // one would silently run elsewhere than the runner's buffers live.
+  if (device != 0)
+    fail("mgpuSetDefaultDevice(" + std::to_string(device) +
+         "): this runtime runs on the device it was initialised with");
+}
+
+//===----------------------------------------------------------------------===//
+// Initialisation and the host program's side
+//===----------------------------------------------------------------------===//
+
+std::string rt::initialize(int ordinal) {
+  State &s = state();
+  if (s.driver)
+    return "";
+  std::string why;
+  const Driver *loaded = loadDriver(why);
+  if (!loaded)
+    return why;
+  const Driver &d = *loaded;
+  if (std::string err = checkResult(d, d.cuInit(0), "cuInit"); !err.empty())
+    return err;
+  int count = 0;
+  if (std::string err =
+          checkResult(d, d.cuDeviceGetCount(&count), "cuDeviceGetCount");
+      !err.empty())
+    return err;
+  if (ordinal < 0 || ordinal >= count)
+    return "no CUDA device " + std::to_string(ordinal) + ": the driver sees " +
+           std::to_string(count);
+  CUdevice device;
+  if (std::string err =
+          checkResult(d, d.cuDeviceGet(&device, ordinal), "cuDeviceGet");
+      !err.empty())
+    return err;
+  DeviceInfo &info = s.info;
+  char name[256] = {0};
+  int l2 = 0;
+  size_t total = 0;
+  struct {
+    CUresult result;
+    const char *call;
+  } queries[] = {
+      {d.cuDeviceGetName(name, sizeof(name) - 1, device), "cuDeviceGetName"},
+      {d.cuDriverGetVersion(&info.driverVersion), "cuDriverGetVersion"},
+      {d.cuDeviceGetAttribute(&info.computeMajor,
+                              CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                              device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.computeMinor,
+                              CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                              device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.multiprocessors,
+                              CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&l2, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.clockKHz, CU_DEVICE_ATTRIBUTE_CLOCK_RATE,
+                              device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.memoryClockKHz,
+                              CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceGetAttribute(&info.memoryBusBits,
+                              CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH,
+                              device),
+       "cuDeviceGetAttribute"},
+      {d.cuDeviceTotalMem(&total, device), "cuDeviceTotalMem"},
+  };
+  for (auto &q : queries)
+    if (std::string err = checkResult(d, q.result, q.call); !err.empty())
+      return err;
+  info.name = name;
+  info.l2Bytes = l2;
+  info.totalMemoryBytes = total;
+  // The primary context is the one the CUDA runtime API and other libraries
+  // share; making it current here covers every later call on this thread,
+  // the module loads that run as global constructors included.
+  CUcontext context;
+  if (std::string err =
+          checkResult(d, d.cuDevicePrimaryCtxRetain(&context, device),
+                      "cuDevicePrimaryCtxRetain");
+      !err.empty())
+    return err;
+  if (std::string err =
+          checkResult(d, d.cuCtxPushCurrent(context), "cuCtxPushCurrent");
+      !err.empty())
+    return err;
+  s.driver = &d;
+  return "";
+}
+
+bool rt::isAvailable() {
+  static const bool available = [] {
+    std::string why;
+    const Driver *d = loadDriver(why);
+    int count = 0;
+    return d && d->cuInit(0) == CUDA_SUCCESS &&
+           d->cuDeviceGetCount(&count) == CUDA_SUCCESS && count > 0;
+  }();
+  return available;
+}
+
+const DeviceInfo &rt::device() { return state().info; }
+
+std::string rt::takeError() {
+  std::string failure = std::move(state().failure);
+  state().failure.clear();
+  return failure;
+}
+
+/// The host program's own calls report their errors directly, not through
+/// the sticky record that compiled code uses.
+static const Driver *initialized(std::string &why) {
+  if (!state().driver)
+    why = "the CUDA runtime is not initialised";
+  return state().driver;
+}
+
+std::string rt::allocate(size_t bytes, void **ptr) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  CUdeviceptr p = 0;
+  if (std::string err =
+          checkResult(*d, d->cuMemAlloc(&p, bytes ? bytes : 1), "cuMemAlloc");
+      !err.empty())
+    return err + " allocating " + std::to_string(bytes) + " bytes";
+  *ptr = reinterpret_cast<void *>(p);
+  return "";
+}
+
+std::string rt::free(void *ptr) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  auto p = reinterpret_cast<CUdeviceptr>(ptr);
+  state().allocations.erase(p);
+  return checkResult(*d, d->cuMemFree(p), "cuMemFree");
+}
+
+std::string rt::copyToDevice(void *dst, const void *src, size_t bytes) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  if (std::string err = checkResult(
+          *d, d->cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(dst), src, bytes),
+          "cuMemcpyHtoD");
+      !err.empty())
+    return err;
+  // From pageable memory the copy may return before its DMA has landed,
+  // and the kernels run on non-blocking streams that do not wait for it.
+  return checkResult(*d, d->cuCtxSynchronize(), "cuCtxSynchronize");
+}
+
+std::string rt::copyToHost(void *dst, const void *src, size_t bytes) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  // Kernels run on non-blocking streams, which a synchronous copy does not
+  // wait for.
+  if (std::string err =
+          checkResult(*d, d->cuCtxSynchronize(), "cuCtxSynchronize");
+      !err.empty())
+    return err;
+  return checkResult(
+      *d, d->cuMemcpyDtoH(dst, reinterpret_cast<CUdeviceptr>(src), bytes),
+      "cuMemcpyDtoH");
+}
+
+std::string rt::zero(void *dst, size_t bytes) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  if (std::string err =
+          checkResult(*d,
+                      d->cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(dst), 0,
+                                         bytes, nullptr),
+                      "cuMemsetD8Async");
+      !err.empty())
+    return err;
+  return checkResult(*d, d->cuCtxSynchronize(), "cuCtxSynchronize");
+}
+
+size_t rt::allocationSize(const void *ptr) {
+  auto &allocations = state().allocations;
+  auto it = allocations.find(reinterpret_cast<CUdeviceptr>(ptr));
+  return it == allocations.end() ? 0 : it->second;
+}
+
+std::vector<const void *> rt::liveAllocations() {
+  std::vector<const void *> live;
+  for (auto [ptr, bytes] : state().allocations)
+    live.push_back(reinterpret_cast<const void *>(ptr));
+  return live;
+}
+
+std::string rt::freeAllocationsSince(const std::vector<const void *> &before,
+                                     const std::vector<const void *> &keep) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  auto contains = [](const std::vector<const void *> &set, const void *p) {
+    return std::find(set.begin(), set.end(), p) != set.end();
+  };
+  std::vector<CUdeviceptr> made;
+  for (auto [ptr, bytes] : state().allocations) {
+    auto *p = reinterpret_cast<const void *>(ptr);
+    if (!contains(before, p) && !contains(keep, p))
+      made.push_back(ptr);
+  }
+  std::string first;
+  for (CUdeviceptr ptr : made) {
+    state().allocations.erase(ptr);
+    std::string err = checkResult(*d, d->cuMemFree(ptr), "cuMemFree");
+    if (first.empty())
+      first = err;
+  }
+  return first;
+}
+
+void rt::setPoisonAllocations(bool on) { state().poison = on; }
+
+void rt::setKernelTiming(bool on) { state().timing = on; }
+
+std::string rt::collectKernelMilliseconds(double &milliseconds) {
+  std::string why;
+  const Driver *d = initialized(why);
+  if (!d)
+    return why;
+  double total = 0;
+  std::string err;
+  for (auto [start, stop] : state().launches) {
+    float ms = 0;
+    if (!start || !stop) {
+      if (start)
+        d->cuEventDestroy(start);
+      continue;
+    }
+    if (err.empty())
+      err = checkResult(*d, d->cuEventSynchronize(stop), "cuEventSynchronize");
+    if (err.empty())
+      err = checkResult(*d, d->cuEventElapsedTime(&ms, start, stop),
+                        "cuEventElapsedTime");
+    total += ms;
+    // Destroy every event, also after a failure, so none leaks.
+    d->cuEventDestroy(start);
+    d->cuEventDestroy(stop);
+  }
+  state().launches.clear();
+  milliseconds = total;
+  return err;
+}

@@ -1,0 +1,99 @@
+//===- GpuRuntime.h - the mgpu* functions and device memory -----*- C++ -*-===//
+//
+// The runtime behind compiled GPU code, in plain C++ with no LLVM or MLIR,
+// so that a compiled model links it without either:
+//
+//  - the `mgpu*` functions that MLIR's gpu-to-llvm lowering and gpu.binary
+//    translation call (module load, kernel launch, streams, events, device
+//    memory), as extern "C" functions over the CUDA driver API;
+//  - what a host program needs around them: loading the driver, device
+//    memory for inputs and outputs, poisoned allocations, kernel timing.
+//
+// The driver (libcuda.so.1) is opened with dlopen when first needed, so a
+// program that links this library still starts on a machine without a GPU
+// and can say why CUDA is unavailable.
+//
+// Errors are sticky: the first failing driver call made for compiled code is
+// recorded with the driver's error name, and every later `mgpu*` call does
+// nothing, so that compiled code running on after a failure cannot crash or
+// write through a null pointer. The caller collects it with takeError().
+// Functions that return std::string return "" on success and the reason
+// otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_RUNTIME_GPURUNTIME_H
+#define ATTN_LIB_RUNTIME_GPURUNTIME_H
+
+#include "attn/Runtime/DeviceInfo.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+extern "C" {
+void *mgpuModuleLoad(void *data, size_t bytes);
+void *mgpuModuleLoadJIT(void *data, int optLevel);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t paramsCount);
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void *mgpuEventCreate();
+void mgpuEventDestroy(void *event);
+void mgpuEventSynchronize(void *event);
+void mgpuEventRecord(void *event, void *stream);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void mgpuMemFree(void *ptr, void *stream);
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream);
+void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream);
+void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                  void *stream);
+void mgpuSetDefaultDevice(int32_t device);
+}
+
+namespace mlir::attn::cuda::rt {
+
+/// Loads the driver and makes the primary context of device `ordinal`
+/// current on the calling thread. Calling it again after a success does
+/// nothing. Compiled code that runs first (a gpu.binary's module load runs
+/// as a global constructor) initialises device 0 itself.
+std::string initialize(int ordinal = 0);
+bool isAvailable();
+const DeviceInfo &device();
+/// The first driver failure of compiled code since the last call, or "".
+std::string takeError();
+
+std::string allocate(size_t bytes, void **ptr);
+std::string free(void *ptr);
+/// Synchronous copies; copyToDevice waits until the data has landed.
+std::string copyToDevice(void *dst, const void *src, size_t bytes);
+std::string copyToHost(void *dst, const void *src, size_t bytes);
+/// Fills `bytes` bytes at `dst` with zeros and waits.
+std::string zero(void *dst, size_t bytes);
+
+/// The size of the live allocation starting at `ptr` that compiled code made
+/// through mgpuMemAlloc, or 0 if there is none.
+size_t allocationSize(const void *ptr);
+/// The live allocations compiled code has made, by start address.
+std::vector<const void *> liveAllocations();
+/// Frees the allocations compiled code made that are live now, were not in
+/// `before` and are not in `keep`.
+std::string freeAllocationsSince(const std::vector<const void *> &before,
+                                 const std::vector<const void *> &keep);
+
+void setPoisonAllocations(bool on);
+void setKernelTiming(bool on);
+/// Milliseconds of GPU time of the kernels launched since timing was turned
+/// on or last collected, waiting for them to finish; clears the record.
+std::string collectKernelMilliseconds(double &milliseconds);
+
+} // namespace mlir::attn::cuda::rt
+
+#endif // ATTN_LIB_RUNTIME_GPURUNTIME_H

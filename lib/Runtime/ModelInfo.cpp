@@ -1,0 +1,143 @@
+//===- ModelInfo.cpp - parse a compiled model's description ---------------===//
+//
+// The description is written by attn-compile and read by the runtime it
+// links with; a mismatch means an object from another version, so every
+// line is checked and the first surprise is reported with its line.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelInfo.h"
+
+#include <limits>
+#include <sstream>
+
+using namespace mlir::attn::rt;
+
+int64_t ValueSpec::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t ValueSpec::elementBytes() const {
+  if (type == "i64" || type == "index")
+    return 8;
+  if (type == "f32")
+    return 4;
+  return 2; // bf16, f16
+}
+
+static bool isKnownType(const std::string &type) {
+  return type == "i64" || type == "index" || type == "f32" || type == "bf16" ||
+         type == "f16";
+}
+
+std::string mlir::attn::rt::parseModelInfo(const char *text, ModelInfo &info) {
+  std::istringstream lines(text);
+  std::string line;
+  int lineNo = 0;
+  EntryInfo *entry = nullptr;
+  bool ended = false;
+  auto bad = [&](const std::string &why) {
+    return "the model object's description, line " + std::to_string(lineNo) +
+           " ('" + line + "'): " + why;
+  };
+  while (std::getline(lines, line)) {
+    ++lineNo;
+    std::istringstream words(line);
+    std::string key;
+    if (!(words >> key))
+      continue;
+    if (lineNo == 1) {
+      int version = 0;
+      if (key != "attn-model" || !(words >> version) || version != 1)
+        return bad("expected 'attn-model 1': the object was written by "
+                   "another version of attn-compile");
+      continue;
+    }
+    if (ended)
+      return bad("text after 'end'");
+    if (key == "end") {
+      ended = true;
+      continue;
+    }
+    if (key == "target") {
+      if (!(words >> info.target) ||
+          (info.target != "cpu" && info.target != "cuda"))
+        return bad("the target must be cpu or cuda");
+      continue;
+    }
+    int64_t *figure = key == "batch"      ? &info.batch
+                      : key == "prompt"   ? &info.prompt
+                      : key == "capacity" ? &info.capacity
+                      : key == "vocab"    ? &info.vocab
+                                          : nullptr;
+    if (figure) {
+      if (!(words >> *figure) || *figure < 1)
+        return bad("expected a positive number");
+      continue;
+    }
+    if (key == "entry") {
+      std::string name;
+      words >> name;
+      entry = name == "prefill_step"  ? &info.prefill
+              : name == "decode_step" ? &info.decode
+                                      : nullptr;
+      if (!entry)
+        return bad("unknown entry '" + name + "'");
+      entry->name = name;
+      continue;
+    }
+    if (key != "arg" && key != "result")
+      return bad("unknown line");
+    if (!entry)
+      return bad("an '" + key + "' line before any 'entry'");
+    ValueSpec spec;
+    std::string role;
+    words >> role >> spec.type;
+    using Role = ValueSpec::Role;
+    if (role == "tokens")
+      spec.role = Role::Tokens;
+    else if (role == "position")
+      spec.role = Role::Position;
+    else if (role == "cache")
+      spec.role = Role::Cache;
+    else if (role == "weight")
+      spec.role = Role::Weight;
+    else if (role == "logits")
+      spec.role = Role::Logits;
+    else
+      return bad("unknown role '" + role + "'");
+    if (!isKnownType(spec.type))
+      return bad("unknown element type '" + spec.type + "'");
+    std::string word;
+    int64_t elements = 1;
+    while (words >> word) {
+      if (word.find_first_not_of("0123456789") == std::string::npos &&
+          word.size() <= 18) {
+        int64_t dim = std::stoll(word);
+        if (dim < 1 || elements > std::numeric_limits<int64_t>::max() / 8 / dim)
+          return bad("a dimension is out of range");
+        elements *= dim;
+        spec.shape.push_back(dim);
+        continue;
+      }
+      if (spec.role != Role::Weight || !spec.name.empty())
+        return bad("unexpected '" + word + "'");
+      spec.name = word;
+    }
+    if (spec.role == Role::Weight && spec.name.empty())
+      return bad("a weight without a name");
+    if ((spec.role == Role::Position) != spec.shape.empty())
+      return bad("only the position is a scalar");
+    (key == "arg" ? entry->args : entry->results).push_back(spec);
+  }
+  if (!ended)
+    return "the model object's description ends without 'end'";
+  if (info.target.empty() || !info.batch || !info.prompt || !info.capacity ||
+      !info.vocab || info.prefill.name.empty() || info.decode.name.empty())
+    return "the model object's description lacks the target, a figure or an "
+           "entry";
+  return "";
+}
