@@ -17,7 +17,11 @@
 #   4. generates: the same model in f32 compiled with --generate, whose
 #      @generate runs the prompt and then one token at a time through KV
 #      caches carried from call to call, run on the CPU and checked token by
-#      token against float64 greedy decoding recomputed without a cache.
+#      token against float64 greedy decoding recomputed without a cache;
+#   5. compiles the same model ahead of time (attn-compile --emit=object),
+#      links it with the runtime library and examples/generate/generate.c
+#      (no MLIR or LLVM), runs the program, which reports prefill and
+#      decode tokens per second, and checks its tokens the same way.
 # Usage: utils/run-example.sh [examples/<model>.mlir]   (default: llama2 GQA)
 #
 #===----------------------------------------------------------------------===#
@@ -78,3 +82,16 @@ awk '/^time:/ { printf "   %d prompt + 8 generated tokens in %.1f ms on the CPU 
   "$out/generate.log"
 python3 "$root/test/Frontend/Inputs/llama_generate_reference.py" "$model32" \
   "$out/tiny-llama-f32.tokens.npy" --tokens=$tokens
+
+echo "== Compiling the model ahead of time and generating through the C API"
+clang=/usr/lib/llvm-22/bin/clang
+"$build/bin/attn-compile" "$model32" --emit=object --seq-len 8 --generate 8 \
+  -o "$out/tiny-llama-f32.o"
+"$clang" -std=c99 -O2 -I"$root/include" "$root/examples/generate/generate.c" \
+  "$out/tiny-llama-f32.o" "$build/lib/libattn_runtime.a" -lstdc++ -lm -ldl \
+  -o "$out/generate"
+echo "   model object: $out/tiny-llama-f32.o; program: $out/generate"
+"$out/generate" "$model32" $tokens --output "$out/tiny-llama-f32.object.npy" |
+  sed 's/^/     /'
+python3 "$root/test/Frontend/Inputs/llama_generate_reference.py" "$model32" \
+  "$out/tiny-llama-f32.object.npy" --tokens=$tokens
