@@ -353,7 +353,8 @@ GraphBuilder::buildStep(ModuleOp module, llvm::StringRef name, int64_t count,
                                             position,
                                             b.getI64IntegerAttr(layer));
     return CacheAttendOp::create(b, at, query.getType(), query, caches[group],
-                                 length, /*scale=*/FloatAttr(),
+                                 length, /*lengths=*/Value(),
+                                 /*scale=*/FloatAttr(),
                                  /*causal=*/true, /*window=*/IntegerAttr(),
                                  b.getI64IntegerAttr(layer));
   };

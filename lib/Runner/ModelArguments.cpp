@@ -73,21 +73,21 @@ runner::loadWeight(const frontend::Checkpoint &checkpoint,
 
 llvm::Expected<HostTensor> runner::parseTokens(llvm::StringRef list,
                                                const TensorSignature &sig,
-                                               unsigned argIndex) {
+                                               unsigned argIndex,
+                                               llvm::StringRef option) {
   llvm::SmallVector<llvm::StringRef> items;
   list.split(items, ',');
   if (int64_t(items.size()) != sig.numElements())
-    return error(llvm::formatv("--tokens gives {0} ids, but argument {1} ({2}) "
-                               "holds {3}",
-                               items.size(), argIndex, sig.str(),
+    return error(llvm::formatv("{0} gives {1} values, but argument {2} ({3}) "
+                               "holds {4}",
+                               option, items.size(), argIndex, sig.str(),
                                sig.numElements()));
   HostTensor tensor(sig);
   for (auto [i, item] : llvm::enumerate(items)) {
     int64_t id;
     if (item.trim().getAsInteger(10, id))
-      return error(llvm::formatv("--tokens: item {0} ('{1}') is not an "
-                                 "integer",
-                                 i, item));
+      return error(llvm::formatv("{0}: item {1} ('{2}') is not an integer",
+                                 option, i, item));
     static_cast<int64_t *>(tensor.data())[i] = id;
   }
   return tensor;

@@ -12,6 +12,7 @@
 
 #include "attn/Runner/Reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -58,6 +59,12 @@ static std::vector<double> attention(const AttentionProblem &p,
   const Acc scale = Acc(p.scale);
 
   for (int64_t b = 0; b < p.batch; ++b) {
+    // This sequence's key length: its keys past it are never seen, and the
+    // causal diagonal aligns to it.
+    const int64_t seqK =
+        p.kvLengths.empty()
+            ? p.seqK
+            : std::clamp<int64_t>(p.kvLengths[b], 0, p.seqK);
     for (int64_t h = 0; h < p.headsQ; ++h) {
       const int64_t kvHead = h / group;
       const Acc *kBase = &k[(b * p.headsKV + kvHead) * p.seqK * p.headDim];
@@ -68,9 +75,9 @@ static std::vector<double> attention(const AttentionProblem &p,
         bool any = false;
         for (int64_t j = 0; j < p.seqK; ++j) {
           // How far key j lies behind query i's (bottom-right) diagonal.
-          int64_t behind = i + (p.seqK - p.seqQ) - j;
-          visible[j] =
-              (!p.causal || behind >= 0) && (!p.window || behind < *p.window);
+          int64_t behind = i + (seqK - p.seqQ) - j;
+          visible[j] = j < seqK && (!p.causal || behind >= 0) &&
+                       (!p.window || behind < *p.window);
           if (!visible[j])
             continue;
           Acc dot = 0;

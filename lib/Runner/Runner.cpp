@@ -227,7 +227,8 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
     unsigned i;
     if (path.empty() || index.getAsInteger(10, i))
       return error("--input expects ARGINDEX=path.npy (or ARGINDEX=integer "
-                   "for an integer argument), got '" +
+                   "for an integer argument, ARGINDEX=id,id,... for an i64 "
+                   "tensor), got '" +
                    item + "'");
     if (i >= sigs.size())
       return error("--input " + item + ": the entry has " +
@@ -280,6 +281,15 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
                 sig->type != ElementType::I64;
       if (tokensUsed && !hadTokens)
         fromTokens = i;
+    } else if (sig->type == ElementType::I64 &&
+               paths[i].find_first_not_of("0123456789,-") ==
+                   std::string::npos) {
+      // An i64 tensor's values may be given inline: --input 3=5,9.
+      auto tensor = parseTokens(paths[i], *sig, i,
+                                ("--input " + llvm::Twine(i)).str());
+      if (!tensor)
+        return tensor.takeError();
+      inputs[i].tensor.emplace(std::move(*tensor));
     } else {
       auto tensor = readNpy(paths[i], *sig);
       if (!tensor)
@@ -330,6 +340,8 @@ struct CheckedAttention {
   AttentionProblem problem;
   unsigned query, key, value;
   std::optional<unsigned> mask;
+  /// The argument that holds per-sequence key lengths, if any.
+  std::optional<unsigned> kvLengths;
   /// The op, so that an attention returned twice is counted once by
   /// --benchmark.
   Operation *op;
@@ -428,6 +440,11 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
     return fail("the attend's query is not an entry argument");
   c.query = *q;
   c.key = c.value = *q; // unused: the replay provides key and value
+  if (Value lengths = op.getLengths()) {
+    c.kvLengths = argIndex(lengths);
+    if (!c.kvLengths)
+      return fail("the attend's lengths are not an entry argument");
+  }
   if (!isComputableIndex(entry, op.getLength()))
     return fail("the attend's length is not computed from constants and "
                 "integer arguments");
@@ -495,6 +512,11 @@ static std::optional<CheckedAttention> fromArguments(func::FuncOp entry,
   c.value = *v;
   if (op.getMask())
     c.mask = argIndex(op.getMask());
+  if (Value lengths = op.getKvLengths()) {
+    c.kvLengths = argIndex(lengths);
+    if (!c.kvLengths)
+      return std::nullopt;
+  }
 
   AttentionProblem &p = c.problem;
   auto qShape = op.getQuery().getType().getShape();
@@ -529,7 +551,7 @@ static std::optional<CheckedAttention> fromArguments(func::FuncOp entry,
 /// transposes were fused, which is the only form the reference can
 /// recompute from the inputs alone. The first result that is not one is
 /// the error, named with its number where there are several.
-static llvm::Expected<SmallVector<CheckedAttention>>
+static llvm::Expected<SmallVector<CheckedAttention, 1>>
 findCheckedAttentions(func::FuncOp entry) {
   unsigned numResults = entry.getNumResults();
   auto notCheckable = [&](const llvm::Twine &why) {
@@ -551,7 +573,7 @@ findCheckedAttentions(func::FuncOp entry) {
     any |= isa<AttentionOp, CacheAttendOp>(op);
   });
   auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
-  SmallVector<CheckedAttention> checked;
+  SmallVector<CheckedAttention, 1> checked;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     std::string result = "result " + std::to_string(i);
     if (auto attend = value.getDefiningOp<CacheAttendOp>()) {
@@ -635,6 +657,11 @@ runCheck(const CheckedAttention &c,
           }
         }
     }
+  }
+  if (c.kvLengths) {
+    const HostTensor &lengths = *inputs[*c.kvLengths].tensor;
+    for (int64_t b = 0; b < problem.batch; ++b)
+      problem.kvLengths.push_back(int64_t(lengths.get(b)));
   }
   AttentionOperands in{*inputs[c.query].tensor,
                        keys ? *keys : *inputs[c.key].tensor,
@@ -858,7 +885,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
                  options.inputFile + "'");
   // --check needs each attention to recompute it, --benchmark to count the
   // work; a benchmark of something else still reports its times.
-  SmallVector<CheckedAttention> checked;
+  SmallVector<CheckedAttention, 1> checked;
   if (options.check || options.benchmarkRuns) {
     auto found = findCheckedAttentions(*entry);
     if (found)

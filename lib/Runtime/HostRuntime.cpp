@@ -19,8 +19,10 @@ static std::string &firstCacheError() {
 }
 
 /// Called by compiled code in place of an out-of-range access. `op` is 0 for
-/// attn.cache.append (a = position, b = tokens) and 1 for attn.cache.attend
-/// (a = length); c is the capacity. The codes are attn-lower-kv-cache's.
+/// attn.cache.append (a = position, b = tokens; c is the capacity), 1 for
+/// attn.cache.attend (a = length; c is the capacity) and 2 for a sequence's
+/// length in attn.cache.attend's lengths (a = sequence, b = its length; c is
+/// the attend's length). The codes are attn-lower-kv-cache's.
 void attnKVCacheError(int64_t op, int64_t a, int64_t b, int64_t c) {
   std::string &error = firstCacheError();
   if (!error.empty())
@@ -31,6 +33,11 @@ void attnKVCacheError(int64_t op, int64_t a, int64_t b, int64_t c) {
         " tokens at position " + std::to_string(a) +
         " needs 0 <= position and position + tokens <= " + std::to_string(c) +
         ", the capacity; nothing was written";
+  else if (op == 2)
+    error = "KV cache out of range: attn.cache.attend of sequence " +
+            std::to_string(a) + " over length " + std::to_string(b) +
+            " needs 0 <= length <= " + std::to_string(c) +
+            ", the attend's length; no key was read";
   else
     error = "KV cache out of range: attn.cache.attend over length " +
             std::to_string(a) + " needs 0 <= length <= " + std::to_string(c) +

@@ -181,6 +181,19 @@ func.func @quantized(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
 
 // -----
 
+// Per-sequence key lengths run on the CPU only.
+func.func @kv_lengths(%q: tensor<2x1x8x64xf16>, %k: tensor<2x128x2x64xf16>,
+                      %v: tensor<2x128x2x64xf16>, %n: tensor<2xi64>)
+    -> tensor<2x1x8x64xf16> {
+  // expected-error @+1 {{'attn.attention' op convert-attn-to-gpu does not take per-sequence key lengths (kv_lengths) yet: they run on the CPU (attn-to-llvm-pipeline) only}}
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<2xi64>) {causal}
+      : tensor<2x1x8x64xf16>, tensor<2x128x2x64xf16>, tensor<2x128x2x64xf16>
+      -> tensor<2x1x8x64xf16>
+  return %o : tensor<2x1x8x64xf16>
+}
+
+// -----
+
 // Head dims near the int64 limit are valid types; the size of their K/V
 // tile must not wrap.
 func.func @huge_head_dim(%q: tensor<1x1x1x2305843009213693952xf16>)

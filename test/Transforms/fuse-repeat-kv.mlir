@@ -325,3 +325,28 @@ func.func @bhsd_mask(%q: tensor<1x8x64x64xf16>, %xk: tensor<1x8x16x64xf16>,
       -> tensor<1x8x64x64xf16>
   return %o : tensor<1x8x64x64xf16>
 }
+
+// -----
+
+// Per-sequence key lengths survive both the transposes folded into the
+// layout (they index the batch, first in both layouts) and the fusion.
+// CHECK-LABEL: func.func @llama2_kv_lengths(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x1x32x128xf16>, %[[K:[^:]+]]: tensor<2x16x8x128xf16>, %[[V:[^:]+]]: tensor<2x16x8x128xf16>, %[[N:[^:]+]]: tensor<2xi64>
+// CHECK:         attn.attention %[[Q]], %[[K]], %[[V]] lengths(%[[N]] : tensor<2xi64>) {causal} : tensor<2x1x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x1x32x128xf16>
+func.func @llama2_kv_lengths(%xq: tensor<2x1x32x128xf16>, %xk: tensor<2x16x8x128xf16>,
+                             %xv: tensor<2x16x8x128xf16>, %n: tensor<2xi64>) -> tensor<2x1x32x128xf16> {
+  %k = attn.repeat_kv %xk, n_rep = 4 : tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  %v = attn.repeat_kv %xv, n_rep = 4 : tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  %e0 = tensor.empty() : tensor<2x32x1x128xf16>
+  %qt = linalg.transpose ins(%xq : tensor<2x1x32x128xf16>) outs(%e0 : tensor<2x32x1x128xf16>) permutation = [0, 2, 1, 3]
+  %e1 = tensor.empty() : tensor<2x32x16x128xf16>
+  %kt = linalg.transpose ins(%k : tensor<2x16x32x128xf16>) outs(%e1 : tensor<2x32x16x128xf16>) permutation = [0, 2, 1, 3]
+  %e2 = tensor.empty() : tensor<2x32x16x128xf16>
+  %vt = linalg.transpose ins(%v : tensor<2x16x32x128xf16>) outs(%e2 : tensor<2x32x16x128xf16>) permutation = [0, 2, 1, 3]
+  %o = attn.attention %qt, %kt, %vt lengths(%n : tensor<2xi64>) {causal, layout = #attn.layout<bhsd>}
+      : tensor<2x32x1x128xf16>, tensor<2x32x16x128xf16>, tensor<2x32x16x128xf16>
+      -> tensor<2x32x1x128xf16>
+  %e3 = tensor.empty() : tensor<2x1x32x128xf16>
+  %ot = linalg.transpose ins(%o : tensor<2x32x1x128xf16>) outs(%e3 : tensor<2x1x32x128xf16>) permutation = [0, 2, 1, 3]
+  return %ot : tensor<2x1x32x128xf16>
+}

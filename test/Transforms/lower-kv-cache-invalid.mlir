@@ -18,6 +18,16 @@ func.func @region_yield(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 
 // -----
 
+func.func @dynamic_lengths(%q: tensor<2x1x4x32xf32>, %c: !attn.kv_cache<2x2x32x32xf32>,
+                           %n: index, %lens: tensor<?xi64>) -> tensor<2x1x4x32xf32> {
+  // expected-error @+1 {{attn-lower-kv-cache: lengths of type 'tensor<?xi64>' must have a static size}}
+  %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<?xi64>)
+      : tensor<2x1x4x32xf32>, !attn.kv_cache<2x2x32x32xf32> -> tensor<2x1x4x32xf32>
+  return %o : tensor<2x1x4x32xf32>
+}
+
+// -----
+
 func.func @dynamic_tokens(%k: tensor<1x?x2x64xf16>, %v: tensor<1x?x2x64xf16>,
                           %q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
   %c0 = arith.constant 0 : index

@@ -323,3 +323,29 @@ func.func private @attrs(tensor<1x4x8x64xf16> {test.query},
                          !attn.kv_cache<1x2x64x64xf16> {test.cache},
                          tensor<4xf32> {attn.weight = "w"})
     -> (!attn.kv_cache<1x2x64x64xf16>, tensor<4xf32> {test.result})
+
+// -----
+
+// Per-sequence lengths: after the check of the attend's length, a scan
+// finds the first sequence whose length lies outside [0, length] and
+// reports it (code 2: sequence, its length, length); any bad length makes
+// the attend read no key. The lengths reach the attention as kv_lengths.
+// CHECK-LABEL: func.func @attend_lengths(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x3x4x32xf32>, %[[K:[^:]+]]: tensor<2x32x2x32xf32>, %[[V:[^:]+]]: tensor<2x32x2x32xf32>, %[[N:[^:]+]]: index, %[[L:[^:]+]]: tensor<2xi64>
+// CHECK:         %[[OK:.+]] = arith.andi
+// CHECK:         %[[FIRST:.+]] = scf.for %[[B:.+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (index)
+// CHECK:           tensor.extract %[[L]][%[[B]]] : tensor<2xi64>
+// CHECK:         %[[ALL:.+]] = arith.cmpi eq, %[[FIRST]], %{{.*}} : index
+// CHECK:         scf.if
+// CHECK:           %[[CODE:.+]] = arith.constant 2 : i64
+// CHECK:           func.call @attnKVCacheError(%[[CODE]],
+// CHECK:         %[[BOTH:.+]] = arith.andi %[[OK]], %[[ALL]] : i1
+// CHECK:         %[[KEYS:.+]] = arith.select %[[BOTH]], %[[N]], %{{.*}} : index
+// CHECK:         %[[KS:.+]] = tensor.extract_slice %[[K]][0, 0, 0, 0] [2, %[[KEYS]], 2, 32]
+// CHECK:         attn.attention %[[Q]], %[[KS]], %{{.*}} lengths(%[[L]] : tensor<2xi64>) {causal}
+func.func @attend_lengths(%q: tensor<2x3x4x32xf32>, %c: !attn.kv_cache<2x2x32x32xf32>,
+                          %n: index, %lens: tensor<2xi64>) -> tensor<2x3x4x32xf32> {
+  %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<2xi64>) {causal}
+      : tensor<2x3x4x32xf32>, !attn.kv_cache<2x2x32x32xf32> -> tensor<2x3x4x32xf32>
+  return %o : tensor<2x3x4x32xf32>
+}

@@ -283,3 +283,28 @@ func.func @quantized_fp8(%q: tensor<1x4x8x64xf32>, %k: tensor<1x?x2x64xf8E4M3FN>
         -> tensor<1x4x8x64xf32>
   return %o : tensor<1x4x8x64xf32>
 }
+
+// -----
+
+// Per-sequence key lengths: each (batch, KV head, query tile) item loads
+// its sequence's length, clamps it into [0, Sk], and takes it as its key
+// length, with the causal diagonal at length - Sq.
+// CHECK-LABEL: func.func @kv_lengths(
+// CHECK-SAME:      %{{.*}}: tensor<3xi64>
+// CHECK:         %[[N:.+]] = bufferization.to_buffer %{{.*}} read_only : tensor<3xi64> to memref<3xi64>
+// CHECK:         %[[SK:.+]] = memref.dim %{{.*}}, %{{.*}} : memref<3x40x2x16xf32>
+// CHECK:         scf.parallel (%[[B:[^,]+]],
+// CHECK:           %[[L:.+]] = scf.if
+// CHECK:             memref.load %[[N]][%[[B]]] : memref<3xi64>
+// CHECK:           %[[LI:.+]] = arith.index_cast %[[L]] : i64 to index
+// CHECK:           %[[LO:.+]] = arith.maxsi %[[LI]], %{{.*}} : index
+// CHECK:           %[[LEN:.+]] = arith.minsi %[[LO]], %[[SK]] : index
+// CHECK:           arith.subi %[[LEN]], %{{.*}} : index
+func.func @kv_lengths(%q: tensor<3x4x8x16xf32>, %k: tensor<3x40x2x16xf32>,
+                      %v: tensor<3x40x2x16xf32>, %n: tensor<3xi64>)
+    -> tensor<3x4x8x16xf32> {
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<3xi64>) {causal}
+      : tensor<3x4x8x16xf32>, tensor<3x40x2x16xf32>, tensor<3x40x2x16xf32>
+      -> tensor<3x4x8x16xf32>
+  return %o : tensor<3x4x8x16xf32>
+}

@@ -44,11 +44,13 @@ llvm::Expected<HostTensor> loadWeight(const frontend::Checkpoint &checkpoint,
                                       const TensorSignature &sig,
                                       unsigned argIndex);
 
-/// Token ids from a comma-separated list ("1,2,3"), as many as `sig` (an
-/// i64 tensor) holds, in row-major order.
+/// Integers (token ids, lengths) from a comma-separated list ("1,2,3"), as
+/// many as `sig` (an i64 tensor) holds, in row-major order. `option` names
+/// where the list came from, in messages.
 llvm::Expected<HostTensor> parseTokens(llvm::StringRef list,
                                        const TensorSignature &sig,
-                                       unsigned argIndex);
+                                       unsigned argIndex,
+                                       llvm::StringRef option = "--tokens");
 
 /// Fails on the first id of `ids` outside [0, vocabSize).
 llvm::Error checkTokenIds(const HostTensor &ids, int64_t vocabSize,

@@ -30,6 +30,9 @@ struct AttentionProblem {
   ElementType maskType = ElementType::F32;
   /// The element type of query, key, value and result.
   ElementType type;
+  /// Per-sequence key lengths (kv_lengths), one per batch row, each clamped
+  /// into [0, seqK] as the op clamps them; empty when all rows see seqK.
+  std::vector<int64_t> kvLengths;
 };
 
 struct AttentionOperands {

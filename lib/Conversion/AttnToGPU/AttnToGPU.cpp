@@ -248,6 +248,11 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
     return op.emitOpError() << "convert-attn-to-gpu does not take quantized "
                                "key and value (scales) yet: they run on the "
                                "CPU (attn-to-llvm-pipeline) only";
+  if (op.getKvLengths())
+    return op.emitOpError() << "convert-attn-to-gpu does not take "
+                               "per-sequence key lengths (kv_lengths) yet: "
+                               "they run on the CPU (attn-to-llvm-pipeline) "
+                               "only";
   FailureOr<std::unique_ptr<FlashSchedule>> schedule =
       selectSchedule(op, options);
   if (failed(schedule))

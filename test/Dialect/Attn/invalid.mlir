@@ -613,6 +613,46 @@ func.func @attention_mask_rank(%q: tensor<1x16x32x128xf16>, %k: tensor<1x16x8x12
 
 // -----
 
+func.func @attention_kv_lengths_rank(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
+                                      %v: tensor<2x16x8x128xf16>, %n: tensor<2x1xi64>) -> tensor<2x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op kv_lengths must be a [batch] tensor of i64, one length per sequence, got 'tensor<2x1xi64>'}}
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<2x1xi64>)
+      : tensor<2x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  return %o : tensor<2x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_kv_lengths_type(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
+                                      %v: tensor<2x16x8x128xf16>, %n: tensor<2xi32>) -> tensor<2x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op kv_lengths must be a [batch] tensor of i64, one length per sequence, got 'tensor<2xi32>'}}
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<2xi32>)
+      : tensor<2x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  return %o : tensor<2x16x32x128xf16>
+}
+
+// -----
+
+func.func @attention_kv_lengths_count(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
+                                       %v: tensor<2x16x8x128xf16>, %n: tensor<3xi64>) -> tensor<2x16x32x128xf16> {
+  // expected-error @+1 {{'attn.attention' op kv_lengths has 3 lengths, but the query batch is 2}}
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<3xi64>)
+      : tensor<2x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
+  return %o : tensor<2x16x32x128xf16>
+}
+
+// -----
+
+func.func @cache_attend_lengths_count(%q: tensor<2x1x32x128xf16>, %c: !attn.kv_cache<2x8x4096x128xf16>,
+                                      %n: index, %lens: tensor<4xi64>) -> tensor<2x1x32x128xf16> {
+  // expected-error @+1 {{'attn.cache.attend' op lengths has 4 lengths, but the query batch is 2}}
+  %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<4xi64>)
+      : tensor<2x1x32x128xf16>, !attn.kv_cache<2x8x4096x128xf16> -> tensor<2x1x32x128xf16>
+  return %o : tensor<2x1x32x128xf16>
+}
+
+// -----
+
 func.func @attention_mask_batch(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
                                 %v: tensor<2x16x8x128xf16>, %m: tensor<3x1x16x16xf32>) -> tensor<2x16x32x128xf16> {
   // expected-error @+1 {{'attn.attention' op mask batch (3) must be 1 or the query batch (2)}}
@@ -1194,7 +1234,7 @@ func.func @cla_read_after_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16
 func.func @scale_alone(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x16x2x64xi8>,
                        %v: tensor<1x16x2x64xi8>, %ks: tensor<1x16x2xf32>) {
   // expected-error @+1 {{'attn.attention' op key_scale is given without value_scale: quantized key and value are scaled together}}
-  %o = "attn.attention"(%q, %k, %v, %ks) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0>}>
+  %o = "attn.attention"(%q, %k, %v, %ks) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0>}>
       : (tensor<1x4x8x64xbf16>, tensor<1x16x2x64xi8>, tensor<1x16x2x64xi8>,
          tensor<1x16x2xf32>) -> tensor<1x4x8x64xbf16>
   return

@@ -204,6 +204,28 @@ func.func @cache_append_dynamic(%k: tensor<1x?x8x128xbf16>, %v: tensor<1x?x8x128
   return %c1 : !attn.kv_cache<1x8x64x128xbf16>
 }
 
+// Per-sequence key lengths, after the mask.
+// CHECK-LABEL: func.func @attention_kv_lengths(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<4x1x32x128xbf16>, %[[K:[^:]+]]: tensor<4x4096x8x128xbf16>, %[[V:[^:]+]]: tensor<4x4096x8x128xbf16>, %[[M:[^:]+]]: tensor<1x1x1x4096xf32>, %[[N:[^:]+]]: tensor<4xi64>
+func.func @attention_kv_lengths(%q: tensor<4x1x32x128xbf16>, %k: tensor<4x4096x8x128xbf16>,
+                                %v: tensor<4x4096x8x128xbf16>, %m: tensor<1x1x1x4096xf32>,
+                                %n: tensor<4xi64>) -> tensor<4x1x32x128xbf16> {
+  // CHECK: attn.attention %[[Q]], %[[K]], %[[V]] mask(%[[M]] : tensor<1x1x1x4096xf32>) lengths(%[[N]] : tensor<4xi64>) {causal} : tensor<4x1x32x128xbf16>, tensor<4x4096x8x128xbf16>, tensor<4x4096x8x128xbf16> -> tensor<4x1x32x128xbf16>
+  %o = attn.attention %q, %k, %v mask(%m : tensor<1x1x1x4096xf32>) lengths(%n : tensor<4xi64>) {causal}
+      : tensor<4x1x32x128xbf16>, tensor<4x4096x8x128xbf16>, tensor<4x4096x8x128xbf16> -> tensor<4x1x32x128xbf16>
+  return %o : tensor<4x1x32x128xbf16>
+}
+
+// CHECK-LABEL: func.func @cache_attend_lengths(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x1x32x128xf16>, %[[C:[^:]+]]: !attn.kv_cache<2x8x4096x128xf16>, %[[N:[^:]+]]: index, %[[L:[^:]+]]: tensor<?xi64>
+func.func @cache_attend_lengths(%q: tensor<2x1x32x128xf16>, %c: !attn.kv_cache<2x8x4096x128xf16>,
+                                %n: index, %lens: tensor<?xi64>) -> tensor<2x1x32x128xf16> {
+  // CHECK: attn.cache.attend %[[Q]], %[[C]], %[[N]] lengths(%[[L]] : tensor<?xi64>) {causal} : tensor<2x1x32x128xf16>, !attn.kv_cache<2x8x4096x128xf16> -> tensor<2x1x32x128xf16>
+  %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<?xi64>) {causal}
+      : tensor<2x1x32x128xf16>, !attn.kv_cache<2x8x4096x128xf16> -> tensor<2x1x32x128xf16>
+  return %o : tensor<2x1x32x128xf16>
+}
+
 // CHECK-LABEL: func.func @cache_attend(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<1x16x32x128xf16>, %[[C:[^:]+]]: !attn.kv_cache<1x8x4096x128xf16>, %[[N:[^:]+]]: index
 func.func @cache_attend(%q: tensor<1x16x32x128xf16>, %c: !attn.kv_cache<1x8x4096x128xf16>, %n: index)

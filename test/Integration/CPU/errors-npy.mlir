@@ -33,7 +33,7 @@
 // RUN: not attn-runner --target=cpu %s --input 3=%t/dtype.npy 2>&1 | FileCheck %s --check-prefix=INDEX
 // INDEX: attn-runner: error: --input 3={{.*}}dtype.npy: the entry has 3 arguments
 // RUN: not attn-runner --target=cpu %s --input q.npy 2>&1 | FileCheck %s --check-prefix=SYNTAX
-// SYNTAX: attn-runner: error: --input expects ARGINDEX=path.npy (or ARGINDEX=integer for an integer argument), got 'q.npy'
+// SYNTAX: attn-runner: error: --input expects ARGINDEX=path.npy (or ARGINDEX=integer for an integer argument, ARGINDEX=id,id,... for an i64 tensor), got 'q.npy'
 
 // Nothing is written when the inputs are bad.
 // RUN: not attn-runner --target=cpu %s --input 0=%t/shape.npy --output=%t/out.npy 2>&1

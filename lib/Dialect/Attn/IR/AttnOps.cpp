@@ -58,6 +58,21 @@ static bool conflict(int64_t a, int64_t b) {
   return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
 }
 
+/// Checks per-sequence lengths: a [batch] tensor of i64. `what` names the
+/// operand, `batch` is the query batch.
+static LogicalResult verifyLengths(Operation *op, StringRef what,
+                                   Value lengths, int64_t batch) {
+  auto type = cast<RankedTensorType>(lengths.getType());
+  if (type.getRank() != 1 || !type.getElementType().isSignlessInteger(64))
+    return op->emitOpError()
+           << what << " must be a [batch] tensor of i64, one length per "
+           << "sequence, got " << type;
+  if (conflict(type.getDimSize(0), batch))
+    return op->emitOpError() << what << " has " << type.getDimSize(0)
+                             << " lengths, but the query batch is " << batch;
+  return success();
+}
+
 /// Checks that `value` is a rank-4 tensor; `what` names it in the message.
 static LogicalResult verifyRank4(Operation *op, Value value, StringRef what,
                                  StringRef dims) {
@@ -405,6 +420,9 @@ LogicalResult AttentionOp::verify() {
        failed(verifyScaleOperand(*this, "value_scale", getValueScale(),
                                  "value", vType, scaleDims))))
     return failure();
+  if (Value lengths = getKvLengths();
+      lengths && failed(verifyLengths(*this, "kv_lengths", lengths, batch)))
+    return failure();
   if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
       failed(verifyScale(*this, getScale())))
     return failure();
@@ -604,6 +622,10 @@ LogicalResult CacheAttendOp::verify() {
       return emitOpError() << "length (" << n << ") must lie in [0, "
                            << cache.getCapacity() << "], the cache capacity";
   }
+  if (Value lengths = getLengths();
+      lengths &&
+      failed(verifyLengths(*this, "lengths", lengths, qType.getDimSize(0))))
+    return failure();
   if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
       failed(verifyScale(*this, getScale())))
     return failure();

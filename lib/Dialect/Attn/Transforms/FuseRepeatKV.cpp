@@ -110,10 +110,12 @@ struct FoldTransposesIntoLayout : public OpRewritePattern<AttentionOp> {
     auto type = op.getResult().getType();
     SmallVector<int64_t> shape(type.getShape());
     std::swap(shape[1], shape[2]);
+    // kv_lengths index the batch, which both layouts keep first.
     auto newOp = AttentionOp::create(
         rewriter, op.getLoc(), type.clone(shape), q.getInput(), k.getInput(),
-        v.getInput(), op.getMask(), op.getScaleAttr(), op.getCausalAttr(),
-        op.getWindowAttr(),
+        v.getInput(), op.getMask(), /*key_scale=*/Value(),
+        /*value_scale=*/Value(), op.getKvLengths(), op.getScaleAttr(),
+        op.getCausalAttr(), op.getWindowAttr(),
         LayoutAttr::get(rewriter.getContext(), Layout::BSHD));
     rewriter.replaceOp(
         op, buildSeqHeadSwap(rewriter, op.getLoc(), newOp.getResult()));

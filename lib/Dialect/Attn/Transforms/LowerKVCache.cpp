@@ -42,7 +42,7 @@ using namespace mlir::attn;
 static constexpr llvm::StringLiteral kErrorHook = "attnKVCacheError";
 
 /// The run-time error hook's codes for its first argument.
-enum class CacheOp : int64_t { Append = 0, Attend = 1 };
+enum class CacheOp : int64_t { Append = 0, Attend = 1, AttendSequence = 2 };
 
 namespace {
 /// A cache as the tensors that replace it; the scales are null for a cache
@@ -105,6 +105,16 @@ static LogicalResult checkCacheFlow(func::FuncOp func) {
       op->emitError() << "attn-lower-kv-cache: keys and values of type "
                       << append.getKeys().getType()
                       << " must have static shapes";
+      return WalkResult::interrupt();
+    }
+    // The guard checks one length per sequence of the cache's batch.
+    if (auto attend = dyn_cast<CacheAttendOp>(op);
+        attend && attend.getLengths() &&
+        !cast<RankedTensorType>(attend.getLengths().getType())
+             .hasStaticShape()) {
+      op->emitError() << "attn-lower-kv-cache: lengths of type "
+                      << attend.getLengths().getType()
+                      << " must have a static size";
       return WalkResult::interrupt();
     }
     for (Value operand : op->getOperands()) {
@@ -355,6 +365,43 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
     callErrorHook(b, loc, CacheOp::Attend, {length, zero, capacity});
     scf::YieldOp::create(b, loc);
   });
+  // Per-sequence lengths must each lie in [0, length]: the first that does
+  // not is reported, and then no sequence reads a key.
+  if (Value lengths = op.getLengths()) {
+    Value none = c(-1);
+    auto scan = scf::ForOp::create(
+        b, loc, zero, c(type.getBatch()), c(1), ValueRange{none},
+        [&](OpBuilder &b, Location loc, Value bi, ValueRange firstBad) {
+          Value n = arith::IndexCastOp::create(
+              b, loc, b.getIndexType(),
+              tensor::ExtractOp::create(b, loc, lengths, bi));
+          Value bad = arith::AndIOp::create(
+              b, loc,
+              arith::XOrIOp::create(b, loc, inRange(b, loc, n, zero, length),
+                                    arith::ConstantIntOp::create(b, loc, 1, 1)),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                    firstBad[0], none));
+          scf::YieldOp::create(
+              b, loc,
+              arith::SelectOp::create(b, loc, bad, bi, firstBad[0]).getResult());
+        });
+    Value firstBad = scan.getResult(0);
+    Value lengthsOk = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            firstBad, none);
+    // Reported only when `length` itself is fine: one error per attend.
+    Value report = arith::AndIOp::create(
+        b, loc, ok,
+        arith::XOrIOp::create(b, loc, lengthsOk,
+                              arith::ConstantIntOp::create(b, loc, 1, 1)));
+    scf::IfOp::create(b, loc, report, [&](OpBuilder &b, Location loc) {
+      Value n = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          tensor::ExtractOp::create(b, loc, lengths, firstBad));
+      callErrorHook(b, loc, CacheOp::AttendSequence, {firstBad, n, length});
+      scf::YieldOp::create(b, loc);
+    });
+    ok = arith::AndIOp::create(b, loc, ok, lengthsOk);
+  }
   // An out-of-range length reads no key at all.
   Value keys = arith::SelectOp::create(b, loc, ok, length, zero);
   SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
@@ -385,8 +432,8 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
   }
   auto attention = AttentionOp::create(
       b, loc, op.getResult().getType(), op.getQuery(), k, v, /*mask=*/Value(),
-      ks, vs, op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-      LayoutAttr::get(b.getContext(), Layout::BSHD));
+      ks, vs, op.getLengths(), op.getScaleAttr(), op.getCausalAttr(),
+      op.getWindowAttr(), LayoutAttr::get(b.getContext(), Layout::BSHD));
   return attention.getResult();
 }
 

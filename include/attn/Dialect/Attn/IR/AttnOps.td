@@ -94,6 +94,20 @@ def Attn_AttentionOp : Attn_Op<"attention",
       without `causal` also bounds keys from one side only.
     * a fully masked row gives zeros, not NaN.
 
+    Per-sequence key lengths, for a batch of sequences of different lengths
+    in one call: `lengths(kv_lengths)`, a `[B]` tensor of `i64`, gives each
+    sequence `b` its own key length `L_b = kv_lengths[b]`: its queries see
+    keys `j < L_b` only, and `causal` and `window` align to `L_b` instead of
+    `Sk` (query `i` sees keys `j <= i + (L_b - Sq)`). Keys at or past `L_b`
+    may hold anything. A length outside `[0, Sk]` is clamped into it
+    (`attn.cache.attend` reports it as an error before it gets here).
+
+    ```mlir
+    %o = attn.attention %q, %k, %v lengths(%lens : tensor<4xi64>) {causal}
+        : tensor<4x1x32x128xbf16>, tensor<4x4096x8x128xbf16>,
+          tensor<4x4096x8x128xbf16> -> tensor<4x1x32x128xbf16>
+    ```
+
     ```mlir
     %o = attn.attention %q, %k, %v {causal}
         : tensor<1x128x32x128xf16>, tensor<1x128x8x128xf16>,
@@ -127,6 +141,7 @@ def Attn_AttentionOp : Attn_Op<"attention",
                        Optional<Attn_Tensor>:$mask,
                        Optional<Attn_Tensor>:$key_scale,
                        Optional<Attn_Tensor>:$value_scale,
+                       Optional<Attn_Tensor>:$kv_lengths,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$window,
@@ -138,11 +153,12 @@ def Attn_AttentionOp : Attn_Op<"attention",
     (`scales` `(` $key_scale^ `,` $value_scale `:` type($key_scale) `,`
         type($value_scale) `)`)?
     (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`lengths` `(` $kv_lengths^ `:` type($kv_lengths) `)`)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
     `->` type($result)
   }];
-  // The builders of unscaled attention, which most callers build, without
-  // the two scale operands.
+  // The builders of unscaled attention with one key length, which most
+  // callers build, without the two scale operands and kv_lengths.
   let builders = [
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
                    "::mlir::Value":$key, "::mlir::Value":$value,
@@ -151,7 +167,7 @@ def Attn_AttentionOp : Attn_Op<"attention",
                    "::mlir::attn::LayoutAttr":$layout), [{
       build($_builder, $_state, result, query, key, value, mask,
             /*key_scale=*/::mlir::Value(), /*value_scale=*/::mlir::Value(),
-            scale, causal, window, layout);
+            /*kv_lengths=*/::mlir::Value(), scale, causal, window, layout);
     }]>,
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
                    "::mlir::Value":$key, "::mlir::Value":$value,
@@ -161,7 +177,7 @@ def Attn_AttentionOp : Attn_Op<"attention",
                         "::mlir::attn::Layout::BSHD">:$layout), [{
       build($_builder, $_state, result, query, key, value, mask,
             /*key_scale=*/::mlir::Value(), /*value_scale=*/::mlir::Value(),
-            scale, causal, window, layout);
+            /*kv_lengths=*/::mlir::Value(), scale, causal, window, layout);
     }]>
   ];
   let hasVerifier = 1;
@@ -244,6 +260,13 @@ def Attn_CacheAttendOp : Attn_Op<"cache.attend", [Pure]> {
     and `window` semantics (`Sk = length`). The result is `[B, Sq, Hq, D]`.
     `length` must lie in `[0, capacity]`.
 
+    `lengths(%lens : tensor<Bxi64>)` gives each sequence `b` its own length
+    `lens[b]`, in `[0, length]`: a batch of sequences at different positions
+    attended in one op, with `causal` and `window` aligned to each
+    sequence's length (see `attn.attention`'s `kv_lengths`). `length` then
+    bounds them all. A length outside its range is a run-time error, as for
+    `length`, and no key is read.
+
     `layer` names the reading layer for the cross-layer checks: it must belong
     to the cache's CLA group, and some layer no later than it must have
     written the cache.
@@ -256,13 +279,15 @@ def Attn_CacheAttendOp : Attn_Op<"cache.attend", [Pure]> {
   }];
   let arguments = (ins Attn_Tensor:$query, Attn_KVCacheType:$cache,
                        Index:$length,
+                       Optional<Attn_Tensor>:$lengths,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<I64Attr>:$window,
                        OptionalAttr<I64Attr>:$layer);
   let results = (outs Attn_Tensor:$result);
   let assemblyFormat = [{
-    $query `,` $cache `,` $length attr-dict
+    $query `,` $cache `,` $length
+    (`lengths` `(` $lengths^ `:` type($lengths) `)`)? attr-dict
     `:` type($query) `,` qualified(type($cache)) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -186,16 +186,18 @@ def LowerKVCachePass : Pass<"attn-lower-kv-cache", "::mlir::ModuleOp"> {
       values at `[0, position, 0, 0]`;
     * `attn.cache.attend` becomes `attn.attention` of the query over the
       `[0, length)` prefix of both (`tensor.extract_slice`), with the same
-      `scale`, `causal` and `window`.
+      `scale`, `causal` and `window`, and its per-sequence `lengths` as the
+      attention's `kv_lengths`.
 
     Positions and lengths the verifiers could not check are checked at run
-    time: an append with `position < 0` or `position + T > capacity`, or an
-    attend with `length` outside `[0, capacity]`, writes and reads nothing
-    out of bounds; instead it calls
-    `attnKVCacheError(op, position or length, T, capacity)` (declared by the
-    pass; `op` is 0 for append and 1 for attend), which the runtime turns into
-    an error naming the numbers. The append then leaves the cache unchanged
-    and the attend reads no key.
+    time: an append with `position < 0` or `position + T > capacity`, an
+    attend with `length` outside `[0, capacity]`, or one whose `lengths`
+    hold a value outside `[0, length]`, writes and reads nothing out of
+    bounds; instead it calls `attnKVCacheError(op, a, b, c)` (declared by
+    the pass): `op` 0 for append (position, T, capacity), 1 for attend
+    (length, 0, capacity), 2 for a sequence's length (sequence, its length,
+    length), which the runtime turns into an error naming the numbers. The
+    append then leaves the cache unchanged and the attend reads no key.
 
     A quantized cache (`!attn.kv_cache<BxHxCxDxi8, scales = f32>`, or
     `f8E4M3FN` codes) becomes four tensors: the codes of keys and values
