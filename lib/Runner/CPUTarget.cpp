@@ -10,6 +10,7 @@
 
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/Target.h"
 #include "attn/Runtime/KVCacheChecks.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -39,7 +40,7 @@ namespace {
 struct LoweredEntry {
   /// Position of the first result's out-parameter in the C interface; the
   /// others follow it in result order.
-  unsigned firstOutParam;
+  unsigned firstOutParam = 0;
   /// Per result: true when its allocation was hoisted into the caller, so
   /// the kernel writes straight into the caller's buffer; false when it
   /// writes a temporary and copies it there.
@@ -175,101 +176,127 @@ static double millisecondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-llvm::Expected<RunReport> runner::runOnCPU(
-    ModuleOp module, func::FuncOp entry, std::vector<EntryArgument> &inputs,
-    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options, const StepPlan &plan) {
-  std::string name = entry.getSymName().str();
+namespace {
+class CPUTarget : public Target {
+public:
+  explicit CPUTarget(const RunnerOptions &options) {
+    cpu.qTile = options.qTile.value_or(cpu.qTile);
+    cpu.kvTile = options.kvTile.value_or(cpu.kvTile);
+  }
+
+  llvm::Error load(ModuleOp module, func::FuncOp entry,
+                   std::vector<EntryArgument> &arguments,
+                   llvm::MutableArrayRef<HostTensor> results) override;
+  std::string describe() const override;
+  llvm::Error callChecked() override { return call(); }
+  llvm::Error step(const StepPlan &plan, bool last) override;
+  llvm::Expected<double> timedCall(unsigned run) override;
+  std::string timingWhat() const override {
+    return "wall time per call on the CPU";
+  }
+
+private:
+  llvm::Error call();
+
   CPUPipelineOptions cpu;
-  cpu.qTile = options.qTile.value_or(cpu.qTile);
-  cpu.kvTile = options.kvTile.value_or(cpu.kvTile);
-  auto lowered = lowerForCPU(module, entry, inputs.size(), results.size(), cpu);
-  if (!lowered)
-    return lowered.takeError();
-  auto engine = createEngine(module, CallHeap::symbols);
-  if (!engine)
-    return engine.takeError();
+  std::string name;
+  LoweredEntry lowered;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::vector<EntryArgument> *inputs = nullptr;
+  llvm::MutableArrayRef<HostTensor> results;
+  /// The descriptors of the tensor arguments and results, and the address
+  /// of each C-interface argument.
+  std::vector<std::vector<int64_t>> descs;
+  std::vector<void *> pointers, args;
+};
+} // namespace
+
+llvm::Error CPUTarget::load(ModuleOp module, func::FuncOp entry,
+                            std::vector<EntryArgument> &arguments,
+                            llvm::MutableArrayRef<HostTensor> outs) {
+  name = entry.getSymName().str();
+  inputs = &arguments;
+  results = outs;
+  auto entryLowered =
+      lowerForCPU(module, entry, arguments.size(), outs.size(), cpu);
+  if (!entryLowered)
+    return entryLowered.takeError();
+  lowered = std::move(*entryLowered);
+  auto jit = createEngine(module, CallHeap::symbols);
+  if (!jit)
+    return jit.takeError();
+  engine = std::move(*jit);
 
   // A memref argument is a pointer to its descriptor, an integer is passed
   // by value; the call takes the address of each.
-  std::vector<std::vector<int64_t>> descs;
-  for (EntryArgument &arg : inputs)
+  for (EntryArgument &arg : arguments)
     if (arg.tensor)
       descs.push_back(denseDescriptor(arg.tensor->data(), arg.tensor->shape()));
   size_t numTensorInputs = descs.size();
-  for (HostTensor &result : results)
+  for (HostTensor &result : outs)
     descs.push_back(denseDescriptor(result.data(), result.shape()));
-  std::vector<void *> pointers;
   for (auto &d : descs)
     pointers.push_back(d.data());
-  std::vector<void *> args;
   size_t next = 0;
-  for (EntryArgument &arg : inputs)
+  for (EntryArgument &arg : arguments)
     args.push_back(arg.tensor ? static_cast<void *>(&pointers[next++])
                               : static_cast<void *>(&arg.scalar));
-  for (size_t i = 0; i < results.size(); ++i)
-    args.insert(args.begin() + lowered->firstOutParam + i,
+  for (size_t i = 0; i < outs.size(); ++i)
+    args.insert(args.begin() + lowered.firstOutParam + i,
                 &pointers[numTensorInputs + i]);
-  // Each call reports an out-of-range KV cache position itself.
-  auto call = [&]() -> llvm::Error {
-    llvm::Error err = invokeCInterface(**engine, name, args);
-    CallHeap::releaseAll();
-    // Taken either way, so that none is left for the next call.
-    llvm::Error cacheErr = takeKVCacheCheckError();
-    if (err) {
-      llvm::consumeError(std::move(cacheErr));
-      return err;
-    }
-    return cacheErr;
-  };
+  return llvm::Error::success();
+}
 
-  RunReport report;
-  llvm::raw_string_ostream target(report.target);
-  target << "cpu (q-tile " << cpu.qTile << ", kv-tile " << cpu.kvTile << ")";
+std::string CPUTarget::describe() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "cpu (q-tile " << cpu.qTile << ", kv-tile " << cpu.kvTile << ")";
   auto how = [](bool inPlace) {
     return inPlace ? "written in place into the caller's buffer"
                    : "copied into the caller's buffer";
   };
-  for (auto [i, inPlace] : llvm::enumerate(lowered->inPlace)) {
-    target << ", result ";
+  for (auto [i, inPlace] : llvm::enumerate(lowered.inPlace)) {
+    os << ", result ";
     if (results.size() > 1)
-      target << i << " ";
-    target << how(inPlace);
+      os << i << " ";
+    os << how(inPlace);
   }
+  return text;
+}
+
+llvm::Error CPUTarget::call() {
+  llvm::Error err = invokeCInterface(*engine, name, args);
+  CallHeap::releaseAll();
+  // Each call reports an out-of-range KV cache position itself, taken
+  // either way, so that none is left for the next call.
+  llvm::Error cacheErr = takeKVCacheCheckError();
+  if (err) {
+    llvm::consumeError(std::move(cacheErr));
+    return err;
+  }
+  return cacheErr;
+}
+
+llvm::Error CPUTarget::step(const StepPlan &plan, bool /*last*/) {
+  for (auto [result, arg] : plan.feed)
+    std::memcpy((*inputs)[arg].tensor->data(), results[result].data(),
+                results[result].byteSize());
+  for (EntryArgument &arg : *inputs)
+    if (!arg.tensor)
+      ++arg.scalar;
+  return call();
+}
+
+llvm::Expected<double> CPUTarget::timedCall(unsigned /*run*/) {
+  // Each run overwrites the checked result with the same values (or, after
+  // --steps or for an entry that updates a cache it takes, with those of
+  // later positions).
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = call())
     return std::move(err);
-  report.firstCallMs = millisecondsSince(start);
+  return millisecondsSince(start);
+}
 
-  // Each step's caches are the next step's arguments, one position on.
-  if (options.steps > 1) {
-    start = std::chrono::steady_clock::now();
-    for (unsigned step = 1; step < options.steps; ++step) {
-      for (auto [result, arg] : plan.feed)
-        std::memcpy(inputs[arg].tensor->data(), results[result].data(),
-                    results[result].byteSize());
-      for (EntryArgument &arg : inputs)
-        if (!arg.tensor)
-          ++arg.scalar;
-      if (llvm::Error err = call())
-        return std::move(err);
-    }
-    report.stepsMs = millisecondsSince(start);
-  }
-
-  if (options.benchmarkRuns == 0)
-    return report;
-  // Later runs overwrite the checked result with the same values (or, after
-  // --steps or for an entry that updates a cache it takes, with those of
-  // later positions).
-  for (unsigned i = 0; i < options.warmupRuns; ++i)
-    if (llvm::Error err = call())
-      return std::move(err);
-  for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
-    start = std::chrono::steady_clock::now();
-    if (llvm::Error err = call())
-      return std::move(err);
-    report.benchmarkMs.push_back(millisecondsSince(start));
-  }
-  report.benchmarkWhat = "wall time per call on the CPU";
-  return report;
+std::unique_ptr<Target> runner::createCPUTarget(const RunnerOptions &options) {
+  return std::make_unique<CPUTarget>(options);
 }

@@ -14,6 +14,7 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/Target.h"
 #include "attn/Runtime/CudaRuntime.h"
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
@@ -31,7 +32,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
-#include <chrono>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -231,12 +231,6 @@ static llvm::Error copyResults(llvm::ArrayRef<int64_t> descs,
   return llvm::Error::success();
 }
 
-static double millisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 namespace {
 /// One call of the compiled entry on device buffers.
 struct DeviceCall {
@@ -311,13 +305,63 @@ struct DeviceCall {
 };
 } // namespace
 
-llvm::Expected<RunReport> runner::runOnGPU(
-    ModuleOp module, func::FuncOp entry, std::vector<EntryArgument> &arguments,
-    llvm::MutableArrayRef<HostTensor> results, const RunnerOptions &options, const StepPlan &plan) {
-  std::string name = entry.getSymName().str();
-  if (llvm::Error err = checkDeviceOnly(entry))
-    return std::move(err);
+namespace {
+class GPUTarget : public Target {
+public:
+  explicit GPUTarget(const RunnerOptions &options) : options(options) {}
+
+  llvm::Error load(ModuleOp module, func::FuncOp entry,
+                   std::vector<EntryArgument> &arguments,
+                   llvm::MutableArrayRef<HostTensor> results) override;
+  std::string describe() const override { return description; }
+  llvm::Error callChecked() override;
+  llvm::Error step(const StepPlan &plan, bool last) override;
+  llvm::Error startTiming() override;
+  llvm::Expected<double> timedCall(unsigned run) override;
+  std::string timingWhat() const override {
+    return "kernel time (CUDA events around each launch), " +
+           std::to_string(rotating.size()) + " rotating input sets";
+  }
+  std::optional<DevicePeaks> peaks() const override { return devicePeak; }
+
+  ~GPUTarget() override {
+    // The buffers go before the engine whose code made them.
+    held.clear();
+    rotating.clear();
+    deviceInputs.clear();
+    if (timing)
+      cuda::setKernelTiming(false);
+  }
+
+private:
+  const RunnerOptions &options;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::optional<DeviceCall> call;
+  llvm::MutableArrayRef<HostTensor> results;
   std::vector<HostTensor *> inputs;
+  std::vector<size_t> inputBytes;
+  std::vector<llvm::SmallVector<int64_t>> shapes;
+  std::vector<DeviceBuffer> deviceInputs;
+  /// The descriptors the last call returned, and the buffers it allocated
+  /// for them.
+  std::vector<int64_t> last;
+  std::vector<DeviceBuffer> held;
+  /// The benchmark's copies of the inputs (the first are deviceInputs).
+  std::vector<std::vector<DeviceBuffer>> rotating;
+  int64_t l2Bytes = 0, totalMemoryBytes = 0;
+  bool timing = false;
+  std::string description;
+  std::optional<DevicePeaks> devicePeak;
+};
+} // namespace
+
+llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
+                            std::vector<EntryArgument> &arguments,
+                            llvm::MutableArrayRef<HostTensor> outs) {
+  std::string name = entry.getSymName().str();
+  results = outs;
+  if (llvm::Error err = checkDeviceOnly(entry))
+    return err;
   std::vector<std::optional<int64_t>> scalars;
   for (EntryArgument &arg : arguments) {
     if (arg.tensor)
@@ -328,14 +372,17 @@ llvm::Expected<RunReport> runner::runOnGPU(
   if (llvm::Error err = cuda::initialize())
     return error("--target=cuda: " + llvm::toString(std::move(err)));
   const cuda::DeviceInfo &device = cuda::device();
+  l2Bytes = device.l2Bytes;
+  totalMemoryBytes = device.totalMemoryBytes;
 
+  // The pipeline's own defaults, where the options leave one unset.
   GPUPipelineOptions gpu;
   gpu.chip = chipOf(device);
   gpu.format = options.gpuFormat;
   gpu.cudaPath = options.cudaPath;
   gpu.qTile = options.qTile.value_or(gpu.qTile);
   gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
-  gpu.threads = options.threads;
+  gpu.threads = options.threads.value_or(gpu.threads);
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
@@ -349,36 +396,36 @@ llvm::Expected<RunReport> runner::runOnGPU(
   if (failed(pm.run(module)))
     return error("lowering @" + name + " for " + gpu.chip + " failed");
 
-  auto engine = createEngine(module, [](llvm::orc::MangleAndInterner in) {
+  auto jit = createEngine(module, [](llvm::orc::MangleAndInterner in) {
     llvm::orc::SymbolMap symbols = cuda::runtimeSymbols(in);
     for (auto &entry : kvCacheCheckSymbols(in))
       symbols.insert(entry);
     return symbols;
   });
-  if (!engine)
-    return engine.takeError();
+  if (!jit)
+    return jit.takeError();
+  engine = std::move(*jit);
   // Runs the global constructors, which load the kernels.
-  (*engine)->initialize();
+  engine->initialize();
   if (llvm::Error err = cuda::takeError())
     return error("loading the kernels of @" + name +
                  " failed: " + llvm::toString(std::move(err)));
 
-  std::vector<llvm::SmallVector<int64_t>> shapes;
-  std::vector<DeviceBuffer> deviceInputs;
   for (const HostTensor *t : inputs) {
     shapes.emplace_back(t->shape());
+    inputBytes.push_back(t->byteSize());
     auto buffer = upload(*t);
     if (!buffer)
       return buffer.takeError();
     deviceInputs.push_back(std::move(*buffer));
   }
+  call.emplace(DeviceCall{*engine, name, descriptorOffsets(results), scalars});
 
-  RunReport report;
-  report.peaks = devicePeaks(device.name, device.computeMajor,
-                             device.computeMinor, device.multiprocessors,
-                             device.clockKHz, device.memoryClockKHz,
-                             device.memoryBusBits);
-  llvm::raw_string_ostream(report.target)
+  devicePeak = devicePeaks(device.name, device.computeMajor,
+                           device.computeMinor, device.multiprocessors,
+                           device.clockKHz, device.memoryClockKHz,
+                           device.memoryBusBits);
+  llvm::raw_string_ostream(description)
       << "cuda (" << device.name << ", " << gpu.chip << ", "
       << device.multiprocessors << " SMs, CUDA driver "
       << device.driverVersion / 1000 << "." << device.driverVersion % 1000 / 10
@@ -387,94 +434,83 @@ llvm::Expected<RunReport> runner::runOnGPU(
                               : gpu.format + " from ptxas")
       << "), result" << (results.size() == 1 ? "" : "s")
       << " allocated on the device, poisoned with NaN, copied back";
-  DeviceCall call{**engine, name, descriptorOffsets(results), scalars};
+  return llvm::Error::success();
+}
 
-  // The checked call: every allocation starts as NaN, so an element the
-  // kernel does not write shows up.
+llvm::Error GPUTarget::callChecked() {
+  // Every allocation starts as NaN, so an element the kernel does not
+  // write shows up.
   cuda::setPoisonAllocations(true);
-  auto start = std::chrono::steady_clock::now();
-  auto desc = call(deviceInputs, shapes);
-  report.firstCallMs = millisecondsSince(start);
+  auto desc = (*call)(deviceInputs, shapes);
   cuda::setPoisonAllocations(false);
   if (!desc)
     return desc.takeError();
-  std::vector<size_t> inputBytes;
-  for (const HostTensor *t : inputs)
-    inputBytes.push_back(t->byteSize());
   auto out = takeResults(*desc, results, deviceInputs, inputBytes);
   if (!out)
     return out.takeError();
-  if (llvm::Error err = copyResults(*desc, results))
-    return std::move(err);
+  last = std::move(*desc);
+  held = std::move(*out);
+  return copyResults(last, results);
+}
 
-  // Each step's caches are the next step's arguments, one position on: a
-  // cache returned in place already is; one returned elsewhere is copied
-  // over (through the host: the rare, out-of-place case).
-  if (options.steps > 1) {
-    // The entry's argument numbers of the device inputs.
-    std::vector<int> tensorAt(call.scalars.size(), -1);
-    for (size_t i = 0, next = 0; i < call.scalars.size(); ++i)
-      if (!call.scalars[i])
-        tensorAt[i] = next++;
-    llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
-    auto start = std::chrono::steady_clock::now();
-    std::vector<int64_t> last = *desc;
-    std::vector<DeviceBuffer> held = std::move(*out);
-    for (unsigned step = 1; step < options.steps; ++step) {
-      // Every source is read before any argument is written, so that
-      // caches returned in each other's places do not overwrite each other.
-      std::vector<std::pair<void *, HostTensor>> staged;
-      for (auto [result, arg] : plan.feed) {
-        const char *from =
-            reinterpret_cast<const char *>(last[offsets[result] + 1]) +
-            last[offsets[result] + 2] *
-                int64_t(elementSize(results[result].type()));
-        void *to = deviceInputs[tensorAt[arg]].get();
-        if (from == to)
-          continue;
-        HostTensor staging(results[result].signature());
-        if (llvm::Error err =
-                cuda::copyToHost(staging.data(), from, staging.byteSize()))
-          return std::move(err);
-        staged.emplace_back(to, std::move(staging));
-      }
-      for (auto &[to, staging] : staged)
-        if (llvm::Error err =
-                cuda::copyToDevice(to, staging.data(), staging.byteSize()))
-          return std::move(err);
-      for (std::optional<int64_t> &scalar : call.scalars)
-        if (scalar)
-          ++*scalar;
-      held.clear(); // the previous step's own results
-      auto next = call(deviceInputs, shapes);
-      if (!next)
-        return next.takeError();
-      auto owned = takeResults(*next, results, deviceInputs, inputBytes);
-      if (!owned)
-        return owned.takeError();
-      held = std::move(*owned);
-      last = std::move(*next);
-    }
-    report.stepsMs = millisecondsSince(start);
-    if (llvm::Error err = copyResults(last, results))
-      return std::move(err);
+llvm::Error GPUTarget::step(const StepPlan &plan, bool lastStep) {
+  // The previous call's caches are this call's arguments, one position on:
+  // a cache returned in place already is; one returned elsewhere is copied
+  // over (through the host: the rare, out-of-place case). Every source is
+  // read before any argument is written, so that caches returned in each
+  // other's places do not overwrite each other.
+  std::vector<int> tensorAt(call->scalars.size(), -1);
+  for (size_t i = 0, next = 0; i < call->scalars.size(); ++i)
+    if (!call->scalars[i])
+      tensorAt[i] = next++;
+  llvm::SmallVector<size_t> offsets = descriptorOffsets(results);
+  std::vector<std::pair<void *, HostTensor>> staged;
+  for (auto [result, arg] : plan.feed) {
+    const char *from =
+        reinterpret_cast<const char *>(last[offsets[result] + 1]) +
+        last[offsets[result] + 2] *
+            int64_t(elementSize(results[result].type()));
+    void *to = deviceInputs[tensorAt[arg]].get();
+    if (from == to)
+      continue;
+    HostTensor staging(results[result].signature());
+    if (llvm::Error err =
+            cuda::copyToHost(staging.data(), from, staging.byteSize()))
+      return err;
+    staged.emplace_back(to, std::move(staging));
   }
+  for (auto &[to, staging] : staged)
+    if (llvm::Error err =
+            cuda::copyToDevice(to, staging.data(), staging.byteSize()))
+      return err;
+  for (std::optional<int64_t> &scalar : call->scalars)
+    if (scalar)
+      ++*scalar;
+  held.clear(); // the previous call's own results
+  auto next = (*call)(deviceInputs, shapes);
+  if (!next)
+    return next.takeError();
+  auto owned = takeResults(*next, results, deviceInputs, inputBytes);
+  if (!owned)
+    return owned.takeError();
+  held = std::move(*owned);
+  last = std::move(*next);
+  // The results are copied back once, after the last step.
+  return lastStep ? copyResults(last, results) : llvm::Error::success();
+}
 
-  if (options.benchmarkRuns == 0)
-    return report;
-
+llvm::Error GPUTarget::startTiming() {
   // Rotating copies of the inputs, together at least twice the L2 cache, so
   // that a timed run does not find its inputs cached by the previous one.
   size_t setBytes = 0;
   for (const HostTensor *t : inputs)
     setBytes += t->byteSize();
-  size_t sets = std::clamp<size_t>((2 * size_t(device.l2Bytes) + setBytes - 1) /
+  size_t sets = std::clamp<size_t>((2 * size_t(l2Bytes) + setBytes - 1) /
                                        std::max<size_t>(setBytes, 1),
                                    1, 64);
-  sets =
-      std::max<size_t>(1, std::min(sets, size_t(device.totalMemoryBytes / 4) /
-                                             std::max<size_t>(setBytes, 1)));
-  std::vector<std::vector<DeviceBuffer>> rotating;
+  sets = std::max<size_t>(1, std::min(sets, size_t(totalMemoryBytes / 4) /
+                                                std::max<size_t>(setBytes, 1)));
+  held.clear();
   rotating.push_back(std::move(deviceInputs));
   for (size_t s = 1; s < sets; ++s) {
     rotating.emplace_back();
@@ -485,28 +521,22 @@ llvm::Expected<RunReport> runner::runOnGPU(
       rotating.back().push_back(std::move(*buffer));
     }
   }
-
   cuda::setKernelTiming(true);
-  auto timedCall = [&](size_t set) -> llvm::Expected<double> {
-    auto desc = call(rotating[set], shapes);
-    if (!desc)
-      return desc.takeError();
-    auto out = takeResults(*desc, results, rotating[set], inputBytes);
-    if (!out)
-      return out.takeError();
-    return cuda::collectKernelMilliseconds();
-  };
-  for (unsigned i = 0; i < options.warmupRuns; ++i)
-    if (auto ms = timedCall(i % sets); !ms)
-      return ms.takeError();
-  for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
-    auto ms = timedCall(i % sets);
-    if (!ms)
-      return ms.takeError();
-    report.benchmarkMs.push_back(*ms);
-  }
-  cuda::setKernelTiming(false);
-  report.benchmarkWhat = "kernel time (CUDA events around each launch), " +
-                         std::to_string(sets) + " rotating input sets";
-  return report;
+  timing = true;
+  return llvm::Error::success();
+}
+
+llvm::Expected<double> GPUTarget::timedCall(unsigned run) {
+  std::vector<DeviceBuffer> &set = rotating[run % rotating.size()];
+  auto desc = (*call)(set, shapes);
+  if (!desc)
+    return desc.takeError();
+  auto out = takeResults(*desc, results, set, inputBytes);
+  if (!out)
+    return out.takeError();
+  return cuda::collectKernelMilliseconds();
+}
+
+std::unique_ptr<Target> runner::createGPUTarget(const RunnerOptions &options) {
+  return std::make_unique<GPUTarget>(options);
 }

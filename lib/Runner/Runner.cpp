@@ -2,7 +2,8 @@
 //
 // Parses the module, picks and validates the entry, prepares its inputs
 // (seeded random or .npy; a model graph's weights and token ids through
-// ModelArguments.cpp), runs it on the chosen target (CPUTarget.cpp,
+// ModelArguments.cpp), runs it on the chosen target (Target.h: the calls
+// in Target.cpp, how the CPU and a GPU make them in CPUTarget.cpp and
 // GPUTarget.cpp), and for --check and --benchmark recovers the attention
 // behind each result, so that Reference.cpp can judge the results and
 // Benchmark.cpp can count their work. The entry's signature is recorded
@@ -13,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/Target.h"
 
 #include "attn/Conversion/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
@@ -702,20 +704,9 @@ std::string runner::outputPath(llvm::StringRef output, unsigned index,
 // Driver
 //===----------------------------------------------------------------------===//
 
-/// The target to run on: the one asked for, or cuda where a CUDA device is
-/// usable and cpu elsewhere.
-static llvm::Expected<std::string> chooseTarget(const RunnerOptions &options) {
-  if (options.target.empty())
-    return cuda::isAvailable() ? "cuda" : "cpu";
-  if (options.target != "cpu" && options.target != "cuda")
-    return error("unknown target '" + options.target +
-                 "'; expected cpu or cuda");
-  return options.target;
-}
-
 llvm::Error runner::runAttnRunner(const RunnerOptions &options,
                                   llvm::raw_ostream &os) {
-  auto target = chooseTarget(options);
+  auto target = createTarget(options);
   if (!target)
     return target.takeError();
   for (auto [flag, tile] : {std::pair{"--q-tile", options.qTile},
@@ -723,8 +714,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     if (tile && (*tile < 1 || *tile > kMaxScheduleTile))
       return error(llvm::Twine(flag) + " (" + llvm::Twine(*tile) +
                    ") must lie in [1, " + llvm::Twine(kMaxScheduleTile) + "]");
-  if (options.threads < 1 || options.threads > kMaxScheduleThreads)
-    return error("--gpu-threads (" + llvm::Twine(options.threads) +
+  if (options.threads &&
+      (*options.threads < 1 || *options.threads > kMaxScheduleThreads))
+    return error("--gpu-threads (" + llvm::Twine(*options.threads) +
                  ") must lie in [1, " + llvm::Twine(kMaxScheduleThreads) +
                  "]");
   if (options.kvSplits < 0 || options.kvSplits > kMaxKVSplits)
@@ -929,9 +921,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     results.back().fill(std::nan(""));
   }
   auto report =
-      *target == "cuda"
-          ? runOnGPU(*module, *entry, *inputs, results, options, plan)
-          : runOnCPU(*module, *entry, *inputs, results, options, plan);
+      runOnTarget(**target, *module, *entry, *inputs, results, options, plan);
   if (!report)
     return report.takeError();
   os << "target: " << report->target << "\n";

@@ -48,11 +48,12 @@ unsigned safeTensorsElementSize(const std::string &dtype);
 
 class SafeTensorsReader {
 public:
-  /// Opens the checkpoint in directory `dir`: `model.safetensors`, or if
-  /// that is absent the sharded form `model.safetensors.index.json`, whose
-  /// "weight_map" maps each tensor name to a shard file in the same
-  /// directory. Parses every header needed, each shard's once. Forgets any
-  /// checkpoint opened before, also when it fails.
+  /// Opens the checkpoint in directory `dir`: the sharded form, whose
+  /// `model.safetensors.index.json` "weight_map" maps each tensor name to a
+  /// shard file in the same directory, or if that is absent
+  /// `model.safetensors` (the order attn-compile reads them in). Parses
+  /// every header needed, each shard's once. Forgets any checkpoint opened
+  /// before, also when it fails.
   std::string open(const std::string &dir);
 
   /// The tensor named `name`, or nullptr.

@@ -68,8 +68,10 @@ static cl::opt<int64_t>
            cl::desc("Keys per KV tile (default: 64 on the CPU, 32 on a GPU)"),
            cl::cat(category));
 static cl::opt<int64_t>
-    threads("gpu-threads", cl::desc("GPU threads per block (default: 128)"),
-            cl::init(128), cl::cat(category));
+    threads("gpu-threads",
+            cl::desc("GPU threads per block of the scalar schedule "
+                     "(default: the pipeline's, 128)"),
+            cl::cat(category));
 static cl::opt<std::string> schedule(
     "schedule",
     cl::desc("GPU kernel schedule: auto (the default: decode, then sm90 on "
@@ -165,7 +167,8 @@ int main(int argc, char **argv) {
     options.qTile = qTile;
   if (kvTile.getNumOccurrences())
     options.kvTile = kvTile;
-  options.threads = threads;
+  if (threads.getNumOccurrences())
+    options.threads = threads;
   options.schedule = schedule;
   options.kvSplits = kvSplits;
   options.smCount = smCount;

@@ -59,7 +59,8 @@ struct RunnerOptions {
   /// with several results writes result i to this path with ".i" inserted
   /// before its ".npy" (outputPath).
   std::string output;
-  /// Tile sizes; unset takes the target's pipeline default.
+  /// Tile sizes; unset takes the target's pipeline default (as does an
+  /// unset `threads`): the pipelines' options hold every default.
   std::optional<int64_t> qTile, kvTile;
   /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90), threads per
   /// block of the scalar schedule, blocks per (batch, KV head) of the decode
@@ -68,7 +69,7 @@ struct RunnerOptions {
   /// device's own); fewer than the device has gives each block more work,
   /// which is how tests reach the multi-item paths at small sizes.
   std::string schedule = "auto";
-  int64_t threads = 128;
+  std::optional<int64_t> threads;
   int64_t kvSplits = 0;
   int64_t smCount = 0;
   std::string gpuFormat = "isa";
@@ -123,27 +124,6 @@ void registerRunnerDialects(DialectRegistry &registry);
 /// Runs the entry as `options` say and prints a summary (and the check line)
 /// to `os`. Every failure, including a failed check, comes back as an error.
 llvm::Error runAttnRunner(const RunnerOptions &options, llvm::raw_ostream &os);
-
-/// Lowers the entry for the CPU with its results as out-parameters, JIT
-/// compiles it, calls it once with `inputs` into `results` (one per result
-/// of the entry, in order, which the caller poisoned), then `options.steps`
-/// - 1 more times as `plan` says, and then `benchmarkRuns` more times.
-llvm::Expected<RunReport> runOnCPU(ModuleOp module, func::FuncOp entry,
-                                   std::vector<EntryArgument> &inputs,
-                                   llvm::MutableArrayRef<HostTensor> results,
-                                   const RunnerOptions &options,
-                                   const StepPlan &plan = {});
-
-/// Lowers the entry through attn-to-nvvm-pipeline, JIT compiles the host
-/// code against the CUDA runtime, copies `inputs` to the device, calls the
-/// entry once and copies each of its results into `results`; then
-/// benchmarks it over rotating device copies of the inputs, timing the
-/// kernels with CUDA events.
-llvm::Expected<RunReport> runOnGPU(ModuleOp module, func::FuncOp entry,
-                                   std::vector<EntryArgument> &inputs,
-                                   llvm::MutableArrayRef<HostTensor> results,
-                                   const RunnerOptions &options,
-                                   const StepPlan &plan = {});
 
 /// The file --output=`output` names for result `index` of `numResults`:
 /// `output` itself for one result; for several, `output` with ".<index>"

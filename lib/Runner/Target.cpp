@@ -1,0 +1,83 @@
+//===- Target.cpp - attn-runner: the one driver of every target -----------===//
+//
+// The calls the runner makes, in order, whatever the target: the checked
+// call (timed by wall clock, compilation excluded), the --steps calls, and
+// the warm-up and benchmark calls, which the target times.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Runner/Target.h"
+#include "attn/Runtime/CudaRuntime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::runner;
+
+static llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+llvm::Expected<std::unique_ptr<Target>>
+runner::createTarget(const RunnerOptions &options) {
+  std::string name = options.target;
+  if (name.empty())
+    name = cuda::isAvailable() ? "cuda" : "cpu";
+  if (name == "cpu")
+    return createCPUTarget(options);
+  if (name == "cuda")
+    return createGPUTarget(options);
+  return error("unknown target '" + options.target +
+               "'; expected cpu or cuda");
+}
+
+llvm::Expected<RunReport>
+runner::runOnTarget(Target &target, ModuleOp module, func::FuncOp entry,
+                    std::vector<EntryArgument> &inputs,
+                    llvm::MutableArrayRef<HostTensor> results,
+                    const RunnerOptions &options, const StepPlan &plan) {
+  if (llvm::Error err = target.load(module, entry, inputs, results))
+    return std::move(err);
+  RunReport report;
+  report.target = target.describe();
+  report.peaks = target.peaks();
+
+  auto start = std::chrono::steady_clock::now();
+  if (llvm::Error err = target.callChecked())
+    return std::move(err);
+  report.firstCallMs = millisecondsSince(start);
+
+  if (options.steps > 1) {
+    start = std::chrono::steady_clock::now();
+    for (unsigned step = 1; step < options.steps; ++step)
+      if (llvm::Error err = target.step(plan, step + 1 == options.steps))
+        return std::move(err);
+    report.stepsMs = millisecondsSince(start);
+  }
+
+  if (options.benchmarkRuns == 0)
+    return report;
+  if (llvm::Error err = target.startTiming())
+    return std::move(err);
+  unsigned run = 0;
+  for (unsigned i = 0; i < options.warmupRuns; ++i, ++run)
+    if (auto ms = target.timedCall(run); !ms)
+      return ms.takeError();
+  for (unsigned i = 0; i < options.benchmarkRuns; ++i, ++run) {
+    auto ms = target.timedCall(run);
+    if (!ms)
+      return ms.takeError();
+    report.benchmarkMs.push_back(*ms);
+  }
+  report.benchmarkWhat = target.timingWhat();
+  return report;
+}
