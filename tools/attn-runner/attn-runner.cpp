@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Pipelines/Pipelines.h"
 #include "attn/Runner/Runner.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -42,7 +43,10 @@ static cl::opt<uint64_t>
     seed("seed", cl::desc("Seed of the N(0,1) inputs not given by --input"),
          cl::init(0), cl::cat(category));
 static cl::list<std::string>
-    inputs("input", cl::desc("Read argument ARGINDEX from an .npy file"),
+    inputs("input",
+           cl::desc("Read argument ARGINDEX from an .npy file; an integer "
+                    "argument takes ARGINDEX=value, an i64 tensor (token "
+                    "ids, per-sequence lengths) also ARGINDEX=a,b,..."),
            cl::value_desc("ARGINDEX=path.npy"), cl::cat(category));
 static cl::opt<std::string> weights(
     "weights",
@@ -60,18 +64,23 @@ static cl::opt<std::string>
                     "--check) succeeds: after a failure no file is written. "
                     "With several results, result i goes to path.i.npy"),
            cl::value_desc("path.npy"), cl::cat(category));
-static cl::opt<int64_t>
-    qTile("q-tile", cl::desc("Query positions per tile (default: 64)"),
-          cl::cat(category));
-static cl::opt<int64_t>
-    kvTile("kv-tile",
-           cl::desc("Keys per KV tile (default: 64 on the CPU, 32 on a GPU)"),
-           cl::cat(category));
-static cl::opt<int64_t>
-    threads("gpu-threads",
-            cl::desc("GPU threads per block of the scalar schedule "
-                     "(default: the pipeline's, 128)"),
-            cl::cat(category));
+// The defaults are the pipelines'; the help quotes them.
+static const std::string qTileHelp =
+    "Query positions per tile (default: " +
+    std::to_string(mlir::attn::kDefaultQTile) + ")";
+static const std::string kvTileHelp =
+    "Keys per KV tile (default: " +
+    std::to_string(mlir::attn::kDefaultCPUKVTile) + " on the CPU, " +
+    std::to_string(mlir::attn::kDefaultGPUKVTile) + " on a GPU)";
+static const std::string threadsHelp =
+    "GPU threads per block of the scalar schedule (default: " +
+    std::to_string(mlir::attn::kDefaultGPUThreads) + ")";
+static cl::opt<int64_t> qTile("q-tile", cl::desc(qTileHelp),
+                              cl::cat(category));
+static cl::opt<int64_t> kvTile("kv-tile", cl::desc(kvTileHelp),
+                               cl::cat(category));
+static cl::opt<int64_t> threads("gpu-threads", cl::desc(threadsHelp),
+                                cl::cat(category));
 static cl::opt<std::string> schedule(
     "schedule",
     cl::desc("GPU kernel schedule: auto (the default: decode, then sm90 on "

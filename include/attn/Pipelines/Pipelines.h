@@ -20,14 +20,21 @@ class OpPassManager;
 
 namespace attn {
 
+/// The pipelines' tile and thread defaults, the one place they are set
+/// (attn-runner's help quotes them).
+inline constexpr int64_t kDefaultQTile = 64;
+inline constexpr int64_t kDefaultCPUKVTile = 64;
+inline constexpr int64_t kDefaultGPUKVTile = 32;
+inline constexpr int64_t kDefaultGPUThreads = 128;
+
 /// Options of `attn-to-llvm-pipeline`.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> qTile{*this, "q-tile",
                                      llvm::cl::desc("Query positions per tile"),
-                                     llvm::cl::init(64)};
+                                     llvm::cl::init(kDefaultQTile)};
   PassOptions::Option<int64_t> kvTile{*this, "kv-tile",
                                       llvm::cl::desc("Keys per KV tile"),
-                                      llvm::cl::init(64)};
+                                      llvm::cl::init(kDefaultCPUKVTile)};
   PassOptions::Option<bool> genericAllocation{
       *this, "generic-alloc",
       llvm::cl::desc("Allocate through _mlir_memref_to_llvm_alloc/_free "
@@ -60,14 +67,14 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> qTile{
       *this, "q-tile",
       llvm::cl::desc("Query positions per tile (scalar schedule)"),
-      llvm::cl::init(64)};
+      llvm::cl::init(kDefaultQTile)};
   PassOptions::Option<int64_t> kvTile{
       *this, "kv-tile",
       llvm::cl::desc("Keys per shared-memory K/V tile (scalar schedule)"),
-      llvm::cl::init(32)};
+      llvm::cl::init(kDefaultGPUKVTile)};
   PassOptions::Option<int64_t> threads{
       *this, "threads", llvm::cl::desc("Threads per block (scalar schedule)"),
-      llvm::cl::init(128)};
+      llvm::cl::init(kDefaultGPUThreads)};
   PassOptions::Option<int64_t> kvSplits{
       *this, "kv-splits",
       llvm::cl::desc("Blocks per (batch, KV head) of the decode schedule; 0 "
