@@ -126,6 +126,9 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   addBufferizationPasses(pm, /*forGPU=*/true);
+  // An fp8 KV cache's quantizing append converts to f8E4M3FN in a kernel,
+  // which convert-gpu-to-nvvm has no lowering for.
+  pm.addPass(createExpandF8E4M3FNPass());
 
   // Host and kernel in one module, down to the point where they part.
   pm.addPass(createConvertNVGPUToNVVMPass());

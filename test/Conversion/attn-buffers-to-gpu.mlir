@@ -57,13 +57,52 @@ func.func @dynamic(%n: index) {
 
 // -----
 
-// Host code that reads or writes a buffer itself would dereference a device
-// pointer on the CPU.
-func.func @load(%b: memref<4xf32>) -> f32 {
+// A host read of an element of a small buffer of static shape (per-sequence
+// lengths a guard checks) copies the whole buffer back to the host stack,
+// waits for the copy, and reads the copy.
+// CHECK-LABEL: func.func @small_load(
+// CHECK-SAME:      %[[B:[^:]+]]: memref<4xi64>
+// CHECK:         %[[V:.+]] = memref.alloca_scope -> (i64) {
+// CHECK:           %[[H:.+]] = memref.alloca() : memref<4xi64>
+// CHECK:           %[[T:.+]] = gpu.wait async
+// CHECK:           %[[C:.+]] = gpu.memcpy async [%[[T]]] %[[H]], %[[B]] : memref<4xi64>, memref<4xi64>
+// CHECK:           gpu.wait [%[[C]]]
+// CHECK:           %[[X:.+]] = memref.load %[[H]][%{{.*}}] : memref<4xi64>
+// CHECK:           memref.alloca_scope.return %[[X]] : i64
+// CHECK:         return %[[V]]
+func.func @small_load(%b: memref<4xi64>) -> i64 {
+  %c1 = arith.constant 1 : index
+  %x = memref.load %b[%c1] : memref<4xi64>
+  return %x : i64
+}
+
+// -----
+
+// Host code that reads a large or dynamic buffer, or writes one, would
+// dereference a device pointer on the CPU.
+func.func @load(%b: memref<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   // expected-error @+1 {{'memref.load' op in host code of the GPU pipeline reads or writes a buffer on the host, but every buffer there is in device memory; only attention, KV caches, slices, copies, fills and parallel loops (linalg ops, through convert-linalg-to-parallel-loops) have a GPU lowering (run it on the CPU with attn-to-llvm-pipeline)}}
-  %x = memref.load %b[%c0] : memref<4xf32>
+  %x = memref.load %b[%c0] : memref<?xf32>
   return %x : f32
+}
+
+// -----
+
+func.func @large_load(%b: memref<8192xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'memref.load' op in host code of the GPU pipeline reads or writes a buffer on the host}}
+  %x = memref.load %b[%c0] : memref<8192xf32>
+  return %x : f32
+}
+
+// -----
+
+func.func @store(%b: memref<4xf32>, %x: f32) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'memref.store' op in host code of the GPU pipeline reads or writes a buffer on the host}}
+  memref.store %x, %b[%c0] : memref<4xf32>
+  return
 }
 
 // -----

@@ -168,11 +168,19 @@ func.func @dynamic_value_head_dim(%q: tensor<1x128x8x64xf16>, %k: tensor<1x128x8
 
 // -----
 
-// Quantized K/V with scales run on the CPU only.
+// Quantized K/V with scales: the scalar schedule dequantizes each element
+// as it loads the tile, into workgroup tiles of the accumulator type (f32),
+// reading each token's scale.
+// CHECK-LABEL: func.func @quantized(
+// CHECK:         gpu.launch
+// CHECK-SAME:        workgroup(%{{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>)
+// CHECK:           memref.load %{{.*}} : memref<1x128x2x64xi8>
+// CHECK:           arith.sitofp
+// CHECK:           memref.load %{{.*}} : memref<1x128x2xf32>
+// CHECK:         attn.schedule = "scalar"
 func.func @quantized(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
                      %v: tensor<1x128x2x64xi8>, %ks: tensor<1x128x2xf32>,
                      %vs: tensor<1x128x2xf32>) -> tensor<1x16x8x64xf16> {
-  // expected-error @+1 {{'attn.attention' op convert-attn-to-gpu does not take quantized key and value (scales) yet: they run on the CPU (attn-to-llvm-pipeline) only}}
   %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x128x2xf32>, tensor<1x128x2xf32>)
       : tensor<1x16x8x64xf16>, tensor<1x128x2x64xi8>, tensor<1x128x2x64xi8>
       -> tensor<1x16x8x64xf16>
@@ -181,11 +189,19 @@ func.func @quantized(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
 
 // -----
 
-// Per-sequence key lengths run on the CPU only.
+// Per-sequence key lengths: each block reads its sequence's length (block
+// z is the batch index), clamps it into [0, Sk], and takes it as the key
+// length of its KV loop and causal diagonal.
+// CHECK-LABEL: func.func @kv_lengths(
+// CHECK:         %[[N:.+]] = bufferization.to_buffer %{{.*}} read_only : tensor<2xi64> to memref<2xi64>
+// CHECK:         gpu.launch blocks(%{{[^,]+}}, %{{[^,]+}}, %[[B:[^)]+]])
+// CHECK:           scf.if
+// CHECK:             memref.load %[[N]][%[[B]]] : memref<2xi64>
+// CHECK:           arith.maxsi
+// CHECK:           arith.minsi
 func.func @kv_lengths(%q: tensor<2x1x8x64xf16>, %k: tensor<2x128x2x64xf16>,
                       %v: tensor<2x128x2x64xf16>, %n: tensor<2xi64>)
     -> tensor<2x1x8x64xf16> {
-  // expected-error @+1 {{'attn.attention' op convert-attn-to-gpu does not take per-sequence key lengths (kv_lengths) yet: they run on the CPU (attn-to-llvm-pipeline) only}}
   %o = attn.attention %q, %k, %v lengths(%n : tensor<2xi64>) {causal}
       : tensor<2x1x8x64xf16>, tensor<2x128x2x64xf16>, tensor<2x128x2x64xf16>
       -> tensor<2x1x8x64xf16>

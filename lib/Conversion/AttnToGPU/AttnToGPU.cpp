@@ -139,8 +139,16 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   StringRef name = options.schedule;
   if (name == "scalar")
     return std::move(scalar());
-  // Why a tensor-core schedule cannot run on the chip at all.
+  // Why a tensor-core schedule cannot run this op or on this chip at all.
   auto chipLacks = [&](StringRef candidate) -> std::optional<std::string> {
+    // Only the scalar schedule reads through FlashBuilder's per-element
+    // loads, which dequantize and apply per-sequence lengths.
+    if (op.hasScales())
+      return std::string("quantized key and value (scales) run on the "
+                         "scalar schedule only");
+    if (op.getKvLengths())
+      return std::string("per-sequence key lengths (kv_lengths) run on the "
+                         "scalar schedule only");
     // wgmma exists only in the arch-specific sm_90a target.
     if (candidate == "sm90" && options.chip != "sm_90a")
       return "it needs chip sm_90a (wgmma), not " + options.chip;
@@ -244,15 +252,6 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
            << ") and value head_dim (" << dim(valueDim)
            << "): they size the shared-memory tiles";
   }
-  if (op.hasScales())
-    return op.emitOpError() << "convert-attn-to-gpu does not take quantized "
-                               "key and value (scales) yet: they run on the "
-                               "CPU (attn-to-llvm-pipeline) only";
-  if (op.getKvLengths())
-    return op.emitOpError() << "convert-attn-to-gpu does not take "
-                               "per-sequence key lengths (kv_lengths) yet: "
-                               "they run on the CPU (attn-to-llvm-pipeline) "
-                               "only";
   FailureOr<std::unique_ptr<FlashSchedule>> schedule =
       selectSchedule(op, options);
   if (failed(schedule))
@@ -283,6 +282,9 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
   Value v = toReadOnlyBuffer(rewriter, loc,
                              inPlace ? valueSource : op.getValue());
   Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
+  Value keyScale = toReadOnlyBuffer(rewriter, loc, op.getKeyScale());
+  Value valueScale = toReadOnlyBuffer(rewriter, loc, op.getValueScale());
+  Value kvLengths = toReadOnlyBuffer(rewriter, loc, op.getKvLengths());
 
   RankedTensorType resultType = op.getResult().getType();
   SmallVector<Value> dynamicSizes;
@@ -293,7 +295,9 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value out = allocDevice(rewriter, loc, outType, dynamicSizes);
 
-  FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out);
+  FlashProblem p = FlashProblem::build(rewriter, loc, op, q, k, v, mask, out,
+                                       keyScale, valueScale);
+  p.kvLengths = kvLengths;
   if (inPlace)
     p.setKeyLength(rewriter, loc,
                    getValueOrCreateConstantIndexOp(rewriter, loc, keyLength));

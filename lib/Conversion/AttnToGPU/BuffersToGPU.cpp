@@ -98,7 +98,22 @@ static void launchPerElement(
 
 /// Why `op`, in host code, cannot run over device buffers; nullopt if it
 /// can (it touches no buffer's contents, or this pass rewrites it).
+/// Elements a host read may copy back to reach one of them: small buffers
+/// such as per-sequence lengths, which the host checks before any kernel
+/// runs.
+static constexpr int64_t kMaxHostReadElements = 4096;
+
+/// Whether `load` reads, on the host, an element of a small device buffer
+/// that a copy to the host can fetch: static shape, identity layout.
+static bool isHostReadable(memref::LoadOp load) {
+  MemRefType type = load.getMemRefType();
+  return type.hasStaticShape() && type.getLayout().isIdentity() &&
+         type.getNumElements() <= kMaxHostReadElements;
+}
+
 static std::optional<std::string> whyHostOnly(Operation *op) {
+  if (auto load = dyn_cast<memref::LoadOp>(op); load && isHostReadable(load))
+    return std::nullopt;
   if (isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
           memref::AtomicRMWOp, memref::GenericAtomicRMWOp>(op) ||
       isa_and_nonnull<vector::VectorDialect>(op->getDialect()))
@@ -189,6 +204,28 @@ static void rewriteHostOp(IRRewriter &rewriter, Operation *op) {
                        memref::StoreOp::create(b, loc, v, to, at);
                      });
     rewriter.eraseOp(op);
+  } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
+    // The whole (small) buffer comes back to the host stack, and the copy
+    // is waited for; the scope releases the stack at once.
+    auto scope = memref::AllocaScopeOp::create(
+        rewriter, loc, TypeRange{load.getResult().getType()});
+    Block *body = rewriter.createBlock(&scope.getBodyRegion());
+    rewriter.setInsertionPointToStart(body);
+    Value staging =
+        memref::AllocaOp::create(rewriter, loc, load.getMemRefType());
+    Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
+    Value ready =
+        gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange())
+            .getAsyncToken();
+    auto copy = gpu::MemcpyOp::create(rewriter, loc, tokenType,
+                                      ValueRange{ready}, staging,
+                                      load.getMemRef());
+    gpu::WaitOp::create(rewriter, loc, Type(),
+                        ValueRange{copy.getAsyncToken()});
+    Value value =
+        memref::LoadOp::create(rewriter, loc, staging, load.getIndices());
+    memref::AllocaScopeReturnOp::create(rewriter, loc, value);
+    rewriter.replaceOp(load, scope.getResults());
   } else if (auto fill = dyn_cast<linalg::FillOp>(op)) {
     Value value = fill.getInputs()[0], to = fill.getOutputs()[0];
     launchPerElement(rewriter, loc, to,
@@ -229,7 +266,7 @@ struct BuffersToGPUPass
           return WalkResult::skip();
         }
         if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
-                       linalg::FillOp, memref::GetGlobalOp>(op)) {
+                linalg::FillOp, memref::GetGlobalOp, memref::LoadOp>(op)) {
           hostOps.push_back(op);
         }
         return WalkResult::advance();

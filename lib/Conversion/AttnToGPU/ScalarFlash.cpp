@@ -35,10 +35,15 @@ public:
   }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
-    // The K/V tiles are static shared memory, which a block gets 48 KiB of.
-    // Head dims near the int64 limit (valid types) must not wrap the sum.
-    int64_t rowBytes = op.getQuery().getType().getElementTypeBitWidth() / 8 *
-                       tiles.kv;
+    // The K/V tiles are static shared memory, which a block gets 48 KiB of;
+    // quantized keys and values are dequantized into tiles of the
+    // accumulator type (f32, f64 for f64 queries). Head dims near the int64
+    // limit (valid types) must not wrap the sum.
+    Type queryType = op.getQuery().getType().getElementType();
+    int64_t elementBytes =
+        op.hasScales() ? (queryType.isF64() ? 8 : 4)
+                       : op.getKey().getType().getElementTypeBitWidth() / 8;
+    int64_t rowBytes = elementBytes * tiles.kv;
     int64_t dims, bytes;
     if (llvm::AddOverflow(op.getQuery().getType().getDimSize(3),
                           op.getValue().getType().getDimSize(3), dims) ||
@@ -59,7 +64,7 @@ public:
 
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
-    Type elt = cast<MemRefType>(p.query.getType()).getElementType();
+    Type elt = p.tileType;
     int64_t headDim = cast<MemRefType>(p.query.getType()).getDimSize(3);
     int64_t valueDim = cast<MemRefType>(p.value.getType()).getDimSize(3);
     FlashLaunch launch;
@@ -108,9 +113,12 @@ void ScalarFlashSchedule::buildBody(OpBuilder &b, Location loc,
   Value tid = launch.getThreadIds().x;
   Value kvHead = block.y, bi = block.z;
   Value zero = c(b, 0), numThreads = c(b, threads);
+  // With per-sequence lengths, this block's sequence has its own key length
+  // and causal diagonal.
+  FlashProblem seq = p.forSequence(b, loc, bi);
   Value qStart = arith::MulIOp::create(b, loc, block.x, c(b, tiles.q));
-  Value rows = arith::MulIOp::create(b, loc, p.group, c(b, tiles.q));
-  auto [kvBegin, kvEnd] = buildKVRange(b, loc, p, tiles, qStart);
+  Value rows = arith::MulIOp::create(b, loc, seq.group, c(b, tiles.q));
+  auto [kvBegin, kvEnd] = buildKVRange(b, loc, seq, tiles, qStart);
 
   // Rows are handed out `threads` at a time; every thread runs every
   // iteration, active or not, so that all of them reach the barriers.
@@ -127,23 +135,23 @@ void ScalarFlashSchedule::buildBody(OpBuilder &b, Location loc,
             scf::YieldOp::create(b, loc);
           });
         };
-        ifActive(b, [&](OpBuilder &b) { buildInitRow(b, loc, p, st, zero); });
+        ifActive(b, [&](OpBuilder &b) { buildInitRow(b, loc, seq, st, zero); });
         scf::ForOp::create(
             b, loc, kvBegin, kvEnd, c(b, tiles.kv), ValueRange(),
             [&](OpBuilder &b, Location loc, Value kvStart, ValueRange) {
               // Nobody may overwrite the tile while a row still reads it.
               gpu::BarrierOp::create(b, loc);
-              buildLoadTile(b, loc, p, st, tiles, bi, kvHead, kvStart, tid,
+              buildLoadTile(b, loc, seq, st, tiles, bi, kvHead, kvStart, tid,
                             numThreads);
               gpu::BarrierOp::create(b, loc);
               ifActive(b, [&](OpBuilder &b) {
-                buildUpdateRow(b, loc, p, st, tiles, bi, kvHead, qStart,
+                buildUpdateRow(b, loc, seq, st, tiles, bi, kvHead, qStart,
                                kvStart, row, zero);
               });
               scf::YieldOp::create(b, loc);
             });
         ifActive(b, [&](OpBuilder &b) {
-          buildFinalizeRow(b, loc, p, st, tiles, bi, kvHead, qStart, row,
+          buildFinalizeRow(b, loc, seq, st, tiles, bi, kvHead, qStart, row,
                            zero);
         });
         scf::YieldOp::create(b, loc);

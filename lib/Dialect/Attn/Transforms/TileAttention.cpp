@@ -67,6 +67,7 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
 
   FlashProblem problem = FlashProblem::build(
       rewriter, loc, op, q, k, v, mask, out, keyScale, valueScale);
+  problem.kvLengths = kvLengths;
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, x);
   };
@@ -80,36 +81,9 @@ static void tileAttention(IRRewriter &rewriter, AttentionOp op,
       [&](OpBuilder &b, Location loc, ValueRange ivs) {
         Value bi = ivs[0], kvHead = ivs[1];
         Value qStart = arith::MulIOp::create(b, loc, ivs[2], c(tiles.q));
-        // With per-sequence lengths, this sequence's problem has its own
-        // key length (clamped into [0, Sk], so no key past the buffer is
-        // read), which bounds the KV loop and aligns the causal diagonal.
-        FlashProblem p = problem;
-        if (kvLengths) {
-          // A lengths tensor of dynamic size may be shorter than the batch:
-          // the sequences it does not cover see no key, rather than read
-          // past it.
-          Value covered = arith::CmpIOp::create(
-              b, loc, arith::CmpIPredicate::ult, bi,
-              memref::DimOp::create(b, loc, kvLengths, 0));
-          auto load = scf::IfOp::create(b, loc, TypeRange{b.getI64Type()},
-                                        covered, /*withElseRegion=*/true);
-          {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPointToStart(load.thenBlock());
-            scf::YieldOp::create(
-                b, loc,
-                memref::LoadOp::create(b, loc, kvLengths, bi).getResult());
-            b.setInsertionPointToStart(load.elseBlock());
-            scf::YieldOp::create(
-                b, loc,
-                arith::ConstantIntOp::create(b, loc, 0, 64).getResult());
-          }
-          Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                               load.getResult(0));
-          n = arith::MaxSIOp::create(b, loc, n, zero);
-          n = arith::MinSIOp::create(b, loc, n, problem.seqK);
-          p.setKeyLength(b, loc, n);
-        }
+        // With per-sequence lengths, this sequence's own key length bounds
+        // the KV loop and aligns the causal diagonal.
+        FlashProblem p = problem.forSequence(b, loc, bi);
         OpFoldResult kv = b.getIndexAttr(tiles.kv);
         FlashState st;
         st.rowMax = allocScratch(b, loc, p.accType, {rows});

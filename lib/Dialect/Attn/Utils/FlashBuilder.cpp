@@ -159,6 +159,34 @@ void FlashProblem::setKeyLength(OpBuilder &b, Location loc, Value length) {
   diagonal = arith::SubIOp::create(b, loc, seqK, seqQ);
 }
 
+FlashProblem FlashProblem::forSequence(OpBuilder &b, Location loc,
+                                      Value bi) const {
+  FlashProblem p = *this;
+  if (!kvLengths)
+    return p;
+  Value covered = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ult, bi,
+      memref::DimOp::create(b, loc, kvLengths, 0));
+  auto load = scf::IfOp::create(b, loc, TypeRange{b.getI64Type()}, covered,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(load.thenBlock());
+    scf::YieldOp::create(
+        b, loc, memref::LoadOp::create(b, loc, kvLengths, bi).getResult());
+    b.setInsertionPointToStart(load.elseBlock());
+    scf::YieldOp::create(
+        b, loc, arith::ConstantIntOp::create(b, loc, 0, 64).getResult());
+  }
+  Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                       load.getResult(0));
+  n = arith::MaxSIOp::create(b, loc, n,
+                             arith::ConstantIndexOp::create(b, loc, 0));
+  n = arith::MinSIOp::create(b, loc, n, seqK);
+  p.setKeyLength(b, loc, n);
+  return p;
+}
+
 Value FlashProblem::loadRaw(OpBuilder &b, Location loc, Value memref,
                             Value bi, Value s, Value h, Value d) const {
   SmallVector<Value> idx = layout == Layout::BSHD

@@ -32,6 +32,9 @@ struct FlashProblem {
   /// Per-token, per-head scales of quantized key and value ([B, Sk, Hkv] in
   /// bshd), or null when key and value are floats.
   Value keyScale, valueScale;
+  /// Per-sequence key lengths ([B] of i64), or null when every sequence
+  /// sees seqK keys; forSequence applies them.
+  Value kvLengths;
   Layout layout;
   Value batch, seqQ, seqK, headsQ, headsKV, headDim, valueDim;
   /// Extent of the key and value buffers along the sequence, the stride
@@ -67,6 +70,12 @@ struct FlashProblem {
   /// cache attended in place): sets seqK and the causal diagonal, and keeps
   /// kvRows, the buffers' own extent.
   void setKeyLength(OpBuilder &b, Location loc, Value length);
+
+  /// The problem of sequence `bi`: with kvLengths, its own key length
+  /// (clamped into [0, seqK], and 0 for a sequence past a shorter lengths
+  /// buffer, so that no key outside the buffers is read) and causal
+  /// diagonal; otherwise this problem.
+  FlashProblem forSequence(OpBuilder &b, Location loc, Value bi) const;
 
   /// Loads element [b, s, h, d] of a query/key/value memref, in the op's
   /// layout, as stored.

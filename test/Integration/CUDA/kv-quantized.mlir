@@ -1,0 +1,46 @@
+// Quantized KV caches on the GPU: the programs of the CPU test
+// (Integration/CPU/kv-cache-quantized.mlir), with the appends' quantization
+// as element kernels and the attention on the scalar schedule, which
+// dequantizes each K/V element as its tile is loaded (the tensor-core
+// schedules do not take scales yet). Checked against the same float64
+// references, including one that quantizes the same way.
+// REQUIRES: cuda
+
+// RUN: rm -rf %t && mkdir -p %t && split-file %S/../CPU/kv-cache-quantized.mlir %t
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/q.npy bf16 1x8x4x64 normal 1
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/k.npy bf16 1x32x2x64 normal 2
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/v.npy bf16 1x32x2x64 normal 3
+
+// int8 codes, f32 scales, two appends, KV tiles of 8.
+// RUN: attn-runner --target=cuda %t/i8.mlir --kv-tile=8 --q-tile=4 \
+// RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
+// RUN:   --output=%t/i8.npy | FileCheck %s --check-prefix=GPU
+// GPU: target: cuda ({{.*}}schedule scalar
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8.npy --causal | FileCheck %s --check-prefix=Q-I8
+// Q-I8: quantized i8 scales f32: max_abs_err={{.*}} PASS
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py unquantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8.npy --causal | FileCheck %s --check-prefix=U-I8
+// U-I8: unquantized i8 scales f32: max_abs_err={{.*}} PASS
+// RUN: not python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8.npy --causal --drop-scales \
+// RUN:   | FileCheck %s --check-prefix=DROP
+// DROP: (scales dropped): max_abs_err={{.*}} FAIL
+
+// fp8 (e4m3) codes with bf16 scales: the conversions to and from
+// f8E4M3FN are integer arithmetic in the kernels (attn-expand-f8e4m3fn).
+// RUN: attn-runner --target=cuda %t/fp8.mlir --input 0=%t/q.npy \
+// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8.npy \
+// RUN:   | FileCheck %s --check-prefix=GPU
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/fp8.npy | FileCheck %s --check-prefix=Q-FP8
+// Q-FP8: quantized f8e4m3fn scales bf16: max_abs_err={{.*}} PASS
+
+// The cache carried through an scf.for decode loop, 8 tokens a step.
+// RUN: sed -e 's/@S@/f16/g' %t/loop.mlir > %t/loop-f16.mlir
+// RUN: attn-runner --target=cuda %t/loop-f16.mlir --kv-tile=8 --q-tile=4 \
+// RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
+// RUN:   --output=%t/loop-f16.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f16 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/loop-f16.npy --causal | FileCheck %s --check-prefix=Q-LOOP
+// Q-LOOP: quantized i8 scales f16: max_abs_err={{.*}} PASS
