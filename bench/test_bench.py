@@ -6,10 +6,11 @@
 Cases files and the cost model, .npy headers, the parsing of attn-runner's
 output (against text in the format of lib/Runner/Benchmark.cpp, Runner.cpp
 and GPUTarget.cpp, with a stand-in runner script), the results' rates,
-statuses and merging, the table, the plot's grouping, and bench.py
---selftest end to end. Where torch is installed (a CPU build is enough),
-also the .npy tensor I/O and the float64 check. No number here is a
-measurement.
+statuses and merging, the table, the plot's grouping, bench.py
+--selftest end to end, and bench/model.py's parsing of generate.c's
+output, weight bytes, decode floor, table and settings. Where torch is
+installed (a CPU build is enough), also the .npy tensor I/O and the float64
+check. No number here is a measurement.
 """
 import json
 import os
@@ -23,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import cases  # noqa: E402
+import model as model_bench  # noqa: E402
 import npyfile  # noqa: E402
 import ours  # noqa: E402
 import plot  # noqa: E402
@@ -290,6 +292,128 @@ class SelfTest(unittest.TestCase):
                             "--only", "nothing-*"], capture_output=True, text=True)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("matches nothing-*", p.stderr)
+
+
+class ModelBench(unittest.TestCase):
+    """bench/model.py's parts that need no GPU: generate.c's output, the
+    weight bytes of a checkpoint, the floor, the table, the settings."""
+
+    GENERATE_OUTPUT = textwrap.dedent("""\
+        target: cuda
+        batch 2, prompt 6 tokens, 5 generated
+        sequence 0: 12 5 7 1 2
+        sequence 1: 3 4 5 6 7
+        prefill: 12 tokens in 1.234 ms (9724.0 tokens/s)
+        decode: 4 steps in 2.345 ms (3411.5 tokens/s, 0.586 ms per step)
+        """)
+
+    def test_parse_generate(self):
+        r = model_bench.parse_generate(self.GENERATE_OUTPUT)
+        self.assertEqual(r, {"target": "cuda", "prefill_tokens": 12,
+                             "prefill_ms": 1.234, "decode_steps": 4,
+                             "decode_ms": 2.345})
+        one = model_bench.parse_generate(
+            "target: cpu\nprefill: 1 token in 0.5 ms (2000.0 tokens/s)\n"
+            "decode: no steps\n")
+        self.assertEqual((one["prefill_tokens"], one["decode_ms"]), (1, None))
+
+    def test_rates_and_floor(self):
+        r = model_bench.rates(2, 6, 5, 1.0, 4.0)
+        self.assertAlmostEqual(r["prefill_tps"], 12000.0)
+        self.assertAlmostEqual(r["decode_tps"], 2000.0)   # 2 x 4 tokens in 4 ms
+        self.assertAlmostEqual(r["decode_ms_per_step"], 1.0)
+        self.assertIsNone(model_bench.rates(1, 8, 1, 1.0, None)["decode_tps"])
+        f = model_bench.floor(8, 2e9, 4000.0)             # 2 GB at 4 TB/s
+        self.assertAlmostEqual(f["step_ms"], 0.5)
+        self.assertAlmostEqual(f["tps"], 16000.0)
+
+    def test_tokens(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "t.npy")
+            values = [1, 2, 3, 4, 5, 2 ** 40]
+            npyfile.write_bytes(p, "<i8", (2, 3), b"".join(
+                v.to_bytes(8, "little") for v in values))
+            self.assertEqual(model_bench.read_tokens(p), [[1, 2, 3], [4, 5, 2 ** 40]])
+            npyfile.write_bytes(p, "<f4", (1, 1), b"\0" * 4)
+            with self.assertRaises(ValueError):
+                model_bench.read_tokens(p)
+
+    def test_weight_bytes(self):
+        make = os.path.join(os.path.dirname(HERE), "test", "Frontend", "Inputs",
+                            "make_llama.py")
+        with tempfile.TemporaryDirectory() as d:
+            for shards in (1, 2):
+                m = os.path.join(d, "m%d" % shards)
+                subprocess.run([sys.executable, make, m, "--dtype", "bfloat16",
+                                "--layers", "2", "--shards", str(shards)],
+                               check=True)
+                tensors = model_bench.safetensors_tensors(m)
+                # make_llama's default: hidden 64, 4/2 heads, inter 128, vocab 32.
+                per_layer = 2 * 64 + 64 * 64 * 2 + 2 * 32 * 64 + 3 * 64 * 128
+                total = 2 * (2 * 32 * 64 + 2 * per_layer + 64)
+                self.assertEqual(sum(t[2] for t in tensors.values()), total)
+                embed_row = 2 * 64
+                self.assertEqual(model_bench.decode_weight_bytes(tensors, {}, 3),
+                                 total - 32 * embed_row + 3 * embed_row)
+                self.assertEqual(model_bench.decode_weight_bytes(
+                    tensors, {"tie_word_embeddings": True}, 3), total)
+
+    def run_record(self):
+        ceil = {"copy_gbps": 4000.0, "matmul_tflops": 800.0}
+        model = {"name": "default", "hidden": 64, "layers": 2, "heads": 4,
+                 "kv_heads": 2, "head_dim": 16, "inter": 128, "vocab": 32,
+                 "dtype": "bfloat16", "parameters": 1e6, "bytes": 2e6}
+        batches = []
+        for b in (1, 8):
+            batches.append({
+                "batch": b, "floor": model_bench.floor(b, 2e6, 4000.0),
+                "ours": dict(model_bench.rates(b, 128, 64, 100.0, 630.0)),
+                "transformers": dict(model_bench.rates(b, 128, 64, 1.0, 63.0))})
+        batches[1]["ours"] = {"error": "attn-compile: synthetic failure"}
+        return {"synthetic": True, "date": "2026-01-02",
+                "device": {"name": "Example", "torch": "x", "cuda": "y",
+                           "transformers": "z"},
+                "ceilings": ceil, "model": model,
+                "settings": {"prompt": 128, "generate": 64, "runs": 3,
+                             "transformers_attention": "sdpa"},
+                "batches": batches}
+
+    def test_render(self):
+        md = model_bench.render(self.run_record())
+        self.assertIn("SYNTHETIC", md)
+        rows = [line for line in md.splitlines() if line.startswith("| 1 |")
+                or line.startswith("| 8 |")]
+        self.assertEqual(len(rows), 2)
+        # batch 1: ours 1280 tok/s prefill, 100 tok/s decode; floor 2e6
+        # tok/s; transformers 1000 tok/s decode.
+        self.assertEqual(rows[0], "| 1 | 1280 | 100.0 | 128000 | 1000.0 | "
+                                  "2000000 | 0.005% | 0.05% |")
+        self.assertIn("| 8 | n/a | n/a |", rows[1])
+        self.assertIn("batch 8, ours: attn-compile: synthetic failure", md)
+
+    def test_settings(self):
+        shape = model_bench.model_shape("1b", {"BENCH_LAYERS": "2"})
+        self.assertEqual((shape["hidden"], shape["layers"], shape["kv_heads"]),
+                         (2048, 2, 4))
+        for env in ({"BENCH_HIDDEN": "x"}, {"BENCH_KV_HEADS": "3"},
+                    {"BENCH_HIDDEN": "1000", "BENCH_HEADS": "8"}):
+            with self.assertRaises(SystemExit):
+                model_bench.model_shape("default", env)
+        self.assertEqual(model_bench.int_list("1, 8", "b"), [1, 8])
+        with self.assertRaises(SystemExit):
+            model_bench.int_list("1,0", "b")
+        script = os.path.join(HERE, "model.py")
+        p = subprocess.run([sys.executable, script, "--help"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        env = dict(os.environ, ATTN_COMPILE="", ATTN_RUNTIME="")
+        p = subprocess.run([sys.executable, script], capture_output=True,
+                           text=True, timeout=60, env=env)
+        self.assertIn("no attn-compile", p.stderr)
+        p = subprocess.run([sys.executable, script, "--attn-compile",
+                            os.path.join(HERE, "absent"), "--runtime", script],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertIn("is not an executable file", p.stderr)
 
 
 @unittest.skipIf(torch is None, "torch is not installed")

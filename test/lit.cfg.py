@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -82,3 +83,22 @@ sanitizer = shutil.which("compute-sanitizer") or (
 if sanitizer:
     config.available_features.add("compute-sanitizer")
     config.substitutions.append(("%compute_sanitizer", sanitizer))
+
+
+def python_imports(modules):
+    """True when python3 (the interpreter the RUN lines call) imports every
+    one of `modules`. Asked once per lit run, in a child process, since
+    importing torch takes seconds and must not fail the configuration."""
+    try:
+        return subprocess.run(
+            ["python3", "-c", "import " + ", ".join(modules)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+# Tests that compare with Hugging Face transformers' LlamaForCausalLM
+# (test/Frontend/Inputs/transformers_compare.py) need torch and transformers.
+if python_imports(["torch", "transformers"]):
+    config.available_features.add("transformers")
