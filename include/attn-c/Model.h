@@ -16,7 +16,10 @@
 |* The KV caches live with the model (in device memory for a GPU object)     *|
 |* from one call to the next; only token ids go in and logits come out.      *|
 |* Every function that can fail returns non-zero (or NULL) and leaves the    *|
-|* reason in attnLastError(); a failed call changes no cache position.       *|
+|* reason in attnLastError(). A failed decode changes no position; after a   *|
+|* failed prefill, decode fails until a prefill succeeds. The runtime keeps  *|
+|* process-wide state (the GPU context, the last error): call it from one    *|
+|* thread at a time.                                                         *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 

@@ -28,10 +28,12 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU) {
   // than an update of its iter_arg in place.
   bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // On the GPU, every linalg op left on the host (a model graph's matmuls
-  // and elementwise ops) becomes parallel loops, and attn-buffers-to-gpu
-  // makes each a kernel with a thread per iteration: correct, not fast.
+  // On the GPU, a model graph's projections become warp-per-column kernels
+  // (attn-matmul-to-gpu), and every other linalg op left on the host
+  // (elementwise ops, norms) parallel loops, which attn-buffers-to-gpu
+  // makes kernels with a thread per iteration: correct, not fast.
   if (forGPU) {
+    pm.addPass(createMatmulToGPUPass());
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createBuffersToGPUPass());
   }

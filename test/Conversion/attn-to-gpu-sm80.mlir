@@ -62,9 +62,9 @@ func.func @f32_falls_back(%q: tensor<1x16x4x64xf32>) -> tensor<1x16x4x64xf32> {
 
 // -----
 
-// Quantized key and value, and per-sequence key lengths, run on the scalar
-// schedule only: auto falls back (even where decode would take the shape),
-// a forced sm80 is an error that says so.
+// Quantized key and value run on the scalar schedule only: auto falls back
+// (even where decode would take the shape), a forced sm80 is an error that
+// says so. Per-sequence key lengths run on the decode and scalar schedules.
 // CHECK-LABEL: func.func @quantized_falls_back(
 // CHECK:         } {attn.schedule = "scalar"}
 func.func @quantized_falls_back(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
@@ -79,12 +79,12 @@ func.func @quantized_falls_back(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64
 
 // -----
 
-// CHECK-LABEL: func.func @kv_lengths_fall_back(
-// CHECK:         } {attn.schedule = "scalar"}
-func.func @kv_lengths_fall_back(%q: tensor<2x1x8x64xf16>, %k: tensor<2x128x2x64xf16>,
+// CHECK-LABEL: func.func @kv_lengths_decode(
+// CHECK:         } {attn.schedule = "decode"}
+func.func @kv_lengths_decode(%q: tensor<2x1x8x64xf16>, %k: tensor<2x128x2x64xf16>,
                                 %v: tensor<2x128x2x64xf16>, %n: tensor<2xi64>)
     -> tensor<2x1x8x64xf16> {
-  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: per-sequence key lengths (kv_lengths) run on the scalar schedule only
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: per-sequence key lengths (kv_lengths) run on the decode and scalar schedules only
   %o = attn.attention %q, %k, %v lengths(%n : tensor<2xi64>) {causal}
       : tensor<2x1x8x64xf16>, tensor<2x128x2x64xf16>, tensor<2x128x2x64xf16>
       -> tensor<2x1x8x64xf16>

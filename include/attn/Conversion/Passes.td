@@ -102,6 +102,42 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "A model graph's projections as warp-per-column GPU kernels";
+  let description = [{
+    Run by `attn-to-nvvm-pipeline` after bufferization, before
+    `convert-linalg-to-parallel-loops`: each host `linalg.matmul` of the
+    form `C[m, n] += A[m, k] * B[n, k]` (a projection by a weight stored
+    `[out, in]`, as a model graph's are) on static, identity-layout memrefs,
+    with A and B of f16, bf16 or f32 and C of f32, becomes a `gpu.launch`
+    in which a warp owns an output column: its lanes read `B[n, :]` on
+    consecutive elements, so each weight byte is read once and coalesced,
+    accumulate up to 8 rows of A at a time in f32, and fold their sums
+    with shuffles; lane 0 adds the result into C. 4 warps to a block.
+
+    This is the memory-bound shape of a decode step (few rows); a parallel
+    loop with a thread per output element would have neighbouring threads
+    read weight rows `K` elements apart. It uses no tensor cores, so a
+    long prefill is still far from a GEMM's speed. Other matmuls are left
+    for the parallel-loop kernels.
+
+    ```mlir
+    linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>]
+        ins(%x, %w : memref<1x64xbf16>, memref<128x64xbf16>)
+        outs(%y : memref<1x128xf32>)
+    // becomes gpu.launch blocks(32, 1, 1) threads(128, 1, 1) {
+    //   scf.for %k = %lane to %c64 step %c32 ... gpu.shuffle xor ...
+    // } {attn.schedule = "matmul-warp"}
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Move the host code's buffers of the GPU pipeline to the device";
   let description = [{

@@ -142,13 +142,15 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   // Why a tensor-core schedule cannot run this op or on this chip at all.
   auto chipLacks = [&](StringRef candidate) -> std::optional<std::string> {
     // Only the scalar schedule reads through FlashBuilder's per-element
-    // loads, which dequantize and apply per-sequence lengths.
+    // loads, which dequantize; per-sequence lengths need a block's key range
+    // and diagonal computed from its own sequence, which the scalar and
+    // decode kernels do (FlashProblem::forSequence).
     if (op.hasScales())
       return std::string("quantized key and value (scales) run on the "
                          "scalar schedule only");
-    if (op.getKvLengths())
+    if (op.getKvLengths() && candidate != "decode")
       return std::string("per-sequence key lengths (kv_lengths) run on the "
-                         "scalar schedule only");
+                         "decode and scalar schedules only");
     // wgmma exists only in the arch-specific sm_90a target.
     if (candidate == "sm90" && options.chip != "sm_90a")
       return "it needs chip sm_90a (wgmma), not " + options.chip;

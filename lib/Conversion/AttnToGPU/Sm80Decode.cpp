@@ -708,7 +708,11 @@ public:
                  const FlashLaunch &shape,
                  gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    DecodeKernel(ib, p, shape).build(launch);
+    // With per-sequence lengths, the block's sequence (block z) has its own
+    // key range and causal diagonal; the split count stays the one sized
+    // for the longest.
+    FlashProblem seq = p.forSequence(b, loc, launch.getBlockIds().z);
+    DecodeKernel(ib, seq, shape).build(launch);
   }
 
   /// The combine kernel: one thread per (packed row, value column), over

@@ -1,0 +1,170 @@
+//===- MatmulToGPU.cpp - a model graph's projections as warp kernels ------===//
+//
+// attn-matmul-to-gpu: the projections of a model graph are
+// `C[m, n] += A[m, k] * B[n, k]` (the weight stored [out, in]). As a parallel
+// loop with a thread per output element, neighbouring threads read B rows K
+// elements apart, so every load of a warp touches 32 cache lines. Here a
+// warp owns an output column n and reads B[n, :] with consecutive lanes on
+// consecutive k, so each of the weight's bytes is read once, coalesced;
+// the rows of A (few in a decode step) are read by the same lanes and
+// reused from cache. Each lane keeps kRows partial sums, folded across the
+// warp by shuffles at the end. Decode, bound by reading the weights, wants
+// exactly this; prefill would want tensor cores, which this is not.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashSchedule.h"
+
+#include "attn/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_MATMULTOGPUPASS
+#include "attn/Conversion/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+/// Warps per block, each owning one output column.
+static constexpr int64_t kWarps = 4;
+/// Rows of A each lane accumulates at once; more rows are done in chunks,
+/// each reading B again (from cache).
+static constexpr int64_t kRows = 8;
+
+/// Whether `op` is `C[m, n] += A[m, k] * B[n, k]` on non-empty memrefs of
+/// static shape with identity layouts, A and B of f16, bf16 or f32 and C of
+/// f32. Other matmuls stay for convert-linalg-to-parallel-loops.
+static bool isTransposedBMatmul(linalg::MatmulOp op) {
+  if (!op.hasPureBufferSemantics())
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> expected{AffineMap::get(3, 0, {m, k}, ctx),
+                                  AffineMap::get(3, 0, {n, k}, ctx),
+                                  AffineMap::get(3, 0, {m, n}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return false;
+  auto typeOf = [](Value v) { return dyn_cast<MemRefType>(v.getType()); };
+  MemRefType a = typeOf(op.getInputs()[0]), b = typeOf(op.getInputs()[1]),
+             c = typeOf(op.getOutputs()[0]);
+  if (!a || !b || !c)
+    return false;
+  for (MemRefType t : {a, b, c})
+    if (!t.hasStaticShape() || !t.getLayout().isIdentity() ||
+        t.getNumElements() == 0)
+      return false;
+  auto isInput = [](Type t) { return t.isF16() || t.isBF16() || t.isF32(); };
+  if (!isInput(a.getElementType()) || !isInput(b.getElementType()) ||
+      !c.getElementType().isF32())
+    return false;
+  return true;
+}
+
+/// The warp kernel of `op`, in place of it.
+static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  b.setInsertionPoint(op);
+  Value a = op.getInputs()[0], w = op.getInputs()[1], c = op.getOutputs()[0];
+  auto cType = cast<MemRefType>(c.getType());
+  int64_t rows = cType.getDimSize(0), cols = cType.getDimSize(1);
+  int64_t depth = cast<MemRefType>(a.getType()).getDimSize(1);
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, v);
+  };
+  Type f32 = b.getF32Type();
+  auto widen = [&](Value v) -> Value {
+    return v.getType() == f32 ? v : arith::ExtFOp::create(b, f32, v);
+  };
+
+  Value one = idx(1);
+  auto launch = gpu::LaunchOp::create(
+      b, idx((cols + kWarps - 1) / kWarps), one, one, idx(32 * kWarps), one,
+      one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value tid = launch.getThreadIds().x;
+  Value lane = arith::RemUIOp::create(b, tid, idx(32));
+  Value warp = arith::DivUIOp::create(b, tid, idx(32));
+  Value n = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(kWarps)), warp);
+  Value real = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, n,
+                                     idx(cols));
+  // A whole warp takes the branch or skips it, so the shuffles inside see
+  // every lane.
+  scf::IfOp::create(b, real, [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+    for (int64_t m0 = 0; m0 < rows; m0 += kRows) {
+      int64_t chunk = std::min(kRows, rows - m0);
+      SmallVector<Value> zeros(chunk, arith::ConstantOp::create(
+                                          b, b.getF32FloatAttr(0.0f)));
+      auto loop = scf::ForOp::create(
+          b, lane, idx(depth), idx(32), zeros,
+          [&](OpBuilder &lb, Location, Value k, ValueRange acc) {
+            OpBuilder::InsertionGuard body(b);
+            b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+            Value wk = widen(memref::LoadOp::create(b, w, ValueRange{n, k}));
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < chunk; ++r) {
+              Value x = widen(memref::LoadOp::create(
+                  b, a, ValueRange{idx(m0 + r), k}));
+              next.push_back(arith::AddFOp::create(
+                  b, acc[r], arith::MulFOp::create(b, x, wk)));
+            }
+            scf::YieldOp::create(b, next);
+          });
+      for (int64_t r = 0; r < chunk; ++r) {
+        Value sum = loop.getResult(r);
+        for (int32_t offset : {16, 8, 4, 2, 1})
+          sum = arith::AddFOp::create(
+              b, sum,
+              gpu::ShuffleOp::create(b, sum, offset, 32,
+                                     gpu::ShuffleMode::XOR)
+                  .getShuffleResult());
+        // C accumulates, as linalg.matmul does (the graph fills it with
+        // zeros first); lane 0 writes.
+        Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
+                                            idx(0));
+        scf::IfOp::create(b, first, [&](OpBuilder &ib, Location) {
+          OpBuilder::InsertionGuard store(b);
+          b.setInsertionPoint(ib.getInsertionBlock(), ib.getInsertionPoint());
+          Value at = idx(m0 + r);
+          Value old = memref::LoadOp::create(b, c, ValueRange{at, n});
+          memref::StoreOp::create(b, arith::AddFOp::create(b, old, sum), c,
+                                  ValueRange{at, n});
+          scf::YieldOp::create(b);
+        });
+      }
+    }
+    scf::YieldOp::create(b);
+  });
+  gpu::TerminatorOp::create(b);
+  launch->setAttr("attn.schedule", b.getStringAttr("matmul-warp"));
+  rewriter.eraseOp(op);
+}
+
+namespace {
+struct MatmulToGPUPass
+    : public attn::impl::MatmulToGPUPassBase<MatmulToGPUPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation()->walk([&](linalg::MatmulOp op) {
+      // A matmul already inside a kernel stays as it is.
+      if (!op->getParentOfType<gpu::LaunchOp>() && isTransposedBMatmul(op))
+        matmuls.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp op : matmuls)
+      buildKernel(rewriter, op);
+  }
+};
+} // namespace

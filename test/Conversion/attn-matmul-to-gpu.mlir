@@ -1,0 +1,69 @@
+// RUN: attn-opt %s --attn-matmul-to-gpu -split-input-file | FileCheck %s
+// attn-matmul-to-gpu: a projection C[m, n] += A[m, k] * B[n, k] on static
+// buffers becomes a kernel with a warp per output column (4 to a block),
+// lanes striding k by 32, up to 8 rows of A at a time, sums folded by
+// shuffles and added into C by lane 0; other matmuls are left alone.
+
+// 130 columns: 33 blocks of 4 warps, the last block's last two warps idle.
+// 10 rows: a chunk of 8, then a chunk of 2, each reading B[n, :] again.
+// CHECK-LABEL: func.func @projection(
+// CHECK-SAME:      %[[A:[^:]+]]: memref<10x64xbf16>, %[[B:[^:]+]]: memref<130x64xbf16>, %[[C:[^:]+]]: memref<10x130xf32>
+// CHECK-DAG:     %[[C1:.+]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C33:.+]] = arith.constant 33 : index
+// CHECK-DAG:     %[[C128:.+]] = arith.constant 128 : index
+// CHECK:         gpu.launch blocks(%[[BX:[^,]+]], %{{[^,]+}}, %{{[^)]+}}) in (%{{[^ ]+}} = %[[C33]], %{{[^ ]+}} = %[[C1]], %{{[^ ]+}} = %[[C1]]) threads(%[[TX:[^,]+]], %{{[^,]+}}, %{{[^)]+}}) in (%{{[^ ]+}} = %[[C128]],
+// CHECK:           %[[LANE:.+]] = arith.remui %[[TX]], %{{.+}} : index
+// CHECK:           %[[WARP:.+]] = arith.divui %[[TX]], %{{.+}} : index
+// CHECK:           %[[N:.+]] = arith.addi %{{.+}}, %[[WARP]] : index
+// CHECK:           %[[REAL:.+]] = arith.cmpi ult, %[[N]], %{{.+}} : index
+// CHECK:           scf.if %[[REAL]] {
+// CHECK:             %{{.+}}:8 = scf.for %[[K:.+]] = %[[LANE]] to %{{.+}} step %{{.+}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK:               memref.load %[[B]][%[[N]], %[[K]]] : memref<130x64xbf16>
+// CHECK:               memref.load %[[A]][%{{.+}}, %[[K]]] : memref<10x64xbf16>
+// CHECK-COUNT-5:     gpu.shuffle xor
+// CHECK:             scf.if
+// CHECK:               %[[OLD:.+]] = memref.load %[[C]][%{{.+}}, %[[N]]] : memref<10x130xf32>
+// CHECK:               %[[NEW:.+]] = arith.addf %[[OLD]], %{{.+}} : f32
+// CHECK:               memref.store %[[NEW]], %[[C]][%{{.+}}, %[[N]]] : memref<10x130xf32>
+// CHECK:             %{{.+}}:2 = scf.for %{{.+}} = %[[LANE]] to %{{.+}} step %{{.+}} iter_args({{.*}}) -> (f32, f32) {
+// CHECK:         } {attn.schedule = "matmul-warp"}
+// CHECK-NOT:     linalg.matmul
+func.func @projection(%a: memref<10x64xbf16>, %b: memref<130x64xbf16>, %c: memref<10x130xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<10x64xbf16>, memref<130x64xbf16>)
+      outs(%c : memref<10x130xf32>)
+  return
+}
+
+// -----
+
+// B not transposed, a dynamic shape, an f16 result, tensors: left for
+// convert-linalg-to-parallel-loops.
+// CHECK-LABEL: func.func @left_alone(
+// CHECK-NOT:     gpu.launch
+// CHECK-COUNT-4: linalg.matmul
+func.func @left_alone(%a: memref<4x64xf16>, %b: memref<64x32xf16>, %c: memref<4x32xf32>,
+                      %d: memref<?x64xf16>, %e: memref<32x64xf16>, %f: memref<?x32xf32>,
+                      %g: memref<4x32xf16>, %ta: tensor<4x64xf16>, %tb: tensor<32x64xf16>,
+                      %tc: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  linalg.matmul ins(%a, %b : memref<4x64xf16>, memref<64x32xf16>)
+      outs(%c : memref<4x32xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%d, %e : memref<?x64xf16>, memref<32x64xf16>)
+      outs(%f : memref<?x32xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %e : memref<4x64xf16>, memref<32x64xf16>)
+      outs(%g : memref<4x32xf16>)
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                      affine_map<(m, n, k) -> (n, k)>,
+                                      affine_map<(m, n, k) -> (m, n)>]
+      ins(%ta, %tb : tensor<4x64xf16>, tensor<32x64xf16>)
+      outs(%tc : tensor<4x32xf32>) -> tensor<4x32xf32>
+  return %r : tensor<4x32xf32>
+}
