@@ -16,7 +16,8 @@
 
 using namespace mlir;
 
-void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU) {
+void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
+                                        bool cublas) {
   // An attn op still here has no lowering in this pipeline: say why, rather
   // than leave bufferization to report it as not bufferized.
   pm.addPass(createCheckLoweredPass());
@@ -33,7 +34,9 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU) {
   // (elementwise ops, norms) parallel loops, which attn-buffers-to-gpu
   // makes kernels with a thread per iteration: correct, not fast.
   if (forGPU) {
-    pm.addPass(createMatmulToGPUPass());
+    MatmulToGPUPassOptions matmul;
+    matmul.cublas = cublas;
+    pm.addPass(createMatmulToGPUPass(matmul));
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createBuffersToGPUPass());
   }

@@ -87,6 +87,8 @@ std::optional<std::string> mlir::attn::GPUPipelineOptions::validate() const {
   if (std::optional<std::string> why =
           validateScheduleOptions(scheduleOptions()))
     return *why;
+  if (matmul != "warp" && matmul != "cublas")
+    return "matmul '" + matmul.getValue() + "' is not one of warp, cublas";
   if (!isFeatureList(features))
     return "features '" + features.getValue() +
            "' must be a comma-separated list of +feature or -feature items "
@@ -125,7 +127,8 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.smCount = options.smCount;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
-  addBufferizationPasses(pm, /*forGPU=*/true);
+  addBufferizationPasses(pm, /*forGPU=*/true,
+                         /*cublas=*/options.matmul == "cublas");
   // An fp8 KV cache's quantizing append converts to f8E4M3FN in a kernel,
   // which convert-gpu-to-nvvm has no lowering for.
   pm.addPass(createExpandF8E4M3FNPass());

@@ -45,6 +45,7 @@ mlir::attn::cuda::runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   add("mgpuMemset32", &mgpuMemset32);
   add("mgpuMemset16", &mgpuMemset16);
   add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
+  add("attnGpuMatmulTransposedB", &attnGpuMatmulTransposedB);
   return symbols;
 }
 

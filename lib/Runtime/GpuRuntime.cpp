@@ -67,6 +67,10 @@ static const Driver *usable() {
   return s.failure.empty() ? s.driver : nullptr;
 }
 
+const Driver *rt::usableDriver() { return usable(); }
+
+void rt::recordFailure(const std::string &why) { fail(why); }
+
 //===----------------------------------------------------------------------===//
 // The mgpu* functions
 //===----------------------------------------------------------------------===//

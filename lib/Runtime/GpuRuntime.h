@@ -56,7 +56,19 @@ void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream);
 void mgpuMemset16(void *dst, unsigned short value, size_t count,
                   void *stream);
 void mgpuSetDefaultDevice(int32_t device);
+
+/// C[m, n] += A[m, k] * B[n, k] on device buffers (row-major, C of f32, A
+/// and B both of `inputType`: 0 f32, 1 f16, 2 bf16) through cuBLAS, which
+/// is opened at the first call; waits for the product. What
+/// attn-matmul-to-gpu emits with `cublas` (GpuBlas.cpp).
+void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
+                              int64_t b, int64_t c, int64_t inputType);
 }
+
+namespace mlir::attn::cuda {
+/// The driver's entry points (CudaDriver.h).
+struct Driver;
+} // namespace mlir::attn::cuda
 
 namespace mlir::attn::cuda::rt {
 
@@ -69,6 +81,13 @@ bool isAvailable();
 const DeviceInfo &device();
 /// The first driver failure of compiled code since the last call, or "".
 std::string takeError();
+
+/// For the runtime's other calls made on behalf of compiled code (GpuBlas):
+/// the driver when compiled code may still use it (initialised, nothing
+/// failed), else null; and the record of a failure, kept if it is the
+/// first.
+const Driver *usableDriver();
+void recordFailure(const std::string &why);
 
 std::string allocate(size_t bytes, void **ptr);
 std::string free(void *ptr);

@@ -1,4 +1,5 @@
 // RUN: attn-opt %s --attn-matmul-to-gpu -split-input-file | FileCheck %s
+// RUN: attn-opt %s --attn-matmul-to-gpu=cublas -split-input-file | FileCheck %s --check-prefix=BLAS
 // attn-matmul-to-gpu: a projection C[m, n] += A[m, k] * B[n, k] on static
 // buffers becomes a kernel with a warp per output column (4 to a block),
 // lanes striding k by 32, up to 8 rows of A at a time, sums folded by
@@ -28,6 +29,24 @@
 // CHECK:             %{{.+}}:2 = scf.for %{{.+}} = %[[LANE]] to %{{.+}} step %{{.+}} iter_args({{.*}}) -> (f32, f32) {
 // CHECK:         } {attn.schedule = "matmul-warp"}
 // CHECK-NOT:     linalg.matmul
+// With cublas: one host call of the runtime's cublasGemmEx, with m, n, k,
+// the three buffers' addresses and the input type (2: bf16).
+// BLAS:       func.func private @attnGpuMatmulTransposedB(i64, i64, i64, i64, i64, i64, i64)
+// BLAS-LABEL: func.func @projection(
+// BLAS-SAME:      %[[A:[^:]+]]: memref<10x64xbf16>, %[[B:[^:]+]]: memref<130x64xbf16>, %[[C:[^:]+]]: memref<10x130xf32>
+// BLAS-DAG:     %[[M:.+]] = arith.constant 10 : i64
+// BLAS-DAG:     %[[N:.+]] = arith.constant 130 : i64
+// BLAS-DAG:     %[[K:.+]] = arith.constant 64 : i64
+// BLAS-DAG:     %[[T:.+]] = arith.constant 2 : i64
+// BLAS-DAG:     %[[PA:.+]] = memref.extract_aligned_pointer_as_index %[[A]]
+// BLAS-DAG:     %[[IA:.+]] = arith.index_cast %[[PA]] : index to i64
+// BLAS-DAG:     %[[PB:.+]] = memref.extract_aligned_pointer_as_index %[[B]]
+// BLAS-DAG:     %[[IB:.+]] = arith.index_cast %[[PB]] : index to i64
+// BLAS-DAG:     %[[PC:.+]] = memref.extract_aligned_pointer_as_index %[[C]]
+// BLAS-DAG:     %[[IC:.+]] = arith.index_cast %[[PC]] : index to i64
+// BLAS:         call @attnGpuMatmulTransposedB(%[[M]], %[[N]], %[[K]], %[[IA]], %[[IB]], %[[IC]], %[[T]])
+// BLAS-NOT:     gpu.launch
+// BLAS-NOT:     linalg.matmul
 func.func @projection(%a: memref<10x64xbf16>, %b: memref<130x64xbf16>, %c: memref<10x130xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                                  affine_map<(m, n, k) -> (n, k)>,
@@ -44,6 +63,9 @@ func.func @projection(%a: memref<10x64xbf16>, %b: memref<130x64xbf16>, %c: memre
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT:     gpu.launch
 // CHECK-COUNT-4: linalg.matmul
+// BLAS-LABEL:   func.func @left_alone(
+// BLAS-NOT:       call
+// BLAS-COUNT-4:   linalg.matmul
 func.func @left_alone(%a: memref<4x64xf16>, %b: memref<64x32xf16>, %c: memref<4x32xf32>,
                       %d: memref<?x64xf16>, %e: memref<32x64xf16>, %f: memref<?x32xf32>,
                       %g: memref<4x32xf16>, %ta: tensor<4x64xf16>, %tb: tensor<32x64xf16>,

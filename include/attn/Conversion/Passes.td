@@ -121,6 +121,12 @@ def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
     long prefill is still far from a GEMM's speed. Other matmuls are left
     for the parallel-loop kernels.
 
+    With `cublas`, each such matmul is instead a host call of
+    `attnGpuMatmulTransposedB(m, n, k, A, B, C, type)` (the runtime's
+    `cublasGemmEx`, cuBLAS opened at run time, f32 accumulation), which
+    waits for the product: the tensor-core path for a prefill, for the
+    machines that have cuBLAS.
+
     ```mlir
     linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                                    affine_map<(m, n, k) -> (n, k)>,
@@ -133,9 +139,14 @@ def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"cublas", "cublas", "bool", /*default=*/"false",
+           "Call cuBLAS (through the runtime) instead of emitting kernels">
+  ];
 }
 
 def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {

@@ -85,6 +85,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Multiprocessors the decode grid is sized for; 0 takes "
                      "the chip generation's usual count"),
       llvm::cl::init(0)};
+  PassOptions::Option<std::string> matmul{
+      *this, "matmul",
+      llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
+                     "per output column) or cublas (cublasGemmEx through the "
+                     "runtime, cuBLAS opened at run time)"),
+      llvm::cl::init("warp")};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice the kernels link "
@@ -138,8 +144,10 @@ void buildCPULoopsToLLVMPipeline(OpPassManager &pm,
 /// memrefs with identity layouts at function boundaries, so callers pass
 /// plain strided buffers. Leftover linalg ops and copies become host loops
 /// on the CPU (`forGPU` false), kernels on device buffers for the GPU
-/// (attn-buffers-to-gpu).
-void addBufferizationPasses(OpPassManager &pm, bool forGPU = false);
+/// (attn-buffers-to-gpu), the projections warp kernels or, with `cublas`,
+/// cuBLAS calls (attn-matmul-to-gpu).
+void addBufferizationPasses(OpPassManager &pm, bool forGPU = false,
+                            bool cublas = false);
 
 /// Registers every named pipeline with the pass registry.
 void registerAttnPipelines();

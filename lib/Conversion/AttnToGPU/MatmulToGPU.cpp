@@ -152,19 +152,71 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
   rewriter.eraseOp(op);
 }
 
+static constexpr llvm::StringLiteral kBlasCall = "attnGpuMatmulTransposedB";
+
+/// The runtime's cuBLAS call in place of `op`: extents, the buffers'
+/// addresses, and the input type (0 f32, 1 f16, 2 bf16).
+static void buildBlasCall(IRRewriter &rewriter, linalg::MatmulOp op) {
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  b.setInsertionPoint(op);
+  Value a = op.getInputs()[0], w = op.getInputs()[1], c = op.getOutputs()[0];
+  auto aType = cast<MemRefType>(a.getType());
+  auto cType = cast<MemRefType>(c.getType());
+  auto i64 = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, v, 64);
+  };
+  // Identity layouts: each buffer starts at its aligned pointer.
+  auto address = [&](Value buffer) -> Value {
+    Value at = memref::ExtractAlignedPointerAsIndexOp::create(b, buffer);
+    return arith::IndexCastOp::create(b, b.getI64Type(), at);
+  };
+  Type elt = aType.getElementType();
+  int64_t type = elt.isF32() ? 0 : elt.isF16() ? 1 : 2;
+  func::CallOp::create(b, kBlasCall, TypeRange(),
+                       ValueRange{i64(cType.getDimSize(0)),
+                                  i64(cType.getDimSize(1)),
+                                  i64(aType.getDimSize(1)), address(a),
+                                  address(w), address(c), i64(type)});
+  rewriter.eraseOp(op);
+}
+
 namespace {
 struct MatmulToGPUPass
     : public attn::impl::MatmulToGPUPassBase<MatmulToGPUPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) {
-      // A matmul already inside a kernel stays as it is.
-      if (!op->getParentOfType<gpu::LaunchOp>() && isTransposedBMatmul(op))
+      // A matmul already inside a kernel stays as it is; cuBLAS takes A and
+      // B of one type.
+      auto eltOf = [](Value v) {
+        return cast<MemRefType>(v.getType()).getElementType();
+      };
+      if (!op->getParentOfType<gpu::LaunchOp>() && isTransposedBMatmul(op) &&
+          (!cublas || eltOf(op.getInputs()[0]) == eltOf(op.getInputs()[1])))
         matmuls.push_back(op);
     });
+    if (matmuls.empty())
+      return;
     IRRewriter rewriter(&getContext());
-    for (linalg::MatmulOp op : matmuls)
-      buildKernel(rewriter, op);
+    if (cublas) {
+      ModuleOp module = getOperation();
+      if (!module.lookupSymbol(kBlasCall)) {
+        OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+        Type i64 = b.getI64Type();
+        auto decl = func::FuncOp::create(
+            b, module.getLoc(), kBlasCall,
+            b.getFunctionType(SmallVector<Type>(7, i64), {}));
+        decl.setPrivate();
+      }
+    }
+    for (linalg::MatmulOp op : matmuls) {
+      if (cublas)
+        buildBlasCall(rewriter, op);
+      else
+        buildKernel(rewriter, op);
+    }
   }
 };
 } // namespace
