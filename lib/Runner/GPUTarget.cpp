@@ -380,6 +380,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.chip = chipOf(device);
   gpu.format = options.gpuFormat;
   gpu.cudaPath = options.cudaPath;
+  gpu.matmul = options.matmul;
   gpu.qTile = options.qTile.value_or(gpu.qTile);
   gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
   gpu.threads = options.threads.value_or(gpu.threads);

@@ -98,6 +98,12 @@ static cl::opt<int64_t> smCount(
              "are sized for (default: 0, the device's own); fewer makes "
              "each block take several work items"),
     cl::init(0), cl::cat(category));
+static cl::opt<std::string>
+    matmul("matmul",
+           cl::desc("GPU: a model graph's projections as warp kernels "
+                    "(warp, the default) or cuBLAS calls (cublas; cuBLAS is "
+                    "opened at run time)"),
+           cl::init("warp"), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("How kernels are shipped: isa (PTX, compiled by the driver when "
@@ -184,6 +190,7 @@ int main(int argc, char **argv) {
   options.steps = steps;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
+  options.matmul = matmul;
   options.benchmarkRuns = benchmark;
   options.warmupRuns = warmup;
   options.peakTflops = peakTflops;

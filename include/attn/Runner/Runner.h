@@ -74,6 +74,8 @@ struct RunnerOptions {
   int64_t smCount = 0;
   std::string gpuFormat = "isa";
   std::string cudaPath;
+  /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.
+  std::string matmul = "warp";
   /// Calls of an entry that takes and returns KV caches, each fed the
   /// caches the previous one returned, with its integer arguments one
   /// larger (decode positions); 1 is a single call.
