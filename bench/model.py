@@ -3,12 +3,28 @@
 transformers on the same GPU in the same run, next to the weight-bandwidth
 floor of a decode step.
 
-What the numbers measure today: in the GPU object, attention and the KV
-caches are attn-mlir's kernels, but every other op of the graph (the
-projections, the MLP and the LM head included) is a naive parallel-loop
-kernel with one thread per output element: the matmuls use no tiling,
-shared memory or tensor cores. The rates below are those kernels' rates;
-they are a baseline to improve on, not what the attention kernels can do.
+What the numbers measure: in the GPU object, attention and the KV caches
+are attn-mlir's kernels; the projections (every C[m,n] += A[m,k] * B[n,k]
+matmul: Q, K, V and O, the MLP, the LM head) are one of two variants,
+chosen with --matmul, each compiled into its own object
+(attn-compile --gpu-pipeline=matmul=<variant>) and measured on its own:
+
+  warp    kernels with a warp per output column that read each weight row
+          once, coalesced: the shape of a decode step, which is bound by
+          reading the weights; no tensor cores. attn-compile's default.
+  cublas  calls of cublasGemmEx through the runtime library (f32
+          accumulation, tensor cores). The runtime opens cuBLAS when the
+          program runs: libcublas.so.13 or .12 from the library path,
+          $CUDA_HOME/lib64 or /usr/local/cuda/lib64, or the file named by
+          $ATTN_CUBLAS.
+
+Every other op of the graph (norms, RoPE, elementwise ops, the embedding)
+is a one-thread-per-element kernel in both. Both variants run on the same
+model, prompt and GPU in the same run, next to transformers and the
+decode floor: what the choice between generated tensor-core code and
+cuBLAS for the projections is decided on (cublas is what tensor cores give
+through the library, the bar a generated tensor-core schedule must reach;
+warp is the generated code of today, without them).
 
   1. Measures the device's ceilings (ceilings.py: a bf16 8192^3 matmul and
      a 1 GiB device-to-device copy, medians of CUDA-event-timed runs).
@@ -19,7 +35,7 @@ they are a baseline to improve on, not what the attention kernels can do.
      2816 (Llama's 8/3 x hidden, rounded up to a multiple of 256), vocab
      8192: about 107M parameters (213 MB), large enough that a decode step
      reads far more weight bytes than launch overheads cost, small enough
-     that the naive kernels run the benchmark in minutes. --size 1b
+     that the one-thread-per-element kernels run the benchmark in minutes. --size 1b
      (BENCH_SIZE=1b) is the 1B shape of the cross-layer attention paper
      that examples/cla1b_gqa4.mlir uses (hidden 2048, 20 layers, head_dim
      128, so 16 query heads, 4 KV heads), with intermediate 5632 and vocab
@@ -27,16 +43,24 @@ they are a baseline to improve on, not what the attention kernels can do.
      shape): about 1.03B parameters. Each dimension can be overridden
      (BENCH_HIDDEN, BENCH_LAYERS, BENCH_HEADS, BENCH_KV_HEADS, BENCH_INTER,
      BENCH_VOCAB).
-  3. Ours, per batch: attn-compile --emit=object --target=cuda, linked with
-     examples/generate/generate.c and libattn_runtime.a, run --runs times on
-     the same seeded random prompt; the prefill and decode times it prints
-     (wall clock around each attnModelPrefill / attnModelDecode call, the
-     device-to-host copy of the logits included, the host argmax not) are
-     kept as medians over the runs. Each run is a new process, so its
-     prefill is the process's first call of the prefill kernels: there is
-     no warm-up call. CUDA_MODULE_LOADING=EAGER (unless set otherwise) has
-     the driver load every kernel when the program starts, so that loading
-     is not in the timed calls.
+  3. Ours, per batch and per --matmul variant: attn-compile --emit=object
+     --target=cuda --gpu-pipeline=matmul=<variant>, linked with
+     examples/generate/generate.c and libattn_runtime.a, run --runs times
+     on the same seeded random prompt; the prefill and decode times it
+     prints (wall clock around each attnModelPrefill / attnModelDecode
+     call, the device-to-host copy of the logits included, the host argmax
+     not) are kept as medians over the runs. Each run is a new process, so
+     its prefill is the process's first call of the prefill kernels: there
+     is no warm-up call. CUDA_MODULE_LOADING=EAGER (unless set otherwise)
+     has the driver load every kernel when the program starts, so that
+     loading is not in the timed calls. A variant that fails (say, cuBLAS
+     not found: generate exits with an error naming cuBLAS) is recorded
+     with its error, and the other variants and transformers still run.
+     Unless $ATTN_CUBLAS is set, the cublas variant's runs get
+     ATTN_CUBLAS set to the libcublas that torch loaded in this process,
+     with its directory first on LD_LIBRARY_PATH (for libcublasLt), so
+     that both sides use the same cuBLAS, where torch has one as a
+     separate library.
   4. transformers, per batch, on the same directory and prompt (bf16 on the
      GPU, its default attention implementation): prefill is one forward
      over the prompt with use_cache=True (only the last position's logits
@@ -60,9 +84,9 @@ tokens per sequence; prefill tok/s = B*S / prefill time, decode tok/s =
 B*(N-1) / time of the N-1 decode steps (the prefill gives the first token).
 
 Writes <results-root>/<date>-<device>/model[-<size>].json and .md (or into
---out), prints the table, and exits 1 when a step of ours or of
-transformers failed (after writing what was measured). Both sides' tokens
-are recorded; they are not compared (bf16 greedy steps of a randomly
+--out), prints the table, and exits 1 when a step of a variant of ours or
+of transformers failed (after writing what was measured). Every side's
+tokens are recorded; they are not compared (bf16 greedy steps of a randomly
 initialised model are mostly within rounding: test/Integration/CUDA/
 transformers.test compares tokens in float32). bench/model.sh finds
 attn-compile and the runtime library and calls this.
@@ -106,6 +130,16 @@ PREFILL = re.compile(r"^prefill: ([0-9]+) tokens? in " + NUMBER + r" ms")
 DECODE = re.compile(r"^decode: ([0-9]+) steps? in " + NUMBER + r" ms")
 TARGET = re.compile(r"^target: (\S+)")
 
+# The projections' variants (attn-compile --gpu-pipeline=matmul=<variant>),
+# as the table's notes describe them.
+MATMULS = {
+    "warp": "kernels with a warp per output column, each weight row read "
+            "once, coalesced; no tensor cores",
+    "cublas": "cublasGemmEx through the runtime library, cuBLAS opened at "
+              "run time; tensor cores, f32 accumulation",
+}
+CUBLAS_FILE = re.compile(r"libcublas(Lt)?\.so(\.[0-9]+)*$")
+
 
 def fail(message):
     sys.exit("%s: error: %s" % (PROG, message))
@@ -123,6 +157,68 @@ def int_list(text, what):
     if not values or min(values) < 1:
         fail("%s '%s': every value must be at least 1" % (what, text))
     return values
+
+
+def matmul_list(text):
+    """The --matmul variants, in the order given."""
+    names = [v for v in re.split(r"[,\s]+", text.strip()) if v]
+    if not names:
+        fail("--matmul '%s' names no variant (of %s)" % (text, ", ".join(MATMULS)))
+    for name in names:
+        if name not in MATMULS:
+            fail("--matmul: unknown variant '%s' (one of %s)"
+                 % (name, ", ".join(MATMULS)))
+    if len(set(names)) != len(names):
+        fail("--matmul '%s' names a variant twice" % text)
+    return names
+
+
+def ours_label(variant):
+    return "ours (%s)" % variant
+
+
+def loaded_cublas(maps_text):
+    """{"libcublas": path, "libcublasLt": path} of the cuBLAS libraries
+    mapped into a process, from its /proc/<pid>/maps text."""
+    found = {}
+    for line in maps_text.splitlines():
+        fields = line.split(None, 5)
+        if len(fields) == 6:
+            path = fields[5].strip()
+            m = CUBLAS_FILE.search(os.path.basename(path))
+            if m and path.startswith("/"):
+                found.setdefault("libcublas" + (m.group(1) or ""), path)
+    return found
+
+
+def generate_env(environ, variant, cublas):
+    """The environment of one variant's generate runs: `environ` with
+    CUDA_MODULE_LOADING=EAGER unless set; for cublas, unless ATTN_CUBLAS is
+    set, ATTN_CUBLAS naming the libcublas of `cublas` (loaded_cublas's
+    answer) and its libraries' directories first on LD_LIBRARY_PATH."""
+    env = dict(environ)
+    env.setdefault("CUDA_MODULE_LOADING", "EAGER")
+    if (variant == "cublas" and not environ.get("ATTN_CUBLAS")
+            and cublas.get("libcublas")):
+        env["ATTN_CUBLAS"] = cublas["libcublas"]
+        dirs = []
+        for key in ("libcublas", "libcublasLt"):
+            if cublas.get(key) and os.path.dirname(cublas[key]) not in dirs:
+                dirs.append(os.path.dirname(cublas[key]))
+        if environ.get("LD_LIBRARY_PATH"):
+            dirs.append(environ["LD_LIBRARY_PATH"])
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(dirs)
+    return env
+
+
+def cublas_source(environ, cublas):
+    """Which cuBLAS the cublas variant's runs open, in words."""
+    if environ.get("ATTN_CUBLAS"):
+        return "$ATTN_CUBLAS: %s" % environ["ATTN_CUBLAS"]
+    if cublas.get("libcublas"):
+        return "torch's, as $ATTN_CUBLAS: %s" % cublas["libcublas"]
+    return ("the runtime's search (library path, $CUDA_HOME/lib64, "
+            "/usr/local/cuda/lib64); torch has no separate libcublas loaded")
 
 
 def model_shape(size, environ):
@@ -250,6 +346,43 @@ def _frac(a, b):
     return "%.2g%%" % (100 * f) if f < 0.1 else "%.0f%%" % (100 * f)
 
 
+def _ms(v):
+    return "n/a" if v is None else "%.3g" % v
+
+
+def _cell(text, limit=160):
+    """An error as one table cell: one line, at most `limit` characters
+    (the notes below the table have it whole), pipes escaped."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text.replace("|", "\\|")
+
+
+def variants(run):
+    """The --matmul variants of a run, in its order."""
+    names = list(run["settings"].get("matmul") or [])
+    for b in run["batches"]:
+        names += [v for v in (b.get("ours") or {}) if v not in names]
+    return names
+
+
+def systems(entry):
+    """(label, record) of each system measured at a batch: ours' variants
+    in their order, then transformers."""
+    out = [(ours_label(v), r or {}) for v, r in (entry.get("ours") or {}).items()]
+    if "transformers" in entry:
+        out.append(("transformers", entry["transformers"] or {}))
+    return out
+
+
+def failures(run):
+    """"batch B, <system>" for each system that failed at some batch."""
+    return ["batch %d, %s" % (b["batch"], label)
+            for b in run["batches"] for label, r in systems(b)
+            if r.get("error")]
+
+
 def render(run):
     """The markdown table of a model run."""
     m, c = run["model"], run["ceilings"]
@@ -271,28 +404,37 @@ def render(run):
            run["settings"]["runs"]),
         "- ceilings (same run): device copy %.0f GB/s (read + written), "
         "bf16 matmul %.0f TFLOP/s" % (c["copy_gbps"], c["matmul_tflops"]),
-        "- ours: GPU object, attention and caches as attn-mlir kernels, "
-        "every other op (matmuls included) a one-thread-per-element kernel",
+        "- ours: GPU object; attention and the KV caches attn-mlir's kernels, "
+        "norms, RoPE, elementwise ops and the embedding one-thread-per-element "
+        "kernels; the projections (every C += A·Bᵀ matmul) by variant:",
+    ]
+    for v in variants(run):
+        out.append("  - %s: %s" % (ours_label(v), MATMULS.get(v, "?")))
+    if run["settings"].get("cublas"):
+        out.append("- cuBLAS of ours (cublas): %s" % run["settings"]["cublas"])
+    out += [
         "- transformers: bf16, attention '%s', past_key_values loop"
         % run["settings"].get("transformers_attention", "n/a"),
         "",
-        "| batch | ours prefill tok/s | ours decode tok/s | transformers "
-        "prefill tok/s | transformers decode tok/s | decode floor tok/s | "
-        "ours / floor | transformers / floor |",
-        "|---|---|---|---|---|---|---|---|",
+        "| batch | system | prefill tok/s | decode tok/s | decode ms/step | "
+        "decode / floor |",
+        "|---|---|---|---|---|---|",
     ]
     notes = []
     for b in run["batches"]:
-        ours, tf, fl = b.get("ours") or {}, b.get("transformers") or {}, b["floor"]
-        out.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
-            b["batch"], _num(ours.get("prefill_tps")),
-            _num(ours.get("decode_tps"), 1), _num(tf.get("prefill_tps")),
-            _num(tf.get("decode_tps"), 1), _num(fl["tps"]),
-            _frac(ours.get("decode_tps"), fl["tps"]),
-            _frac(tf.get("decode_tps"), fl["tps"])))
-        for who, r in (("ours", ours), ("transformers", tf)):
+        fl = b["floor"]
+        for label, r in systems(b):
             if r.get("error"):
-                notes.append("batch %d, %s: %s" % (b["batch"], who, r["error"]))
+                out.append("| %d | %s | error: %s | n/a | n/a | n/a |"
+                           % (b["batch"], label, _cell(r["error"])))
+                notes.append("batch %d, %s: %s" % (b["batch"], label, r["error"]))
+                continue
+            out.append("| %d | %s | %s | %s | %s | %s |" % (
+                b["batch"], label, _num(r.get("prefill_tps")),
+                _num(r.get("decode_tps"), 1), _ms(r.get("decode_ms_per_step")),
+                _frac(r.get("decode_tps"), fl["tps"])))
+        out.append("| %d | decode floor | | %s | %s | |"
+                   % (b["batch"], _num(fl["tps"]), _ms(fl["step_ms"])))
     out += ["", "Decode floor: the weight bytes a step reads (%.1f MB at batch "
             "1) over the copy bandwidth; a step serves the whole batch. Tok/s "
             "count every sequence of the batch." % (
@@ -342,14 +484,17 @@ def run_command(cmd, timeout, env=None):
     return p.stdout, None
 
 
-def build_ours(args, model_dir, batch, work):
-    """Compiles and links the object for `batch`: (program, record)."""
-    obj = os.path.join(work, "model-b%d.o" % batch)
-    program = os.path.join(work, "generate-b%d" % batch)
-    record = {}
+def build_ours(args, model_dir, batch, variant, work):
+    """Compiles and links the object of `variant` for `batch`: (program,
+    record)."""
+    stem = "b%d-%s" % (batch, variant)
+    obj = os.path.join(work, "model-%s.o" % stem)
+    program = os.path.join(work, "generate-%s" % stem)
+    record = {"matmul": variant}
     start = time.monotonic()
     _, error = run_command(
         [args.attn_compile, model_dir, "--emit=object", "--target=cuda",
+         "--gpu-pipeline=matmul=" + variant,
          "--batch", str(batch), "--seq-len", str(args.prompt),
          "--generate", str(args.generate), "-o", obj], args.compile_timeout)
     record["compile_s"] = round(time.monotonic() - start, 1)
@@ -367,13 +512,11 @@ def build_ours(args, model_dir, batch, work):
     return program, record
 
 
-def run_ours(args, program, model_dir, prompt, record, work):
+def run_ours(args, program, model_dir, prompt, record, env):
     """Runs the program --runs times; fills `record` with the medians."""
     batch = len(prompt)
     ids = ",".join(str(t) for row in prompt for t in row)
-    tokens_path = os.path.join(work, "tokens-b%d.npy" % batch)
-    env = dict(os.environ)
-    env.setdefault("CUDA_MODULE_LOADING", "EAGER")
+    tokens_path = program + "-tokens.npy"
     prefill, decode = [], []
     for _ in range(args.runs):
         out, error = run_command(
@@ -398,6 +541,21 @@ def run_ours(args, program, model_dir, prompt, record, work):
         record["tokens"] = read_tokens(tokens_path)
     except (OSError, ValueError) as e:
         record["error"] = "cannot read the generated tokens: %s" % e
+    return record
+
+
+def measure_ours(args, model_dir, prompt, variant, work, env):
+    """One variant of ours at the prompt's batch: compiled, linked, run
+    (its record; a failure is the record's `error`)."""
+    batch, label = len(prompt), ours_label(variant)
+    print("%s, batch %d: compiling" % (label, batch), flush=True)
+    program, record = build_ours(args, model_dir, batch, variant, work)
+    if program:
+        print("%s, batch %d: running (compiled in %.0f s)"
+              % (label, batch, record["compile_s"]), flush=True)
+        run_ours(args, program, model_dir, prompt, record, env)
+    if record.get("error"):
+        print("%s, batch %d: %s" % (label, batch, record["error"]), flush=True)
     return record
 
 
@@ -517,6 +675,11 @@ def parse_args(argv):
     p.add_argument("--batches", default=env("BENCH_BATCHES", "1,8"),
                    help="batch sizes, comma-separated (default $BENCH_BATCHES "
                         "or 1,8)")
+    p.add_argument("--matmul", default=env("BENCH_MATMUL", "warp,cublas"),
+                   help="variants of the projections to measure, "
+                        "comma-separated, each its own object (attn-compile "
+                        "--gpu-pipeline=matmul=<variant>): warp, cublas "
+                        "(default $BENCH_MATMUL or warp,cublas)")
     p.add_argument("--prompt", type=int, default=env_int("BENCH_PROMPT", 128),
                    help="prompt tokens per sequence (default $BENCH_PROMPT or 128)")
     p.add_argument("--generate", type=int,
@@ -545,6 +708,7 @@ def parse_args(argv):
                    help="seconds one generate run may take (default 600)")
     a = p.parse_args(argv)
     a.batch_list = int_list(a.batches, "--batches")
+    a.matmul_list = matmul_list(a.matmul)
     for name in ("prompt", "generate", "runs"):
         if getattr(a, name) < 1:
             fail("--%s must be at least 1" % name)
@@ -568,6 +732,15 @@ def check_tools(args):
         fail("no C compiler '%s' (set CC)" % args.cc)
     if args.model and not os.path.isfile(os.path.join(args.model, "config.json")):
         fail("%s has no config.json" % args.model)
+
+
+def read_maps():
+    """This process's memory map (Linux), or "" where there is none."""
+    try:
+        with open("/proc/self/maps") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def device_info(torch, transformers):
@@ -625,6 +798,8 @@ def main(argv=None):
     ceilings = ceilings_mod.measure()
     print("ceilings: device copy %.0f GB/s, bf16 matmul %.0f TFLOP/s"
           % (ceilings["copy_gbps"], ceilings["matmul_tflops"]), flush=True)
+    # torch has run a matmul: the cuBLAS it uses is loaded by now.
+    cublas = loaded_cublas(read_maps())
 
     work = args.work or tempfile.mkdtemp(prefix="attn-model-bench-")
     os.makedirs(work, exist_ok=True)
@@ -656,6 +831,10 @@ def main(argv=None):
                "settings": {"prompt": args.prompt, "generate": args.generate,
                             "runs": args.runs, "seed": args.seed,
                             "attn_compile": args.attn_compile,
+                            "matmul": args.matmul_list,
+                            "cublas": (cublas_source(os.environ, cublas)
+                                       if "cublas" in args.matmul_list
+                                       else None),
                             "cuda_module_loading": os.environ.get(
                                 "CUDA_MODULE_LOADING", "EAGER")},
                "batches": []}
@@ -667,19 +846,21 @@ def main(argv=None):
 
         # Ours first, with no transformers model in device memory.
         for batch in args.batch_list:
-            print("ours, batch %d: compiling" % batch, flush=True)
-            program, record = build_ours(args, model_dir, batch, work)
-            if program:
-                print("ours, batch %d: running (compiled in %.0f s)"
-                      % (batch, record["compile_s"]), flush=True)
-                run_ours(args, program, model_dir, prompts[batch], record, work)
-            if record.get("error"):
-                print("ours, batch %d: %s" % (batch, record["error"]), flush=True)
-            run["batches"].append({
-                "batch": batch, "ours": record,
-                "floor": floor(batch, decode_weight_bytes(tensors, config, batch),
-                               ceilings["copy_gbps"])})
-            write_outputs(run, json_path, md_path)
+            entry = {"batch": batch, "ours": {},
+                     "floor": floor(batch,
+                                    decode_weight_bytes(tensors, config, batch),
+                                    ceilings["copy_gbps"])}
+            run["batches"].append(entry)
+            for variant in args.matmul_list:
+                try:
+                    record = measure_ours(
+                        args, model_dir, prompts[batch], variant, work,
+                        generate_env(os.environ, variant, cublas))
+                except Exception as e:  # this variant only
+                    record = {"matmul": variant,
+                              "error": "%s: %s" % (type(e).__name__, e)}
+                entry["ours"][variant] = record
+                write_outputs(run, json_path, md_path)
 
         torch.cuda.empty_cache()
         try:
@@ -709,11 +890,9 @@ def main(argv=None):
     print()
     print(render(run))
     print("results: %s, %s" % (json_path, md_path))
-    bad = [e["batch"] for e in run["batches"]
-           if (e["ours"] or {}).get("error") or
-           (e.get("transformers") or {}).get("error")]
+    bad = failures(run)
     if bad:
-        print("FAILED at batch %s" % ", ".join(map(str, bad)))
+        print("FAILED: %s" % "; ".join(bad))
         return 1
     return 0
 

@@ -206,11 +206,13 @@ defaultInput(const RunnerOptions &options, const TensorSignature &sig,
     return tensor;
   }
   if (sig.type == ElementType::I64) {
-    // Random ids mean nothing, and most would index outside a vocabulary.
+    // Random integers mean nothing: ids would index outside a vocabulary,
+    // lengths outside the keys.
     if (options.tokens.empty() || tokensUsed)
       return error("argument " + llvm::Twine(i) + " (" + sig.str() +
-                   ") holds integer ids; give them with --tokens=<id,...> "
-                   "or --input " +
+                   ") holds integers (ids or lengths); give them with "
+                   "--tokens=<id,...> or --input " +
+                   llvm::Twine(i) + "=<a,b,...> or --input " +
                    llvm::Twine(i) + "=<path.npy>");
     tokensUsed = true;
     return parseTokens(options.tokens, sig, i);
