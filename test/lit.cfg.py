@@ -44,7 +44,7 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-tools = ["attn-compile", "attn-fuzz", "attn-opt", "attn-runner", "mlir-runner", "not", "split-file"]
+tools = ["attn-compile", "attn-fuzz-checkpoint", "attn-fuzz", "attn-opt", "attn-runner", "mlir-runner", "not", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The GPU machine's bundle may lack attn-compile (utils/run-gpu-tests.sh).

@@ -13,6 +13,11 @@
 # so a run fails only on what an earlier run of the same code would have
 # found; without one, each run explores afresh.
 #
+# Then attn-fuzz-checkpoint, the runtime library's safetensors reader on
+# arbitrary files, runs for $CHECKPOINT_SECONDS (default 30), seeded by
+# test/Fuzz/Inputs/make_checkpoints.py, its corpus in
+# build-asan/fuzz-checkpoint-corpus.
+#
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +26,7 @@ seconds=${1:-60}
 seed=${2:-0}
 BUILD_DIR=$build \
   ATTN_CMAKE_ARGS="-DLLVM_USE_SANITIZER=Address;Undefined -DLLVM_USE_SANITIZE_COVERAGE=ON" \
-  "$root/utils/build.sh" attn-fuzz
+  "$root/utils/build.sh" attn-fuzz attn-fuzz-checkpoint
 
 seeds=$build/fuzz-seeds
 rm -rf "$seeds"
@@ -39,6 +44,15 @@ PY
 # As in utils/sanitize.sh.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allow_user_poisoning=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-exec "$build/bin/attn-fuzz" -max_total_time="$seconds" -seed="$seed" -timeout=60 \
+"$build/bin/attn-fuzz" -max_total_time="$seconds" -seed="$seed" -timeout=60 \
   -rss_limit_mb=8192 -print_final_stats=1 -dict="$root/test/Fuzz/attn.dict" \
   -artifact_prefix="$build/fuzz-crashes/" "$build/fuzz-corpus" "$seeds"
+
+checkpoint_seeds=$build/fuzz-checkpoint-seeds
+rm -rf "$checkpoint_seeds"
+python3 "$root/test/Fuzz/Inputs/make_checkpoints.py" "$checkpoint_seeds"
+mkdir -p "$build/fuzz-checkpoint-corpus"
+exec "$build/bin/attn-fuzz-checkpoint" -max_total_time="${CHECKPOINT_SECONDS:-30}" \
+  -seed="$seed" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  -artifact_prefix="$build/fuzz-crashes/" "$build/fuzz-checkpoint-corpus" \
+  "$checkpoint_seeds"
