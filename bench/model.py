@@ -35,12 +35,13 @@ warp is the generated code of today, without them).
      2816 (Llama's 8/3 x hidden, rounded up to a multiple of 256), vocab
      8192: about 107M parameters (213 MB), large enough that a decode step
      reads far more weight bytes than launch overheads cost, small enough
-     that the one-thread-per-element kernels run the benchmark in minutes. --size 1b
-     (BENCH_SIZE=1b) is the 1B shape of the cross-layer attention paper
-     that examples/cla1b_gqa4.mlir uses (hidden 2048, 20 layers, head_dim
-     128, so 16 query heads, 4 KV heads), with intermediate 5632 and vocab
-     32000 (TinyLlama's and Llama 2's; the examples fix only the attention
-     shape): about 1.03B parameters. Each dimension can be overridden
+     that the one-thread-per-element kernels run the benchmark in
+     minutes. --size 1b (BENCH_SIZE=1b) is the 1B shape of the
+     cross-layer attention paper that examples/cla1b_gqa4.mlir uses
+     (hidden 2048, 20 layers, head_dim 128, so 16 query heads, 4 KV
+     heads), with intermediate 5632 and vocab 32000 (TinyLlama's and
+     Llama 2's; the examples fix only the attention shape): about 1.03B
+     parameters. Each dimension can be overridden
      (BENCH_HIDDEN, BENCH_LAYERS, BENCH_HEADS, BENCH_KV_HEADS, BENCH_INTER,
      BENCH_VOCAB).
   3. Ours, per batch and per --matmul variant: attn-compile --emit=object
@@ -61,6 +62,8 @@ warp is the generated code of today, without them).
      with its directory first on LD_LIBRARY_PATH (for libcublasLt), so
      that both sides use the same cuBLAS, where torch has one as a
      separate library.
+     The cublas variant's prefill is the call that opens cuBLAS and
+     makes its handle: a one-time cost inside its prefill time.
   4. transformers, per batch, on the same directory and prompt (bf16 on the
      GPU, its default attention implementation): prefill is one forward
      over the prompt with use_cache=True (only the last position's logits
@@ -135,8 +138,9 @@ TARGET = re.compile(r"^target: (\S+)")
 MATMULS = {
     "warp": "kernels with a warp per output column, each weight row read "
             "once, coalesced; no tensor cores",
-    "cublas": "cublasGemmEx through the runtime library, cuBLAS opened at "
-              "run time; tensor cores, f32 accumulation",
+    "cublas": "cublasGemmEx through the runtime library, tensor cores, f32 "
+              "accumulation; cuBLAS is opened in the first call, so the "
+              "prefill time includes that",
 }
 CUBLAS_FILE = re.compile(r"libcublas(Lt)?\.so(\.[0-9]+)*$")
 
@@ -406,7 +410,7 @@ def render(run):
         "bf16 matmul %.0f TFLOP/s" % (c["copy_gbps"], c["matmul_tflops"]),
         "- ours: GPU object; attention and the KV caches attn-mlir's kernels, "
         "norms, RoPE, elementwise ops and the embedding one-thread-per-element "
-        "kernels; the projections (every C += A·Bᵀ matmul) by variant:",
+        "kernels; the projections (every C += A B^T matmul) by variant:",
     ]
     for v in variants(run):
         out.append("  - %s: %s" % (ours_label(v), MATMULS.get(v, "?")))
@@ -687,8 +691,9 @@ def parse_args(argv):
                    help="tokens generated per sequence (default "
                         "$BENCH_GENERATE or 64)")
     p.add_argument("--runs", type=int, default=env_int("BENCH_MODEL_RUNS", 3),
-                   help="timed runs per system and batch (default "
-                        "$BENCH_MODEL_RUNS or 3)")
+                   help="timed runs per system (each variant of ours, "
+                        "transformers) and batch (default $BENCH_MODEL_RUNS "
+                        "or 3)")
     p.add_argument("--seed", type=int, default=env_int("BENCH_SEED", 0),
                    help="seed of the weights and prompts (default $BENCH_SEED or 0)")
     p.add_argument("--out", default=env("BENCH_OUT"),

@@ -3,14 +3,18 @@
 #
 # On a GPU machine with PyTorch and transformers (and a C compiler): makes a
 # bf16 Llama model with transformers, compiles it with
-# `attn-compile --emit=object --target=cuda` for batch 1 and 8, links
-# examples/generate/generate.c, and measures prefill and decode tokens per
-# second next to transformers' on the same model, prompt and GPU in the same
-# run, and next to the decode step's weight-bandwidth floor (the weight
-# bytes over the device copy bandwidth measured in the same run). Writes
-# model.json and model.md under bench/results/<date>-<device>/. The GPU
-# graph's matmuls are naive one-thread-per-element kernels today, so the
-# numbers measure those (bench/model.py says more).
+# `attn-compile --emit=object --target=cuda` for batch 1 and 8, once per
+# variant of the projections (--matmul, default warp,cublas: kernels with a
+# warp per output column, or cublasGemmEx calls through the runtime; passed
+# as --gpu-pipeline=matmul=<variant>), links examples/generate/generate.c,
+# and measures prefill and decode tokens per second of each variant next to
+# transformers' on the same model, prompt and GPU in the same run, and next
+# to the decode step's weight-bandwidth floor (the weight bytes over the
+# device copy bandwidth measured in the same run). Writes model.json and
+# model.md under bench/results/<date>-<device>/. A variant that fails (say,
+# no cuBLAS on the machine) is reported in the table; the others still run.
+# Every op other than the projections, attention and the caches is a
+# one-thread-per-element kernel (bench/model.py says more).
 #
 # attn-compile and libattn_runtime.a come from $ATTN_COMPILE and
 # $ATTN_RUNTIME, else from build/bin and build/lib where they exist, else
@@ -20,6 +24,7 @@
 #   bench/model.sh
 #   BENCH_SIZE=1b bench/model.sh
 #   BENCH_BATCHES=1,4,16 BENCH_PROMPT=512 bench/model.sh --work /tmp/m
+#   bench/model.sh --matmul cublas
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail

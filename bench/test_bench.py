@@ -8,17 +8,24 @@ output (against text in the format of lib/Runner/Benchmark.cpp, Runner.cpp
 and GPUTarget.cpp, with a stand-in runner script), the results' rates,
 statuses and merging, the table, the plot's grouping, bench.py
 --selftest end to end, and bench/model.py's parsing of generate.c's
-output, weight bytes, decode floor, table and settings. Where torch is
+output, weight bytes, decode floor, table and settings, and its run of
+both projection variants end to end with stand-ins for attn-compile, the
+C compiler, the generate program, torch and transformers. Where torch is
 installed (a CPU build is enough), also the .npy tensor I/O and the float64
 check. No number here is a measurement.
 """
+import contextlib
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import textwrap
+import types
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -367,29 +374,276 @@ class ModelBench(unittest.TestCase):
         for b in (1, 8):
             batches.append({
                 "batch": b, "floor": model_bench.floor(b, 2e6, 4000.0),
-                "ours": dict(model_bench.rates(b, 128, 64, 100.0, 630.0)),
+                "ours": {
+                    "warp": dict(model_bench.rates(b, 128, 64, 100.0, 630.0),
+                                 matmul="warp"),
+                    "cublas": dict(model_bench.rates(b, 128, 64, 10.0, 315.0),
+                                   matmul="cublas")},
                 "transformers": dict(model_bench.rates(b, 128, 64, 1.0, 63.0))})
-        batches[1]["ours"] = {"error": "attn-compile: synthetic failure"}
+        batches[1]["ours"]["cublas"] = {
+            "matmul": "cublas",
+            "error": "generate-b8-cublas exited with 1: generate: error: "
+                     "cuBLAS not found (libcublas.so.13 or .12 | elsewhere)"}
         return {"synthetic": True, "date": "2026-01-02",
                 "device": {"name": "Example", "torch": "x", "cuda": "y",
                            "transformers": "z"},
                 "ceilings": ceil, "model": model,
                 "settings": {"prompt": 128, "generate": 64, "runs": 3,
+                             "matmul": ["warp", "cublas"],
+                             "cublas": "$ATTN_CUBLAS: /x/libcublas.so.12",
                              "transformers_attention": "sdpa"},
                 "batches": batches}
+
+    @staticmethod
+    def rows(md):
+        """{(batch, system): cells} of a model table."""
+        out = {}
+        for line in md.splitlines():
+            if line.startswith("| ") and not line.startswith("| batch"):
+                cells = [c.strip() for c in
+                         re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+                out[(int(cells[0]), cells[1])] = cells[2:]
+        return out
 
     def test_render(self):
         md = model_bench.render(self.run_record())
         self.assertIn("SYNTHETIC", md)
-        rows = [line for line in md.splitlines() if line.startswith("| 1 |")
-                or line.startswith("| 8 |")]
-        self.assertEqual(len(rows), 2)
-        # batch 1: ours 1280 tok/s prefill, 100 tok/s decode; floor 2e6
-        # tok/s; transformers 1000 tok/s decode.
-        self.assertEqual(rows[0], "| 1 | 1280 | 100.0 | 128000 | 1000.0 | "
-                                  "2000000 | 0.005% | 0.05% |")
-        self.assertIn("| 8 | n/a | n/a |", rows[1])
-        self.assertIn("batch 8, ours: attn-compile: synthetic failure", md)
+        rows = self.rows(md)
+        self.assertEqual(len(rows), 8)   # 2 batches x (2 variants, tf, floor)
+        # batch 1: floor 2e6 tok/s (0.0005 ms a step); warp decodes 100
+        # tok/s, cublas 200, transformers 1000.
+        self.assertEqual(rows[(1, "ours (warp)")],
+                         ["1280", "100.0", "10", "0.005%"])
+        self.assertEqual(rows[(1, "ours (cublas)")],
+                         ["12800", "200.0", "5", "0.01%"])
+        self.assertEqual(rows[(1, "transformers")],
+                         ["128000", "1000.0", "1", "0.05%"])
+        self.assertEqual(rows[(1, "decode floor")], ["", "2000000", "0.0005", ""])
+        # A failed variant is its error in the table (pipes escaped) and in
+        # the notes; the other variant and transformers are still there.
+        self.assertIn("| 8 | ours (cublas) | error: generate-b8-cublas exited "
+                      "with 1: generate: error: cuBLAS not found "
+                      "(libcublas.so.13 or .12 \\| elsewhere) | n/a | n/a | "
+                      "n/a |", md)
+        self.assertEqual(rows[(8, "ours (warp)")][1], "800.0")
+        self.assertIn("- batch 8, ours (cublas): generate-b8-cublas exited "
+                      "with 1: generate: error: cuBLAS not found", md)
+        self.assertIn("  - ours (warp): kernels with a warp per output column", md)
+        self.assertIn("  - ours (cublas): cublasGemmEx", md)
+        self.assertIn("- cuBLAS of ours (cublas): $ATTN_CUBLAS: /x/libcublas.so.12", md)
+        self.assertNotIn("one thread per output element", md)
+        self.assertEqual(model_bench.failures(self.run_record()),
+                         ["batch 8, ours (cublas)"])
+        # A long error is cut in the table, whole in the notes.
+        run = self.run_record()
+        run["batches"][0]["transformers"] = {"error": "x" * 1000}
+        md = model_bench.render(run)
+        self.assertIn("| 1 | transformers | error: " + "x" * 157 + "... |", md)
+        self.assertIn("- batch 1, transformers: " + "x" * 1000, md)
+
+    def test_matmul_variants(self):
+        self.assertEqual(model_bench.matmul_list("warp,cublas"), ["warp", "cublas"])
+        self.assertEqual(model_bench.matmul_list(" cublas "), ["cublas"])
+        for text in ("", "warp,tensor", "warp,warp"):
+            with self.assertRaises(SystemExit):
+                model_bench.matmul_list(text)
+        maps = textwrap.dedent("""\
+            7f00-7f01 r-xp 00000000 08:01 1 /usr/lib/libc.so.6
+            7f02-7f03 r-xp 00000000 08:01 2 /p/nvidia/cublas/lib/libcublasLt.so.12
+            7f04-7f05 r--p 00000000 08:01 3 /p/nvidia/cublas/lib/libcublas.so.12
+            7f06-7f07 r-xp 00001000 08:01 3 /p/nvidia/cublas/lib/libcublas.so.12
+            7f08-7f09 rw-p 00000000 00:00 0
+            7f0a-7f0b r-xp 00000000 08:01 4 /q/libcublas.so.12.not
+            """)
+        found = model_bench.loaded_cublas(maps)
+        self.assertEqual(found, {
+            "libcublas": "/p/nvidia/cublas/lib/libcublas.so.12",
+            "libcublasLt": "/p/nvidia/cublas/lib/libcublasLt.so.12"})
+        env = model_bench.generate_env({"LD_LIBRARY_PATH": "/l"}, "cublas", found)
+        self.assertEqual(env["ATTN_CUBLAS"], found["libcublas"])
+        self.assertEqual(env["LD_LIBRARY_PATH"], "/p/nvidia/cublas/lib" + os.pathsep + "/l")
+        self.assertEqual(env["CUDA_MODULE_LOADING"], "EAGER")
+        # The warp variant, a set ATTN_CUBLAS, or no torch cuBLAS: unchanged.
+        self.assertNotIn("ATTN_CUBLAS", model_bench.generate_env({}, "warp", found))
+        given = {"ATTN_CUBLAS": "/mine.so", "CUDA_MODULE_LOADING": "LAZY"}
+        self.assertEqual(model_bench.generate_env(given, "cublas", found), given)
+        self.assertEqual(model_bench.generate_env({}, "cublas", {}),
+                         {"CUDA_MODULE_LOADING": "EAGER"})
+        self.assertIn("$ATTN_CUBLAS: /mine.so", model_bench.cublas_source(given, found))
+        self.assertIn("torch's", model_bench.cublas_source({}, found))
+        self.assertIn("runtime's search", model_bench.cublas_source({}, {}))
+
+    # Stand-ins for the whole run. attn-compile writes the object as JSON
+    # of its options (failing for the variant in $FAKE_COMPILE_FAILS); the
+    # C compiler writes a generate program that reads that object and,
+    # compiled with matmul=cublas, fails as the runtime does when
+    # $ATTN_CUBLAS names no file (the real one searches further).
+    FAKE_COMPILE = textwrap.dedent("""\
+        import json, os, sys
+        args = sys.argv[1:]
+        with open(os.environ["FAKE_LOG"], "a") as f:
+            f.write(" ".join(args[1:]) + "\\n")
+        variant = [a.split("=", 2)[2] for a in args
+                   if a.startswith("--gpu-pipeline=matmul=")][0]
+        if os.environ.get("FAKE_COMPILE_FAILS") == variant:
+            sys.exit("attn-compile: error: synthetic failure of " + variant)
+        with open(args[args.index("-o") + 1], "w") as f:
+            json.dump({"matmul": variant,
+                       "batch": int(args[args.index("--batch") + 1])}, f)
+        """)
+    FAKE_CC = textwrap.dedent("""\
+        import os, sys
+        args = sys.argv[1:]
+        assert "-ldl" in args and any(a.endswith("generate.c") for a in args)
+        obj = [a for a in args if a.endswith(".o")][0]
+        program = args[args.index("-o") + 1]
+        with open(program, "w") as f:
+            f.write("#!%s\\nOBJ = %r\\n" % (sys.executable, obj)
+                    + os.environ["FAKE_PROGRAM"])
+        os.chmod(program, 0o755)
+        """)
+    FAKE_PROGRAM = textwrap.dedent("""\
+        import json, os, sys
+        sys.path.insert(0, @HERE@)
+        import npyfile
+        with open(OBJ) as f:
+            obj = json.load(f)
+        if obj["matmul"] == "cublas" and not os.path.isfile(
+                os.environ.get("ATTN_CUBLAS", "")):
+            sys.exit("generate: error: cuBLAS not found (libcublas.so.13 or "
+                     ".12, ...): the model was compiled with matmul=cublas")
+        args = sys.argv[1:]
+        ids = args[1].split(",")
+        steps = int(args[args.index("--steps") + 1])
+        fast = obj["matmul"] == "cublas"
+        print("target: cuda")
+        print("prefill: %d tokens in %.3f ms (0 tokens/s)"
+              % (len(ids), 1.0 if fast else 2.0))
+        print("decode: %d steps in %.3f ms (0 tokens/s, 0 ms per step)"
+              % (steps - 1, 8.0 if fast else 4.0))
+        npyfile.write_bytes(args[args.index("--output") + 1], "<i8",
+                            (obj["batch"], steps), bytes(8 * obj["batch"] * steps))
+        """).replace("@HERE@", repr(HERE))
+
+    def fake_main(self, d, argv, environ):
+        """model.main with the stand-ins, a make_llama checkpoint and no
+        GPU: (exit status, model.json, model.md, attn-compile's calls)."""
+        tools = {}
+        for name, body in (("attn-compile", self.FAKE_COMPILE), ("cc", self.FAKE_CC)):
+            tools[name] = os.path.join(d, name)
+            with open(tools[name], "w") as f:
+                f.write("#!%s\n" % sys.executable + body)
+            os.chmod(tools[name], 0o755)
+        checkpoint = os.path.join(d, "llama")
+        if not os.path.isdir(checkpoint):
+            subprocess.run([sys.executable, os.path.join(
+                os.path.dirname(HERE), "test", "Frontend", "Inputs", "make_llama.py"),
+                checkpoint, "--dtype", "bfloat16", "--layers", "2"], check=True)
+        out, log = os.path.join(d, "out"), os.path.join(d, "compile.log")
+        if os.path.exists(log):
+            os.remove(log)
+        cuda = types.SimpleNamespace(
+            is_available=lambda: True, current_device=lambda: 0,
+            get_device_name=lambda: "Example GPU", empty_cache=lambda: None,
+            get_device_properties=lambda i: types.SimpleNamespace(
+                major=9, minor=0, multi_processor_count=132, total_memory=2 ** 37))
+        fake_torch = types.ModuleType("torch")
+        fake_torch.cuda, fake_torch.__version__ = cuda, "0+stand-in"
+        fake_torch.version = types.SimpleNamespace(cuda="0")
+        fake_tf = types.ModuleType("transformers")
+        fake_tf.__version__ = "0+stand-in"
+        fake_ceilings = types.ModuleType("ceilings")
+        fake_ceilings.measure = lambda: {"copy_gbps": 4000.0, "matmul_tflops": 800.0}
+
+        def transformers_rates(hf, prompt, steps, runs, torch):
+            r = model_bench.rates(len(prompt), len(prompt[0]), steps, 0.5, 1.0)
+            return dict(r, tokens=[[0] * steps for _ in prompt])
+
+        env = {k: v for k, v in os.environ.items() if k != "ATTN_CUBLAS"}
+        env.update(environ, FAKE_LOG=log, FAKE_PROGRAM=self.FAKE_PROGRAM)
+        with mock.patch.dict(os.environ, env, clear=True), \
+                mock.patch.dict(sys.modules, {"torch": fake_torch,
+                                              "transformers": fake_tf,
+                                              "ceilings": fake_ceilings}), \
+                mock.patch.object(model_bench, "read_maps", lambda: ""), \
+                mock.patch.object(model_bench, "load_model", lambda m, t:
+                                  types.SimpleNamespace(config=types.SimpleNamespace(
+                                      _attn_implementation="sdpa"))), \
+                mock.patch.object(model_bench, "time_transformers",
+                                  transformers_rates), \
+                contextlib.redirect_stdout(io.StringIO()):
+            status = model_bench.main(
+                ["--model", checkpoint, "--attn-compile", tools["attn-compile"],
+                 "--runtime", tools["cc"], "--cc", tools["cc"], "--batches", "1,2",
+                 "--prompt", "4", "--generate", "3", "--runs", "2",
+                 "--out", out, "--work", os.path.join(d, "work")] + argv)
+        # A --model checkpoint is the size "custom".
+        with open(os.path.join(out, "model-custom.json")) as f:
+            run = json.load(f)
+        with open(os.path.join(out, "model-custom.md")) as f:
+            md = f.read()
+        with open(log) as f:
+            calls = f.read().splitlines()
+        return status, run, md, calls
+
+    def test_variants_end_to_end(self):
+        with tempfile.TemporaryDirectory() as d:
+            # Both variants by default; no cuBLAS: cublas fails at run time,
+            # warp and transformers are measured.
+            status, run, md, calls = self.fake_main(d, [], {})
+            self.assertEqual(status, 1)
+            self.assertEqual([c.split()[2] for c in calls],
+                             ["--gpu-pipeline=matmul=warp",
+                              "--gpu-pipeline=matmul=cublas"] * 2)
+            self.assertEqual(run["settings"]["matmul"], ["warp", "cublas"])
+            self.assertIn("runtime's search", run["settings"]["cublas"])
+            for entry in run["batches"]:
+                b = entry["batch"]
+                warp, blas = entry["ours"]["warp"], entry["ours"]["cublas"]
+                self.assertNotIn("error", warp)
+                self.assertAlmostEqual(warp["prefill_tps"], b * 4 / 2e-3)
+                self.assertAlmostEqual(warp["decode_tps"], b * 2 / 4e-3)
+                self.assertEqual(warp["tokens"], [[0] * 3] * b)
+                self.assertIn("generate-b%d-cublas exited with 1: generate: "
+                              "error: cuBLAS not found" % b, blas["error"])
+                self.assertNotIn("prefill_tps", blas)
+                self.assertAlmostEqual(entry["transformers"]["prefill_tps"],
+                                       b * 4 / 0.5e-3)
+            rows = self.rows(md)
+            self.assertEqual(rows[(2, "ours (warp)")][:2], ["4000", "1000.0"])
+            self.assertTrue(rows[(2, "ours (cublas)")][0].startswith(
+                "error: generate-b2-cublas exited with 1: generate: error: "
+                "cuBLAS not found"))
+            self.assertEqual(rows[(2, "transformers")][:2], ["16000", "4000.0"])
+            self.assertIn((2, "decode floor"), rows)
+
+            # cuBLAS found, the variants in the other order, and warp
+            # failing to compile: cublas is still measured.
+            blas = os.path.join(d, "libcublas.so.12")
+            open(blas, "w").close()
+            status, run, md, calls = self.fake_main(
+                d, ["--matmul", "cublas,warp"],
+                {"ATTN_CUBLAS": blas, "FAKE_COMPILE_FAILS": "warp"})
+            self.assertEqual(status, 1)
+            self.assertEqual(len(calls), 4)
+            self.assertEqual(run["settings"]["cublas"], "$ATTN_CUBLAS: " + blas)
+            for entry in run["batches"]:
+                self.assertEqual(list(entry["ours"]), ["cublas", "warp"])
+                self.assertAlmostEqual(entry["ours"]["cublas"]["decode_tps"],
+                                       entry["batch"] * 2 / 8e-3)
+                self.assertIn("attn-compile: attn-compile exited with 1: "
+                              "attn-compile: error: synthetic failure of warp",
+                              entry["ours"]["warp"]["error"])
+            self.assertIn("- batch 1, ours (warp): attn-compile:", md)
+
+            # One variant that works: exit status 0.
+            status, run, md, calls = self.fake_main(
+                d, ["--matmul", "warp"], {})
+            self.assertEqual(status, 0)
+            self.assertEqual([list(e["ours"]) for e in run["batches"]],
+                             [["warp"], ["warp"]])
+            self.assertNotIn("ours (cublas)", md)
+            self.assertNotIn("cuBLAS of", md)
 
     def test_settings(self):
         shape = model_bench.model_shape("1b", {"BENCH_LAYERS": "2"})
