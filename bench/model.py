@@ -50,9 +50,10 @@ warp is the generated code of today, without them).
      on the same seeded random prompt; the prefill and decode times it
      prints (wall clock around each attnModelPrefill / attnModelDecode
      call, the device-to-host copy of the logits included, the host argmax
-     not) are kept as medians over the runs. Each run is a new process, so
-     its prefill is the process's first call of the prefill kernels: there
-     is no warm-up call. CUDA_MODULE_LOADING=EAGER (unless set otherwise)
+     not) are kept as medians over the runs. Each run is a new process;
+     generate.c runs one untimed prefill first, so the timed prefill does
+     not pay the first call's one-time costs (first launches, cuBLAS's
+     handle). CUDA_MODULE_LOADING=EAGER (unless set otherwise)
      has the driver load every kernel when the program starts, so that
      loading is not in the timed calls. A variant that fails (say, cuBLAS
      not found: generate exits with an error naming cuBLAS) is recorded
@@ -139,8 +140,8 @@ MATMULS = {
     "warp": "kernels with a warp per output column, each weight row read "
             "once, coalesced; no tensor cores",
     "cublas": "cublasGemmEx through the runtime library, tensor cores, f32 "
-              "accumulation; cuBLAS is opened in the first call, so the "
-              "prefill time includes that",
+              "accumulation; cuBLAS is opened in generate's untimed "
+              "warm-up prefill",
 }
 CUBLAS_FILE = re.compile(r"libcublas(Lt)?\.so(\.[0-9]+)*$")
 
