@@ -24,8 +24,8 @@
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -189,7 +189,7 @@ public:
                    llvm::MutableArrayRef<HostTensor> results) override;
   std::string describe() const override;
   llvm::Error callChecked() override { return call(); }
-  llvm::Error step(const StepPlan &plan, bool last) override;
+  llvm::Error step(const StepPlan &plan) override;
   llvm::Expected<double> timedCall(unsigned run) override;
   std::string timingWhat() const override {
     return "wall time per call on the CPU";
@@ -277,7 +277,7 @@ llvm::Error CPUTarget::call() {
   return cacheErr;
 }
 
-llvm::Error CPUTarget::step(const StepPlan &plan, bool /*last*/) {
+llvm::Error CPUTarget::step(const StepPlan &plan) {
   for (auto [result, arg] : plan.feed)
     std::memcpy((*inputs)[arg].tensor->data(), results[result].data(),
                 results[result].byteSize());

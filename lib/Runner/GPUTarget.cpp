@@ -21,17 +21,16 @@
 #include "attn/Runtime/KVCacheChecks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
-
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -47,8 +46,8 @@ static llvm::Error error(const llvm::Twine &msg) {
 /// host, where they touch no element.
 static bool runsOnGPU(Operation *op) {
   Dialect *dialect = op->getDialect();
-  if (isa_and_nonnull<AttnDialect, linalg::LinalgDialect,
-                      tensor::TensorDialect, math::MathDialect>(dialect))
+  if (isa_and_nonnull<AttnDialect, linalg::LinalgDialect, tensor::TensorDialect,
+                      math::MathDialect>(dialect))
     return true;
   // A call runs the callee's host code, which attn-buffers-to-gpu checks
   // in the pipeline like the entry's.
@@ -293,8 +292,8 @@ struct DeviceCall {
         returned.push_back(reinterpret_cast<const void *>(resultDescs[at]));
     if (llvm::Error freed = cuda::freeAllocationsSince(before, returned)) {
       if (!err)
-        err = error("running @" + name + " on the GPU failed: " +
-                    llvm::toString(std::move(freed)));
+        err = error("running @" + name +
+                    " on the GPU failed: " + llvm::toString(std::move(freed)));
       else
         llvm::consumeError(std::move(freed));
     }
@@ -315,7 +314,8 @@ public:
                    llvm::MutableArrayRef<HostTensor> results) override;
   std::string describe() const override { return description; }
   llvm::Error callChecked() override;
-  llvm::Error step(const StepPlan &plan, bool last) override;
+  llvm::Error step(const StepPlan &plan) override;
+  llvm::Error fetchResults() override { return copyResults(last, results); }
   llvm::Error startTiming() override;
   llvm::Expected<double> timedCall(unsigned run) override;
   std::string timingWhat() const override {
@@ -422,10 +422,10 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   }
   call.emplace(DeviceCall{*engine, name, descriptorOffsets(results), scalars});
 
-  devicePeak = devicePeaks(device.name, device.computeMajor,
-                           device.computeMinor, device.multiprocessors,
-                           device.clockKHz, device.memoryClockKHz,
-                           device.memoryBusBits);
+  devicePeak =
+      devicePeaks(device.name, device.computeMajor, device.computeMinor,
+                  device.multiprocessors, device.clockKHz,
+                  device.memoryClockKHz, device.memoryBusBits);
   llvm::raw_string_ostream(description)
       << "cuda (" << device.name << ", " << gpu.chip << ", "
       << device.multiprocessors << " SMs, CUDA driver "
@@ -451,10 +451,10 @@ llvm::Error GPUTarget::callChecked() {
     return out.takeError();
   last = std::move(*desc);
   held = std::move(*out);
-  return copyResults(last, results);
+  return llvm::Error::success();
 }
 
-llvm::Error GPUTarget::step(const StepPlan &plan, bool lastStep) {
+llvm::Error GPUTarget::step(const StepPlan &plan) {
   // The previous call's caches are this call's arguments, one position on:
   // a cache returned in place already is; one returned elsewhere is copied
   // over (through the host: the rare, out-of-place case). Every source is
@@ -496,8 +496,7 @@ llvm::Error GPUTarget::step(const StepPlan &plan, bool lastStep) {
     return owned.takeError();
   held = std::move(*owned);
   last = std::move(*next);
-  // The results are copied back once, after the last step.
-  return lastStep ? copyResults(last, results) : llvm::Error::success();
+  return llvm::Error::success();
 }
 
 llvm::Error GPUTarget::startTiming() {

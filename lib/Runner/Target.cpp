@@ -36,8 +36,7 @@ runner::createTarget(const RunnerOptions &options) {
     return createCPUTarget(options);
   if (name == "cuda")
     return createGPUTarget(options);
-  return error("unknown target '" + options.target +
-               "'; expected cpu or cuda");
+  return error("unknown target '" + options.target + "'; expected cpu or cuda");
 }
 
 llvm::Expected<RunReport>
@@ -59,21 +58,22 @@ runner::runOnTarget(Target &target, ModuleOp module, func::FuncOp entry,
   if (options.steps > 1) {
     start = std::chrono::steady_clock::now();
     for (unsigned step = 1; step < options.steps; ++step)
-      if (llvm::Error err = target.step(plan, step + 1 == options.steps))
+      if (llvm::Error err = target.step(plan))
         return std::move(err);
     report.stepsMs = millisecondsSince(start);
   }
+  if (llvm::Error err = target.fetchResults())
+    return std::move(err);
 
   if (options.benchmarkRuns == 0)
     return report;
   if (llvm::Error err = target.startTiming())
     return std::move(err);
-  unsigned run = 0;
-  for (unsigned i = 0; i < options.warmupRuns; ++i, ++run)
-    if (auto ms = target.timedCall(run); !ms)
+  for (unsigned i = 0; i < options.warmupRuns; ++i)
+    if (auto ms = target.timedCall(i); !ms)
       return ms.takeError();
-  for (unsigned i = 0; i < options.benchmarkRuns; ++i, ++run) {
-    auto ms = target.timedCall(run);
+  for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
+    auto ms = target.timedCall(i);
     if (!ms)
       return ms.takeError();
     report.benchmarkMs.push_back(*ms);

@@ -45,6 +45,7 @@ static std::optional<Driver> openDriver(std::string &why) {
   resolve(library, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",
           missing);
   resolve(library, d.cuCtxPushCurrent, "cuCtxPushCurrent_v2", missing);
+  resolve(library, d.cuCtxSetCurrent, "cuCtxSetCurrent", missing);
   resolve(library, d.cuCtxSynchronize, "cuCtxSynchronize", missing);
   resolve(library, d.cuModuleLoadData, "cuModuleLoadData", missing);
   resolve(library, d.cuModuleLoadDataEx, "cuModuleLoadDataEx", missing);

@@ -36,9 +36,8 @@ constexpr int CUBLAS_GEMM_DEFAULT = -1;
 struct Blas {
   cublasStatus_t (*create)(cublasHandle_t *);
   cublasStatus_t (*gemmEx)(cublasHandle_t, int, int, int, int, int,
-                           const void *, const void *, int, int,
-                           const void *, int, int, const void *, void *, int,
-                           int, int, int);
+                           const void *, const void *, int, int, const void *,
+                           int, int, const void *, void *, int, int, int, int);
   cublasHandle_t handle = nullptr;
 };
 
@@ -58,7 +57,8 @@ const Blas *loadBlas(std::string &why) {
     for (const char *name : {"libcublas.so.13", "libcublas.so.12"})
       names.push_back(name);
     for (const char *home :
-         {static_cast<const char *>(std::getenv("CUDA_HOME")), "/usr/local/cuda"})
+         {static_cast<const char *>(std::getenv("CUDA_HOME")),
+          "/usr/local/cuda"})
       if (home)
         for (const char *name : {"libcublas.so.13", "libcublas.so.12"})
           names.push_back(std::string(home) + "/lib64/" + name);
@@ -103,10 +103,10 @@ void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
     return;
   int64_t most = std::numeric_limits<int>::max();
   if (m < 1 || n < 1 || k < 1 || m > most || n > most || k > most)
-    return rt::recordFailure(
-        "attnGpuMatmulTransposedB: extents m " + std::to_string(m) + ", n " +
-        std::to_string(n) + ", k " + std::to_string(k) +
-        " must lie in [1, 2^31) for cuBLAS");
+    return rt::recordFailure("attnGpuMatmulTransposedB: extents m " +
+                             std::to_string(m) + ", n " + std::to_string(n) +
+                             ", k " + std::to_string(k) +
+                             " must lie in [1, 2^31) for cuBLAS");
   int type = inputType == 0   ? CUDA_R_32F
              : inputType == 1 ? CUDA_R_16F
              : inputType == 2 ? CUDA_R_16BF
@@ -119,14 +119,18 @@ void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
   if (!blas)
     return rt::recordFailure(why);
   float one = 1.0f;
+  // Timed like a kernel, on the legacy default stream cuBLAS runs on.
+  void *span = rt::timedBegin(nullptr);
   // Cᵀ (n x m, ldc n) += op(B) (n x k: B's k x n view, transposed; ldb k)
   // * op(A) (k x m: A's view, lda k).
-  if (cublasStatus_t status = blas->gemmEx(
-          blas->handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k),
-          &one, reinterpret_cast<const void *>(b), type, int(k),
-          reinterpret_cast<const void *>(a), type, int(k), &one,
-          reinterpret_cast<void *>(c), CUDA_R_32F, int(n), CUBLAS_COMPUTE_32F,
-          CUBLAS_GEMM_DEFAULT))
+  cublasStatus_t status =
+      blas->gemmEx(blas->handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m),
+                   int(k), &one, reinterpret_cast<const void *>(b), type,
+                   int(k), reinterpret_cast<const void *>(a), type, int(k),
+                   &one, reinterpret_cast<void *>(c), CUDA_R_32F, int(n),
+                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+  rt::timedEnd(span, nullptr);
+  if (status)
     return rt::recordFailure("cublasGemmEx (" + std::to_string(m) + " x " +
                              std::to_string(n) + " x " + std::to_string(k) +
                              ") failed with status " + std::to_string(status));

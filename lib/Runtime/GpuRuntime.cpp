@@ -20,6 +20,9 @@ using namespace mlir::attn::cuda;
 namespace {
 struct State {
   const Driver *driver = nullptr;
+  /// The device initialize() chose and its primary context.
+  int ordinal = -1;
+  CUcontext context = nullptr;
   DeviceInfo info;
   /// The first failure of a driver call made by compiled code.
   std::string failure;
@@ -33,7 +36,9 @@ struct State {
 } // namespace
 
 static State &state() {
-  static State s;
+  // Never destroyed: a compiled model's module-unload destructor runs after
+  // the destructors of function-local statics made later than it was.
+  static State &s = *new State;
   return s;
 }
 
@@ -70,6 +75,34 @@ static const Driver *usable() {
 const Driver *rt::usableDriver() { return usable(); }
 
 void rt::recordFailure(const std::string &why) { fail(why); }
+
+void *rt::timedBegin(void *stream) {
+  const Driver *d = usable();
+  if (!d || !state().timing)
+    return nullptr;
+  CUevent start = nullptr;
+  if (!record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate"))
+    return nullptr;
+  if (!record(d->cuEventRecord(start, static_cast<CUstream>(stream)),
+              "cuEventRecord")) {
+    d->cuEventDestroy(start);
+    return nullptr;
+  }
+  return start;
+}
+
+void rt::timedEnd(void *start, void *stream) {
+  const Driver *d = usable();
+  if (!start)
+    return;
+  auto begin = static_cast<CUevent>(start);
+  CUevent stop = nullptr;
+  // Registered even when incomplete, so that collecting them destroys them.
+  if (d && record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate"))
+    record(d->cuEventRecord(stop, static_cast<CUstream>(stream)),
+           "cuEventRecord");
+  state().launches.emplace_back(begin, stop);
+}
 
 //===----------------------------------------------------------------------===//
 // The mgpu* functions
@@ -289,8 +322,12 @@ void mgpuSetDefaultDevice(int32_t device) {
 
 std::string rt::initialize(int ordinal) {
   State &s = state();
-  if (s.driver)
-    return "";
+  if (s.driver) {
+    if (ordinal != s.ordinal)
+      return "the CUDA runtime already runs on device " +
+             std::to_string(s.ordinal) + ", not " + std::to_string(ordinal);
+    return bindThread();
+  }
   std::string why;
   const Driver *loaded = loadDriver(why);
   if (!loaded)
@@ -366,7 +403,17 @@ std::string rt::initialize(int ordinal) {
       !err.empty())
     return err;
   s.driver = &d;
+  s.ordinal = ordinal;
+  s.context = context;
   return "";
+}
+
+std::string rt::bindThread() {
+  State &s = state();
+  if (!s.driver)
+    return "the CUDA runtime is not initialised";
+  return checkResult(*s.driver, s.driver->cuCtxSetCurrent(s.context),
+                     "cuCtxSetCurrent");
 }
 
 bool rt::isAvailable() {

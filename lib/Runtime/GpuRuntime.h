@@ -73,10 +73,15 @@ struct Driver;
 namespace mlir::attn::cuda::rt {
 
 /// Loads the driver and makes the primary context of device `ordinal`
-/// current on the calling thread. Calling it again after a success does
-/// nothing. Compiled code that runs first (a gpu.binary's module load runs
+/// current on the calling thread. Called again after a success, it makes
+/// that context current on the calling thread, and fails for another
+/// ordinal. Compiled code that runs first (a gpu.binary's module load runs
 /// as a global constructor) initialises device 0 itself.
 std::string initialize(int ordinal = 0);
+/// Makes the initialised device's context current on the calling thread,
+/// which a driver call from a thread other than the one that initialised
+/// the runtime needs.
+std::string bindThread();
 bool isAvailable();
 const DeviceInfo &device();
 /// The first driver failure of compiled code since the last call, or "".
@@ -88,6 +93,12 @@ std::string takeError();
 /// first.
 const Driver *usableDriver();
 void recordFailure(const std::string &why);
+/// With kernel timing on, brackets work the runtime issues itself on
+/// `stream` (cuBLAS's products) with events, as mgpuLaunchKernel does a
+/// launch: timedEnd takes what timedBegin returned (null when timing is
+/// off), and collectKernelMilliseconds counts the span.
+void *timedBegin(void *stream);
+void timedEnd(void *start, void *stream);
 
 std::string allocate(size_t bytes, void **ptr);
 std::string free(void *ptr);

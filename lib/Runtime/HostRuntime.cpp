@@ -66,7 +66,10 @@ void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
   // aligned_alloc wants a power-of-two alignment of at least a pointer and
   // a size that is a multiple of it.
   size_t align = std::max(alignment, sizeof(void *));
-  size_t rounded = (std::max<size_t>(bytes, 1) + align - 1) / align * align;
+  size_t size = std::max<size_t>(bytes, 1);
+  if (size > SIZE_MAX - (align - 1))
+    return nullptr;
+  size_t rounded = (size + align - 1) / align * align;
   void *block = std::aligned_alloc(align, rounded);
   if (block)
     liveBlocks().insert(block);

@@ -351,7 +351,13 @@ AttnModel *attnModelLoad(const char *modelDir) {
   return model.release();
 }
 
-void attnModelFree(AttnModel *model) { delete model; }
+void attnModelFree(AttnModel *model) {
+  // Its device buffers are freed in the runtime's context, from whatever
+  // thread frees the model.
+  if (model && model->gpu)
+    cuda::rt::bindThread();
+  delete model;
+}
 
 const char *attnLastError(void) { return lastError().c_str(); }
 
@@ -376,6 +382,9 @@ int attnModelPrefill(AttnModel *model, const int64_t *tokens, float *logits,
   if (!model || !tokens || !logits)
     return fail("attnModelPrefill: the model, tokens and logits must not be "
                 "NULL");
+  if (model->gpu)
+    if (std::string err = cuda::rt::bindThread(); !err.empty())
+      return fail("prefill: " + err);
   if (std::string err =
           model->call(model->info.prefill, attn_model_prefill_step, 0,
                       model->info.prompt, tokens, logits, lastOnly != 0);
@@ -394,6 +403,9 @@ int attnModelDecode(AttnModel *model, const int64_t *tokens, float *logits) {
   if (!model || !tokens || !logits)
     return fail("attnModelDecode: the model, tokens and logits must not be "
                 "NULL");
+  if (model->gpu)
+    if (std::string err = cuda::rt::bindThread(); !err.empty())
+      return fail("decode: " + err);
   if (model->position < 0)
     return fail("decode: no prefill has run, so the caches hold no prompt");
   if (model->position >= model->info.capacity)

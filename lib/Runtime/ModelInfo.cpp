@@ -38,7 +38,7 @@ std::string mlir::attn::rt::parseModelInfo(const char *text, ModelInfo &info) {
   std::string line;
   int lineNo = 0;
   EntryInfo *entry = nullptr;
-  bool ended = false;
+  bool ended = false, sawHeader = false;
   auto bad = [&](const std::string &why) {
     return "the model object's description, line " + std::to_string(lineNo) +
            " ('" + line + "'): " + why;
@@ -49,11 +49,12 @@ std::string mlir::attn::rt::parseModelInfo(const char *text, ModelInfo &info) {
     std::string key;
     if (!(words >> key))
       continue;
-    if (lineNo == 1) {
+    if (!sawHeader) {
       int version = 0;
       if (key != "attn-model" || !(words >> version) || version != 1)
         return bad("expected 'attn-model 1': the object was written by "
                    "another version of attn-compile");
+      sawHeader = true;
       continue;
     }
     if (ended)
@@ -111,24 +112,27 @@ std::string mlir::attn::rt::parseModelInfo(const char *text, ModelInfo &info) {
       return bad("unknown role '" + role + "'");
     if (!isKnownType(spec.type))
       return bad("unknown element type '" + spec.type + "'");
-    std::string word;
-    int64_t elements = 1;
-    while (words >> word) {
-      if (word.find_first_not_of("0123456789") == std::string::npos &&
-          word.size() <= 18) {
-        int64_t dim = std::stoll(word);
-        if (dim < 1 || elements > std::numeric_limits<int64_t>::max() / 8 / dim)
-          return bad("a dimension is out of range");
-        elements *= dim;
-        spec.shape.push_back(dim);
-        continue;
-      }
-      if (spec.role != Role::Weight || !spec.name.empty())
-        return bad("unexpected '" + word + "'");
-      spec.name = word;
+    std::vector<std::string> rest;
+    for (std::string word; words >> word;)
+      rest.push_back(word);
+    // A weight's name comes last, whatever characters it has.
+    if (spec.role == Role::Weight) {
+      if (rest.empty())
+        return bad("a weight without a name");
+      spec.name = rest.back();
+      rest.pop_back();
     }
-    if (spec.role == Role::Weight && spec.name.empty())
-      return bad("a weight without a name");
+    int64_t elements = 1;
+    for (const std::string &word : rest) {
+      if (word.empty() || word.size() > 18 ||
+          word.find_first_not_of("0123456789") != std::string::npos)
+        return bad("unexpected '" + word + "'");
+      int64_t dim = std::stoll(word);
+      if (dim < 1 || elements > std::numeric_limits<int64_t>::max() / 8 / dim)
+        return bad("a dimension is out of range");
+      elements *= dim;
+      spec.shape.push_back(dim);
+    }
     if ((spec.role == Role::Position) != spec.shape.empty())
       return bad("only the position is a scalar");
     (key == "arg" ? entry->args : entry->results).push_back(spec);
@@ -139,5 +143,57 @@ std::string mlir::attn::rt::parseModelInfo(const char *text, ModelInfo &info) {
       !info.vocab || info.prefill.name.empty() || info.decode.name.empty())
     return "the model object's description lacks the target, a figure or an "
            "entry";
+  return checkEntries(info);
+}
+
+std::string mlir::attn::rt::checkEntries(const ModelInfo &info) {
+  using Role = ValueSpec::Role;
+  // Every buffer the runtime sizes from these figures stays far inside
+  // int64 (and every extent inside int32, as kernels index them).
+  int64_t most = int64_t(1) << 31;
+  if (info.batch >= most || info.prompt >= most || info.vocab >= most ||
+      info.capacity >= most || info.prompt > info.capacity)
+    return "the model object's figures are out of range (batch " +
+           std::to_string(info.batch) + ", prompt " +
+           std::to_string(info.prompt) + ", capacity " +
+           std::to_string(info.capacity) + ", vocab " +
+           std::to_string(info.vocab) + ")";
+  for (const EntryInfo *entry : {&info.prefill, &info.decode}) {
+    int64_t tokens = entry == &info.prefill ? info.prompt : 1;
+    auto bad = [&](const std::string &why) {
+      return "the model object's " + entry->name + " " + why;
+    };
+    const std::vector<ValueSpec> &args = entry->args, &results = entry->results;
+    std::vector<int64_t> idShape{info.batch, tokens};
+    if (args.size() < 2 || args[0].role != Role::Tokens ||
+        args[0].type != "i64" || args[0].shape != idShape ||
+        args[1].role != Role::Position)
+      return bad("does not start with its token ids [" +
+                 std::to_string(info.batch) + ", " + std::to_string(tokens) +
+                 "] of i64 and the position");
+    // Caches, then weights.
+    size_t i = 2, caches = 0;
+    for (; i < args.size() && args[i].role == Role::Cache; ++i, ++caches)
+      ;
+    for (; i < args.size(); ++i)
+      if (args[i].role != Role::Weight)
+        return bad("has an argument out of order: caches first, then "
+                   "weights");
+    std::vector<int64_t> logitShape{info.batch, tokens, info.vocab};
+    if (results.empty() || results[0].role != Role::Logits ||
+        results[0].type != "f32" || results[0].shape != logitShape)
+      return bad("does not return its logits [" + std::to_string(info.batch) +
+                 ", " + std::to_string(tokens) + ", " +
+                 std::to_string(info.vocab) + "] of f32 first");
+    if (results.size() != 1 + caches)
+      return bad("returns " + std::to_string(results.size() - 1) +
+                 " caches for " + std::to_string(caches) + " cache arguments");
+    for (size_t c = 0; c < caches; ++c)
+      if (results[1 + c].role != Role::Cache ||
+          results[1 + c].type != args[2 + c].type ||
+          results[1 + c].shape != args[2 + c].shape)
+        return bad("returns cache " + std::to_string(c) +
+                   " with another type than it takes");
+  }
   return "";
 }

@@ -59,8 +59,15 @@ struct ModelInfo {
   EntryInfo prefill, decode;
 };
 
-/// Parses and checks `text`; "" on success, else the line and what is wrong.
+/// Parses and checks `text` (with checkEntries); "" on success, else the
+/// line and what is wrong.
 std::string parseModelInfo(const char *text, ModelInfo &info);
+
+/// Checks that the steps take and return what the runtime passes and reads:
+/// token ids [batch, tokens] of i64 and the position, then caches, then
+/// weights; logits [batch, tokens, vocab] of f32 first, then each cache as
+/// taken; and that the figures size buffers without overflow.
+std::string checkEntries(const ModelInfo &info);
 
 } // namespace mlir::attn::rt
 

@@ -89,3 +89,25 @@ func.func @left_alone(%a: memref<4x64xf16>, %b: memref<64x32xf16>, %c: memref<4x
       outs(%tc : tensor<4x32xf32>) -> tensor<4x32xf32>
   return %r : tensor<4x32xf32>
 }
+
+// -----
+
+// A prefill's many rows: the whole chunks of 8 run in one scf.for (one copy
+// of the code, not one per chunk), then the 3 left over.
+// CHECK-LABEL: func.func @prefill_rows(
+// CHECK:         gpu.launch
+// CHECK:           scf.if
+// CHECK:             scf.for %[[M0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK:               %{{.+}}:8 = scf.for
+// CHECK-COUNT-8:       scf.if
+// CHECK:             }
+// CHECK:             %{{.+}}:3 = scf.for
+// CHECK:         } {attn.schedule = "matmul-warp"}
+func.func @prefill_rows(%a: memref<43x64xf16>, %b: memref<32x64xf16>, %c: memref<43x32xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<43x64xf16>, memref<32x64xf16>)
+      outs(%c : memref<43x32xf32>)
+  return
+}

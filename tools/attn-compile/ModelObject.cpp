@@ -106,8 +106,12 @@ static llvm::Expected<std::string> describe(ModuleOp module,
                                       : "cache";
       describeValue(os, "arg", role, arg, weight ? weight.getValue() : "");
     }
-    for (auto [i, result] : llvm::enumerate(type.getResults()))
+    for (auto [i, result] : llvm::enumerate(type.getResults())) {
+      if (typeName(getElementTypeOrSelf(result)).empty())
+        return error("@" + name + " result " + llvm::Twine(i) +
+                     " has an element type the runtime does not read");
       describeValue(os, "result", i == 0 ? "logits" : "cache", result);
+    }
   }
   os << "end\n";
   return text;

@@ -1,4 +1,5 @@
-//===- attn-fuzz-checkpoint.cpp - libFuzzer target for the runtime reader --===//
+//===- attn-fuzz-checkpoint.cpp - libFuzzer target for the runtime reader
+//--===//
 //
 // The runtime library reads checkpoints a compiled model's user points it
 // at, which may be anything: each input here is written as a model

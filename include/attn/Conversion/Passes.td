@@ -165,17 +165,22 @@ def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
       `gpu.launch` with one thread per element, 256 to a block;
     * an `scf.parallel` without reductions (what
       `convert-linalg-to-parallel-loops`, which the pipeline runs first,
-      makes of a model graph's matmuls and elementwise ops) becomes a
+      makes of a model graph's elementwise ops, norms and any matmul
+      `attn-matmul-to-gpu` did not take) becomes a
       `gpu.launch` with one thread per iteration, its body run with that
       iteration's induction variables (a reduction dimension stays a loop
       in the body);
     * `memref.get_global` (a constant tensor, which lives in host memory)
       is replaced by a device copy of it;
+    * a host `memref.load` of a small buffer (static shape, identity
+      layout, at most 4096 elements: per-sequence lengths that a KV cache
+      guard checks) copies the buffer back to the host stack, waits, and
+      reads the copy;
 
     and rejects, naming the op, any other host code that reads or writes a
-    buffer (`memref.load`, `memref.store`, atomics, vector ops, a linalg op
-    other than a fill, a parallel loop with reductions): it would
-    dereference a device pointer on the CPU. Views (`subview`,
+    buffer (`memref.load` of a larger or dynamic buffer, `memref.store`,
+    atomics, vector ops, a linalg op other than a fill, a parallel loop
+    with reductions): it would dereference a device pointer on the CPU. Views (`subview`,
     `collapse_shape`, casts) and the kernels already in `gpu.launch` are
     left alone. The kernels it makes are correct, not fast.
 

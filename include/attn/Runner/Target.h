@@ -36,12 +36,17 @@ public:
 
   /// One --steps call after the previous one: the caches it returned are
   /// this call's arguments as `plan` says, and every integer argument is
-  /// one larger. The results are in `results` after the `last` step.
-  virtual llvm::Error step(const StepPlan &plan, bool last) = 0;
+  /// one larger.
+  virtual llvm::Error step(const StepPlan &plan) = 0;
+
+  /// Puts the last call's results into `results` (a GPU copies them back;
+  /// the CPU's calls write them in place). Not timed.
+  virtual llvm::Error fetchResults() { return llvm::Error::success(); }
 
   /// Readies the benchmark (a GPU makes rotating copies of the inputs).
   virtual llvm::Error startTiming() { return llvm::Error::success(); }
-  /// One benchmark call, the `run`-th; its time in milliseconds.
+  /// One benchmark call, the `run`-th of the warm-up or of the timed runs
+  /// (each counted from 0); its time in milliseconds.
   virtual llvm::Expected<double> timedCall(unsigned run) = 0;
   /// What timedCall times, for the benchmark line.
   virtual std::string timingWhat() const = 0;

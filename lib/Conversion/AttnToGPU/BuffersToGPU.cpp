@@ -2,9 +2,10 @@
 //
 // attn-buffers-to-gpu: once bufferized, the host code of the GPU pipeline
 // holds device pointers only, so each buffer it makes is a device
-// allocation and each copy or fill it does is a kernel. Host code that
-// would read or write a buffer any other way is an error here rather than
-// a fault at run time.
+// allocation and each copy or fill it does is a kernel, and a host read of
+// a small buffer reads a copy brought back. Host code that would read or
+// write a buffer any other way is an error here rather than a fault at run
+// time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,8 +97,6 @@ static void launchPerElement(
   launchOverSpace(b, loc, sizes, body);
 }
 
-/// Why `op`, in host code, cannot run over device buffers; nullopt if it
-/// can (it touches no buffer's contents, or this pass rewrites it).
 /// Elements a host read may copy back to reach one of them: small buffers
 /// such as per-sequence lengths, which the host checks before any kernel
 /// runs.
@@ -111,6 +110,8 @@ static bool isHostReadable(memref::LoadOp load) {
          type.getNumElements() <= kMaxHostReadElements;
 }
 
+/// Why `op`, in host code, cannot run over device buffers; nullopt if it
+/// can (it touches no buffer's contents, or this pass rewrites it).
 static std::optional<std::string> whyHostOnly(Operation *op) {
   if (auto load = dyn_cast<memref::LoadOp>(op); load && isHostReadable(load))
     return std::nullopt;
@@ -257,10 +258,10 @@ struct BuffersToGPUPass
           op->emitOpError()
               << "in host code of the GPU pipeline " << *why
               << ", but every buffer there is in device memory; only "
-                 "attention, KV caches, slices, copies, fills and parallel "
+                 "attention, KV caches, slices, copies, fills, parallel "
                  "loops (linalg ops, through convert-linalg-to-parallel-loops) "
-                 "have a GPU lowering (run it on the CPU with "
-                 "attn-to-llvm-pipeline)";
+                 "and reads of small buffers have a GPU lowering (run it on "
+                 "the CPU with attn-to-llvm-pipeline)";
           failed = true;
           // One error for an op, not one more for each op inside it.
           return WalkResult::skip();

@@ -86,9 +86,8 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
   };
 
   Value one = idx(1);
-  auto launch = gpu::LaunchOp::create(
-      b, idx((cols + kWarps - 1) / kWarps), one, one, idx(32 * kWarps), one,
-      one);
+  auto launch = gpu::LaunchOp::create(b, idx((cols + kWarps - 1) / kWarps), one,
+                                      one, idx(32 * kWarps), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value tid = launch.getThreadIds().x;
@@ -96,17 +95,20 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
   Value warp = arith::DivUIOp::create(b, tid, idx(32));
   Value n = arith::AddIOp::create(
       b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(kWarps)), warp);
-  Value real = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, n,
-                                     idx(cols));
+  Value real =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, n, idx(cols));
   // A whole warp takes the branch or skips it, so the shuffles inside see
   // every lane.
   scf::IfOp::create(b, real, [&](OpBuilder &nb, Location) {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-    for (int64_t m0 = 0; m0 < rows; m0 += kRows) {
-      int64_t chunk = std::min(kRows, rows - m0);
-      SmallVector<Value> zeros(chunk, arith::ConstantOp::create(
-                                          b, b.getF32FloatAttr(0.0f)));
+    // `chunk` rows from row m0: one pass over B[n, :], kRows sums a lane.
+    auto emitChunk = [&](Value m0, int64_t chunk) {
+      auto row = [&](int64_t r) -> Value {
+        return arith::AddIOp::create(b, m0, idx(r));
+      };
+      SmallVector<Value> zeros(
+          chunk, arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f)));
       auto loop = scf::ForOp::create(
           b, lane, idx(depth), idx(32), zeros,
           [&](OpBuilder &lb, Location, Value k, ValueRange acc) {
@@ -115,8 +117,8 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
             Value wk = widen(memref::LoadOp::create(b, w, ValueRange{n, k}));
             SmallVector<Value> next;
             for (int64_t r = 0; r < chunk; ++r) {
-              Value x = widen(memref::LoadOp::create(
-                  b, a, ValueRange{idx(m0 + r), k}));
+              Value x =
+                  widen(memref::LoadOp::create(b, a, ValueRange{row(r), k}));
               next.push_back(arith::AddFOp::create(
                   b, acc[r], arith::MulFOp::create(b, x, wk)));
             }
@@ -127,24 +129,40 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
         for (int32_t offset : {16, 8, 4, 2, 1})
           sum = arith::AddFOp::create(
               b, sum,
-              gpu::ShuffleOp::create(b, sum, offset, 32,
-                                     gpu::ShuffleMode::XOR)
+              gpu::ShuffleOp::create(b, sum, offset, 32, gpu::ShuffleMode::XOR)
                   .getShuffleResult());
         // C accumulates, as linalg.matmul does (the graph fills it with
         // zeros first); lane 0 writes.
-        Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
-                                            idx(0));
+        Value first =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
         scf::IfOp::create(b, first, [&](OpBuilder &ib, Location) {
           OpBuilder::InsertionGuard store(b);
           b.setInsertionPoint(ib.getInsertionBlock(), ib.getInsertionPoint());
-          Value at = idx(m0 + r);
+          Value at = row(r);
           Value old = memref::LoadOp::create(b, c, ValueRange{at, n});
           memref::StoreOp::create(b, arith::AddFOp::create(b, old, sum), c,
                                   ValueRange{at, n});
           scf::YieldOp::create(b);
         });
       }
+    };
+    // Whole chunks in a loop (one copy of the code however many rows a
+    // prefill has), then the remainder.
+    int64_t whole = rows / kRows * kRows;
+    if (whole == kRows) {
+      emitChunk(idx(0), kRows);
+    } else if (whole > 0) {
+      scf::ForOp::create(b, idx(0), idx(whole), idx(kRows), ValueRange(),
+                         [&](OpBuilder &lb, Location, Value m0, ValueRange) {
+                           OpBuilder::InsertionGuard body(b);
+                           b.setInsertionPoint(lb.getInsertionBlock(),
+                                               lb.getInsertionPoint());
+                           emitChunk(m0, kRows);
+                           scf::YieldOp::create(b);
+                         });
     }
+    if (rows > whole)
+      emitChunk(idx(whole), rows - whole);
     scf::YieldOp::create(b);
   });
   gpu::TerminatorOp::create(b);

@@ -635,7 +635,7 @@ func.func @attention_kv_lengths_type(%q: tensor<2x16x32x128xf16>, %k: tensor<2x1
 
 func.func @attention_kv_lengths_count(%q: tensor<2x16x32x128xf16>, %k: tensor<2x16x8x128xf16>,
                                        %v: tensor<2x16x8x128xf16>, %n: tensor<3xi64>) -> tensor<2x16x32x128xf16> {
-  // expected-error @+1 {{'attn.attention' op kv_lengths has 3 lengths, but the query batch is 2}}
+  // expected-error @+1 {{'attn.attention' op kv_lengths has 3 lengths, but the batch is 2}}
   %o = attn.attention %q, %k, %v lengths(%n : tensor<3xi64>)
       : tensor<2x16x32x128xf16>, tensor<2x16x8x128xf16>, tensor<2x16x8x128xf16> -> tensor<2x16x32x128xf16>
   return %o : tensor<2x16x32x128xf16>
@@ -643,9 +643,21 @@ func.func @attention_kv_lengths_count(%q: tensor<2x16x32x128xf16>, %k: tensor<2x
 
 // -----
 
+// A query of dynamic batch does not hide a lengths tensor shorter than the
+// cache's batch.
+func.func @cache_attend_lengths_dynamic_query(%q: tensor<?x3x4x32xf32>, %c: !attn.kv_cache<2x2x32x32xf32>,
+                                              %n: index, %lens: tensor<1xi64>) -> tensor<?x3x4x32xf32> {
+  // expected-error @+1 {{'attn.cache.attend' op lengths has 1 lengths, but the batch is 2}}
+  %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<1xi64>)
+      : tensor<?x3x4x32xf32>, !attn.kv_cache<2x2x32x32xf32> -> tensor<?x3x4x32xf32>
+  return %o : tensor<?x3x4x32xf32>
+}
+
+// -----
+
 func.func @cache_attend_lengths_count(%q: tensor<2x1x32x128xf16>, %c: !attn.kv_cache<2x8x4096x128xf16>,
                                       %n: index, %lens: tensor<4xi64>) -> tensor<2x1x32x128xf16> {
-  // expected-error @+1 {{'attn.cache.attend' op lengths has 4 lengths, but the query batch is 2}}
+  // expected-error @+1 {{'attn.cache.attend' op lengths has 4 lengths, but the batch is 2}}
   %o = attn.cache.attend %q, %c, %n lengths(%lens : tensor<4xi64>)
       : tensor<2x1x32x128xf16>, !attn.kv_cache<2x8x4096x128xf16> -> tensor<2x1x32x128xf16>
   return %o : tensor<2x1x32x128xf16>

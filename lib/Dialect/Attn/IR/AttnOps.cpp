@@ -59,7 +59,7 @@ static bool conflict(int64_t a, int64_t b) {
 }
 
 /// Checks per-sequence lengths: a [batch] tensor of i64. `what` names the
-/// operand, `batch` is the query batch.
+/// operand, `batch` is the batch it must match.
 static LogicalResult verifyLengths(Operation *op, StringRef what,
                                    Value lengths, int64_t batch) {
   auto type = cast<RankedTensorType>(lengths.getType());
@@ -69,7 +69,7 @@ static LogicalResult verifyLengths(Operation *op, StringRef what,
            << "sequence, got " << type;
   if (conflict(type.getDimSize(0), batch))
     return op->emitOpError() << what << " has " << type.getDimSize(0)
-                             << " lengths, but the query batch is " << batch;
+                             << " lengths, but the batch is " << batch;
   return success();
 }
 
@@ -622,9 +622,11 @@ LogicalResult CacheAttendOp::verify() {
       return emitOpError() << "length (" << n << ") must lie in [0, "
                            << cache.getCapacity() << "], the cache capacity";
   }
+  // Against the cache's batch, which is static, so that a query of dynamic
+  // batch cannot hide a lengths tensor shorter than the cache.
   if (Value lengths = getLengths();
       lengths &&
-      failed(verifyLengths(*this, "lengths", lengths, qType.getDimSize(0))))
+      failed(verifyLengths(*this, "lengths", lengths, cache.getBatch())))
     return failure();
   if (failed(verifyOptionalPositive(*this, "window", getWindow())) ||
       failed(verifyScale(*this, getScale())))
