@@ -9,7 +9,10 @@
 #      capacity, since only the new token is written;
 #   2. a decode step through a cache the entry takes and returns (append one
 #      token at position L - 1, attend over all L) for the six decode shapes
-#      of bench/cases.txt, reported as GB/s of K and V read.
+#      of bench/cases.txt, reported as GB/s of K and V read;
+#   3. a decode over 8 sequences of different lengths in one launch
+#      (per-sequence key lengths), against the same batch at one length,
+#      reported as GB/s of the K and V the lengths cover.
 # Prints one line per case; no peers (bench/run.sh measures those on the
 # plain-attention decode cases).
 #
@@ -70,6 +73,28 @@ print("%s through the cache: %.4f ms, %.0f GB/s of K and V" % (name, ms, kv_byte
 PY
 }
 
+ragged() { # name batch hq hkv length lengths(comma-separated)
+  local name=$1 b=$2 hq=$3 hkv=$4 l=$5 lens=$6 f="$work/$1.mlir"
+  cat > "$f" <<MLIR
+func.func @ragged(%q: tensor<${b}x1x${hq}x128xbf16>, %k: tensor<${b}x${l}x${hkv}x128xbf16>,
+                  %v: tensor<${b}x${l}x${hkv}x128xbf16>, %n: tensor<${b}xi64>)
+    -> tensor<${b}x1x${hq}x128xbf16> {
+  %o = attn.attention %q, %k, %v lengths(%n : tensor<${b}xi64>) {causal}
+      : tensor<${b}x1x${hq}x128xbf16>, tensor<${b}x${l}x${hkv}x128xbf16>,
+        tensor<${b}x${l}x${hkv}x128xbf16> -> tensor<${b}x1x${hq}x128xbf16>
+  return %o : tensor<${b}x1x${hq}x128xbf16>
+}
+MLIR
+  local ms
+  ms=$("$runner" "$f" --target=cuda --input 3="$lens" --benchmark="$runs" | median)
+  python3 - "$name" "$hkv" "$lens" "$ms" <<'PY'
+import sys
+name, hkv, lens, ms = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+read = sum(2 * hkv * int(n) * 128 * 2 for n in lens.split(","))
+print("%s: %.4f ms, %.0f GB/s of the K and V the lengths cover" % (name, ms, read / ms / 1e6))
+PY
+}
+
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 append 8 8 4096
 append 8 8 131072
@@ -79,3 +104,9 @@ decode decode-gqa-b1-128k 1 32 8 131072
 decode decode-mqa-b64-4k 64 32 1 4096
 decode decode-mqa-b8-32k 8 32 1 32768
 decode decode-mqa-b1-128k 1 32 1 131072
+# One launch over sequences of different lengths (attn.attention's
+# kv_lengths, the decode schedule): against the same batch at one length,
+# the time should follow the longest and the keys read the sum.
+lens8=$(python3 -c "print(','.join(str(4096 * (i + 1) // 8) for i in range(8)))")
+ragged ragged-gqa-b8-4k-uniform 8 32 8 4096 4096,4096,4096,4096,4096,4096,4096,4096
+ragged ragged-gqa-b8-4k-spread 8 32 8 4096 "$lens8"
