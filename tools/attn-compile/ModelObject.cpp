@@ -9,7 +9,8 @@
 //    is (lib/Runtime/ModelInfo.h gives the format).
 // It is compiled position-independent for a generic CPU of the host's
 // architecture, so that it links into executables and shared libraries and
-// runs on other machines of that architecture.
+// runs on other machines of that architecture, or (`native`) for this
+// machine's CPU and its vector units.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +33,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -157,7 +159,8 @@ static void addDescription(ModuleOp module, llvm::StringRef text) {
                          b.getStringAttr(withNull));
 }
 
-static llvm::Error writeObject(ModuleOp module, llvm::raw_pwrite_stream &os) {
+static llvm::Error writeObject(ModuleOp module, bool nativeCPU,
+                               llvm::raw_pwrite_stream &os) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -165,9 +168,17 @@ static llvm::Error writeObject(ModuleOp module, llvm::raw_pwrite_stream &os) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
   if (!target)
     return error("no code generator for " + triple.str() + ": " + why);
+  std::string cpu = "generic", features;
+  if (nativeCPU) {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures list;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      list.AddFeature(feature.getKey(), feature.getValue());
+    features = list.getString();
+  }
   std::unique_ptr<llvm::TargetMachine> machine(
-      target->createTargetMachine(triple, /*CPU=*/"generic", /*Features=*/"",
-                                  llvm::TargetOptions(), llvm::Reloc::PIC_));
+      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+                                  llvm::Reloc::PIC_));
   if (!machine)
     return error("cannot create a code generator for " + triple.str());
 
@@ -227,5 +238,5 @@ llvm::Error mlir::attn::emitModelObject(ModuleOp module,
     if (failed(addPackedWrapper(module, step)))
       return error("building the packed call of @" + step + " failed");
   addDescription(module, *text);
-  return writeObject(module, os);
+  return writeObject(module, options.nativeCPU, os);
 }

@@ -24,6 +24,9 @@ struct ModelObjectOptions {
   GPUPipelineOptions *gpuPipeline = nullptr;
   /// The figures the object reports to its program.
   int64_t batch = 1, prompt = 1, capacity = 1, vocab = 1;
+  /// Host code for this machine's CPU and its features (vector units),
+  /// rather than for any CPU of its architecture.
+  bool nativeCPU = false;
 };
 
 /// Compiles `module`, a graph from buildLlamaPrefill with decode steps, to a

@@ -78,6 +78,11 @@ static cl::opt<std::string>
                     "kernels for --gpu-pipeline's chip, sm_90a by default, "
                     "embedded in the object)"),
            cl::init("cpu"), cl::cat(category));
+static cl::opt<bool> nativeCPU(
+    "native-cpu",
+    cl::desc("--emit=object: host code for this machine's CPU and its "
+             "vector units (default: any CPU of its architecture)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<std::string> gpuPipeline(
     "gpu-pipeline",
     cl::desc("Options of attn-to-nvvm-pipeline for --target=cuda, e.g. "
@@ -175,6 +180,7 @@ int main(int argc, char **argv) {
     options.prompt = seqLen;
     options.capacity = seqLen + generate - 1;
     options.vocab = model->config.vocabSize;
+    options.nativeCPU = nativeCPU;
     if (llvm::Error err =
             mlir::attn::emitModelObject(*module, options, output->os()))
       return error(llvm::toString(std::move(err)));
