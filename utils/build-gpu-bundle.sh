@@ -9,7 +9,7 @@
 #   libattn_runtime.a.xz  the runtime library that compiled model objects
 #                         link (for the CUDA model-object test)
 #   lit.tar.xz            LLVM's lit (pure Python)
-#   FileCheck.xz, not.xz, count.xz  the test tools, and the libz3.so.4.xz
+#   FileCheck.xz, not.xz, count.xz, split-file.xz  the test tools, and the libz3.so.4.xz
 #                         that they load
 #   libdevice.10.bc.xz    CUDA's libdevice, which the kernels link
 # utils/run-gpu-tests.sh unpacks it on the GPU machine and runs
@@ -38,12 +38,12 @@ for tool in attn-runner attn-compile; do
     exit 1
   fi
 done
-cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$llvm/bin/count" "$out/"
+cp "$llvm/bin/FileCheck" "$llvm/bin/not" "$llvm/bin/count" "$llvm/bin/split-file" "$out/"
 cp "$root/build-static/lib/libattn_runtime.a" "$out/"
 cp "$(ldd "$llvm/bin/FileCheck" | awk '/libz3/ {print $3}')" "$out/libz3.so.4"
 cp "$cuda/nvvm/libdevice/libdevice.10.bc" "$out/"
 tar -C "$llvm/utils" -cJf "$out/lit.tar.xz" lit
-xz -T0 -9 "$out/attn-runner" "$out/attn-compile" "$out/FileCheck" "$out/not" "$out/count" \
+xz -T0 -9 "$out/attn-runner" "$out/attn-compile" "$out/FileCheck" "$out/not" "$out/count" "$out/split-file" \
   "$out/libz3.so.4" "$out/libattn_runtime.a" \
   "$out/libdevice.10.bc"
 du -ch "$out"/* | tail -1

@@ -21,7 +21,7 @@ fi
 rm -rf "$work"
 mkdir -p "$work/bin" "$work/lib" "$work/cuda/nvvm/libdevice" \
   "$work/test/Integration/CUDA"
-for tool in attn-runner FileCheck not count; do
+for tool in attn-runner FileCheck not count split-file; do
   xz -dc "$bundle/$tool.xz" > "$work/bin/$tool"
   chmod +x "$work/bin/$tool"
 done

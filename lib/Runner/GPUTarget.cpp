@@ -53,6 +53,10 @@ static bool runsOnGPU(Operation *op) {
   // in the pipeline like the entry's.
   if (isa<func::ReturnOp, func::CallOp>(op))
     return true;
+  // A constant tensor (a model graph's RoPE tables) becomes a global that
+  // attn-buffers-to-gpu copies to the device.
+  if (isa<arith::ConstantOp>(op))
+    return true;
   // Scalars only: arith on tensors would be elementwise host code.
   if (isa_and_nonnull<arith::ArithDialect, index::IndexDialect>(dialect))
     return llvm::none_of(op->getResultTypes(), llvm::IsaPred<ShapedType>);
@@ -97,6 +101,8 @@ static std::string describeSchedules(ModuleOp module,
                                      const GPUPipelineOptions &gpu) {
   OwningOpRef<ModuleOp> copy = module.clone();
   PassManager pm(module.getContext());
+  // A cache's attend is an attention once the caches are lowered.
+  pm.addPass(createLowerKVCachePass());
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
   if (failed(pm.run(*copy)))
