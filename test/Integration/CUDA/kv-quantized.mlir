@@ -1,4 +1,4 @@
-// Quantized KV caches on the GPU: the programs of the CPU test
+// Quantized KV caches on the GPU, the programs of the CPU test
 // (Integration/CPU/kv-cache-quantized.mlir), with the appends' quantization
 // as element kernels and the attention on the scalar schedule, which
 // dequantizes each K/V element as its tile is loaded (the tensor-core
