@@ -26,6 +26,7 @@
 #include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -140,6 +141,11 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // must then keep in a register instead of an immediate. Sink them back.
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // A function's kernels, allocations, frees and copies run in order on one
+  // stream, and the host waits only where it reads device memory, calls
+  // out (cuBLAS, the runtime's checks) or returns: a decode step would
+  // otherwise wait for each of its hundreds of kernels in turn.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

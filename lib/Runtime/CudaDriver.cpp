@@ -64,6 +64,11 @@ static std::optional<Driver> openDriver(std::string &why) {
   resolve(library, d.cuEventElapsedTime, "cuEventElapsedTime", missing);
   resolve(library, d.cuMemAlloc, "cuMemAlloc_v2", missing);
   resolve(library, d.cuMemFree, "cuMemFree_v2", missing);
+  resolve(library, d.cuMemAllocAsync, "cuMemAllocAsync", missing);
+  resolve(library, d.cuMemFreeAsync, "cuMemFreeAsync", missing);
+  resolve(library, d.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool",
+          missing);
+  resolve(library, d.cuMemPoolSetAttribute, "cuMemPoolSetAttribute", missing);
   resolve(library, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", missing);
   resolve(library, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", missing);
   resolve(library, d.cuMemcpyAsync, "cuMemcpyAsync", missing);

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 
 using namespace mlir::attn;
 using namespace mlir::attn::cuda;
@@ -32,6 +33,14 @@ struct State {
   std::vector<std::pair<CUevent, CUevent>> launches;
   /// Live allocations made by compiled code: address -> bytes.
   std::map<CUdeviceptr, size_t> allocations;
+  /// Compiled code allocates from the device's stream-ordered pool, which
+  /// keeps what is freed for the next allocation, unless the device has
+  /// none.
+  bool pooled = false;
+  /// Streams that compiled code has destroyed, kept for its next ones: a
+  /// decode step makes and destroys one wherever the host waits.
+  std::mutex streamsLock;
+  std::vector<CUstream> idleStreams;
 };
 } // namespace
 
@@ -195,17 +204,30 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 
 void *mgpuStreamCreate() {
   const Driver *d = usable();
+  if (!d)
+    return nullptr;
+  State &s = state();
+  {
+    std::lock_guard<std::mutex> lock(s.streamsLock);
+    if (!s.idleStreams.empty()) {
+      CUstream stream = s.idleStreams.back();
+      s.idleStreams.pop_back();
+      return stream;
+    }
+  }
   CUstream stream = nullptr;
-  if (d)
-    record(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
-           "cuStreamCreate");
+  record(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
   return stream;
 }
 
 void mgpuStreamDestroy(void *stream) {
-  if (State &s = state(); s.driver && stream)
-    record(s.driver->cuStreamDestroy(static_cast<CUstream>(stream)),
-           "cuStreamDestroy");
+  // Kept for reuse: work still queued on it runs before whatever the next
+  // user queues, which orders more than needed, never less.
+  State &s = state();
+  if (!s.driver || !stream)
+    return;
+  std::lock_guard<std::mutex> lock(s.streamsLock);
+  s.idleStreams.push_back(static_cast<CUstream>(stream));
 }
 
 void mgpuStreamSynchronize(void *stream) {
@@ -260,30 +282,40 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
     return nullptr;
   }
   CUdeviceptr ptr = 0;
-  if (!record(d->cuMemAlloc(&ptr, bytes), "cuMemAlloc")) {
+  auto s = static_cast<CUstream>(stream);
+  bool allocated = state().pooled
+                       ? record(d->cuMemAllocAsync(&ptr, bytes, s),
+                                "cuMemAllocAsync")
+                       : record(d->cuMemAlloc(&ptr, bytes), "cuMemAlloc");
+  if (!allocated) {
     state().failure += " allocating " + std::to_string(bytes) + " bytes";
     return nullptr;
   }
-  if (state().poison) {
-    auto s = static_cast<CUstream>(stream);
-    // Synchronous, so the poison lands before any later work on any stream.
-    if (!record(d->cuMemsetD8Async(ptr, 0xff, bytes, s), "cuMemsetD8Async") ||
-        !record(d->cuStreamSynchronize(s), "cuStreamSynchronize")) {
-      d->cuMemFree(ptr);
-      return nullptr;
-    }
+  // The poison is ordered on the stream before the work that follows the
+  // allocation there; a pool-less allocation is not on any stream, so it
+  // waits for its poison.
+  if (state().poison &&
+      (!record(d->cuMemsetD8Async(ptr, 0xff, bytes, s), "cuMemsetD8Async") ||
+       (!state().pooled &&
+        !record(d->cuStreamSynchronize(s), "cuStreamSynchronize")))) {
+    mgpuMemFree(reinterpret_cast<void *>(ptr), stream);
+    return nullptr;
   }
   state().allocations[ptr] = bytes;
   return reinterpret_cast<void *>(ptr);
 }
 
-void mgpuMemFree(void *ptr, void * /*stream*/) {
+void mgpuMemFree(void *ptr, void *stream) {
   State &s = state();
   if (!s.driver || !ptr)
     return;
   auto p = reinterpret_cast<CUdeviceptr>(ptr);
   s.allocations.erase(p);
-  record(s.driver->cuMemFree(p), "cuMemFree");
+  if (s.pooled)
+    record(s.driver->cuMemFreeAsync(p, static_cast<CUstream>(stream)),
+           "cuMemFreeAsync");
+  else
+    record(s.driver->cuMemFree(p), "cuMemFree");
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
@@ -402,6 +434,13 @@ std::string rt::initialize(int ordinal) {
           checkResult(d, d.cuCtxPushCurrent(context), "cuCtxPushCurrent");
       !err.empty())
     return err;
+  // The pool keeps what compiled code frees (no release threshold), so
+  // that a decode step's allocations come from memory the last step freed.
+  CUmemoryPool pool = nullptr;
+  uint64_t keepAll = UINT64_MAX;
+  s.pooled = d.cuDeviceGetDefaultMemPool(&pool, device) == CUDA_SUCCESS &&
+             d.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                                     &keepAll) == CUDA_SUCCESS;
   s.driver = &d;
   s.ordinal = ordinal;
   s.context = context;

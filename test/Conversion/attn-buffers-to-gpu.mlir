@@ -2,18 +2,21 @@
 
 // A cache as bufferization leaves it: allocated, zeroed, and written in
 // place through a strided view. The allocation moves to the device, and
-// the fill and the copy become one-thread-per-element kernels, guarded so
-// that an empty shape launches nothing.
+// the fill and the copy become one-thread-per-element kernels, whose
+// threads past the shape do nothing. Nothing waits: the pipeline's
+// gpu-async-region queues the allocation and the kernels on one stream.
 // CHECK-LABEL: func.func @cache
 // CHECK-SAME: (%[[K:.*]]: memref<2x4x8x64xf16>, %[[POS:.*]]: index)
+// CHECK-NOT: gpu.wait
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
-// CHECK: %[[C:.*]], %{{.*}} = gpu.alloc async [%{{.*}}] () : memref<2x64x8x64xf16>
+// CHECK: %[[C:.*]] = gpu.alloc () : memref<2x64x8x64xf16>
 // CHECK-NOT: memref.alloc
-// CHECK: scf.if
+// CHECK-NOT: scf.if
 // CHECK: gpu.launch
+// CHECK: scf.if
 // CHECK: memref.store %[[ZERO]], %[[C]][
 // CHECK: %[[VIEW:.*]] = memref.subview %[[C]][0, %[[POS]], 0, 0]
-// CHECK: scf.if
+// CHECK-NOT: scf.if
 // CHECK: gpu.launch
 // CHECK: %[[X:.*]] = memref.load %[[K]][
 // CHECK: memref.store %[[X]], %[[VIEW]][
@@ -36,10 +39,10 @@ func.func @cache(%k: memref<2x4x8x64xf16>, %pos: index) -> memref<2x64x8x64xf16>
 // kernels already in a gpu.launch are left alone.
 // CHECK-LABEL: func.func @dynamic
 // CHECK-SAME: (%[[N:.*]]: index)
-// CHECK: gpu.alloc async [%{{.*}}] (%[[N]]) : memref<?x64xf32>
+// CHECK: gpu.alloc (%[[N]]) : memref<?x64xf32>
 // CHECK: gpu.launch
 // CHECK: memref.store
-// CHECK: gpu.dealloc async
+// CHECK: gpu.dealloc %
 // CHECK-NOT: memref.dealloc
 func.func @dynamic(%n: index) {
   %c1 = arith.constant 1 : index
@@ -58,15 +61,14 @@ func.func @dynamic(%n: index) {
 // -----
 
 // A host read of an element of a small buffer of static shape (per-sequence
-// lengths a guard checks) copies the whole buffer back to the host stack,
-// waits for the copy, and reads the copy.
+// lengths a guard checks) copies the whole buffer back to the host stack
+// and reads the copy (gpu-async-region makes the host wait for the copy
+// before the load).
 // CHECK-LABEL: func.func @small_load(
 // CHECK-SAME:      %[[B:[^:]+]]: memref<4xi64>
 // CHECK:         %[[V:.+]] = memref.alloca_scope -> (i64) {
 // CHECK:           %[[H:.+]] = memref.alloca() : memref<4xi64>
-// CHECK:           %[[T:.+]] = gpu.wait async
-// CHECK:           %[[C:.+]] = gpu.memcpy async [%[[T]]] %[[H]], %[[B]] : memref<4xi64>, memref<4xi64>
-// CHECK:           gpu.wait [%[[C]]]
+// CHECK:           gpu.memcpy %[[H]], %[[B]] : memref<4xi64>, memref<4xi64>
 // CHECK:           %[[X:.+]] = memref.load %[[H]][%{{.*}}] : memref<4xi64>
 // CHECK:           memref.alloca_scope.return %[[X]] : i64
 // CHECK:         return %[[V]]
@@ -118,9 +120,9 @@ func.func @add(%a: memref<4xf32>, %b: memref<4xf32>) {
 // A constant tensor bufferizes to a global in host memory, out of the
 // kernels' reach: they get a device copy of it.
 // CHECK-LABEL: func.func @global
-// CHECK: %[[D:.*]], %{{.*}} = gpu.alloc async [%{{.*}}] () : memref<4xf32>
+// CHECK: %[[D:.*]] = gpu.alloc () : memref<4xf32>
 // CHECK: %[[G:.*]] = memref.get_global @table
-// CHECK: gpu.memcpy async [%{{.*}}] %[[D]], %[[G]]
+// CHECK: gpu.memcpy %[[D]], %[[G]]
 // CHECK: gpu.launch
 // CHECK: memref.load %[[D]][
 memref.global "private" constant @table : memref<4xf32> = dense<1.0>
@@ -137,7 +139,6 @@ func.func @global(%b: memref<4xf32>) {
 // variables from the thread's flat index, the last dimension fastest.
 // CHECK-LABEL: func.func @loop
 // CHECK-SAME: (%[[A:.*]]: memref<8x16xf32>, %[[B:.*]]: memref<8x16xf32>)
-// CHECK: scf.if
 // CHECK: gpu.launch
 // CHECK: %[[FLAT:.*]] = arith.addi
 // CHECK: %[[J:.*]] = arith.remui %[[FLAT]]

@@ -15,8 +15,8 @@
 // GQA 4:1 decode, bhsd: 8 x 8 (batch, KV head) pairs fill 2 x 64 of the 132
 // SMs of sm_90 with 2 splits each; each split's partials go to scratch.
 // CHECK-LABEL: func.func @gqa_decode(
-// CHECK:         %[[ACC:.+]], %{{.+}} = gpu.alloc async [%{{.+}}] (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
-// CHECK:         %[[STATS:.+]], %{{.+}} = gpu.alloc async [%{{.+}}] (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
+// CHECK:         %[[ACC:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
+// CHECK:         %[[STATS:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32
 // Q (16 rows padded by 8), then 4 warps x 3 stages x 32 keys of K and V.
 // CHECK:           memref.view {{.+}} to memref<16x136xbf16, #gpu.address_space<workgroup>>
@@ -44,11 +44,11 @@
 // CHECK:           scf.for
 // CHECK:           scf.for
 // CHECK:         } {attn.schedule = "decode-combine"}
-// CHECK:         gpu.dealloc async [%{{.+}}] %[[ACC]]
-// CHECK:         gpu.dealloc async [%{{.+}}] %[[STATS]]
+// CHECK:         gpu.dealloc %[[ACC]]
+// CHECK:         gpu.dealloc %[[STATS]]
 // One split: the block writes the output itself, with no scratch.
 // ONE-LABEL: func.func @gqa_decode(
-// ONE-NOT:     gpu.alloc async {{.+}} : memref<?x?x?x
+// ONE-NOT:     gpu.alloc {{.+}} : memref<?x?x?x
 // ONE:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
 // ONE-NOT:     decode-combine
 // ONE:         } {attn.schedule = "decode"}

@@ -15,8 +15,14 @@
 // CHECK-DAG:     %[[C2:.+]] = llvm.mlir.constant(2 : index) : i64
 // CHECK-DAG:     %[[C128:.+]] = llvm.mlir.constant(128 : index) : i64
 // CHECK-DAG:     %[[C1:.+]] = llvm.mlir.constant(1 : index) : i64
-// CHECK:         gpu.launch_func @llama2_chunk_kernel::@llama2_chunk_kernel blocks in (%[[C1]], %[[C8]], %[[C2]]) threads in (%[[C128]], %[[C1]], %[[C1]])
-// CHECK:         llvm.return
+// One stream for the whole function: the output's allocation and the
+// launch are queued on it, and the host waits once, before returning.
+// CHECK:         %[[S:.+]] = llvm.call @mgpuStreamCreate()
+// CHECK:         llvm.call @mgpuMemAlloc(%{{.+}}, %[[S]], %{{.+}})
+// CHECK:         gpu.launch_func <%[[S]] : !llvm.ptr> @llama2_chunk_kernel::@llama2_chunk_kernel blocks in (%[[C1]], %[[C8]], %[[C2]]) threads in (%[[C128]], %[[C1]], %[[C1]])
+// CHECK-NEXT:    llvm.call @mgpuStreamSynchronize(%[[S]])
+// CHECK-NEXT:    llvm.call @mgpuStreamDestroy(%[[S]])
+// CHECK-NEXT:    llvm.return
 // The PTX sits in an MLIR string: newlines are \0A, tabs \09.
 // CHECK:       gpu.binary @llama2_chunk_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80"
 // CHECK-SAME:    assembly = "
@@ -69,7 +75,7 @@ func.func @llama2_chunk(%xq: tensor<2x16x32x128xf16>, %keys: tensor<2x32x8x128xf
 // CHECK:         llvm.call @mgpuMemAlloc
 // CHECK-NOT:     llvm.call @malloc
 // CHECK-NOT:     llvm.call @mgpuMemAlloc
-// CHECK:         gpu.launch_func @llama2_chunk_upstream_kernel::@llama2_chunk_upstream_kernel
+// CHECK:         gpu.launch_func <%{{.+}} : !llvm.ptr> @llama2_chunk_upstream_kernel::@llama2_chunk_upstream_kernel
 // CHECK-NOT:     llvm.call @malloc
 // CHECK:         llvm.return
 // CHECK:       gpu.binary @llama2_chunk_upstream_kernel

@@ -31,7 +31,7 @@
 // LLAMA2-NVVM-DAG:     %[[C4:.+]] = llvm.mlir.constant(4 : index) : i64
 // LLAMA2-NVVM-DAG:     %[[C8:.+]] = llvm.mlir.constant(8 : index) : i64
 // LLAMA2-NVVM-DAG:     %[[C1:.+]] = llvm.mlir.constant(1 : index) : i64
-// LLAMA2-NVVM:         gpu.launch_func @llama2_attention_kernel::@llama2_attention_kernel blocks in (%[[C4]], %[[C8]], %[[C1]])
+// LLAMA2-NVVM:         gpu.launch_func <%{{.+}} : !llvm.ptr> @llama2_attention_kernel::@llama2_attention_kernel blocks in (%[[C4]], %[[C8]], %[[C1]])
 // LLAMA2-NVVM:       gpu.binary @llama2_attention_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a"
 // LLAMA2-NVVM-SAME:    \0A.target sm_90a\0A
 // LLAMA2-NVVM-SAME:    \0A.visible .entry llama2_attention_kernel(\0A
@@ -40,7 +40,7 @@
 // LLVM:         llvm.return
 
 // MQA-NVVM-LABEL: llvm.func @mqa_attention(
-// MQA-NVVM:         gpu.launch_func @mqa_attention_kernel::@mqa_attention_kernel
+// MQA-NVVM:         gpu.launch_func <%{{.+}} : !llvm.ptr> @mqa_attention_kernel::@mqa_attention_kernel
 // MQA-NVVM:       gpu.binary @mqa_attention_kernel
 // MQA-NVVM-SAME:    \0A.visible .entry mqa_attention_kernel(\0A
 // MQA-NVVM-SAME:    \09cvt.f32.bf16

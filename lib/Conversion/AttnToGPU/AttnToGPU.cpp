@@ -38,26 +38,18 @@ MemRefType mlir::attn::gpuBufferType(ArrayRef<int64_t> shape, Type elt,
 
 Value mlir::attn::allocDevice(OpBuilder &b, Location loc, MemRefType type,
                               ValueRange dynamicSizes) {
-  // gpu-to-llvm lowers only the async form of gpu.alloc; waiting on its
-  // token right away keeps the op synchronous for the launch that follows.
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value ready =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange()).getAsyncToken();
-  auto alloc = gpu::AllocOp::create(b, loc, type, tokenType, ValueRange{ready},
-                                    dynamicSizes,
-                                    /*symbolOperands=*/ValueRange(),
-                                    /*hostShared=*/false);
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{alloc.getAsyncToken()});
-  return alloc.getMemref();
+  // The synchronous form: the GPU pipeline's gpu-async-region puts it on
+  // the stream of the kernels around it, so it waits for nothing.
+  return gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
+                              /*asyncDependencies=*/ValueRange(), dynamicSizes,
+                              /*symbolOperands=*/ValueRange(),
+                              /*hostShared=*/false)
+      .getMemref();
 }
 
 void mlir::attn::freeDevice(OpBuilder &b, Location loc, Value buffer) {
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value ready =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange()).getAsyncToken();
-  auto dealloc = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{ready},
-                                        buffer);
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{dealloc.getAsyncToken()});
+  gpu::DeallocOp::create(b, loc, /*asyncToken=*/Type(),
+                         /*asyncDependencies=*/ValueRange(), buffer);
 }
 
 std::optional<int> mlir::attn::parseChip(StringRef chip) {

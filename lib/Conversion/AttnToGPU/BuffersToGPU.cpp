@@ -46,40 +46,38 @@ static void launchOverSpace(
   Value total = c(1);
   for (Value n : extents)
     total = arith::MulIOp::create(b, loc, total, n);
-  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total,
-                                    c(0));
-  scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location loc) {
-    Value blocks = arith::CeilDivUIOp::create(ib, loc, total,
-                                              c(kElementThreads));
-    Value one = c(1);
-    auto launch = gpu::LaunchOp::create(ib, loc, blocks, one, one,
-                                        c(kElementThreads), one, one);
-    {
-      OpBuilder::InsertionGuard guard(ib);
-      ib.setInsertionPointToStart(&launch.getBody().front());
-      Value id = arith::AddIOp::create(
-          ib, loc,
-          arith::MulIOp::create(ib, loc, launch.getBlockIds().x,
-                                c(kElementThreads)),
-          launch.getThreadIds().x);
-      Value inside =
-          arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, id, total);
-      scf::IfOp::create(ib, loc, inside, [&](OpBuilder &tb, Location loc) {
-        SmallVector<Value> indices(extents.size());
-        Value rest = id;
-        for (int64_t d = int64_t(extents.size()) - 1; d > 0; --d) {
-          indices[d] = arith::RemUIOp::create(tb, loc, rest, extents[d]);
-          rest = arith::DivUIOp::create(tb, loc, rest, extents[d]);
-        }
-        if (!extents.empty())
-          indices[0] = rest;
-        body(tb, loc, indices);
-        scf::YieldOp::create(tb, loc);
-      });
-      gpu::TerminatorOp::create(ib, loc);
+  // An empty space still launches one block, whose threads all find
+  // themselves outside it: a branch around the launch would make the host
+  // wait for the kernels before it (gpu-async-region synchronises before
+  // any op with a region that launches).
+  Value blocks = arith::MaxUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, total, c(kElementThreads)),
+      c(1));
+  Value one = c(1);
+  auto launch = gpu::LaunchOp::create(b, loc, blocks, one, one,
+                                      c(kElementThreads), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value id = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                            c(kElementThreads)),
+      launch.getThreadIds().x);
+  Value inside =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+  scf::IfOp::create(b, loc, inside, [&](OpBuilder &tb, Location loc) {
+    SmallVector<Value> indices(extents.size());
+    Value rest = id;
+    for (int64_t d = int64_t(extents.size()) - 1; d > 0; --d) {
+      indices[d] = arith::RemUIOp::create(tb, loc, rest, extents[d]);
+      rest = arith::DivUIOp::create(tb, loc, rest, extents[d]);
     }
-    scf::YieldOp::create(ib, loc);
+    if (!extents.empty())
+      indices[0] = rest;
+    body(tb, loc, indices);
+    scf::YieldOp::create(tb, loc);
   });
+  gpu::TerminatorOp::create(b, loc);
 }
 
 /// Launches one thread per element of `target`'s shape (launchOverSpace).
@@ -180,15 +178,10 @@ static void rewriteHostOp(IRRewriter &rewriter, Operation *op) {
     // A constant's global lives in host memory; the kernels read a device
     // copy of it.
     Value buffer = allocDevice(rewriter, loc, global.getType(), ValueRange());
-    Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
-    Value ready =
-        gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange()).getAsyncToken();
     rewriter.setInsertionPointAfter(op);
-    auto copy = gpu::MemcpyOp::create(rewriter, loc, tokenType,
-                                      ValueRange{ready}, buffer,
-                                      global.getResult());
-    gpu::WaitOp::create(rewriter, loc, Type(),
-                        ValueRange{copy.getAsyncToken()});
+    auto copy = gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
+                                      /*asyncDependencies=*/ValueRange(),
+                                      buffer, global.getResult());
     rewriter.replaceAllUsesExcept(global.getResult(), buffer, copy);
   } else if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
     Value buffer = allocDevice(rewriter, loc, alloc.getType(),
@@ -214,15 +207,10 @@ static void rewriteHostOp(IRRewriter &rewriter, Operation *op) {
     rewriter.setInsertionPointToStart(body);
     Value staging =
         memref::AllocaOp::create(rewriter, loc, load.getMemRefType());
-    Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
-    Value ready =
-        gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange())
-            .getAsyncToken();
-    auto copy = gpu::MemcpyOp::create(rewriter, loc, tokenType,
-                                      ValueRange{ready}, staging,
-                                      load.getMemRef());
-    gpu::WaitOp::create(rewriter, loc, Type(),
-                        ValueRange{copy.getAsyncToken()});
+    // gpu-async-region makes the host wait for the copy before the load.
+    gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
+                          /*asyncDependencies=*/ValueRange(), staging,
+                          load.getMemRef());
     Value value =
         memref::LoadOp::create(rewriter, loc, staging, load.getIndices());
     memref::AllocaScopeReturnOp::create(rewriter, loc, value);

@@ -105,7 +105,9 @@ selectSchedule(AttentionOp op, const FlashScheduleOptions &options);
 MemRefType gpuBufferType(ArrayRef<int64_t> shape, Type elt,
                          gpu::AddressSpace space);
 
-/// A device allocation of `type`, complete when it returns.
+/// A device allocation of `type`, in the synchronous form: the GPU
+/// pipeline's gpu-async-region orders it on the stream of the kernels
+/// around it.
 Value allocDevice(OpBuilder &b, Location loc, MemRefType type,
                   ValueRange dynamicSizes);
 /// Frees a buffer of allocDevice.
