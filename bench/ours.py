@@ -18,6 +18,8 @@ KERNEL_TIME = re.compile(r"^benchmark: (kernel time.*): median " + NUMBER +
                          r" ms, min " + NUMBER + r" ms over ([0-9]+) runs$")
 FLOOR = re.compile(r"^benchmark: floor " + NUMBER + r" ms at")
 FIRST_CALL = re.compile(r"^time: " + NUMBER + r" ms \(first call")
+COMPILE = re.compile(r"^compile: " + NUMBER + r" ms \((.*)\)$")
+KERNEL_LOAD = re.compile(r"kernel load " + NUMBER + r" ms")
 TARGET = re.compile(r"^target: (.*)$")
 SCHEDULE = re.compile(r"; schedule (.*), (PTX compiled by the driver|\S+ from ptxas)\)")
 
@@ -33,12 +35,13 @@ def command(runner, module, q, k, v, out, runs, peaks, extra=()):
 
 def parse_output(text):
     """What bench.py keeps of the runner's stdout: the median and minimum
-    kernel time, the floor, the first call's wall time, the target line and
-    the schedule it names. The runner prints no compile time, so there is
-    none to keep (bench/README.md)."""
+    kernel time, the floor, the first call's wall time, the compile time
+    (all of it, and the kernels' load, where the driver compiles PTX), the
+    target line and the schedule it names."""
     r = {"ms": None, "min_ms": None, "runs": None, "timed": None,
-         "floor_ms": None, "first_call_ms": None, "target": None,
-         "schedule": None, "device": None}
+         "floor_ms": None, "first_call_ms": None, "compile_ms": None,
+         "kernel_load_ms": None, "target": None, "schedule": None,
+         "device": None}
     for line in text.splitlines():
         line = line.rstrip()
         if m := KERNEL_TIME.match(line):
@@ -48,6 +51,10 @@ def parse_output(text):
             r["floor_ms"] = float(m[1])
         elif m := FIRST_CALL.match(line):
             r["first_call_ms"] = float(m[1])
+        elif m := COMPILE.match(line):
+            r["compile_ms"] = float(m[1])
+            if k := KERNEL_LOAD.search(m[2]):
+                r["kernel_load_ms"] = float(k[1])
         elif m := TARGET.match(line):
             r["target"] = m[1]
             if s := SCHEDULE.search(m[1]):

@@ -93,10 +93,27 @@ def schedules(cases):
     return ["- attn-mlir schedule %s: %s" % (s, ", ".join(n)) for s, n in by.items()]
 
 
+def compile_times(cases):
+    """attn-mlir's compile time per case: all of it, and the part the
+    driver spent loading the kernels (compiling their PTX)."""
+    times = []
+    for c in cases:
+        s = c["systems"].get(OURS, {})
+        if s.get("compile_ms") is not None:
+            load = s.get("kernel_load_ms")
+            times.append("%s %.0f ms%s" % (
+                c["name"], s["compile_ms"],
+                "" if load is None else " (kernel load %.0f)" % load))
+    if not times:
+        return []
+    return ["- attn-mlir compile time (lowering, host code JIT and kernel "
+            "load, where the driver compiles the PTX): " + ", ".join(times)]
+
+
 def notes(cases):
-    """attn-mlir's schedules, why a cell is n/a, and every system that
-    failed the check."""
-    out = schedules(cases)
+    """attn-mlir's schedules and compile times, why a cell is n/a, and
+    every system that failed the check."""
+    out = schedules(cases) + compile_times(cases)
     for c in cases:
         for name, s in c["systems"].items():
             if s.get("error"):

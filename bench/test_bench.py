@@ -48,6 +48,7 @@ RUNNER_OUTPUT = textwrap.dedent("""\
     entry: @attention(tensor<1x32x1024x128xbf16>, tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>) -> tensor<1x32x1024x128xbf16>
     inputs: argument 0 from q.npy; argument 1 from k.npy; argument 2 from v.npy
     target: cuda (NVIDIA Example, sm_90a, 132 SMs, CUDA driver 13.0; schedule sm80: 4 warps x 16 rows, 64-key tiles, PTX compiled by the driver), result allocated on the device, poisoned with NaN, copied back
+    compile: 1234.5 ms (lowering 900.1 ms, host code JIT 200.2 ms, kernel load 134.2 ms (PTX compiled by the driver))
     time: 12.345 ms (first call, wall clock)
     benchmark: kernel time (CUDA events around each launch), 5 rotating input sets: median 0.1000 ms, min 0.0900 ms over 20 runs
     benchmark: 17.18 GFLOP, 20.97 MB moved at least: 171.8 TFLOP/s, 209.7 GB/s at the median
@@ -144,6 +145,7 @@ class Runner(unittest.TestCase):
         self.assertEqual((r["ms"], r["min_ms"], r["runs"]), (0.1, 0.09, 20))
         self.assertEqual(r["floor_ms"], 0.0215)
         self.assertEqual(r["first_call_ms"], 12.345)
+        self.assertEqual((r["compile_ms"], r["kernel_load_ms"]), (1234.5, 134.2))
         self.assertEqual(r["schedule"], "sm80: 4 warps x 16 rows, 64-key tiles")
         self.assertEqual(r["device"], "cuda (NVIDIA Example, sm_90a, 132 SMs, "
                          "CUDA driver 13.0, PTX compiled by the driver)")

@@ -31,6 +31,9 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/Format.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -319,6 +322,7 @@ public:
                    std::vector<EntryArgument> &arguments,
                    llvm::MutableArrayRef<HostTensor> results) override;
   std::string describe() const override { return description; }
+  std::string describeCompile() const override { return compile; }
   llvm::Error callChecked() override;
   llvm::Error step(const StepPlan &plan) override;
   llvm::Error fetchResults() override { return copyResults(last, results); }
@@ -356,10 +360,16 @@ private:
   std::vector<std::vector<DeviceBuffer>> rotating;
   int64_t l2Bytes = 0, totalMemoryBytes = 0;
   bool timing = false;
-  std::string description;
+  std::string description, compile;
   std::optional<DevicePeaks> devicePeak;
 };
 } // namespace
+
+static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
                             std::vector<EntryArgument> &arguments,
@@ -400,9 +410,12 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
                  UnitAttr::get(module.getContext()));
   PassManager pm(module.getContext());
   buildAttnToNVVMPipeline(pm, gpu);
+  auto start = std::chrono::steady_clock::now();
   if (failed(pm.run(module)))
     return error("lowering @" + name + " for " + gpu.chip + " failed");
+  double loweringMs = millisecondsSince(start);
 
+  start = std::chrono::steady_clock::now();
   auto jit = createEngine(module, [](llvm::orc::MangleAndInterner in) {
     llvm::orc::SymbolMap symbols = cuda::runtimeSymbols(in);
     for (auto &entry : kvCacheCheckSymbols(in))
@@ -412,11 +425,18 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   if (!jit)
     return jit.takeError();
   engine = std::move(*jit);
+  double hostMs = millisecondsSince(start);
   // Runs the global constructors, which load the kernels.
+  start = std::chrono::steady_clock::now();
   engine->initialize();
   if (llvm::Error err = cuda::takeError())
     return error("loading the kernels of @" + name +
                  " failed: " + llvm::toString(std::move(err)));
+  double kernelsMs = millisecondsSince(start);
+  llvm::raw_string_ostream(compile) << llvm::format(
+      "lowering %.1f ms%s, host code JIT %.1f ms, kernel load %.1f ms%s",
+      loweringMs, gpu.format == "isa" ? "" : " (ptxas included)", hostMs,
+      kernelsMs, gpu.format == "isa" ? " (PTX compiled by the driver)" : "");
 
   for (const HostTensor *t : inputs) {
     shapes.emplace_back(t->shape());

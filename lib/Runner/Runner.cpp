@@ -927,6 +927,10 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!report)
     return report.takeError();
   os << "target: " << report->target << "\n";
+  os << llvm::format("compile: %.1f ms", report->loadMs);
+  if (!report->compile.empty())
+    os << " (" << report->compile << ")";
+  os << "\n";
   os << llvm::format("time: %.3f ms (first call, wall clock)\n",
                      report->firstCallMs);
   if (options.steps > 1) {

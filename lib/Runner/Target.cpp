@@ -44,13 +44,16 @@ runner::runOnTarget(Target &target, ModuleOp module, func::FuncOp entry,
                     std::vector<EntryArgument> &inputs,
                     llvm::MutableArrayRef<HostTensor> results,
                     const RunnerOptions &options, const StepPlan &plan) {
+  auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = target.load(module, entry, inputs, results))
     return std::move(err);
   RunReport report;
+  report.loadMs = millisecondsSince(start);
+  report.compile = target.describeCompile();
   report.target = target.describe();
   report.peaks = target.peaks();
 
-  auto start = std::chrono::steady_clock::now();
+  start = std::chrono::steady_clock::now();
   if (llvm::Error err = target.callChecked())
     return std::move(err);
   report.firstCallMs = millisecondsSince(start);

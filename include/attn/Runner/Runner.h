@@ -108,6 +108,9 @@ struct StepPlan {
 struct RunReport {
   /// How the entry ran, for the summary's "target:" line.
   std::string target;
+  /// Wall time of lowering and loading the entry, and where it went.
+  double loadMs = 0;
+  std::string compile;
   /// Wall time of the first (checked) call.
   double firstCallMs = 0;
   /// What the benchmark timed, and one time per timed run.

@@ -28,6 +28,9 @@ public:
 
   /// How the entry runs, for the summary's "target:" line; after load.
   virtual std::string describe() const = 0;
+  /// Where load()'s time went, for the summary's "compile:" line (empty
+  /// where the target does not break it down); after load.
+  virtual std::string describeCompile() const { return ""; }
 
   /// The checked call. The results were poisoned with NaN by the caller,
   /// and a target poisons its own allocations too, so that an element no

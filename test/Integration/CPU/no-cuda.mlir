@@ -4,6 +4,7 @@
 
 // RUN: attn-runner %s --check | FileCheck %s --check-prefix=DEFAULT
 // DEFAULT: target: cpu (q-tile 64, kv-tile 64)
+// DEFAULT-NEXT: compile: {{[0-9]+\.[0-9]}} ms
 // DEFAULT: check: {{.*}} PASS
 // RUN: not attn-runner %s --target=cuda 2>&1 | FileCheck %s --check-prefix=EXPLICIT
 // EXPLICIT: attn-runner: error: --target=cuda: {{no CUDA driver: cannot load libcuda.so.1|no CUDA device|cuInit failed}}
