@@ -148,3 +148,47 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
   %o = attn.attention %q, %k, %v : tensor<1x1x8x64xf32>, tensor<1x900x1x64xf32>, tensor<1x900x1x64xf32> -> tensor<1x1x8x64xf32>
   return %o : tensor<1x1x8x64xf32>
 }
+
+// -----
+
+// A quantized cache (int8 codes, f32 scales, MQA 32:1, head_dim 128): the
+// stages hold codes, 16 a copy, unpadded; each warp dequantizes its tile
+// (16-byte reads of 4 codes a word, the token's scale from global memory)
+// into one bf16 tile per warp in the padded layout, with 16-byte stores,
+// and the products read that tile.
+// CHECK-LABEL: func.func @quantized_decode(
+// CHECK:         gpu.launch
+// CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_copy {{.+}}, 16, {{.+}} : memref<1048576xi8> to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
+// CHECK:           scf.for
+// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
+// CHECK:             arith.sitofp
+// CHECK:             arith.truncf {{.+}} : vector<8xf32> to vector<8xbf16>
+// CHECK:             vector.store {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:             nvgpu.ldmatrix
+// CHECK:             nvvm.mma.sync
+// CHECK:         } {attn.schedule = "decode"}
+func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128xi8>,
+                            %v: tensor<1x8192x1x128xi8>, %ks: tensor<1x8192x1xf32>,
+                            %vs: tensor<1x8192x1xf32>) -> tensor<1x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x8192x1xf32>, tensor<1x8192x1xf32>)
+      : tensor<1x1x32x128xbf16>, tensor<1x8192x1x128xi8>, tensor<1x8192x1x128xi8>
+      -> tensor<1x1x32x128xbf16>
+  return %o : tensor<1x1x32x128xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @quantized_head_dim_16(
+// CHECK:         } {attn.schedule = "scalar"}
+func.func @quantized_head_dim_16(%q: tensor<1x1x8x16xbf16>, %k: tensor<1x512x2x16xf8E4M3FN>,
+                                 %v: tensor<1x512x2x16xf8E4M3FN>, %ks: tensor<1x512x2xbf16>,
+                                 %vs: tensor<1x512x2xbf16>) -> tensor<1x1x8x16xbf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: a quantized cache needs head_dim 32, 64 or 128 (a warp dequantizes whole rows of 16 keys at once)
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x512x2xbf16>, tensor<1x512x2xbf16>)
+      : tensor<1x1x8x16xbf16>, tensor<1x512x2x16xf8E4M3FN>, tensor<1x512x2x16xf8E4M3FN>
+      -> tensor<1x1x8x16xbf16>
+  return %o : tensor<1x1x8x16xbf16>
+}

@@ -62,19 +62,35 @@ func.func @f32_falls_back(%q: tensor<1x16x4x64xf32>) -> tensor<1x16x4x64xf32> {
 
 // -----
 
-// Quantized key and value run on the scalar schedule only: auto falls back
-// (even where decode would take the shape), a forced sm80 is an error that
-// says so. Per-sequence key lengths run on the decode and scalar schedules.
-// CHECK-LABEL: func.func @quantized_falls_back(
-// CHECK:         } {attn.schedule = "scalar"}
-func.func @quantized_falls_back(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
-                                %v: tensor<1x128x2x64xi8>, %ks: tensor<1x128x2xf32>,
-                                %vs: tensor<1x128x2xf32>) -> tensor<1x16x8x64xf16> {
-  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: quantized key and value (scales) run on the scalar schedule only
+// Quantized key and value run on the decode and scalar schedules only:
+// auto takes decode where the query rows of a KV group fit it (64 here),
+// and falls back to scalar where they do not (128 in the second function);
+// a forced sm80 is an error that says so. Per-sequence key lengths run on
+// the decode and scalar schedules.
+// CHECK-LABEL: func.func @quantized_decode(
+// CHECK:         } {attn.schedule = "decode"}
+func.func @quantized_decode(%q: tensor<1x16x8x64xf16>, %k: tensor<1x128x2x64xi8>,
+                            %v: tensor<1x128x2x64xi8>, %ks: tensor<1x128x2xf32>,
+                            %vs: tensor<1x128x2xf32>) -> tensor<1x16x8x64xf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: quantized key and value (scales) run on the decode and scalar schedules only
   %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x128x2xf32>, tensor<1x128x2xf32>)
       : tensor<1x16x8x64xf16>, tensor<1x128x2x64xi8>, tensor<1x128x2x64xi8>
       -> tensor<1x16x8x64xf16>
   return %o : tensor<1x16x8x64xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @quantized_falls_back(
+// CHECK:         } {attn.schedule = "scalar"}
+func.func @quantized_falls_back(%q: tensor<1x32x8x64xf16>, %k: tensor<1x128x2x64xi8>,
+                                %v: tensor<1x128x2x64xi8>, %ks: tensor<1x128x2xf32>,
+                                %vs: tensor<1x128x2xf32>) -> tensor<1x32x8x64xf16> {
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: quantized key and value (scales) run on the decode and scalar schedules only
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x128x2xf32>, tensor<1x128x2xf32>)
+      : tensor<1x32x8x64xf16>, tensor<1x128x2x64xi8>, tensor<1x128x2x64xi8>
+      -> tensor<1x32x8x64xf16>
+  return %o : tensor<1x32x8x64xf16>
 }
 
 // -----

@@ -133,13 +133,13 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
     return std::move(scalar());
   // Why a tensor-core schedule cannot run this op or on this chip at all.
   auto chipLacks = [&](StringRef candidate) -> std::optional<std::string> {
-    // Only the scalar schedule reads through FlashBuilder's per-element
-    // loads, which dequantize; per-sequence lengths need a block's key range
-    // and diagonal computed from its own sequence, which the scalar and
-    // decode kernels do (FlashProblem::forSequence).
-    if (op.hasScales())
+    // The scalar schedule dequantizes in FlashBuilder's per-element loads,
+    // the decode schedule each warp's tile; per-sequence lengths need a
+    // block's key range and diagonal computed from its own sequence, which
+    // the scalar and decode kernels do (FlashProblem::forSequence).
+    if (op.hasScales() && candidate != "decode")
       return std::string("quantized key and value (scales) run on the "
-                         "scalar schedule only");
+                         "decode and scalar schedules only");
     if (op.getKvLengths() && candidate != "decode")
       return std::string("per-sequence key lengths (kv_lengths) run on the "
                          "decode and scalar schedules only");

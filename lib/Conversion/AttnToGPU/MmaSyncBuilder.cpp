@@ -345,10 +345,11 @@ Value MmaSyncBuilder::pack(Value x, Value y) {
 }
 
 void MmaSyncBuilder::copy16(Value dst, ValueRange to, Value src,
-                            ValueRange from, Value valid, bool bypassL1) {
-  Value count = select(valid, idx(kCopyElements), idx(0));
+                            ValueRange from, Value valid, bool bypassL1,
+                            int64_t elements) {
+  Value count = select(valid, idx(elements), idx(0));
   nvgpu::DeviceAsyncCopyOp::create(
       b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, to, src, from,
-      b.getIndexAttr(kCopyElements), count,
+      b.getIndexAttr(elements), count,
       bypassL1 ? b.getUnitAttr() : UnitAttr());
 }

@@ -206,11 +206,13 @@ protected:
   /// Two f32 values as one 2-element vector of the operand type.
   Value pack(Value x, Value y);
 
-  /// One cp.async of 16 bytes from `src` at `from` to `dst` at `to`; where
+  /// One cp.async of 16 bytes (`elements` elements: 8 of f16 or bf16, 16
+  /// of a one-byte code) from `src` at `from` to `dst` at `to`; where
   /// `valid` is false nothing is read and the destination is zero-filled.
   /// `bypassL1` streams data read once past the L1 cache.
   void copy16(Value dst, ValueRange to, Value src, ValueRange from,
-              Value valid, bool bypassL1 = false);
+              Value valid, bool bypassL1 = false,
+              int64_t elements = kCopyElements);
 
   ImplicitLocOpBuilder &b;
   Type elt;

@@ -22,6 +22,13 @@
 //   output; otherwise it writes its partials to a scratch buffer and a
 //   second kernel combines the blocks.
 //
+// * A quantized cache (int8 or fp8 codes with per-token, per-head scales)
+//   is copied as codes, half the bytes of bf16, into the stages; each warp
+//   then dequantizes its tile (code times its token's scale, rounded to
+//   the query's type) into one tile of the layout above, which the
+//   products read as they read any other. No dequantized copy of the cache
+//   is made outside the warp's tile.
+//
 // The fragment layouts and the masking are those of Sm80Flash.cpp.
 //
 //===----------------------------------------------------------------------===//
@@ -33,6 +40,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 #include <limits>
@@ -54,10 +62,16 @@ constexpr int64_t kStats = 2;
 /// Splits the combine kernel reads at once.
 constexpr int64_t kCombineUnroll = 16;
 
+/// Codes a 16-byte copy of a quantized cache moves.
+constexpr int64_t kCodesPerCopy = 16;
+
 struct DecodeShape {
   /// Packed query rows: group x query positions.
   int64_t rows, seqQ, group;
   int64_t headDim, valueDim;
+  /// Whether K and V are one-byte codes with scales: the stages then hold
+  /// codes, and each warp one dequantized tile of K and of V.
+  bool quantized = false;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
   /// fit an SM's shared memory and registers and each scheduler has two
@@ -68,13 +82,26 @@ struct DecodeShape {
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
   constexpr int64_t vRow() const { return valueDim + kSharedPad; }
   constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
+  /// Tiles of the products' layout per warp: one per stage, or the one a
+  /// quantized tile is dequantized into.
+  constexpr int64_t tileBuffers() const { return quantized ? 1 : kStages; }
   constexpr int64_t kBytes() const {
-    return kWarps * kStages * tileKeys() * kRow() * 2;
+    return kWarps * tileBuffers() * tileKeys() * kRow() * 2;
   }
   constexpr int64_t vBytes() const {
-    return kWarps * kStages * tileKeys() * vRow() * 2;
+    return kWarps * tileBuffers() * tileKeys() * vRow() * 2;
   }
-  constexpr int64_t pipelineBytes() const { return qBytes() + kBytes() + vBytes(); }
+  /// The stages of codes, unpadded: a warp's dequantizing reads take whole
+  /// 128-byte rows.
+  constexpr int64_t kCodeBytes() const {
+    return quantized ? kWarps * kStages * tileKeys() * headDim : 0;
+  }
+  constexpr int64_t vCodeBytes() const {
+    return quantized ? kWarps * kStages * tileKeys() * valueDim : 0;
+  }
+  constexpr int64_t pipelineBytes() const {
+    return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes();
+  }
   /// The warps' partials, over the pipeline's buffers once it is drained.
   constexpr int64_t combineAccBytes() const { return kWarps * mRows() * valueDim * 4; }
   constexpr int64_t combineBytes() const {
@@ -89,6 +116,10 @@ static_assert(DecodeShape{32, 1, 32, 128, 128}.sharedBytes() <=
               kMaxSharedBytes);
 static_assert(DecodeShape{64, 1, 64, 64, 64}.sharedBytes() <=
               kMaxSharedBytes);
+static_assert(DecodeShape{32, 1, 32, 128, 128, true}.sharedBytes() <=
+              kMaxSharedBytes);
+static_assert(DecodeShape{64, 1, 64, 64, 64, true}.sharedBytes() <=
+              kMaxSharedBytes);
 
 DecodeShape shapeOf(const FlashProblem &p) {
   auto q = cast<MemRefType>(p.query.getType());
@@ -97,7 +128,7 @@ DecodeShape shapeOf(const FlashProblem &p) {
   unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
   int64_t group = q.getDimSize(h) / k.getDimSize(h);
   return {group * q.getDimSize(s), q.getDimSize(s), group, q.getDimSize(3),
-          v.getDimSize(3)};
+          v.getDimSize(3), bool(p.keyScale)};
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
@@ -142,9 +173,27 @@ private:
   /// Issues the copies of one tile of K and of V, zero-filling keys past Sk,
   /// or all of them where `enabled` is false.
   void copyTile(const Cursor &k, const Cursor &v, Value enabled);
-  /// Elements of a shared-memory stage of K or V, and of a source row.
+  /// Elements of a row of K or V in the products' layout (padded), and in
+  /// a stage of copies (codes are not padded).
+  int64_t tileRow(bool value) const {
+    return value ? shape.vRow() : shape.kRow();
+  }
+  int64_t copyRow(bool value) const {
+    if (!shape.quantized)
+      return tileRow(value);
+    return value ? shape.valueDim : shape.headDim;
+  }
+  /// Elements a 16-byte copy moves.
+  int64_t perCopy() const {
+    return shape.quantized ? kCodesPerCopy : kCopyElements;
+  }
+  /// Elements of a shared-memory stage of copies of K or V, and of a tile
+  /// of the products' layout.
   int64_t stageElements(bool value) const {
-    return shape.tileKeys() * (value ? shape.vRow() : shape.kRow());
+    return shape.tileKeys() * copyRow(value);
+  }
+  int64_t tileElements(bool value) const {
+    return shape.tileKeys() * tileRow(value);
   }
   Value rowStride(bool value) {
     int64_t width = value ? shape.valueDim : shape.headDim;
@@ -156,6 +205,9 @@ private:
   /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
   /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
   Value readSlot(Value stage, bool value);
+  /// Dequantizes this warp's tile `j` (its codes in their stage, the
+  /// keys from `kvStart`) into the warp's tile of K and of V.
+  void dequantizeTile(Value j, Value kvStart);
   /// First key of this warp's tile `j`.
   Value tileStart(Value j) {
     return add(kvBegin,
@@ -179,6 +231,9 @@ private:
   Value tid, lane, warp, split, kvHead, bi;
   Value kvBegin, blockFirst;
   Value smem, qSmem, kSmem, vSmem, kFlat, vFlat;
+  /// For a quantized cache: the code stages, typed as the codes (for the
+  /// copies) and as 32-bit words (for the dequantizing reads).
+  Value kCodes, vCodes, kCodeWords, vCodeWords;
 };
 } // namespace
 
@@ -188,11 +243,11 @@ Value DecodeKernel::flatIndex(Value pos, Value col, bool value) {
 }
 
 DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
-  int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
-  int64_t rowElements = value ? shape.vRow() : shape.kRow();
+  int64_t perRow = (value ? shape.valueDim : shape.headDim) / perCopy();
+  int64_t rowElements = copyRow(value);
   // Lane l copies column l % perRow of rows l / perRow + i * (32 / perRow).
   Value laneRow = div(lane, perRow);
-  Value laneCol = mul(rem(lane, perRow), idx(kCopyElements));
+  Value laneCol = mul(rem(lane, perRow), idx(perCopy()));
   Value pos = add(tileStart(j), laneRow);
   Value stage = rem(j, kStages);
   Value slot = add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
@@ -220,11 +275,10 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
                     : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
   Value col = value ? mul(div(lane, 16), idx(8))
                     : mul(rem(div(lane, 8), 2), idx(8));
-  int64_t rowElements = value ? shape.vRow() : shape.kRow();
-  return add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
+  return add(mul(add(mul(add(mul(warp, idx(shape.tileBuffers())), stage),
                          idx(shape.tileKeys())),
                      row),
-                 idx(rowElements)),
+                 idx(tileRow(value))),
              col);
 }
 
@@ -232,10 +286,12 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   // A copy of a row past Sk reads nothing (its source size is 0), so its
   // address, which may lie past the end, is never dereferenced; not
   // clamping it keeps the addresses a cursor plus an immediate.
+  Value kDst = shape.quantized ? kCodes : kSmem;
+  Value vDst = shape.quantized ? vCodes : vSmem;
   for (auto [c, src, dst, value] :
-       {std::tuple{k, kFlat, kSmem, false}, std::tuple{v, vFlat, vSmem, true}}) {
-    int64_t perRow = (value ? shape.valueDim : shape.headDim) / kCopyElements;
-    int64_t rowElements = value ? shape.vRow() : shape.kRow();
+       {std::tuple{k, kFlat, kDst, false}, std::tuple{v, vFlat, vDst, true}}) {
+    int64_t perRow = (value ? shape.valueDim : shape.headDim) / perCopy();
+    int64_t rowElements = copyRow(value);
     int64_t rowsPerCopy = 32 / perRow;
     Value left = sub(p.seqK, c.pos);
     Value stride = rowStride(value);
@@ -243,7 +299,95 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
       int64_t rows = i * rowsPerCopy;
       copy16(dst, {add(c.slot, idx(rows * rowElements))}, src,
              {add(c.source, mul(stride, idx(rows)))},
-             both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
+             both(enabled, lt(idx(rows), left)), /*bypassL1=*/true,
+             perCopy());
+    }
+  }
+}
+
+void DecodeKernel::dequantizeTile(Value j, Value kvStart) {
+  // Lane l takes the 16 codes of column block l % perRow of rows l / perRow
+  // + i * (32 / perRow): a warp's reads cover 512 consecutive bytes of the
+  // stage, every bank once per 128 bytes. A key past Sk was zero-filled;
+  // its scale is read at the last key, in bounds, and multiplies zeros.
+  bool fp8 = isa<Float8E4M3FNType>(
+      cast<MemRefType>(p.key.getType()).getElementType());
+  Value stage = rem(j, kStages);
+  Value lastKey = sub(p.seqK, idx(1));
+  auto i32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  };
+  // 2^120 moves an fp8 code's exponent, placed in an f32, from its bias of
+  // 7 to f32's 127; in f32 a code's subnormals stay subnormal and exact.
+  Value rebias = f32(std::ldexp(1.0, 120));
+  auto decode = [&](Value word, int64_t byte) -> Value {
+    if (!fp8) {
+      // The signed byte, sign-extended.
+      Value v = arith::ShLIOp::create(b, word, i32(24 - 8 * byte));
+      v = arith::ShRSIOp::create(b, v, i32(24));
+      return arith::SIToFPOp::create(b, b.getF32Type(), v);
+    }
+    // Sign to bit 31, exponent and mantissa to bits 23..30 and 20..22.
+    Value sign = arith::AndIOp::create(
+        b, arith::ShLIOp::create(b, word, i32(24 - 8 * byte)),
+        i32(std::numeric_limits<int32_t>::min()));
+    Value mag = 8 * byte <= 20
+                    ? arith::ShLIOp::create(b, word, i32(20 - 8 * byte))
+                          .getResult()
+                    : arith::ShRUIOp::create(b, word, i32(8 * byte - 20))
+                          .getResult();
+    mag = arith::AndIOp::create(b, mag, i32(0x07f00000));
+    Value bits = arith::OrIOp::create(b, sign, mag);
+    Value x = fmul(arith::BitcastOp::create(b, b.getF32Type(), bits), rebias);
+    // Magnitude code 0x7f is NaN, which no f32 bit pattern above gives.
+    Value nan = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, mag,
+                                      i32(0x07f00000));
+    return select(nan, f32(std::nan("")), x);
+  };
+  for (auto [words, tile, scales, value] :
+       {std::tuple{kCodeWords, kSmem, p.keyScale, false},
+        std::tuple{vCodeWords, vSmem, p.valueScale, true}}) {
+    int64_t width = value ? shape.valueDim : shape.headDim;
+    int64_t perRow = width / kCodesPerCopy, rowsPerPass = 32 / perRow;
+    Value laneRow = div(lane, perRow);
+    Value laneCol = mul(rem(lane, perRow), idx(kCodesPerCopy));
+    Value codeAt = add(mul(add(mul(warp, idx(kStages)), stage),
+                           idx(stageElements(value))),
+                       add(mul(laneRow, idx(width)), laneCol));
+    Value tileAt = add(mul(warp, idx(tileElements(value))),
+                       add(mul(laneRow, idx(tileRow(value))), laneCol));
+    auto vecType = VectorType::get({4}, b.getI32Type());
+    for (int64_t i = 0; i < shape.tileKeys() / rowsPerPass; ++i) {
+      int64_t rows = i * rowsPerPass;
+      Value pos = min(add(kvStart, add(laneRow, idx(rows))), lastKey);
+      Value scale = castFloat(
+          b, b.getLoc(),
+          memref::LoadOp::create(b, scales,
+                                 p.layout == Layout::BSHD
+                                     ? ValueRange{bi, pos, kvHead}
+                                     : ValueRange{bi, kvHead, pos}),
+          b.getF32Type());
+      Value codes = vector::LoadOp::create(
+          b, vecType, words, ValueRange{div(add(codeAt, idx(rows * width)), 4)},
+          /*nontemporal=*/false, llvm::MaybeAlign(16));
+      SmallVector<Value> values;
+      for (int64_t w = 0; w < 4; ++w) {
+        Value word = vector::ExtractOp::create(b, codes, w);
+        for (int64_t byte = 0; byte < 4; ++byte)
+          values.push_back(fmul(decode(word, byte), scale));
+      }
+      // Two 16-byte stores of 8 elements each.
+      for (int64_t half = 0; half < 2; ++half) {
+        Value wide = vector::FromElementsOp::create(
+            b, VectorType::get({8}, b.getF32Type()),
+            ArrayRef(values).slice(8 * half, 8));
+        Value narrow =
+            arith::TruncFOp::create(b, VectorType::get({8}, elt), wide);
+        vector::StoreOp::create(
+            b, narrow, tile,
+            ValueRange{add(tileAt, idx(rows * tileRow(value) + 8 * half))},
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
+      }
     }
   }
 }
@@ -333,6 +477,15 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         NVVM::CpAsyncWaitGroupOp::create(b, kStages - 2);
         NVVM::SyncWarpOp::create(
             b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+        // A quantized tile is dequantized into the warp's one tile, which
+        // every lane has finished reading for tile j - 1 (the barrier
+        // above), and which every lane's products read after the barrier
+        // below.
+        if (shape.quantized) {
+          dequantizeTile(j, tileStart(j));
+          NVVM::SyncWarpOp::create(
+              b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+        }
         Value ahead = add(j, idx(kStages - 1));
         Cursor kCopy{carried[cursors], carried[cursors + 1],
                      carried[cursors + 2]};
@@ -382,7 +535,12 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Value lastStage = arith::CmpIOp::create(
             b, arith::CmpIPredicate::eq, stage, idx(kStages - 1));
         for (auto [read, value] : {std::pair{kRead, false}, {vRead, true}}) {
-          int64_t elements = stageElements(value);
+          // A quantized cache's products always read the warp's one tile.
+          if (shape.quantized) {
+            results.push_back(read);
+            continue;
+          }
+          int64_t elements = tileElements(value);
           results.push_back(add(
               read, select(lastStage, idx(-(kStages - 1) * elements),
                            idx(elements))));
@@ -513,6 +671,23 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   qSmem = view(0, {shape.mRows(), shape.kRow()});
   kSmem = view(shape.qBytes(), {shape.kBytes() / 2});
   vSmem = view(shape.qBytes() + shape.kBytes(), {shape.vBytes() / 2});
+  if (shape.quantized) {
+    auto typedView = [&](int64_t offset, int64_t bytes, Type type) {
+      int64_t count = bytes * 8 / type.getIntOrFloatBitWidth();
+      return memref::ViewOp::create(
+          b,
+          MemRefType::get({count}, type, MemRefLayoutAttrInterface(),
+                          workgroup),
+          smem, idx(offset), ValueRange());
+    };
+    Type code = cast<MemRefType>(p.key.getType()).getElementType();
+    int64_t kAt = shape.qBytes() + shape.kBytes() + shape.vBytes();
+    int64_t vAt = kAt + shape.kCodeBytes();
+    kCodes = typedView(kAt, shape.kCodeBytes(), code);
+    vCodes = typedView(vAt, shape.vCodeBytes(), code);
+    kCodeWords = typedView(kAt, shape.kCodeBytes(), b.getI32Type());
+    vCodeWords = typedView(vAt, shape.vCodeBytes(), b.getI32Type());
+  }
   auto flat = [&](Value m) -> Value {
     return memref::CollapseShapeOp::create(
         b, m, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
@@ -634,6 +809,11 @@ public:
                                          : std::to_string(d)) +
                " is not 16, 32, 64 or 128 (a row must be a whole number of "
                "a warp's 16-byte copies)";
+    // A lane dequantizes 16 codes of a row at a time, 32 lanes whole rows
+    // of a 16-key tile at once.
+    if (op.hasScales() && (q.getDimSize(3) < 32 || v.getDimSize(3) < 32))
+      return std::string("a quantized cache needs head_dim 32, 64 or 128 "
+                         "(a warp dequantizes whole rows of 16 keys at once)");
     int64_t columns = (rows + 15) / 16 * v.getDimSize(3);
     if (columns > kMaxAccColumns)
       return std::to_string((rows + 15) / 16) + " m-tiles of value head_dim " +

@@ -1,9 +1,12 @@
 // Quantized KV caches on the GPU, the programs of the CPU test
 // (Integration/CPU/kv-cache-quantized.mlir), with the appends' quantization
-// as element kernels and the attention on the scalar schedule, which
-// dequantizes each K/V element as its tile is loaded (the tensor-core
-// schedules do not take scales yet). Checked against the same float64
-// references, including one that quantizes the same way.
+// as element kernels and the attention on two schedules: the scalar one,
+// which dequantizes each K/V element as its tile is loaded, in f32, and the
+// decode schedule (the default for these few query rows), which copies the
+// codes and dequantizes each warp's tile into bf16 for its tensor-core
+// products. Checked against the same float64 references, including one
+// that quantizes the same way; the decode schedule's results against
+// FlashAttention's criterion for a computation in bf16 (--tensor-cores).
 // REQUIRES: cuda
 
 // RUN: rm -rf %t && mkdir -p %t && split-file %S/../CPU/kv-cache-quantized.mlir %t
@@ -12,7 +15,7 @@
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/v.npy bf16 1x32x2x64 normal 3
 
 // int8 codes, f32 scales, two appends, KV tiles of 8.
-// RUN: attn-runner --target=cuda %t/i8.mlir --kv-tile=8 --q-tile=4 \
+// RUN: attn-runner --target=cuda %t/i8.mlir --schedule=scalar --kv-tile=8 --q-tile=4 \
 // RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
 // RUN:   --output=%t/i8.npy | FileCheck %s --check-prefix=GPU
 // GPU: target: cuda ({{.*}}schedule scalar
@@ -26,21 +29,72 @@
 // RUN:   %t/k.npy %t/v.npy %t/i8.npy --causal --drop-scales \
 // RUN:   | FileCheck %s --check-prefix=DROP
 // DROP: (scales dropped): max_abs_err={{.*}} FAIL
+// The same on the decode schedule.
+// RUN: attn-runner --target=cuda %t/i8.mlir --input 0=%t/q.npy \
+// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/i8-decode.npy \
+// RUN:   | FileCheck %s --check-prefix=DECODE
+// DECODE: target: cuda ({{.*}}schedule decode
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8-decode.npy --causal --tensor-cores \
+// RUN:   | FileCheck %s --check-prefix=Q-I8
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py unquantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8-decode.npy --causal --tensor-cores \
+// RUN:   | FileCheck %s --check-prefix=U-I8
+// RUN: not python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/i8-decode.npy --causal --drop-scales \
+// RUN:   --tensor-cores | FileCheck %s --check-prefix=DROP
 
 // fp8 (e4m3) codes with bf16 scales: the conversions to and from
 // f8E4M3FN are integer arithmetic in the kernels (attn-expand-f8e4m3fn).
-// RUN: attn-runner --target=cuda %t/fp8.mlir --input 0=%t/q.npy \
+// RUN: attn-runner --target=cuda %t/fp8.mlir --schedule=scalar --input 0=%t/q.npy \
 // RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8.npy \
 // RUN:   | FileCheck %s --check-prefix=GPU
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/q.npy \
 // RUN:   %t/k.npy %t/v.npy %t/fp8.npy | FileCheck %s --check-prefix=Q-FP8
 // Q-FP8: quantized f8e4m3fn scales bf16: max_abs_err={{.*}} PASS
+// RUN: attn-runner --target=cuda %t/fp8.mlir --input 0=%t/q.npy \
+// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8-decode.npy \
+// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/fp8-decode.npy --tensor-cores \
+// RUN:   | FileCheck %s --check-prefix=Q-FP8
+
+// A longer decode step on the decode schedule: 600 keys, 19 tiles over the
+// 4 warps (each warp's stage ring wraps), split over 1 and 3 blocks, int8
+// with f32 scales and fp8 with bf16 scales.
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/dq.npy bf16 1x1x8x128 normal 11
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/dk.npy bf16 1x600x2x128 normal 12
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/dv.npy bf16 1x600x2x128 normal 13
+// RUN: sed -e 's/@S@/i8/g;s/@T@/f32/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-i8.mlir
+// RUN: sed -e 's/@S@/f8E4M3FN/g;s/@T@/bf16/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-fp8.mlir
+// RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=1 --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/dk.npy --input 2=%t/dv.npy --output=%t/qd-i8-1.npy \
+// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-i8-1.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8
+// RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=3 --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/dk.npy --input 2=%t/dv.npy --output=%t/qd-i8-3.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-i8-3.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8
+// RUN: not python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-i8-3.npy --tensor-cores --drop-scales \
+// RUN:   | FileCheck %s --check-prefix=DROP
+// RUN: attn-runner --target=cuda %t/qd-fp8.mlir --kv-splits=3 --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/dk.npy --input 2=%t/dv.npy --output=%t/qd-fp8.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-fp8.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
 
 // The cache carried through an scf.for decode loop, 8 tokens a step.
 // RUN: sed -e 's/@S@/f16/g' %t/loop.mlir > %t/loop-f16.mlir
-// RUN: attn-runner --target=cuda %t/loop-f16.mlir --kv-tile=8 --q-tile=4 \
+// RUN: attn-runner --target=cuda %t/loop-f16.mlir --schedule=scalar --kv-tile=8 --q-tile=4 \
 // RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
 // RUN:   --output=%t/loop-f16.npy
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f16 %t/q.npy \
 // RUN:   %t/k.npy %t/v.npy %t/loop-f16.npy --causal | FileCheck %s --check-prefix=Q-LOOP
 // Q-LOOP: quantized i8 scales f16: max_abs_err={{.*}} PASS
+// RUN: attn-runner --target=cuda %t/loop-f16.mlir \
+// RUN:   --input 0=%t/q.npy --input 1=%t/k.npy --input 2=%t/v.npy \
+// RUN:   --output=%t/loop-f16-decode.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f16 %t/q.npy \
+// RUN:   %t/k.npy %t/v.npy %t/loop-f16-decode.npy --causal --tensor-cores \
+// RUN:   | FileCheck %s --check-prefix=Q-LOOP

@@ -2,6 +2,7 @@
 """Checks the output of attention over a quantized KV cache, without numpy.
 
   kv_quant_ref.py MODE STORAGE SCALE_TYPE Q K V OUT [--causal] [--drop-scales]
+                  [--tensor-cores]
 
 Q is [B, Sq, Hq, D], K and V [B, Sk, Hkv, D] (the keys and values appended
 to the cache at position 0, then attended over with length Sk), OUT the
@@ -25,6 +26,16 @@ MODE quantized: the reference quantizes K and V exactly as
   naive orders.
   --drop-scales uses the codes as if they were the values (scales dropped):
   that reference is wrong, and the check must fail against it.
+
+--tensor-cores: the compiled code dequantized into tiles of the output
+  type and multiplied on tensor cores, P rounded to that type too (the
+  decode schedule), so its error is that of a FlashAttention computation
+  in the output type. The bound is then FlashAttention's criterion, as
+  attn-runner --check applies it: twice the largest error of a naive
+  computation in the output type on the same dequantized values (K, V,
+  the scaled scores, the probabilities and the output each rounded to the
+  type, sums in float64), plus the runner's floor (2^-7 for bf16, 2^-10
+  for f16); MODE unquantized adds its quantization term per element.
 
 MODE unquantized: the reference is attention over the original K and V,
   so the error measured is the quantization's. Per element, K and V change
@@ -73,6 +84,8 @@ def f8e4m3fn(x):
 
 
 ROUND_SCALE = {"f32": f32, "bf16": bf16, "f16": f16}
+# attn-runner's error floor for FlashAttention's criterion.
+FLASH_FLOOR = {"bf16": 2.0 ** -7, "f16": 2.0 ** -10}
 QMAX = {"i8": 127.0, "f8e4m3fn": 448.0}
 UNIT_ROUNDOFF = {"bf16": 2.0 ** -8, "f16": 2.0 ** -11, "f32": 2.0 ** -24,
                  "f64": 2.0 ** -53}
@@ -100,22 +113,27 @@ def main():
     (qs, q, _), (ks, k, _), (vs, v, _), (os_, out, out_type) = (
         read(p) for p in args[3:7])
     causal, drop = "--causal" in flags, "--drop-scales" in flags
+    tensor_cores = "--tensor-cores" in flags
     b_, sq, hq, d = qs
     _, sk, hkv, dv = vs
     group = hq // hkv
     at = lambda t, shape, i, j, h: t[((i * shape[1] + j) * shape[2] + h)
                                      * shape[3]:][:shape[3]]
 
-    # Per (batch, token, head): the K/V rows attention reads, and e_k, e_v.
+    # Per (batch, token, head): the K/V rows attention reads, the rows the
+    # compiled code reads (dequantized), and e_k, e_v.
     keys, values, err_k, err_v = {}, {}, {}, {}
+    dq_keys, dq_values = {}, {}
     for bi in range(b_):
         for j in range(sk):
             for h in range(hkv):
-                for src, shape, dst, err in ((k, ks, keys, err_k),
-                                             (v, vs, values, err_v)):
+                for src, shape, dst, dq, err in (
+                        (k, ks, keys, dq_keys, err_k),
+                        (v, vs, values, dq_values, err_v)):
                     row = at(src, shape, bi, j, h)
                     codes, scale, bound = quantize_row(row, storage,
                                                        scale_type)
+                    dq[bi, j, h] = [c * scale for c in codes]
                     if mode == "unquantized":
                         dst[bi, j, h] = list(row)
                     else:
@@ -125,6 +143,35 @@ def main():
 
     attn_scale = 1.0 / math.sqrt(d)
     u = UNIT_ROUNDOFF[out_type]
+    rnd = ROUND_SCALE[out_type]
+
+    def attend(kk, vv, bi, i, h, r=lambda x: x):
+        """One output row over the rows kk, vv, each stage rounded by r."""
+        kvh = h // group
+        qrow = at(q, qs, bi, i, h)
+        last = i + (sk - sq) if causal else sk - 1
+        seen = range(0, last + 1)
+        scores = [r(f32(sum(a * r(c) for a, c in zip(qrow, kk[bi, j, kvh])))
+                    * attn_scale) for j in seen]
+        if not scores:
+            return [0.0] * dv
+        m = max(scores)
+        w = [math.exp(s - m) for s in scores]
+        total = sum(w)
+        return [r(sum(r(w[n] / total) * r(vv[bi, j, kvh][e])
+                      for n, j in enumerate(seen))) for e in range(dv)]
+
+    # FlashAttention's criterion: the naive computation's largest error
+    # against the exact one, both on the dequantized values.
+    naive_err = 0.0
+    if tensor_cores:
+        for bi in range(b_):
+            for i in range(sq):
+                for h in range(hq):
+                    exact = attend(dq_keys, dq_values, bi, i, h)
+                    naive = attend(dq_keys, dq_values, bi, i, h, rnd)
+                    naive_err = max(naive_err, max(
+                        abs(x - y) for x, y in zip(exact, naive)))
     worst, worst_ratio = 0.0, 0.0
     for bi in range(b_):
         for i in range(sq):
@@ -157,7 +204,10 @@ def main():
                     if math.isnan(g):
                         raise SystemExit("NaN in the result")
                     err = abs(r - g)
-                    bound = 2 * u * abs(r) + floor + extra
+                    if tensor_cores:
+                        bound = 2 * naive_err + FLASH_FLOOR[out_type] + extra
+                    else:
+                        bound = 2 * u * abs(r) + floor + extra
                     worst = max(worst, err)
                     if err:
                         worst_ratio = max(worst_ratio, err / bound
