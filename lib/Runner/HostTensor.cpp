@@ -14,6 +14,7 @@
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -33,6 +34,10 @@ std::optional<ElementType> runner::elementTypeFor(Type type) {
     return ElementType::F64;
   if (type.isSignlessInteger(64))
     return ElementType::I64;
+  if (type.isSignlessInteger(8))
+    return ElementType::I8;
+  if (isa<Float8E4M3FNType>(type))
+    return ElementType::F8E4M3FN;
   return std::nullopt;
 }
 
@@ -48,6 +53,10 @@ llvm::StringRef runner::elementTypeName(ElementType type) {
     return "f64";
   case ElementType::I64:
     return "i64";
+  case ElementType::I8:
+    return "i8";
+  case ElementType::F8E4M3FN:
+    return "f8E4M3FN";
   }
   llvm_unreachable("unknown element type");
 }
@@ -62,6 +71,9 @@ unsigned runner::elementSize(ElementType type) {
   case ElementType::F64:
   case ElementType::I64:
     return 8;
+  case ElementType::I8:
+  case ElementType::F8E4M3FN:
+    return 1;
   }
   llvm_unreachable("unknown element type");
 }
@@ -74,8 +86,11 @@ static const llvm::fltSemantics &semantics(ElementType type) {
     return llvm::APFloat::BFloat();
   case ElementType::F32:
     return llvm::APFloat::IEEEsingle();
+  case ElementType::F8E4M3FN:
+    return llvm::APFloat::Float8E4M3FN();
   case ElementType::F64:
   case ElementType::I64:
+  case ElementType::I8:
     return llvm::APFloat::IEEEdouble();
   }
   llvm_unreachable("unknown element type");
@@ -94,6 +109,8 @@ double runner::roundTo(ElementType type, double v) {
     return v;
   if (type == ElementType::I64)
     return std::trunc(v);
+  if (type == ElementType::I8)
+    return std::clamp(std::trunc(v), -128.0, 127.0);
   return roundAPFloat(type, v).convertToDouble();
 }
 
@@ -157,6 +174,9 @@ float runner::roundFloatTo(ElementType type, float v) {
     return v;
   case ElementType::I64:
     return std::trunc(v);
+  case ElementType::I8:
+  case ElementType::F8E4M3FN:
+    return float(roundTo(type, v));
   }
   llvm_unreachable("unknown element type");
 }
@@ -200,6 +220,12 @@ double HostTensor::get(int64_t i) const {
     return static_cast<const double *>(data())[i];
   case ElementType::I64:
     return double(static_cast<const int64_t *>(data())[i]);
+  case ElementType::I8:
+    return double(static_cast<const int8_t *>(data())[i]);
+  case ElementType::F8E4M3FN:
+    return llvm::APFloat(llvm::APFloat::Float8E4M3FN(),
+                         llvm::APInt(8, static_cast<const uint8_t *>(data())[i]))
+        .convertToDouble();
   }
   llvm_unreachable("unknown element type");
 }
@@ -223,6 +249,15 @@ void HostTensor::set(int64_t i, double v) {
     static_cast<int64_t *>(data())[i] =
         v >= -0x1p63 && v < 0x1p63 ? int64_t(v)
                                    : std::numeric_limits<int64_t>::min();
+    return;
+  case ElementType::I8:
+    // NaN (a poison) becomes the code no quantizer makes, -128.
+    static_cast<int8_t *>(data())[i] =
+        std::isnan(v) ? int8_t(-128) : int8_t(roundTo(sig.type, v));
+    return;
+  case ElementType::F8E4M3FN:
+    static_cast<uint8_t *>(data())[i] =
+        uint8_t(roundAPFloat(sig.type, v).bitcastToAPInt().getZExtValue());
     return;
   }
 }

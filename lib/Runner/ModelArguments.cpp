@@ -36,6 +36,10 @@ static frontend::DType dtypeOf(ElementType type) {
     return frontend::DType::F64;
   case ElementType::I64:
     return frontend::DType::I64;
+  case ElementType::I8:
+    return frontend::DType::I8;
+  case ElementType::F8E4M3FN:
+    return frontend::DType::F8E4M3;
   }
   llvm_unreachable("unknown element type");
 }

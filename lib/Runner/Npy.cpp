@@ -35,6 +35,11 @@ llvm::StringRef runner::npyDescr(ElementType type) {
     return "<f8";
   case ElementType::I64:
     return "<i8";
+  case ElementType::I8:
+    return "|i1";
+  case ElementType::F8E4M3FN:
+    // The codes' bits, as bf16 is written as its bits.
+    return "|u1";
   }
   llvm_unreachable("unknown element type");
 }

@@ -158,7 +158,9 @@ double runner::errorFloor(ElementType type) {
   case ElementType::F64:
     return 0x1p-40;
   case ElementType::I64:
-    // Ids are exact; attention never has this type.
+  case ElementType::I8:
+  case ElementType::F8E4M3FN:
+    // Ids and codes are exact; attention never has these types.
     return 0;
   }
   return 0;

@@ -778,9 +778,12 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     auto isCache = llvm::IsaPred<KVCacheType>;
     cacheSignature = llvm::any_of(original.getInputs(), isCache) ||
                      llvm::any_of(original.getResults(), isCache);
-    // A float cache is two tensors, keys and values (a quantized one, which
-    // is refused below, would be four).
-    auto parts = [](ArrayRef<Type> types) {
+    // A float cache is two tensors, keys and values; a quantized one four,
+    // their codes and then their scales.
+    auto tensorsOf = [](KVCacheType cache) -> unsigned {
+      return cache.isQuantized() ? 4 : 2;
+    };
+    auto parts = [&](ArrayRef<Type> types) {
       // Lowered index of each cache's first tensor, and its cache type.
       SmallVector<std::pair<unsigned, KVCacheType>> caches;
       unsigned at = 0;
@@ -788,21 +791,12 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
         auto cache = dyn_cast<KVCacheType>(t);
         if (cache)
           caches.push_back({at, cache});
-        at += !cache ? 1 : cache.isQuantized() ? 4 : 2;
+        at += cache ? tensorsOf(cache) : 1;
       }
       return caches;
     };
     auto args = parts(original.getInputs());
     auto results = parts(original.getResults());
-    for (auto &[at, cache] : llvm::concat<std::pair<unsigned, KVCacheType>>(
-             args, results))
-      if (cache.isQuantized()) {
-        std::string type;
-        llvm::raw_string_ostream(type) << cache;
-        return error("@" + name + " takes or returns a quantized KV cache (" +
-                     type + "); attn-runner passes caches of floats only (a "
-                     "quantized cache can be created inside the entry)");
-      }
     if (options.steps > 1) {
       if (args.empty() || args.size() != results.size())
         return error("--steps=" + llvm::Twine(options.steps) + " needs @" +
@@ -814,7 +808,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
         if (arg.second != result.second)
           return error("--steps: @" + name + " returns a KV cache of another "
                        "type than the one it takes in the same place");
-        for (unsigned k = 0; k < 2; ++k)
+        for (unsigned k = 0; k < tensorsOf(arg.second); ++k)
           plan.feed.push_back({result.first + k, arg.first + k});
       }
     }
@@ -829,7 +823,7 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
         return error("attn-lower-kv-cache failed on '" + options.inputFile +
                      "'");
       for (auto [at, cache] : args)
-        for (unsigned k = 0; k < 2; ++k)
+        for (unsigned k = 0; k < tensorsOf(cache); ++k)
           plan.cacheArgs.push_back(at + k);
     }
   }

@@ -25,10 +25,12 @@ namespace mlir {
 class Type;
 namespace attn::runner {
 
-/// I64 holds integer ids (a model's tokens), not numbers to round.
-enum class ElementType { F16, BF16, F32, F64, I64 };
+/// I64 holds integer ids (a model's tokens), not numbers to round. I8 and
+/// F8E4M3FN are the codes of a quantized KV cache, which the runner
+/// passes to an entry that takes one.
+enum class ElementType { F16, BF16, F32, F64, I64, I8, F8E4M3FN };
 
-/// The runner's element type for an MLIR type, if it is one of the five.
+/// The runner's element type for an MLIR type, if it is one of the seven.
 std::optional<ElementType> elementTypeFor(Type type);
 llvm::StringRef elementTypeName(ElementType type);
 unsigned elementSize(ElementType type);

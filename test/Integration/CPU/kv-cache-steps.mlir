@@ -44,14 +44,22 @@
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=60 --steps=8 2>&1 | FileCheck %s --check-prefix=FULL
 // FULL: attn-runner: error: KV cache overflow: attn.cache.append of 1 tokens at position 64 needs 0 <= position and position + tokens <= 64, the capacity; nothing was written
 
+// A quantized cache (int8 codes, f32 scales) is four tensors, the codes
+// and then the scales, given and fed back the same way: eight steps of the
+// same token give the one-step output exactly.
+// RUN: sed 's/!attn.kv_cache<1x2x64x64xf16>/!attn.kv_cache<1x2x64x64xi8, scales = f32>/g' %S/../CUDA/Inputs/cache-step.mlir > %t/quantized.mlir
+// RUN: attn-runner --target=cpu %t/quantized.mlir --input 1=%t/k.npy --input 2=%t/v.npy --input 7=0 --steps=8 --output=%t/qsteps.npy | FileCheck %s --check-prefix=QUANTIZED
+// QUANTIZED: entry: @decode_step(tensor<1x1x8x64xf16>, tensor<1x1x2x64xf16>, tensor<1x1x2x64xf16>, tensor<1x64x2x64xi8>, tensor<1x64x2x64xi8>, tensor<1x64x2xf32>, tensor<1x64x2xf32>, index) -> (tensor<1x1x8x64xf16>, tensor<1x64x2x64xi8>, tensor<1x64x2x64xi8>, tensor<1x64x2xf32>, tensor<1x64x2xf32>)
+// QUANTIZED: inputs: {{.*}}4 KV cache tensors, empty (zeros)
+// QUANTIZED: steps: 7 calls after the first
+// RUN: attn-runner --target=cpu %t/quantized.mlir --input 1=%t/k.npy --input 2=%t/v.npy --input 7=0 --output=%t/qone.npy
+// RUN: python3 %S/Inputs/npy_diff.py %t/qsteps.0.npy %t/qone.0.npy 0 | FileCheck %s --check-prefix=SAME
+
 // What --steps and --check cannot do.
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-calls.mlir --entry=inline --steps=3 2>&1 | FileCheck %s --check-prefix=NOCACHE
 // NOCACHE: attn-runner: error: --steps=3 needs @inline to take KV caches and return as many, each fed to the next call; it takes 0 and returns 0
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check 2>&1 | FileCheck %s --check-prefix=CHECKED
 // CHECKED: attn-runner: error: --check cannot replay a KV cache that @decode_step takes or returns (the reference replays caches the entry creates)
-// RUN: sed 's/!attn.kv_cache<1x2x64x64xf16>/!attn.kv_cache<1x2x64x64xi8, scales = f32>/g' %S/../CUDA/Inputs/cache-step.mlir > %t/quantized.mlir
-// RUN: not attn-runner --target=cpu %t/quantized.mlir --input 5=0 2>&1 | FileCheck %s --check-prefix=QUANTIZED
-// QUANTIZED: attn-runner: error: @decode_step takes or returns a quantized KV cache (!attn.kv_cache<1x2x64x64xi8, scales = f32>); attn-runner passes caches of floats only (a quantized cache can be created inside the entry)
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --steps=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // ZERO: attn-runner: error: --steps must be at least 1
 // RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>)/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/%other = attn.cache.create : !attn.kv_cache<1x2x32x64xf16>\n  return %o, %other : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/other.mlir
