@@ -12,9 +12,14 @@
 #      of bench/cases.txt, reported as GB/s of K and V read;
 #   3. a decode over 8 sequences of different lengths in one launch
 #      (per-sequence key lengths), against the same batch at one length,
-#      reported as GB/s of the K and V the lengths cover.
-# Prints one line per case; no peers (bench/run.sh measures those on the
-# plain-attention decode cases).
+#      reported as GB/s of the K and V the lengths cover;
+#   4. attention over a cache the entry takes (no append) on the six decode
+#      shapes, with bf16, int8 (f32 scales) and fp8 e4m3 (f32 scales)
+#      caches, next to PyTorch SDPA's flash and cuDNN backends and
+#      FlexAttention on bf16 K and V of the same shapes, timed in the same
+#      run (bench/peers.py): tokens per second (batch / step time) and the
+#      ratio to the best bf16 peer.
+# Prints one line per case.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -73,6 +78,36 @@ print("%s through the cache: %.4f ms, %.0f GB/s of K and V" % (name, ms, kv_byte
 PY
 }
 
+attend() { # name batch hq hkv length storage(bf16|i8|f8E4M3FN)
+  local name=$1 b=$2 hq=$3 hkv=$4 l=$5 st=$6 f="$work/$1-$6.mlir"
+  local cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}>" len=3
+  if [ "$st" != bf16 ]; then
+    cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}, scales = f32>"
+    len=5
+  fi
+  cat > "$f" <<MLIR
+func.func @attend(%q: tensor<${b}x1x${hq}x128xbf16>, %c: ${cache}, %len: index)
+    -> tensor<${b}x1x${hq}x128xbf16> {
+  %o = attn.cache.attend %q, %c, %len
+      : tensor<${b}x1x${hq}x128xbf16>, ${cache} -> tensor<${b}x1x${hq}x128xbf16>
+  return %o : tensor<${b}x1x${hq}x128xbf16>
+}
+MLIR
+  local ms
+  ms=$("$runner" "$f" --target=cuda --input $len=$l --benchmark="$runs" | median)
+  echo "attend $name $st $ms" >> "$work/attend.txt"
+  python3 - "$name" "$st" "$b" "$hkv" "$l" "$ms" <<'PY'
+import sys
+name, st, b, hkv, l, ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+# K and V elements, and for a quantized cache one f32 scale per token and head.
+code = 2 if st == "bf16" else 1
+scales = 0 if st == "bf16" else 2 * b * hkv * l * 4
+read = 2 * b * hkv * l * 128 * code + scales
+print("%s %s cache: %.4f ms, %.0f tokens/s, %.0f GB/s of the cache read"
+      % (name, st, ms, b / ms * 1e3, read / ms / 1e6))
+PY
+}
+
 ragged() { # name batch hq hkv length lengths(comma-separated)
   local name=$1 b=$2 hq=$3 hkv=$4 l=$5 lens=$6 f="$work/$1.mlir"
   cat > "$f" <<MLIR
@@ -110,3 +145,32 @@ decode decode-mqa-b1-128k 1 32 1 131072
 lens8=$(python3 -c "print(','.join(str(4096 * (i + 1) // 8) for i in range(8)))")
 ragged ragged-gqa-b8-4k-uniform 8 32 8 4096 4096,4096,4096,4096,4096,4096,4096,4096
 ragged ragged-gqa-b8-4k-spread 8 32 8 4096 "$lens8"
+# Quantized caches against bf16 ones and the bf16 peers, same shapes, same
+# run.
+grep '^decode-' "$root/bench/cases.txt" > "$work/decode-cases.txt"
+while read -r name b hq hkv sq l d mask; do
+  for st in bf16 i8 f8E4M3FN; do
+    attend "$name" "$b" "$hq" "$hkv" "$l" "$st"
+  done
+done < "$work/decode-cases.txt"
+python3 "$root/bench/peers.py" "$work/decode-cases.txt" "$runs" > "$work/peers.txt"
+python3 - "$work/attend.txt" "$work/peers.txt" <<'PY'
+import sys
+ours, peers = {}, {}
+for line in open(sys.argv[1]):
+    _, name, st, ms = line.split()
+    ours[name, st] = float(ms)
+for line in open(sys.argv[2]):
+    parts = line.split()
+    if len(parts) >= 3 and parts[2] != "n/a":
+        peers.setdefault(parts[0], {})[parts[1]] = float(parts[2])
+for name in dict.fromkeys(n for n, _ in ours):
+    best = min(peers.get(name, {}).items(), key=lambda kv: kv[1], default=None)
+    if best is None:
+        print("%s: no peer ran" % name)
+        continue
+    print("%s: best bf16 peer %s %.4f ms; ours %s" % (
+        name, best[0], best[1], ", ".join(
+            "%s %.2fx" % (st, best[1] / ours[name, st])
+            for st in ("bf16", "i8", "f8E4M3FN") if (name, st) in ours)))
+PY
