@@ -434,7 +434,8 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
                  " failed: " + llvm::toString(std::move(err)));
   double kernelsMs = millisecondsSince(start);
   llvm::raw_string_ostream(compile) << llvm::format(
-      "lowering %.1f ms%s, host code JIT %.1f ms, kernel load %.1f ms%s",
+      "lowering %.1f ms%s, host code JIT %.1f ms, kernel load %.1f ms%s; "
+      "the rest is device setup and the inputs' upload",
       loweringMs, gpu.format == "isa" ? "" : " (ptxas included)", hostMs,
       kernelsMs, gpu.format == "isa" ? " (PTX compiled by the driver)" : "");
 

@@ -91,8 +91,9 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
       tensor ? elementTypeFor(tensor.getElementType()) : std::nullopt;
   if (!elt)
     return error(what + " has type " + typeStr +
-                 "; attn-runner needs ranked tensors of f16, bf16, f32, f64 "
-                 "or i64 (token ids)");
+                 "; attn-runner needs ranked tensors of f16, bf16, f32, f64, "
+                 "i64 (token ids), or i8 or f8E4M3FN (a quantized KV "
+                 "cache's codes)");
   if (!tensor.hasStaticShape())
     return error(what + " has type " + typeStr +
                  "; attn-runner needs static shapes (dynamic extents are not "
@@ -608,6 +609,13 @@ findCheckedAttentions(func::FuncOp entry) {
                           def->getName().getStringRef() +
                           "', not by an attn.attention");
     }
+    // The reference reads K and V as numbers; quantized ones are codes.
+    if (op.hasScales())
+      return notCheckable(
+          (numResults == 1 ? std::string("the returned attention")
+                           : "the attention of " + result) +
+          " reads quantized keys and values (codes and scales), which the "
+          "float64 reference does not dequantize");
     std::optional<CheckedAttention> c = fromArguments(entry, op);
     if (!c)
       return notCheckable(

@@ -64,11 +64,14 @@ static std::optional<Driver> openDriver(std::string &why) {
   resolve(library, d.cuEventElapsedTime, "cuEventElapsedTime", missing);
   resolve(library, d.cuMemAlloc, "cuMemAlloc_v2", missing);
   resolve(library, d.cuMemFree, "cuMemFree_v2", missing);
-  resolve(library, d.cuMemAllocAsync, "cuMemAllocAsync", missing);
-  resolve(library, d.cuMemFreeAsync, "cuMemFreeAsync", missing);
+  // The stream-ordered allocator (CUDA 11.2): without it the runtime
+  // allocates with cuMemAlloc.
+  std::string optional;
+  resolve(library, d.cuMemAllocAsync, "cuMemAllocAsync", optional);
+  resolve(library, d.cuMemFreeAsync, "cuMemFreeAsync", optional);
   resolve(library, d.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool",
-          missing);
-  resolve(library, d.cuMemPoolSetAttribute, "cuMemPoolSetAttribute", missing);
+          optional);
+  resolve(library, d.cuMemPoolSetAttribute, "cuMemPoolSetAttribute", optional);
   resolve(library, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", missing);
   resolve(library, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", missing);
   resolve(library, d.cuMemcpyAsync, "cuMemcpyAsync", missing);

@@ -311,9 +311,16 @@ void mgpuMemFree(void *ptr, void *stream) {
     return;
   auto p = reinterpret_cast<CUdeviceptr>(ptr);
   s.allocations.erase(p);
+  auto st = static_cast<CUstream>(stream);
+  // After a failure the stream may be null and the kernels queued before it
+  // still running: let them finish before the memory can be reused. A free
+  // without the pool is not ordered on the stream, so it waits for it.
+  if (!s.failure.empty())
+    s.driver->cuCtxSynchronize();
+  else if (!s.pooled && st)
+    record(s.driver->cuStreamSynchronize(st), "cuStreamSynchronize");
   if (s.pooled)
-    record(s.driver->cuMemFreeAsync(p, static_cast<CUstream>(stream)),
-           "cuMemFreeAsync");
+    record(s.driver->cuMemFreeAsync(p, st), "cuMemFreeAsync");
   else
     record(s.driver->cuMemFree(p), "cuMemFree");
 }
@@ -438,7 +445,9 @@ std::string rt::initialize(int ordinal) {
   // that a decode step's allocations come from memory the last step freed.
   CUmemoryPool pool = nullptr;
   uint64_t keepAll = UINT64_MAX;
-  s.pooled = d.cuDeviceGetDefaultMemPool(&pool, device) == CUDA_SUCCESS &&
+  s.pooled = d.cuMemAllocAsync && d.cuMemFreeAsync &&
+             d.cuDeviceGetDefaultMemPool && d.cuMemPoolSetAttribute &&
+             d.cuDeviceGetDefaultMemPool(&pool, device) == CUDA_SUCCESS &&
              d.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
                                      &keepAll) == CUDA_SUCCESS;
   s.driver = &d;
@@ -574,6 +583,9 @@ std::string rt::freeAllocationsSince(const std::vector<const void *> &before,
   auto contains = [](const std::vector<const void *> &set, const void *p) {
     return std::find(set.begin(), set.end(), p) != set.end();
   };
+  // The call may have failed with kernels still queued; none may run on
+  // into memory freed here (its error, if any, was taken already).
+  d->cuCtxSynchronize();
   std::vector<CUdeviceptr> made;
   for (auto [ptr, bytes] : state().allocations) {
     auto *p = reinterpret_cast<const void *>(ptr);

@@ -402,14 +402,27 @@ void Sm90Kernel::release(Value bar) {
 void Sm90Kernel::produce(gpu::LaunchOp launch) {
   NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
+  // Each thread's copies of Q and of every K or V tile are a cp.async
+  // group. Before a thread copies into a buffer again it waits for its own
+  // last copies into it, although the empty barrier it waited on already
+  // orders them (they landed before the consumers could release the
+  // buffer), so the wait returns at once: the copies' completion is then
+  // ordered in the thread itself, which is what compute-sanitizer's
+  // racecheck tracks for cp.async. Between a stage's copy and the next
+  // copy into it lie the other 2 x stages - 1 K and V groups (and, across
+  // items, a Q group, which makes the wait stricter, not wrong).
+  int64_t laterGroups = 2 * shape.stages - 1;
   forEachItem(launch, [&] {
     // The consumers are done with the previous item's Q (before the first
     // there is none, and the wait on the fresh barrier's parity 1 returns
-    // at once).
+    // at once). At least its K and V groups of one tile followed its Q
+    // group, so all but the last group have landed.
     barrierWait(barrier(shape.qEmptyBarrier()),
                 arith::XOrIOp::create(b, itemParity, idx32(1)));
+    NVVM::CpAsyncWaitGroupOp::create(b, 1);
     copyQ();
     barrierArriveOnCopies(barrier(0));
+    NVVM::CpAsyncCommitGroupOp::create(b);
     scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
                        [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
                          OpBuilder::InsertionGuard guard(b);
@@ -421,17 +434,19 @@ void Sm90Kernel::produce(gpu::LaunchOp launch) {
                          Value previous =
                              arith::XOrIOp::create(b, parity, idx32(1));
                          barrierWait(stageBarrier(kEmpty, stage), previous);
+                         NVVM::CpAsyncWaitGroupOp::create(b, laterGroups);
                          copyKV(kFlat, kAt, shape.headDim, kvStart, stage);
                          barrierArriveOnCopies(stageBarrier(kFull, stage));
+                         NVVM::CpAsyncCommitGroupOp::create(b);
                          barrierWait(stageBarrier(vEmpty, stage), previous);
+                         NVVM::CpAsyncWaitGroupOp::create(b, laterGroups);
                          copyKV(vFlat, vAt, shape.valueDim, kvStart, stage);
                          barrierArriveOnCopies(stageBarrier(vFull, stage));
+                         NVVM::CpAsyncCommitGroupOp::create(b);
                          scf::YieldOp::create(b);
                        });
   });
-  // No copy may be in flight when the warpgroup exits (they were never
-  // committed as groups: commit them as one and wait).
-  NVVM::CpAsyncCommitGroupOp::create(b);
+  // No copy may be in flight when the warpgroup exits.
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
 }
 

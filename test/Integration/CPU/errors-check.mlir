@@ -20,6 +20,23 @@
 // OPERANDS: attn-runner: error: --check needs @unfused to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but the returned attention's operands are not all entry arguments (after raising and fusion)
 // RUN: attn-runner --target=cpu %t/unfused.mlir | FileCheck %s --check-prefix=RUNS
 
+// Quantized keys and values are codes: the float64 reference would read
+// them as numbers. The runner passes random codes and scales, and the
+// entry runs without --check.
+// RUN: not attn-runner --target=cpu %t/quantized.mlir --check 2>&1 | FileCheck %s --check-prefix=QUANTIZED
+// QUANTIZED: attn-runner: error: --check needs @quantized to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but the returned attention reads quantized keys and values (codes and scales), which the float64 reference does not dequantize
+// RUN: attn-runner --target=cpu %t/quantized.mlir | FileCheck %s --check-prefix=RUNS
+
+//--- quantized.mlir
+func.func @quantized(%q: tensor<1x4x2x64xbf16>, %k: tensor<1x8x1x64xi8>,
+                     %v: tensor<1x8x1x64xi8>, %ks: tensor<1x8x1xf32>,
+                     %vs: tensor<1x8x1xf32>) -> tensor<1x4x2x64xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x8x1xf32>, tensor<1x8x1xf32>)
+      : tensor<1x4x2x64xbf16>, tensor<1x8x1x64xi8>, tensor<1x8x1x64xi8>
+      -> tensor<1x4x2x64xbf16>
+  return %o : tensor<1x4x2x64xbf16>
+}
+
 //--- none.mlir
 func.func @copy(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %e = tensor.empty() : tensor<4x4xf32>

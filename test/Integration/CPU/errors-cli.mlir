@@ -36,7 +36,7 @@
 // RUN: not attn-runner --target=cpu %t/dynamic.mlir 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // DYNAMIC: attn-runner: error: argument 0 of @dynamic has type tensor<1x?x4x64xf32>; attn-runner needs static shapes (dynamic extents are not supported)
 // RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
-// INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64 or i64 (token ids)
+// INT: attn-runner: error: the result of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64, i64 (token ids), or i8 or f8E4M3FN (a quantized KV cache's codes)
 // RUN: not attn-runner --target=cpu %t/noresult.mlir 2>&1 | FileCheck %s --check-prefix=NORESULT
 // NORESULT: attn-runner: error: @noresult returns nothing; attn-runner needs at least one tensor result
 // Several results run (multi-result.mlir has the rest).

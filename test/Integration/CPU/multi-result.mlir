@@ -88,7 +88,7 @@
 
 // Each result's type is checked, and named.
 // RUN: not attn-runner --target=cpu %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
-// INT: attn-runner: error: result 1 of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64 or i64 (token ids)
+// INT: attn-runner: error: result 1 of @int has type tensor<4xi32>; attn-runner needs ranked tensors of f16, bf16, f32, f64, i64 (token ids), or i8 or f8E4M3FN (a quantized KV cache's codes)
 
 //--- direct.mlir
 func.func @direct(%q0: tensor<1x16x32x128xf16>, %q1: tensor<1x16x32x128xf16>,
