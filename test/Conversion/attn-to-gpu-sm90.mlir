@@ -41,22 +41,31 @@
 // The producer gives registers back, copies Q (16 copies of 16 bytes per
 // thread) once the consumers have handed it back, swizzled: chunk c of
 // row r goes to chunk c ^ (r % 8)...
+// Each thread's copies into a buffer are a cp.async group, and before it
+// copies into the buffer again it waits for its own last copies there (all
+// but the last group before Q; all but the 3 groups of the other stage and
+// the other tensor before a K or V tile).
 // CHECK:           nvvm.setmaxregister  decrease 56
-// CHECK:           mbarrier.try_wait.parity
 // CHECK:           arith.xori
+// CHECK:           mbarrier.try_wait.parity
+// CHECK:           nvvm.cp.async.wait.group 1
 // CHECK-COUNT-16:  nvgpu.device_async_copy {{.+}} {bypassL1} : memref<204800xbf16> to memref<81920xbf16
 // CHECK:           "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
+// CHECK-NEXT:      nvvm.cp.async.commit.group
 // ... then each K and V tile once the consumers have handed its stage
 // back.
 // CHECK:           scf.for
 // CHECK:             mbarrier.try_wait.parity
+// CHECK:             nvvm.cp.async.wait.group 3
 // CHECK-COUNT-16:    nvgpu.device_async_copy {{.+}} {bypassL1} : memref<102400xbf16> to memref<81920xbf16
 // CHECK:             "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
+// CHECK-NEXT:        nvvm.cp.async.commit.group
 // CHECK:             mbarrier.try_wait.parity
+// CHECK:             nvvm.cp.async.wait.group 3
 // CHECK-COUNT-16:    nvgpu.device_async_copy {{.+}} {bypassL1} : memref<102400xbf16> to memref<81920xbf16
 // CHECK:             "cp.async.mbarrier.arrive.noinc.shared::cta.b64 [$0];"
-// CHECK:           nvvm.cp.async.commit.group
-// CHECK-NEXT:      nvvm.cp.async.wait.group 0
+// CHECK-NEXT:        nvvm.cp.async.commit.group
+// CHECK:           nvvm.cp.async.wait.group 0
 // The consumers take the registers, warpgroup 1 lets warpgroup 0 take the
 // first turn, and both wait for Q.
 // CHECK:           nvvm.setmaxregister  increase 224
