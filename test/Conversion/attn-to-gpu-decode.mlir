@@ -152,22 +152,28 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // -----
 
 // A quantized cache (int8 codes, f32 scales, MQA 32:1, head_dim 128): the
-// stages hold codes, 16 a copy, unpadded; each warp dequantizes its tile
-// (16-byte reads of 4 codes a word, the token's scale from global memory)
-// into one bf16 tile per warp in the padded layout, with 16-byte stores,
-// and the products read that tile.
+// stages hold codes, 16 a copy, unpadded; each warp turns its tile of
+// codes (16-byte reads, 4 codes a word) into their values in one bf16 tile
+// per warp in the padded layout, with 16-byte stores; the products read
+// that tile, and each key's scale (from global memory) multiplies its
+// scores and then its probabilities.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>
 // CHECK:           nvgpu.device_async_copy {{.+}}, 16, {{.+}} : memref<1048576xi8> to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
 // CHECK:           scf.for
-// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.sitofp
 // CHECK:             arith.truncf {{.+}} : vector<8xf32> to vector<8xbf16>
 // CHECK:             vector.store {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK:             nvgpu.ldmatrix
+// CHECK:             nvvm.mma.sync
+// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             arith.mulf
+// CHECK:             ex2.approx
+// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             arith.mulf
 // CHECK:             nvvm.mma.sync
 // CHECK:         } {attn.schedule = "decode"}
 func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128xi8>,

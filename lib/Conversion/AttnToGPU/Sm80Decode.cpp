@@ -24,10 +24,10 @@
 //
 // * A quantized cache (int8 or fp8 codes with per-token, per-head scales)
 //   is copied as codes, half the bytes of bf16, into the stages; each warp
-//   then dequantizes its tile (code times its token's scale, rounded to
-//   the query's type) into one tile of the layout above, which the
-//   products read as they read any other. No dequantized copy of the cache
-//   is made outside the warp's tile.
+//   then turns its tile of codes into their values (exact in f16 and
+//   bf16) in one tile of the layout above, which the products read as
+//   they read any other, and the scales multiply each key's scores and
+//   probabilities. No dequantized copy of the cache is made.
 //
 // The fragment layouts and the masking are those of Sm80Flash.cpp.
 //
@@ -205,9 +205,12 @@ private:
   /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
   /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
   Value readSlot(Value stage, bool value);
-  /// Dequantizes this warp's tile `j` (its codes in their stage, the
-  /// keys from `kvStart`) into the warp's tile of K and of V.
-  void dequantizeTile(Value j, Value kvStart);
+  /// Turns this warp's tile `j` of codes (in their stage) into the warp's
+  /// tile of K and of V, unscaled.
+  void dequantizeTile(Value j);
+  /// Multiplies each score or probability in `s` (of the tile at `kvStart`)
+  /// by its key's scale from `scales`.
+  void scaleScores(Scores &s, Value scales, Value kvStart);
   /// First key of this warp's tile `j`.
   Value tileStart(Value j) {
     return add(kvBegin,
@@ -305,48 +308,53 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   }
 }
 
-void DecodeKernel::dequantizeTile(Value j, Value kvStart) {
+void DecodeKernel::dequantizeTile(Value j) {
   // Lane l takes the 16 codes of column block l % perRow of rows l / perRow
   // + i * (32 / perRow): a warp's reads cover 512 consecutive bytes of the
-  // stage, every bank once per 128 bytes. A key past Sk was zero-filled;
-  // its scale is read at the last key, in bounds, and multiplies zeros.
+  // stage, every bank once per 128 bytes. The codes become their values,
+  // exactly (an int8 or an e4m3 value is exact in f16 and bf16); the
+  // scales multiply the scores and the probabilities instead (scaleScores),
+  // once per key rather than once per element.
   bool fp8 = isa<Float8E4M3FNType>(
       cast<MemRefType>(p.key.getType()).getElementType());
   Value stage = rem(j, kStages);
-  Value lastKey = sub(p.seqK, idx(1));
   auto i32 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
   };
-  // 2^120 moves an fp8 code's exponent, placed in an f32, from its bias of
-  // 7 to f32's 127; in f32 a code's subnormals stay subnormal and exact.
-  Value rebias = f32(std::ldexp(1.0, 120));
-  auto decode = [&](Value word, int64_t byte) -> Value {
+  auto decode = [&](Value word) {
+    SmallVector<Value, 4> out;
     if (!fp8) {
-      // The signed byte, sign-extended.
-      Value v = arith::ShLIOp::create(b, word, i32(24 - 8 * byte));
-      v = arith::ShRSIOp::create(b, v, i32(24));
-      return arith::SIToFPOp::create(b, b.getF32Type(), v);
+      // Each signed byte, sign-extended.
+      for (int64_t byte = 0; byte < 4; ++byte) {
+        Value v = arith::ShLIOp::create(b, word, i32(24 - 8 * byte));
+        v = arith::ShRSIOp::create(b, v, i32(24));
+        out.push_back(arith::SIToFPOp::create(b, b.getF32Type(), v));
+      }
+      return out;
     }
-    // Sign to bit 31, exponent and mantissa to bits 23..30 and 20..22.
-    Value sign = arith::AndIOp::create(
-        b, arith::ShLIOp::create(b, word, i32(24 - 8 * byte)),
-        i32(std::numeric_limits<int32_t>::min()));
-    Value mag = 8 * byte <= 20
-                    ? arith::ShLIOp::create(b, word, i32(20 - 8 * byte))
-                          .getResult()
-                    : arith::ShRUIOp::create(b, word, i32(8 * byte - 20))
-                          .getResult();
-    mag = arith::AndIOp::create(b, mag, i32(0x07f00000));
-    Value bits = arith::OrIOp::create(b, sign, mag);
-    Value x = fmul(arith::BitcastOp::create(b, b.getF32Type(), bits), rebias);
-    // Magnitude code 0x7f is NaN, which no f32 bit pattern above gives.
-    Value nan = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, mag,
-                                      i32(0x07f00000));
-    return select(nan, f32(std::nan("")), x);
+    // Two codes at a time, by the hardware's conversion to f16x2 (sm_89 and
+    // later), which also keeps the subnormals and NaN of e4m3.
+    Value codes = vector::BitCastOp::create(
+        b, VectorType::get({4}, b.getI8Type()),
+        vector::FromElementsOp::create(
+            b, VectorType::get({1}, b.getI32Type()), ValueRange{word}));
+    for (int64_t half = 0; half < 2; ++half) {
+      Value pair = vector::FromElementsOp::create(
+          b, VectorType::get({2}, b.getI8Type()),
+          ValueRange{vector::ExtractOp::create(b, codes, 2 * half),
+                     vector::ExtractOp::create(b, codes, 2 * half + 1)});
+      Value f16s = NVVM::ConvertF8x2ToF16x2Op::create(
+          b, VectorType::get({2}, b.getF16Type()), pair, /*relu=*/false,
+          b.getType<Float8E4M3FNType>());
+      Value f32s = arith::ExtFOp::create(
+          b, VectorType::get({2}, b.getF32Type()), f16s);
+      for (int64_t k = 0; k < 2; ++k)
+        out.push_back(vector::ExtractOp::create(b, f32s, k));
+    }
+    return out;
   };
-  for (auto [words, tile, scales, value] :
-       {std::tuple{kCodeWords, kSmem, p.keyScale, false},
-        std::tuple{vCodeWords, vSmem, p.valueScale, true}}) {
+  for (auto [words, tile, value] : {std::tuple{kCodeWords, kSmem, false},
+                                    std::tuple{vCodeWords, vSmem, true}}) {
     int64_t width = value ? shape.valueDim : shape.headDim;
     int64_t perRow = width / kCodesPerCopy, rowsPerPass = 32 / perRow;
     Value laneRow = div(lane, perRow);
@@ -359,23 +367,12 @@ void DecodeKernel::dequantizeTile(Value j, Value kvStart) {
     auto vecType = VectorType::get({4}, b.getI32Type());
     for (int64_t i = 0; i < shape.tileKeys() / rowsPerPass; ++i) {
       int64_t rows = i * rowsPerPass;
-      Value pos = min(add(kvStart, add(laneRow, idx(rows))), lastKey);
-      Value scale = castFloat(
-          b, b.getLoc(),
-          memref::LoadOp::create(b, scales,
-                                 p.layout == Layout::BSHD
-                                     ? ValueRange{bi, pos, kvHead}
-                                     : ValueRange{bi, kvHead, pos}),
-          b.getF32Type());
       Value codes = vector::LoadOp::create(
           b, vecType, words, ValueRange{div(add(codeAt, idx(rows * width)), 4)},
           /*nontemporal=*/false, llvm::MaybeAlign(16));
       SmallVector<Value> values;
-      for (int64_t w = 0; w < 4; ++w) {
-        Value word = vector::ExtractOp::create(b, codes, w);
-        for (int64_t byte = 0; byte < 4; ++byte)
-          values.push_back(fmul(decode(word, byte), scale));
-      }
+      for (int64_t w = 0; w < 4; ++w)
+        values.append(decode(vector::ExtractOp::create(b, codes, w)));
       // Two 16-byte stores of 8 elements each.
       for (int64_t half = 0; half < 2; ++half) {
         Value wide = vector::FromElementsOp::create(
@@ -390,6 +387,28 @@ void DecodeKernel::dequantizeTile(Value j, Value kvStart) {
       }
     }
   }
+}
+
+void DecodeKernel::scaleScores(Scores &s, Value scales, Value kvStart) {
+  // Lane l holds keys kvStart + 2 (l % 4) + 8 nt + c of every row; a key
+  // past Sk reads the last key's scale, in bounds (its score is masked, its
+  // probability zero).
+  Value lastKey = sub(p.seqK, idx(1));
+  Value first = add(kvStart, mul(rem(lane, 4), idx(2)));
+  for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value key = min(add(first, idx(8 * nt + c)), lastKey);
+      Value scale = castFloat(
+          b, b.getLoc(),
+          memref::LoadOp::create(b, scales,
+                                 p.layout == Layout::BSHD
+                                     ? ValueRange{bi, key, kvHead}
+                                     : ValueRange{bi, kvHead, key}),
+          b.getF32Type());
+      for (auto &row : s)
+        for (int64_t r = 0; r < 2; ++r)
+          row[nt][2 * r + c] = fmul(row[nt][2 * r + c], scale);
+    }
 }
 
 Scores DecodeKernel::scores(Value kRead) {
@@ -482,7 +501,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         // above), and which every lane's products read after the barrier
         // below.
         if (shape.quantized) {
-          dequantizeTile(j, tileStart(j));
+          dequantizeTile(j);
           NVVM::SyncWarpOp::create(
               b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
         }
@@ -498,6 +517,9 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
         Scores s = scores(kRead);
+        // Q times the codes of K, times each key's scale.
+        if (shape.quantized)
+          scaleScores(s, p.keyScale, kvStart);
         if (!foldsScale(p))
           for (auto &row : s)
             for (Acc &frag : row)
@@ -524,6 +546,9 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         auto [newMax, newSum] = onlineSoftmax(
             s, carried.slice(accValues, 2 * mTiles),
             carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor);
+        // P times each key's value scale, times the codes of V.
+        if (shape.quantized)
+          scaleScores(s, p.valueScale, kvStart);
         accumulatePV(s, acc, vSmem, vRead, shape.vRow());
         SmallVector<Value> results = acc;
         results.append(newMax);
