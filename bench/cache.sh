@@ -19,7 +19,8 @@
 #      FlexAttention on bf16 K and V of the same shapes, timed in the same
 #      run (bench/peers.py): tokens per second (batch / step time) and the
 #      ratio to the best bf16 peer.
-# Prints one line per case.
+# Prints one line per case. Arguments name the parts to run (append,
+# decode, ragged, quantized); none runs them all.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -131,20 +132,29 @@ PY
 }
 
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+parts=${*:-append decode ragged quantized}
+part() { [[ " $parts " == *" $1 "* ]]; }
+if part append; then
 append 8 8 4096
 append 8 8 131072
+fi
+if part decode; then
 decode decode-gqa-b64-4k 64 32 8 4096
 decode decode-gqa-b8-32k 8 32 8 32768
 decode decode-gqa-b1-128k 1 32 8 131072
 decode decode-mqa-b64-4k 64 32 1 4096
 decode decode-mqa-b8-32k 8 32 1 32768
 decode decode-mqa-b1-128k 1 32 1 131072
+fi
+if part ragged; then
 # One launch over sequences of different lengths (attn.attention's
 # kv_lengths, the decode schedule): against the same batch at one length,
 # the time should follow the longest and the keys read the sum.
 lens8=$(python3 -c "print(','.join(str(4096 * (i + 1) // 8) for i in range(8)))")
 ragged ragged-gqa-b8-4k-uniform 8 32 8 4096 4096,4096,4096,4096,4096,4096,4096,4096
 ragged ragged-gqa-b8-4k-spread 8 32 8 4096 "$lens8"
+fi
+part quantized || exit 0
 # Quantized caches against bf16 ones and the bf16 peers, same shapes, same
 # run.
 grep '^decode-' "$root/bench/cases.txt" > "$work/decode-cases.txt"
