@@ -725,13 +725,25 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   int64_t chunks = shape.mRows() * perRow;
   for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
     Value chunk = add(tid, idx(i * kThreads));
-    Value row = min(div(chunk, perRow), idx(shape.mRows() - 1));
-    Value col = mul(rem(chunk, perRow), idx(kCopyElements));
-    auto [h, qi] = headAndPos(row);
-    // Threads past the last chunk repeat a copy of the last row: the same
-    // bytes to the same place.
-    copy16(qSmem, {row, col}, p.query, at(qi, h, col),
-           lt(row, idx(shape.rows)));
+    auto copyChunk = [&] {
+      Value row = div(chunk, perRow);
+      Value col = mul(rem(chunk, perRow), idx(kCopyElements));
+      auto [h, qi] = headAndPos(row);
+      copy16(qSmem, {row, col}, p.query, at(qi, h, col),
+             lt(row, idx(shape.rows)));
+    };
+    // Threads past the last chunk copy nothing: two copies to one place,
+    // even of the same bytes, would race.
+    if ((i + 1) * kThreads <= chunks) {
+      copyChunk();
+      continue;
+    }
+    scf::IfOp::create(b, lt(chunk, idx(chunks)), [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      copyChunk();
+      scf::YieldOp::create(b);
+    });
   }
   NVVM::CpAsyncCommitGroupOp::create(b);
 
