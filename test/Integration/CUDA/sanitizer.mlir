@@ -17,11 +17,11 @@
 // The persistent sm90 grid sized for 4 SMs: 20 items (5 q-tiles, 2 heads a
 // group, 2 KV heads) over 4 blocks, so each block runs five, through one
 // stage ring and Q's own barrier; causal, so items have 1 to 5 tiles.
-// racecheck runs it sized for 20 SMs, one item a block: with several items
-// a block it reports write-after-write hazards between the producer's
-// cp.async copies into a K stage on either side of an item boundary, which
-// is not understood yet (outputs are correct and bitwise repeatable; see
-// "Known limits" in docs/Design.md).
+// racecheck runs it sized for 20 SMs, one item a block (up to 5 tiles, so
+// the 2-stage ring wraps), since at 4 SMs it takes over a minute. Racecheck
+// follows a thread's cp.async copies only through that thread's own
+// cp.async.wait_group: the producer waits for its last copies into a
+// buffer before copying into it again (bench/NOTES.md, 2026-12-05).
 // RUN: sed -e 's/@Q@/1x520x4x64/g;s/@K@/1x520x2x64/g;s/@V@/1x520x2x64/g;s/@O@/1x520x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.persistent.mlir
 // RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
