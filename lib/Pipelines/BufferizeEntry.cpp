@@ -21,6 +21,10 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
   // An attn op still here has no lowering in this pipeline: say why, rather
   // than leave bufferization to report it as not bufferized.
   pm.addPass(createCheckLoweredPass());
+  // Chains of elementwise ops (RMSNorm's square, scale and weight, RoPE's
+  // rotation, SwiGLU, the residual adds) become one linalg.generic each,
+  // so one loop nest, and on the GPU one kernel, instead of one per op.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
