@@ -111,3 +111,65 @@ func.func @prefill_rows(%a: memref<43x64xf16>, %b: memref<32x64xf16>, %c: memref
       outs(%c : memref<43x32xf32>)
   return
 }
+
+// -----
+
+// A zero fill of a fresh buffer right before the projection (what the graph
+// emits for every projection) is taken over by the kernel: lane 0 stores
+// its sums instead of adding them to C, and no fill kernel runs. A fill of
+// another value, or with a read of C in between, stays.
+// CHECK-LABEL: func.func @zero_filled(
+// CHECK:         %[[C:.+]] = memref.alloc() : memref<2x8xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         gpu.launch
+// CHECK:             scf.if
+// CHECK-NOT:           memref.load %[[C]]
+// CHECK:               memref.store %{{.+}}, %[[C]][%{{.+}}, %{{.+}}] : memref<2x8xf32>
+// CHECK:         } {attn.schedule = "matmul-warp"}
+// CHECK-LABEL: func.func @one_filled(
+// CHECK:         linalg.fill
+// CHECK:         gpu.launch
+// CHECK:               memref.load
+// CHECK:               arith.addf
+// CHECK-LABEL: func.func @read_between(
+// CHECK:         linalg.fill
+// CHECK:         memref.load
+// CHECK:         gpu.launch
+// BLAS-LABEL: func.func @zero_filled(
+// BLAS:         linalg.fill
+// BLAS:         call @attnGpuMatmulTransposedB
+func.func @zero_filled(%a: memref<2x64xbf16>, %b: memref<8x64xbf16>) -> memref<2x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<2x8xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x8xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<2x64xbf16>, memref<8x64xbf16>)
+      outs(%c : memref<2x8xf32>)
+  return %c : memref<2x8xf32>
+}
+func.func @one_filled(%a: memref<2x64xbf16>, %b: memref<8x64xbf16>) -> memref<2x8xf32> {
+  %one = arith.constant 1.0 : f32
+  %c = memref.alloc() : memref<2x8xf32>
+  linalg.fill ins(%one : f32) outs(%c : memref<2x8xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<2x64xbf16>, memref<8x64xbf16>)
+      outs(%c : memref<2x8xf32>)
+  return %c : memref<2x8xf32>
+}
+func.func @read_between(%a: memref<2x64xbf16>, %b: memref<8x64xbf16>) -> (memref<2x8xf32>, f32) {
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  %c = memref.alloc() : memref<2x8xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x8xf32>)
+  %x = memref.load %c[%i, %i] : memref<2x8xf32>
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<2x64xbf16>, memref<8x64xbf16>)
+      outs(%c : memref<2x8xf32>)
+  return %c, %x : memref<2x8xf32>, f32
+}

@@ -114,6 +114,10 @@ def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
     consecutive elements, so each weight byte is read once and coalesced,
     accumulate up to 8 rows of A at a time in f32, and fold their sums
     with shuffles; lane 0 adds the result into C. 4 warps to a block.
+    Where a `linalg.fill` of 0.0 into C (a fresh allocation) comes right
+    before the matmul, with nothing that touches memory in between, the
+    kernel takes it over and stores its sums instead: one launch a
+    projection, not two.
 
     This is the memory-bound shape of a decode step (few rows); a parallel
     loop with a thread per output element would have neighbouring threads

@@ -9,7 +9,8 @@
 // the rows of A (few in a decode step) are read by the same lanes and
 // reused from cache. Each lane keeps kRows partial sums, folded across the
 // warp by shuffles at the end. Decode, bound by reading the weights, wants
-// exactly this; prefill would want tensor cores, which this is not.
+// exactly this; prefill would want tensor cores, which this is not. The
+// zero fill a graph puts before each projection becomes part of its kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,8 +70,38 @@ static bool isTransposedBMatmul(linalg::MatmulOp op) {
   return true;
 }
 
-/// The warp kernel of `op`, in place of it.
+/// The zero fill of `op`'s output that the graph issues right before it
+/// (`linalg.fill` of 0.0 into a fresh allocation, only allocations and ops
+/// without memory effects in between), which the kernel can take over by
+/// storing its sums instead of adding them; null if there is none.
+static linalg::FillOp zeroFillBefore(linalg::MatmulOp op) {
+  Value c = op.getOutputs()[0];
+  if (!c.getDefiningOp<memref::AllocOp>())
+    return {};
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+      if (fill.getOutputs()[0] != c)
+        return {};
+      auto zero = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+      auto value = zero ? dyn_cast<FloatAttr>(zero.getValue()) : FloatAttr();
+      if (!value || !value.getValue().isZero())
+        return {};
+      return fill;
+    }
+    if (!isa<memref::AllocOp>(prev) && !isMemoryEffectFree(prev))
+      return {};
+  }
+  return {};
+}
+
+/// The warp kernel of `op`, in place of it (and of the zero fill before it,
+/// if there is one).
 static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
+  // Without the fill's kernel a projection is one launch, not two.
+  linalg::FillOp fill = zeroFillBefore(op);
+  bool overwrite = bool(fill);
+  if (fill)
+    rewriter.eraseOp(fill);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
   b.setInsertionPoint(op);
   Value a = op.getInputs()[0], w = op.getInputs()[1], c = op.getOutputs()[0];
@@ -131,17 +162,19 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
               b, sum,
               gpu::ShuffleOp::create(b, sum, offset, 32, gpu::ShuffleMode::XOR)
                   .getShuffleResult());
-        // C accumulates, as linalg.matmul does (the graph fills it with
-        // zeros first); lane 0 writes.
+        // C accumulates, as linalg.matmul does, unless the kernel took over
+        // its zero fill; lane 0 writes.
         Value first =
             arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
         scf::IfOp::create(b, first, [&](OpBuilder &ib, Location) {
           OpBuilder::InsertionGuard store(b);
           b.setInsertionPoint(ib.getInsertionBlock(), ib.getInsertionPoint());
           Value at = row(r);
-          Value old = memref::LoadOp::create(b, c, ValueRange{at, n});
-          memref::StoreOp::create(b, arith::AddFOp::create(b, old, sum), c,
-                                  ValueRange{at, n});
+          Value out = sum;
+          if (!overwrite)
+            out = arith::AddFOp::create(
+                b, memref::LoadOp::create(b, c, ValueRange{at, n}), sum);
+          memref::StoreOp::create(b, out, c, ValueRange{at, n});
           scf::YieldOp::create(b);
         });
       }
