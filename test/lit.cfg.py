@@ -77,6 +77,11 @@ def cuda_device_present():
 # Tests that run kernels need a GPU: test/Integration/CUDA says REQUIRES: cuda.
 if cuda_device_present():
     config.available_features.add("cuda")
+# The sweep on every named schedule (test/Integration/CUDA/sweep-<schedule>-*)
+# costs several times the auto sweep, so it runs on request:
+# lit --param sweep=all (utils/run-gpu-tests.sh passes lit's arguments on).
+if lit_config.params.get("sweep") == "all":
+    config.available_features.add("sweep-all-schedules")
 sanitizer = shutil.which("compute-sanitizer") or (
     "/usr/local/cuda/bin/compute-sanitizer"
     if os.path.exists("/usr/local/cuda/bin/compute-sanitizer") else None)
