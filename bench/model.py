@@ -45,8 +45,10 @@ warp is the generated code of today, without them).
      (BENCH_HIDDEN, BENCH_LAYERS, BENCH_HEADS, BENCH_KV_HEADS, BENCH_INTER,
      BENCH_VOCAB).
   3. Ours, per batch and per --matmul variant: attn-compile --emit=object
-     --target=cuda --gpu-pipeline=matmul=<variant>, linked with
-     examples/generate/generate.c and libattn_runtime.a, run --runs times
+     --target=cuda --gpu-pipeline=matmul=<variant> (all of them at once,
+     one process each, since each takes tens of seconds on one core),
+     linked with examples/generate/generate.c and libattn_runtime.a, run
+     --runs times
      on the same seeded random prompt; the prefill and decode times it
      prints (wall clock around each attnModelPrefill / attnModelDecode
      call, the device-to-host copy of the logits included, the host argmax
@@ -96,6 +98,7 @@ transformers.test compares tokens in float32). bench/model.sh finds
 attn-compile and the runtime library and calls this.
 """
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -549,12 +552,29 @@ def run_ours(args, program, model_dir, prompt, record, env):
     return record
 
 
-def measure_ours(args, model_dir, prompt, variant, work, env):
-    """One variant of ours at the prompt's batch: compiled, linked, run
+def build_all(args, model_dir, work):
+    """Every (batch, variant) object, compiled and linked at once, one
+    attn-compile process each (they are single-threaded, and a GPU machine
+    has cores to spare): {(batch, variant): (program, record)}."""
+    jobs = [(b, v) for b in args.batch_list for v in args.matmul_list]
+    print("ours: compiling %d objects at once" % len(jobs), flush=True)
+
+    def build(job):
+        try:
+            return build_ours(args, model_dir, job[0], job[1], work)
+        except Exception as e:  # this object only
+            return None, {"matmul": job[1],
+                          "error": "%s: %s" % (type(e).__name__, e)}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return dict(zip(jobs, pool.map(build, jobs)))
+
+
+def measure_ours(args, model_dir, prompt, variant, built, env):
+    """One variant of ours at the prompt's batch, `built` by build_all: run
     (its record; a failure is the record's `error`)."""
     batch, label = len(prompt), ours_label(variant)
-    print("%s, batch %d: compiling" % (label, batch), flush=True)
-    program, record = build_ours(args, model_dir, batch, variant, work)
+    program, record = built
     if program:
         print("%s, batch %d: running (compiled in %.0f s)"
               % (label, batch, record["compile_s"]), flush=True)
@@ -851,6 +871,7 @@ def main(argv=None):
                    for b in args.batch_list}
 
         # Ours first, with no transformers model in device memory.
+        built = build_all(args, model_dir, work)
         for batch in args.batch_list:
             entry = {"batch": batch, "ours": {},
                      "floor": floor(batch,
@@ -860,7 +881,8 @@ def main(argv=None):
             for variant in args.matmul_list:
                 try:
                     record = measure_ours(
-                        args, model_dir, prompts[batch], variant, work,
+                        args, model_dir, prompts[batch], variant,
+                        built[batch, variant],
                         generate_env(os.environ, variant, cublas))
                 except Exception as e:  # this variant only
                     record = {"matmul": variant,
