@@ -170,12 +170,6 @@ struct CallHeap {
 };
 } // namespace
 
-static double millisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 namespace {
 class CPUTarget : public Target {
 public:

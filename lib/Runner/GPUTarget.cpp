@@ -365,12 +365,6 @@ private:
 };
 } // namespace
 
-static double millisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
                             std::vector<EntryArgument> &arguments,
                             llvm::MutableArrayRef<HostTensor> outs) {

@@ -21,7 +21,8 @@ static llvm::Error error(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+double runner::millisecondsSince(
+    std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - start)
       .count();

@@ -13,6 +13,8 @@
 
 #include "attn/Runner/Runner.h"
 
+#include <chrono>
+
 namespace mlir::attn::runner {
 
 class Target {
@@ -70,6 +72,9 @@ std::unique_ptr<Target> createGPUTarget(const RunnerOptions &options);
 /// where a CUDA device is usable and the CPU otherwise.
 llvm::Expected<std::unique_ptr<Target>>
 createTarget(const RunnerOptions &options);
+
+/// Wall-clock milliseconds since `start`, for the targets' timings.
+double millisecondsSince(std::chrono::steady_clock::time_point start);
 
 /// Loads the entry on `target`, makes the checked call, the --steps calls
 /// and the benchmark calls, and reports their times.

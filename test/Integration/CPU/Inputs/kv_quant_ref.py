@@ -145,19 +145,31 @@ def main():
     u = UNIT_ROUNDOFF[out_type]
     rnd = ROUND_SCALE[out_type]
 
-    def attend(kk, vv, bi, i, h, r=lambda x: x):
-        """One output row over the rows kk, vv, each stage rounded by r."""
+    def seen_keys(i):
+        """The keys query row i attends to."""
+        return range(0, (i + (sk - sq) if causal else sk - 1) + 1)
+
+    def attend(kk, vv, bi, i, h, r=None):
+        """One output row over the rows kk, vv: exact in float64, or, with
+        a rounding r, naive in that precision (K, V, the scaled scores, the
+        probabilities and the output each rounded, the dot in f32)."""
         kvh = h // group
         qrow = at(q, qs, bi, i, h)
-        last = i + (sk - sq) if causal else sk - 1
-        seen = range(0, last + 1)
-        scores = [r(f32(sum(a * r(c) for a, c in zip(qrow, kk[bi, j, kvh])))
-                    * attn_scale) for j in seen]
-        if not scores:
+        seen = seen_keys(i)
+        if not seen:
             return [0.0] * dv
+        if r is None:
+            scores = [attn_scale * sum(a * c for a, c in zip(qrow, kk[bi, j, kvh]))
+                      for j in seen]
+        else:
+            scores = [r(f32(sum(a * r(c) for a, c in zip(qrow, kk[bi, j, kvh])))
+                        * attn_scale) for j in seen]
         m = max(scores)
         w = [math.exp(s - m) for s in scores]
         total = sum(w)
+        if r is None:
+            return [sum(w[n] * vv[bi, j, kvh][e] for n, j in enumerate(seen))
+                    / total for e in range(dv)]
         return [r(sum(r(w[n] / total) * r(vv[bi, j, kvh][e])
                       for n, j in enumerate(seen))) for e in range(dv)]
 
@@ -178,21 +190,12 @@ def main():
             for h in range(hq):
                 kvh = h // group
                 qrow = at(q, qs, bi, i, h)
-                last = i + (sk - sq) if causal else sk - 1
-                seen = range(0, last + 1)
-                scores = [attn_scale * sum(a * c for a, c in
-                                           zip(qrow, keys[bi, j, kvh]))
-                          for j in seen]
-                m = max(scores) if scores else 0.0
-                w = [math.exp(s - m) for s in scores]
-                total = sum(w)
-                ref = [sum(w[n] * values[bi, j, kvh][e]
-                           for n, j in enumerate(seen)) / total
-                       if total else 0.0 for e in range(dv)]
+                seen = seen_keys(i)
+                ref = attend(keys, values, bi, i, h)
                 got = at(out, os_, bi, i, h)
                 floor = max(abs(x) for x in ref) * 64 * 2.0 ** -24
                 extra = 0.0
-                if mode == "unquantized" and scores:
+                if mode == "unquantized" and seen:
                     q1 = sum(abs(x) for x in qrow)
                     ds = max(attn_scale * q1 * err_k[bi, j, kvh]
                              for j in seen)
