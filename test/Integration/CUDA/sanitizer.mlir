@@ -18,7 +18,8 @@
 // group, 2 KV heads) over 4 blocks, so each block runs five, through one
 // stage ring and Q's own barrier; causal, so items have 1 to 5 tiles.
 // racecheck runs it sized for 20 SMs, one item a block (up to 5 tiles, so
-// the 2-stage ring wraps), since at 4 SMs it takes over a minute. Racecheck
+// the 2-stage ring wraps), since at 4 SMs it ran past a 60 s limit on an
+// H200 (2026-12-05, before the fix below, reporting hazards). Racecheck
 // follows a thread's cp.async copies only through that thread's own
 // cp.async.wait_group: the producer waits for its last copies into a
 // buffer before copying into it again (bench/NOTES.md, 2026-12-05).
