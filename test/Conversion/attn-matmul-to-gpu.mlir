@@ -99,6 +99,9 @@ func.func @left_alone(%a: memref<4x64xf16>, %b: memref<64x32xf16>, %c: memref<4x
 // CHECK:           scf.if
 // CHECK:             scf.for %[[M0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
 // CHECK:               %{{.+}}:8 = scf.for
+// Each chunk reads its own rows of A, from m0.
+// CHECK:                 %[[ROW:.+]] = arith.addi %[[M0]], %{{.+}} : index
+// CHECK:                 memref.load %{{.+}}[%[[ROW]], %{{.+}}] : memref<43x64xf16>
 // CHECK-COUNT-8:       scf.if
 // CHECK:             }
 // CHECK:             %{{.+}}:3 = scf.for
