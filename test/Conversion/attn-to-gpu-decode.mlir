@@ -152,11 +152,13 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // -----
 
 // A quantized cache (int8 codes, f32 scales, MQA 32:1, head_dim 128): the
-// stages hold codes, 16 a copy, unpadded; each warp turns its tile of
-// codes (16-byte reads, 4 codes a word) into their values in one bf16 tile
-// per warp in the padded layout, with 16-byte stores; the products read
-// that tile, and each key's scale (from global memory) multiplies its
-// scores and then its probabilities.
+// stages hold codes, 16 a copy, unpadded, and no tile of values is made:
+// each lane reads its words of codes (16-byte reads), biases them to
+// unsigned, and builds each bf16 operand pair with a byte permute into the
+// f32 2^23 + u, a subtraction and one packing conversion; Q's fragments
+// are read in the permuted order of head_dim (8-byte reads). Each key's
+// scale (from global memory) multiplies its scores and then its
+// probabilities.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
@@ -164,16 +166,19 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:           nvgpu.device_async_copy {{.+}}, 16, {{.+}} : memref<1048576xi8> to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
 // CHECK:           scf.for
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
-// CHECK:             arith.sitofp
-// CHECK:             arith.truncf {{.+}} : vector<8xf32> to vector<8xbf16>
-// CHECK:             vector.store {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK:             nvgpu.ldmatrix
+// CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
+// CHECK:             nvvm.prmt <default>
+// CHECK:             arith.subf %{{.+}}, %{{.+}} : f32
+// CHECK:             arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
+// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
 // CHECK:             nvvm.mma.sync
+// CHECK-NOT:         nvgpu.ldmatrix
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
 // CHECK:             ex2.approx
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
+// CHECK-NOT:         nvgpu.ldmatrix
 // CHECK:             nvvm.mma.sync
 // CHECK:         } {attn.schedule = "decode"}
 func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128xi8>,
@@ -192,7 +197,7 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
 func.func @quantized_head_dim_16(%q: tensor<1x1x8x16xbf16>, %k: tensor<1x512x2x16xf8E4M3FN>,
                                  %v: tensor<1x512x2x16xf8E4M3FN>, %ks: tensor<1x512x2xbf16>,
                                  %vs: tensor<1x512x2xbf16>) -> tensor<1x1x8x16xbf16> {
-  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: a quantized cache needs head_dim 32, 64 or 128 (a warp dequantizes whole rows of 16 keys at once)
+  // FORCED: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: a quantized cache needs head_dim 32, 64 or 128 (each lane reads whole 32-bit words of codes of a row, an eighth of it)
   %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<1x512x2xbf16>, tensor<1x512x2xbf16>)
       : tensor<1x1x8x16xbf16>, tensor<1x512x2x16xf8E4M3FN>, tensor<1x512x2x16xf8E4M3FN>
       -> tensor<1x1x8x16xbf16>

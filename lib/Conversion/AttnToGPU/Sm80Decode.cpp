@@ -23,11 +23,21 @@
 //   second kernel combines the blocks.
 //
 // * A quantized cache (int8 or fp8 codes with per-token, per-head scales)
-//   is copied as codes, half the bytes of bf16, into the stages; each warp
-//   then turns its tile of codes into their values (exact in f16 and
-//   bf16) in one tile of the layout above, which the products read as
-//   they read any other, and the scales multiply each key's scores and
-//   probabilities. No dequantized copy of the cache is made.
+//   is copied as codes, half the bytes of bf16, into the stages, and the
+//   products read the codes straight into registers: each lane loads whole
+//   words of codes and turns them into the operand fragments of mma.sync
+//   with byte permutes and one conversion per pair (the values are exact in
+//   f16 and bf16); the scales multiply each key's scores and probabilities.
+//   No dequantized copy of the cache is made, not even in shared memory.
+//   For that, the reduction dimensions are permuted, which a sum does not
+//   see: within each 16 of head_dim, lane (g, t) takes the 4 consecutive
+//   codes 4t..4t+3 of a key as k = 2t, 2t+1, 2t+8, 2t+9 (Q's fragments are
+//   read the same way); within each 16 keys, it takes keys t, t+4, t+8,
+//   t+12 as k = 2t, 2t+1, 2t+8, 2t+9 of P V (the keys of K's n8 tiles are
+//   ordered to match), and the value columns g (D/8) + nt as column g of
+//   n8 tile nt, so that each lane's codes of a row are one contiguous run.
+//   The stages are XOR-swizzled in 16-byte chunks so those reads are free
+//   of bank conflicts.
 //
 // The fragment layouts and the masking are those of Sm80Flash.cpp.
 //
@@ -70,7 +80,7 @@ struct DecodeShape {
   int64_t rows, seqQ, group;
   int64_t headDim, valueDim;
   /// Whether K and V are one-byte codes with scales: the stages then hold
-  /// codes, and each warp one dequantized tile of K and of V.
+  /// codes, which the products read into registers.
   bool quantized = false;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
@@ -82,17 +92,15 @@ struct DecodeShape {
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
   constexpr int64_t vRow() const { return valueDim + kSharedPad; }
   constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
-  /// Tiles of the products' layout per warp: one per stage, or the one a
-  /// quantized tile is dequantized into.
-  constexpr int64_t tileBuffers() const { return quantized ? 1 : kStages; }
+  /// Tiles of the products' layout per warp: one per stage, none for codes.
+  constexpr int64_t tileBuffers() const { return quantized ? 0 : kStages; }
   constexpr int64_t kBytes() const {
     return kWarps * tileBuffers() * tileKeys() * kRow() * 2;
   }
   constexpr int64_t vBytes() const {
     return kWarps * tileBuffers() * tileKeys() * vRow() * 2;
   }
-  /// The stages of codes, unpadded: a warp's dequantizing reads take whole
-  /// 128-byte rows.
+  /// The stages of codes, unpadded (swizzled instead).
   constexpr int64_t kCodeBytes() const {
     return quantized ? kWarps * kStages * tileKeys() * headDim : 0;
   }
@@ -205,9 +213,36 @@ private:
   /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
   /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
   Value readSlot(Value stage, bool value);
-  /// Turns this warp's tile `j` of codes (in their stage) into the warp's
-  /// tile of K and of V, unscaled.
-  void dequantizeTile(Value j);
+  /// For a quantized cache: the XOR applied to 16-byte chunk indices of
+  /// row `row` of a stage of K or V codes (see the file comment), and the
+  /// offset of a lane's odd copies of K rows (their rows' chunks swap).
+  Value chunkSwizzle(Value row, bool value);
+  Value oddCopyShift();
+  /// Two codes as the two elements of an operand register: byte `ia` of
+  /// word `a` and byte `ib` of word `b`; int8 words come biased by
+  /// 0x80808080 (see biased()).
+  Value decodePair(Value a, int64_t ia, Value b, int64_t ib);
+  /// `words` with each int8 code moved to unsigned (x + 128); fp8 words as
+  /// they are.
+  SmallVector<Value> biased(ValueRange words);
+  /// This lane's run of codes of row `row` of a stage (flat code index of
+  /// the row's start `rowAt`): `bytes` bytes from logical byte `first`, as
+  /// 32-bit words.
+  SmallVector<Value> loadRun(Value words, Value rowAt, Value row, int64_t first,
+                             int64_t bytes, bool value);
+  /// S = Q Kᵀ from the codes of the K tile at `kAt` (flat code index of the
+  /// tile in its stage), unscaled.
+  Scores scoresFromCodes(Value kAt);
+  /// acc += P V from the codes of the V tile at `vAt`.
+  void accumulatePVFromCodes(const Scores &s, MutableArrayRef<Value> acc,
+                             Value vAt);
+  /// The key of this lane's score c (0, 1) of n8 tile nt of a tile that
+  /// starts at `kvStart`.
+  Value keyOf(Value kvStart, int64_t nt, int64_t c) {
+    if (shape.quantized)
+      return add(kvStart, add(rem(lane, 4), idx(8 * nt + 4 * c)));
+    return add(kvStart, add(mul(rem(lane, 4), idx(2)), idx(8 * nt + c)));
+  }
   /// Multiplies each score or probability in `s` (of the tile at `kvStart`)
   /// by its key's scale from `scales`.
   void scaleScores(Scores &s, Value scales, Value kvStart);
@@ -235,8 +270,10 @@ private:
   Value kvBegin, blockFirst;
   Value smem, qSmem, kSmem, vSmem, kFlat, vFlat;
   /// For a quantized cache: the code stages, typed as the codes (for the
-  /// copies) and as 32-bit words (for the dequantizing reads).
+  /// copies) and as 32-bit words (for the products' reads).
   Value kCodes, vCodes, kCodeWords, vCodeWords;
+  /// oddCopyShift() where K's rows are swizzled, else null.
+  Value kOddShift;
 };
 } // namespace
 
@@ -253,11 +290,18 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
   Value laneCol = mul(rem(lane, perRow), idx(perCopy()));
   Value pos = add(tileStart(j), laneRow);
   Value stage = rem(j, kStages);
+  // Codes land in their swizzled chunk; the lane's rows keep its chunk
+  // (but for K's odd copies, see copyTile).
+  Value slotCol = laneCol;
+  if (shape.quantized)
+    slotCol = mul(arith::XOrIOp::create(b, rem(lane, perRow),
+                                        chunkSwizzle(laneRow, value)),
+                  idx(kCodesPerCopy));
   Value slot = add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
                                    idx(shape.tileKeys())),
                                laneRow),
                        idx(rowElements)),
-                   laneCol);
+                   slotCol);
   return {pos, flatIndex(pos, laneCol, value), slot};
 }
 
@@ -274,6 +318,21 @@ DecodeKernel::Cursor DecodeKernel::advance(const Cursor &c, Value stage,
 }
 
 Value DecodeKernel::readSlot(Value stage, bool value) {
+  if (shape.quantized) {
+    // The 32-bit word where this lane's run of codes starts in `stage`
+    // (see scoresFromCodes and accumulatePVFromCodes).
+    Value g = div(lane, 4), t = rem(lane, 4);
+    int64_t width = value ? shape.valueDim : shape.headDim;
+    Value row = value ? t : add(div(g, 2), mul(rem(g, 2), idx(4)));
+    Value first = value ? mul(g, idx(width / 8)) : mul(t, idx(width / 4));
+    Value chunk = arith::XOrIOp::create(b, div(first, kCodesPerCopy),
+                                        chunkSwizzle(row, value));
+    Value at = add(
+        mul(add(mul(warp, idx(kStages)), stage), idx(stageElements(value))),
+        add(mul(row, idx(width)),
+            add(mul(chunk, idx(kCodesPerCopy)), rem(first, kCodesPerCopy))));
+    return div(at, 4);
+  }
   Value row = value ? rem(lane, 16)
                     : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
   Value col = value ? mul(div(lane, 16), idx(8))
@@ -300,7 +359,10 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
     Value stride = rowStride(value);
     for (int64_t i = 0; i < shape.tileKeys() / rowsPerCopy; ++i) {
       int64_t rows = i * rowsPerCopy;
-      copy16(dst, {add(c.slot, idx(rows * rowElements))}, src,
+      Value slot = c.slot;
+      if (!value && kOddShift && i % 2 == 1)
+        slot = add(slot, kOddShift);
+      copy16(dst, {add(slot, idx(rows * rowElements))}, src,
              {add(c.source, mul(stride, idx(rows)))},
              both(enabled, lt(idx(rows), left)), /*bypassL1=*/true,
              perCopy());
@@ -308,96 +370,226 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   }
 }
 
-void DecodeKernel::dequantizeTile(Value j) {
-  // Lane l takes the 16 codes of column block l % perRow of rows l / perRow
-  // + i * (32 / perRow): a warp's reads cover 512 consecutive bytes of the
-  // stage, every bank once per 128 bytes. The codes become their values,
-  // exactly (an int8 or an e4m3 value is exact in f16 and bf16); the
-  // scales multiply the scores and the probabilities instead (scaleScores),
-  // once per key rather than once per element.
+Value DecodeKernel::chunkSwizzle(Value row, bool value) {
+  // K (head_dim 128): a quarter-warp reads two keys 4 apart, 16 bytes at
+  // each of 4 lanes' 32-byte runs; keys with bit 2 set swap the chunks of
+  // each run. V: a phase reads 4 keys t + 4i (i fixed) at each lane's run;
+  // their chunks are XORed apart so the 4 rows cover every bank once.
+  int64_t width = value ? shape.valueDim : shape.headDim;
+  if (!value && width == 128)
+    return rem(div(row, 4), 2);
+  if (value && width == 128)
+    return mul(rem(row, 4), idx(2));
+  if (value && width == 64)
+    return mul(rem(div(row, 2), 2), idx(2));
+  return idx(0);
+}
+
+Value DecodeKernel::oddCopyShift() {
+  // A lane copies chunk lane % 8 of rows lane / 8 + 4 i; rows of odd i have
+  // bit 2 set, and their chunk pairs swapped.
+  Value chunk = rem(lane, 8);
+  return mul(sub(arith::XOrIOp::create(b, chunk, idx(1)), chunk),
+             idx(kCodesPerCopy));
+}
+
+SmallVector<Value> DecodeKernel::biased(ValueRange words) {
+  SmallVector<Value> out(words);
+  if (isa<Float8E4M3FNType>(
+          cast<MemRefType>(p.key.getType()).getElementType()))
+    return out;
+  Value bias = arith::ConstantIntOp::create(b, b.getI32Type(), 0x80808080);
+  for (Value &w : out)
+    w = arith::XOrIOp::create(b, w, bias);
+  return out;
+}
+
+Value DecodeKernel::decodePair(Value a, int64_t ia, Value b2, int64_t ib) {
   bool fp8 = isa<Float8E4M3FNType>(
       cast<MemRefType>(p.key.getType()).getElementType());
-  Value stage = rem(j, kStages);
-  auto i32 = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+  Type i32 = b.getI32Type();
+  auto constant = [&](uint32_t v) {
+    return arith::ConstantIntOp::create(b, i32, int64_t(int32_t(v)));
   };
-  auto decode = [&](Value word) {
-    SmallVector<Value, 4> out;
-    if (!fp8) {
-      // Each signed byte, sign-extended.
-      for (int64_t byte = 0; byte < 4; ++byte) {
-        Value v = arith::ShLIOp::create(b, word, i32(24 - 8 * byte));
-        v = arith::ShRSIOp::create(b, v, i32(24));
-        out.push_back(arith::SIToFPOp::create(b, b.getF32Type(), v));
-      }
-      return out;
-    }
-    // Two codes at a time, by the hardware's conversion to f16x2 (sm_89 and
-    // later), which also keeps the subnormals and NaN of e4m3.
+  // prmt picks bytes of {b2, a} (a: bytes 0-3, b2: 4-7) by the nibbles of
+  // the selector, result byte 0 first.
+  auto permute = [&](Value lo, Value hi, std::array<int64_t, 4> bytes) {
+    uint32_t sel = 0;
+    for (int64_t i = 0; i < 4; ++i)
+      sel |= uint32_t(bytes[i]) << (4 * i);
+    return NVVM::PermuteOp::create(b, i32, lo, hi, constant(sel),
+                                   NVVM::PermuteMode::DEFAULT)
+        .getResult();
+  };
+  auto vec2 = [&](Type t) { return VectorType::get({2}, t); };
+  auto asVec = [&](Value word, Type t) {
+    return vector::BitCastOp::create(
+        b, vec2(t),
+        vector::FromElementsOp::create(b, VectorType::get({1}, i32),
+                                       ValueRange{word}));
+  };
+  if (fp8) {
+    // The two codes as the low half of a word, then the hardware's e4m3x2
+    // to f16x2 (exact, subnormals included).
+    Value pair;
+    if (a == b2 && ib == ia + 1 && ia % 2 == 0)
+      pair = ia == 0 ? a : arith::ShRUIOp::create(b, a, constant(16));
+    else
+      pair = permute(a, b2, {ia, 4 + ib, ia, 4 + ib});
     Value codes = vector::BitCastOp::create(
-        b, VectorType::get({4}, b.getI8Type()),
+        b, vec2(b.getI8Type()),
         vector::FromElementsOp::create(
-            b, VectorType::get({1}, b.getI32Type()), ValueRange{word}));
-    for (int64_t half = 0; half < 2; ++half) {
-      Value pair = vector::FromElementsOp::create(
-          b, VectorType::get({2}, b.getI8Type()),
-          ValueRange{vector::ExtractOp::create(b, codes, 2 * half),
-                     vector::ExtractOp::create(b, codes, 2 * half + 1)});
-      Value f16s = NVVM::ConvertF8x2ToF16x2Op::create(
-          b, VectorType::get({2}, b.getF16Type()), pair, /*relu=*/false,
-          b.getType<Float8E4M3FNType>());
-      Value f32s = arith::ExtFOp::create(
-          b, VectorType::get({2}, b.getF32Type()), f16s);
-      for (int64_t k = 0; k < 2; ++k)
-        out.push_back(vector::ExtractOp::create(b, f32s, k));
+            b, VectorType::get({1}, b.getI16Type()),
+            ValueRange{arith::TruncIOp::create(b, b.getI16Type(), pair)}));
+    Value f16s = NVVM::ConvertF8x2ToF16x2Op::create(
+        b, vec2(b.getF16Type()), codes, /*relu=*/false,
+        b.getType<Float8E4M3FNType>());
+    if (elt.isF16())
+      return f16s;
+    // Through f32, exactly: every e4m3 value is a bf16 value.
+    return arith::TruncFOp::create(
+        b, vec2(elt), arith::ExtFOp::create(b, vec2(b.getF32Type()), f16s));
+  }
+  if (elt.isF16()) {
+    // 0x64uu is the f16 1024 + u; the biased code u is x + 128, so
+    // subtracting 1152 leaves x, exactly.
+    Value halves;
+    if (a == b2) {
+      halves = permute(a, constant(0x64646464), {ia, 4, ib, 4});
+    } else {
+      Value codes = permute(a, b2, {ia, ia, 4 + ib, 4 + ib});
+      halves = arith::OrIOp::create(
+          b, arith::AndIOp::create(b, codes, constant(0x00FF00FF)),
+          constant(0x64006400));
     }
-    return out;
+    Value magic = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(
+               vec2(b.getF16Type()),
+               ArrayRef<Attribute>(SmallVector<Attribute>(
+                   2, b.getF16FloatAttr(1152.0f)))));
+    return arith::SubFOp::create(b, asVec(halves, b.getF16Type()), magic);
+  }
+  // bf16 has one mantissa bit too few for that: 0x4B0000uu is the f32
+  // 2^23 + u, minus 2^23 + 128 it is x, which bf16 holds exactly.
+  Value magic = constant(0x4B000000);
+  SmallVector<Value, 2> values;
+  for (auto [word, byte] : {std::pair{a, ia}, {b2, ib}}) {
+    Value bits = permute(word, magic, {byte, 4, 4, 7});
+    values.push_back(arith::SubFOp::create(
+        b, arith::BitcastOp::create(b, b.getF32Type(), bits),
+        f32(8388736.0)));
+  }
+  return pack(values[0], values[1]);
+}
+
+Scores DecodeKernel::scoresFromCodes(Value kAt) {
+  Value zero = f32(0.0);
+  int64_t width = shape.headDim, runWords = width / 16;
+  Scores s(shape.mTiles(),
+           SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
+  // Lane (g, t) reads key 8 nt + g / 2 + 4 (g % 2) of n8 tile nt (kAt is
+  // at its row in tile 0): its words 0..runWords-1, codes 4t' .. of each
+  // 16 of head_dim. At head_dim 128 the run is two chunks.
+  Value second;
+  if (width == 128) {
+    Value g = div(lane, 4);
+    second = add(kAt, select(arith::CmpIOp::create(
+                                 b, arith::CmpIPredicate::eq, rem(g, 2), idx(0)),
+                             idx(kCodesPerCopy / 4), idx(-kCodesPerCopy / 4)));
+  }
+  SmallVector<SmallVector<Value>> words;
+  for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt) {
+    int64_t row = 8 * nt * width / 4;
+    SmallVector<Value> run;
+    for (Value at : width == 128 ? SmallVector<Value>{kAt, second}
+                                 : SmallVector<Value>{kAt}) {
+      int64_t count = std::min<int64_t>(runWords, 4);
+      Value v = vector::LoadOp::create(
+          b, VectorType::get({count}, b.getI32Type()), kCodeWords,
+          ValueRange{add(at, idx(row))}, /*nontemporal=*/false,
+          llvm::MaybeAlign(4 * count));
+      for (int64_t w = 0; w < count; ++w)
+        run.push_back(vector::ExtractOp::create(b, v, w));
+    }
+    words.push_back(biased(run));
+  }
+  Value qRow = div(lane, 4);
+  Value qCol = mul(rem(lane, 4), idx(width / 4));
+  auto half = [&](Value v, int64_t first) {
+    return vector::ShuffleOp::create(b, v, v,
+                                     ArrayRef<int64_t>{first, first + 1})
+        .getResult();
   };
-  for (auto [words, tile, value] : {std::tuple{kCodeWords, kSmem, false},
-                                    std::tuple{vCodeWords, vSmem, true}}) {
-    int64_t width = value ? shape.valueDim : shape.headDim;
-    int64_t perRow = width / kCodesPerCopy, rowsPerPass = 32 / perRow;
-    Value laneRow = div(lane, perRow);
-    Value laneCol = mul(rem(lane, perRow), idx(kCodesPerCopy));
-    Value codeAt = add(mul(add(mul(warp, idx(kStages)), stage),
-                           idx(stageElements(value))),
-                       add(mul(laneRow, idx(width)), laneCol));
-    Value tileAt = add(mul(warp, idx(tileElements(value))),
-                       add(mul(laneRow, idx(tileRow(value))), laneCol));
-    auto vecType = VectorType::get({4}, b.getI32Type());
-    for (int64_t i = 0; i < shape.tileKeys() / rowsPerPass; ++i) {
-      int64_t rows = i * rowsPerPass;
-      Value codes = vector::LoadOp::create(
-          b, vecType, words, ValueRange{div(add(codeAt, idx(rows * width)), 4)},
-          /*nontemporal=*/false, llvm::MaybeAlign(16));
-      SmallVector<Value> values;
-      for (int64_t w = 0; w < 4; ++w)
-        values.append(decode(vector::ExtractOp::create(b, codes, w)));
-      // Two 16-byte stores of 8 elements each.
-      for (int64_t half = 0; half < 2; ++half) {
-        Value wide = vector::FromElementsOp::create(
-            b, VectorType::get({8}, b.getF32Type()),
-            ArrayRef(values).slice(8 * half, 8));
-        Value narrow =
-            arith::TruncFOp::create(b, VectorType::get({8}, elt), wide);
-        vector::StoreOp::create(
-            b, narrow, tile,
-            ValueRange{add(tileAt, idx(rows * tileRow(value) + 8 * half))},
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
+  for (int64_t ks = 0; ks < runWords; ++ks) {
+    SmallVector<Frag> kFrag;
+    for (auto &run : words)
+      kFrag.push_back({decodePair(run[ks], 0, run[ks], 1),
+                       decodePair(run[ks], 2, run[ks], 3)});
+    for (int64_t mt = 0; mt < shape.mTiles(); ++mt) {
+      SmallVector<Value, 2> rows;
+      for (int64_t r = 0; r < 2; ++r)
+        rows.push_back(vector::LoadOp::create(
+            b, VectorType::get({4}, elt), qSmem,
+            ValueRange{add(qRow, idx(16 * mt + 8 * r)),
+                       add(qCol, idx(4 * ks))},
+            /*nontemporal=*/false, llvm::MaybeAlign(8)));
+      Frag a{half(rows[0], 0), half(rows[1], 0), half(rows[0], 2),
+             half(rows[1], 2)};
+      for (int64_t nt = 0; nt < int64_t(kFrag.size()); ++nt)
+        s[mt][nt] = mma(a, kFrag[nt], s[mt][nt]);
+    }
+  }
+  return s;
+}
+
+void DecodeKernel::accumulatePVFromCodes(const Scores &s,
+                                         MutableArrayRef<Value> acc,
+                                         Value vAt) {
+  // Lane (g, t) reads keys t + 4i of each 16 (vAt is at key t of tile 0),
+  // value columns g (D/8) .. g (D/8) + D/8 - 1: byte nt of its run is
+  // column g of n8 tile nt.
+  int64_t mTiles = s.size(), width = shape.valueDim;
+  int64_t accTiles = width / 8, runWords = width / 32;
+  for (int64_t kk = 0; kk < shape.tileKeys() / 16; ++kk) {
+    SmallVector<Frag, 2> pa;
+    for (int64_t mt = 0; mt < mTiles; ++mt) {
+      const Acc &lo = s[mt][2 * kk], &hi = s[mt][2 * kk + 1];
+      pa.push_back({pack(lo[0], lo[1]), pack(lo[2], lo[3]), pack(hi[0], hi[1]),
+                    pack(hi[2], hi[3])});
+    }
+    SmallVector<SmallVector<Value>, 4> keys;
+    for (int64_t i = 0; i < 4; ++i) {
+      Value v = vector::LoadOp::create(
+          b, VectorType::get({runWords}, b.getI32Type()), vCodeWords,
+          ValueRange{add(vAt, idx((16 * kk + 4 * i) * width / 4))},
+          /*nontemporal=*/false, llvm::MaybeAlign(4 * runWords));
+      SmallVector<Value> run;
+      for (int64_t w = 0; w < runWords; ++w)
+        run.push_back(vector::ExtractOp::create(b, v, w));
+      keys.push_back(biased(run));
+    }
+    for (int64_t nt = 0; nt < accTiles; ++nt) {
+      int64_t w = nt / 4, byte = nt % 4;
+      Frag v{decodePair(keys[0][w], byte, keys[1][w], byte),
+             decodePair(keys[2][w], byte, keys[3][w], byte)};
+      for (int64_t mt = 0; mt < mTiles; ++mt) {
+        int64_t at = (mt * accTiles + nt) * 4;
+        Acc o{acc[at], acc[at + 1], acc[at + 2], acc[at + 3]};
+        o = mma(pa[mt], v, o);
+        for (int64_t c = 0; c < 4; ++c)
+          acc[at + c] = o[c];
       }
     }
   }
 }
 
 void DecodeKernel::scaleScores(Scores &s, Value scales, Value kvStart) {
-  // Lane l holds keys kvStart + 2 (l % 4) + 8 nt + c of every row; a key
-  // past Sk reads the last key's scale, in bounds (its score is masked, its
-  // probability zero).
+  // A key past Sk reads the last key's scale, in bounds (its score is
+  // masked, its probability zero).
   Value lastKey = sub(p.seqK, idx(1));
-  Value first = add(kvStart, mul(rem(lane, 4), idx(2)));
   for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt)
     for (int64_t c = 0; c < 2; ++c) {
-      Value key = min(add(first, idx(8 * nt + c)), lastKey);
+      Value key = min(keyOf(kvStart, nt, c), lastKey);
       Value scale = castFloat(
           b, b.getLoc(),
           memref::LoadOp::create(b, scales,
@@ -438,7 +630,7 @@ Scores DecodeKernel::scores(Value kRead) {
 
 Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
   Value negInf = f32(-std::numeric_limits<double>::infinity());
-  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
+  Value quadRow = div(lane, 4);
   Value lastKey = sub(p.seqK, idx(1));
   Scores out = s;
   for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
@@ -447,8 +639,7 @@ Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
       Value diag = add(qi, p.diagonal);
       for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt)
         for (int64_t c = 0; c < 2; ++c) {
-          Value key =
-              add(kvStart, add(mul(quadLane, idx(2)), idx(nt * 8 + c)));
+          Value key = keyOf(kvStart, nt, c);
           Value keep = lt(key, p.seqK);
           if (p.causal)
             keep = both(keep, lt(key, add(diag, idx(1))));
@@ -496,15 +687,6 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         NVVM::CpAsyncWaitGroupOp::create(b, kStages - 2);
         NVVM::SyncWarpOp::create(
             b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
-        // A quantized tile is dequantized into the warp's one tile, which
-        // every lane has finished reading for tile j - 1 (the barrier
-        // above), and which every lane's products read after the barrier
-        // below.
-        if (shape.quantized) {
-          dequantizeTile(j);
-          NVVM::SyncWarpOp::create(
-              b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
-        }
         Value ahead = add(j, idx(kStages - 1));
         Cursor kCopy{carried[cursors], carried[cursors + 1],
                      carried[cursors + 2]};
@@ -516,7 +698,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
-        Scores s = scores(kRead);
+        Scores s = shape.quantized ? scoresFromCodes(kRead) : scores(kRead);
         // Q times the codes of K, times each key's scale.
         if (shape.quantized)
           scaleScores(s, p.keyScale, kvStart);
@@ -549,7 +731,10 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         // P times each key's value scale, times the codes of V.
         if (shape.quantized)
           scaleScores(s, p.valueScale, kvStart);
-        accumulatePV(s, acc, vSmem, vRead, shape.vRow());
+        if (shape.quantized)
+          accumulatePVFromCodes(s, acc, vRead);
+        else
+          accumulatePV(s, acc, vSmem, vRead, shape.vRow());
         SmallVector<Value> results = acc;
         results.append(newMax);
         results.append(newSum);
@@ -560,12 +745,10 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Value lastStage = arith::CmpIOp::create(
             b, arith::CmpIPredicate::eq, stage, idx(kStages - 1));
         for (auto [read, value] : {std::pair{kRead, false}, {vRead, true}}) {
-          // A quantized cache's products always read the warp's one tile.
-          if (shape.quantized) {
-            results.push_back(read);
-            continue;
-          }
-          int64_t elements = tileElements(value);
+          // The products read the stage itself (in words) where it holds
+          // codes, else the tile of the products' layout.
+          int64_t elements = shape.quantized ? stageElements(value) / 4
+                                             : tileElements(value);
           results.push_back(add(
               read, select(lastStage, idx(-(kStages - 1) * elements),
                            idx(elements))));
@@ -606,11 +789,17 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       memref::StoreOp::create(b, mx, statS, ValueRange{warp, row, idx(0)});
       memref::StoreOp::create(b, sum, statS, ValueRange{warp, row, idx(1)});
       for (int64_t nt = 0; nt < accTiles; ++nt)
-        for (int64_t c = 0; c < 2; ++c)
+        for (int64_t c = 0; c < 2; ++c) {
+          // Column n of n8 tile nt is value column n (D/8) + nt where the
+          // products read codes (accumulatePVFromCodes), else 8 nt + n.
+          Value n = add(mul(quadLane, idx(2)), idx(c));
+          Value column = shape.quantized
+                             ? add(mul(n, idx(accTiles)), idx(nt))
+                             : add(n, idx(8 * nt));
           memref::StoreOp::create(
               b, loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c), accS,
-              ValueRange{warp, row,
-                         add(mul(quadLane, idx(2)), idx(nt * 8 + c))});
+              ValueRange{warp, row, column});
+        }
     }
   gpu::BarrierOp::create(b);
 
@@ -712,6 +901,8 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
     vCodes = typedView(vAt, shape.vCodeBytes(), code);
     kCodeWords = typedView(kAt, shape.kCodeBytes(), b.getI32Type());
     vCodeWords = typedView(vAt, shape.vCodeBytes(), b.getI32Type());
+    if (shape.headDim == 128)
+      kOddShift = oddCopyShift();
   }
   auto flat = [&](Value m) -> Value {
     return memref::CollapseShapeOp::create(
@@ -846,11 +1037,11 @@ public:
                                          : std::to_string(d)) +
                " is not 16, 32, 64 or 128 (a row must be a whole number of "
                "a warp's 16-byte copies)";
-    // A lane dequantizes 16 codes of a row at a time, 32 lanes whole rows
-    // of a 16-key tile at once.
+    // A lane reads at least a 32-bit word of codes of a V row, D/8 codes.
     if (op.hasScales() && (q.getDimSize(3) < 32 || v.getDimSize(3) < 32))
       return std::string("a quantized cache needs head_dim 32, 64 or 128 "
-                         "(a warp dequantizes whole rows of 16 keys at once)");
+                         "(each lane reads whole 32-bit words of codes of a "
+                         "row, an eighth of it)");
     int64_t columns = (rows + 15) / 16 * v.getDimSize(3);
     if (columns > kMaxAccColumns)
       return std::to_string((rows + 15) / 16) + " m-tiles of value head_dim " +
