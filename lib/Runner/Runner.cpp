@@ -837,6 +837,14 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   }
   if (options.steps == 0)
     return error("--steps must be at least 1");
+  if (options.repeatRuns == 0)
+    return error("--repeat must be at least 1");
+  // Repeated calls must see the same inputs; --steps changes them.
+  if (options.repeatRuns > 1 && options.steps > 1)
+    return error("--repeat=" + llvm::Twine(options.repeatRuns) +
+                 " and --steps=" + llvm::Twine(options.steps) +
+                 " cannot be combined: the repeated calls must see the same "
+                 "inputs, and each step changes them");
   FunctionType type = entry->getFunctionType();
   if (type.getNumResults() == 0)
     return error("@" + name +
@@ -948,6 +956,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
                        calls, perCall, 1000.0 / perCall,
                        1000.0 * batch / perCall, (long long)batch);
   }
+  if (report->identicalRuns > 1)
+    os << "repeat: " << report->identicalRuns
+       << " calls, every result bit for bit the first call's\n";
   if (options.benchmarkRuns) {
     // The work of every attention returned, each counted once: each runs
     // as its own kernel, so an input two of them read counts for both.

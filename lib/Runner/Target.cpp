@@ -10,8 +10,10 @@
 #include "attn/Runtime/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <chrono>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -38,6 +40,41 @@ runner::createTarget(const RunnerOptions &options) {
   if (name == "cuda")
     return createGPUTarget(options);
   return error("unknown target '" + options.target + "'; expected cpu or cuda");
+}
+
+/// Makes `runs - 1` more checked calls and fails at the first whose results
+/// differ in any bit from those in `results` (the first call's).
+static llvm::Error repeatCalls(Target &target,
+                               llvm::MutableArrayRef<HostTensor> results,
+                               unsigned runs) {
+  std::vector<HostTensor> first(results.begin(), results.end());
+  for (unsigned run = 1; run < runs; ++run) {
+    if (llvm::Error err = target.callChecked())
+      return err;
+    if (llvm::Error err = target.fetchResults())
+      return err;
+    for (auto [i, result] : llvm::enumerate(results)) {
+      const HostTensor &want = first[i];
+      if (std::memcmp(want.data(), result.data(), want.byteSize()) == 0)
+        continue;
+      size_t width = elementSize(want.type());
+      int64_t differ = 0, firstAt = -1;
+      for (int64_t e = 0; e < want.size(); ++e) {
+        const char *a = static_cast<const char *>(want.data()) + e * width;
+        const char *b = static_cast<const char *>(result.data()) + e * width;
+        if (std::memcmp(a, b, width) != 0 && differ++ == 0)
+          firstAt = e;
+      }
+      return error(llvm::formatv(
+          "--repeat: call {0} of {1} gave result {2} other bits than the "
+          "first call in {3} of {4} elements (the first at flat index {5}: "
+          "{6:e} then {7:e})",
+          run + 1, runs, i, differ, want.size(), firstAt, want.get(firstAt),
+          result.get(firstAt)));
+    }
+  }
+  // The results are the first call's.
+  return llvm::Error::success();
 }
 
 llvm::Expected<RunReport>
@@ -68,6 +105,9 @@ runner::runOnTarget(Target &target, ModuleOp module, func::FuncOp entry,
   }
   if (llvm::Error err = target.fetchResults())
     return std::move(err);
+  if (llvm::Error err = repeatCalls(target, results, options.repeatRuns))
+    return std::move(err);
+  report.identicalRuns = options.repeatRuns;
 
   if (options.benchmarkRuns == 0)
     return report;

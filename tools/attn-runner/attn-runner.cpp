@@ -122,6 +122,12 @@ static cl::opt<unsigned> steps(
              "its integer arguments (decode positions) one larger; prints "
              "calls and tokens per second (default 1)"),
     cl::init(1), cl::cat(category));
+static cl::opt<unsigned> repeat(
+    "repeat",
+    cl::desc("Make the checked call N times on the same inputs and fail "
+             "unless every result of every call is the first call's bit for "
+             "bit (a determinism test; not with --steps)"),
+    cl::value_desc("N"), cl::init(1), cl::cat(category));
 static cl::opt<unsigned> benchmark(
     "benchmark",
     cl::desc("After the checked run, time N more runs (GPU: CUDA events "
@@ -188,6 +194,7 @@ int main(int argc, char **argv) {
   options.kvSplits = kvSplits;
   options.smCount = smCount;
   options.steps = steps;
+  options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;
   options.cudaPath = cudaPath;
   options.matmul = matmul;

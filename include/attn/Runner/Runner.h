@@ -80,6 +80,9 @@ struct RunnerOptions {
   /// caches the previous one returned, with its integer arguments one
   /// larger (decode positions); 1 is a single call.
   unsigned steps = 1;
+  /// Checked calls made on the same inputs, each of whose results must
+  /// equal the first call's bit for bit (a determinism test); 1 makes one.
+  unsigned repeatRuns = 1;
   /// Timed runs after the checked one; 0 runs no benchmark.
   unsigned benchmarkRuns = 0;
   unsigned warmupRuns = 3;
@@ -120,6 +123,8 @@ struct RunReport {
   std::optional<DevicePeaks> peaks;
   /// Wall time of the --steps calls after the first, all together.
   double stepsMs = 0;
+  /// Calls whose results were all the first call's, bit for bit (--repeat).
+  unsigned identicalRuns = 0;
 };
 
 /// Registers every dialect, bufferization model and LLVM IR translation the

@@ -3,8 +3,9 @@
 // A target lowers the entry and loads it (the CPU through the JIT, a CUDA
 // GPU through attn-to-nvvm-pipeline and the GPU runtime) and then makes the
 // calls the runner asks for. The runner has one driver for every target
-// (runOnTarget): the checked call, the --steps calls, and the warm-up and
-// timed benchmark calls; a target only says how a call is made and timed.
+// (runOnTarget): the checked call and its --repeat calls, the --steps
+// calls, and the warm-up and timed benchmark calls; a target only says how
+// a call is made and timed.
 //
 //===----------------------------------------------------------------------===//
 

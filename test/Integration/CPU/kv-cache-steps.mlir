@@ -65,3 +65,16 @@
 // RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>)/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/%other = attn.cache.create : !attn.kv_cache<1x2x32x64xf16>\n  return %o, %other : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/other.mlir
 // RUN: not attn-runner --target=cpu %t/other.mlir --input 5=0 --steps=2 2>&1 | FileCheck %s --check-prefix=OTHER
 // OTHER: attn-runner: error: --steps: @decode_step returns a KV cache of another type than the one it takes in the same place
+
+// --repeat=N makes the first call N times on the same inputs and passes
+// only if every result is the first call's, bit for bit: a step that
+// appends the same token at the same position is; one that attends over
+// the slot it then writes in place is not, and says where it differs.
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=3 --repeat=4 | FileCheck %s --check-prefix=REPEAT
+// REPEAT: repeat: 4 calls, every result bit for bit the first call's
+// RUN: not attn-runner --target=cpu %S/Inputs/cache-peek.mlir --input 5=0 --repeat=3 2>&1 | FileCheck %s --check-prefix=DIFFERS
+// DIFFERS: attn-runner: error: --repeat: call 2 of 3 gave result 0 other bits than the first call in 512 of 512 elements (the first at flat index 0: 0.000000e+00 then {{.+}})
+// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --repeat=2 --steps=2 2>&1 | FileCheck %s --check-prefix=REPEAT-STEPS
+// REPEAT-STEPS: attn-runner: error: --repeat=2 and --steps=2 cannot be combined: the repeated calls must see the same inputs, and each step changes them
+// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --repeat=0 2>&1 | FileCheck %s --check-prefix=REPEAT-ZERO
+// REPEAT-ZERO: attn-runner: error: --repeat must be at least 1
