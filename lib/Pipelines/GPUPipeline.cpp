@@ -80,8 +80,8 @@ static bool isFeatureList(StringRef features) {
 }
 
 std::optional<std::string> mlir::attn::GPUPipelineOptions::validate() const {
-  // gpu-module-to-binary reports an unknown format without failing, and
-  // takes more spellings than this pipeline documents.
+  // Checked before anything is built, and narrower than what the
+  // serialization takes (offload, and the long spellings).
   if (!llvm::is_contained({"isa", "bin", "fatbin"}, format.getValue()))
     return "format '" + format.getValue() +
            "' is not one of isa, bin, fatbin";
@@ -171,11 +171,11 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
 
   // The host, and the kernels compiled into it.
   pm.addPass(createGpuToLLVMConversionPass());
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = options.format;
+  GPUModulesToBinariesPassOptions binary;
+  binary.format = options.format;
   // ptxas (for bin and fatbin) comes from the same toolkit as libdevice.
   binary.toolkitPath = options.cudaPath;
-  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createGPUModulesToBinariesPass(binary));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -85,8 +85,8 @@ void attn::runner::registerRunnerDialects(DialectRegistry &registry) {
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
 
-  // gpu-module-to-binary compiles kernels through the NVVM target; the host
-  // module, with the binary embedded, is translated for the JIT.
+  // attn-gpu-modules-to-binaries compiles kernels through the NVVM target;
+  // the host module, with the binary embedded, is translated for the JIT.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerGPUDialectTranslation(registry);

@@ -1,7 +1,7 @@
 // attn-to-nvvm-pipeline checks its options before it builds anything: a
 // value out of range is an error that names the option and the values it
-// takes, with a non-zero exit (gpu-module-to-binary on its own only prints
-// "Invalid format specified." for a bad format and exits 0).
+// takes, with a non-zero exit (upstream gpu-module-to-binary on its own
+// only prints "Invalid format specified." for a bad format and exits 0).
 
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="format=garbage" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-to-nvvm-pipeline: format 'garbage' is not one of isa, bin, fatbin

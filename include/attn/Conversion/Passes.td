@@ -202,4 +202,31 @@ def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def GPUModulesToBinariesPass
+    : Pass<"attn-gpu-modules-to-binaries", "::mlir::ModuleOp"> {
+  let summary = "Serialize every gpu.module to a gpu.binary, many at once";
+  let description = [{
+    What upstream `gpu-module-to-binary` does, with the modules serialized
+    in parallel on the context's threads: a model graph lowers to hundreds
+    of kernel modules, and each one's serialization (translation to LLVM
+    IR, the NVPTX back end, and ptxas for `bin` and `fatbin`) is
+    independent of the others. One after another they were most of a
+    model's compile time.
+
+    Each module becomes a `gpu.binary` of the same name in its place, with
+    one object per target attribute, exactly as upstream; the diagnostics
+    of a module that fails are its own, and the pass fails after all
+    modules have been tried. `--mlir-disable-threading` serializes them one
+    after another.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"fatbin\"",
+           "The object format: isa (assembly), bin, fatbin or offload (LLVM "
+           "bitcode)">,
+    Option<"toolkitPath", "toolkit", "std::string", /*default=*/"\"\"",
+           "The toolkit whose tools (ptxas, fatbinary) the targets use">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // ATTN_CONVERSION_PASSES_TD
