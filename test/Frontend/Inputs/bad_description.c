@@ -46,8 +46,19 @@ const char attn_model_info[] =
     "attn-model 1\n" FIGURES "entry prefill_step\n" PREFILL_ARGS
     "arg weight f32 48 64 12345\nresult logits f32 1 2 48\n"
     "entry decode_step\n" DECODE_ARGS "result logits f32 1 1 48\nend\n";
+#elif CASE == 8 /* token ids of the wrong shape */
+const char attn_model_info[] =
+    "attn-model 1\n" FIGURES "entry prefill_step\n"
+    "arg tokens i64 1 3\narg position index\nresult logits f32 1 2 48\n"
+    "entry decode_step\n" DECODE_ARGS "result logits f32 1 1 48\nend\n";
+#elif CASE == 9 /* a cache returned with another type than it is taken */
+const char attn_model_info[] =
+    "attn-model 1\n" FIGURES "entry prefill_step\n" PREFILL_ARGS
+    "arg cache f32 1 3 2 16\n"
+    "result logits f32 1 2 48\nresult cache bf16 1 3 2 16\n"
+    "entry decode_step\n" DECODE_ARGS "result logits f32 1 1 48\nend\n";
 #else
-#error "CASE must be 1 to 7"
+#error "CASE must be 1 to 9"
 #endif
 
 int main(int argc, char **argv) {
