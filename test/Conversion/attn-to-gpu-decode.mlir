@@ -152,26 +152,36 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // -----
 
 // A quantized cache (int8 codes, f32 scales, MQA 32:1, head_dim 128): the
-// stages hold codes, 16 a copy, unpadded, and no tile of values is made:
-// each lane reads its words of codes (16-byte reads), biases them to
-// unsigned, and builds each bf16 operand pair with a byte permute into the
-// f32 2^23 + u, a subtraction and one packing conversion; Q's fragments
-// are read in the permuted order of head_dim (8-byte reads). Each key's
-// scale (from global memory) multiplies its scores and then its
-// probabilities.
+// products take f16, so the bf16 query rows, once landed, are converted
+// in place (clamped to f16's range). The stages hold codes, 16 a copy,
+// unpadded, and no tile of values is made: each lane reads its words of
+// codes (16-byte reads) and builds each f16 operand pair with a byte
+// permute into 1024 + u and one subtraction (K's words biased to unsigned
+// first, V's pairs by an XOR); Q's fragments are read in the permuted
+// order of head_dim (8-byte reads). Each key's scale (from global memory)
+// multiplies its scores and then its probabilities.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
+// CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
+// CHECK:           memref.view {{.+}} to memref<32x136xbf16, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_copy {{.+}} : memref<1x1x32x128xbf16> to memref<32x136xbf16, #gpu.address_space<workgroup>>
 // CHECK:           nvgpu.device_async_copy {{.+}}, 16, {{.+}} : memref<1048576xi8> to memref<{{[0-9]+}}xi8, #gpu.address_space<workgroup>>
+// CHECK:           gpu.barrier
+// CHECK:           vector.load {{.+}} : memref<32x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           arith.minimumf
+// CHECK:           arith.maximumf
+// CHECK:           arith.truncf {{.+}} : vector<8xf32> to vector<8xf16>
+// CHECK:           vector.store {{.+}} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:           gpu.barrier
 // CHECK:           scf.for
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
-// CHECK:             arith.subf %{{.+}}, %{{.+}} : f32
-// CHECK:             arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
-// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
-// CHECK:             nvvm.mma.sync
+// CHECK:             arith.subf %{{.+}}, %{{.+}} : vector<2xf16>
+// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// CHECK:             nvvm.mma.sync {{.+}} : (vector<2xf16>, vector<2xf16>, f32)
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
@@ -179,6 +189,10 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
 // CHECK-NOT:         nvgpu.ldmatrix
+// CHECK:             nvvm.prmt <default>
+// CHECK:             arith.andi
+// CHECK:             arith.xori
+// CHECK:             arith.subf %{{.+}}, %{{.+}} : vector<2xf16>
 // CHECK:             nvvm.mma.sync
 // CHECK:         } {attn.schedule = "decode"}
 func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128xi8>,

@@ -144,9 +144,19 @@ class DecodeKernel : public MmaSyncBuilder {
 public:
   DecodeKernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
                const FlashLaunch &shape)
-      : MmaSyncBuilder(b,
-                       cast<MemRefType>(p.query.getType()).getElementType()),
-        p(p), launchShape(shape), shape(shapeOf(p)) {}
+      : MmaSyncBuilder(b, productType(b, p)), p(p), launchShape(shape),
+        shape(shapeOf(p)) {}
+
+  /// The operand type of the products: the query's, but f16 where K and V
+  /// are codes. Codes become f16 pairs in 1-1.5 instructions a code, bf16
+  /// ones in 2.5-2.75; and the query converts exactly (a bf16 value has 8
+  /// significant bits, f16 11), unless it lies outside f16's normal range
+  /// (see convertQuery). P is then f16 too, finer than bf16 in [0, 1].
+  static Type productType(OpBuilder &b, const FlashProblem &p) {
+    if (p.keyScale)
+      return b.getF16Type();
+    return cast<MemRefType>(p.query.getType()).getElementType();
+  }
 
   void build(gpu::LaunchOp launch);
 
@@ -213,14 +223,19 @@ private:
   /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
   /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
   Value readSlot(Value stage, bool value);
+  /// Converts the packed query rows, landed in `qIn` in the query's type,
+  /// to the products' type in qSmem (the same bytes): magnitudes above
+  /// f16's largest finite value are clamped to it, and below 2^-14 keep
+  /// f16's subnormal precision (2^-24 absolute).
+  void convertQuery(Value qIn);
   /// For a quantized cache: the XOR applied to 16-byte chunk indices of
   /// row `row` of a stage of K or V codes (see the file comment), and the
   /// offset of a lane's odd copies of K rows (their rows' chunks swap).
   Value chunkSwizzle(Value row, bool value);
   Value oddCopyShift();
-  /// Two codes as the two elements of an operand register: byte `ia` of
-  /// word `a` and byte `ib` of word `b`; int8 words come biased by
-  /// 0x80808080 (see biased()).
+  /// Two codes as the f16 pair of an operand register: byte `ia` of word
+  /// `a` and byte `ib` of word `b`. Two codes of one word (of K) come
+  /// biased (biased()), codes of two words (of V) as they are.
   Value decodePair(Value a, int64_t ia, Value b, int64_t ib);
   /// `words` with each int8 code moved to unsigned (x + 128); fp8 words as
   /// they are.
@@ -269,6 +284,9 @@ private:
   Value tid, lane, warp, split, kvHead, bi;
   Value kvBegin, blockFirst;
   Value smem, qSmem, kSmem, vSmem, kFlat, vFlat;
+  /// The packed query rows in the query's type, where the products take
+  /// another (productType); else qSmem.
+  Value qIn;
   /// For a quantized cache: the code stages, typed as the codes (for the
   /// copies) and as 32-bit words (for the products' reads).
   Value kCodes, vCodes, kCodeWords, vCodeWords;
@@ -370,6 +388,49 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   }
 }
 
+void DecodeKernel::convertQuery(Value qIn) {
+  // Each thread converts whole 16-byte chunks of real columns in place
+  // (padding columns are never written, so never read).
+  int64_t perRow = shape.headDim / kCopyElements;
+  int64_t chunks = shape.mRows() * perRow;
+  auto wide = VectorType::get({kCopyElements}, b.getF32Type());
+  auto splat = [&](double v) {
+    return arith::ConstantOp::create(
+        b, DenseElementsAttr::get(wide, b.getF32FloatAttr(float(v))));
+  };
+  double largest = 65504.0;
+  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
+    Value chunk = add(tid, idx(i * kThreads));
+    auto convert = [&] {
+      Value row = div(chunk, perRow);
+      Value col = mul(rem(chunk, perRow), idx(kCopyElements));
+      Value in = vector::LoadOp::create(
+          b,
+          VectorType::get({kCopyElements},
+                          cast<MemRefType>(qIn.getType()).getElementType()),
+          qIn, ValueRange{row, col}, /*nontemporal=*/false,
+          llvm::MaybeAlign(16));
+      Value x = arith::ExtFOp::create(b, wide, in);
+      x = arith::MinimumFOp::create(b, x, splat(largest));
+      x = arith::MaximumFOp::create(b, x, splat(-largest));
+      vector::StoreOp::create(
+          b, arith::TruncFOp::create(b, VectorType::get({kCopyElements}, elt), x),
+          qSmem, ValueRange{row, col}, /*nontemporal=*/false,
+          llvm::MaybeAlign(16));
+    };
+    if ((i + 1) * kThreads <= chunks) {
+      convert();
+      continue;
+    }
+    scf::IfOp::create(b, lt(chunk, idx(chunks)), [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      convert();
+      scf::YieldOp::create(b);
+    });
+  }
+}
+
 Value DecodeKernel::chunkSwizzle(Value row, bool value) {
   // K (head_dim 128): a quarter-warp reads two keys 4 apart, 16 bytes at
   // each of 4 lanes' 32-byte runs; keys with bit 2 set swap the chunks of
@@ -405,6 +466,8 @@ SmallVector<Value> DecodeKernel::biased(ValueRange words) {
 }
 
 Value DecodeKernel::decodePair(Value a, int64_t ia, Value b2, int64_t ib) {
+  // The products take f16 wherever K and V are codes (productType).
+  assert(elt.isF16() && "codes decode to f16 pairs");
   bool fp8 = isa<Float8E4M3FNType>(
       cast<MemRefType>(p.key.getType()).getElementType());
   Type i32 = b.getI32Type();
@@ -421,65 +484,45 @@ Value DecodeKernel::decodePair(Value a, int64_t ia, Value b2, int64_t ib) {
                                    NVVM::PermuteMode::DEFAULT)
         .getResult();
   };
-  auto vec2 = [&](Type t) { return VectorType::get({2}, t); };
-  auto asVec = [&](Value word, Type t) {
-    return vector::BitCastOp::create(
-        b, vec2(t),
-        vector::FromElementsOp::create(b, VectorType::get({1}, i32),
-                                       ValueRange{word}));
-  };
+  auto f16x2 = VectorType::get({2}, b.getF16Type());
+  bool sameWord = a == b2;
   if (fp8) {
     // The two codes as the low half of a word, then the hardware's e4m3x2
     // to f16x2 (exact, subnormals included).
     Value pair;
-    if (a == b2 && ib == ia + 1 && ia % 2 == 0)
+    if (sameWord && ib == ia + 1 && ia % 2 == 0)
       pair = ia == 0 ? a : arith::ShRUIOp::create(b, a, constant(16));
     else
       pair = permute(a, b2, {ia, 4 + ib, ia, 4 + ib});
     Value codes = vector::BitCastOp::create(
-        b, vec2(b.getI8Type()),
+        b, VectorType::get({2}, b.getI8Type()),
         vector::FromElementsOp::create(
             b, VectorType::get({1}, b.getI16Type()),
             ValueRange{arith::TruncIOp::create(b, b.getI16Type(), pair)}));
-    Value f16s = NVVM::ConvertF8x2ToF16x2Op::create(
-        b, vec2(b.getF16Type()), codes, /*relu=*/false,
-        b.getType<Float8E4M3FNType>());
-    if (elt.isF16())
-      return f16s;
-    // Through f32, exactly: every e4m3 value is a bf16 value.
-    return arith::TruncFOp::create(
-        b, vec2(elt), arith::ExtFOp::create(b, vec2(b.getF32Type()), f16s));
+    return NVVM::ConvertF8x2ToF16x2Op::create(b, f16x2, codes, /*relu=*/false,
+                                              b.getType<Float8E4M3FNType>());
   }
-  if (elt.isF16()) {
-    // 0x64uu is the f16 1024 + u; the biased code u is x + 128, so
-    // subtracting 1152 leaves x, exactly.
-    Value halves;
-    if (a == b2) {
-      halves = permute(a, constant(0x64646464), {ia, 4, ib, 4});
-    } else {
-      Value codes = permute(a, b2, {ia, ia, 4 + ib, 4 + ib});
-      halves = arith::OrIOp::create(
-          b, arith::AndIOp::create(b, codes, constant(0x00FF00FF)),
-          constant(0x64006400));
-    }
-    Value magic = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(
-               vec2(b.getF16Type()),
-               ArrayRef<Attribute>(SmallVector<Attribute>(
-                   2, b.getF16FloatAttr(1152.0f)))));
-    return arith::SubFOp::create(b, asVec(halves, b.getF16Type()), magic);
+  // 0x64uu is the f16 1024 + u. With u the code biased to unsigned (x +
+  // 128), subtracting 1152 leaves x, exactly. A word of K comes biased
+  // (biased(), once for its 4 codes) and one permute builds the pair; the
+  // codes of V come from two words, so the bias is an XOR of the pair,
+  // which the mask folds into (one LOP3).
+  Value halves;
+  if (sameWord) {
+    halves = permute(a, constant(0x64646464), {ia, 4, ib, 4});
+  } else {
+    Value codes = permute(a, b2, {ia, ia, 4 + ib, 4 + ib});
+    halves = arith::XOrIOp::create(
+        b, arith::AndIOp::create(b, codes, constant(0x00FF00FF)),
+        constant(0x64806480));
   }
-  // bf16 has one mantissa bit too few for that: 0x4B0000uu is the f32
-  // 2^23 + u, minus 2^23 + 128 it is x, which bf16 holds exactly.
-  Value magic = constant(0x4B000000);
-  SmallVector<Value, 2> values;
-  for (auto [word, byte] : {std::pair{a, ia}, {b2, ib}}) {
-    Value bits = permute(word, magic, {byte, 4, 4, 7});
-    values.push_back(arith::SubFOp::create(
-        b, arith::BitcastOp::create(b, b.getF32Type(), bits),
-        f32(8388736.0)));
-  }
-  return pack(values[0], values[1]);
+  Value magic = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(f16x2, b.getF16FloatAttr(1152.0f)));
+  Value pair = vector::BitCastOp::create(
+      b, f16x2,
+      vector::FromElementsOp::create(b, VectorType::get({1}, i32),
+                                     ValueRange{halves}));
+  return arith::SubFOp::create(b, pair, magic);
 }
 
 Scores DecodeKernel::scoresFromCodes(Value kAt) {
@@ -566,7 +609,7 @@ void DecodeKernel::accumulatePVFromCodes(const Scores &s,
       SmallVector<Value> run;
       for (int64_t w = 0; w < runWords; ++w)
         run.push_back(vector::ExtractOp::create(b, v, w));
-      keys.push_back(biased(run));
+      keys.push_back(run);
     }
     for (int64_t nt = 0; nt < accTiles; ++nt) {
       int64_t w = nt / 4, byte = nt % 4;
@@ -883,6 +926,14 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   };
   // K and V are addressed through flat indices (see Cursor).
   qSmem = view(0, {shape.mRows(), shape.kRow()});
+  Type queryType = cast<MemRefType>(p.query.getType()).getElementType();
+  qIn = queryType == elt
+            ? qSmem
+            : memref::ViewOp::create(
+                  b,
+                  MemRefType::get({shape.mRows(), shape.kRow()}, queryType,
+                                  MemRefLayoutAttrInterface(), workgroup),
+                  smem, idx(0), ValueRange());
   kSmem = view(shape.qBytes(), {shape.kBytes() / 2});
   vSmem = view(shape.qBytes() + shape.kBytes(), {shape.vBytes() / 2});
   if (shape.quantized) {
@@ -920,7 +971,7 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
       Value row = div(chunk, perRow);
       Value col = mul(rem(chunk, perRow), idx(kCopyElements));
       auto [h, qi] = headAndPos(row);
-      copy16(qSmem, {row, col}, p.query, at(qi, h, col),
+      copy16(qIn, {row, col}, p.query, at(qi, h, col),
              lt(row, idx(shape.rows)));
     };
     // Threads past the last chunk copy nothing: two copies to one place,
@@ -961,6 +1012,10 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   // Q has landed for every thread's copies; the barrier shares them.
   NVVM::CpAsyncWaitGroupOp::create(b, kStages - 1);
   gpu::BarrierOp::create(b);
+  if (qIn != qSmem) {
+    convertQuery(qIn);
+    gpu::BarrierOp::create(b);
+  }
 
   scf::ForOp loop = buildLoop(warpTiles);
   // No copy may be in flight when the buffers are reused.

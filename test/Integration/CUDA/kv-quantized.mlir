@@ -3,9 +3,9 @@
 // as element kernels and the attention on two schedules: the scalar one,
 // which dequantizes each K/V element as its tile is loaded, in f32, and the
 // decode schedule (the default for these few query rows), which copies the
-// codes, turns each lane's words of codes into bf16 operands of its
-// tensor-core products in registers and multiplies each key's scores and
-// probabilities by its scales. Checked against the same float64 references, including one
+// codes, turns each lane's words of codes into f16 operands of its
+// tensor-core products in registers (the bf16 query converted to f16) and
+// multiplies each key's scores and probabilities by its scales. Checked against the same float64 references, including one
 // that quantizes the same way; the decode schedule's results against
 // FlashAttention's criterion for a computation in bf16 (--tensor-cores).
 // REQUIRES: cuda
