@@ -113,11 +113,14 @@ runner::runOnTarget(Target &target, ModuleOp module, func::FuncOp entry,
     return report;
   if (llvm::Error err = target.startTiming())
     return std::move(err);
+  // The runs are counted on from the warm-up: a target rotating its inputs
+  // then gives the first timed run the set after the last warm-up's, not
+  // the one still in the cache.
   for (unsigned i = 0; i < options.warmupRuns; ++i)
     if (auto ms = target.timedCall(i); !ms)
       return ms.takeError();
   for (unsigned i = 0; i < options.benchmarkRuns; ++i) {
-    auto ms = target.timedCall(i);
+    auto ms = target.timedCall(options.warmupRuns + i);
     if (!ms)
       return ms.takeError();
     report.benchmarkMs.push_back(*ms);

@@ -183,23 +183,13 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                   fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
               "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
     return;
-  auto s = static_cast<CUstream>(stream);
-  CUevent start = nullptr, stop = nullptr;
-  if (state().timing) {
-    bool ok =
-        record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate") &&
-        record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
-    // Registered even when incomplete, so that collecting them destroys them.
-    state().launches.emplace_back(start, stop);
-    if (!ok || !record(d->cuEventRecord(start, s), "cuEventRecord"))
-      return;
-  }
-  if (!record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                                smem, s, params, extra),
-              "cuLaunchKernel"))
-    return;
-  if (stop)
-    record(d->cuEventRecord(stop, s), "cuEventRecord");
+  // A failed launch is recorded as a failure, which the run reports; its
+  // span is still closed, so that collecting the spans destroys its events.
+  void *span = rt::timedBegin(stream);
+  record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                           smem, static_cast<CUstream>(stream), params, extra),
+         "cuLaunchKernel");
+  rt::timedEnd(span, stream);
 }
 
 void *mgpuStreamCreate() {

@@ -51,8 +51,8 @@ public:
 
   /// Readies the benchmark (a GPU makes rotating copies of the inputs).
   virtual llvm::Error startTiming() { return llvm::Error::success(); }
-  /// One benchmark call, the `run`-th of the warm-up or of the timed runs
-  /// (each counted from 0); its time in milliseconds.
+  /// One benchmark call, the `run`-th (the warm-up runs first, the timed
+  /// ones counted on from them); its time in milliseconds.
   virtual llvm::Expected<double> timedCall(unsigned run) = 0;
   /// What timedCall times, for the benchmark line.
   virtual std::string timingWhat() const = 0;
