@@ -222,6 +222,10 @@ static std::vector<int64_t> descriptor(void *data,
 std::string AttnModel::call(const rt::EntryInfo &entry, void (*step)(void **),
                             int64_t at, int64_t tokens, const int64_t *ids,
                             float *logits, bool lastOnly) {
+  // The calling thread may be new to the runtime's context.
+  if (gpu)
+    if (std::string err = cuda::rt::bindThread(); !err.empty())
+      return err;
   int64_t count = info.batch * tokens;
   for (int64_t i = 0; i < count; ++i)
     if (ids[i] < 0 || ids[i] >= info.vocab)
@@ -382,9 +386,6 @@ int attnModelPrefill(AttnModel *model, const int64_t *tokens, float *logits,
   if (!model || !tokens || !logits)
     return fail("attnModelPrefill: the model, tokens and logits must not be "
                 "NULL");
-  if (model->gpu)
-    if (std::string err = cuda::rt::bindThread(); !err.empty())
-      return fail("prefill: " + err);
   if (std::string err =
           model->call(model->info.prefill, attn_model_prefill_step, 0,
                       model->info.prompt, tokens, logits, lastOnly != 0);
@@ -403,9 +404,6 @@ int attnModelDecode(AttnModel *model, const int64_t *tokens, float *logits) {
   if (!model || !tokens || !logits)
     return fail("attnModelDecode: the model, tokens and logits must not be "
                 "NULL");
-  if (model->gpu)
-    if (std::string err = cuda::rt::bindThread(); !err.empty())
-      return fail("decode: " + err);
   if (model->position < 0)
     return fail("decode: no prefill has run, so the caches hold no prompt");
   if (model->position >= model->info.capacity)
