@@ -159,7 +159,9 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // permute into 1024 + u and one subtraction (K's words biased to unsigned
 // first, V's pairs by an XOR); Q's fragments are read in the permuted
 // order of head_dim (8-byte reads). Each key's scale (from global memory)
-// multiplies its scores and then its probabilities.
+// multiplies its scores; its value scale, over the power of two at or
+// below the tile's largest (the bits of the quad's max), its probabilities,
+// so they stay in f16's normal range.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
@@ -185,8 +187,11 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
-// CHECK:             ex2.approx
 // CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             gpu.shuffle  xor
+// CHECK:             arith.andi %{{.+}}, %{{.+}} : i32
+// CHECK:             arith.subi %{{.+}}, %{{.+}} : i32
+// CHECK:             ex2.approx
 // CHECK:             arith.mulf
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK:             nvvm.prmt <default>

@@ -241,7 +241,8 @@ void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
 
 std::pair<SmallVector<Value>, SmallVector<Value>>
 MmaSyncBuilder::onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
-                              MutableArrayRef<Value> acc, Value factor) {
+                              MutableArrayRef<Value> acc, Value factor,
+                              Value accFactor) {
   int64_t mTiles = s.size(), accTiles = acc.size() / (4 * mTiles);
   SmallVector<Value> newMax, newSum;
   for (int64_t mt = 0; mt < mTiles; ++mt)
@@ -249,10 +250,12 @@ MmaSyncBuilder::onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
       SoftmaxStep step = softmaxStep(s[mt], r, maxes[2 * mt + r], factor);
       newMax.push_back(step.max);
       newSum.push_back(fadd(fmul(sums[2 * mt + r], step.correction), step.sum));
+      Value rescale =
+          accFactor ? fmul(step.correction, accFactor) : step.correction;
       for (int64_t nt = 0; nt < accTiles; ++nt)
         for (int64_t c = 0; c < 2; ++c) {
           Value &a = acc[(mt * accTiles + nt) * 4 + 2 * r + c];
-          a = fmul(a, step.correction);
+          a = fmul(a, rescale);
         }
     }
   return {newMax, newSum};

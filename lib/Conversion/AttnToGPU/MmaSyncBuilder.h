@@ -170,10 +170,12 @@ protected:
   /// The online-softmax step of a whole tile: softmaxStep for each row of
   /// `s` (m-tile mt, row half r at index 2 mt + r of `maxes` and `sums`),
   /// the accumulators `acc` (fragment c of value n8 tile nt of m-tile mt at
-  /// (mt * tiles + nt) * 4 + c) rescaled. Returns the new maxes and sums.
+  /// (mt * tiles + nt) * 4 + c) rescaled, times `accFactor` too where
+  /// given. Returns the new maxes and sums.
   std::pair<SmallVector<Value>, SmallVector<Value>>
   onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
-                MutableArrayRef<Value> acc, Value factor);
+                MutableArrayRef<Value> acc, Value factor,
+                Value accFactor = {});
 
   /// acc += P V, P being the tile's exponentials `s`: their accumulator
   /// fragments are the A fragments of m16k16, so P never leaves registers.

@@ -258,9 +258,22 @@ private:
       return add(kvStart, add(rem(lane, 4), idx(8 * nt + 4 * c)));
     return add(kvStart, add(mul(rem(lane, 4), idx(2)), idx(8 * nt + c)));
   }
-  /// Multiplies each score or probability in `s` (of the tile at `kvStart`)
-  /// by its key's scale from `scales`.
-  void scaleScores(Scores &s, Value scales, Value kvStart);
+  /// This lane's keys' scales from `scales` (of the tile at `kvStart`), at
+  /// index 2 nt + c for its scores c of n8 tile nt.
+  SmallVector<Value> keyScales(Value scales, Value kvStart);
+  /// Multiplies each score or probability in `s` by its key's `perKey`.
+  void scaleByKey(Scores &s, ArrayRef<Value> perKey);
+  /// The value scales of the tile at `kvStart` over a power of two, `unit`:
+  /// the running one, raised to the tile's largest scale's power of two if
+  /// that is larger. P times them then lies in [0, 2), so that in f16 the
+  /// probabilities of a cache of small values keep their precision (scales
+  /// far below 2^-14 would make them subnormal); the accumulators are kept
+  /// in units of `unit` and rescaled by `shrink` (old over new unit).
+  struct ValueScales {
+    SmallVector<Value> perKey;
+    Value unit, shrink;
+  };
+  ValueScales valueScales(Value kvStart, Value unit);
   /// First key of this warp's tile `j`.
   Value tileStart(Value j) {
     return add(kvBegin,
@@ -626,24 +639,60 @@ void DecodeKernel::accumulatePVFromCodes(const Scores &s,
   }
 }
 
-void DecodeKernel::scaleScores(Scores &s, Value scales, Value kvStart) {
+SmallVector<Value> DecodeKernel::keyScales(Value scales, Value kvStart) {
   // A key past Sk reads the last key's scale, in bounds (its score is
   // masked, its probability zero).
   Value lastKey = sub(p.seqK, idx(1));
+  SmallVector<Value> out;
   for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt)
     for (int64_t c = 0; c < 2; ++c) {
       Value key = min(keyOf(kvStart, nt, c), lastKey);
-      Value scale = castFloat(
+      out.push_back(castFloat(
           b, b.getLoc(),
           memref::LoadOp::create(b, scales,
                                  p.layout == Layout::BSHD
                                      ? ValueRange{bi, key, kvHead}
                                      : ValueRange{bi, kvHead, key}),
-          b.getF32Type());
-      for (auto &row : s)
-        for (int64_t r = 0; r < 2; ++r)
-          row[nt][2 * r + c] = fmul(row[nt][2 * r + c], scale);
+          b.getF32Type()));
     }
+  return out;
+}
+
+void DecodeKernel::scaleByKey(Scores &s, ArrayRef<Value> perKey) {
+  for (auto &row : s)
+    for (int64_t nt = 0; nt < int64_t(row.size()); ++nt)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          row[nt][2 * r + c] = fmul(row[nt][2 * r + c], perKey[2 * nt + c]);
+}
+
+DecodeKernel::ValueScales DecodeKernel::valueScales(Value kvStart,
+                                                    Value unit) {
+  SmallVector<Value> scales = keyScales(p.valueScale, kvStart);
+  // The tile's largest scale: this lane's keys, then its quad's (lanes
+  // 4g + t hold keys by t only).
+  Value largest = scales.front();
+  for (Value v : ArrayRef(scales).drop_front())
+    largest = fmax(largest, v);
+  largest = quadReduce(largest, [&](Value x, Value y) { return fmax(x, y); });
+  // Powers of two by their bits: clearing the mantissa rounds a positive
+  // float down to one, and 2^-e's bits are 0x7F000000 minus 2^e's.
+  Type i32 = b.getI32Type();
+  auto bits = [&](Value x) { return arith::BitcastOp::create(b, i32, x); };
+  auto fromBits = [&](Value x) {
+    return arith::BitcastOp::create(b, b.getF32Type(), x);
+  };
+  auto constant = [&](uint32_t v) {
+    return arith::ConstantIntOp::create(b, i32, int64_t(int32_t(v)));
+  };
+  Value power =
+      fromBits(arith::AndIOp::create(b, bits(largest), constant(0xFF800000)));
+  Value next = fmax(unit, power);
+  Value inverse =
+      fromBits(arith::SubIOp::create(b, constant(0x7F000000), bits(next)));
+  for (Value &v : scales)
+    v = fmul(v, inverse);
+  return {scales, next, fmul(unit, inverse)};
 }
 
 Scores DecodeKernel::scores(Value kRead) {
@@ -717,6 +766,9 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
     init.append({c.pos, c.source, c.slot});
   }
   init.append({readSlot(idx(0), false), readSlot(idx(0), true)});
+  // The accumulators' unit (valueScales), from the smallest normal float.
+  if (shape.quantized)
+    init.push_back(f32(std::numeric_limits<float>::min()));
   Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
 
   return scf::ForOp::create(
@@ -744,7 +796,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Scores s = shape.quantized ? scoresFromCodes(kRead) : scores(kRead);
         // Q times the codes of K, times each key's scale.
         if (shape.quantized)
-          scaleScores(s, p.keyScale, kvStart);
+          scaleByKey(s, keyScales(p.keyScale, kvStart));
         if (!foldsScale(p))
           for (auto &row : s)
             for (Acc &frag : row)
@@ -768,12 +820,16 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         maskIf(needMask, s, [&] { return maskScores(s, kvStart); });
 
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
+        std::optional<ValueScales> vScales;
+        if (shape.quantized)
+          vScales = valueScales(kvStart, carried[cursors + 8]);
         auto [newMax, newSum] = onlineSoftmax(
             s, carried.slice(accValues, 2 * mTiles),
-            carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor);
+            carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor,
+            vScales ? vScales->shrink : Value());
         // P times each key's value scale, times the codes of V.
-        if (shape.quantized)
-          scaleScores(s, p.valueScale, kvStart);
+        if (vScales)
+          scaleByKey(s, vScales->perKey);
         if (shape.quantized)
           accumulatePVFromCodes(s, acc, vRead);
         else
@@ -796,6 +852,8 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
               read, select(lastStage, idx(-(kStages - 1) * elements),
                            idx(elements))));
         }
+        if (vScales)
+          results.push_back(vScales->unit);
         scf::YieldOp::create(b, results);
       });
 }
@@ -839,9 +897,11 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
           Value column = shape.quantized
                              ? add(mul(n, idx(accTiles)), idx(nt))
                              : add(n, idx(8 * nt));
-          memref::StoreOp::create(
-              b, loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c), accS,
-              ValueRange{warp, row, column});
+          Value a = loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c);
+          // Back from the value scales' unit (valueScales).
+          if (shape.quantized)
+            a = fmul(a, loop.getResults().back());
+          memref::StoreOp::create(b, a, accS, ValueRange{warp, row, column});
         }
     }
   gpu::BarrierOp::create(b);

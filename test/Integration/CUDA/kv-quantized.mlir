@@ -66,8 +66,8 @@
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/dq.npy bf16 1x1x8x128 normal 11
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/dk.npy bf16 1x600x2x128 normal 12
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/dv.npy bf16 1x600x2x128 normal 13
-// RUN: sed -e 's/@S@/i8/g;s/@T@/f32/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-i8.mlir
-// RUN: sed -e 's/@S@/f8E4M3FN/g;s/@T@/bf16/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-fp8.mlir
+// RUN: sed -e 's/@S@/i8/g;s/@T@/f32/g;s/@E@/bf16/g;s/@H@/8/g;s/@D@/128/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-i8.mlir
+// RUN: sed -e 's/@S@/f8E4M3FN/g;s/@T@/bf16/g;s/@E@/bf16/g;s/@H@/8/g;s/@D@/128/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-fp8.mlir
 // RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=1 --input 0=%t/dq.npy \
 // RUN:   --input 1=%t/dk.npy --input 2=%t/dv.npy --output=%t/qd-i8-1.npy \
 // RUN:   | FileCheck %s --check-prefix=DECODE
@@ -84,6 +84,46 @@
 // RUN:   --input 1=%t/dk.npy --input 2=%t/dv.npy --output=%t/qd-fp8.npy
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
 // RUN:   %t/dk.npy %t/dv.npy %t/qd-fp8.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
+
+// The same with values 2^-12 the size: P times such value scales would be
+// f16 subnormals, so the kernel takes the scales over the power of two at
+// or below each tile's largest. Held to the same bound, its floor shrunk
+// alike (--small-values).
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/sv.npy bf16 1x600x2x128 small 13
+// RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=3 --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/dk.npy --input 2=%t/sv.npy --output=%t/qd-i8-small.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/dk.npy %t/sv.npy %t/qd-i8-small.npy --tensor-cores --small-values \
+// RUN:   | FileCheck %s --check-prefix=Q-I8
+// RUN: attn-runner --target=cuda %t/qd-fp8.mlir --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/dk.npy --input 2=%t/sv.npy --output=%t/qd-fp8-small.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
+// RUN:   %t/dk.npy %t/sv.npy %t/qd-fp8-small.npy --tensor-cores --small-values \
+// RUN:   | FileCheck %s --check-prefix=Q-FP8
+
+// f16 queries (no conversion), 20 query rows per KV head (two m-tiles of
+// 16-key tiles), head_dim 32 (a lane's words of K are 8 bytes, of V 4) with
+// int8 codes, and head_dim 64 with fp8.
+// RUN: sed -e 's/@S@/i8/g;s/@T@/f16/g;s/@E@/f16/g;s/@H@/40/g;s/@D@/32/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-d32.mlir
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/q32.npy f16 1x1x40x32 normal 21
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/k32.npy f16 1x600x2x32 normal 22
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/v32.npy f16 1x600x2x32 normal 23
+// RUN: attn-runner --target=cuda %t/qd-d32.mlir --input 0=%t/q32.npy \
+// RUN:   --input 1=%t/k32.npy --input 2=%t/v32.npy --output=%t/qd-d32.npy \
+// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f16 %t/q32.npy \
+// RUN:   %t/k32.npy %t/v32.npy %t/qd-d32.npy --tensor-cores | FileCheck %s --check-prefix=Q-D32
+// Q-D32: quantized i8 scales f16: max_abs_err={{.*}} PASS
+// RUN: sed -e 's/@S@/f8E4M3FN/g;s/@T@/f32/g;s/@E@/bf16/g;s/@H@/8/g;s/@D@/64/g' %S/Inputs/cache-quantized-decode.mlir > %t/qd-d64.mlir
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/q64.npy bf16 1x1x8x64 normal 24
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/k64.npy bf16 1x600x2x64 normal 25
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/v64.npy bf16 1x600x2x64 normal 26
+// RUN: attn-runner --target=cuda %t/qd-d64.mlir --kv-splits=2 --input 0=%t/q64.npy \
+// RUN:   --input 1=%t/k64.npy --input 2=%t/v64.npy --output=%t/qd-d64.npy \
+// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn f32 %t/q64.npy \
+// RUN:   %t/k64.npy %t/v64.npy %t/qd-d64.npy --tensor-cores | FileCheck %s --check-prefix=Q-D64
+// Q-D64: quantized f8e4m3fn scales f32: max_abs_err={{.*}} PASS
 
 // The cache carried through an scf.for decode loop, 8 tokens a step.
 // RUN: sed -e 's/@S@/f16/g' %t/loop.mlir > %t/loop-f16.mlir

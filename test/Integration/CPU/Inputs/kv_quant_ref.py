@@ -2,7 +2,7 @@
 """Checks the output of attention over a quantized KV cache, without numpy.
 
   kv_quant_ref.py MODE STORAGE SCALE_TYPE Q K V OUT [--causal] [--drop-scales]
-                  [--tensor-cores]
+                  [--tensor-cores] [--small-values]
 
 Q is [B, Sq, Hq, D], K and V [B, Sk, Hkv, D] (the keys and values appended
 to the cache at position 0, then attended over with length Sk), OUT the
@@ -36,6 +36,11 @@ MODE quantized: the reference quantizes K and V exactly as
   the scaled scores, the probabilities and the output each rounded to the
   type, sums in float64), plus the runner's floor (2^-7 for bf16, 2^-10
   for f16); MODE unquantized adds its quantization term per element.
+
+--small-values: V is 2^-12 times values of the usual size (npy.py small),
+  so the output is too; the --tensor-cores floor shrinks alike, which
+  keeps the bound as tight as at the usual size. (Without it, a floor of
+  2^-7 would pass any output of that size.)
 
 MODE unquantized: the reference is attention over the original K and V,
   so the error measured is the quantization's. Per element, K and V change
@@ -114,6 +119,7 @@ def main():
         read(p) for p in args[3:7])
     causal, drop = "--causal" in flags, "--drop-scales" in flags
     tensor_cores = "--tensor-cores" in flags
+    floor_unit = 2.0 ** -12 if "--small-values" in flags else 1.0
     b_, sq, hq, d = qs
     _, sk, hkv, dv = vs
     group = hq // hkv
@@ -208,7 +214,8 @@ def main():
                         raise SystemExit("NaN in the result")
                     err = abs(r - g)
                     if tensor_cores:
-                        bound = 2 * naive_err + FLASH_FLOOR[out_type] + extra
+                        bound = (2 * naive_err + FLASH_FLOOR[out_type] *
+                                 floor_unit + extra)
                     else:
                         bound = 2 * u * abs(r) + floor + extra
                     worst = max(worst, err)

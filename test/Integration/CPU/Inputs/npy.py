@@ -6,6 +6,8 @@
 DTYPE is f16, bf16, f32 or f64 (bf16 as '<u2' raw bits, attn-runner's
 convention); SHAPE is like 1x4x97x97. KIND:
   normal SEED     N(0, 1) values
+  small SEED      N(0, 1) values times 2^-12 (the same values as normal SEED,
+                  a power of two smaller)
   zeros           every value 0
   holes SEED      a mask: N(0, 1), a third of it -inf, and the first query
                   row (second-to-last dimension index 0) entirely -inf
@@ -55,8 +57,10 @@ def main():
     arg = sys.argv[5] if len(sys.argv) > 5 else "0"
     shape = [int(d) for d in shape_text.split("x")]
     count = math.prod(shape)
-    rng = random.Random(int(arg) if kind in ("normal", "holes") else 0)
+    rng = random.Random(int(arg) if kind in ("normal", "small", "holes") else 0)
     values = [rng.gauss(0.0, 1.0) for _ in range(count)]
+    if kind == "small":
+        values = [v * 2.0 ** -12 for v in values]
     if kind == "holes":
         rows, cols = shape[-2], shape[-1]
         for i in range(count):
