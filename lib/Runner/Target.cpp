@@ -13,6 +13,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -49,6 +50,10 @@ static llvm::Error repeatCalls(Target &target,
                                unsigned runs) {
   std::vector<HostTensor> first(results.begin(), results.end());
   for (unsigned run = 1; run < runs; ++run) {
+    // Poisoned again, so that an element a later call leaves unwritten
+    // (where the CPU writes in place) cannot pass as the first call's.
+    for (HostTensor &result : results)
+      result.fill(std::nan(""));
     if (llvm::Error err = target.callChecked())
       return err;
     if (llvm::Error err = target.fetchResults())
@@ -68,7 +73,8 @@ static llvm::Error repeatCalls(Target &target,
       return error(llvm::formatv(
           "--repeat: call {0} of {1} gave result {2} other bits than the "
           "first call in {3} of {4} elements (the first at flat index {5}: "
-          "{6:e} then {7:e})",
+          "{6:e} then {7:e}): the entry is not deterministic, or it changes "
+          "an input it reads (such as a cache it writes in place)",
           run + 1, runs, i, differ, want.size(), firstAt, want.get(firstAt),
           result.get(firstAt)));
     }

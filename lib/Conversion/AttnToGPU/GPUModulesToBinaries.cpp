@@ -13,7 +13,6 @@
 
 #include "mlir/Dialect/GPU/IR/CompilationInterfaces.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Threading.h"
 
@@ -78,12 +77,11 @@ void GPUModulesToBinaries::runOnOperation() {
       modules.size());
   for (auto [i, module] : llvm::enumerate(modules))
     objects[i].resize(module.getTargetsAttr().size());
-  // Each thread reports its own module's errors; a failed module does not
-  // stop the others, so that every failure is reported at once.
-  ParallelDiagnosticHandler diagnostics(&getContext());
+  // A failed module does not stop the others, so that every failure is
+  // reported at once (parallelFor orders the threads' diagnostics by
+  // module).
   std::atomic<bool> failed = false;
   parallelFor(&getContext(), 0, modules.size(), [&](size_t i) {
-    diagnostics.setOrderIDForThread(i);
     gpu::GPUModuleOp module = modules[i];
     for (auto [t, attr] : llvm::enumerate(module.getTargetsAttr())) {
       auto target = cast<gpu::TargetAttrInterface>(attr);
@@ -94,7 +92,6 @@ void GPUModulesToBinaries::runOnOperation() {
         failed = true;
       }
     }
-    diagnostics.eraseOrderIDForThread();
   });
   if (failed)
     return signalPassFailure();

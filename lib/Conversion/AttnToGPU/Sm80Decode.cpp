@@ -25,19 +25,21 @@
 // * A quantized cache (int8 or fp8 codes with per-token, per-head scales)
 //   is copied as codes, half the bytes of bf16, into the stages, and the
 //   products read the codes straight into registers: each lane loads whole
-//   words of codes and turns them into the operand fragments of mma.sync
-//   with byte permutes and one conversion per pair (the values are exact in
-//   f16 and bf16); the scales multiply each key's scores and probabilities.
-//   No dequantized copy of the cache is made, not even in shared memory.
+//   words of codes and turns them into f16 operand fragments of mma.sync
+//   with byte permutes and one conversion per pair (the values are exact);
+//   the scales multiply each key's scores and probabilities. No
+//   dequantized copy of the cache is made, not even in shared memory.
 //   For that, the reduction dimensions are permuted, which a sum does not
-//   see: within each 16 of head_dim, lane (g, t) takes the 4 consecutive
-//   codes 4t..4t+3 of a key as k = 2t, 2t+1, 2t+8, 2t+9 (Q's fragments are
-//   read the same way); within each 16 keys, it takes keys t, t+4, t+8,
-//   t+12 as k = 2t, 2t+1, 2t+8, 2t+9 of P V (the keys of K's n8 tiles are
-//   ordered to match), and the value columns g (D/8) + nt as column g of
-//   n8 tile nt, so that each lane's codes of a row are one contiguous run.
-//   The stages are XOR-swizzled in 16-byte chunks so those reads are free
-//   of bank conflicts.
+//   see: lane (g, t) owns the head_dim run t D/4 .. t D/4 + D/4 - 1 of a
+//   key, and takes its word ks (4 codes) as k = 2t, 2t+1, 2t+8, 2t+9 of
+//   the ks-th 16 of head_dim (Q's fragments are read the same way); within
+//   each 16 keys, it takes keys t, t+4, t+8, t+12 as k = 2t, 2t+1, 2t+8,
+//   2t+9 of P V (the keys of K's n8 tiles are ordered to match), and the
+//   value columns g (D/8) + nt as column g of n8 tile nt, so that each
+//   lane's codes of a row are one contiguous run. The stages are
+//   XOR-swizzled in 16-byte chunks so that the reads of K at head_dim 128
+//   and of V are free of bank conflicts (K at head_dim 32 and 64, and the
+//   8-byte reads of Q, are 2-way).
 //
 // The fragment layouts and the masking are those of Sm80Flash.cpp.
 //
@@ -221,7 +223,9 @@ private:
   Value flatIndex(Value pos, Value col, bool value);
   /// The flat shared-memory index that this lane's ldmatrix reads of K
   /// (rows lane % 8 + 8 (lane / 16), columns 8 ((lane / 8) % 2)) or V
-  /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`.
+  /// (rows lane % 16, columns 8 (lane / 16)) start at in `stage`; for
+  /// codes, the 32-bit word its run of codes starts at (scoresFromCodes,
+  /// accumulatePVFromCodes).
   Value readSlot(Value stage, bool value);
   /// Converts the packed query rows, landed in `qIn` in the query's type,
   /// to the products' type in qSmem (the same bytes): magnitudes above
@@ -236,15 +240,10 @@ private:
   /// Two codes as the f16 pair of an operand register: byte `ia` of word
   /// `a` and byte `ib` of word `b`. Two codes of one word (of K) come
   /// biased (biased()), codes of two words (of V) as they are.
-  Value decodePair(Value a, int64_t ia, Value b, int64_t ib);
+  Value decodePair(Value a, int64_t ia, Value b2, int64_t ib);
   /// `words` with each int8 code moved to unsigned (x + 128); fp8 words as
   /// they are.
   SmallVector<Value> biased(ValueRange words);
-  /// This lane's run of codes of row `row` of a stage (flat code index of
-  /// the row's start `rowAt`): `bytes` bytes from logical byte `first`, as
-  /// 32-bit words.
-  SmallVector<Value> loadRun(Value words, Value rowAt, Value row, int64_t first,
-                             int64_t bytes, bool value);
   /// S = Q Kᵀ from the codes of the K tile at `kAt` (flat code index of the
   /// tile in its stage), unscaled.
   Scores scoresFromCodes(Value kAt);
@@ -544,8 +543,9 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
   Scores s(shape.mTiles(),
            SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // Lane (g, t) reads key 8 nt + g / 2 + 4 (g % 2) of n8 tile nt (kAt is
-  // at its row in tile 0): its words 0..runWords-1, codes 4t' .. of each
-  // 16 of head_dim. At head_dim 128 the run is two chunks.
+  // at its row in tile 0): its run of head_dim, t D/4 .. t D/4 + D/4 - 1,
+  // whose word ks serves the ks-th 16 of head_dim. At head_dim 128 the run
+  // is two chunks, swapped in the rows whose bit 2 is set.
   Value second;
   if (width == 128) {
     Value g = div(lane, 4);

@@ -73,7 +73,7 @@
 // RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=3 --repeat=4 | FileCheck %s --check-prefix=REPEAT
 // REPEAT: repeat: 4 calls, every result bit for bit the first call's
 // RUN: not attn-runner --target=cpu %S/Inputs/cache-peek.mlir --input 5=0 --repeat=3 2>&1 | FileCheck %s --check-prefix=DIFFERS
-// DIFFERS: attn-runner: error: --repeat: call 2 of 3 gave result 0 other bits than the first call in 512 of 512 elements (the first at flat index 0: 0.000000e+00 then {{.+}})
+// DIFFERS: attn-runner: error: --repeat: call 2 of 3 gave result 0 other bits than the first call in 512 of 512 elements (the first at flat index 0: 0.000000e+00 then {{.+}}): the entry is not deterministic, or it changes an input it reads (such as a cache it writes in place)
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --repeat=2 --steps=2 2>&1 | FileCheck %s --check-prefix=REPEAT-STEPS
 // REPEAT-STEPS: attn-runner: error: --repeat=2 and --steps=2 cannot be combined: the repeated calls must see the same inputs, and each step changes them
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --repeat=0 2>&1 | FileCheck %s --check-prefix=REPEAT-ZERO

@@ -5,9 +5,10 @@
 // decode schedule (the default for these few query rows), which copies the
 // codes, turns each lane's words of codes into f16 operands of its
 // tensor-core products in registers (the bf16 query converted to f16) and
-// multiplies each key's scores and probabilities by its scales. Checked against the same float64 references, including one
-// that quantizes the same way; the decode schedule's results against
-// FlashAttention's criterion for a computation in bf16 (--tensor-cores).
+// multiplies each key's scores and probabilities by its scales. Checked
+// against the same float64 references, including one that quantizes the
+// same way; the decode schedule's results against FlashAttention's
+// criterion for a computation in the output's type (--tensor-cores).
 // REQUIRES: cuda
 
 // RUN: rm -rf %t && mkdir -p %t && split-file %S/../CPU/kv-cache-quantized.mlir %t
