@@ -24,7 +24,9 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
   // Chains of elementwise ops (RMSNorm's square, scale and weight, RoPE's
   // rotation, SwiGLU, the residual adds) become one linalg.generic each,
   // so one loop nest, and on the GPU one kernel, instead of one per op.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // Named ops (the projections' matmuls) stay named for the GPU's matmul
+  // kernels.
+  pm.addPass(createFuseElementwisePass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -339,4 +339,34 @@ def PlanKVCachePass : Pass<"attn-plan-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def FuseElementwisePass : Pass<"attn-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg ops, leaving named ops named";
+  let description = [{
+    The pipelines run this before bufferization. A model graph's chains of
+    elementwise ops (RMSNorm's square, scale and weight, RoPE's rotation,
+    SwiGLU, the residual adds) become one `linalg.generic` each: one loop
+    nest on the CPU, one kernel on the GPU, instead of one per op. Reshapes
+    between them are folded by expanding the ops' iteration spaces, as
+    upstream `linalg-fuse-elementwise-ops` does.
+
+    Unlike that pass, it never touches a named op (`linalg.matmul`,
+    `linalg.fill`): a projection whose result is reshaped into heads would
+    otherwise become a 5-D `linalg.generic`, which `attn-matmul-to-gpu` no
+    longer recognises, so the projection would run one thread per output
+    element instead of as a coalesced warp kernel or a cuBLAS call.
+
+    ```mlir
+    %p = linalg.matmul ins(%x, %w : tensor<1x64xbf16>, tensor<64x64xbf16>)
+                       outs(%z : tensor<1x64xf32>) -> tensor<1x64xf32>
+    %h = tensor.expand_shape %p [[0], [1, 2]] output_shape [1, 4, 16]
+        : tensor<1x64xf32> into tensor<1x4x16xf32>
+    // %p stays a linalg.matmul; an elementwise op on %h fuses with the
+    // elementwise ops around it.
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD
