@@ -153,7 +153,8 @@ public:
   /// are codes. Codes become f16 pairs in 1-1.5 instructions a code, bf16
   /// ones in 2.5-2.75; and the query converts exactly (a bf16 value has 8
   /// significant bits, f16 11), unless it lies outside f16's normal range
-  /// (see convertQuery). P is then f16 too, finer than bf16 in [0, 1].
+  /// (see convertQuery). P, times the value scales over a power of two
+  /// (valueScales), lies in [0, 2), where f16 is finer than bf16.
   static Type productType(OpBuilder &b, const FlashProblem &p) {
     if (p.keyScale)
       return b.getF16Type();
