@@ -5,7 +5,7 @@ floor of a decode step.
 
 What the numbers measure: in the GPU object, attention and the KV caches
 are attn-mlir's kernels; the projections (every C[m,n] += A[m,k] * B[n,k]
-matmul: Q, K, V and O, the MLP, the LM head) are one of two variants,
+matmul: Q, K, V and O, the MLP, the LM head) are one of three variants,
 chosen with --matmul, each compiled into its own object
 (attn-compile --gpu-pipeline=matmul=<variant>) and measured on its own:
 
@@ -17,9 +17,12 @@ chosen with --matmul, each compiled into its own object
           program runs: libcublas.so.13 or .12 from the library path,
           $CUDA_HOME/lib64 or /usr/local/cuda/lib64, or the file named by
           $ATTN_CUBLAS.
+  auto    cublas for a projection of 16 rows or more (a prefill's, one row
+          a prompt token), warp for fewer (a decode step's, one row a
+          sequence): each step on the variant that measured faster for it.
 
 Every other op of the graph (norms, RoPE, elementwise ops, the embedding)
-is a one-thread-per-element kernel in both. Both variants run on the same
+is a one-thread-per-element kernel in all. The variants run on the same
 model, prompt and GPU in the same run, next to transformers and the
 decode floor: what the choice between generated tensor-core code and
 cuBLAS for the projections is decided on (cublas is what tensor cores give
@@ -60,12 +63,12 @@ warp is the generated code of today, without them).
      loading is not in the timed calls. A variant that fails (say, cuBLAS
      not found: generate exits with an error naming cuBLAS) is recorded
      with its error, and the other variants and transformers still run.
-     Unless $ATTN_CUBLAS is set, the cublas variant's runs get
+     Unless $ATTN_CUBLAS is set, the cublas and auto variants' runs get
      ATTN_CUBLAS set to the libcublas that torch loaded in this process,
      with its directory first on LD_LIBRARY_PATH (for libcublasLt), so
      that both sides use the same cuBLAS, where torch has one as a
      separate library.
-     The cublas variant's prefill is the call that opens cuBLAS and
+     Their prefill is the call that opens cuBLAS and
      makes its handle: a one-time cost inside its prefill time.
   4. transformers, per batch, on the same directory and prompt (bf16 on the
      GPU, its default attention implementation): prefill is one forward
@@ -145,7 +148,11 @@ MATMULS = {
     "cublas": "cublasGemmEx through the runtime library, tensor cores, f32 "
               "accumulation; cuBLAS is opened in generate's untimed "
               "warm-up prefill",
+    "auto": "cublas for the projections of 16 rows or more (a prefill's), "
+            "warp kernels for the others (a decode step's)",
 }
+# The variants that call cuBLAS, and so need it found.
+USES_CUBLAS = ("cublas", "auto")
 CUBLAS_FILE = re.compile(r"libcublas(Lt)?\.so(\.[0-9]+)*$")
 
 
@@ -206,7 +213,7 @@ def generate_env(environ, variant, cublas):
     answer) and its libraries' directories first on LD_LIBRARY_PATH."""
     env = dict(environ)
     env.setdefault("CUDA_MODULE_LOADING", "EAGER")
-    if (variant == "cublas" and not environ.get("ATTN_CUBLAS")
+    if (variant in USES_CUBLAS and not environ.get("ATTN_CUBLAS")
             and cublas.get("libcublas")):
         env["ATTN_CUBLAS"] = cublas["libcublas"]
         dirs = []
@@ -700,11 +707,12 @@ def parse_args(argv):
     p.add_argument("--batches", default=env("BENCH_BATCHES", "1,8"),
                    help="batch sizes, comma-separated (default $BENCH_BATCHES "
                         "or 1,8)")
-    p.add_argument("--matmul", default=env("BENCH_MATMUL", "warp,cublas"),
+    p.add_argument("--matmul", default=env("BENCH_MATMUL", "auto,warp,cublas"),
                    help="variants of the projections to measure, "
                         "comma-separated, each its own object (attn-compile "
-                        "--gpu-pipeline=matmul=<variant>): warp, cublas "
-                        "(default $BENCH_MATMUL or warp,cublas)")
+                        "--gpu-pipeline=matmul=<variant>): auto, warp, "
+                        "cublas "
+                        "(default $BENCH_MATMUL or auto,warp,cublas)")
     p.add_argument("--prompt", type=int, default=env_int("BENCH_PROMPT", 128),
                    help="prompt tokens per sequence (default $BENCH_PROMPT or 128)")
     p.add_argument("--generate", type=int,
@@ -859,7 +867,8 @@ def main(argv=None):
                             "attn_compile": args.attn_compile,
                             "matmul": args.matmul_list,
                             "cublas": (cublas_source(os.environ, cublas)
-                                       if "cublas" in args.matmul_list
+                                       if any(v in USES_CUBLAS
+                                              for v in args.matmul_list)
                                        else None),
                             "cuda_module_loading": os.environ.get(
                                 "CUDA_MODULE_LOADING", "EAGER")},

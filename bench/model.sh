@@ -4,9 +4,10 @@
 # On a GPU machine with PyTorch and transformers (and a C compiler): makes a
 # bf16 Llama model with transformers, compiles it with
 # `attn-compile --emit=object --target=cuda` for batch 1 and 8, once per
-# variant of the projections (--matmul, default warp,cublas: kernels with a
-# warp per output column, or cublasGemmEx calls through the runtime; passed
-# as --gpu-pipeline=matmul=<variant>), links examples/generate/generate.c,
+# variant of the projections (--matmul, default auto,warp,cublas: kernels
+# with a warp per output column, cublasGemmEx calls through the runtime, or
+# cuBLAS for a prefill's projections and warp kernels for a decode step's;
+# passed as --gpu-pipeline=matmul=<variant>), links examples/generate/generate.c,
 # and measures prefill and decode tokens per second of each variant next to
 # transformers' on the same model, prompt and GPU in the same run, and next
 # to the decode step's weight-bandwidth floor (the weight bytes over the

@@ -445,6 +445,8 @@ class ModelBench(unittest.TestCase):
 
     def test_matmul_variants(self):
         self.assertEqual(model_bench.matmul_list("warp,cublas"), ["warp", "cublas"])
+        self.assertEqual(model_bench.matmul_list("auto,warp,cublas"),
+                         ["auto", "warp", "cublas"])
         self.assertEqual(model_bench.matmul_list(" cublas "), ["cublas"])
         for text in ("", "warp,tensor", "warp,warp"):
             with self.assertRaises(SystemExit):
@@ -465,6 +467,10 @@ class ModelBench(unittest.TestCase):
         self.assertEqual(env["ATTN_CUBLAS"], found["libcublas"])
         self.assertEqual(env["LD_LIBRARY_PATH"], "/p/nvidia/cublas/lib" + os.pathsep + "/l")
         self.assertEqual(env["CUDA_MODULE_LOADING"], "EAGER")
+        # auto calls cuBLAS too (for a prefill's projections).
+        self.assertEqual(
+            model_bench.generate_env({}, "auto", found)["ATTN_CUBLAS"],
+            found["libcublas"])
         # The warp variant, a set ATTN_CUBLAS, or no torch cuBLAS: unchanged.
         self.assertNotIn("ATTN_CUBLAS", model_bench.generate_env({}, "warp", found))
         given = {"ATTN_CUBLAS": "/mine.so", "CUDA_MODULE_LOADING": "LAZY"}
@@ -590,9 +596,10 @@ class ModelBench(unittest.TestCase):
 
     def test_variants_end_to_end(self):
         with tempfile.TemporaryDirectory() as d:
-            # Both variants by default; no cuBLAS: cublas fails at run time,
-            # warp and transformers are measured.
-            status, run, md, calls = self.fake_main(d, [], {})
+            # warp and cublas; no cuBLAS: cublas fails at run time, warp
+            # and transformers are measured.
+            status, run, md, calls = self.fake_main(
+                d, ["--matmul", "warp,cublas"], {})
             self.assertEqual(status, 1)
             # One compile per batch and variant, all at once (any order).
             self.assertEqual(sorted(c.split()[2] for c in calls),

@@ -17,7 +17,7 @@
 using namespace mlir;
 
 void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
-                                        bool cublas) {
+                                        std::optional<int64_t> cublasFromRows) {
   // An attn op still here has no lowering in this pipeline: say why, rather
   // than leave bufferization to report it as not bufferized.
   pm.addPass(createCheckLoweredPass());
@@ -41,7 +41,8 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
   // makes kernels with a thread per iteration: correct, not fast.
   if (forGPU) {
     MatmulToGPUPassOptions matmul;
-    matmul.cublas = cublas;
+    matmul.cublas = cublasFromRows.has_value();
+    matmul.cublasMinRows = cublasFromRows.value_or(0);
     pm.addPass(createMatmulToGPUPass(matmul));
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createBuffersToGPUPass());

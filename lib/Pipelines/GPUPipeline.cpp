@@ -40,6 +40,11 @@
 
 using namespace mlir;
 
+/// Rows of a projection from which matmul=auto calls cuBLAS: two chunks of
+/// the warp kernel's 8 rows, each of which reads the weight again. A decode
+/// step has one row per sequence, a prefill one per prompt token.
+static constexpr int64_t kCublasMinRows = 16;
+
 /// Where a CUDA toolkit keeps libdevice.
 static std::string libdeviceIn(StringRef root) {
   SmallString<128> path(root);
@@ -88,8 +93,9 @@ std::optional<std::string> mlir::attn::GPUPipelineOptions::validate() const {
   if (std::optional<std::string> why =
           validateScheduleOptions(scheduleOptions()))
     return *why;
-  if (matmul != "warp" && matmul != "cublas")
-    return "matmul '" + matmul.getValue() + "' is not one of warp, cublas";
+  if (!llvm::is_contained({"warp", "cublas", "auto"}, matmul.getValue()))
+    return "matmul '" + matmul.getValue() +
+           "' is not one of warp, cublas, auto";
   if (!isFeatureList(features))
     return "features '" + features.getValue() +
            "' must be a comma-separated list of +feature or -feature items "
@@ -128,8 +134,14 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.smCount = options.smCount;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
-  addBufferizationPasses(pm, /*forGPU=*/true,
-                         /*cublas=*/options.matmul == "cublas");
+  // auto: cuBLAS where its tensor cores pay (a prefill's projections), the
+  // warp kernels where reading the weights once is all (a decode step's).
+  std::optional<int64_t> cublasFromRows;
+  if (options.matmul == "cublas")
+    cublasFromRows = 0;
+  else if (options.matmul == "auto")
+    cublasFromRows = kCublasMinRows;
+  addBufferizationPasses(pm, /*forGPU=*/true, cublasFromRows);
   // An fp8 KV cache's quantizing append converts to f8E4M3FN in a kernel,
   // which convert-gpu-to-nvvm has no lowering for.
   pm.addPass(createExpandF8E4M3FNPass());

@@ -176,3 +176,32 @@ func.func @read_between(%a: memref<2x64xbf16>, %b: memref<8x64xbf16>) -> (memref
       outs(%c : memref<2x8xf32>)
   return %c, %x : memref<2x8xf32>, f32
 }
+
+// -----
+
+// With cublas-min-rows (matmul=auto in the pipeline), a projection of 16
+// rows or more calls cuBLAS and one of fewer (a decode step's) stays a
+// warp kernel, in the same function.
+// RUN: attn-opt %s --attn-matmul-to-gpu="cublas cublas-min-rows=16" -split-input-file | FileCheck %s --check-prefix=AUTO
+// RUN: not attn-opt %s --attn-matmul-to-gpu="cublas cublas-min-rows=-1" -split-input-file 2>&1 | FileCheck %s --check-prefix=ROWS
+// ROWS: error: attn-matmul-to-gpu: cublas-min-rows must be at least 0, not -1
+// AUTO-LABEL: func.func @by_rows(
+// AUTO:         call @attnGpuMatmulTransposedB
+// AUTO:         gpu.launch
+// AUTO:         } {attn.schedule = "matmul-warp"}
+// AUTO-NOT:     linalg.matmul
+func.func @by_rows(%prefill: memref<16x64xbf16>, %decode: memref<15x64xbf16>,
+                   %w: memref<32x64xbf16>, %c16: memref<16x32xf32>,
+                   %c15: memref<15x32xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%prefill, %w : memref<16x64xbf16>, memref<32x64xbf16>)
+      outs(%c16 : memref<16x32xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%decode, %w : memref<15x64xbf16>, memref<32x64xbf16>)
+      outs(%c15 : memref<15x32xf32>)
+  return
+}

@@ -11,7 +11,7 @@
 // EMPTY: attn-to-nvvm-pipeline: format '' is not one of isa, bin, fatbin
 
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="matmul=mkl" 2>&1 | FileCheck %s --check-prefix=MATMUL
-// MATMUL: attn-to-nvvm-pipeline: matmul 'mkl' is not one of warp, cublas
+// MATMUL: attn-to-nvvm-pipeline: matmul 'mkl' is not one of warp, cublas, auto
 
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="chip=garbage" 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: attn-to-nvvm-pipeline: chip 'garbage' is not an NVIDIA architecture: expected sm_<version>, optionally followed by a or f (e.g. sm_80, sm_90a)

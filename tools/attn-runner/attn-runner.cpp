@@ -101,8 +101,9 @@ static cl::opt<int64_t> smCount(
 static cl::opt<std::string>
     matmul("matmul",
            cl::desc("GPU: a model graph's projections as warp kernels "
-                    "(warp, the default) or cuBLAS calls (cublas; cuBLAS is "
-                    "opened at run time)"),
+                    "(warp, the default), cuBLAS calls (cublas; cuBLAS is "
+                    "opened at run time), or cuBLAS for those of 16 rows or "
+                    "more and warp kernels for the others (auto)"),
            cl::init("warp"), cl::cat(category));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",

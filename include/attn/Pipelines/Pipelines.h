@@ -88,8 +88,10 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
-                     "per output column) or cublas (cublasGemmEx through the "
-                     "runtime, cuBLAS opened at run time)"),
+                     "per output column), cublas (cublasGemmEx through the "
+                     "runtime, cuBLAS opened at run time), or auto (cuBLAS "
+                     "for a projection of at least 16 rows, a prefill's; "
+                     "warp kernels for fewer, a decode step's)"),
       llvm::cl::init("warp")};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
@@ -144,10 +146,11 @@ void buildCPULoopsToLLVMPipeline(OpPassManager &pm,
 /// memrefs with identity layouts at function boundaries, so callers pass
 /// plain strided buffers. Leftover linalg ops and copies become host loops
 /// on the CPU (`forGPU` false), kernels on device buffers for the GPU
-/// (attn-buffers-to-gpu), the projections warp kernels or, with `cublas`,
-/// cuBLAS calls (attn-matmul-to-gpu).
+/// (attn-buffers-to-gpu), the projections warp kernels or, for those of
+/// at least `cublasFromRows` rows where given, cuBLAS calls
+/// (attn-matmul-to-gpu).
 void addBufferizationPasses(OpPassManager &pm, bool forGPU = false,
-                            bool cublas = false);
+                            std::optional<int64_t> cublasFromRows = {});
 
 /// Registers every named pipeline with the pass registry.
 void registerAttnPipelines();

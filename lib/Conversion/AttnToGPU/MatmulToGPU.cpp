@@ -237,21 +237,30 @@ struct MatmulToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::MatmulOp> matmuls;
+    if (cublasMinRows < 0) {
+      getOperation().emitError()
+          << "attn-matmul-to-gpu: cublas-min-rows must be at least 0, not "
+          << int64_t(cublasMinRows);
+      return signalPassFailure();
+    }
+    // Each matmul the pass takes, and whether cuBLAS computes it. A matmul
+    // already inside a kernel stays as it is; cuBLAS takes A and B of one
+    // type, and with cublas-min-rows only the matmuls of that many rows.
+    SmallVector<std::pair<linalg::MatmulOp, bool>> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) {
-      // A matmul already inside a kernel stays as it is; cuBLAS takes A and
-      // B of one type.
-      auto eltOf = [](Value v) {
-        return cast<MemRefType>(v.getType()).getElementType();
-      };
-      if (!op->getParentOfType<gpu::LaunchOp>() && isTransposedBMatmul(op) &&
-          (!cublas || eltOf(op.getInputs()[0]) == eltOf(op.getInputs()[1])))
-        matmuls.push_back(op);
+      if (op->getParentOfType<gpu::LaunchOp>() || !isTransposedBMatmul(op))
+        return;
+      auto typeOf = [](Value v) { return cast<MemRefType>(v.getType()); };
+      MemRefType a = typeOf(op.getInputs()[0]), b = typeOf(op.getInputs()[1]);
+      bool blas = cublas && a.getDimSize(0) >= cublasMinRows;
+      if (blas && a.getElementType() != b.getElementType())
+        return;
+      matmuls.push_back({op, blas});
     });
     if (matmuls.empty())
       return;
     IRRewriter rewriter(&getContext());
-    if (cublas) {
+    if (llvm::any_of(matmuls, [](auto m) { return m.second; })) {
       ModuleOp module = getOperation();
       if (!module.lookupSymbol(kBlasCall)) {
         OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
@@ -262,8 +271,8 @@ struct MatmulToGPUPass
         decl.setPrivate();
       }
     }
-    for (linalg::MatmulOp op : matmuls) {
-      if (cublas)
+    for (auto [op, blas] : matmuls) {
+      if (blas)
         buildBlasCall(rewriter, op);
       else
         buildKernel(rewriter, op);
