@@ -205,3 +205,20 @@ func.func @by_rows(%prefill: memref<16x64xbf16>, %decode: memref<15x64xbf16>,
       outs(%c15 : memref<15x32xf32>)
   return
 }
+
+// -----
+
+// cuBLAS takes A and B of one type; a projection of mixed types (bf16 rows,
+// f32 weights) is a warp kernel instead.
+// BLAS-LABEL: func.func @mixed_types(
+// BLAS-NOT:     call
+// BLAS:         gpu.launch
+// BLAS:         } {attn.schedule = "matmul-warp"}
+func.func @mixed_types(%a: memref<4x64xbf16>, %b: memref<32x64xf32>, %c: memref<4x32xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<4x64xbf16>, memref<32x64xf32>)
+      outs(%c : memref<4x32xf32>)
+  return
+}

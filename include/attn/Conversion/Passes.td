@@ -129,7 +129,8 @@ def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
     `attnGpuMatmulTransposedB(m, n, k, A, B, C, type)` (the runtime's
     `cublasGemmEx`, cuBLAS opened at run time, f32 accumulation), which
     waits for the product: the tensor-core path for a prefill, for the
-    machines that have cuBLAS. With `cublas-min-rows=R` as well, only the
+    machines that have cuBLAS (for A and B of one type; a matmul of mixed
+    types is a warp kernel). With `cublas-min-rows=R` as well, only the
     matmuls of at least R rows of A call cuBLAS, and the others (a decode
     step's, one row per sequence) stay warp kernels: on the H200, cuBLAS
     ran a 107M model's prefill 3.7x faster at batch 1, and the warp

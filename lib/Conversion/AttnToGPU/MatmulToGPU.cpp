@@ -244,17 +244,17 @@ struct MatmulToGPUPass
       return signalPassFailure();
     }
     // Each matmul the pass takes, and whether cuBLAS computes it. A matmul
-    // already inside a kernel stays as it is; cuBLAS takes A and B of one
-    // type, and with cublas-min-rows only the matmuls of that many rows.
+    // already inside a kernel stays as it is. cuBLAS takes A and B of one
+    // type, and with cublas-min-rows only the matmuls of that many rows; the
+    // others are warp kernels.
     SmallVector<std::pair<linalg::MatmulOp, bool>> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) {
       if (op->getParentOfType<gpu::LaunchOp>() || !isTransposedBMatmul(op))
         return;
       auto typeOf = [](Value v) { return cast<MemRefType>(v.getType()); };
       MemRefType a = typeOf(op.getInputs()[0]), b = typeOf(op.getInputs()[1]);
-      bool blas = cublas && a.getDimSize(0) >= cublasMinRows;
-      if (blas && a.getElementType() != b.getElementType())
-        return;
+      bool blas = cublas && a.getDimSize(0) >= cublasMinRows &&
+                  a.getElementType() == b.getElementType();
       matmuls.push_back({op, blas});
     });
     if (matmuls.empty())
