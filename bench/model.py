@@ -21,8 +21,9 @@ chosen with --matmul, each compiled into its own object
           a prompt token), warp for fewer (a decode step's, one row a
           sequence): each step on the variant that measured faster for it.
 
-Every other op of the graph (norms, RoPE, elementwise ops, the embedding)
-is a one-thread-per-element kernel in all. The variants run on the same
+Every other op of the graph (RoPE, elementwise ops, the embedding) is a
+one-thread-per-element kernel in all, but the norms' row sums, which are a
+warp a row. The variants run on the same
 model, prompt and GPU in the same run, next to transformers and the
 decode floor: what the choice between generated tensor-core code and
 cuBLAS for the projections is decided on (cublas is what tensor cores give
@@ -420,8 +421,9 @@ def render(run):
         "- ceilings (same run): device copy %.0f GB/s (read + written), "
         "bf16 matmul %.0f TFLOP/s" % (c["copy_gbps"], c["matmul_tflops"]),
         "- ours: GPU object; attention and the KV caches attn-mlir's kernels, "
-        "norms, RoPE, elementwise ops and the embedding one-thread-per-element "
-        "kernels; the projections (every C += A B^T matmul) by variant:",
+        "RoPE, elementwise ops and the embedding one-thread-per-element "
+        "kernels, the norms' row sums a warp a row; the projections (every "
+        "C += A B^T matmul) by variant:",
     ]
     for v in variants(run):
         out.append("  - %s: %s" % (ours_label(v), MATMULS.get(v, "?")))

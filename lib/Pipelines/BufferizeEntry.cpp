@@ -44,6 +44,7 @@ void mlir::attn::addBufferizationPasses(OpPassManager &pm, bool forGPU,
     matmul.cublas = cublasFromRows.has_value();
     matmul.cublasMinRows = cublasFromRows.value_or(0);
     pm.addPass(createMatmulToGPUPass(matmul));
+    pm.addPass(createReductionsToGPUPass());
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createBuffersToGPUPass());
   }

@@ -161,6 +161,47 @@ def MatmulToGPUPass : Pass<"attn-matmul-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def ReductionsToGPUPass : Pass<"attn-reductions-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Row sums of a model graph as warp-per-row GPU kernels";
+  let description = [{
+    Run by `attn-to-nvvm-pipeline` after `attn-matmul-to-gpu`, before
+    `convert-linalg-to-parallel-loops`: a host `linalg.generic` on static
+    memrefs with one reduction dimension, one f32 output that the reduction
+    dimension does not index, projected-permutation indexing maps, and a
+    body that yields `%out + x` with `x` computed from the inputs alone (an
+    RMSNorm's sum of squares, say) becomes a `gpu.launch` in which a warp
+    owns an output element: its lanes stride the reduced dimension (so a
+    row is read coalesced where that dimension is the innermost), each
+    summing its share of `x` in a register, and the warp folds them with
+    shuffles; lane 0 adds the total into the output, or stores it where the
+    kernel takes over the zero fill just before. 4 warps to a block.
+
+    As a parallel loop, the output element is one thread's serial loop
+    over the whole row, loading and storing the sum in memory at each
+    step: an RMSNorm of a decode step (one row of a few thousand) ran on
+    one thread. The lanes' sums are added in another order than the loop's;
+    the result differs by rounding only.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"], ...}
+        ins(%x : memref<1x64xbf16>) outs(%s : memref<1xf32>) {
+    ^bb0(%in: bf16, %out: f32):
+      %w = arith.extf %in : bf16 to f32
+      %sq = arith.mulf %w, %w : f32
+      %sum = arith.addf %out, %sq : f32
+      linalg.yield %sum : f32
+    }
+    // becomes gpu.launch blocks(1, 1, 1) threads(128, 1, 1) {
+    //   scf.for %k = %lane to %c64 step %c32 ... gpu.shuffle xor ...
+    // } {attn.schedule = "reduce-warp"}
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Move the host code's buffers of the GPU pipeline to the device";
   let description = [{

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashSchedule.h"
+#include "WarpKernels.h"
 
 #include "attn/Conversion/Passes.h"
 
@@ -70,35 +71,12 @@ static bool isTransposedBMatmul(linalg::MatmulOp op) {
   return true;
 }
 
-/// The zero fill of `op`'s output that the graph issues right before it
-/// (`linalg.fill` of 0.0 into a fresh allocation, only allocations and ops
-/// without memory effects in between), which the kernel can take over by
-/// storing its sums instead of adding them; null if there is none.
-static linalg::FillOp zeroFillBefore(linalg::MatmulOp op) {
-  Value c = op.getOutputs()[0];
-  if (!c.getDefiningOp<memref::AllocOp>())
-    return {};
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
-      if (fill.getOutputs()[0] != c)
-        return {};
-      auto zero = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-      auto value = zero ? dyn_cast<FloatAttr>(zero.getValue()) : FloatAttr();
-      if (!value || !value.getValue().isZero())
-        return {};
-      return fill;
-    }
-    if (!isa<memref::AllocOp>(prev) && !isMemoryEffectFree(prev))
-      return {};
-  }
-  return {};
-}
 
 /// The warp kernel of `op`, in place of it (and of the zero fill before it,
 /// if there is one).
 static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
   // Without the fill's kernel a projection is one launch, not two.
-  linalg::FillOp fill = zeroFillBefore(op);
+  linalg::FillOp fill = zeroFillBefore(op, op.getOutputs()[0]);
   bool overwrite = bool(fill);
   if (fill)
     rewriter.eraseOp(fill);
@@ -156,12 +134,7 @@ static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
             scf::YieldOp::create(b, next);
           });
       for (int64_t r = 0; r < chunk; ++r) {
-        Value sum = loop.getResult(r);
-        for (int32_t offset : {16, 8, 4, 2, 1})
-          sum = arith::AddFOp::create(
-              b, sum,
-              gpu::ShuffleOp::create(b, sum, offset, 32, gpu::ShuffleMode::XOR)
-                  .getShuffleResult());
+        Value sum = warpSum(b, loop.getResult(r));
         // C accumulates, as linalg.matmul does, unless the kernel took over
         // its zero fill; lane 0 writes.
         Value first =
