@@ -88,3 +88,65 @@ func.func @chain_through_reshape(%x: tensor<1x64xf32>) -> tensor<1x4x16xf32> {
   } -> tensor<1x4x16xf32>
   return %m : tensor<1x4x16xf32>
 }
+
+// -----
+
+// A producer that one consumer reads at two places (as RoPE reads each
+// element and its partner) fuses into it, computed once for each; one that
+// two consumers read stays, so neither computes it again.
+// CHECK-LABEL: func.func @read_twice(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<8xf32>
+// CHECK:         linalg.generic
+// CHECK-SAME:        ins(%[[X]], %[[X]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK:           arith.truncf
+// CHECK:           arith.truncf
+// CHECK:           arith.addf
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+#id = affine_map<(d0) -> (d0)>
+#rev = affine_map<(d0) -> (7 - d0)>
+func.func @read_twice(%x: tensor<8xf32>) -> tensor<8xbf16> {
+  %e = tensor.empty() : tensor<8xbf16>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xbf16>) {
+  ^bb0(%a: f32, %o: bf16):
+    %c = arith.truncf %a : f32 to bf16
+    linalg.yield %c : bf16
+  } -> tensor<8xbf16>
+  %r = linalg.generic {indexing_maps = [#id, #rev, #id], iterator_types = ["parallel"]}
+      ins(%t, %t : tensor<8xbf16>, tensor<8xbf16>) outs(%e : tensor<8xbf16>) {
+  ^bb0(%a: bf16, %b: bf16, %o: bf16):
+    %s = arith.addf %a, %b : bf16
+    linalg.yield %s : bf16
+  } -> tensor<8xbf16>
+  return %r : tensor<8xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @two_consumers(
+// CHECK-COUNT-3: linalg.generic
+// CHECK:         return
+#id = affine_map<(d0) -> (d0)>
+func.func @two_consumers(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c = math.exp %a : f32
+    linalg.yield %c : f32
+  } -> tensor<8xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%t : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%t : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r1, %r2 : tensor<8xf32>, tensor<8xf32>
+}

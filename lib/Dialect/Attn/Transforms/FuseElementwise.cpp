@@ -29,16 +29,21 @@ struct FuseElementwisePass
     : public attn::impl::FuseElementwisePassBase<FuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    // A producer with one use only, so that nothing is computed twice (as
-    // upstream); and neither side a named op, so that none is rewritten as
-    // a generic.
+    // A producer whose every use is in the one consumer, so that no other
+    // op computes it again (upstream asks for one use; a consumer that reads
+    // the producer at two places, as RoPE reads each element and its
+    // partner, recomputes it for each, which for an elementwise chain costs
+    // less than a kernel launch). And neither side a named op, so that none
+    // is rewritten as a generic.
     auto named = [](Operation *op) {
       return op && isa<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op);
     };
     linalg::ControlFusionFn control = [&](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse() && !named(producer) &&
-             !named(fused->getOwner());
+      Operation *consumer = fused->getOwner();
+      return producer && !named(producer) && !named(consumer) &&
+             llvm::all_of(producer->getUsers(),
+                          [&](Operation *user) { return user == consumer; });
     };
     RewritePatternSet patterns(ctx);
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);

@@ -347,7 +347,10 @@ def FuseElementwisePass : Pass<"attn-fuse-elementwise"> {
     SwiGLU, the residual adds) become one `linalg.generic` each: one loop
     nest on the CPU, one kernel on the GPU, instead of one per op. Reshapes
     between them are folded by expanding the ops' iteration spaces, as
-    upstream `linalg-fuse-elementwise-ops` does.
+    upstream `linalg-fuse-elementwise-ops` does. A producer fuses when all
+    its uses are in the one consumer: RoPE reads each element of the
+    projection's truncated output and its partner, and recomputes the
+    truncation for each rather than wait for a kernel of its own.
 
     Unlike that pass, it never touches a named op (`linalg.matmul`,
     `linalg.fill`): a projection whose result is reshaped into heads would
