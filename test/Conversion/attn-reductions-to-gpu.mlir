@@ -77,12 +77,22 @@ func.func @column_sums(%x: memref<3x8xf32>, %s: memref<8xf32>) {
 // -----
 
 // Left for convert-linalg-to-parallel-loops: a max, not a sum; a body that
-// reads the output twice; an f16 output; no reduction; dynamic shapes.
+// reads the output twice; an f16 output; no reduction; dynamic shapes; no
+// rows.
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT:     gpu.launch
-// CHECK-COUNT-5: linalg.generic
+// CHECK-COUNT-6: linalg.generic
 func.func @left_alone(%x: memref<2x64xf32>, %s: memref<2xf32>, %h: memref<2xf16>,
-                      %y: memref<2x64xf32>, %d: memref<?x64xf32>, %ds: memref<?xf32>) {
+                      %y: memref<2x64xf32>, %d: memref<?x64xf32>, %ds: memref<?xf32>,
+                      %e: memref<0x64xf32>, %es: memref<0xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(r, k) -> (r, k)>,
+                                   affine_map<(r, k) -> (r)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%e : memref<0x64xf32>) outs(%es : memref<0xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %sum = arith.addf %out, %in : f32
+    linalg.yield %sum : f32
+  }
   linalg.generic {indexing_maps = [affine_map<(r, k) -> (r, k)>,
                                    affine_map<(r, k) -> (r)>],
                   iterator_types = ["parallel", "reduction"]}

@@ -49,16 +49,17 @@ static arith::AddFOp bodySum(linalg::GenericOp op) {
   return add;
 }
 
-/// Whether `op` is a row sum this pass takes: static memref operands, one
-/// reduction dimension, one f32 output it does not index, projected
+/// Whether `op` is a row sum this pass takes: static, non-empty memref
+/// operands, one reduction dimension, one f32 output it does not index, projected
 /// permutations for maps, and a pure body yielding `%out + x`.
 static bool isRowSum(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 1)
     return false;
+  // Non-empty too: an empty output would make a grid of no blocks.
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<MemRefType>(operand.getType());
-    if (!type || !type.hasStaticShape())
+    if (!type || !type.hasStaticShape() || type.getNumElements() == 0)
       return false;
   }
   for (AffineMap map : op.getIndexingMapsArray())
