@@ -71,7 +71,6 @@ static bool isTransposedBMatmul(linalg::MatmulOp op) {
   return true;
 }
 
-
 /// The warp kernel of `op`, in place of it (and of the zero fill before it,
 /// if there is one).
 static void buildKernel(IRRewriter &rewriter, linalg::MatmulOp op) {
