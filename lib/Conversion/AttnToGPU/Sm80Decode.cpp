@@ -233,6 +233,11 @@ private:
   /// f16's largest finite value are clamped to it, and below 2^-14 keep
   /// f16's subnormal precision (2^-24 absolute).
   void convertQuery(Value qIn);
+  /// Calls `body` with the row and column of each 16-byte chunk of the
+  /// packed query rows' real columns, each chunk on one thread: threads
+  /// past the last chunk do nothing (two cp.async copies to one place, even
+  /// of the same bytes, would race).
+  void forEachQueryChunk(function_ref<void(Value row, Value col)> body);
   /// For a quantized cache: the XOR applied to 16-byte chunk indices of
   /// row `row` of a stage of K or V codes (see the file comment), and the
   /// offset of a lane's odd copies of K rows (their rows' chunks swap).
@@ -401,47 +406,52 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
   }
 }
 
+void DecodeKernel::forEachQueryChunk(
+    function_ref<void(Value row, Value col)> body) {
+  int64_t perRow = shape.headDim / kCopyElements;
+  int64_t chunks = shape.mRows() * perRow;
+  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
+    Value chunk = add(tid, idx(i * kThreads));
+    auto atChunk = [&] {
+      body(div(chunk, perRow), mul(rem(chunk, perRow), idx(kCopyElements)));
+    };
+    if ((i + 1) * kThreads <= chunks) {
+      atChunk();
+      continue;
+    }
+    scf::IfOp::create(b, lt(chunk, idx(chunks)), [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      atChunk();
+      scf::YieldOp::create(b);
+    });
+  }
+}
+
 void DecodeKernel::convertQuery(Value qIn) {
   // Each thread converts whole 16-byte chunks of real columns in place
   // (padding columns are never written, so never read).
-  int64_t perRow = shape.headDim / kCopyElements;
-  int64_t chunks = shape.mRows() * perRow;
   auto wide = VectorType::get({kCopyElements}, b.getF32Type());
   auto splat = [&](double v) {
     return arith::ConstantOp::create(
         b, DenseElementsAttr::get(wide, b.getF32FloatAttr(float(v))));
   };
   double largest = 65504.0;
-  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
-    Value chunk = add(tid, idx(i * kThreads));
-    auto convert = [&] {
-      Value row = div(chunk, perRow);
-      Value col = mul(rem(chunk, perRow), idx(kCopyElements));
-      Value in = vector::LoadOp::create(
-          b,
-          VectorType::get({kCopyElements},
-                          cast<MemRefType>(qIn.getType()).getElementType()),
-          qIn, ValueRange{row, col}, /*nontemporal=*/false,
-          llvm::MaybeAlign(16));
-      Value x = arith::ExtFOp::create(b, wide, in);
-      x = arith::MinimumFOp::create(b, x, splat(largest));
-      x = arith::MaximumFOp::create(b, x, splat(-largest));
-      vector::StoreOp::create(
-          b, arith::TruncFOp::create(b, VectorType::get({kCopyElements}, elt), x),
-          qSmem, ValueRange{row, col}, /*nontemporal=*/false,
-          llvm::MaybeAlign(16));
-    };
-    if ((i + 1) * kThreads <= chunks) {
-      convert();
-      continue;
-    }
-    scf::IfOp::create(b, lt(chunk, idx(chunks)), [&](OpBuilder &nb, Location) {
-      OpBuilder::InsertionGuard guard(b);
-      enter(nb);
-      convert();
-      scf::YieldOp::create(b);
-    });
-  }
+  forEachQueryChunk([&](Value row, Value col) {
+    Value in = vector::LoadOp::create(
+        b,
+        VectorType::get({kCopyElements},
+                        cast<MemRefType>(qIn.getType()).getElementType()),
+        qIn, ValueRange{row, col}, /*nontemporal=*/false,
+        llvm::MaybeAlign(16));
+    Value x = arith::ExtFOp::create(b, wide, in);
+    x = arith::MinimumFOp::create(b, x, splat(largest));
+    x = arith::MaximumFOp::create(b, x, splat(-largest));
+    vector::StoreOp::create(
+        b, arith::TruncFOp::create(b, VectorType::get({kCopyElements}, elt), x),
+        qSmem, ValueRange{row, col}, /*nontemporal=*/false,
+        llvm::MaybeAlign(16));
+  });
 }
 
 Value DecodeKernel::chunkSwizzle(Value row, bool value) {
@@ -1024,30 +1034,10 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   vFlat = flat(p.value);
 
   // The packed query rows; padding rows are zero-filled.
-  int64_t perRow = shape.headDim / kCopyElements;
-  int64_t chunks = shape.mRows() * perRow;
-  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
-    Value chunk = add(tid, idx(i * kThreads));
-    auto copyChunk = [&] {
-      Value row = div(chunk, perRow);
-      Value col = mul(rem(chunk, perRow), idx(kCopyElements));
-      auto [h, qi] = headAndPos(row);
-      copy16(qIn, {row, col}, p.query, at(qi, h, col),
-             lt(row, idx(shape.rows)));
-    };
-    // Threads past the last chunk copy nothing: two copies to one place,
-    // even of the same bytes, would race.
-    if ((i + 1) * kThreads <= chunks) {
-      copyChunk();
-      continue;
-    }
-    scf::IfOp::create(b, lt(chunk, idx(chunks)), [&](OpBuilder &nb, Location) {
-      OpBuilder::InsertionGuard guard(b);
-      enter(nb);
-      copyChunk();
-      scf::YieldOp::create(b);
-    });
-  }
+  forEachQueryChunk([&](Value row, Value col) {
+    auto [h, qi] = headAndPos(row);
+    copy16(qIn, {row, col}, p.query, at(qi, h, col), lt(row, idx(shape.rows)));
+  });
   NVVM::CpAsyncCommitGroupOp::create(b);
 
   // This block's share of the KV range, in whole tiles; warp w takes the
