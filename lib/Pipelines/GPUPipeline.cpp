@@ -132,6 +132,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.threads = options.threads;
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = options.smCount;
+  gpu.tma = options.tma;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the

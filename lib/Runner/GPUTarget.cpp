@@ -339,6 +339,7 @@ public:
     held.clear();
     rotating.clear();
     deviceInputs.clear();
+    llvm::consumeError(cuda::releaseTensorMaps());
     if (timing)
       cuda::setKernelTiming(false);
   }
@@ -397,6 +398,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
+  gpu.tma = options.tma;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);

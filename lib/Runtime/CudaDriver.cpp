@@ -72,6 +72,9 @@ static std::optional<Driver> openDriver(std::string &why) {
   resolve(library, d.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool",
           optional);
   resolve(library, d.cuMemPoolSetAttribute, "cuMemPoolSetAttribute", optional);
+  // TMA (CUDA 12.0): only kernels built with tma need it.
+  resolve(library, d.cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled",
+          optional);
   resolve(library, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", missing);
   resolve(library, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", missing);
   resolve(library, d.cuMemcpyAsync, "cuMemcpyAsync", missing);

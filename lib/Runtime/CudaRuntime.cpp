@@ -46,6 +46,7 @@ mlir::attn::cuda::runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   add("mgpuMemset16", &mgpuMemset16);
   add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
   add("attnGpuMatmulTransposedB", &attnGpuMatmulTransposedB);
+  add("attnGpuTensorMap4d", &attnGpuTensorMap4d);
   return symbols;
 }
 
@@ -96,6 +97,10 @@ llvm::Error
 mlir::attn::cuda::freeAllocationsSince(llvm::ArrayRef<const void *> before,
                                        llvm::ArrayRef<const void *> keep) {
   return toError(cuda::rt::freeAllocationsSince(before.vec(), keep.vec()));
+}
+
+llvm::Error mlir::attn::cuda::releaseTensorMaps() {
+  return toError(cuda::rt::releaseTensorMaps());
 }
 
 void mlir::attn::cuda::setPoisonAllocations(bool on) {

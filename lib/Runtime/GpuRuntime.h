@@ -63,6 +63,21 @@ void mgpuSetDefaultDevice(int32_t device);
 /// attn-matmul-to-gpu emits with `cublas` (GpuBlas.cpp).
 void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
                               int64_t b, int64_t c, int64_t inputType);
+
+/// The device address of a TMA tensor map (CUtensorMap) of the 4-D tensor
+/// at device address `address`, of `elementBytes`-byte elements (1, 2 or
+/// 4): extents dim0..dim3 innermost first, byte strides stride1..stride3 of
+/// the outer three, read in boxes of box0 x ... x box3 elements with the
+/// 128-byte swizzle (box0 x elementBytes must be at most 128). Elements
+/// outside the extents read as zeros. Maps are kept on the device and
+/// reused for the same arguments; the map is written before this returns.
+/// What the sm90 schedule's `tma` emits before its launch (TensorMap.cpp).
+/// Returns 0 and records the failure where the driver rejects the map.
+int64_t attnGpuTensorMap4d(int64_t address, int64_t elementBytes,
+                           int64_t dim0, int64_t dim1, int64_t dim2,
+                           int64_t dim3, int64_t stride1, int64_t stride2,
+                           int64_t stride3, int64_t box0, int64_t box1,
+                           int64_t box2, int64_t box3);
 }
 
 namespace mlir::attn::cuda {
@@ -117,6 +132,12 @@ std::vector<const void *> liveAllocations();
 /// `before` and are not in `keep`.
 std::string freeAllocationsSince(const std::vector<const void *> &before,
                                  const std::vector<const void *> &keep);
+
+/// Frees the device memory of the TMA tensor maps that attnGpuTensorMap4d
+/// keeps, once the device is idle; later calls make them again. For the
+/// end of a program's use of compiled code, so that nothing is left
+/// allocated.
+std::string releaseTensorMaps();
 
 void setPoisonAllocations(bool on);
 void setKernelTiming(bool on);

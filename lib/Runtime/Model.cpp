@@ -75,6 +75,8 @@ struct AttnModel {
       release(cache);
     release(prefillTokens);
     release(decodeTokens);
+    if (gpu)
+      cuda::rt::releaseTensorMaps();
   }
 
   std::string allocate(size_t bytes, Buffer &buffer) {

@@ -92,6 +92,11 @@ static cl::opt<int64_t> kvSplits(
     cl::desc("Blocks per (batch, KV head) of the decode schedule (default: "
              "0, picked from the shape and the device's SM count)"),
     cl::init(0), cl::cat(category));
+static cl::opt<bool> tma(
+    "tma",
+    cl::desc("The sm90 schedule copies its tiles with TMA (tensor maps built "
+             "on the host) rather than with cp.async"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "
@@ -194,6 +199,7 @@ int main(int argc, char **argv) {
   options.schedule = schedule;
   options.kvSplits = kvSplits;
   options.smCount = smCount;
+  options.tma = tma;
   options.steps = steps;
   options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;

@@ -31,6 +31,8 @@ struct FlashScheduleOptions {
   /// Multiprocessors of the device that split-KV grids are sized for; 0
   /// takes the usual count of `chip`'s generation.
   int64_t smCount = 0;
+  /// Whether the sm90 schedule copies its tiles with TMA.
+  bool tma = false;
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound

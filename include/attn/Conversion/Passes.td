@@ -66,7 +66,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       looping over (q-tile, head, batch) items in the order of the
       one-block-per-item grid, the stage ring running on across items, so
       the producer copies the next item's Q and tiles while the consumers
-      finish. It does not yet use TMA.
+      finish. With `tma`, one producer thread copies the tiles with TMA
+      (`cp.async.bulk.tensor`, one instruction per 64-column box, completing
+      on the full mbarriers) from tensor maps that the host builds before
+      the launch through the runtime's `attnGpuTensorMap4d`; the default is
+      every producer thread's `cp.async`, until the two are measured against
+      each other on a GPU.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
@@ -89,9 +94,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
            "Multiprocessors the decode grid is sized for; 0 takes the "
            "usual count of the chip's generation">,
+    Option<"tma", "tma", "bool", /*default=*/"false",
+           "sm90: copy the tiles with TMA from host-built tensor maps "
+           "rather than with cp.async">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",

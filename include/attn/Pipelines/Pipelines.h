@@ -85,6 +85,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Multiprocessors the decode grid is sized for; 0 takes "
                      "the chip generation's usual count"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> tma{
+      *this, "tma",
+      llvm::cl::desc("sm90 schedule: copy the tiles with TMA from host-built "
+                     "tensor maps rather than with cp.async"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
@@ -115,6 +120,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.smCount = smCount;
+    options.tma = tma;
     return options;
   }
 };

@@ -72,6 +72,8 @@ struct RunnerOptions {
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
   int64_t smCount = 0;
+  /// GPU: the sm90 schedule copies its tiles with TMA.
+  bool tma = false;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

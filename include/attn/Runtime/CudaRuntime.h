@@ -76,6 +76,10 @@ std::vector<const void *> liveAllocations();
 llvm::Error freeAllocationsSince(llvm::ArrayRef<const void *> before,
                                  llvm::ArrayRef<const void *> keep);
 
+/// Frees the TMA tensor maps the runtime keeps on the device for compiled
+/// code (once the device is idle); later calls make them again.
+llvm::Error releaseTensorMaps();
+
 /// When on, every allocation compiled code makes is filled with 0xff bytes,
 /// a NaN in f16, bf16, f32 and f64, so elements a kernel fails to write show
 /// up in the result.

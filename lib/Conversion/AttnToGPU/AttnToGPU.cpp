@@ -88,6 +88,13 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
     return "chip '" + options.chip +
            "' is not an NVIDIA architecture: expected sm_<version>, "
            "optionally followed by a or f (e.g. sm_80, sm_90a)";
+  // Only the sm90 schedule has TMA copies; asking for them where it cannot
+  // run would silently change nothing.
+  if (options.tma && options.schedule != "sm90" && options.schedule != "auto")
+    return "tma applies to the sm90 schedule only, not to schedule '" +
+           options.schedule + "'";
+  if (options.tma && options.chip != "sm_90a")
+    return "tma needs chip sm_90a (the sm90 schedule), not " + options.chip;
   return std::nullopt;
 }
 
@@ -178,7 +185,7 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
-    if (tryOne(createSm90FlashSchedule(smCount)) || name == "sm90")
+    if (tryOne(createSm90FlashSchedule(smCount, options.tma)) || name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
@@ -345,6 +352,7 @@ struct ConvertAttnToGPUPass
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.smCount = smCount;
+    options.tma = tma;
     if (std::optional<std::string> why = validateScheduleOptions(options)) {
       getOperation()->emitError() << "convert-attn-to-gpu: " << *why;
       return signalPassFailure();

@@ -41,6 +41,9 @@ struct FlashLaunch {
   /// the partial results of a split-KV kernel); the pass frees them after
   /// the epilogue.
   SmallVector<Value> scratch;
+  /// Values the schedule built on the host for its kernel to read (for
+  /// example the global addresses of TMA tensor maps).
+  SmallVector<Value> kernelArguments;
 };
 
 class FlashSchedule {
@@ -84,8 +87,11 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// FlashAttention-3 on Hopper tensor cores (wgmma.mma_async, sm_90a): a
 /// producer warpgroup copies the tiles for two consumer warpgroups. With
 /// `smCount` > 0 the grid is persistent: at most one block per SM, each
-/// looping over work items.
-std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount);
+/// looping over work items. With `tma` the producer copies the tiles with
+/// TMA (one instruction per 64-column box, tensor maps built on the host)
+/// rather than with every thread's cp.async.
+std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount,
+                                                       bool tma);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

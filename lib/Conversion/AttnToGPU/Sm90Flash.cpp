@@ -4,10 +4,13 @@
 // `wgmma.mma_async` (f16 or bf16 in, f32 accumulation).
 //
 // A block of three warpgroups owns 128 query positions of one query head.
-// Warpgroup 0 is the producer: it copies Q, then the K and V tiles, with
-// cp.async into a ring of shared-memory stages, and signals each tile's
-// arrival on an mbarrier; it keeps few registers (setmaxnreg) and gives the
-// rest to the consumers. Warpgroups 1 and 2 are the consumers: each owns 64
+// Warpgroup 0 is the producer: it copies Q, then the K and V tiles, into a
+// ring of shared-memory stages, and signals each tile's arrival on an
+// mbarrier; it keeps few registers (setmaxnreg) and gives the rest to the
+// consumers. Its copies are either every thread's cp.async (16 bytes each)
+// or, with `tma`, one thread's TMA copies (one instruction per 64-column
+// box of a tile, from tensor maps the host builds before the launch), which
+// leave the SM's issue slots and load units to the consumers. Warpgroups 1 and 2 are the consumers: each owns 64
 // query rows as the M of its products (warp w of it the 16 rows
 // 16w..16w+15, in its accumulator fragments) and hands each stage back on
 // an mbarrier once its products have read it, so neither waits for the
@@ -39,6 +42,7 @@
 #include "WgmmaBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -96,11 +100,18 @@ static_assert(Shape::of(256, 256).sharedBytes() <= kMaxSharedBytes);
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
-  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent)
+  /// `tensorMaps` are the global addresses (i64) of the TMA tensor maps of
+  /// Q, K and V, or empty for cp.async copies.
+  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent,
+             ArrayRef<Value> tensorMaps)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
-        p(p), persistent(persistent),
+        p(p), persistent(persistent), tma(!tensorMaps.empty()),
         shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                        cast<MemRefType>(p.value.getType()).getDimSize(3))) {}
+                        cast<MemRefType>(p.value.getType()).getDimSize(3))) {
+    if (tma)
+      std::tie(qMap, kMap, vMap) =
+          std::tuple(tensorMaps[0], tensorMaps[1], tensorMaps[2]);
+  }
 
   void build(gpu::LaunchOp launch);
 
@@ -119,6 +130,12 @@ private:
   /// `ringAt`.
   void copyKV(Value source, int64_t ringAt, int64_t width, Value kvStart,
               Value stage);
+
+  /// Issues the TMA copies of the tile at flat element `at` of shared
+  /// memory: `rows` rows of `width` elements from positions pos0... of
+  /// head `headId` of the tensor map `map`, completing on mbarrier `bar`.
+  void loadTile(Value at, Value map, int64_t rows, int64_t width, Value pos0,
+                Value headId, Value bar);
 
   /// `desc` (of stage 0) moved to `stage`, stages `stageBytes` apart.
   Value stageDesc(Value desc, Value stage, int64_t stageBytes);
@@ -174,8 +191,16 @@ private:
   /// causal masking the longest items come first).
   void forEachItem(gpu::LaunchOp launch, function_ref<void()> body);
 
-  /// The producer warpgroup's copies.
+  /// The producer warpgroup's copies, with cp.async or with TMA.
   void produce(gpu::LaunchOp launch);
+  void produceWithTma(gpu::LaunchOp launch);
+  /// After a wait on a full barrier: orders the tile's cp.async writes
+  /// (generic proxy) before the products' reads (async proxy). TMA writes
+  /// through the async proxy already.
+  void fenceCopies() {
+    if (!tma)
+      fenceAsyncShared();
+  }
   /// A consumer warpgroup's loop over the K/V tiles of the current item:
   /// returns the output fragments and the sums of rows g and g + 8.
   SmallVector<Value> consume();
@@ -185,6 +210,9 @@ private:
   /// per item: the producer copies the next item's Q and first tiles while
   /// the consumers finish the last product and store.
   bool persistent;
+  /// Whether the producer copies with TMA, from these tensor maps.
+  bool tma;
+  Value qMap, kMap, vMap;
   Shape shape;
 
   // Set up by build().
@@ -259,6 +287,30 @@ void Sm90Kernel::copyKV(Value source, int64_t ringAt, int64_t width,
       width, kvStart,
       [&](Value pos) { return kvSourceRow(p, bi, kvHead, pos); },
       [&](Value pos) { return lt(pos, p.seqK); });
+}
+
+void Sm90Kernel::loadTile(Value at, Value map, int64_t rows, int64_t width,
+                          Value pos0, Value headId, Value bar) {
+  // A box is one 64-column block of the tile: `rows` rows of 128 bytes,
+  // which the copy swizzles the way copyTile does (the tensor map's 128-byte
+  // swizzle). Rows past the tensor's extent arrive as zeros.
+  auto i32 = [&](Value v) {
+    return arith::IndexCastOp::create(b, b.getI32Type(), v);
+  };
+  Value pos = i32(pos0), headAt = i32(headId), row = i32(bi);
+  for (int64_t block = 0; block < width / kSwizzleElements; ++block) {
+    Value dst = arith::AddIOp::create(
+        b, base,
+        arith::IndexCastOp::create(
+            b, b.getI64Type(),
+            mul(add(at, idx(block * rows * kSwizzleElements)), idx(2))));
+    Value column = idx32(block * kSwizzleElements);
+    SmallVector<Value> coords =
+        p.layout == Layout::BSHD
+            ? SmallVector<Value>{column, headAt, pos, row}
+            : SmallVector<Value>{column, pos, headAt, row};
+    tmaLoad4d(dst, map, coords, bar);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -402,6 +454,8 @@ void Sm90Kernel::release(Value bar) {
 void Sm90Kernel::produce(gpu::LaunchOp launch) {
   NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
+  if (tma)
+    return produceWithTma(launch);
   // Each thread's copies of Q and of every K or V tile are a cp.async
   // group. Before a thread copies into a buffer again it waits for its own
   // last copies into it, although the empty barrier it waited on already
@@ -450,6 +504,50 @@ void Sm90Kernel::produce(gpu::LaunchOp launch) {
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
 }
 
+void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
+  // The first thread issues every copy; a full barrier's phase is its one
+  // arrival (with the tile's bytes expected) and the copies' bytes. The
+  // other producer threads have nothing to do.
+  Value issuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
+  scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    for (Value map : {qMap, kMap, vMap})
+      acquireTensorMap(map);
+    forEachItem(launch, [&] {
+      // The consumers are done with the previous item's Q (before the
+      // first there is none, and the wait on a fresh barrier's parity 1
+      // returns at once).
+      barrierWait(barrier(shape.qEmptyBarrier()),
+                  arith::XOrIOp::create(b, itemParity, idx32(1)));
+      barrierArriveExpectTx(barrier(0), shape.qBytes());
+      loadTile(idx(qAt), qMap, kBlockRows, shape.headDim, qStart, head,
+               barrier(0));
+      scf::ForOp::create(
+          b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
+          [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(lb);
+            Value stage, parity;
+            std::tie(stage, parity) = stageOf(kvStart);
+            Value previous = arith::XOrIOp::create(b, parity, idx32(1));
+            auto copy = [&](StageBarrier empty, StageBarrier full, Value map,
+                            int64_t ringAt, int64_t width) {
+              barrierWait(stageBarrier(empty, stage), previous);
+              Value bar = stageBarrier(full, stage);
+              barrierArriveExpectTx(bar, shape.keys * width * 2);
+              loadTile(add(idx(ringAt), mul(stage, idx(shape.keys * width))),
+                       map, shape.keys, width, kvStart, kvHead, bar);
+            };
+            copy(kEmpty, kFull, kMap, kAt, shape.headDim);
+            copy(vEmpty, vFull, vMap, vAt, shape.valueDim);
+            scf::YieldOp::create(b);
+          });
+    });
+    scf::YieldOp::create(b);
+  });
+}
+
 SmallVector<Value> Sm90Kernel::consume() {
   // FlashAttention-3's order: S of tile t is issued, then P·V of tile
   // t - 1, and the softmax of tile t runs while that P·V does. Each
@@ -473,7 +571,7 @@ SmallVector<Value> Sm90Kernel::consume() {
     // stage.)
     auto [stage0, parity0] = stageOf(kvBegin);
     barrierWait(stageBarrier(kFull, stage0), parity0);
-    fenceAsyncShared();
+    fenceCopies();
     turnBegin();
     SmallVector<Value> s0 =
         issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
@@ -500,13 +598,13 @@ SmallVector<Value> Sm90Kernel::consume() {
           auto [stage, parity] = stageOf(kvStart);
           auto [before, beforeParity] = stageOf(sub(kvStart, idx(keys)));
           barrierWait(stageBarrier(kFull, stage), parity);
-          fenceAsyncShared();
+          fenceCopies();
           turnBegin();
           SmallVector<Value> sAcc =
               issueScores(stageDesc(kDesc0, stage, shape.kStageBytes()));
           rescale(acc, corrections);
           barrierWait(stageBarrier(vFull, before), beforeParity);
-          fenceAsyncShared();
+          fenceCopies();
           acc = issuePV(acc, SmallVector<Value>(pRegs),
                         stageDesc(vDesc0, before, shape.vStageBytes()));
           turnEnd();
@@ -534,7 +632,7 @@ SmallVector<Value> Sm90Kernel::consume() {
     rescale(acc, last.slice(accValues + 4, 2));
     auto [stage, parity] = stageOf(sub(kvEnd, idx(1)));
     barrierWait(stageBarrier(vFull, stage), parity);
-    fenceAsyncShared();
+    fenceCopies();
     SmallVector<Value> pRegs(last.slice(accValues + 6, pValues));
     SmallVector<Value> done =
         issuePV(acc, pRegs, stageDesc(vDesc0, stage, shape.vStageBytes()));
@@ -660,7 +758,8 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 
   // The barriers, after the tiles: Q's full barrier, then per stage the K
   // tile's and the V tile's full barriers (complete when the producer's
-  // copies have landed) and their empty barriers (complete when every
+  // copies have landed: each producer thread's cp.async, or the one TMA
+  // issuer's bytes) and their empty barriers (complete when every
   // consumer warp is done with them), then Q's empty barrier.
   int64_t consumerWarps = 4 * kConsumers;
   Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
@@ -668,7 +767,9 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
     for (int64_t i = 0; i < shape.barriers(); ++i)
-      barrierInit(barrier(i), i <= 2 * shape.stages ? 128 : consumerWarps);
+      barrierInit(barrier(i), i > 2 * shape.stages ? consumerWarps
+                              : tma                  ? 1
+                                                     : 128);
     scf::YieldOp::create(b);
   });
   // The barriers are initialised before any thread uses them.
@@ -713,7 +814,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
           // each wait is followed by a proxy fence that orders the copies
           // this thread has seen land before the products' reads.
           barrierWait(barrier(0), itemParity);
-          fenceAsyncShared();
+          fenceCopies();
           SmallVector<Value> results = consume();
           int64_t accValues = shape.valueDim / 2;
           storeRows(p, Rows{bi, head, warpFirst, lane, 16},
@@ -736,17 +837,88 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 // The schedule
 //===----------------------------------------------------------------------===//
 
+/// The runtime function that builds a tensor map on the host and returns
+/// its global address (GpuRuntime.h).
+static constexpr llvm::StringLiteral kTensorMapCall = "attnGpuTensorMap4d";
+
+/// The tensor map of `buffer`, the query, key or value of `p`: `heads`
+/// heads of `width` elements at `seq` positions, `rows` apart (its extent
+/// along the sequence), read in boxes of 64 elements by `boxRows`
+/// positions of one head. Positions from `seq` on (a KV cache's unused
+/// capacity, a partial last tile) arrive as zeros, as cp.async's
+/// zero-filled rows do.
+static Value buildTensorMap(OpBuilder &b, Location loc, const FlashProblem &p,
+                            Value buffer, Value seq, Value rows, Value heads,
+                            int64_t width, int64_t boxRows) {
+  auto i64 = [&](Value v) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+  };
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulIOp::create(b, loc, x, y);
+  };
+  // The first element's address: the buffer's aligned pointer plus its
+  // offset, in bytes.
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+  Value address = arith::AddIOp::create(
+      b, loc,
+      i64(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer)),
+      mul(i64(metadata.getOffset()), c(2)));
+  // Dimensions innermost first, strides in bytes of every dimension but
+  // the innermost.
+  Value rowBytes = c(width * 2);
+  SmallVector<Value> dims, strides, box;
+  if (p.layout == Layout::BSHD) {
+    dims = {c(width), i64(heads), i64(seq), i64(p.batch)};
+    Value position = mul(rowBytes, i64(heads));
+    strides = {rowBytes, position, mul(position, i64(rows))};
+    box = {c(kSwizzleElements), c(1), c(boxRows), c(1)};
+  } else {
+    dims = {c(width), i64(seq), i64(heads), i64(p.batch)};
+    Value head = mul(rowBytes, i64(rows));
+    strides = {rowBytes, head, mul(head, i64(heads))};
+    box = {c(kSwizzleElements), c(boxRows), c(1), c(1)};
+  }
+  SmallVector<Value> args{address, c(2)};
+  args.append(dims);
+  args.append(strides);
+  args.append(box);
+  return func::CallOp::create(b, loc, kTensorMapCall, b.getI64Type(), args)
+      .getResult(0);
+}
+
+/// Declares kTensorMapCall in the module around `b`'s insertion point.
+static void declareTensorMapCall(OpBuilder &b, Location loc) {
+  auto module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  if (!module || module.lookupSymbol(kTensorMapCall))
+    return;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto decl = func::FuncOp::create(
+      b, loc, kTensorMapCall,
+      b.getFunctionType(SmallVector<Type>(13, b.getI64Type()),
+                        b.getI64Type()));
+  decl.setPrivate();
+}
+
 namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
-  explicit Sm90FlashSchedule(int64_t smCount) : smCount(smCount) {}
+  Sm90FlashSchedule(int64_t smCount, bool tma) : smCount(smCount), tma(tma) {}
 
   StringRef getName() const override { return "sm90"; }
 
   std::string getSummary() const override {
-    return smCount > 0 ? "sm90, persistent over " + std::to_string(smCount) +
-                             " SMs (head_dim <= 128, 512 keys or more)"
-                       : "sm90";
+    std::string summary = "sm90";
+    if (smCount > 0)
+      summary += ", persistent over " + std::to_string(smCount) +
+                 " SMs (head_dim <= 128, 512 keys or more)";
+    if (tma)
+      summary += ", TMA copies";
+    return summary;
   }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
@@ -784,13 +956,27 @@ public:
     }
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
+    if (tma) {
+      // Q in boxes of the block's rows, K and V of a tile's keys; K and V
+      // are seen over seqK positions of their kvRows.
+      declareTensorMapCall(b, loc);
+      launch.kernelArguments = {
+          buildTensorMap(b, loc, p, p.query, p.seqQ, p.seqQ, p.headsQ,
+                         shape.headDim, kBlockRows),
+          buildTensorMap(b, loc, p, p.key, p.seqK, p.kvRows, p.headsKV,
+                         shape.headDim, shape.keys),
+          buildTensorMap(b, loc, p, p.value, p.seqK, p.kvRows, p.headsKV,
+                         shape.valueDim, shape.keys)};
+    }
     return launch;
   }
 
   void buildBody(OpBuilder &b, Location loc, const FlashProblem &p,
-                 const FlashLaunch &, gpu::LaunchOp launch) const override {
+                 const FlashLaunch &launchShape,
+                 gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Sm90Kernel(ib, p, isPersistent(p)).build(launch);
+    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments)
+        .build(launch);
   }
 
 private:
@@ -812,10 +998,11 @@ private:
   }
 
   int64_t smCount;
+  bool tma;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
-mlir::attn::createSm90FlashSchedule(int64_t smCount) {
-  return std::make_unique<Sm90FlashSchedule>(smCount);
+mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma) {
+  return std::make_unique<Sm90FlashSchedule>(smCount, tma);
 }

@@ -179,6 +179,35 @@ void WgmmaBuilder::barrierWait(Value bar, Value parity) {
       });
 }
 
+void WgmmaBuilder::barrierArriveExpectTx(Value bar, int64_t bytes) {
+  inlinePtx("{\n.reg .b64 state;\nmbarrier.arrive.expect_tx.shared::cta.b64 "
+            "state, [$0], " +
+                std::to_string(bytes) + ";\n}",
+            "l,~{memory}", bar);
+}
+
+void WgmmaBuilder::acquireTensorMap(Value map) {
+  // The runtime may rewrite a map's memory between launches (its store of
+  // maps starts over when full): the fence keeps a stale copy from being
+  // read.
+  inlinePtx("fence.proxy.tensormap::generic.acquire.gpu [$0], 128;\n"
+            "prefetch.tensormap [$0];",
+            "l,~{memory}", map);
+}
+
+void WgmmaBuilder::tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords,
+                             Value bar) {
+  assert(coords.size() == 4 && "a 4-D box has four coordinates");
+  // Without a cluster, the block's own shared::cta addresses are its
+  // shared::cluster addresses.
+  SmallVector<Value> operands{dst, map};
+  operands.append(coords.begin(), coords.end());
+  operands.push_back(bar);
+  inlinePtx("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::"
+            "complete_tx::bytes [$0], [$1, {$2, $3, $4, $5}], [$6];",
+            "l,l,r,r,r,r,l,~{memory}", operands);
+}
+
 void WgmmaBuilder::fenceAsyncShared() {
   NVVM::FenceProxyOp::create(
       b, NVVM::ProxyKind::async_shared,

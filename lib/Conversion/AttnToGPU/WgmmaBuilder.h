@@ -89,6 +89,22 @@ protected:
   /// `parity` (an i32, 0 or 1) has completed. A fresh barrier is in phase
   /// 0, so waiting on parity 1 returns at once.
   void barrierWait(Value bar, Value parity);
+  /// mbarrier.arrive.expect_tx: one arrival of this thread, and `bytes`
+  /// more that asynchronous copies (TMA) must complete on `bar` before its
+  /// phase can.
+  void barrierArriveExpectTx(Value bar, int64_t bytes);
+
+  // TMA: copies of a box of a tensor, described by a tensor map in global
+  // memory (CUtensorMap, built on the host), that complete on an mbarrier.
+  /// Makes the map at global address `map` (an i64), written before the
+  /// launch, visible to the copies that read it (a tensormap proxy fence),
+  /// and prefetches it into the cache they read it from.
+  void acquireTensorMap(Value map);
+  /// cp.async.bulk.tensor.4d: the box of the 4-D tensor map `map` at
+  /// element coordinates `coords` (four i32, innermost first) into shared
+  /// memory at `dst` (an i64 shared address), completing its bytes on
+  /// mbarrier `bar`. Elements outside the tensor arrive as zeros.
+  void tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords, Value bar);
 
   // Named barriers (bar.sync/bar.arrive with an id and a thread count) let
   // two warpgroups take turns without stopping the rest of the block.
