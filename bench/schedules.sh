@@ -3,8 +3,8 @@
 #
 # On a GPU machine: times the prefill shapes of bench/cases.txt (bf16, 32/8
 # heads) with attn-runner --benchmark under each schedule named in
-# $SCHEDULES (default "sm80 sm90"), and prints the runner's timing line for
-# each. A quick comparison for schedule work; bench/run.sh is the benchmark
+# $SCHEDULES (default "sm80 sm90"; "sm90+tma" is sm90 with --tma), and
+# prints the runner's timing line for each. A quick comparison for schedule work; bench/run.sh is the benchmark
 # of record, with the peers. ATTN_RUNNER as in bench/run.sh.
 #
 #===----------------------------------------------------------------------===#
@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runner=$("$root/bench/unpack-runner.sh")
 work=$(mktemp -d)
-for shape in "4 4096 128" "1 16384 128" "4 4096 64" "4 4096 256"; do
+for shape in "16 1024 128" "4 4096 128" "1 16384 128" "4 4096 64" "4 4096 256"; do
   set -- $shape
   q="$1x$2x32x$3xbf16" kv="$1x$2x8x$3xbf16"
   for causal in "" "{causal}"; do
@@ -24,8 +24,10 @@ func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
 }
 MLIR
     for schedule in ${SCHEDULES:-sm80 sm90}; do
+      flags=(--schedule="${schedule%%+*}")
+      [[ $schedule == *+tma ]] && flags+=(--tma)
       line=$(timeout 120 "$runner" "$work/p.mlir" --target=cuda --benchmark=10 --warmup=2 \
-               --schedule="$schedule" 2>&1 | grep -E '^benchmark|error' | head -2 | tr '\n' ' ')
+               "${flags[@]}" 2>&1 | grep -E '^benchmark|error' | head -2 | tr '\n' ' ')
       echo "B=$1 S=$2 D=$3 ${causal:-full} $schedule: $line"
     done
   done
