@@ -133,6 +133,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = options.smCount;
   gpu.tma = options.tma;
+  gpu.pInShared = options.pInShared;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the

@@ -399,6 +399,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.kvSplits = options.kvSplits;
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
   gpu.tma = options.tma;
+  gpu.pInShared = options.pInShared;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);

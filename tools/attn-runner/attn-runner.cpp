@@ -97,6 +97,11 @@ static cl::opt<bool> tma(
     cl::desc("The sm90 schedule copies its tiles with TMA (tensor maps built "
              "on the host) rather than with cp.async"),
     cl::init(false), cl::cat(category));
+static cl::opt<bool> pInShared(
+    "p-in-shared",
+    cl::desc("The sm90 schedule's P·V reads P from shared memory rather than "
+             "from registers"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "
@@ -200,6 +205,7 @@ int main(int argc, char **argv) {
   options.kvSplits = kvSplits;
   options.smCount = smCount;
   options.tma = tma;
+  options.pInShared = pInShared;
   options.steps = steps;
   options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;

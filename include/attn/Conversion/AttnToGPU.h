@@ -31,8 +31,10 @@ struct FlashScheduleOptions {
   /// Multiprocessors of the device that split-KV grids are sized for; 0
   /// takes the usual count of `chip`'s generation.
   int64_t smCount = 0;
-  /// Whether the sm90 schedule copies its tiles with TMA.
+  /// Whether the sm90 schedule copies its tiles with TMA, and whether its
+  /// P·V reads P from shared memory rather than from registers.
   bool tma = false;
+  bool pInShared = false;
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound

@@ -71,7 +71,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       on the full mbarriers) from tensor maps that the host builds before
       the launch through the runtime's `attnGpuTensorMap4d`; the default is
       every producer thread's `cp.async`, until the two are measured against
-      each other on a GPU.
+      each other on a GPU. With `p-in-shared`, each consumer stores P into a
+      128-byte swizzled tile of its own once the previous P·V is done, and
+      P·V takes both operands from shared memory, the form upstream
+      `nvgpu.warpgroup.mma` has; the default keeps P in registers
+      (the register-A form, inline PTX), which holds 32 more registers
+      across the overlap but stores nothing.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
@@ -97,6 +102,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"tma", "tma", "bool", /*default=*/"false",
            "sm90: copy the tiles with TMA from host-built tensor maps "
            "rather than with cp.async">,
+    Option<"pInShared", "p-in-shared", "bool", /*default=*/"false",
+           "sm90: P·V reads P from shared memory (wgmma with both operands "
+           "in shared memory) rather than from registers">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

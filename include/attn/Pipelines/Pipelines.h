@@ -90,6 +90,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("sm90 schedule: copy the tiles with TMA from host-built "
                      "tensor maps rather than with cp.async"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> pInShared{
+      *this, "p-in-shared",
+      llvm::cl::desc("sm90 schedule: P·V reads P from shared memory rather "
+                     "than from registers"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
@@ -121,6 +126,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.kvSplits = kvSplits;
     options.smCount = smCount;
     options.tma = tma;
+    options.pInShared = pInShared;
     return options;
   }
 };

@@ -72,8 +72,10 @@ struct RunnerOptions {
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
   int64_t smCount = 0;
-  /// GPU: the sm90 schedule copies its tiles with TMA.
+  /// GPU: the sm90 schedule copies its tiles with TMA; its P·V reads P from
+  /// shared memory.
   bool tma = false;
+  bool pInShared = false;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

@@ -88,13 +88,18 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
     return "chip '" + options.chip +
            "' is not an NVIDIA architecture: expected sm_<version>, "
            "optionally followed by a or f (e.g. sm_80, sm_90a)";
-  // Only the sm90 schedule has TMA copies; asking for them where it cannot
+  // Only the sm90 schedule has these forms; asking for one where it cannot
   // run would silently change nothing.
-  if (options.tma && options.schedule != "sm90" && options.schedule != "auto")
-    return "tma applies to the sm90 schedule only, not to schedule '" +
-           options.schedule + "'";
-  if (options.tma && options.chip != "sm_90a")
-    return "tma needs chip sm_90a (the sm90 schedule), not " + options.chip;
+  for (auto [set, name] : {std::pair(options.tma, "tma"),
+                           std::pair(options.pInShared, "p-in-shared")}) {
+    if (set && options.schedule != "sm90" && options.schedule != "auto")
+      return std::string(name) +
+             " applies to the sm90 schedule only, not to schedule '" +
+             options.schedule + "'";
+    if (set && options.chip != "sm_90a")
+      return std::string(name) + " needs chip sm_90a (the sm90 schedule), not " +
+             options.chip;
+  }
   return std::nullopt;
 }
 
@@ -185,7 +190,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
-    if (tryOne(createSm90FlashSchedule(smCount, options.tma)) || name == "sm90")
+    if (tryOne(
+            createSm90FlashSchedule(smCount, options.tma, options.pInShared)) || name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
@@ -353,6 +359,7 @@ struct ConvertAttnToGPUPass
     options.kvSplits = kvSplits;
     options.smCount = smCount;
     options.tma = tma;
+    options.pInShared = pInShared;
     if (std::optional<std::string> why = validateScheduleOptions(options)) {
       getOperation()->emitError() << "convert-attn-to-gpu: " << *why;
       return signalPassFailure();

@@ -89,9 +89,11 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// `smCount` > 0 the grid is persistent: at most one block per SM, each
 /// looping over work items. With `tma` the producer copies the tiles with
 /// TMA (one instruction per 64-column box, tensor maps built on the host)
-/// rather than with every thread's cp.async.
-std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount,
-                                                       bool tma);
+/// rather than with every thread's cp.async. With `pInShared` P·V takes P
+/// from shared memory (wgmma's SS form), where the softmax stores it, rather
+/// than from registers (the RS form).
+std::unique_ptr<FlashSchedule>
+createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

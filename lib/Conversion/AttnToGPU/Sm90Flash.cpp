@@ -24,7 +24,9 @@
 //
 // A consumer issues S = Q Kᵀ of tile t (Q and K from shared memory,
 // K-major), then acc += P V of tile t - 1 (P from registers: its
-// accumulator fragments are the A fragments of m64k16; V N-major), and
+// accumulator fragments are the A fragments of m64k16; V N-major; or, with
+// `pInShared`, P stored by the softmax into a swizzled tile of the
+// consumer's own, both operands then from shared memory), and
 // runs the online softmax of tile t on the accumulator fragments while that
 // P·V runs. The two consumers take turns issuing their products (named
 // barriers), so one's softmax runs under the other's products.
@@ -64,24 +66,31 @@ constexpr int64_t kThreads = 128 * (1 + kConsumers);
 constexpr int64_t kProducerRegisters = 56;
 constexpr int64_t kConsumerRegisters = 224;
 
-/// The block's tiles: head dims, keys per K/V tile and stages of the ring.
+/// The block's tiles: head dims, keys per K/V tile and stages of the ring,
+/// and whether each consumer stages its P in shared memory.
 struct Shape {
   int64_t headDim, valueDim, keys, stages;
+  bool pInShared;
 
-  static constexpr Shape of(int64_t headDim, int64_t valueDim) {
+  static constexpr Shape of(int64_t headDim, int64_t valueDim,
+                            bool pInShared) {
     // Tiles of 128 keys up to head_dim 128: the f32 accumulators of S
     // (64 x 128) and of the output (64 x 128) then take 128 registers a
     // thread.
     // Two stages: a third measured 5-10% slower on the H200 (bench/NOTES.md).
-    return {headDim, valueDim, headDim <= 128 && valueDim <= 128 ? 128 : 64, 2};
+    return {headDim, valueDim, headDim <= 128 && valueDim <= 128 ? 128 : 64, 2,
+            pInShared};
   }
 
   // 2-byte elements throughout.
   constexpr int64_t qBytes() const { return kBlockRows * headDim * 2; }
   constexpr int64_t kStageBytes() const { return keys * headDim * 2; }
   constexpr int64_t vStageBytes() const { return keys * valueDim * 2; }
+  /// One consumer's P: its 64 rows by the tile's keys.
+  constexpr int64_t pBytes() const { return pInShared ? 64 * keys * 2 : 0; }
   constexpr int64_t dataBytes() const {
-    return qBytes() + stages * (kStageBytes() + vStageBytes());
+    return qBytes() + stages * (kStageBytes() + vStageBytes()) +
+           kConsumers * pBytes();
   }
   /// The mbarriers after the tiles: Q-full, each stage's K-full, V-full,
   /// K-empty and V-empty, then Q-empty.
@@ -95,7 +104,8 @@ struct Shape {
 };
 // The largest head dims fit a block's shared memory, so no accepted op
 // can exceed it.
-static_assert(Shape::of(256, 256).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::of(256, 256, true).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::of(128, 128, true).sharedBytes() <= kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
@@ -103,11 +113,12 @@ public:
   /// `tensorMaps` are the global addresses (i64) of the TMA tensor maps of
   /// Q, K and V, or empty for cp.async copies.
   Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent,
-             ArrayRef<Value> tensorMaps)
+             ArrayRef<Value> tensorMaps, bool pInShared)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
         p(p), persistent(persistent), tma(!tensorMaps.empty()),
         shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                        cast<MemRefType>(p.value.getType()).getDimSize(3))) {
+                        cast<MemRefType>(p.value.getType()).getDimSize(3),
+                        pInShared)) {
     if (tma)
       std::tie(qMap, kMap, vMap) =
           std::tuple(tensorMaps[0], tensorMaps[1], tensorMaps[2]);
@@ -146,8 +157,14 @@ private:
   Scores asScores(ArrayRef<Value> acc);
   /// The exponentials `s` as the registers of P, the A operand of P·V.
   SmallVector<Value> pRegisters(const Scores &s);
-  /// Issues and commits acc + P V; returns the accumulators, to be waited
-  /// for.
+  /// With P in shared memory: stores this warpgroup's P (`pRegs`) into its
+  /// swizzled tile, K-major as Q is, and makes the stores visible to the
+  /// warpgroup's next products. The products that read the previous P must
+  /// have completed.
+  void storeP(ArrayRef<Value> pRegs);
+  /// Issues and commits acc + P V, with P from `pRegs` or, with P in shared
+  /// memory, from this warpgroup's P tile; returns the accumulators, to be
+  /// waited for.
   SmallVector<Value> issuePV(ArrayRef<Value> acc, ArrayRef<Value> pRegs,
                              Value vDesc);
   /// The online-softmax step of the scores `s` of the tile at `kvStart`
@@ -226,9 +243,10 @@ private:
   /// The block's tiles before this item's (the stage ring runs on across
   /// items) and the parity (an i32) of the item's use of Q's barriers.
   Value tileBase, itemParity;
-  int64_t qAt = 0, kAt = 0, vAt = 0; // element offsets in smem
-  Value base;                        // shared byte address of element 0
+  int64_t qAt = 0, kAt = 0, vAt = 0, pAt = 0; // element offsets in smem
+  Value base; // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
+  Value pDesc; // this consumer's P tile, with P in shared memory
   Value factor; // softmaxFactor(p)
 };
 } // namespace
@@ -373,13 +391,54 @@ SmallVector<Value> Sm90Kernel::issuePV(ArrayRef<Value> acc,
   SmallVector<Value> out(both.begin(), both.begin() + acc.size());
   // V is N-major: a k16 step is 16 rows (2048 bytes) down every column
   // block, the column blocks lie a whole block apart (the leading offset)
-  // and 8-row core matrices 1024 bytes apart (the stride offset).
-  for (int64_t kk = 0; kk < shape.keys / 16; ++kk)
-    out = wgmma(out, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
-                advance(vDesc, kk * 16 * kSwizzleBytes), shape.valueDim,
-                /*transposeB=*/true);
+  // and 8-row core matrices 1024 bytes apart (the stride offset). P in
+  // shared memory is K-major, as Q is: a k16 step is 32 bytes into a row,
+  // every 4 steps the next column block of 64 rows.
+  for (int64_t kk = 0; kk < shape.keys / 16; ++kk) {
+    Value vStep = advance(vDesc, kk * 16 * kSwizzleBytes);
+    if (shape.pInShared)
+      out = wgmma(out,
+                  advance(pDesc, kk / 4 * 64 * kSwizzleBytes + kk % 4 * 32), {},
+                  vStep, shape.valueDim, /*transposeB=*/true);
+    else
+      out = wgmma(out, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
+                  vStep, shape.valueDim, /*transposeB=*/true);
+  }
   commit();
   return out;
+}
+
+void Sm90Kernel::storeP(ArrayRef<Value> pRegs) {
+  // pRegs[4 kk + j] holds, for the k16 step kk, row g (j even) or g + 8 (j
+  // odd) and keys 16 kk + 8 (j / 2) + 2 (lane % 4) and the next: n8 tile nt
+  // = 2 kk + j / 2. Its 16-byte chunk in the row is nt % 8, swizzled by the
+  // row's low three bits, which are g's for both rows.
+  Value g = div(lane, 4);
+  Value row = add(mul(warp, idx(16)), g);
+  Value rowAt = add(add(idx(pAt * 2), mul(group, idx(shape.pBytes()))),
+                    add(mul(row, idx(kSwizzleBytes)), mul(rem(lane, 4), idx(4))));
+  Value rowBase =
+      arith::AddIOp::create(b, base,
+                            arith::IndexCastOp::create(b, b.getI64Type(), rowAt));
+  Value swizzle = arith::IndexCastOp::create(b, b.getI64Type(), mul(g, idx(16)));
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, b.getI64Type(), v);
+  };
+  for (auto [i, reg] : llvm::enumerate(pRegs)) {
+    int64_t kk = i / 4, j = i % 4, nt = 2 * kk + j / 2;
+    Value chunk = arith::XOrIOp::create(b, i64(nt % 8 * 16), swizzle);
+    Value at = arith::AddIOp::create(
+        b, rowBase,
+        arith::AddIOp::create(
+            b, i64(nt / 8 * 64 * kSwizzleBytes + j % 2 * 8 * kSwizzleBytes),
+            chunk));
+    storeShared(at, reg);
+  }
+  // Each thread's stores before the async proxy's reads, then every warp's
+  // stores before any warp's products: barrier 3 + g is warpgroup g's own.
+  fenceAsyncShared();
+  namedBarrierSync(
+      arith::IndexCastOp::create(b, b.getI32Type(), add(group, idx(3))), 128);
 }
 
 Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
@@ -513,7 +572,7 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
     for (Value map : {qMap, kMap, vMap})
-      acquireTensorMap(map);
+      prefetchTensorMap(map);
     forEachItem(launch, [&] {
       // The consumers are done with the previous item's Q (before the
       // first there is none, and the wait on a fresh barrier's parity 1
@@ -554,7 +613,9 @@ SmallVector<Value> Sm90Kernel::consume() {
   // warpgroup issues its products in a turn that the other's issue ends,
   // so one warpgroup's softmax runs under the other's products.
   int64_t keys = shape.keys, accValues = shape.valueDim / 2;
-  int64_t pValues = keys / 16 * 4;
+  // P rides in registers from one tile to the next, unless it is staged in
+  // shared memory.
+  int64_t pValues = shape.pInShared ? 0 : keys / 16 * 4;
   auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
   auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
 
@@ -583,7 +644,10 @@ SmallVector<Value> Sm90Kernel::consume() {
     init.append(sm.maxes);
     init.append(sm.sums);
     init.append(sm.corrections);
-    init.append(pRegisters(s));
+    if (shape.pInShared)
+      storeP(pRegisters(s));
+    else
+      init.append(pRegisters(s));
 
     auto loop = scf::ForOp::create(
         b, add(kvBegin, idx(keys)), kvEnd, idx(keys), init,
@@ -621,7 +685,11 @@ SmallVector<Value> Sm90Kernel::consume() {
           results.append(sm.maxes);
           results.append(sm.sums);
           results.append(sm.corrections);
-          results.append(next);
+          // The product that read the previous P is done: the tile is free.
+          if (shape.pInShared)
+            storeP(next);
+          else
+            results.append(next);
           scf::YieldOp::create(b, results);
         });
     // Every S has completed: Q is free for the next item.
@@ -728,6 +796,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   qAt = 0;
   kAt = kBlockRows * shape.headDim;
   vAt = kAt + shape.stages * keys * shape.headDim;
+  pAt = vAt + shape.stages * keys * shape.valueDim;
   base = add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
   auto descAt = [&](int64_t element, int64_t leading, int64_t stride) {
     return descriptor(
@@ -747,6 +816,14 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
                                        64 * kSwizzleBytes >> 4)));
   kDesc0 = descAt(kAt, 16, kSwizzleAtomBytes);
   vDesc0 = descAt(vAt, keys * kSwizzleBytes, kSwizzleAtomBytes);
+  // Each consumer's P tile, K-major like Q, after the V stages.
+  if (shape.pInShared)
+    pDesc = arith::AddIOp::create(
+        b, descAt(pAt, 16, kSwizzleAtomBytes),
+        arith::MulIOp::create(
+            b, arith::IndexCastOp::create(b, b.getI64Type(), group),
+            arith::ConstantIntOp::create(b, b.getI64Type(),
+                                         shape.pBytes() >> 4)));
 
   auto flat = [&](Value m) -> Value {
     return memref::CollapseShapeOp::create(
@@ -907,7 +984,8 @@ static void declareTensorMapCall(OpBuilder &b, Location loc) {
 namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
-  Sm90FlashSchedule(int64_t smCount, bool tma) : smCount(smCount), tma(tma) {}
+  Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared)
+      : smCount(smCount), tma(tma), pInShared(pInShared) {}
 
   StringRef getName() const override { return "sm90"; }
 
@@ -918,6 +996,8 @@ public:
                  " SMs (head_dim <= 128, 512 keys or more)";
     if (tma)
       summary += ", TMA copies";
+    if (pInShared)
+      summary += ", P in shared memory";
     return summary;
   }
 
@@ -942,7 +1022,8 @@ public:
                           const FlashProblem &p) const override {
     FlashLaunch launch;
     Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                            cast<MemRefType>(p.value.getType()).getDimSize(3));
+                            cast<MemRefType>(p.value.getType()).getDimSize(3),
+                            pInShared);
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     if (isPersistent(p)) {
       // One block per SM (a block takes most of an SM's shared memory),
@@ -975,7 +1056,7 @@ public:
                  const FlashLaunch &launchShape,
                  gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments)
+    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments, pInShared)
         .build(launch);
   }
 
@@ -989,7 +1070,7 @@ private:
       return cast<MemRefType>(m.getType()).getDimSize(i);
     };
     int64_t keys = dim(p.key, p.layout == Layout::BSHD ? 1 : 2);
-    Shape shape = Shape::of(dim(p.query, 3), dim(p.value, 3));
+    Shape shape = Shape::of(dim(p.query, 3), dim(p.value, 3), pInShared);
     // A KV cache read in place is attended over a run-time length, however
     // static its capacity: no unrolled tile loop.
     bool runTimeLength = p.seqK != p.kvRows || ShapedType::isDynamic(keys);
@@ -998,11 +1079,12 @@ private:
   }
 
   int64_t smCount;
-  bool tma;
+  bool tma, pInShared;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
-mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma) {
-  return std::make_unique<Sm90FlashSchedule>(smCount, tma);
+mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma,
+                                    bool pInShared) {
+  return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared);
 }

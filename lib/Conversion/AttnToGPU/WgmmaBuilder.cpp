@@ -186,13 +186,8 @@ void WgmmaBuilder::barrierArriveExpectTx(Value bar, int64_t bytes) {
             "l,~{memory}", bar);
 }
 
-void WgmmaBuilder::acquireTensorMap(Value map) {
-  // The runtime may rewrite a map's memory between launches (its store of
-  // maps starts over when full): the fence keeps a stale copy from being
-  // read.
-  inlinePtx("fence.proxy.tensormap::generic.acquire.gpu [$0], 128;\n"
-            "prefetch.tensormap [$0];",
-            "l,~{memory}", map);
+void WgmmaBuilder::prefetchTensorMap(Value map) {
+  inlinePtx("prefetch.tensormap [$0];", "l,~{memory}", map);
 }
 
 void WgmmaBuilder::tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords,
@@ -206,6 +201,10 @@ void WgmmaBuilder::tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords,
   inlinePtx("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::"
             "complete_tx::bytes [$0], [$1, {$2, $3, $4, $5}], [$6];",
             "l,l,r,r,r,r,l,~{memory}", operands);
+}
+
+void WgmmaBuilder::storeShared(Value address, Value word) {
+  inlinePtx("st.shared.b32 [$0], $1;", "l,r,~{memory}", {address, word});
 }
 
 void WgmmaBuilder::fenceAsyncShared() {

@@ -70,6 +70,9 @@ protected:
   /// an i64.
   Value sharedAddress(Value smem);
 
+  /// st.shared.b32 of the 32-bit `word` at shared address `address`.
+  void storeShared(Value address, Value word);
+
   /// fence.proxy.async.shared::cta: orders this thread's view of shared
   /// memory (its own writes and those it has synchronised with) before the
   /// async proxy's reads, such as wgmma's.
@@ -96,10 +99,11 @@ protected:
 
   // TMA: copies of a box of a tensor, described by a tensor map in global
   // memory (CUtensorMap, built on the host), that complete on an mbarrier.
-  /// Makes the map at global address `map` (an i64), written before the
-  /// launch, visible to the copies that read it (a tensormap proxy fence),
-  /// and prefetches it into the cache they read it from.
-  void acquireTensorMap(Value map);
+  /// prefetch.tensormap: brings the map at global address `map` (an i64)
+  /// into the cache the copies read it from. A map written by the host
+  /// before the launch needs no proxy fence (only a map the device itself
+  /// modifies does, with PTX 8.3's fence.proxy.tensormap).
+  void prefetchTensorMap(Value map);
   /// cp.async.bulk.tensor.4d: the box of the 4-D tensor map `map` at
   /// element coordinates `coords` (four i32, innermost first) into shared
   /// memory at `dst` (an i64 shared address), completing its bytes on

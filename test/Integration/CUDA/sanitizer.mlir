@@ -35,6 +35,13 @@
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 // RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
 // RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// And with P in shared memory: a consumer's stores of P for tile t must
+// not overlap the products still reading P of tile t - 1, nor its products
+// run before every warp of it has stored.
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 
 // A KV cache on the device: the zero fill and append kernels stay inside
 // the cache, and the decode kernel reads only its first 1001 positions of
