@@ -3,7 +3,8 @@
 #
 # On a GPU machine: times the prefill shapes of bench/cases.txt (bf16, 32/8
 # heads) with attn-runner --benchmark under each schedule named in
-# $SCHEDULES (default "sm80 sm90"; "sm90+tma" is sm90 with --tma), and
+# $SCHEDULES (default "sm80 sm90"; "+tma" and "+pshared" add --tma and
+# --p-in-shared, as in "sm90+tma+pshared"), and
 # prints the runner's timing line for each. A quick comparison for schedule work; bench/run.sh is the benchmark
 # of record, with the peers. ATTN_RUNNER as in bench/run.sh.
 #
@@ -25,7 +26,8 @@ func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
 MLIR
     for schedule in ${SCHEDULES:-sm80 sm90}; do
       flags=(--schedule="${schedule%%+*}")
-      [[ $schedule == *+tma ]] && flags+=(--tma)
+      [[ $schedule == *+tma* ]] && flags+=(--tma)
+      [[ $schedule == *+pshared* ]] && flags+=(--p-in-shared)
       line=$(timeout 120 "$runner" "$work/p.mlir" --target=cuda --benchmark=10 --warmup=2 \
                "${flags[@]}" 2>&1 | grep -E '^benchmark|error' | head -2 | tr '\n' ' ')
       echo "B=$1 S=$2 D=$3 ${causal:-full} $schedule: $line"
