@@ -140,6 +140,12 @@ NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)"
 PREFILL = re.compile(r"^prefill: ([0-9]+) tokens? in " + NUMBER + r" ms")
 DECODE = re.compile(r"^decode: ([0-9]+) steps? in " + NUMBER + r" ms")
 TARGET = re.compile(r"^target: (\S+)")
+# What a GPU model reports on stderr with ATTN_GPU_STATS=time (Model.cpp).
+RUNTIME_STATS = re.compile(
+    r"^attn runtime, (prefill|decode): [0-9]+ calls; a call: ([0-9.]+) kernel "
+    r"launches, ([0-9.]+) library calls, ([0-9.]+) allocations, ([0-9.]+) "
+    r"frees, ([0-9.]+) host synchronizations, ([0-9.]+) copies, ([0-9.]+) "
+    r"fills; kernels " + NUMBER + r" ms$")
 
 # The projections' variants (attn-compile --gpu-pipeline=matmul=<variant>),
 # as the table's notes describe them.
@@ -281,6 +287,20 @@ def parse_generate(text):
         if m:
             r["decode_steps"], r["decode_ms"] = int(m.group(1)), float(m.group(2))
     return r
+
+
+def parse_runtime_stats(text):
+    """{phase: {launches, library_calls, allocations, frees,
+    synchronizations, copies, fills, kernel_ms}} per call, from the lines
+    a GPU model prints on stderr with ATTN_GPU_STATS=time."""
+    keys = ["launches", "library_calls", "allocations", "frees",
+            "synchronizations", "copies", "fills", "kernel_ms"]
+    stats = {}
+    for line in text.splitlines():
+        m = RUNTIME_STATS.match(line.strip())
+        if m:
+            stats[m.group(1)] = dict(zip(keys, map(float, m.groups()[1:])))
+    return stats
 
 
 def read_tokens(path):
@@ -457,9 +477,34 @@ def render(run):
             "count every sequence of the batch." % (
                 run["batches"][0]["floor"]["weight_bytes"] / 1e6
                 if run["batches"] else 0)]
+    host = host_side_lines(run)
+    if host:
+        out += ["", "Host side of ours, per call (one more run with "
+                "ATTN_GPU_STATS=time: the runtime counts what compiled code "
+                "asks of it, and CUDA events time each kernel; the wall "
+                "time of a decode step is the table's):", ""] + host
     if notes:
         out += ["", "Errors:", ""] + ["- " + n for n in notes]
     return "\n".join(out) + "\n"
+
+
+def host_side_lines(run):
+    """One markdown line per (batch, variant of ours) with runtime stats."""
+    lines = []
+    for b in run["batches"]:
+        for label, r in systems(b):
+            for phase, s in sorted(r.get("runtime_stats", {}).items()):
+                wall = r.get("decode_ms_per_step") if phase == "decode" else None
+                lines.append(
+                    "- batch %d, %s, %s: %.0f kernel launches, %.0f library "
+                    "calls, %.0f allocations, %.0f frees, %.0f host "
+                    "synchronizations, %.0f copies, %.0f fills; kernels %s ms%s"
+                    % (b["batch"], label, phase, s["launches"],
+                       s["library_calls"], s["allocations"], s["frees"],
+                       s["synchronizations"], s["copies"], s["fills"],
+                       _ms(s["kernel_ms"]),
+                       " of a %s ms step" % _ms(wall) if wall else ""))
+    return lines
 
 
 def out_paths(args, device_name, size_label):
@@ -558,6 +603,17 @@ def run_ours(args, program, model_dir, prompt, record, env):
         record["tokens"] = read_tokens(tokens_path)
     except (OSError, ValueError) as e:
         record["error"] = "cannot read the generated tokens: %s" % e
+        return record
+    # One more run, untimed by us, for the host side of a call: the runtime
+    # counts its calls and times each kernel with events.
+    stats_env = dict(env or os.environ, ATTN_GPU_STATS="time")
+    try:
+        p = subprocess.run([program, model_dir, ids, "--steps",
+                            str(args.generate)], capture_output=True,
+                           text=True, timeout=args.run_timeout, env=stats_env)
+        record["runtime_stats"] = parse_runtime_stats(p.stderr)
+    except (subprocess.TimeoutExpired, OSError) as e:
+        record["runtime_stats_error"] = str(e)
     return record
 
 

@@ -326,6 +326,25 @@ class ModelBench(unittest.TestCase):
             "decode: no steps\n")
         self.assertEqual((one["prefill_tokens"], one["decode_ms"]), (1, None))
 
+    def test_runtime_stats(self):
+        """The lines a GPU model prints with ATTN_GPU_STATS=time, rendered
+        from the format strings of lib/Runtime/Model.cpp itself, parse."""
+        source = open(os.path.join(os.path.dirname(HERE), "lib", "Runtime",
+                                   "Model.cpp")).read()
+        body = source[source.index("void AttnModel::reportStats"):]
+        calls = re.findall(r"std::fprintf\(stderr,((?:\s*\"[^\"]*\")+)", body)
+        self.assertEqual(len(calls), 2)
+        text = "".join("".join(re.findall(r'"([^"]*)"', c)) for c in calls)
+        text = text.replace("%lld", "%d")
+        line = text % ("decode", 63, 173.0, 0.0, 61.5, 61.5, 17.0, 0.0, 2.0,
+                       0.8123)
+        stats = model_bench.parse_runtime_stats(line + "\nother output\n")
+        self.assertEqual(stats, {"decode": {
+            "launches": 173.0, "library_calls": 0.0, "allocations": 61.5,
+            "frees": 61.5, "synchronizations": 17.0, "copies": 0.0,
+            "fills": 2.0, "kernel_ms": 0.8123}})
+        self.assertEqual(model_bench.parse_runtime_stats("no stats\n"), {})
+
     def test_rates_and_floor(self):
         r = model_bench.rates(2, 6, 5, 1.0, 4.0)
         self.assertAlmostEqual(r["prefill_tps"], 12000.0)

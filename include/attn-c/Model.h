@@ -21,6 +21,11 @@
 |* process-wide state (the GPU context, the last error): call it from one    *|
 |* thread at a time.                                                         *|
 |*                                                                            *|
+|* With ATTN_GPU_STATS set in the environment, a GPU model prints to stderr, *|
+|* when freed, what its prefill and decode calls asked of the runtime per    *|
+|* call (kernel launches, allocations, host synchronizations, ...); with     *|
+|* ATTN_GPU_STATS=time also how long their kernels ran.                      *|
+|*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
 #ifndef ATTN_C_MODEL_H

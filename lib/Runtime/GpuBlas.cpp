@@ -118,6 +118,7 @@ void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
   const Blas *blas = loadBlas(why);
   if (!blas)
     return rt::recordFailure(why);
+  rt::countLibraryCall();
   float one = 1.0f;
   // Timed like a kernel, on the legacy default stream cuBLAS runs on.
   void *span = rt::timedBegin(nullptr);

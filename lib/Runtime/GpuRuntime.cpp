@@ -31,6 +31,7 @@ struct State {
   bool timing = false;
   /// Start and stop events of each timed launch.
   std::vector<std::pair<CUevent, CUevent>> launches;
+  rt::CallCounts counts;
   /// Live allocations made by compiled code: address -> bytes.
   std::map<CUdeviceptr, size_t> allocations;
   /// Compiled code allocates from the device's stream-ordered pool, which
@@ -176,6 +177,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                   ") and block (" + std::to_string(blockX) + ", " +
                   std::to_string(blockY) + ", " + std::to_string(blockZ) +
                   "): every extent must lie in [1, 2^31)");
+  ++state().counts.launches;
   auto fn = static_cast<CUfunction>(function);
   // Above 48 KiB, dynamic shared memory must be opted into per kernel.
   if (smem > 48 * 1024 &&
@@ -223,6 +225,7 @@ void mgpuStreamDestroy(void *stream) {
 void mgpuStreamSynchronize(void *stream) {
   // Kernel faults surface here; synchronize even after an earlier failure
   // would only repeat it.
+  ++state().counts.synchronizations;
   if (const Driver *d = usable())
     record(d->cuStreamSynchronize(static_cast<CUstream>(stream)),
            "cuStreamSynchronize");
@@ -250,6 +253,7 @@ void mgpuEventDestroy(void *event) {
 }
 
 void mgpuEventSynchronize(void *event) {
+  ++state().counts.synchronizations;
   if (const Driver *d = usable())
     record(d->cuEventSynchronize(static_cast<CUevent>(event)),
            "cuEventSynchronize");
@@ -263,6 +267,7 @@ void mgpuEventRecord(void *event, void *stream) {
 }
 
 void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
+  ++state().counts.allocations;
   const Driver *d = usable();
   if (!d || bytes == 0)
     return nullptr;
@@ -297,6 +302,7 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
 
 void mgpuMemFree(void *ptr, void *stream) {
   State &s = state();
+  ++s.counts.frees;
   if (!s.driver || !ptr)
     return;
   auto p = reinterpret_cast<CUdeviceptr>(ptr);
@@ -316,6 +322,7 @@ void mgpuMemFree(void *ptr, void *stream) {
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  ++state().counts.copies;
   if (const Driver *d = usable())
     record(d->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                             reinterpret_cast<CUdeviceptr>(src), bytes,
@@ -324,6 +331,7 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
 }
 
 void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
+  ++state().counts.fills;
   if (const Driver *d = usable())
     record(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                                static_cast<CUstream>(stream)),
@@ -331,6 +339,7 @@ void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
 }
 
 void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
+  ++state().counts.fills;
   if (const Driver *d = usable())
     record(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                                static_cast<CUstream>(stream)),
@@ -595,6 +604,35 @@ std::string rt::freeAllocationsSince(const std::vector<const void *> &before,
 void rt::setPoisonAllocations(bool on) { state().poison = on; }
 
 void rt::setKernelTiming(bool on) { state().timing = on; }
+
+const rt::CallCounts &rt::callCounts() { return state().counts; }
+
+void rt::countLibraryCall() {
+  ++state().counts.libraryCalls;
+  ++state().counts.synchronizations;
+}
+
+rt::CallCounts &rt::CallCounts::operator+=(const CallCounts &other) {
+  launches += other.launches;
+  libraryCalls += other.libraryCalls;
+  allocations += other.allocations;
+  frees += other.frees;
+  synchronizations += other.synchronizations;
+  copies += other.copies;
+  fills += other.fills;
+  return *this;
+}
+
+rt::CallCounts rt::operator-(const CallCounts &later,
+                             const CallCounts &earlier) {
+  return {later.launches - earlier.launches,
+          later.libraryCalls - earlier.libraryCalls,
+          later.allocations - earlier.allocations,
+          later.frees - earlier.frees,
+          later.synchronizations - earlier.synchronizations,
+          later.copies - earlier.copies,
+          later.fills - earlier.fills};
+}
 
 std::string rt::collectKernelMilliseconds(double &milliseconds) {
   std::string why;

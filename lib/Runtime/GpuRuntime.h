@@ -139,6 +139,26 @@ std::string freeAllocationsSince(const std::vector<const void *> &before,
 /// allocated.
 std::string releaseTensorMaps();
 
+/// How often compiled code has called into the runtime since the process
+/// began: a profile of the host side of its GPU work.
+struct CallCounts {
+  uint64_t launches = 0;         // kernels
+  uint64_t libraryCalls = 0;     // cuBLAS products
+  uint64_t allocations = 0;      // mgpuMemAlloc
+  uint64_t frees = 0;            // mgpuMemFree
+  uint64_t synchronizations = 0; // the host waiting for a stream or event
+  uint64_t copies = 0;           // mgpuMemcpy
+  uint64_t fills = 0;            // mgpuMemset16/32
+
+  CallCounts &operator+=(const CallCounts &other);
+};
+const CallCounts &callCounts();
+/// Counts a library call made for compiled code, which waits for the
+/// device after it (GpuBlas).
+void countLibraryCall();
+/// What compiled code did between two snapshots of callCounts().
+CallCounts operator-(const CallCounts &later, const CallCounts &earlier);
+
 void setPoisonAllocations(bool on);
 void setKernelTiming(bool on);
 /// Milliseconds of GPU time of the kernels launched since timing was turned

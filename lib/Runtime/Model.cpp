@@ -9,6 +9,12 @@
 // did not update in place) are copied out and freed after each call, with
 // every other buffer it left allocated, so a long generation does not grow.
 //
+// With $ATTN_GPU_STATS set, a GPU model reports to stderr, when it is freed,
+// what its prefill and decode calls asked of the runtime on average (kernel
+// launches, allocations, host synchronizations, ...) and, with the value
+// `time`, how long their kernels ran (CUDA events around each launch, which
+// slow the calls a little): the host's share of a step against the GPU's.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attn-c/Model.h"
@@ -19,6 +25,7 @@
 #include "SafeTensorsReader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -58,6 +65,15 @@ struct AttnModel {
   Buffer prefillTokens, decodeTokens;
   /// The next cache position; -1 until a prefill has run.
   int64_t position = -1;
+  /// $ATTN_GPU_STATS: what each kind of call asked of the runtime.
+  struct CallStats {
+    int64_t calls = 0;
+    cuda::rt::CallCounts counts;
+    double kernelMs = 0;
+  };
+  bool stats = false, timed = false;
+  CallStats prefillStats, decodeStats;
+  void reportStats() const;
 
   ~AttnModel() {
     auto release = [&](Buffer &b) {
@@ -77,6 +93,8 @@ struct AttnModel {
     release(decodeTokens);
     if (gpu)
       cuda::rt::releaseTensorMaps();
+    if (stats)
+      reportStats();
   }
 
   std::string allocate(size_t bytes, Buffer &buffer) {
@@ -112,6 +130,26 @@ struct AttnModel {
                    float *logits, bool lastOnly);
 };
 
+void AttnModel::reportStats() const {
+  for (auto [name, s] : {std::pair("prefill", &prefillStats),
+                         std::pair("decode", &decodeStats)}) {
+    if (!s->calls)
+      continue;
+    double n = double(s->calls);
+    const cuda::rt::CallCounts &c = s->counts;
+    std::fprintf(stderr,
+                 "attn runtime, %s: %lld calls; a call: %.1f kernel launches, "
+                 "%.1f library calls, %.1f allocations, %.1f frees, %.1f host "
+                 "synchronizations, %.1f copies, %.1f fills",
+                 name, static_cast<long long>(s->calls), c.launches / n,
+                 c.libraryCalls / n, c.allocations / n, c.frees / n,
+                 c.synchronizations / n, c.copies / n, c.fills / n);
+    if (timed)
+      std::fprintf(stderr, "; kernels %.4f ms", s->kernelMs / n);
+    std::fputc('\n', stderr);
+  }
+}
+
 static int fail(const std::string &why) {
   lastError() = why;
   return 1;
@@ -145,6 +183,11 @@ std::string AttnModel::load(const std::string &dir) {
     // A failure of the kernels' module load, which ran before main.
     if (std::string err = cuda::rt::takeError(); !err.empty())
       return "loading the model's GPU kernels failed: " + err;
+    if (const char *want = std::getenv("ATTN_GPU_STATS"); want && *want) {
+      stats = true;
+      timed = std::strcmp(want, "time") == 0;
+      cuda::rt::setKernelTiming(timed);
+    }
   }
   rt::SafeTensorsReader reader;
   if (std::string err = reader.open(dir); !err.empty())
@@ -280,6 +323,7 @@ std::string AttnModel::call(const rt::EntryInfo &entry, void (*step)(void **),
   std::vector<const void *> before;
   if (gpu)
     before = cuda::rt::liveAllocations();
+  cuda::rt::CallCounts startCounts = cuda::rt::callCounts();
   step(args.data());
   std::string err = rt::takeKVCacheError();
   if (gpu)
@@ -335,6 +379,17 @@ std::string AttnModel::call(const rt::EntryInfo &entry, void (*step)(void **),
       err = freed;
   } else {
     rt::freeHostBlocksExcept({});
+  }
+  if (stats) {
+    CallStats &s = &entry == &info.prefill ? prefillStats : decodeStats;
+    ++s.calls;
+    s.counts += cuda::rt::callCounts() - startCounts;
+    double ms = 0;
+    if (timed)
+      if (std::string timingErr = cuda::rt::collectKernelMilliseconds(ms);
+          err.empty())
+        err = timingErr;
+    s.kernelMs += ms;
   }
   return err;
 }
