@@ -158,7 +158,9 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // A function's kernels, allocations, frees and copies run in order on one
   // stream, and the host waits only where it reads device memory, calls
   // out (cuBLAS, the runtime's checks) or returns: a decode step would
-  // otherwise wait for each of its hundreds of kernels in turn.
+  // otherwise wait for each of its hundreds of kernels in turn. The KV
+  // cache checks move ahead of the GPU work first, so they cost no wait.
+  pm.addNestedPass<func::FuncOp>(createHoistCacheChecksPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertFuncToLLVMPass());

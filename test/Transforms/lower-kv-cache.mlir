@@ -2,8 +2,10 @@
 
 // A decode-style step: append at a run-time position, attend over a
 // run-time length. The cache becomes two zero-filled [B, C, H, D] tensors;
-// the append is a guarded insert_slice, the attend an attention over a
-// prefix slice, and both report an out-of-range index through the hook.
+// the append inserts its tokens, or none of them (a count selected to 0,
+// no branch around the write) when its position is out of range, the
+// attend is an attention over a prefix slice, and both report an
+// out-of-range index through the hook.
 
 // CHECK-LABEL: func.func private @attnKVCacheError(i64, i64, i64, i64)
 // CHECK-LABEL: func.func @step(
@@ -16,19 +18,23 @@
 // CHECK:         %[[GE:.*]] = arith.cmpi sge, %[[POS]], %{{.*}} : index
 // CHECK:         %[[LE:.*]] = arith.cmpi sle, %[[POS]], %[[ROOM]] : index
 // CHECK:         %[[OK:.*]] = arith.andi %[[GE]], %[[LE]] : i1
-// CHECK:         %[[NEW:.*]]:2 = scf.if %[[OK]]
-// CHECK:           tensor.insert_slice %[[K]] into %[[KS]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
-// CHECK:           tensor.insert_slice %[[V]] into %[[VS]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
-// CHECK:         } else {
+// CHECK:         %[[BAD:.*]] = arith.xori %[[OK]], %{{.*}} : i1
+// CHECK:         scf.if %[[BAD]] {
 // CHECK:           %[[APPEND:.*]] = arith.constant 0 : i64
 // CHECK:           func.call @attnKVCacheError(%[[APPEND]], %{{.*}}, %{{.*}}, %{{.*}})
-// CHECK:           scf.yield %[[KS]], %[[VS]]
+// CHECK:         }
+// CHECK:         %[[COUNT:.*]] = arith.select %[[OK]], %[[T]], %[[ZERO:.*]] : index
+// CHECK:         %[[AT:.*]] = arith.select %[[OK]], %[[POS]], %[[ZERO]] : index
+// CHECK:         %[[KT:.*]] = tensor.extract_slice %[[K]][0, 0, 0, 0] [1, %[[COUNT]], 2, 64] [1, 1, 1, 1] : tensor<1x4x2x64xf16> to tensor<1x?x2x64xf16>
+// CHECK:         %[[NEWK:.*]] = tensor.insert_slice %[[KT]] into %[[KS]][0, %[[AT]], 0, 0] [1, %[[COUNT]], 2, 64] [1, 1, 1, 1]
+// CHECK:         %[[VT:.*]] = tensor.extract_slice %[[V]][0, 0, 0, 0] [1, %[[COUNT]], 2, 64]
+// CHECK:         %[[NEWV:.*]] = tensor.insert_slice %[[VT]] into %[[VS]][0, %[[AT]], 0, 0] [1, %[[COUNT]], 2, 64] [1, 1, 1, 1]
 // CHECK:         scf.if
 // CHECK:           %[[ATTEND:.*]] = arith.constant 1 : i64
 // CHECK:           func.call @attnKVCacheError(%[[ATTEND]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK:         %[[N:.*]] = arith.select %{{.*}}, %[[LEN]], %{{.*}} : index
-// CHECK:         %[[KP:.*]] = tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
-// CHECK:         %[[VP:.*]] = tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
+// CHECK:         %[[KP:.*]] = tensor.extract_slice %[[NEWK]][0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
+// CHECK:         %[[VP:.*]] = tensor.extract_slice %[[NEWV]][0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xf16> to tensor<1x?x2x64xf16>
 // CHECK:         %[[O:.*]] = attn.attention %[[Q]], %[[KP]], %[[VP]] {causal, scale = 1.250000e-01 : f32, window = 32 : i64}
 // CHECK:         return %[[O]]
 // CHECK-NOT:     attn.cache
@@ -63,12 +69,11 @@ func.func @plain(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 // Two appends chain: the second writes into what the first produced, and
 // CLA's second layer attends to the same tensors.
 // CHECK-LABEL: func.func @chain(
-// CHECK:         %[[A:.*]]:2 = scf.if
-// CHECK:         %[[B:.*]]:2 = scf.if
-// CHECK:           tensor.insert_slice %{{.*}} into %[[A]]#0
-// CHECK:           tensor.insert_slice %{{.*}} into %[[A]]#1
-// CHECK:           scf.yield %[[A]]#0, %[[A]]#1
-// CHECK-COUNT-2: tensor.extract_slice %[[B]]#0
+// CHECK:         %[[AK:.*]] = tensor.insert_slice
+// CHECK:         %[[AV:.*]] = tensor.insert_slice
+// CHECK:         %[[BK:.*]] = tensor.insert_slice %{{.*}} into %[[AK]]
+// CHECK:         %[[BV:.*]] = tensor.insert_slice %{{.*}} into %[[AV]]
+// CHECK-COUNT-2: tensor.extract_slice %[[BK]]
 func.func @chain(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
                  %v: tensor<1x4x2x64xf16>) -> (tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>) {
   %c0 = arith.constant 0 : index
@@ -95,13 +100,13 @@ func.func @chain(%q: tensor<1x4x8x64xf16>, %k: tensor<1x4x2x64xf16>,
 // CHECK:         %[[KS:.*]] = linalg.fill ins(%{{.*}} : f16) outs(%{{.*}} : tensor<1x16x2x64xf16>)
 // CHECK:         %[[VS:.*]] = linalg.fill ins(%{{.*}} : f16) outs(%{{.*}} : tensor<1x16x2x64xf16>)
 // CHECK:         %[[R:.*]]:3 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[CK:.*]] = %[[KS]], %[[CV:.*]] = %[[VS]], %{{.*}} = %{{.*}}) -> (tensor<1x16x2x64xf16>, tensor<1x16x2x64xf16>, tensor<1x1x8x64xf16>)
-// CHECK:           %[[NEW:.*]]:2 = scf.if
-// CHECK:             tensor.insert_slice %{{.*}} into %[[CK]][%{{.*}}, %[[I]], %{{.*}}, %{{.*}}] [1, 1, 2, 64]
-// CHECK:             tensor.insert_slice %{{.*}} into %[[CV]][%{{.*}}, %[[I]], %{{.*}}, %{{.*}}] [1, 1, 2, 64]
-// CHECK:           tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0]
-// CHECK:           tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0]
+// CHECK:           %[[AT:.*]] = arith.select %{{.*}}, %[[I]], %{{.*}} : index
+// CHECK:           %[[NEWK:.*]] = tensor.insert_slice %{{.*}} into %[[CK]][0, %[[AT]], 0, 0] [1, %{{.*}}, 2, 64]
+// CHECK:           %[[NEWV:.*]] = tensor.insert_slice %{{.*}} into %[[CV]][0, %[[AT]], 0, 0] [1, %{{.*}}, 2, 64]
+// CHECK:           tensor.extract_slice %[[NEWK]][0, 0, 0, 0]
+// CHECK:           tensor.extract_slice %[[NEWV]][0, 0, 0, 0]
 // CHECK:           %[[O:.*]] = attn.attention
-// CHECK:           scf.yield %[[NEW]]#0, %[[NEW]]#1, %[[O]]
+// CHECK:           scf.yield %[[NEWK]], %[[NEWV]], %[[O]]
 // CHECK:         return %[[R]]#2
 // CHECK-NOT:     attn.cache
 func.func @decode_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
@@ -190,9 +195,9 @@ func.func @while_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
 
 // A quantized cache is four tensors: i8 codes [B, C, H, D] and f32 scales
 // [B, C, H], for keys and for values. The append quantizes each of keys and
-// values (max |x| over head_dim, the scale, the codes) before the guard,
-// which inserts all four; the attend hands the prefixes of codes and
-// scales to attention, with no dequantized copy.
+// values (max |x| over head_dim, the scale, the codes), then inserts all
+// four (none of the tokens when out of range); the attend hands the
+// prefixes of codes and scales to attention, with no dequantized copy.
 
 // CHECK-LABEL: func.func @quantized(
 // CHECK-SAME:      %[[Q:.*]]: tensor<1x4x8x64xbf16>, %[[K:.*]]: tensor<1x4x2x64xbf16>, %[[V:.*]]: tensor<1x4x2x64xbf16>, %[[POS:.*]]: index, %[[LEN:.*]]: index)
@@ -214,19 +219,19 @@ func.func @while_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
 // CHECK:           math.roundeven
 // CHECK:           arith.fptosi %{{.*}} : f32 to i8
 // CHECK:         %[[VCODES:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2x64xi8>)
-// CHECK:         %[[NEW:.*]]:4 = scf.if
-// CHECK:           %[[K1:.*]] = tensor.insert_slice %[[KCODES]] into %[[KC]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
-// CHECK:           %[[V1:.*]] = tensor.insert_slice %[[VCODES]] into %[[VC]][%{{.*}}, %[[POS]], %{{.*}}, %{{.*}}] [1, 4, 2, 64]
-// CHECK:           %[[KS1:.*]] = tensor.insert_slice %[[KSCALE]] into %[[KSC]][%{{.*}}, %[[POS]], %{{.*}}] [1, 4, 2]
-// CHECK:           %[[VS1:.*]] = tensor.insert_slice %{{.*}} into %[[VSC]][%{{.*}}, %[[POS]], %{{.*}}] [1, 4, 2]
-// CHECK:           scf.yield %[[K1]], %[[V1]], %[[KS1]], %[[VS1]]
-// CHECK:         } else {
-// CHECK:           scf.yield %[[KC]], %[[VC]], %[[KSC]], %[[VSC]]
+// CHECK:         %[[COUNT:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK:         %[[AT:.*]] = arith.select %{{.*}}, %[[POS]], %{{.*}} : index
+// CHECK:         %[[KT:.*]] = tensor.extract_slice %[[KCODES]][0, 0, 0, 0] [1, %[[COUNT]], 2, 64]
+// CHECK:         %[[K1:.*]] = tensor.insert_slice %[[KT]] into %[[KC]][0, %[[AT]], 0, 0] [1, %[[COUNT]], 2, 64]
+// CHECK:         %[[V1:.*]] = tensor.insert_slice %{{.*}} into %[[VC]][0, %[[AT]], 0, 0] [1, %[[COUNT]], 2, 64]
+// CHECK:         %[[KST:.*]] = tensor.extract_slice %[[KSCALE]][0, 0, 0] [1, %[[COUNT]], 2]
+// CHECK:         %[[KS1:.*]] = tensor.insert_slice %[[KST]] into %[[KSC]][0, %[[AT]], 0] [1, %[[COUNT]], 2]
+// CHECK:         %[[VS1:.*]] = tensor.insert_slice %{{.*}} into %[[VSC]][0, %[[AT]], 0] [1, %[[COUNT]], 2]
 // CHECK:         %[[N:.*]] = arith.select %{{.*}}, %[[LEN]], %{{.*}} : index
-// CHECK:         %[[KP:.*]] = tensor.extract_slice %[[NEW]]#0[0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xi8> to tensor<1x?x2x64xi8>
-// CHECK:         %[[VP:.*]] = tensor.extract_slice %[[NEW]]#1[0, 0, 0, 0] [1, %[[N]], 2, 64]
-// CHECK:         %[[KSP:.*]] = tensor.extract_slice %[[NEW]]#2[0, 0, 0] [1, %[[N]], 2] [1, 1, 1] : tensor<1x128x2xf32> to tensor<1x?x2xf32>
-// CHECK:         %[[VSP:.*]] = tensor.extract_slice %[[NEW]]#3[0, 0, 0] [1, %[[N]], 2] [1, 1, 1]
+// CHECK:         %[[KP:.*]] = tensor.extract_slice %[[K1]][0, 0, 0, 0] [1, %[[N]], 2, 64] [1, 1, 1, 1] : tensor<1x128x2x64xi8> to tensor<1x?x2x64xi8>
+// CHECK:         %[[VP:.*]] = tensor.extract_slice %[[V1]][0, 0, 0, 0] [1, %[[N]], 2, 64]
+// CHECK:         %[[KSP:.*]] = tensor.extract_slice %[[KS1]][0, 0, 0] [1, %[[N]], 2] [1, 1, 1] : tensor<1x128x2xf32> to tensor<1x?x2xf32>
+// CHECK:         %[[VSP:.*]] = tensor.extract_slice %[[VS1]][0, 0, 0] [1, %[[N]], 2] [1, 1, 1]
 // CHECK:         attn.attention %[[Q]], %[[KP]], %[[VP]] scales(%[[KSP]], %[[VSP]] : tensor<1x?x2xf32>, tensor<1x?x2xf32>) {causal} : tensor<1x4x8x64xbf16>, tensor<1x?x2x64xi8>, tensor<1x?x2x64xi8> -> tensor<1x4x8x64xbf16>
 func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
                      %v: tensor<1x4x2x64xbf16>, %pos: index, %len: index)
@@ -279,9 +284,9 @@ func.func @quantized_fp8(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<1x4x8x64xf16>, %{{.*}}: tensor<1x4x2x64xf16>, %{{.*}}: tensor<1x4x2x64xf16>,
 // CHECK-SAME: %[[CK:[a-z0-9]+]]: tensor<1x64x2x64xf16>, %[[CV:[a-z0-9]+]]: tensor<1x64x2x64xf16>, %[[POS:[a-z0-9]+]]: index)
 // CHECK-SAME: -> (tensor<1x4x8x64xf16>, tensor<1x64x2x64xf16>, tensor<1x64x2x64xf16>)
-// CHECK: %[[W:.*]]:2 = scf.if
-// CHECK: tensor.insert_slice %{{.*}} into %[[CK]]
-// CHECK: return %{{.*}}, %[[W]]#0, %[[W]]#1
+// CHECK: %[[WK:.*]] = tensor.insert_slice %{{.*}} into %[[CK]]
+// CHECK: %[[WV:.*]] = tensor.insert_slice %{{.*}} into %[[CV]]
+// CHECK: return %{{.*}}, %[[WK]], %[[WV]]
 // CHECK-LABEL: func.func @caller(
 // CHECK: %[[K0:.*]] = linalg.fill
 // CHECK: %[[V0:.*]] = linalg.fill

@@ -268,6 +268,38 @@ def BuffersToGPUPass : Pass<"attn-buffers-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def HoistCacheChecksPass
+    : Pass<"attn-hoist-cache-checks", "::mlir::func::FuncOp"> {
+  let summary = "Move the KV cache bounds checks ahead of a block's GPU work";
+  let description = [{
+    Run by `attn-to-nvvm-pipeline` just before `gpu-async-region`, which
+    makes the host wait for the device before any host op with side
+    effects: each KV cache append and attend of a decode step has a bounds
+    check, an `scf.if` around a call of the run-time hook
+    `attnKVCacheError`, and each would otherwise cost a wait for every
+    kernel launched before it, two a layer.
+
+    A check reads only host integers (a position, a length, the capacity),
+    and it changes no buffer: an out-of-range append or attend already
+    writes or reads no token whatever the check does (attn-lower-kv-cache
+    selects a count of 0). So each check, with the side-effect-free
+    arithmetic it reads, moves ahead of the first GPU operation of its
+    block (a launch, an allocation, a copy, a free, a wait), where no GPU
+    work is pending yet; checks keep their order among themselves. A check
+    that reads a value a GPU operation produces stays where it is.
+
+    ```mlir
+    // before                               // after
+    gpu.launch_func @k::@k ...              scf.if %bad {
+    %bad = arith.cmpi ... %pos ...            func.call @attnKVCacheError(...)
+    scf.if %bad {                           }
+      func.call @attnKVCacheError(...)      gpu.launch_func @k::@k ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def GPUModulesToBinariesPass
     : Pass<"attn-gpu-modules-to-binaries", "::mlir::ModuleOp"> {
   let summary = "Serialize every gpu.module to a gpu.binary, many at once";

@@ -14,9 +14,10 @@
 // ever made.
 //
 // Bounds the verifiers cannot prove (a dynamic position or length) are
-// checked where they are used: the out-of-range case skips the write or
-// reads nothing and reports through attnKVCacheError, so a bad position is
-// an error message from the runtime rather than a write past the cache.
+// checked where they are used: the out-of-range case writes or reads no
+// token (its count is selected to 0, with no branch around the work) and
+// reports through attnKVCacheError, so a bad position is an error message
+// from the runtime rather than a write past the cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +40,6 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-static constexpr llvm::StringLiteral kErrorHook = "attnKVCacheError";
 
 /// The run-time error hook's codes for its first argument.
 enum class CacheOp : int64_t { Append = 0, Attend = 1, AttendSequence = 2 };
@@ -147,7 +147,7 @@ static void callErrorHook(OpBuilder &b, Location loc, CacheOp op,
       arith::ConstantIntOp::create(b, loc, int64_t(op), 64)};
   for (Value index : indices)
     args.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(), index));
-  func::CallOp::create(b, loc, kErrorHook, TypeRange(), args);
+  func::CallOp::create(b, loc, kKVCacheErrorHook, TypeRange(), args);
 }
 
 static Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type) {
@@ -310,44 +310,46 @@ static CacheTensors lowerAppend(OpBuilder &b, CacheAppendOp op,
   // 0 <= pos <= capacity - tokens, which cannot overflow: both sides are
   // bounded by the (static) capacity.
   Value ok = inRange(b, loc, pos, c(0), room);
-  Value zero = c(0), one = c(1);
-  SmallVector<OpFoldResult> offsets{zero, pos, zero, zero};
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getKeys());
-  SmallVector<OpFoldResult> strides(4, one);
+  Value bad = arith::XOrIOp::create(b, loc, ok,
+                                    arith::ConstantIntOp::create(b, loc, 1, 1));
+  scf::IfOp::create(b, loc, bad, [&](OpBuilder &b, Location loc) {
+    callErrorHook(b, loc, CacheOp::Append, {pos, tokens, capacity});
+    scf::YieldOp::create(b, loc);
+  });
   CacheTensors fresh{op.getKeys(), op.getValues()};
   if (type.isQuantized()) {
-    // Quantized before the guard, which then only chooses whether to write.
     std::tie(fresh.keys, fresh.keyScales) =
         quantize(b, loc, op.getKeys(), type);
     std::tie(fresh.values, fresh.valueScales) =
         quantize(b, loc, op.getValues(), type);
   }
-  auto ifOp = scf::IfOp::create(
-      b, loc, ok,
-      [&](OpBuilder &b, Location loc) {
-        auto insert = [&](Value from, Value into, unsigned rank) -> Value {
-          return tensor::InsertSliceOp::create(
-              b, loc, from, into, ArrayRef(offsets).take_front(rank),
-              ArrayRef(sizes).take_front(rank),
-              ArrayRef(strides).take_front(rank));
-        };
-        CacheTensors written{insert(fresh.keys, cache.keys, 4),
-                             insert(fresh.values, cache.values, 4)};
-        if (fresh.keyScales) {
-          written.keyScales = insert(fresh.keyScales, cache.keyScales, 3);
-          written.valueScales =
-              insert(fresh.valueScales, cache.valueScales, 3);
-        }
-        scf::YieldOp::create(b, loc, written.flat());
-      },
-      [&](OpBuilder &b, Location loc) {
-        callErrorHook(b, loc, CacheOp::Append, {pos, tokens, capacity});
-        scf::YieldOp::create(b, loc, cache.flat());
-      });
-  ResultRange r = ifOp.getResults();
-  if (!type.isQuantized())
-    return {r[0], r[1]};
-  return {r[0], r[1], r[2], r[3]};
+  // Out of range, no token is written: the write is of none of the tokens,
+  // at position 0. A select rather than a branch around the write keeps the
+  // GPU pipeline's host code straight-line, so it never waits for the
+  // device here (gpu-async-region synchronises around a region that
+  // launches kernels).
+  Value zero = c(0);
+  Value written = arith::SelectOp::create(b, loc, ok, tokens, zero);
+  Value at = arith::SelectOp::create(b, loc, ok, pos, zero);
+  auto insert = [&](Value from, Value into, unsigned rank) -> Value {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, from);
+    sizes[1] = written;
+    SmallVector<OpFoldResult> zeros(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+    Value part =
+        tensor::ExtractSliceOp::create(b, loc, from, zeros, sizes, ones);
+    SmallVector<OpFoldResult> offsets(zeros);
+    offsets[1] = at;
+    return tensor::InsertSliceOp::create(b, loc, part, into, offsets, sizes,
+                                         ones);
+  };
+  CacheTensors out{insert(fresh.keys, cache.keys, 4),
+                   insert(fresh.values, cache.values, 4)};
+  if (fresh.keyScales) {
+    out.keyScales = insert(fresh.keyScales, cache.keyScales, 3);
+    out.valueScales = insert(fresh.valueScales, cache.valueScales, 3);
+  }
+  return out;
 }
 
 static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
@@ -439,11 +441,11 @@ static Value lowerAttend(OpBuilder &b, CacheAttendOp op, CacheTensors cache) {
 
 /// Declares the error hook once per module.
 static void declareErrorHook(ModuleOp module) {
-  if (module.lookupSymbol(kErrorHook))
+  if (module.lookupSymbol(kKVCacheErrorHook))
     return;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   Type i64 = b.getI64Type();
-  auto hook = func::FuncOp::create(b, module.getLoc(), kErrorHook,
+  auto hook = func::FuncOp::create(b, module.getLoc(), kKVCacheErrorHook,
                                    b.getFunctionType({i64, i64, i64, i64}, {}));
   hook.setPrivate();
 }

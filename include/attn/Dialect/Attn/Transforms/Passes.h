@@ -22,6 +22,10 @@
 namespace mlir {
 namespace attn {
 
+/// The run-time hook attn-lower-kv-cache's bounds checks call for an
+/// out-of-range position or length (HostRuntime.h).
+inline constexpr llvm::StringLiteral kKVCacheErrorHook = "attnKVCacheError";
+
 #define GEN_PASS_DECL
 #include "attn/Dialect/Attn/Transforms/Passes.h.inc"
 
