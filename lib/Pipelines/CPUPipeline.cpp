@@ -27,11 +27,15 @@
 
 using namespace mlir;
 
-void mlir::attn::buildAttnToCPULoopsPipeline(
-    OpPassManager &pm, const CPUPipelineOptions &options) {
+void mlir::attn::addAttentionFrontPasses(OpPassManager &pm) {
   pm.addPass(createLowerKVCachePass());
   pm.addPass(createRaiseAttentionPass());
   pm.addPass(createFuseRepeatKVPass());
+}
+
+void mlir::attn::buildAttnToCPULoopsPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  addAttentionFrontPasses(pm);
   TileAttentionPassOptions tile;
   tile.qTile = options.qTile;
   tile.kvTile = options.kvTile;

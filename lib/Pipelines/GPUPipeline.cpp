@@ -69,6 +69,29 @@ static std::string findLibdevice(StringRef cudaPath) {
   return "";
 }
 
+/// `features` with every +ptxNN below +ptx`least` raised to it, and
+/// +ptx`least` added where it names no PTX version.
+static std::string withPtxAtLeast(StringRef features, int least) {
+  SmallVector<StringRef> items;
+  if (!features.empty())
+    features.split(items, ',');
+  std::string out;
+  bool named = false;
+  for (StringRef item : items) {
+    int version = 0;
+    std::string kept = item.str();
+    if (item.starts_with("+ptx") && !item.drop_front(4).getAsInteger(10, version)) {
+      named = true;
+      if (version < least)
+        kept = "+ptx" + std::to_string(least);
+    }
+    out += (out.empty() ? "" : ",") + kept;
+  }
+  if (!named)
+    out += (out.empty() ? "" : ",") + ("+ptx" + std::to_string(least));
+  return out;
+}
+
 /// Whether `features` is a comma-separated list of +name and -name items,
 /// the form the NVPTX backend reads (e.g. "+ptx80"); empty is none.
 static bool isFeatureList(StringRef features) {
@@ -121,9 +144,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // attended prefix in place, and attn-buffers-to-gpu (in the
   // bufferization) puts the caches in device memory and their appends in
   // copy kernels.
-  pm.addPass(createLowerKVCachePass());
-  pm.addPass(createRaiseAttentionPass());
-  pm.addPass(createFuseRepeatKVPass());
+  addAttentionFrontPasses(pm);
   ConvertAttnToGPUPassOptions gpu;
   gpu.schedule = options.schedule;
   gpu.chip = options.chip;
@@ -167,7 +188,9 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
-  target.features = options.features;
+  // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3.
+  target.features = options.tma ? withPtxAtLeast(options.features, 83)
+                                 : options.features.getValue();
   target.optLevel = options.optLevel;
   if (std::string libdevice = findLibdevice(options.cudaPath);
       !libdevice.empty())

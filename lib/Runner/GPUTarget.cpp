@@ -105,9 +105,7 @@ static std::string describeSchedules(ModuleOp module,
   OwningOpRef<ModuleOp> copy = module.clone();
   PassManager pm(module.getContext());
   // A cache's attend is an attention once the caches are lowered.
-  pm.addPass(createLowerKVCachePass());
-  pm.addPass(createRaiseAttentionPass());
-  pm.addPass(createFuseRepeatKVPass());
+  addAttentionFrontPasses(pm);
   if (failed(pm.run(*copy)))
     return gpu.schedule;
   FlashScheduleOptions options = gpu.scheduleOptions();

@@ -36,10 +36,11 @@
 // CHECK-COUNT-5:   "mbarrier.init.shared::cta.b64 [$0], 1;"
 // CHECK-COUNT-5:   "mbarrier.init.shared::cta.b64 [$0], 8;"
 // CHECK:           nvvm.setmaxregister  decrease 56
-// The producer's first thread prefetches the maps, then copies Q (two
-// 64-column boxes, 32 KiB) once the consumers have handed it back...
+// The producer's first thread makes the maps visible to its copies (the
+// host wrote them) and prefetches them, then copies Q (two 64-column
+// boxes, 32 KiB) once the consumers have handed it back...
 // CHECK:           scf.if
-// CHECK-COUNT-3:     "prefetch.tensormap [$0];", "l,~{memory}" %{{.+}} : (i64) -> ()
+// CHECK-COUNT-3:     "fence.proxy.tensormap::generic.acquire.gpu [$0], 128;\0Aprefetch.tensormap [$0];", "l,~{memory}" %{{.+}} : (i64) -> ()
 // CHECK:             scf.for
 // CHECK:               mbarrier.try_wait.parity
 // CHECK:             mbarrier.arrive.expect_tx.shared::cta.b64 state, [$0], 32768;

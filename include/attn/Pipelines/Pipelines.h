@@ -88,7 +88,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> tma{
       *this, "tma",
       llvm::cl::desc("sm90 schedule: copy the tiles with TMA from host-built "
-                     "tensor maps rather than with cp.async"),
+                     "tensor maps rather than with cp.async (raises the "
+                     "features' PTX version to at least 8.3)"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> pInShared{
       *this, "p-in-shared",
@@ -130,6 +131,13 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     return options;
   }
 };
+
+/// The passes both pipelines start with, which leave every attention an
+/// attn.attention: KV caches lowered to tensors (an attend becomes an
+/// attention over the cache's prefix), upstream attention raised, and
+/// repeat_kv fused into grouped attention. Tools that ask which schedule an
+/// attention will get run these on a copy first.
+void addAttentionFrontPasses(OpPassManager &pm);
 
 /// attn dialect on tensors -> host LLVM dialect plus a `gpu.binary` with
 /// the attention kernels for `chip`.

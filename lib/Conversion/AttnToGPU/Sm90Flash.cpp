@@ -572,7 +572,7 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
     for (Value map : {qMap, kMap, vMap})
-      prefetchTensorMap(map);
+      acquireTensorMap(map);
     forEachItem(launch, [&] {
       // The consumers are done with the previous item's Q (before the
       // first there is none, and the wait on a fresh barrier's parity 1

@@ -186,8 +186,13 @@ void WgmmaBuilder::barrierArriveExpectTx(Value bar, int64_t bytes) {
             "l,~{memory}", bar);
 }
 
-void WgmmaBuilder::prefetchTensorMap(Value map) {
-  inlinePtx("prefetch.tensormap [$0];", "l,~{memory}", map);
+void WgmmaBuilder::acquireTensorMap(Value map) {
+  // The runtime may reuse a map's memory for another map between launches
+  // (its store of maps starts over when full): the fence keeps a copy the
+  // tensormap proxy cached from being read.
+  inlinePtx("fence.proxy.tensormap::generic.acquire.gpu [$0], 128;\n"
+            "prefetch.tensormap [$0];",
+            "l,~{memory}", map);
 }
 
 void WgmmaBuilder::tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords,

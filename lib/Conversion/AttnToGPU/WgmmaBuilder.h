@@ -99,11 +99,11 @@ protected:
 
   // TMA: copies of a box of a tensor, described by a tensor map in global
   // memory (CUtensorMap, built on the host), that complete on an mbarrier.
-  /// prefetch.tensormap: brings the map at global address `map` (an i64)
-  /// into the cache the copies read it from. A map written by the host
-  /// before the launch needs no proxy fence (only a map the device itself
-  /// modifies does, with PTX 8.3's fence.proxy.tensormap).
-  void prefetchTensorMap(Value map);
+  /// Makes the map at global address `map` (an i64), written by the host
+  /// before the launch, visible to the copies that read it (a tensormap
+  /// proxy acquire fence, PTX 8.3), and prefetches it into the cache they
+  /// read it from.
+  void acquireTensorMap(Value map);
   /// cp.async.bulk.tensor.4d: the box of the 4-D tensor map `map` at
   /// element coordinates `coords` (four i32, innermost first) into shared
   /// memory at `dst` (an i64 shared address), completing its bytes on
