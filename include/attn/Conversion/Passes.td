@@ -61,15 +61,17 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       tile t - 1 (P from registers), run the softmax under that P·V, and
       take turns issuing their products. setmaxnreg moves registers from
       the producer to the consumers. Needs f16 or bf16 and head dims of 64,
-      128 or 256. Up to head_dim 128 and from 512 keys (or a dynamic key
-      length) the grid is persistent: `sm-count` blocks at most, each
+      128 or 256. Up to head_dim 128 (any head_dim with `tma`) and from four
+      K/V tiles of keys (or a dynamic key length) the grid is persistent: `sm-count` blocks at most, each
       looping over (q-tile, head, batch) items in the order of the
       one-block-per-item grid, the stage ring running on across items, so
       the producer copies the next item's Q and tiles while the consumers
       finish. With `tma`, one producer thread copies the tiles with TMA
       (`cp.async.bulk.tensor`, one instruction per 64-column box, completing
       on the full mbarriers) from tensor maps that the host builds before
-      the launch through the runtime's `attnGpuTensorMap4d`; the default is
+      the launch through the runtime's `attnGpuTensorMap4d`, and the
+      registers move further (producer 24, consumers 240: enough for the
+      persistent grid at head_dim 256); the default is
       every producer thread's `cp.async`, until the two are measured against
       each other on a GPU. With `p-in-shared`, each consumer stores P into a
       128-byte swizzled tile of its own once the previous P·V is done, and

@@ -31,9 +31,10 @@
 // P·V runs. The two consumers take turns issuing their products (named
 // barriers), so one's softmax runs under the other's products.
 //
-// Up to head_dim 128 and from 512 keys the grid is persistent: at most one
-// block per SM, each looping over the (q-tile, head, batch) items that one
-// block per item would take, with the stage ring, Q's barriers and the
+// From four K/V tiles of keys (and up to head_dim 128, unless the copies
+// are TMA's, whose consumers have more registers) the grid is persistent:
+// at most one block per SM, each looping over the (q-tile, head, batch)
+// items that one block per item would take, with the stage ring, Q's barriers and the
 // turns running on from item to item, so that the producer copies the next
 // item's Q and first tiles while the consumers finish the last P·V and
 // store.
@@ -62,9 +63,11 @@ constexpr int64_t kBlockRows = 64 * kConsumers;
 constexpr int64_t kThreads = 128 * (1 + kConsumers);
 /// Registers a thread: the producer warpgroup gives back what its copies
 /// do not need, the consumers take it (128 x 56 + 2 x 128 x 224 = 384 x
-/// 168, the registers a thread has at entry).
-constexpr int64_t kProducerRegisters = 56;
-constexpr int64_t kConsumerRegisters = 224;
+/// 168, the registers a thread has at entry). One thread issuing TMA
+/// copies needs fewer than 128 computing cp.async addresses: 128 x 24 +
+/// 2 x 128 x 240 is the same total.
+constexpr int64_t kProducerRegisters = 56, kTmaProducerRegisters = 24;
+constexpr int64_t kConsumerRegisters = 224, kTmaConsumerRegisters = 240;
 
 /// The block's tiles: head dims, keys per K/V tile and stages of the ring,
 /// and whether each consumer stages its P in shared memory.
@@ -511,7 +514,9 @@ void Sm90Kernel::release(Value bar) {
 }
 
 void Sm90Kernel::produce(gpu::LaunchOp launch) {
-  NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
+  NVVM::SetMaxRegisterOp::create(b,
+                                 tma ? kTmaProducerRegisters
+                                     : kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
   if (tma)
     return produceWithTma(launch);
@@ -865,7 +870,9 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
       [&](OpBuilder &nb, Location loc) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        NVVM::SetMaxRegisterOp::create(b, kConsumerRegisters,
+        NVVM::SetMaxRegisterOp::create(b,
+                                       tma ? kTmaConsumerRegisters
+                                           : kConsumerRegisters,
                                        NVVM::SetMaxRegisterAction::increase);
         // Barrier 1 + g is warpgroup g's turn to issue products; 256
         // threads: its 128 syncing and the other's 128 arriving. The turns
@@ -992,8 +999,8 @@ public:
   std::string getSummary() const override {
     std::string summary = "sm90";
     if (smCount > 0)
-      summary += ", persistent over " + std::to_string(smCount) +
-                 " SMs (head_dim <= 128, 512 keys or more)";
+      summary += ", persistent over " + std::to_string(smCount) + " SMs (" +
+                 (tma ? "" : "head_dim <= 128, ") + "four K/V tiles or more)";
     if (tma)
       summary += ", TMA copies";
     if (pInShared)
@@ -1061,10 +1068,11 @@ public:
   }
 
 private:
-  /// One block per item above head_dim 128, where the item loop's state
-  /// does not fit the consumers' registers (it spilled), and where a static
-  /// key length of fewer than four tiles lets LLVM unroll the tile loop
-  /// into code that spills once the stage ring's position is a loop value.
+  /// One block per item above head_dim 128 with cp.async copies, where the
+  /// item loop's state does not fit the consumers' 224 registers (it
+  /// spilled; with TMA they have 240, and it fits), and where a static key
+  /// length of fewer than four tiles lets LLVM unroll the tile loop into
+  /// code that spills once the stage ring's position is a loop value.
   bool isPersistent(const FlashProblem &p) const {
     auto dim = [](Value m, int64_t i) {
       return cast<MemRefType>(m.getType()).getDimSize(i);
@@ -1074,8 +1082,8 @@ private:
     // A KV cache read in place is attended over a run-time length, however
     // static its capacity: no unrolled tile loop.
     bool runTimeLength = p.seqK != p.kvRows || ShapedType::isDynamic(keys);
-    return smCount > 0 && shape.headDim <= 128 && shape.valueDim <= 128 &&
-           (runTimeLength || keys >= 4 * shape.keys);
+    bool fits = tma || (shape.headDim <= 128 && shape.valueDim <= 128);
+    return smCount > 0 && fits && (runTimeLength || keys >= 4 * shape.keys);
   }
 
   int64_t smCount;
