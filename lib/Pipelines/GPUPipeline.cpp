@@ -80,7 +80,8 @@ static std::string withPtxAtLeast(StringRef features, int least) {
   for (StringRef item : items) {
     int version = 0;
     std::string kept = item.str();
-    if (item.starts_with("+ptx") && !item.drop_front(4).getAsInteger(10, version)) {
+    if (item.starts_with("+ptx") &&
+        !item.drop_front(4).getAsInteger(10, version)) {
       named = true;
       if (version < least)
         kept = "+ptx" + std::to_string(least);
@@ -190,7 +191,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   target.chip = options.chip;
   // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3.
   target.features = options.tma ? withPtxAtLeast(options.features, 83)
-                                 : options.features.getValue();
+                                : options.features.getValue();
   target.optLevel = options.optLevel;
   if (std::string libdevice = findLibdevice(options.cudaPath);
       !libdevice.empty())

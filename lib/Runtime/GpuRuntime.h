@@ -70,14 +70,16 @@ void attnGpuMatmulTransposedB(int64_t m, int64_t n, int64_t k, int64_t a,
 /// the outer three, read in boxes of box0 x ... x box3 elements with the
 /// 128-byte swizzle (box0 x elementBytes must be at most 128). Elements
 /// outside the extents read as zeros. Maps are kept on the device and
-/// reused for the same arguments; the map is written before this returns.
+/// reused for the same arguments; the map is written before this returns,
+/// and stays valid until 4096 more have been made. An empty tensor (an
+/// extent of 0) gets a stand-in map, which no copy of the kernel reads.
 /// What the sm90 schedule's `tma` emits before its launch (TensorMap.cpp).
 /// Returns 0 and records the failure where the driver rejects the map.
-int64_t attnGpuTensorMap4d(int64_t address, int64_t elementBytes,
-                           int64_t dim0, int64_t dim1, int64_t dim2,
-                           int64_t dim3, int64_t stride1, int64_t stride2,
-                           int64_t stride3, int64_t box0, int64_t box1,
-                           int64_t box2, int64_t box3);
+int64_t attnGpuTensorMap4d(int64_t address, int64_t elementBytes, int64_t dim0,
+                           int64_t dim1, int64_t dim2, int64_t dim3,
+                           int64_t stride1, int64_t stride2, int64_t stride3,
+                           int64_t box0, int64_t box1, int64_t box2,
+                           int64_t box3);
 }
 
 namespace mlir::attn::cuda {

@@ -93,7 +93,8 @@ std::string whyInvalid(const Key &k) {
 std::string freeSlabs(const Driver &d, std::vector<CUdeviceptr> &slabs) {
   if (slabs.empty())
     return "";
-  if (std::string err = checkResult(d, d.cuCtxSynchronize(), "cuCtxSynchronize");
+  if (std::string err =
+          checkResult(d, d.cuCtxSynchronize(), "cuCtxSynchronize");
       !err.empty())
     return err;
   for (CUdeviceptr slab : slabs)
@@ -147,8 +148,8 @@ std::string writeMap(const Driver &d, const Key &k, CUdeviceptr slot) {
   if (std::string err = checkResult(
           d,
           d.cuTensorMapEncodeTiled(
-              &map, type, 4, reinterpret_cast<void *>(k[0]), dims, strides,
-              box, unitStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+              &map, type, 4, reinterpret_cast<void *>(k[0]), dims, strides, box,
+              unitStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
               CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
               CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
           "cuTensorMapEncodeTiled");
@@ -157,8 +158,8 @@ std::string writeMap(const Driver &d, const Key &k, CUdeviceptr slot) {
   // A copy from pageable memory may return before it lands; the copy runs
   // on the legacy stream, whose synchronisation waits for it alone (the
   // streams of compiled code do not block on it).
-  if (std::string err = checkResult(
-          d, d.cuMemcpyHtoD(slot, &map, sizeof(map)), "cuMemcpyHtoD");
+  if (std::string err = checkResult(d, d.cuMemcpyHtoD(slot, &map, sizeof(map)),
+                                    "cuMemcpyHtoD");
       !err.empty())
     return err;
   return checkResult(d, d.cuStreamSynchronize(nullptr), "cuStreamSynchronize");
@@ -172,13 +173,13 @@ CUdeviceptr emptyMap(const Driver &d, Store &s, std::string &why) {
   if (s.emptyMap)
     return s.emptyMap;
   CUdeviceptr tensor = 0, map = 0;
-  if ((why = checkResult(d, d.cuMemAlloc(&tensor, 256), "cuMemAlloc")).empty() &&
+  if ((why = checkResult(d, d.cuMemAlloc(&tensor, 256), "cuMemAlloc"))
+          .empty() &&
       (why = checkResult(d, d.cuMemAlloc(&map, sizeof(CUtensorMap)),
                          "cuMemAlloc"))
           .empty() &&
-      (why = writeMap(d, {int64_t(tensor), 2, 1, 1, 1, 1, 128, 128, 128, 1, 1,
-                          1, 1},
-                      map))
+      (why = writeMap(
+           d, {int64_t(tensor), 2, 1, 1, 1, 1, 128, 128, 128, 1, 1, 1, 1}, map))
           .empty()) {
     s.emptyTensor = tensor;
     s.emptyMap = map;
@@ -215,16 +216,16 @@ std::string rt::releaseTensorMaps() {
   return "";
 }
 
-int64_t attnGpuTensorMap4d(int64_t address, int64_t elementBytes,
-                           int64_t dim0, int64_t dim1, int64_t dim2,
-                           int64_t dim3, int64_t stride1, int64_t stride2,
-                           int64_t stride3, int64_t box0, int64_t box1,
-                           int64_t box2, int64_t box3) {
+int64_t attnGpuTensorMap4d(int64_t address, int64_t elementBytes, int64_t dim0,
+                           int64_t dim1, int64_t dim2, int64_t dim3,
+                           int64_t stride1, int64_t stride2, int64_t stride3,
+                           int64_t box0, int64_t box1, int64_t box2,
+                           int64_t box3) {
   const Driver *d = rt::usableDriver();
   if (!d)
     return 0;
-  Key key{address, elementBytes, dim0,  dim1, dim2, dim3, stride1,
-          stride2, stride3,      box0,  box1, box2, box3};
+  Key key{address, elementBytes, dim0, dim1, dim2, dim3, stride1,
+          stride2, stride3,      box0, box1, box2, box3};
   if (std::string why = whyInvalid(key); !why.empty()) {
     rt::recordFailure("attnGpuTensorMap4d: " + why);
     return 0;

@@ -97,8 +97,8 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
              " applies to the sm90 schedule only, not to schedule '" +
              options.schedule + "'";
     if (set && options.chip != "sm_90a")
-      return std::string(name) + " needs chip sm_90a (the sm90 schedule), not " +
-             options.chip;
+      return std::string(name) +
+             " needs chip sm_90a (the sm90 schedule), not " + options.chip;
   }
   return std::nullopt;
 }
@@ -191,7 +191,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
     if (tryOne(
-            createSm90FlashSchedule(smCount, options.tma, options.pInShared)) || name == "sm90")
+            createSm90FlashSchedule(smCount, options.tma, options.pInShared)) ||
+        name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;

@@ -56,10 +56,10 @@ static bool isGpuWork(Operation *op) {
     return true;
   return op->getNumRegions() &&
          op->walk([](Operation *inner) {
-               return isa<gpu::GPUDialect>(inner->getDialect())
-                          ? WalkResult::interrupt()
-                          : WalkResult::advance();
-             }).wasInterrupted();
+             return isa<gpu::GPUDialect>(inner->getDialect())
+                        ? WalkResult::interrupt()
+                        : WalkResult::advance();
+           }).wasInterrupted();
 }
 
 /// Moves `check`, and the operations of its block after `point` that

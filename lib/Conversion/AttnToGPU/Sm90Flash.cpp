@@ -10,11 +10,11 @@
 // consumers. Its copies are either every thread's cp.async (16 bytes each)
 // or, with `tma`, one thread's TMA copies (one instruction per 64-column
 // box of a tile, from tensor maps the host builds before the launch), which
-// leave the SM's issue slots and load units to the consumers. Warpgroups 1 and 2 are the consumers: each owns 64
-// query rows as the M of its products (warp w of it the 16 rows
-// 16w..16w+15, in its accumulator fragments) and hands each stage back on
-// an mbarrier once its products have read it, so neither waits for the
-// other at a block barrier.
+// leave the SM's issue slots and load units to the consumers. Warpgroups 1 and
+// 2 are the consumers: each owns 64 query rows as the M of its products (warp w
+// of it the 16 rows 16w..16w+15, in its accumulator fragments) and hands each
+// stage back on an mbarrier once its products have read it, so neither waits
+// for the other at a block barrier.
 //
 // K/V tiles are 128 keys (64 above head_dim 128, whose accumulators would
 // not fit), laid out the way wgmma reads them: each tile is column blocks
@@ -34,9 +34,9 @@
 // From four K/V tiles of keys (and up to head_dim 128, unless the copies
 // are TMA's, whose consumers have more registers) the grid is persistent:
 // at most one block per SM, each looping over the (q-tile, head, batch)
-// items that one block per item would take, with the stage ring, Q's barriers and the
-// turns running on from item to item, so that the producer copies the next
-// item's Q and first tiles while the consumers finish the last P·V and
+// items that one block per item would take, with the stage ring, Q's barriers
+// and the turns running on from item to item, so that the producer copies the
+// next item's Q and first tiles while the consumers finish the last P·V and
 // store.
 //
 //===----------------------------------------------------------------------===//
@@ -75,8 +75,7 @@ struct Shape {
   int64_t headDim, valueDim, keys, stages;
   bool pInShared;
 
-  static constexpr Shape of(int64_t headDim, int64_t valueDim,
-                            bool pInShared) {
+  static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared) {
     // Tiles of 128 keys up to head_dim 128: the f32 accumulators of S
     // (64 x 128) and of the output (64 x 128) then take 128 registers a
     // thread.
@@ -249,7 +248,7 @@ private:
   int64_t qAt = 0, kAt = 0, vAt = 0, pAt = 0; // element offsets in smem
   Value base; // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
-  Value pDesc; // this consumer's P tile, with P in shared memory
+  Value pDesc;  // this consumer's P tile, with P in shared memory
   Value factor; // softmaxFactor(p)
 };
 } // namespace
@@ -327,9 +326,8 @@ void Sm90Kernel::loadTile(Value at, Value map, int64_t rows, int64_t width,
             mul(add(at, idx(block * rows * kSwizzleElements)), idx(2))));
     Value column = idx32(block * kSwizzleElements);
     SmallVector<Value> coords =
-        p.layout == Layout::BSHD
-            ? SmallVector<Value>{column, headAt, pos, row}
-            : SmallVector<Value>{column, pos, headAt, row};
+        p.layout == Layout::BSHD ? SmallVector<Value>{column, headAt, pos, row}
+                                 : SmallVector<Value>{column, pos, headAt, row};
     tmaLoad4d(dst, map, coords, bar);
   }
 }
@@ -400,9 +398,9 @@ SmallVector<Value> Sm90Kernel::issuePV(ArrayRef<Value> acc,
   for (int64_t kk = 0; kk < shape.keys / 16; ++kk) {
     Value vStep = advance(vDesc, kk * 16 * kSwizzleBytes);
     if (shape.pInShared)
-      out = wgmma(out,
-                  advance(pDesc, kk / 4 * 64 * kSwizzleBytes + kk % 4 * 32), {},
-                  vStep, shape.valueDim, /*transposeB=*/true);
+      out =
+          wgmma(out, advance(pDesc, kk / 4 * 64 * kSwizzleBytes + kk % 4 * 32),
+                {}, vStep, shape.valueDim, /*transposeB=*/true);
     else
       out = wgmma(out, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
                   vStep, shape.valueDim, /*transposeB=*/true);
@@ -418,12 +416,13 @@ void Sm90Kernel::storeP(ArrayRef<Value> pRegs) {
   // row's low three bits, which are g's for both rows.
   Value g = div(lane, 4);
   Value row = add(mul(warp, idx(16)), g);
-  Value rowAt = add(add(idx(pAt * 2), mul(group, idx(shape.pBytes()))),
-                    add(mul(row, idx(kSwizzleBytes)), mul(rem(lane, 4), idx(4))));
-  Value rowBase =
-      arith::AddIOp::create(b, base,
-                            arith::IndexCastOp::create(b, b.getI64Type(), rowAt));
-  Value swizzle = arith::IndexCastOp::create(b, b.getI64Type(), mul(g, idx(16)));
+  Value rowAt =
+      add(add(idx(pAt * 2), mul(group, idx(shape.pBytes()))),
+          add(mul(row, idx(kSwizzleBytes)), mul(rem(lane, 4), idx(4))));
+  Value rowBase = arith::AddIOp::create(
+      b, base, arith::IndexCastOp::create(b, b.getI64Type(), rowAt));
+  Value swizzle =
+      arith::IndexCastOp::create(b, b.getI64Type(), mul(g, idx(16)));
   auto i64 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI64Type(), v);
   };
@@ -514,10 +513,9 @@ void Sm90Kernel::release(Value bar) {
 }
 
 void Sm90Kernel::produce(gpu::LaunchOp launch) {
-  NVVM::SetMaxRegisterOp::create(b,
-                                 tma ? kTmaProducerRegisters
-                                     : kProducerRegisters,
-                                 NVVM::SetMaxRegisterAction::decrease);
+  NVVM::SetMaxRegisterOp::create(
+      b, tma ? kTmaProducerRegisters : kProducerRegisters,
+      NVVM::SetMaxRegisterAction::decrease);
   if (tma)
     return produceWithTma(launch);
   // Each thread's copies of Q and of every K or V tile are a cp.async
@@ -572,7 +570,8 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
   // The first thread issues every copy; a full barrier's phase is its one
   // arrival (with the tile's bytes expected) and the copies' bytes. The
   // other producer threads have nothing to do.
-  Value issuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
+  Value issuer =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
   scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
@@ -850,8 +849,8 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
     enter(nb);
     for (int64_t i = 0; i < shape.barriers(); ++i)
       barrierInit(barrier(i), i > 2 * shape.stages ? consumerWarps
-                              : tma                  ? 1
-                                                     : 128);
+                              : tma                ? 1
+                                                   : 128);
     scf::YieldOp::create(b);
   });
   // The barriers are initialised before any thread uses them.
@@ -870,10 +869,9 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
       [&](OpBuilder &nb, Location loc) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        NVVM::SetMaxRegisterOp::create(b,
-                                       tma ? kTmaConsumerRegisters
-                                           : kConsumerRegisters,
-                                       NVVM::SetMaxRegisterAction::increase);
+        NVVM::SetMaxRegisterOp::create(
+            b, tma ? kTmaConsumerRegisters : kConsumerRegisters,
+            NVVM::SetMaxRegisterAction::increase);
         // Barrier 1 + g is warpgroup g's turn to issue products; 256
         // threads: its 128 syncing and the other's 128 arriving. The turns
         // run on across items.
@@ -983,8 +981,7 @@ static void declareTensorMapCall(OpBuilder &b, Location loc) {
   b.setInsertionPointToStart(module.getBody());
   auto decl = func::FuncOp::create(
       b, loc, kTensorMapCall,
-      b.getFunctionType(SmallVector<Type>(13, b.getI64Type()),
-                        b.getI64Type()));
+      b.getFunctionType(SmallVector<Type>(13, b.getI64Type()), b.getI64Type()));
   decl.setPrivate();
 }
 
@@ -1028,9 +1025,9 @@ public:
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
     FlashLaunch launch;
-    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                            cast<MemRefType>(p.value.getType()).getDimSize(3),
-                            pInShared);
+    Shape shape =
+        Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared);
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     if (isPersistent(p)) {
       // One block per SM (a block takes most of an SM's shared memory),
@@ -1092,7 +1089,6 @@ private:
 } // namespace
 
 std::unique_ptr<FlashSchedule>
-mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma,
-                                    bool pInShared) {
+mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared) {
   return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared);
 }

@@ -40,7 +40,6 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
-
 /// The run-time error hook's codes for its first argument.
 enum class CacheOp : int64_t { Append = 0, Attend = 1, AttendSequence = 2 };
 
