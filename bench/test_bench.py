@@ -303,6 +303,45 @@ class SelfTest(unittest.TestCase):
         self.assertIn("matches nothing-*", p.stderr)
 
 
+class NcuSummary(unittest.TestCase):
+    """bench/ncu_summary.py on a report in the form of ncu --csv --page
+    details: its own log lines first, then one row per metric."""
+
+    def test_summary(self):
+        import ncu_summary
+        header = ('"ID","Process ID","Process Name","Host Name","Kernel Name",'
+                  '"Context","Stream","Block Size","Grid Size","Device","CC",'
+                  '"Section Name","Metric Name","Metric Unit","Metric Value"\n')
+
+        def row(section, name, unit, value):
+            return ('"0","1","attn-runner","h","a_kernel","1","13",'
+                    '"(384, 1, 1)","(132, 1, 1)","0","9.0","%s","%s","%s","%s"\n'
+                    % (section, name, unit, value))
+
+        text = ("==PROF== Connected to process 1\n" + header +
+                row("GPU Speed Of Light Throughput", "Duration", "us", "1,234.5") +
+                row("GPU Speed Of Light Throughput", "Compute (SM) Throughput", "%", "71.2") +
+                row("Scheduler Statistics", "Issue Slots Busy", "%", "55.0") +
+                row("Command line profiler metrics",
+                    "sm__pipe_tensor_op_gmma_cycles_active.avg.pct_of_peak_sustained_active",
+                    "%", "62.5") +
+                "".join(row("Command line profiler metrics",
+                            "smsp__average_warps_issue_stalled_%s_per_issue_active.ratio" % r,
+                            "", v)
+                        for r, v in [("barrier", "0.4"), ("wait", "1.9"),
+                                     ("long_scoreboard", "0.7"), ("math_pipe_throttle", "2.5"),
+                                     ("selected", "1.0"), ("sleeping", "0.1")]))
+        line = ncu_summary.summarize("B16-S1024-sm90", text)
+        self.assertEqual(
+            line,
+            "B16-S1024-sm90: duration 1234.5 us; SM throughput % 71.2; "
+            "issue slots busy % 55.0; sm__pipe_tensor_op_gmma 62.5%; stalls: "
+            "math_pipe_throttle 2.50, wait 1.90, selected 1.00, "
+            "long_scoreboard 0.70, barrier 0.40")
+        self.assertEqual(ncu_summary.summarize("x", "==ERROR== no kernels\n"),
+                         "x: no metrics in the report")
+
+
 class ModelBench(unittest.TestCase):
     """bench/model.py's parts that need no GPU: generate.c's output, the
     weight bytes of a checkpoint, the floor, the table, the settings."""

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+#===- bench/profile-sm90.sh - where the sm90 kernel's time goes ----------===#
+#
+# On a GPU machine with Nsight Compute: profiles one launch of the sm90
+# attention kernel, in each form named in $FORMS (default "sm90
+# sm90+tma"; "+tma" and "+pshared" add --tma and --p-in-shared, as in
+# bench/schedules.sh), on the prefill shapes named in $SHAPES (default
+# B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads, causal and not), and
+# prints for each the kernel's duration, its tensor-pipe and issue-slot
+# use, and the warp stall reasons that take the most cycles: the measured
+# side of the analysis of what limits the schedule. The full reports go to
+# $PROFILE_OUT (default /tmp/attn-profile), one per form and shape.
+# ATTN_RUNNER as in bench/run.sh; NCU names Nsight Compute's ncu.
+#
+# The clocks are left alone (--clock-control none), as the benchmarks run.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runner=$("$root/bench/unpack-runner.sh")
+ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
+out=${PROFILE_OUT:-/tmp/attn-profile}
+mkdir -p "$out"
+work=$(mktemp -d)
+for shape in ${SHAPES:-16x1024 4x4096}; do
+  batch=${shape%x*} seq=${shape#*x}
+  q="${batch}x${seq}x32x128xbf16" kv="${batch}x${seq}x8x128xbf16"
+  for causal in "" "{causal}"; do
+    cat > "$work/p.mlir" <<MLIR
+func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
+  %o = attn.attention %q, %k, %v $causal
+      : tensor<$q>, tensor<$kv>, tensor<$kv> -> tensor<$q>
+  return %o : tensor<$q>
+}
+MLIR
+    for form in ${FORMS:-sm90 sm90+tma}; do
+      flags=(--schedule="${form%%+*}")
+      [[ $form == *+tma* ]] && flags+=(--tma)
+      [[ $form == *+pshared* ]] && flags+=(--p-in-shared)
+      name="B${batch}-S${seq}-${causal:+causal-}${form//+/-}"
+      # The kernel's second launch: the first is the benchmark's warm-up.
+      if ! timeout 300 "$ncu" --clock-control none --target-processes all \
+          -k regex:a_kernel --launch-skip 1 --launch-count 1 \
+          --section SpeedOfLight --section ComputeWorkloadAnalysis \
+          --section SchedulerStats --section WarpStateStats \
+          --metrics 'regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$,regex:^sm__pipe_tensor_op.*_cycles_active\.avg\.pct_of_peak_sustained_active$' \
+          --csv --page details \
+          "$runner" "$work/p.mlir" --target=cuda --benchmark=1 --warmup=1 \
+          "${flags[@]}" > "$out/$name.csv" 2> "$out/$name.err"; then
+        echo "$name: ncu failed: $(tail -2 "$out/$name.err" | tr '\n' ' ')"
+        continue
+      fi
+      python3 "$root/bench/ncu_summary.py" "$name" "$out/$name.csv"
+    done
+  done
+done
