@@ -16,9 +16,9 @@
 // RUN: bash %S/Inputs/repeat-identical.sh 25 %t.decode attn-runner %t.decode.mlir --target=cuda --seed=8 --kv-splits=5 | FileCheck %s
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --repeat=250 | FileCheck %s --check-prefix=REPEAT
-// RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
-// RUN: attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
-// RUN: attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --p-in-shared --repeat=250 | FileCheck %s --check-prefix=REPEAT
+// RUN: timeout 120 attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
+// RUN: timeout 120 attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
+// RUN: timeout 120 attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --p-in-shared --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm80 --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=scalar --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.decode.mlir --target=cuda --seed=8 --kv-splits=5 --repeat=250 | FileCheck %s --check-prefix=REPEAT

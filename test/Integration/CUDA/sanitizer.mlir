@@ -30,18 +30,19 @@
 // RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 // The same with TMA copies: one producer thread's bulk copies complete on
 // the full mbarriers, and the tensor maps' memory is the runtime's (freed
-// when the runner ends).
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
-// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
-// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// when the runner ends). The forms not yet run on a GPU are held to 150 s
+// a line, so that a hang fails the line instead of stalling the suite.
+// RUN: timeout 150 %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: timeout 150 %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: timeout 150 %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: timeout 150 %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 // And with P in shared memory: a consumer's stores of P for tile t must
 // not overlap the products still reading P of tile t - 1, nor its products
 // run before every warp of it has stored.
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
-// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
-// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// RUN: timeout 150 %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: timeout 150 %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: timeout 150 %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: timeout 150 %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --p-in-shared --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 
 // A KV cache on the device: the zero fill and append kernels stay inside
 // the cache, and the decode kernel reads only its first 1001 positions of

@@ -8,49 +8,49 @@
 // REQUIRES: cuda, sweep-all-schedules
 // 1:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x1x4x64/g;s/@K@/2x1x4x64/g;s/@V@/2x1x4x64/g;s/@O@/2x1x4x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=101 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=101 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x1x4x64/g;s/@K@/2x1x4x64/g;s/@V@/2x1x4x64/g;s/@O@/2x1x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=102 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=102 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x1x4x128/g;s/@K@/2x1x4x128/g;s/@V@/2x1x4x128/g;s/@O@/2x1x4x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=103 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=103 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x1x4x128/g;s/@K@/2x1x4x128/g;s/@V@/2x1x4x128/g;s/@O@/2x1x4x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=104 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=104 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x8x1x64/g;s/@K@/2x2x1x64/g;s/@V@/2x2x1x64/g;s/@O@/2x8x1x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=105 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=105 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x1x64/g;s/@K@/2x2x1x64/g;s/@V@/2x2x1x64/g;s/@O@/2x8x1x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=106 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=106 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x8x1x128/g;s/@K@/2x2x1x128/g;s/@V@/2x2x1x128/g;s/@O@/2x8x1x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=107 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=107 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x1x128/g;s/@K@/2x2x1x128/g;s/@V@/2x2x1x128/g;s/@O@/2x8x1x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=108 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=108 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x1x8x64/g;s/@K@/2x1x1x64/g;s/@V@/2x1x1x64/g;s/@O@/2x1x8x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=109 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=109 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x1x8x64/g;s/@K@/2x1x1x64/g;s/@V@/2x1x1x64/g;s/@O@/2x1x8x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=110 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=110 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x1x8x128/g;s/@K@/2x1x1x128/g;s/@V@/2x1x1x128/g;s/@O@/2x1x8x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=111 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=111 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x1x8x128/g;s/@K@/2x1x1x128/g;s/@V@/2x1x1x128/g;s/@O@/2x1x8x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=112 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=112 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x32x1x64/g;s/@K@/2x1x1x64/g;s/@V@/2x1x1x64/g;s/@O@/2x32x1x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=113 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=113 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x1x64/g;s/@K@/2x1x1x64/g;s/@V@/2x1x1x64/g;s/@O@/2x32x1x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=114 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=114 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x32x1x128/g;s/@K@/2x1x1x128/g;s/@V@/2x1x1x128/g;s/@O@/2x32x1x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=115 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=115 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x1x128/g;s/@K@/2x1x1x128/g;s/@V@/2x1x1x128/g;s/@O@/2x32x1x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=116 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=116 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt

@@ -8,49 +8,49 @@
 // REQUIRES: cuda, sweep-all-schedules
 // 1:1 D=64 bshd
 // RUN: sed -e 's/@Q@/1x1023x4x64/g;s/@K@/1x1023x4x64/g;s/@V@/1x1023x4x64/g;s/@O@/1x1023x4x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=245 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=245 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x4x64/g;s/@K@/1x1023x4x64/g;s/@V@/1x1023x4x64/g;s/@O@/1x1023x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=246 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=246 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd
 // RUN: sed -e 's/@Q@/1x1023x4x128/g;s/@K@/1x1023x4x128/g;s/@V@/1x1023x4x128/g;s/@O@/1x1023x4x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=247 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=247 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x4x128/g;s/@K@/1x1023x4x128/g;s/@V@/1x1023x4x128/g;s/@O@/1x1023x4x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=248 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=248 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/1x8x1023x64/g;s/@K@/1x2x1023x64/g;s/@V@/1x2x1023x64/g;s/@O@/1x8x1023x64/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=249 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=249 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/1x8x1023x64/g;s/@K@/1x2x1023x64/g;s/@V@/1x2x1023x64/g;s/@O@/1x8x1023x64/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=250 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=250 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/1x8x1023x128/g;s/@K@/1x2x1023x128/g;s/@V@/1x2x1023x128/g;s/@O@/1x8x1023x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=251 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=251 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/1x8x1023x128/g;s/@K@/1x2x1023x128/g;s/@V@/1x2x1023x128/g;s/@O@/1x8x1023x128/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=252 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=252 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd
 // RUN: sed -e 's/@Q@/1x1023x8x64/g;s/@K@/1x1023x1x64/g;s/@V@/1x1023x1x64/g;s/@O@/1x1023x8x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=253 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=253 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x8x64/g;s/@K@/1x1023x1x64/g;s/@V@/1x1023x1x64/g;s/@O@/1x1023x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=254 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=254 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd
 // RUN: sed -e 's/@Q@/1x1023x8x128/g;s/@K@/1x1023x1x128/g;s/@V@/1x1023x1x128/g;s/@O@/1x1023x8x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=255 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=255 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x8x128/g;s/@K@/1x1023x1x128/g;s/@V@/1x1023x1x128/g;s/@O@/1x1023x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=256 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=256 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/1x32x1023x64/g;s/@K@/1x1x1023x64/g;s/@V@/1x1x1023x64/g;s/@O@/1x32x1023x64/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=257 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=257 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/1x32x1023x64/g;s/@K@/1x1x1023x64/g;s/@V@/1x1x1023x64/g;s/@O@/1x32x1023x64/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=258 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=258 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/1x32x1023x128/g;s/@K@/1x1x1023x128/g;s/@V@/1x1x1023x128/g;s/@O@/1x32x1023x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=259 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=259 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/1x32x1023x128/g;s/@K@/1x1x1023x128/g;s/@V@/1x1x1023x128/g;s/@O@/1x32x1023x128/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=260 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=260 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt

@@ -8,49 +8,49 @@
 // REQUIRES: cuda, sweep-all-schedules
 // 1:1 D=64 bshd
 // RUN: sed -e 's/@Q@/1x1023x4x64/g;s/@K@/1x1023x4x64/g;s/@V@/1x1023x4x64/g;s/@O@/1x1023x4x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=229 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=229 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x4x64/g;s/@K@/1x1023x4x64/g;s/@V@/1x1023x4x64/g;s/@O@/1x1023x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=230 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=230 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd
 // RUN: sed -e 's/@Q@/1x1023x4x128/g;s/@K@/1x1023x4x128/g;s/@V@/1x1023x4x128/g;s/@O@/1x1023x4x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=231 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=231 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x4x128/g;s/@K@/1x1023x4x128/g;s/@V@/1x1023x4x128/g;s/@O@/1x1023x4x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=232 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=232 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/1x8x1023x64/g;s/@K@/1x2x1023x64/g;s/@V@/1x2x1023x64/g;s/@O@/1x8x1023x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=233 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=233 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/1x8x1023x64/g;s/@K@/1x2x1023x64/g;s/@V@/1x2x1023x64/g;s/@O@/1x8x1023x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=234 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=234 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/1x8x1023x128/g;s/@K@/1x2x1023x128/g;s/@V@/1x2x1023x128/g;s/@O@/1x8x1023x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=235 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=235 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/1x8x1023x128/g;s/@K@/1x2x1023x128/g;s/@V@/1x2x1023x128/g;s/@O@/1x8x1023x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=236 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=236 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd
 // RUN: sed -e 's/@Q@/1x1023x8x64/g;s/@K@/1x1023x1x64/g;s/@V@/1x1023x1x64/g;s/@O@/1x1023x8x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=237 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=237 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x8x64/g;s/@K@/1x1023x1x64/g;s/@V@/1x1023x1x64/g;s/@O@/1x1023x8x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=238 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=238 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd
 // RUN: sed -e 's/@Q@/1x1023x8x128/g;s/@K@/1x1023x1x128/g;s/@V@/1x1023x1x128/g;s/@O@/1x1023x8x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=239 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=239 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/1x1023x8x128/g;s/@K@/1x1023x1x128/g;s/@V@/1x1023x1x128/g;s/@O@/1x1023x8x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=240 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=240 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/1x32x1023x64/g;s/@K@/1x1x1023x64/g;s/@V@/1x1x1023x64/g;s/@O@/1x32x1023x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=241 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=241 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/1x32x1023x64/g;s/@K@/1x1x1023x64/g;s/@V@/1x1x1023x64/g;s/@O@/1x32x1023x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=242 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=242 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/1x32x1023x128/g;s/@K@/1x1x1023x128/g;s/@V@/1x1x1023x128/g;s/@O@/1x32x1023x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=243 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=243 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/1x32x1023x128/g;s/@K@/1x1x1023x128/g;s/@V@/1x1x1023x128/g;s/@O@/1x32x1023x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=244 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=244 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt

@@ -8,49 +8,49 @@
 // REQUIRES: cuda, sweep-all-schedules
 // 1:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x113x4x64/g;s/@K@/2x113x4x64/g;s/@V@/2x113x4x64/g;s/@O@/2x113x4x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=213 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=213 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x113x4x64/g;s/@K@/2x113x4x64/g;s/@V@/2x113x4x64/g;s/@O@/2x113x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=214 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=214 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x113x4x128/g;s/@K@/2x113x4x128/g;s/@V@/2x113x4x128/g;s/@O@/2x113x4x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=215 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=215 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x113x4x128/g;s/@K@/2x113x4x128/g;s/@V@/2x113x4x128/g;s/@O@/2x113x4x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=216 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=216 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x8x113x64/g;s/@K@/2x2x113x64/g;s/@V@/2x2x113x64/g;s/@O@/2x8x113x64/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=217 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=217 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x113x64/g;s/@K@/2x2x113x64/g;s/@V@/2x2x113x64/g;s/@O@/2x8x113x64/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=218 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=218 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x8x113x128/g;s/@K@/2x2x113x128/g;s/@V@/2x2x113x128/g;s/@O@/2x8x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=219 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=219 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x113x128/g;s/@K@/2x2x113x128/g;s/@V@/2x2x113x128/g;s/@O@/2x8x113x128/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=220 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=220 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x113x8x64/g;s/@K@/2x113x1x64/g;s/@V@/2x113x1x64/g;s/@O@/2x113x8x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=221 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=221 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x113x8x64/g;s/@K@/2x113x1x64/g;s/@V@/2x113x1x64/g;s/@O@/2x113x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=222 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=222 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x113x8x128/g;s/@K@/2x113x1x128/g;s/@V@/2x113x1x128/g;s/@O@/2x113x8x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=223 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=223 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x113x8x128/g;s/@K@/2x113x1x128/g;s/@V@/2x113x1x128/g;s/@O@/2x113x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=224 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=224 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x32x113x64/g;s/@K@/2x1x113x64/g;s/@V@/2x1x113x64/g;s/@O@/2x32x113x64/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=225 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=225 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x113x64/g;s/@K@/2x1x113x64/g;s/@V@/2x1x113x64/g;s/@O@/2x32x113x64/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=226 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=226 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x32x113x128/g;s/@K@/2x1x113x128/g;s/@V@/2x1x113x128/g;s/@O@/2x32x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=227 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=227 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x113x128/g;s/@K@/2x1x113x128/g;s/@V@/2x1x113x128/g;s/@O@/2x32x113x128/g;s/@T@/bf16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=228 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=228 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt

@@ -8,49 +8,49 @@
 // REQUIRES: cuda, sweep-all-schedules
 // 1:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x3x4x64/g;s/@K@/2x3x4x64/g;s/@V@/2x3x4x64/g;s/@O@/2x3x4x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=133 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=133 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x3x4x64/g;s/@K@/2x3x4x64/g;s/@V@/2x3x4x64/g;s/@O@/2x3x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=134 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=134 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x3x4x128/g;s/@K@/2x3x4x128/g;s/@V@/2x3x4x128/g;s/@O@/2x3x4x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=135 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=135 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 1:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x3x4x128/g;s/@K@/2x3x4x128/g;s/@V@/2x3x4x128/g;s/@O@/2x3x4x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=136 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=136 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x8x3x64/g;s/@K@/2x2x3x64/g;s/@V@/2x2x3x64/g;s/@O@/2x8x3x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=137 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=137 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x3x64/g;s/@K@/2x2x3x64/g;s/@V@/2x2x3x64/g;s/@O@/2x8x3x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=138 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=138 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x8x3x128/g;s/@K@/2x2x3x128/g;s/@V@/2x2x3x128/g;s/@O@/2x8x3x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=139 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=139 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 4:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x8x3x128/g;s/@K@/2x2x3x128/g;s/@V@/2x2x3x128/g;s/@O@/2x8x3x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=140 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=140 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd
 // RUN: sed -e 's/@Q@/2x3x8x64/g;s/@K@/2x3x1x64/g;s/@V@/2x3x1x64/g;s/@O@/2x3x8x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=141 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=141 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=64 bshd causal
 // RUN: sed -e 's/@Q@/2x3x8x64/g;s/@K@/2x3x1x64/g;s/@V@/2x3x1x64/g;s/@O@/2x3x8x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=142 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=142 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd
 // RUN: sed -e 's/@Q@/2x3x8x128/g;s/@K@/2x3x1x128/g;s/@V@/2x3x1x128/g;s/@O@/2x3x8x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=143 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=143 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 8:1 D=128 bshd causal
 // RUN: sed -e 's/@Q@/2x3x8x128/g;s/@K@/2x3x1x128/g;s/@V@/2x3x1x128/g;s/@O@/2x3x8x128/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=144 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=144 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd
 // RUN: sed -e 's/@Q@/2x32x3x64/g;s/@K@/2x1x3x64/g;s/@V@/2x1x3x64/g;s/@O@/2x32x3x64/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=145 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=145 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=64 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x3x64/g;s/@K@/2x1x3x64/g;s/@V@/2x1x3x64/g;s/@O@/2x32x3x64/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=146 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=146 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd
 // RUN: sed -e 's/@Q@/2x32x3x128/g;s/@K@/2x1x3x128/g;s/@V@/2x1x3x128/g;s/@O@/2x32x3x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=147 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=147 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
 // 32:1 D=128 bhsd causal
 // RUN: sed -e 's/@Q@/2x32x3x128/g;s/@K@/2x1x3x128/g;s/@V@/2x1x3x128/g;s/@O@/2x32x3x128/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | attn-runner - --target=cuda --check --seed=148 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=148 --schedule=sm90 --tma | FileCheck %S/Inputs/check.txt
