@@ -612,6 +612,8 @@ void rt::countLibraryCall() {
   ++state().counts.synchronizations;
 }
 
+void rt::countSynchronization() { ++state().counts.synchronizations; }
+
 rt::CallCounts &rt::CallCounts::operator+=(const CallCounts &other) {
   launches += other.launches;
   libraryCalls += other.libraryCalls;

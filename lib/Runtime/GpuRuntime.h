@@ -156,8 +156,10 @@ struct CallCounts {
 };
 const CallCounts &callCounts();
 /// Counts a library call made for compiled code, which waits for the
-/// device after it (GpuBlas).
+/// device after it (GpuBlas), and a wait of the runtime's own for compiled
+/// code (a tensor map written to the device, TensorMap.cpp).
 void countLibraryCall();
+void countSynchronization();
 /// What compiled code did between two snapshots of callCounts().
 CallCounts operator-(const CallCounts &later, const CallCounts &earlier);
 

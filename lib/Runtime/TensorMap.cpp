@@ -162,6 +162,7 @@ std::string writeMap(const Driver &d, const Key &k, CUdeviceptr slot) {
                                     "cuMemcpyHtoD");
       !err.empty())
     return err;
+  rt::countSynchronization();
   return checkResult(d, d.cuStreamSynchronize(nullptr), "cuStreamSynchronize");
 }
 
