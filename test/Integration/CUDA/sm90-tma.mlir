@@ -54,7 +54,7 @@
 
 // A cache attended in place, chunk by chunk (positions past the chunk's
 // length must read as zeros, not as the capacity's stale rows), against the
-// same attention computed directly.
+// same program run on the CPU.
 // RUN: timeout 120 attn-runner %S/Inputs/cache-chunked.mlir --target=cuda --seed=5 --schedule=sm90 --tma --output=%t.chunked.npy | FileCheck %s --check-prefix=CACHE
 // CACHE: schedule sm90{{.*}}, TMA copies
 // RUN: attn-runner %S/Inputs/cache-chunked.mlir --target=cpu --seed=5 --output=%t.cpu.npy
