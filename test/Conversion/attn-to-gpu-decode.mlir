@@ -158,10 +158,12 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // codes (16-byte reads) and builds each f16 operand pair with a byte
 // permute into 1024 + u and one subtraction (K's words biased to unsigned
 // first, V's pairs by an XOR); Q's fragments are read in the permuted
-// order of head_dim (8-byte reads). Each key's scale (from global memory)
-// multiplies its scores; its value scale, over the power of two at or
-// below the tile's largest (the bits of the quad's max), its probabilities,
-// so they stay in f16's normal range.
+// order of head_dim (8-byte reads). Each key's scale and value scale come
+// from global memory, loaded at the top of the tile so that their latency
+// passes under the products; the key scale multiplies its scores, the
+// value scale, over the power of two at or below the tile's largest (the
+// bits of the quad's max), its probabilities, so they stay in f16's normal
+// range.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
@@ -178,6 +180,9 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:           vector.store {{.+}} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:           gpu.barrier
 // CHECK:           scf.for
+// CHECK:             nvvm.cp.async.commit.group
+// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
@@ -185,9 +190,8 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<4xf16>
 // CHECK:             nvvm.mma.sync {{.+}} : (vector<2xf16>, vector<2xf16>, f32)
 // CHECK-NOT:         nvgpu.ldmatrix
-// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK-NOT:         memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
-// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             gpu.shuffle  xor
 // CHECK:             arith.andi %{{.+}}, %{{.+}} : i32
 // CHECK:             arith.subi %{{.+}}, %{{.+}} : i32

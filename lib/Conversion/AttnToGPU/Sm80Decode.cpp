@@ -268,17 +268,18 @@ private:
   SmallVector<Value> keyScales(Value scales, Value kvStart);
   /// Multiplies each score or probability in `s` by its key's `perKey`.
   void scaleByKey(Scores &s, ArrayRef<Value> perKey);
-  /// The value scales of the tile at `kvStart` over a power of two, `unit`:
-  /// the running one, raised to the tile's largest scale's power of two if
-  /// that is larger. P times them then lies in [0, 2), so that in f16 the
-  /// probabilities of a cache of small values keep their precision (scales
-  /// far below 2^-14 would make them subnormal); the accumulators are kept
-  /// in units of `unit` and rescaled by `shrink` (old over new unit).
+  /// A tile's value `scales` (keyScales of the value scales) over a power
+  /// of two, `unit`: the running one, raised to the tile's largest scale's
+  /// power of two if that is larger. P times them then lies in [0, 2), so
+  /// that in f16 the probabilities of a cache of small values keep their
+  /// precision (scales far below 2^-14 would make them subnormal); the
+  /// accumulators are kept in units of `unit` and rescaled by `shrink` (old
+  /// over new unit).
   struct ValueScales {
     SmallVector<Value> perKey;
     Value unit, shrink;
   };
-  ValueScales valueScales(Value kvStart, Value unit);
+  ValueScales valueScales(SmallVector<Value> scales, Value unit);
   /// First key of this warp's tile `j`.
   Value tileStart(Value j) {
     return add(kvBegin,
@@ -677,9 +678,8 @@ void DecodeKernel::scaleByKey(Scores &s, ArrayRef<Value> perKey) {
           row[nt][2 * r + c] = fmul(row[nt][2 * r + c], perKey[2 * nt + c]);
 }
 
-DecodeKernel::ValueScales DecodeKernel::valueScales(Value kvStart,
-                                                    Value unit) {
-  SmallVector<Value> scales = keyScales(p.valueScale, kvStart);
+DecodeKernel::ValueScales
+DecodeKernel::valueScales(SmallVector<Value> scales, Value unit) {
   // The tile's largest scale: this lane's keys, then its quad's (lanes
   // 4g + t hold keys by t only).
   Value largest = scales.front();
@@ -804,10 +804,18 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
+        // The tile's scales come from global memory, not through the
+        // stages: their loads go first, so that their latency passes under
+        // the products of S rather than after them.
+        SmallVector<Value> kScales, vScalesRead;
+        if (shape.quantized) {
+          kScales = keyScales(p.keyScale, kvStart);
+          vScalesRead = keyScales(p.valueScale, kvStart);
+        }
         Scores s = shape.quantized ? scoresFromCodes(kRead) : scores(kRead);
         // Q times the codes of K, times each key's scale.
         if (shape.quantized)
-          scaleByKey(s, keyScales(p.keyScale, kvStart));
+          scaleByKey(s, kScales);
         if (!foldsScale(p))
           for (auto &row : s)
             for (Acc &frag : row)
@@ -833,7 +841,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
         std::optional<ValueScales> vScales;
         if (shape.quantized)
-          vScales = valueScales(kvStart, carried[cursors + 8]);
+          vScales = valueScales(vScalesRead, carried[cursors + 8]);
         auto [newMax, newSum] = onlineSoftmax(
             s, carried.slice(accValues, 2 * mTiles),
             carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor,
