@@ -17,6 +17,7 @@
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/prefill-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
 out=${PROFILE_OUT:-/tmp/attn-profile}
@@ -24,19 +25,10 @@ mkdir -p "$out"
 work=$(mktemp -d)
 for shape in ${SHAPES:-16x1024 4x4096}; do
   batch=${shape%x*} seq=${shape#*x}
-  q="${batch}x${seq}x32x128xbf16" kv="${batch}x${seq}x8x128xbf16"
   for causal in "" "{causal}"; do
-    cat > "$work/p.mlir" <<MLIR
-func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
-  %o = attn.attention %q, %k, %v $causal
-      : tensor<$q>, tensor<$kv>, tensor<$kv> -> tensor<$q>
-  return %o : tensor<$q>
-}
-MLIR
+    prefill_module "$work/p.mlir" "$batch" "$seq" 128 "$causal"
     for form in ${FORMS:-sm90 sm90+tma}; do
-      flags=(--schedule="${form%%+*}")
-      [[ $form == *+tma* ]] && flags+=(--tma)
-      [[ $form == *+pshared* ]] && flags+=(--p-in-shared)
+      form_flags "$form"
       name="B${batch}-S${seq}-${causal:+causal-}${form//+/-}"
       # The kernel's second launch: the first is the benchmark's warm-up.
       if ! timeout 300 "$ncu" --clock-control none --target-processes all \

@@ -11,23 +11,15 @@
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/prefill-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 work=$(mktemp -d)
 for shape in "16 1024 128" "4 4096 128" "1 16384 128" "4 4096 64" "4 4096 256"; do
   set -- $shape
-  q="$1x$2x32x$3xbf16" kv="$1x$2x8x$3xbf16"
   for causal in "" "{causal}"; do
-    cat > "$work/p.mlir" <<MLIR
-func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
-  %o = attn.attention %q, %k, %v $causal
-      : tensor<$q>, tensor<$kv>, tensor<$kv> -> tensor<$q>
-  return %o : tensor<$q>
-}
-MLIR
+    prefill_module "$work/p.mlir" "$1" "$2" "$3" "$causal"
     for schedule in ${SCHEDULES:-sm80 sm90}; do
-      flags=(--schedule="${schedule%%+*}")
-      [[ $schedule == *+tma* ]] && flags+=(--tma)
-      [[ $schedule == *+pshared* ]] && flags+=(--p-in-shared)
+      form_flags "$schedule"
       line=$(timeout 120 "$runner" "$work/p.mlir" --target=cuda --benchmark=10 --warmup=2 \
                "${flags[@]}" 2>&1 | grep -E '^benchmark|error' | head -2 | tr '\n' ' ')
       echo "B=$1 S=$2 D=$3 ${causal:-full} $schedule: $line"

@@ -1,0 +1,31 @@
+#===- bench/prefill-lib.sh - shared by the schedule scripts --------------===#
+#
+# Sourced by bench/schedules.sh and bench/profile-sm90.sh.
+#
+# prefill_module FILE BATCH SEQ DIM CAUSAL: writes to FILE a function @a of
+# one attention over bf16 Q [BATCH, SEQ, 32, DIM] and K, V [BATCH, SEQ, 8,
+# DIM], with CAUSAL ("" or "{causal}") as its attributes.
+#
+# form_flags FORM: sets the array `flags` to attn-runner's flags for FORM,
+# a schedule name with "+tma" or "+pshared" for --tma and --p-in-shared
+# (e.g. "sm90+tma+pshared").
+#
+#===----------------------------------------------------------------------===#
+
+prefill_module() {
+  local q="$2x$3x32x$4xbf16" kv="$2x$3x8x$4xbf16"
+  cat > "$1" <<MLIR
+func.func @a(%q: tensor<$q>, %k: tensor<$kv>, %v: tensor<$kv>) -> tensor<$q> {
+  %o = attn.attention %q, %k, %v $5
+      : tensor<$q>, tensor<$kv>, tensor<$kv> -> tensor<$q>
+  return %o : tensor<$q>
+}
+MLIR
+}
+
+form_flags() {
+  flags=(--schedule="${1%%+*}")
+  [[ $1 == *+tma* ]] && flags+=(--tma)
+  [[ $1 == *+pshared* ]] && flags+=(--p-in-shared)
+  return 0
+}
