@@ -7,8 +7,9 @@
 # DIM], with CAUSAL ("" or "{causal}") as its attributes.
 #
 # form_flags FORM: sets the array `flags` to attn-runner's flags for FORM,
-# a schedule name with "+tma" or "+pshared" for --tma and --p-in-shared
-# (e.g. "sm90+tma+pshared").
+# a schedule name with "+cpasync" for --tma=false (sm90's copies by
+# cp.async rather than TMA) or "+pshared" for --p-in-shared (e.g.
+# "sm90+cpasync+pshared").
 #
 #===----------------------------------------------------------------------===#
 
@@ -25,7 +26,7 @@ MLIR
 
 form_flags() {
   flags=(--schedule="${1%%+*}")
-  [[ $1 == *+tma* ]] && flags+=(--tma)
+  [[ $1 == *+cpasync* ]] && flags+=(--tma=false)
   [[ $1 == *+pshared* ]] && flags+=(--p-in-shared)
   return 0
 }

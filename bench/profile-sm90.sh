@@ -3,8 +3,8 @@
 #
 # On a GPU machine with Nsight Compute: profiles one launch of the sm90
 # attention kernel, in each form named in $FORMS (default "sm90
-# sm90+tma"; "+tma" and "+pshared" add --tma and --p-in-shared, as in
-# bench/schedules.sh), on the prefill shapes named in $SHAPES (default
+# sm90+cpasync"; "+cpasync" and "+pshared" add --tma=false and
+# --p-in-shared, as in bench/schedules.sh), on the prefill shapes named in $SHAPES (default
 # B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads, causal and not), and
 # prints for each the kernel's duration, its tensor-pipe and issue-slot
 # use, and the warp stall reasons that take the most cycles: the measured
@@ -27,7 +27,7 @@ for shape in ${SHAPES:-16x1024 4x4096}; do
   batch=${shape%x*} seq=${shape#*x}
   for causal in "" "{causal}"; do
     prefill_module "$work/p.mlir" "$batch" "$seq" 128 "$causal"
-    for form in ${FORMS:-sm90 sm90+tma}; do
+    for form in ${FORMS:-sm90 sm90+cpasync}; do
       form_flags "$form"
       name="B${batch}-S${seq}-${causal:+causal-}${form//+/-}"
       # The kernel's second launch: the first is the benchmark's warm-up.

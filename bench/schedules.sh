@@ -3,10 +3,10 @@
 #
 # On a GPU machine: times the prefill shapes of bench/cases.txt (bf16, 32/8
 # heads) with attn-runner --benchmark under each schedule named in
-# $SCHEDULES (default "sm80 sm90"; "+tma" and "+pshared" add --tma and
-# --p-in-shared, as in "sm90+tma+pshared"), and
-# prints the runner's timing line for each. A quick comparison for schedule work; bench/run.sh is the benchmark
-# of record, with the peers. ATTN_RUNNER as in bench/run.sh.
+# $SCHEDULES (default "sm80 sm90"; "+cpasync" and "+pshared" add
+# --tma=false and --p-in-shared, as in "sm90+cpasync+pshared"), and prints
+# the runner's timing line for each. A quick comparison for schedule work;
+# bench/run.sh is the benchmark of record, with the peers. ATTN_RUNNER as in bench/run.sh.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail

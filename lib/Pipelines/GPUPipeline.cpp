@@ -189,9 +189,12 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
-  // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3.
-  target.features = options.tma ? withPtxAtLeast(options.features, 83)
-                                : options.features.getValue();
+  // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3; only the
+  // sm90 schedule (on sm_90a, forced or picked by auto) copies with TMA.
+  bool mayUseTma = options.tma && options.chip == "sm_90a" &&
+                   (options.schedule == "sm90" || options.schedule == "auto");
+  target.features = mayUseTma ? withPtxAtLeast(options.features, 83)
+                              : options.features.getValue();
   target.optLevel = options.optLevel;
   if (std::string libdevice = findLibdevice(options.cudaPath);
       !libdevice.empty())

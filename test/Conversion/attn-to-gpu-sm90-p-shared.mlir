@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90 p-in-shared=true" | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90 tma=false p-in-shared=true" | FileCheck %s
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=scalar p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=SCHEDULE
 // The sm90 schedule with p-in-shared: each consumer warpgroup stores its P
 // into a swizzled tile of its own, and P·V takes both operands from shared

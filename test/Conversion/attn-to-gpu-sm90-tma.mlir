@@ -1,15 +1,16 @@
-// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90 tma=true" -split-input-file | FileCheck %s
-// RUN: attn-opt %s --convert-attn-to-gpu="tma=true" -split-input-file | FileCheck %s --check-prefix=AUTO
-// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm80 tma=true" 2>&1 | FileCheck %s --check-prefix=SCHEDULE
-// RUN: not attn-opt %s --convert-attn-to-gpu="chip=sm_80 tma=true" 2>&1 | FileCheck %s --check-prefix=CHIP
-// The sm90 schedule with tma: the host builds a tensor map of Q, K and V
-// (the runtime's attnGpuTensorMap4d) before the launch, and one producer
-// thread copies each 64-column box of a tile with one TMA instruction that
-// completes on the tile's full mbarrier. The rest of the kernel is the
-// cp.async one's (attn-to-gpu-sm90.mlir).
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s --check-prefix=AUTO
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm80" -split-input-file | FileCheck %s --check-prefix=OTHER
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_80" -split-input-file | FileCheck %s --check-prefix=OTHER
+// The sm90 schedule copies with TMA by default (tma=true): the host builds
+// a tensor map of Q, K and V (the runtime's attnGpuTensorMap4d) before the
+// launch, and one producer thread copies each 64-column box of a tile with
+// one TMA instruction that completes on the tile's full mbarrier. The rest
+// of the kernel is the cp.async one's (tma=false, attn-to-gpu-sm90.mlir).
+// The other schedules ignore the option: no tensor map is built for them.
 
-// SCHEDULE: error: convert-attn-to-gpu: tma applies to the sm90 schedule only, not to schedule 'sm80'
-// CHIP: error: convert-attn-to-gpu: tma needs chip sm_90a (the sm90 schedule), not sm_80
+// OTHER-NOT: attnGpuTensorMap4d
+// OTHER-NOT: cp.async.bulk.tensor
 
 // AUTO-LABEL: func.func @bshd(
 // AUTO:         call @attnGpuTensorMap4d

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90 tma=false" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm90 chip=sm_90" -split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: attn-opt %s --convert-attn-to-gpu -split-input-file 2>&1 | FileCheck %s --check-prefix=AUTO
 // The shape of the sm90 (wgmma) kernel, and the ops it refuses; auto (on

@@ -19,10 +19,8 @@
 // CHIP-SUFFIX: attn-to-nvvm-pipeline: chip 'sm_90b' is not an NVIDIA architecture
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=fast" 2>&1 | FileCheck %s --check-prefix=SCHEDULE
 // SCHEDULE: attn-to-nvvm-pipeline: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90
-// RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=decode tma=true" 2>&1 | FileCheck %s --check-prefix=TMA
-// TMA: attn-to-nvvm-pipeline: tma applies to the sm90 schedule only, not to schedule 'decode'
-// RUN: not attn-opt %s --attn-to-nvvm-pipeline="chip=sm_90 tma=true" 2>&1 | FileCheck %s --check-prefix=TMA-CHIP
-// TMA-CHIP: attn-to-nvvm-pipeline: tma needs chip sm_90a (the sm90 schedule), not sm_90
+// RUN: not attn-opt %s --attn-to-nvvm-pipeline="chip=sm_90 p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=PSHARED-CHIP
+// PSHARED-CHIP: attn-to-nvvm-pipeline: p-in-shared needs chip sm_90a (the sm90 schedule), not sm_90
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=sm80 p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=PSHARED
 // PSHARED: attn-to-nvvm-pipeline: p-in-shared applies to the sm90 schedule only, not to schedule 'sm80'
 

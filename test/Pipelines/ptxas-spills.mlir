@@ -10,17 +10,17 @@
 // The scalar schedule assembles for sm_90a without register spills, with
 // the two K/V tiles (32 x 128 f16 each) in shared memory.
 
-// The sm90 schedule (what auto picks here) keeps every fragment in
-// registers: all shared memory dynamic, and no stack frame or spills
-// without a mask. Its consumers take turns on named barriers whose id is in
-// a register, so ptxas reserves all 16; the 168 registers are the entry
-// budget of 384 threads, which setmaxnreg moves from the producer to the
-// consumers. Under causal masking the persistent grid's loop state spills
-// three words (bench/NOTES.md: measured faster all the same); a change in
-// these numbers is a change to look at.
+// The sm90 schedule (what auto picks here, with TMA copies) keeps every
+// fragment in registers: all shared memory dynamic, and no stack frame or
+// spills, causal or not. Its consumers take turns on named barriers whose
+// id is in a register, so ptxas reserves all 16; the 168 registers are the
+// entry budget of 384 threads, which setmaxnreg moves from the producer to
+// the consumers. (With cp.async copies, tma=false, the persistent grid's
+// loop state spilled three words under causal masking: bench/NOTES.md.) A
+// change in these numbers is a change to look at.
 // SM90: Function properties for gqa_kernel
-// SM90-NEXT: 8 bytes stack frame, 12 bytes spill stores, 16 bytes spill loads
-// SM90: Used 168 registers, used 16 barriers, 8 bytes cumulative stack size, 1 bytes smem
+// SM90-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// SM90: Used 168 registers, used 16 barriers, 1 bytes smem
 // SM90-FULL: Function properties for gqa_full_kernel
 // SM90-FULL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // SM90-FULL: Used 168 registers, used 16 barriers, 1 bytes smem

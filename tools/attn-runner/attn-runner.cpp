@@ -95,8 +95,9 @@ static cl::opt<int64_t> kvSplits(
 static cl::opt<bool> tma(
     "tma",
     cl::desc("The sm90 schedule copies its tiles with TMA (tensor maps built "
-             "on the host) rather than with cp.async"),
-    cl::init(false), cl::cat(category));
+             "on the host); --tma=false copies them with cp.async. Other "
+             "schedules ignore it"),
+    cl::init(true), cl::cat(category));
 static cl::opt<bool> pInShared(
     "p-in-shared",
     cl::desc("The sm90 schedule's P·V reads P from shared memory rather than "

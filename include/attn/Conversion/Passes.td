@@ -101,9 +101,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
            "Multiprocessors the decode grid is sized for; 0 takes the "
            "usual count of the chip's generation">,
-    Option<"tma", "tma", "bool", /*default=*/"false",
-           "sm90: copy the tiles with TMA from host-built tensor maps "
-           "rather than with cp.async">,
+    Option<"tma", "tma", "bool", /*default=*/"true",
+           "sm90: copy the tiles with TMA from host-built tensor maps; "
+           "false copies them with cp.async. Other schedules ignore it">,
     Option<"pInShared", "p-in-shared", "bool", /*default=*/"false",
            "sm90: P·V reads P from shared memory (wgmma with both operands "
            "in shared memory) rather than from registers">,

@@ -88,9 +88,10 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> tma{
       *this, "tma",
       llvm::cl::desc("sm90 schedule: copy the tiles with TMA from host-built "
-                     "tensor maps rather than with cp.async (raises the "
-                     "features' PTX version to at least 8.3)"),
-      llvm::cl::init(false)};
+                     "tensor maps (raises the features' PTX version to at "
+                     "least 8.3 on sm_90a); false copies them with cp.async. "
+                     "Other schedules ignore it"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> pInShared{
       *this, "p-in-shared",
       llvm::cl::desc("sm90 schedule: P·V reads P from shared memory rather "

@@ -88,18 +88,16 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
     return "chip '" + options.chip +
            "' is not an NVIDIA architecture: expected sm_<version>, "
            "optionally followed by a or f (e.g. sm_80, sm_90a)";
-  // Only the sm90 schedule has these forms; asking for one where it cannot
-  // run would silently change nothing.
-  for (auto [set, name] : {std::pair(options.tma, "tma"),
-                           std::pair(options.pInShared, "p-in-shared")}) {
-    if (set && options.schedule != "sm90" && options.schedule != "auto")
-      return std::string(name) +
-             " applies to the sm90 schedule only, not to schedule '" +
-             options.schedule + "'";
-    if (set && options.chip != "sm_90a")
-      return std::string(name) +
-             " needs chip sm_90a (the sm90 schedule), not " + options.chip;
-  }
+  // Only the sm90 schedule has P in shared memory; asking for it where it
+  // cannot run would silently change nothing. (tma, on by default, is how
+  // the sm90 schedule copies and means nothing to the others.)
+  if (options.pInShared && options.schedule != "sm90" &&
+      options.schedule != "auto")
+    return "p-in-shared applies to the sm90 schedule only, not to schedule '" +
+           options.schedule + "'";
+  if (options.pInShared && options.chip != "sm_90a")
+    return "p-in-shared needs chip sm_90a (the sm90 schedule), not " +
+           options.chip;
   return std::nullopt;
 }
 

@@ -998,8 +998,7 @@ public:
     if (smCount > 0)
       summary += ", persistent over " + std::to_string(smCount) + " SMs (" +
                  (tma ? "" : "head_dim <= 128, ") + "four K/V tiles or more)";
-    if (tma)
-      summary += ", TMA copies";
+    summary += tma ? ", TMA copies" : ", cp.async copies";
     if (pInShared)
       summary += ", P in shared memory";
     return summary;

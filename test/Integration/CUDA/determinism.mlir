@@ -4,7 +4,7 @@
 // one process a run, of sm90 (causal, several K/V tiles per block; and its
 // persistent grid, with blocks that run several items), sm80, and decode
 // split over blocks; then 250 calls each in one process (--repeat), the
-// scalar schedule and sm90 with TMA copies or P in shared memory too.
+// scalar schedule and sm90 with cp.async copies or P in shared memory too.
 // REQUIRES: cuda
 
 // RUN: sed -e 's/@Q@/1x300x8x128/g;s/@K@/1x300x2x128/g;s/@V@/1x300x2x128/g;s/@O@/1x300x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.prefill.mlir
@@ -16,8 +16,8 @@
 // RUN: bash %S/Inputs/repeat-identical.sh 25 %t.decode attn-runner %t.decode.mlir --target=cuda --seed=8 --kv-splits=5 | FileCheck %s
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --repeat=250 | FileCheck %s --check-prefix=REPEAT
-// RUN: timeout 120 attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
-// RUN: timeout 120 attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --tma --repeat=250 | FileCheck %s --check-prefix=REPEAT
+// RUN: timeout 120 attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm90 --tma=false --repeat=250 | FileCheck %s --check-prefix=REPEAT
+// RUN: timeout 120 attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --tma=false --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: timeout 120 attn-runner %t.persistent.mlir --target=cuda --seed=9 --schedule=sm90 --p-in-shared --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=sm80 --repeat=250 | FileCheck %s --check-prefix=REPEAT
 // RUN: attn-runner %t.prefill.mlir --target=cuda --seed=7 --schedule=scalar --repeat=250 | FileCheck %s --check-prefix=REPEAT

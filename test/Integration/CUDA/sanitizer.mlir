@@ -14,7 +14,7 @@
 // RUN: sed -e 's/@Q@/1x8x113x128/g;s/@K@/1x1x113x128/g;s/@V@/1x1x113x128/g;s/@O@/1x8x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir > %t.mqa.mlir
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x113x2x64/g;s/@V@/1x113x2x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal, window = 20 : i64}/g' %S/Inputs/attention.mlir > %t.window.mlir
 // RUN: sed -e 's/@Q@/1x3x8x64/g;s/@K@/1x100x2x64/g;s/@V@/1x100x2x64/g;s/@O@/1x3x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.decode.mlir
-// The persistent sm90 grid sized for 4 SMs: 20 items (5 q-tiles, 2 heads a
+// The persistent sm90 grid, with cp.async copies, sized for 4 SMs: 20 items (5 q-tiles, 2 heads a
 // group, 2 KV heads) over 4 blocks, so each block runs five, through one
 // stage ring and Q's own barrier; causal, so items have 1 to 5 tiles.
 // racecheck runs it sized for 20 SMs, one item a block (up to 5 tiles, so
@@ -24,14 +24,14 @@
 // cp.async.wait_group: the producer waits for its last copies into a
 // buffer before copying into it again (bench/NOTES.md, 2026-12-05).
 // RUN: sed -e 's/@Q@/1x520x4x64/g;s/@K@/1x520x2x64/g;s/@V@/1x520x2x64/g;s/@O@/1x520x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.persistent.mlir
-// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
-// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
-// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
-// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
-// The same with TMA copies: one producer thread's bulk copies complete on
-// the full mbarriers, and the tensor maps' memory is the runtime's (freed
-// when the runner ends). The forms not yet run on a GPU are held to 150 s
-// a line, so that a hang fails the line instead of stalling the suite.
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma=false --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma=false --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma=false --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma=false --sm-count=4 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// The same with TMA copies (the default): one producer thread's bulk
+// copies complete on the full mbarriers, and the tensor maps' memory is the
+// runtime's (freed when the runner ends). These lines are held to 150 s,
+// so that a hang fails the line instead of stalling the suite.
 // RUN: timeout 150 %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
 // RUN: timeout 150 %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=20 | FileCheck %s --check-prefixes=CHECK,RACECHECK
 // RUN: timeout 150 %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.persistent.mlir --target=cuda --check --seed=6 --schedule=sm90 --tma --sm-count=4 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK

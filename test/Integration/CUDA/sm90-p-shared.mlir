@@ -4,8 +4,8 @@
 // 256 and value head dims unlike them, f16 and bf16, both layouts, GQA and
 // MHA, causal with Sq > Sk, windows, a negative scale, partial last query
 // blocks and K/V tiles, and the persistent grid over several items a
-// block), each checked against the float64 reference; then two cases with
-// TMA copies as well.
+// block), each checked against the float64 reference, with TMA copies (the
+// default); then two cases with cp.async copies.
 // REQUIRES: cuda
 // Each run is held to 120 s, so that a form that hangs on the GPU (a
 // barrier phase never completing) fails its line instead of stalling the
@@ -52,12 +52,12 @@
 // RUN: sed -e 's/@Q@/1x2048x2x128/g;s/@K@/1x2048x1x128/g;s/@V@/1x2048x1x128/g;s/@O@/1x2048x2x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
 // RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=38 --schedule=sm90 --p-in-shared | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="P in shared memory"
 
-// Both forms at once: TMA copies and P in shared memory, persistent and
-// causal, and head_dim 256 in bhsd.
+// P in shared memory with cp.async copies rather than TMA's, persistent
+// and causal, and head_dim 256 in bhsd.
 // RUN: sed -e 's/@Q@/3x1000x32x128/g;s/@K@/3x1000x8x128/g;s/@V@/3x1000x8x128/g;s/@O@/3x1000x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
-// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=41 --schedule=sm90 --tma --p-in-shared | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies, P in shared memory"
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=41 --schedule=sm90 --tma=false --p-in-shared | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="cp.async copies, P in shared memory"
 // RUN: sed -e 's/@Q@/2x8x200x256/g;s/@K@/2x2x333x256/g;s/@V@/2x2x333x256/g;s/@O@/2x8x200x256/g;s/@T@/f16/g;s/@A@/{causal, layout = #attn.layout<bhsd>}/g' %s \
-// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=42 --schedule=sm90 --tma --p-in-shared | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies, P in shared memory"
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=42 --schedule=sm90 --tma=false --p-in-shared | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="cp.async copies, P in shared memory"
 
 func.func @attention(%q: tensor<@Q@x@T@>, %k: tensor<@K@x@T@>,
                      %v: tensor<@V@x@T@>) -> tensor<@O@x@T@> {
