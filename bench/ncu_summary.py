@@ -4,11 +4,13 @@
   ncu_summary.py NAME REPORT.csv
 
 REPORT.csv is what `ncu --csv --page details` writes (bench/profile-sm90.sh
-asks for the SpeedOfLight, ComputeWorkloadAnalysis, SchedulerStats and
-WarpStateStats sections and the per-reason stall metrics). The line gives
-the kernel's duration, its SM and tensor-pipe use, how often a scheduler
-issued, and the five stall reasons with the most warp cycles per issued
-instruction.
+and bench/profile-decode.sh ask for the SpeedOfLight,
+ComputeWorkloadAnalysis, SchedulerStats and WarpStateStats sections, the
+decode one for LaunchStats and Occupancy too, and the per-reason stall
+metrics). The line gives the kernel's duration (and its grid, registers
+and occupancy where reported), its SM, memory and tensor-pipe use, how
+often a scheduler issued, and the five stall reasons with the most warp
+cycles per issued instruction.
 """
 import csv
 import io
@@ -18,8 +20,12 @@ import sys
 # (label, metric name as the details page prints it)
 WANTED = [
     ("duration", "Duration"),
+    ("grid", "Grid Size"),
+    ("registers", "Registers Per Thread"),
+    ("achieved occupancy %", "Achieved Occupancy"),
     ("SM throughput %", "Compute (SM) Throughput"),
     ("memory throughput %", "Memory Throughput"),
+    ("DRAM throughput %", "DRAM Throughput"),
     ("issue slots busy %", "Issue Slots Busy"),
     ("no eligible %", "No Eligible"),
     ("eligible warps/scheduler", "Eligible Warps Per Scheduler"),

@@ -53,32 +53,33 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       thread (query rows / 16 times value head_dim).
     * `sm90`: FlashAttention-3's structure on Hopper's `wgmma.mma_async`
       (chip sm_90a only). A producer warpgroup copies Q and the K/V tiles
-      (128 keys, 64 above head_dim 128) with `cp.async` into a two-stage
-      ring of 128-byte swizzled shared memory that the wgmma descriptors
-      address directly, and hands them over on mbarriers; two consumer
-      warpgroups, each owning 64 query rows as the M of its products,
-      issue Q·Kᵀ of tile t (both operands in shared memory) before P·V of
-      tile t - 1 (P from registers), run the softmax under that P·V, and
-      take turns issuing their products. setmaxnreg moves registers from
-      the producer to the consumers. Needs f16 or bf16 and head dims of 64,
-      128 or 256. Up to head_dim 128 (any head_dim with `tma`) and from four
-      K/V tiles of keys (or a dynamic key length) the grid is persistent: `sm-count` blocks at most, each
-      looping over (q-tile, head, batch) items in the order of the
-      one-block-per-item grid, the stage ring running on across items, so
-      the producer copies the next item's Q and tiles while the consumers
-      finish. With `tma`, one producer thread copies the tiles with TMA
-      (`cp.async.bulk.tensor`, one instruction per 64-column box, completing
-      on the full mbarriers) from tensor maps that the host builds before
-      the launch through the runtime's `attnGpuTensorMap4d`, and the
-      registers move further (producer 24, consumers 240: enough for the
-      persistent grid at head_dim 256); the default is
-      every producer thread's `cp.async`, until the two are measured against
-      each other on a GPU. With `p-in-shared`, each consumer stores P into a
-      128-byte swizzled tile of its own once the previous P·V is done, and
-      P·V takes both operands from shared memory, the form upstream
-      `nvgpu.warpgroup.mma` has; the default keeps P in registers
-      (the register-A form, inline PTX), which holds 32 more registers
-      across the overlap but stores nothing.
+      (128 keys, 64 above head_dim 128) into a two-stage ring of 128-byte
+      swizzled shared memory that the wgmma descriptors address directly,
+      and hands them over on mbarriers; two consumer warpgroups, each
+      owning 64 query rows as the M of its products, issue Q·Kᵀ of tile t
+      (both operands in shared memory) before P·V of tile t - 1 (P from
+      registers), run the softmax under that P·V, and take turns issuing
+      their products. setmaxnreg moves registers from the producer to the
+      consumers. Needs f16 or bf16 and head dims of 64, 128 or 256. With
+      `tma` (the default), one producer thread copies the tiles with TMA
+      (`cp.async.bulk.tensor`, one instruction per 64-column box,
+      completing on the full mbarriers) from tensor maps that the host
+      builds before the launch through the runtime's `attnGpuTensorMap4d`,
+      and the consumers get 240 registers (the producer keeps 24); with
+      `tma=false`, every producer thread copies with `cp.async` and the
+      consumers get 224, measured 7-16% slower. From four K/V tiles of
+      keys (or a dynamic key length) the grid is persistent (with
+      `tma=false`, up to head_dim 128 only: above, the loop state does not
+      fit 224 registers): `sm-count` blocks at most, each looping over
+      (q-tile, head, batch) items in the order of the one-block-per-item
+      grid, the stage ring running on across items, so the producer copies
+      the next item's Q and tiles while the consumers finish. With
+      `p-in-shared`, each consumer stores P into a 128-byte swizzled tile
+      of its own once the previous P·V is done, and P·V takes both
+      operands from shared memory, the form upstream
+      `nvgpu.warpgroup.mma` has; the default keeps P in registers (the
+      register-A form, inline PTX), which holds 32 more registers across
+      the overlap but stores nothing, and was measured 0-8% faster.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill

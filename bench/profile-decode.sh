@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+#===- bench/profile-decode.sh - where the decode kernel's time goes ------===#
+#
+# On a GPU machine with Nsight Compute: profiles one launch of the decode
+# schedule's attention kernel (not its combine) on attention over a KV cache
+# the entry takes, for the six decode shapes of bench/cases.txt (bf16
+# queries, 32 query heads over 8 KV heads or 1, head_dim 128) and each cache
+# storage named in $STORAGE (default "bf16 i8": bf16, or int8 codes with f32
+# scales), and prints for each its duration, grid, registers, occupancy,
+# DRAM and issue-slot use, and the warp stall reasons that take the most
+# cycles: the measured side of what keeps decode from the copy bandwidth.
+# $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...). The full
+# reports go to $PROFILE_OUT (default /tmp/attn-profile-decode). ATTN_RUNNER
+# as in bench/run.sh; NCU names Nsight Compute's ncu. Clocks are left alone
+# (--clock-control none), as the benchmarks run.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runner=$("$root/bench/unpack-runner.sh")
+ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
+out=${PROFILE_OUT:-/tmp/attn-profile-decode}
+mkdir -p "$out"
+work=$(mktemp -d)
+declare -A shapes=(
+  [gqa-b64-4k]="64 8 4096" [gqa-b8-32k]="8 8 32768" [gqa-b1-128k]="1 8 131072"
+  [mqa-b64-4k]="64 1 4096" [mqa-b8-32k]="8 1 32768" [mqa-b1-128k]="1 1 131072")
+for name in ${SHAPES:-gqa-b64-4k gqa-b8-32k gqa-b1-128k mqa-b64-4k mqa-b8-32k mqa-b1-128k}; do
+  read -r b hkv l <<< "${shapes[$name]}"
+  for st in ${STORAGE:-bf16 i8}; do
+    cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}>" len=3
+    if [ "$st" != bf16 ]; then
+      cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}, scales = f32>"
+      len=5
+    fi
+    f="$work/$name-$st.mlir"
+    cat > "$f" <<MLIR
+func.func @attend(%q: tensor<${b}x1x32x128xbf16>, %c: ${cache}, %len: index)
+    -> tensor<${b}x1x32x128xbf16> {
+  %o = attn.cache.attend %q, %c, %len
+      : tensor<${b}x1x32x128xbf16>, ${cache} -> tensor<${b}x1x32x128xbf16>
+  return %o : tensor<${b}x1x32x128xbf16>
+}
+MLIR
+    # The first launch of a kernel named attend_*: the attention itself,
+    # which runs before its combine.
+    if ! timeout 300 "$ncu" --clock-control none --target-processes all \
+        -k regex:attend --launch-skip 0 --launch-count 1 \
+        --section SpeedOfLight --section ComputeWorkloadAnalysis \
+        --section SchedulerStats --section WarpStateStats \
+        --section LaunchStats --section Occupancy \
+        --metrics 'regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$' \
+        --csv --page details \
+        "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1 \
+        > "$out/$name-$st.csv" 2> "$out/$name-$st.err"; then
+      echo "$name $st: ncu failed: $(tail -2 "$out/$name-$st.err" | tr '\n' ' ')"
+      continue
+    fi
+    python3 "$root/bench/ncu_summary.py" "$name $st" "$out/$name-$st.csv"
+  done
+done
