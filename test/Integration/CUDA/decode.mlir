@@ -19,6 +19,24 @@
 // RUN: FileCheck %S/Inputs/check.txt < %t.2 && FileCheck %s --check-prefix=SEVEN < %t.2
 // SEVEN: schedule decode, kv-splits 7
 
+// Keys whose magnitude grows along the sequence (1 to 5 times N(0, 1)):
+// the scores' running maxes keep rising, tile after tile, by less than the
+// 2^8 the lazy rescale lets them fall behind (exponentials up to 256,
+// accumulators left alone) and by more (the warp moves its maxes and
+// rescales). MQA (two m-tiles, 16-key tiles) over 1 and 3 blocks, and GQA
+// 4:1 (32-key tiles).
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rq.npy bf16 1x1x32x128 normal 41
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rk.npy bf16 1x2000x1x128 ramp 42
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rv.npy bf16 1x2000x1x128 normal 43
+// RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x2000x1x128/g;s/@V@/1x2000x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir > %t.ramp.mlir
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-splits=1 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-splits=3 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.gq.npy bf16 2x1x8x128 normal 44
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.gk.npy bf16 2x3000x2x128 ramp 45
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.gv.npy bf16 2x3000x2x128 normal 46
+// RUN: sed -e 's/@Q@/2x1x8x128/g;s/@K@/2x3000x2x128/g;s/@V@/2x3000x2x128/g;s/@O@/2x1x8x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --kv-splits=2 --input 0=%t.gq.npy --input 1=%t.gk.npy --input 2=%t.gv.npy | FileCheck %S/Inputs/check.txt
+
 // More splits than tiles (blocks with no keys), and a single block (no
 // combine kernel).
 // RUN: sed -e 's/@Q@/2x1x16x64/g;s/@K@/2x100x2x64/g;s/@V@/2x100x2x64/g;s/@O@/2x1x16x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \

@@ -102,6 +102,19 @@
 // RUN:   %t/dk.npy %t/sv.npy %t/qd-fp8-small.npy --tensor-cores --small-values \
 // RUN:   | FileCheck %s --check-prefix=Q-FP8
 
+// Keys whose magnitude grows along the sequence (npy.py ramp): the running
+// maxes keep rising past what the lazy rescale lets them fall behind, with
+// f32 scales (through the stages) and bf16 scales (from global memory).
+// RUN: python3 %S/../CPU/Inputs/npy.py %t/rk.npy bf16 1x600x2x128 ramp 14
+// RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=2 --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/rk.npy --input 2=%t/dv.npy --output=%t/qd-i8-ramp.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/rk.npy %t/dv.npy %t/qd-i8-ramp.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8
+// RUN: attn-runner --target=cuda %t/qd-fp8.mlir --input 0=%t/dq.npy \
+// RUN:   --input 1=%t/rk.npy --input 2=%t/dv.npy --output=%t/qd-fp8-ramp.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
+// RUN:   %t/rk.npy %t/dv.npy %t/qd-fp8-ramp.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
+
 // f16 queries (no conversion), 20 query rows per KV head (two m-tiles of
 // 16-key tiles), head_dim 32 (a lane's words of K are 8 bytes, of V 4) with
 // int8 codes, and head_dim 64 with fp8.

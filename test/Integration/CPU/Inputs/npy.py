@@ -8,6 +8,10 @@ convention); SHAPE is like 1x4x97x97. KIND:
   normal SEED     N(0, 1) values
   small SEED      N(0, 1) values times 2^-12 (the same values as normal SEED,
                   a power of two smaller)
+  ramp SEED       the values of normal SEED times 1 + 4 i / (n - 1), i the
+                  index along the second dimension (a sequence position in
+                  bshd) and n its extent: scores against such keys keep
+                  growing along the sequence
   zeros           every value 0
   holes SEED      a mask: N(0, 1), a third of it -inf, and the first query
                   row (second-to-last dimension index 0) entirely -inf
@@ -57,10 +61,14 @@ def main():
     arg = sys.argv[5] if len(sys.argv) > 5 else "0"
     shape = [int(d) for d in shape_text.split("x")]
     count = math.prod(shape)
-    rng = random.Random(int(arg) if kind in ("normal", "small", "holes") else 0)
+    rng = random.Random(int(arg) if kind in ("normal", "small", "holes", "ramp") else 0)
     values = [rng.gauss(0.0, 1.0) for _ in range(count)]
     if kind == "small":
         values = [v * 2.0 ** -12 for v in values]
+    if kind == "ramp":
+        n, inner = shape[1], math.prod(shape[2:])
+        values = [v * (1 + 4 * ((i // inner) % n) / max(n - 1, 1))
+                  for i, v in enumerate(values)]
     if kind == "holes":
         rows, cols = shape[-2], shape[-1]
         for i in range(count):
