@@ -4,11 +4,12 @@
 # On a GPU machine with Nsight Compute: profiles one launch of the sm90
 # attention kernel, in each form named in $FORMS (default "sm90
 # sm90+cpasync"; "+cpasync" and "+pshared" add --tma=false and
-# --p-in-shared, as in bench/schedules.sh), on the prefill shapes named in $SHAPES (default
-# B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads, causal and not), and
-# prints for each the kernel's duration, its tensor-pipe and issue-slot
-# use, and the warp stall reasons that take the most cycles: the measured
-# side of the analysis of what limits the schedule. The full reports go to
+# --p-in-shared, as in bench/schedules.sh), on the prefill shapes named in
+# $SHAPES (default B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads,
+# causal and not), and prints for each the kernel's duration, its
+# tensor-pipe and issue-slot use, and the warp stall reasons that take the
+# most cycles: the measured side of the analysis of what limits the
+# schedule. The full reports go to
 # $PROFILE_OUT (default /tmp/attn-profile), one per form and shape.
 # ATTN_RUNNER as in bench/run.sh; NCU names Nsight Compute's ncu.
 #

@@ -6,7 +6,8 @@
 # $SCHEDULES (default "sm80 sm90"; "+cpasync" and "+pshared" add
 # --tma=false and --p-in-shared, as in "sm90+cpasync+pshared"), and prints
 # the runner's timing line for each. A quick comparison for schedule work;
-# bench/run.sh is the benchmark of record, with the peers. ATTN_RUNNER as in bench/run.sh.
+# bench/run.sh is the benchmark of record, with the peers. ATTN_RUNNER as
+# in bench/run.sh.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
