@@ -17,6 +17,7 @@
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/ncu-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
 out=${PROFILE_OUT:-/tmp/attn-profile-decode}
@@ -44,18 +45,7 @@ func.func @attend(%q: tensor<${b}x1x32x128xbf16>, %c: ${cache}, %len: index)
 MLIR
     # The first launch of a kernel named attend_*: the attention itself,
     # which runs before its combine.
-    if ! timeout 300 "$ncu" --clock-control none --target-processes all \
-        -k regex:attend --launch-skip 0 --launch-count 1 \
-        --section SpeedOfLight --section ComputeWorkloadAnalysis \
-        --section SchedulerStats --section WarpStateStats \
-        --section LaunchStats --section Occupancy \
-        --metrics 'regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$' \
-        --csv --page details \
-        "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1 \
-        > "$out/$name-$st.csv" 2> "$out/$name-$st.err"; then
-      echo "$name $st: ncu failed: $(tail -2 "$out/$name-$st.err" | tr '\n' ' ')"
-      continue
-    fi
-    python3 "$root/bench/ncu_summary.py" "$name $st" "$out/$name-$st.csv"
+    profile_launch "$name-$st" attend 0 --section LaunchStats --section Occupancy -- \
+      "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
   done
 done

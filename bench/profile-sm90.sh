@@ -19,6 +19,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/prefill-lib.sh"
+source "$root/bench/ncu-lib.sh"
+# The tensor pipes' use, next to the common sections.
+PROFILE_METRICS='regex:^sm__pipe_tensor_op.*_cycles_active\.avg\.pct_of_peak_sustained_active$'
 runner=$("$root/bench/unpack-runner.sh")
 ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
 out=${PROFILE_OUT:-/tmp/attn-profile}
@@ -32,18 +35,9 @@ for shape in ${SHAPES:-16x1024 4x4096}; do
       form_flags "$form"
       name="B${batch}-S${seq}-${causal:+causal-}${form//+/-}"
       # The kernel's second launch: the first is the benchmark's warm-up.
-      if ! timeout 300 "$ncu" --clock-control none --target-processes all \
-          -k regex:a_kernel --launch-skip 1 --launch-count 1 \
-          --section SpeedOfLight --section ComputeWorkloadAnalysis \
-          --section SchedulerStats --section WarpStateStats \
-          --metrics 'regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$,regex:^sm__pipe_tensor_op.*_cycles_active\.avg\.pct_of_peak_sustained_active$' \
-          --csv --page details \
-          "$runner" "$work/p.mlir" --target=cuda --benchmark=1 --warmup=1 \
-          "${flags[@]}" > "$out/$name.csv" 2> "$out/$name.err"; then
-        echo "$name: ncu failed: $(tail -2 "$out/$name.err" | tr '\n' ' ')"
-        continue
-      fi
-      python3 "$root/bench/ncu_summary.py" "$name" "$out/$name.csv"
+      profile_launch "$name" a_kernel 1 -- \
+        "$runner" "$work/p.mlir" --target=cuda --benchmark=1 --warmup=1 \
+        "${flags[@]}"
     done
   done
 done

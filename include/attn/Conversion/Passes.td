@@ -67,8 +67,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       builds before the launch through the runtime's `attnGpuTensorMap4d`,
       and the consumers get 240 registers (the producer keeps 24); with
       `tma=false`, every producer thread copies with `cp.async` and the
-      consumers get 224, measured 7-16% slower. From four K/V tiles of
-      keys (or a dynamic key length) the grid is persistent (with
+      consumers get 224, measured 7-16% slower (H100, 2026-12-05). From
+      four K/V tiles of keys (or a dynamic key length) the grid is
+      persistent (with
       `tma=false`, up to head_dim 128 only: above, the loop state does not
       fit 224 registers): `sm-count` blocks at most, each looping over
       (q-tile, head, batch) items in the order of the one-block-per-item
@@ -79,7 +80,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       operands from shared memory, the form upstream
       `nvgpu.warpgroup.mma` has; the default keeps P in registers (the
       register-A form, inline PTX), which holds 32 more registers across
-      the overlap but stores nothing, and was measured 0-8% faster.
+      the overlap but stores nothing, and was measured 0-8% faster (H100,
+      2026-12-05).
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
