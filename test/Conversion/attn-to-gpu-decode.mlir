@@ -40,9 +40,14 @@
 // CHECK:           memref.store {{.+}}, %[[ACC]]
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c16{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128
-// CHECK:           scf.for
-// CHECK:           scf.for
+// The combine: a block of 8 warps per (row, KV head, batch), for the 4 real
+// rows; the warps fold 4 splits at a time each, then meet in shared memory.
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c256{{.*}}, {{.+}}) workgroup(%[[FOLDS:.+]] : memref<8x130xf32, #gpu.address_space<workgroup>>)
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step %c32
+// CHECK-COUNT-4:     memref.load %[[STATS]]
+// CHECK:           memref.store {{.+}}, %[[FOLDS]]
+// CHECK:           gpu.barrier
+// CHECK:           memref.load %[[FOLDS]]
 // CHECK:         } {attn.schedule = "decode-combine"}
 // CHECK:         gpu.dealloc %[[ACC]]
 // CHECK:         gpu.dealloc %[[STATS]]
