@@ -163,12 +163,13 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // codes (16-byte reads) and builds each f16 operand pair with a byte
 // permute into 1024 + u and one subtraction (K's words biased to unsigned
 // first, V's pairs by an XOR); Q's fragments are read in the permuted
-// order of head_dim (8-byte reads). Each key's scale and value scale come
-// from global memory, loaded at the top of the tile so that their latency
-// passes under the products; the key scale multiplies its scores, the
-// value scale, over the power of two at or below the tile's largest (the
-// bits of the quad's max), its probabilities, so they stay in f16's normal
-// range.
+// order of head_dim (8-byte reads). Each key's scale and value scale (f32)
+// come through the stages with the codes, one 4-byte copy a key (the K
+// scales by half the warp, the V scales by the other half, 16 keys a
+// tile), stored so that a lane's keys are one 16-byte read; the key scale
+// multiplies its scores, the value scale, over the power of two at or
+// below the tile's largest (the bits of the quad's max), its
+// probabilities, so they stay in f16's normal range.
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
@@ -185,9 +186,12 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:           vector.store {{.+}} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:           gpu.barrier
 // CHECK:           scf.for
+// CHECK:             scf.if
+// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
+// CHECK:             } else {
+// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
 // CHECK:             nvvm.cp.async.commit.group
-// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
-// CHECK:             memref.load %{{.+}} : memref<1x8192x1xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
@@ -197,6 +201,7 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK-NOT:         memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             gpu.shuffle  xor
 // CHECK:             arith.andi %{{.+}}, %{{.+}} : i32
 // CHECK:             arith.subi %{{.+}}, %{{.+}} : i32
@@ -216,6 +221,30 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
       : tensor<1x1x32x128xbf16>, tensor<1x8192x1x128xi8>, tensor<1x8192x1x128xi8>
       -> tensor<1x1x32x128xbf16>
   return %o : tensor<1x1x32x128xbf16>
+}
+
+// -----
+
+// 2-byte scales cannot come through the stages (cp.async moves at least 4
+// bytes, and a cache's scales of consecutive keys are a head count
+// apart): they are loaded from global memory at the top of each tile, so
+// that their latency passes under the products of S. GQA 4:1 takes
+// 32-key tiles.
+// CHECK-LABEL: func.func @quantized_bf16_scales(
+// CHECK:         gpu.launch
+// CHECK-NOT:       memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>
+// CHECK:           scf.for
+// CHECK:             nvvm.cp.async.commit.group
+// CHECK-COUNT-16:    memref.load %{{.+}} : memref<2x4096x2xbf16>
+// CHECK:             nvvm.mma.sync
+// CHECK:         } {attn.schedule = "decode"}
+func.func @quantized_bf16_scales(%q: tensor<2x1x8x128xbf16>, %k: tensor<2x4096x2x128xf8E4M3FN>,
+                                 %v: tensor<2x4096x2x128xf8E4M3FN>, %ks: tensor<2x4096x2xbf16>,
+                                 %vs: tensor<2x4096x2xbf16>) -> tensor<2x1x8x128xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<2x4096x2xbf16>, tensor<2x4096x2xbf16>)
+      : tensor<2x1x8x128xbf16>, tensor<2x4096x2x128xf8E4M3FN>, tensor<2x4096x2x128xf8E4M3FN>
+      -> tensor<2x1x8x128xbf16>
+  return %o : tensor<2x1x8x128xbf16>
 }
 
 // -----

@@ -261,6 +261,84 @@ MmaSyncBuilder::onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
   return {newMax, newSum};
 }
 
+std::pair<SmallVector<Value>, SmallVector<Value>>
+MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
+                                  MutableArrayRef<Value> acc, Value factor,
+                                  Value accFactor, double bound) {
+  int64_t mTiles = s.size(), accTiles = acc.size() / (4 * mTiles);
+  Value zero = f32(0.0);
+  // Each row's candidate max, and whether the warp must move to them. A
+  // row whose max was -inf and sees a key moves (+inf > bound); one that
+  // still sees none compares NaN, which is not greater.
+  SmallVector<Value> candidates;
+  Value grow = arith::ConstantIntOp::create(b, b.getI1Type(), 0);
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value mx = f32(-std::numeric_limits<double>::infinity());
+      for (const Acc &frag : s[mt])
+        mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
+      Value oldMax = maxes[2 * mt + r];
+      mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
+                  return fmax(x, y);
+                }));
+      candidates.push_back(mx);
+      grow = arith::OrIOp::create(
+          b, grow,
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OGT,
+                                fmul(fsub(mx, oldMax), factor), f32(bound)));
+    }
+  if (accFactor)
+    grow = arith::OrIOp::create(
+        b, grow,
+        arith::CmpFOp::create(b, arith::CmpFPredicate::UNE, accFactor,
+                              f32(1.0)));
+  grow = NVVM::VoteSyncOp::create(
+      b, b.getI1Type(),
+      arith::ConstantIntOp::create(b, b.getI32Type(), -1), grow,
+      NVVM::VoteSyncKind::any);
+
+  SmallVector<Value> newMax, newSum, rescale;
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      int64_t i = 2 * mt + r;
+      Value mx = select(grow, candidates[i], maxes[i]);
+      Value base = fmul(select(isNegInf(mx), zero, mx), factor);
+      Value correction = exp2(fsub(fmul(maxes[i], factor), base));
+      Value sum = zero;
+      for (Acc &frag : s[mt])
+        for (int64_t c = 0; c < 2; ++c) {
+          Value &v = frag[2 * r + c];
+          v = exp2(fsub(fmul(v, factor), base));
+          sum = fadd(sum, v);
+        }
+      newMax.push_back(mx);
+      newSum.push_back(fadd(fmul(sums[i], correction), sum));
+      rescale.push_back(accFactor ? fmul(correction, accFactor) : correction);
+    }
+
+  // The accumulators, rescaled only where the maxes moved.
+  SmallVector<Type> types(acc.size(), b.getF32Type());
+  auto ifOp = scf::IfOp::create(b, types, grow, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(ifOp.thenBlock());
+    SmallVector<Value> scaled(acc.begin(), acc.end());
+    for (int64_t mt = 0; mt < mTiles; ++mt)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t nt = 0; nt < accTiles; ++nt)
+          for (int64_t c = 0; c < 2; ++c) {
+            Value &a = scaled[(mt * accTiles + nt) * 4 + 2 * r + c];
+            a = fmul(a, rescale[2 * mt + r]);
+          }
+    scf::YieldOp::create(b, scaled);
+    b.setInsertionPointToEnd(ifOp.elseBlock());
+    scf::YieldOp::create(b, SmallVector<Value>(acc.begin(), acc.end()));
+  }
+  for (int64_t i = 0; i < int64_t(acc.size()); ++i)
+    acc[i] = ifOp.getResult(i);
+  return {newMax, newSum};
+}
+
 void MmaSyncBuilder::accumulatePV(const Scores &s, MutableArrayRef<Value> acc,
                                   Value vSmem, Value vRead, int64_t vRow) {
   int64_t mTiles = s.size(), tileKeys = 8 * s.front().size();

@@ -176,6 +176,18 @@ protected:
   onlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
                 MutableArrayRef<Value> acc, Value factor,
                 Value accFactor = {});
+  /// onlineSoftmax, but a row's max moves only when some row of the warp
+  /// has outgrown its max by more than 2^`bound` in the exponentials (or
+  /// `accFactor` is not 1): otherwise every row keeps its max, its new
+  /// exponentials may reach 2^`bound`, and the accumulators are left as
+  /// they are, through one warp-uniform branch. The result is the same
+  /// softmax (sums and accumulators are kept against the same max); what
+  /// is saved is the rescale of every accumulator on most tiles, once the
+  /// maxes have settled.
+  std::pair<SmallVector<Value>, SmallVector<Value>>
+  lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
+                    MutableArrayRef<Value> acc, Value factor, Value accFactor,
+                    double bound);
 
   /// acc += P V, P being the tile's exponentials `s`: their accumulator
   /// fragments are the A fragments of m16k16, so P never leaves registers.

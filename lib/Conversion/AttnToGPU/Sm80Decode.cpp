@@ -75,6 +75,12 @@ constexpr int64_t kStats = 2;
 constexpr int64_t kCombineWarps = 8;
 constexpr int64_t kCombineUnroll = 4;
 
+/// How far (log2) a row's running max may fall behind its scores before
+/// the warp moves its maxes and rescales its accumulators: exponentials up
+/// to 2^8 stay far from f16's largest value even times the value scales
+/// (valueScales), and sums of them from f32's.
+constexpr double kLazyMaxBound = 8.0;
+
 /// Codes a 16-byte copy of a quantized cache moves.
 constexpr int64_t kCodesPerCopy = 16;
 
@@ -85,6 +91,11 @@ struct DecodeShape {
   /// Whether K and V are one-byte codes with scales: the stages then hold
   /// codes, which the products read into registers.
   bool quantized = false;
+  /// Whether the scales are f32 and come through the stages with the codes
+  /// (one 4-byte cp.async a key); 2-byte scales are loaded from global
+  /// memory in the loop, since cp.async moves no fewer than 4 bytes and a
+  /// cache's scales of consecutive keys are a head count apart.
+  bool stagedScales = false;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
   /// fit an SM's shared memory and registers and each scheduler has two
@@ -110,8 +121,13 @@ struct DecodeShape {
   constexpr int64_t vCodeBytes() const {
     return quantized ? kWarps * kStages * tileKeys() * valueDim : 0;
   }
+  /// The stages of K's scales (V's are as many).
+  constexpr int64_t scaleBytes() const {
+    return stagedScales ? kWarps * kStages * tileKeys() * 4 : 0;
+  }
   constexpr int64_t pipelineBytes() const {
-    return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes();
+    return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes() +
+           2 * scaleBytes();
   }
   /// The warps' partials, over the pipeline's buffers once it is drained.
   constexpr int64_t combineAccBytes() const { return kWarps * mRows() * valueDim * 4; }
@@ -138,8 +154,10 @@ DecodeShape shapeOf(const FlashProblem &p) {
   auto v = cast<MemRefType>(p.value.getType());
   unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
   int64_t group = q.getDimSize(h) / k.getDimSize(h);
+  bool staged = p.keyScale &&
+                cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
   return {group * q.getDimSize(s), q.getDimSize(s), group, q.getDimSize(3),
-          v.getDimSize(3), bool(p.keyScale)};
+          v.getDimSize(3), bool(p.keyScale), staged};
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
@@ -192,9 +210,19 @@ private:
   /// The next tile's cursor: 4 tiles further, one stage on (`stage` is the
   /// stage of `c`).
   Cursor advance(const Cursor &c, Value stage, bool value);
-  /// Issues the copies of one tile of K and of V, zero-filling keys past Sk,
-  /// or all of them where `enabled` is false.
-  void copyTile(const Cursor &k, const Cursor &v, Value enabled);
+  /// Issues the copies of this warp's tile `j` of K and of V (and of their
+  /// scales, with stagedScales), zero-filling keys past Sk, or all of them
+  /// where `enabled` is false.
+  void copyTile(const Cursor &k, const Cursor &v, Value j, Value enabled);
+  /// With stagedScales, issues the copies of the K and V scales of this
+  /// warp's tile `j` into its stage, zero-filling keys past Sk, or all of
+  /// them where `enabled` is false. A tile's scale of key k goes to index
+  /// (k % 4) (keys / 4) + k / 4 of the stage, so that the keys of a lane's
+  /// scores (keyOf: t, t + 4, ...) are one contiguous run (stagedScales).
+  void copyScales(Value j, Value enabled);
+  /// This lane's keys' scales of the tile in `stage`, from the staged
+  /// `scales`, in keyScales' order.
+  SmallVector<Value> stagedKeyScales(Value scales, Value stage);
   /// Elements of a row of K or V in the products' layout (padded), and in
   /// a stage of copies (codes are not padded).
   int64_t tileRow(bool value) const {
@@ -310,6 +338,8 @@ private:
   /// For a quantized cache: the code stages, typed as the codes (for the
   /// copies) and as 32-bit words (for the products' reads).
   Value kCodes, vCodes, kCodeWords, vCodeWords;
+  /// With stagedScales, the stages of the K and V scales (f32).
+  Value kScaleStages, vScaleStages;
   /// oddCopyShift() where K's rows are swizzled, else null.
   Value kOddShift;
 };
@@ -382,7 +412,8 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
              col);
 }
 
-void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
+void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
+                            Value enabled) {
   // A copy of a row past Sk reads nothing (its source size is 0), so its
   // address, which may lie past the end, is never dereferenced; not
   // clamping it keeps the addresses a cursor plus an immediate.
@@ -406,6 +437,59 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value enabled) {
              perCopy());
     }
   }
+  if (shape.stagedScales)
+    copyScales(j, enabled);
+}
+
+void DecodeKernel::copyScales(Value j, Value enabled) {
+  int64_t keys = shape.tileKeys();
+  Value first = tileStart(j);
+  Value base = mul(add(mul(warp, idx(kStages)), rem(j, kStages)), idx(keys));
+  auto copyOne = [&](Value scales, Value stages, Value k) {
+    Value key = add(first, k);
+    Value slot = add(base, add(mul(rem(k, 4), idx(keys / 4)), div(k, 4)));
+    // As for the codes, a key past Sk reads nothing, so its address is
+    // never dereferenced.
+    copy16(stages, {slot}, scales,
+           p.layout == Layout::BSHD ? ValueRange{bi, key, kvHead}
+                                    : ValueRange{bi, kvHead, key},
+           both(enabled, lt(key, p.seqK)), /*bypassL1=*/false,
+           /*elements=*/1);
+  };
+  if (keys == 32) {
+    copyOne(p.keyScale, kScaleStages, lane);
+    copyOne(p.valueScale, vScaleStages, lane);
+    return;
+  }
+  // 16 keys: half the warp copies K's scales, the other half V's.
+  Value k = rem(lane, 16);
+  scf::IfOp::create(
+      b, lt(lane, idx(16)),
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        copyOne(p.keyScale, kScaleStages, k);
+        scf::YieldOp::create(b);
+      },
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        copyOne(p.valueScale, vScaleStages, k);
+        scf::YieldOp::create(b);
+      });
+}
+
+SmallVector<Value> DecodeKernel::stagedKeyScales(Value scales, Value stage) {
+  int64_t keys = shape.tileKeys(), run = keys / 4;
+  Value at = add(mul(add(mul(warp, idx(kStages)), stage), idx(keys)),
+                 mul(rem(lane, 4), idx(run)));
+  Value all = vector::LoadOp::create(
+      b, VectorType::get({run}, b.getF32Type()), scales, ValueRange{at},
+      /*nontemporal=*/false, llvm::MaybeAlign(16));
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < run; ++i)
+    out.push_back(vector::ExtractOp::create(b, all, i));
+  return out;
 }
 
 void DecodeKernel::forEachQueryChunk(
@@ -800,16 +884,19 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         Cursor vCopy{carried[cursors + 3], carried[cursors + 4],
                      carried[cursors + 5]};
         Value kRead = carried[cursors + 6], vRead = carried[cursors + 7];
-        copyTile(kCopy, vCopy, lt(ahead, warpTiles));
+        copyTile(kCopy, vCopy, ahead, lt(ahead, warpTiles));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
-        // The tile's scales come from global memory, not through the
-        // stages: their loads go first, so that their latency passes under
-        // the products of S rather than after them.
+        // The tile's scales, landed with its codes (V's are read where they
+        // are used, so as not to hold registers across S); 2-byte ones come
+        // from global memory, their loads first, so that their latency
+        // passes under the products of S rather than after them.
         SmallVector<Value> kScales, vScalesRead;
-        if (shape.quantized) {
+        if (shape.stagedScales) {
+          kScales = stagedKeyScales(kScaleStages, stage);
+        } else if (shape.quantized) {
           kScales = keyScales(p.keyScale, kvStart);
           vScalesRead = keyScales(p.valueScale, kvStart);
         }
@@ -841,12 +928,21 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         SmallVector<Value> acc(carried.begin(), carried.begin() + accValues);
         std::optional<ValueScales> vScales;
+        if (shape.stagedScales)
+          vScalesRead = stagedKeyScales(vScaleStages, stage);
         if (shape.quantized)
           vScales = valueScales(vScalesRead, carried[cursors + 8]);
-        auto [newMax, newSum] = onlineSoftmax(
-            s, carried.slice(accValues, 2 * mTiles),
-            carried.slice(accValues + 2 * mTiles, 2 * mTiles), acc, factor,
-            vScales ? vScales->shrink : Value());
+        // The lazy rescale pays where the accumulators are many (two
+        // m-tiles and more: 128 multiplies a lane a tile); with one m-tile,
+        // ptxas gave its branch's extra live values spills (bf16 GQA: 128
+        // registers and 20 bytes of spills against 168 and none).
+        ValueRange maxes = carried.slice(accValues, 2 * mTiles);
+        ValueRange sums = carried.slice(accValues + 2 * mTiles, 2 * mTiles);
+        Value accFactor = vScales ? vScales->shrink : Value();
+        auto [newMax, newSum] =
+            mTiles >= 2 ? lazyOnlineSoftmax(s, maxes, sums, acc, factor,
+                                            accFactor, kLazyMaxBound)
+                        : onlineSoftmax(s, maxes, sums, acc, factor, accFactor);
         // P times each key's value scale, times the codes of V.
         if (vScales)
           scaleByKey(s, vScales->perKey);
@@ -1032,6 +1128,12 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
     vCodes = typedView(vAt, shape.vCodeBytes(), code);
     kCodeWords = typedView(kAt, shape.kCodeBytes(), b.getI32Type());
     vCodeWords = typedView(vAt, shape.vCodeBytes(), b.getI32Type());
+    int64_t scalesAt = vAt + shape.vCodeBytes();
+    if (shape.stagedScales) {
+      kScaleStages = typedView(scalesAt, shape.scaleBytes(), b.getF32Type());
+      vScaleStages = typedView(scalesAt + shape.scaleBytes(),
+                               shape.scaleBytes(), b.getF32Type());
+    }
     if (shape.headDim == 128)
       kOddShift = oddCopyShift();
   }
@@ -1065,7 +1167,7 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
       idx(kWarps));
 
   for (int64_t st = 0; st < kStages - 1; ++st) {
-    copyTile(cursorOf(idx(st), false), cursorOf(idx(st), true),
+    copyTile(cursorOf(idx(st), false), cursorOf(idx(st), true), idx(st),
              lt(idx(st), warpTiles));
     NVVM::CpAsyncCommitGroupOp::create(b);
   }

@@ -20,12 +20,11 @@
 // SEVEN: schedule decode, kv-splits 7
 
 // Keys whose magnitude grows along the sequence (1 to 5 times N(0, 1)):
-// the scores' running maxes keep rising, tile after tile and block after
-// block, far past the first tile's, so the online softmax's rescaling of
-// the accumulators and the combine's of the blocks' partials carry real
-// weight (with N(0, 1) keys the maxes settle within a tile or two). MQA
-// (two m-tiles, 16-key tiles) over 1 and 3 blocks, and GQA 4:1 (32-key
-// tiles).
+// the scores' running maxes keep rising, tile after tile, by less than the
+// 2^8 the lazy rescale lets them fall behind (exponentials up to 256,
+// accumulators left alone) and by more (the warp moves its maxes and
+// rescales). MQA (two m-tiles, 16-key tiles) over 1 and 3 blocks, and GQA
+// 4:1 (32-key tiles, one m-tile, which rescales every tile).
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.rq.npy bf16 1x1x32x128 normal 41
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.rk.npy bf16 1x2000x1x128 ramp 42
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.rv.npy bf16 1x2000x1x128 normal 43

@@ -103,8 +103,8 @@
 // RUN:   | FileCheck %s --check-prefix=Q-FP8
 
 // Keys whose magnitude grows along the sequence (npy.py ramp): the running
-// maxes keep rising tile after tile, with int8 codes and f32 scales and
-// with fp8 codes and bf16 scales.
+// maxes keep rising past what the lazy rescale lets them fall behind, with
+// f32 scales (through the stages) and bf16 scales (from global memory).
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/rk.npy bf16 1x600x2x128 ramp 14
 // RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=2 --input 0=%t/dq.npy \
 // RUN:   --input 1=%t/rk.npy --input 2=%t/dv.npy --output=%t/qd-i8-ramp.npy
