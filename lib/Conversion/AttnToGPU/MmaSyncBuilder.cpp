@@ -278,9 +278,8 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
       for (const Acc &frag : s[mt])
         mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
       Value oldMax = maxes[2 * mt + r];
-      mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
-                  return fmax(x, y);
-                }));
+      mx = fmax(oldMax,
+                quadReduce(mx, [&](Value x, Value y) { return fmax(x, y); }));
       candidates.push_back(mx);
       grow = arith::OrIOp::create(
           b, grow,
@@ -288,14 +287,13 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
                                 fmul(fsub(mx, oldMax), factor), f32(bound)));
     }
   if (accFactor)
-    grow = arith::OrIOp::create(
-        b, grow,
-        arith::CmpFOp::create(b, arith::CmpFPredicate::UNE, accFactor,
-                              f32(1.0)));
+    grow =
+        arith::OrIOp::create(b, grow,
+                             arith::CmpFOp::create(b, arith::CmpFPredicate::UNE,
+                                                   accFactor, f32(1.0)));
   grow = NVVM::VoteSyncOp::create(
-      b, b.getI1Type(),
-      arith::ConstantIntOp::create(b, b.getI32Type(), -1), grow,
-      NVVM::VoteSyncKind::any);
+      b, b.getI1Type(), arith::ConstantIntOp::create(b, b.getI32Type(), -1),
+      grow, NVVM::VoteSyncKind::any);
 
   SmallVector<Value> newMax, newSum, rescale;
   for (int64_t mt = 0; mt < mTiles; ++mt)

@@ -161,8 +161,13 @@ DecodeShape shapeOf(const FlashProblem &p) {
   int64_t rows = group * q.getDimSize(s);
   bool staged = p.keyScale && rows > 16 &&
                 cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
-  return {rows, q.getDimSize(s), group, q.getDimSize(3), v.getDimSize(3),
-          bool(p.keyScale), staged};
+  return {rows,
+          q.getDimSize(s),
+          group,
+          q.getDimSize(3),
+          v.getDimSize(3),
+          bool(p.keyScale),
+          staged};
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
@@ -1457,8 +1462,8 @@ private:
             Value sc = arith::MinSIOp::create(b, s, lastSplit);
             Value m = memref::LoadOp::create(
                 b, stats, ValueRange{bi, kvHead, sc, row, idx(0)});
-            maxes.push_back(arith::SelectOp::create(b, lt(s, splits), m,
-                                                    negInf));
+            maxes.push_back(
+                arith::SelectOp::create(b, lt(s, splits), m, negInf));
             sums.push_back(memref::LoadOp::create(
                 b, stats, ValueRange{bi, kvHead, sc, row, idx(1)}));
             accs.emplace_back();
@@ -1479,12 +1484,11 @@ private:
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         memref::StoreOp::create(
             b, loop.getResult(2 + j), foldS,
-            ValueRange{warp, arith::AddIOp::create(b, column[j],
-                                                   idx(kStats))});
+            ValueRange{warp, arith::AddIOp::create(b, column[j], idx(kStats))});
         scf::YieldOp::create(b);
       });
-    Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
-                                        idx(0));
+    Value first =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
     scf::IfOp::create(b, first, [&](OpBuilder &nb, Location) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -1496,31 +1500,31 @@ private:
     gpu::BarrierOp::create(b);
 
     // Thread d combines value column d over the warps and writes it.
-    scf::IfOp::create(b, lt(tid, idx(ds.valueDim)), [&](OpBuilder &nb,
-                                                        Location) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-      SmallVector<Value> state{negInf, zero, zero};
-      for (int64_t w = 0; w < kCombineWarps; ++w) {
-        auto at = [&](Value i) {
-          return memref::LoadOp::create(b, foldS, ValueRange{idx(w), i});
-        };
-        fold(state, at(idx(0)), at(idx(1)),
-             {at(arith::AddIOp::create(b, tid, idx(kStats)))});
-      }
-      // A row that saw no key (sum 0) writes zeros.
-      Value l = state[1];
-      Value empty =
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
-      Value inv = arith::SelectOp::create(
-          b, empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-      Value h = arith::AddIOp::create(
-          b, arith::MulIOp::create(b, kvHead, idx(ds.group)),
-          arith::DivUIOp::create(b, row, idx(ds.seqQ)));
-      Value qi = arith::RemUIOp::create(b, row, idx(ds.seqQ));
-      p.store(b, b.getLoc(), fmul(state[2], inv), bi, qi, h, tid);
-      scf::YieldOp::create(b);
-    });
+    scf::IfOp::create(
+        b, lt(tid, idx(ds.valueDim)), [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> state{negInf, zero, zero};
+          for (int64_t w = 0; w < kCombineWarps; ++w) {
+            auto at = [&](Value i) {
+              return memref::LoadOp::create(b, foldS, ValueRange{idx(w), i});
+            };
+            fold(state, at(idx(0)), at(idx(1)),
+                 {at(arith::AddIOp::create(b, tid, idx(kStats)))});
+          }
+          // A row that saw no key (sum 0) writes zeros.
+          Value l = state[1];
+          Value empty =
+              arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
+          Value inv = arith::SelectOp::create(
+              b, empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+          Value h = arith::AddIOp::create(
+              b, arith::MulIOp::create(b, kvHead, idx(ds.group)),
+              arith::DivUIOp::create(b, row, idx(ds.seqQ)));
+          Value qi = arith::RemUIOp::create(b, row, idx(ds.seqQ));
+          p.store(b, b.getLoc(), fmul(state[2], inv), bi, qi, h, tid);
+          scf::YieldOp::create(b);
+        });
   }
 
   int64_t kvSplits, smCount;
