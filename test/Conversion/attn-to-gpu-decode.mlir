@@ -76,6 +76,11 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // CHECK-LABEL: func.func @mqa_decode(
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c122{{.*}}, {{.+}})
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
+// Two m-tiles rescale lazily: the warp votes whether some row's max has
+// outgrown its old one by more than 2^8, and only then moves the maxes and
+// rescales the accumulators, in one warp-uniform branch.
+// CHECK:             nvvm.vote.sync  any
+// CHECK:             scf.if %{{.+}} -> (f32,
 // CHECK:         } {attn.schedule = "decode"}
 // CHECK:         } {attn.schedule = "decode-combine"}
 func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>, %v: tensor<1x131072x1x128xf16>) -> tensor<1x1x32x128xf16> {
@@ -259,4 +264,27 @@ func.func @quantized_head_dim_16(%q: tensor<1x1x8x16xbf16>, %k: tensor<1x512x2x1
       : tensor<1x1x8x16xbf16>, tensor<1x512x2x16xf8E4M3FN>, tensor<1x512x2x16xf8E4M3FN>
       -> tensor<1x1x8x16xbf16>
   return %o : tensor<1x1x8x16xbf16>
+}
+
+// -----
+
+// One m-tile (GQA 4:1) with f32 scales: the scales come from global memory
+// at the top of each tile, not through the stages (staging them took this
+// kernel from 168 registers to 254 and made it slower), and the rescale is
+// eager, every tile, with no vote.
+// CHECK-LABEL: func.func @quantized_gqa_f32_scales(
+// CHECK:         gpu.launch
+// CHECK-NOT:       nvgpu.device_async_copy {{.+}} : memref<{{.+}}xf32> to
+// CHECK-NOT:       nvvm.vote.sync
+// CHECK:           scf.for
+// CHECK:             memref.load %{{.+}} : memref<2x4096x2xf32>
+// CHECK-NOT:       nvvm.vote.sync
+// CHECK:         } {attn.schedule = "decode"}
+func.func @quantized_gqa_f32_scales(%q: tensor<2x1x8x128xbf16>, %k: tensor<2x4096x2x128xi8>,
+                                    %v: tensor<2x4096x2x128xi8>, %ks: tensor<2x4096x2xf32>,
+                                    %vs: tensor<2x4096x2xf32>) -> tensor<2x1x8x128xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<2x4096x2xf32>, tensor<2x4096x2xf32>)
+      : tensor<2x1x8x128xbf16>, tensor<2x4096x2x128xi8>, tensor<2x4096x2x128xi8>
+      -> tensor<2x1x8x128xbf16>
+  return %o : tensor<2x1x8x128xbf16>
 }

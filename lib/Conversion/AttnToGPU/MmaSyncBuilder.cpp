@@ -301,7 +301,13 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
       int64_t i = 2 * mt + r;
       Value mx = select(grow, candidates[i], maxes[i]);
       Value base = fmul(select(isNegInf(mx), zero, mx), factor);
-      Value correction = exp2(fsub(fmul(maxes[i], factor), base));
+      // Exactly 1 where the maxes stay: computed, it would be exp2 of the
+      // rounding error of the contracted m * factor - base, a factor 1 +/-
+      // 1e-6 on the sums every tile, which the accumulators left alone
+      // would not share; over thousands of tiles that drifts by an ulp of
+      // bf16 or more.
+      Value correction = select(
+          grow, exp2(fsub(fmul(maxes[i], factor), base)), f32(1.0));
       Value sum = zero;
       for (Acc &frag : s[mt])
         for (int64_t c = 0; c < 2; ++c) {

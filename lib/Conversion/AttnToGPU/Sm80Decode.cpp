@@ -13,10 +13,11 @@
 // * The keys of a (batch, KV head) are split over the blocks along x
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
 //   within a block over its 4 warps, tile by tile. Each warp streams its own
-//   32-key tiles (16 from 32 rows on) through a 3-stage cp.async pipeline
-//   of its own and keeps
-//   its own online softmax, so warps never wait on each other inside the
-//   loop; a warp-level barrier suffices there.
+//   32-key tiles (16 from 17 rows on: two m-tiles) through a 3-stage
+//   cp.async pipeline of its own and keeps its own online softmax, so warps
+//   never wait on each other inside the loop; a warp-level barrier
+//   suffices there. From two m-tiles on, the softmax rescales lazily
+//   (MmaSyncBuilder::lazyOnlineSoftmax).
 // * At the end the warps' partial (max, sum, accumulator) are combined in
 //   shared memory. With one block per (batch, KV head) the block writes the
 //   output; otherwise it writes its partials to a scratch buffer and a
@@ -899,10 +900,11 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
 
         Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
         Value kvStart = tileStart(j);
-        // The tile's scales, landed with its codes (V's are read where they
-        // are used, so as not to hold registers across S); 2-byte ones come
-        // from global memory, their loads first, so that their latency
-        // passes under the products of S rather than after them.
+        // The tile's scales: staged ones (f32, two m-tiles) landed with its
+        // codes (V's are read where they are used, so as not to hold
+        // registers across S); the others come from global memory, their
+        // loads first, so that their latency passes under the products of
+        // S rather than after them.
         SmallVector<Value> kScales, vScalesRead;
         if (shape.stagedScales) {
           kScales = stagedKeyScales(kScaleStages, stage);
