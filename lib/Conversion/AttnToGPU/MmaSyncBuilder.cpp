@@ -306,8 +306,8 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
       // 1e-6 on the sums every tile, which the accumulators left alone
       // would not share; over thousands of tiles that drifts by an ulp of
       // bf16 or more.
-      Value correction = select(
-          grow, exp2(fsub(fmul(maxes[i], factor), base)), f32(1.0));
+      Value correction =
+          select(grow, exp2(fsub(fmul(maxes[i], factor), base)), f32(1.0));
       Value sum = zero;
       for (Acc &frag : s[mt])
         for (int64_t c = 0; c < 2; ++c) {
