@@ -152,6 +152,11 @@ static_assert(DecodeShape{32, 1, 32, 128, 128, true}.sharedBytes() <=
               kMaxSharedBytes);
 static_assert(DecodeShape{64, 1, 64, 64, 64, true}.sharedBytes() <=
               kMaxSharedBytes);
+// With f32 scales through the stages (two m-tiles and more).
+static_assert(DecodeShape{32, 1, 32, 128, 128, true, true}.sharedBytes() <=
+              kMaxSharedBytes);
+static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
+              kMaxSharedBytes);
 
 DecodeShape shapeOf(const FlashProblem &p) {
   auto q = cast<MemRefType>(p.query.getType());
