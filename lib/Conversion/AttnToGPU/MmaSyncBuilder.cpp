@@ -41,16 +41,18 @@ Value MmaSyncBuilder::quadReduce(Value x,
   return x;
 }
 
-MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s,
-                                                        int64_t r, Value oldMax,
-                                                        Value factor) {
-  Value zero = f32(0.0);
+Value MmaSyncBuilder::rowMax(ArrayRef<Acc> s, int64_t r, Value oldMax) {
   Value mx = f32(-std::numeric_limits<double>::infinity());
   for (const Acc &frag : s)
     mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
-  mx = fmax(oldMax, quadReduce(mx, [&](Value x, Value y) {
-              return fmax(x, y);
-            }));
+  return fmax(oldMax,
+              quadReduce(mx, [&](Value x, Value y) { return fmax(x, y); }));
+}
+
+MmaSyncBuilder::SoftmaxStep
+MmaSyncBuilder::exponentiate(MutableArrayRef<Acc> s, int64_t r, Value mx,
+                             Value oldMax, Value factor) {
+  Value zero = f32(0.0);
   // A row that has seen only masked keys keeps a max of -inf; it subtracts
   // 0 instead, so its terms stay exactly 0, not NaN.
   Value base = fmul(select(isNegInf(mx), zero, mx), factor);
@@ -63,6 +65,12 @@ MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s,
       sum = fadd(sum, v);
     }
   return {mx, correction, sum};
+}
+
+MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::softmaxStep(MutableArrayRef<Acc> s,
+                                                        int64_t r, Value oldMax,
+                                                        Value factor) {
+  return exponentiate(s, r, rowMax(s, r, oldMax), oldMax, factor);
 }
 
 void MmaSyncBuilder::maskIf(Value needMask, Scores &s,
@@ -266,7 +274,6 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
                                   MutableArrayRef<Value> acc, Value factor,
                                   Value accFactor, double bound) {
   int64_t mTiles = s.size(), accTiles = acc.size() / (4 * mTiles);
-  Value zero = f32(0.0);
   // Each row's candidate max, and whether the warp must move to them. A
   // row whose max was -inf and sees a key moves (+inf > bound); one that
   // still sees none compares NaN, which is not greater.
@@ -274,12 +281,8 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
   Value grow = arith::ConstantIntOp::create(b, b.getI1Type(), 0);
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
-      Value mx = f32(-std::numeric_limits<double>::infinity());
-      for (const Acc &frag : s[mt])
-        mx = fmax(mx, fmax(frag[2 * r], frag[2 * r + 1]));
       Value oldMax = maxes[2 * mt + r];
-      mx = fmax(oldMax,
-                quadReduce(mx, [&](Value x, Value y) { return fmax(x, y); }));
+      Value mx = rowMax(s[mt], r, oldMax);
       candidates.push_back(mx);
       grow = arith::OrIOp::create(
           b, grow,
@@ -299,24 +302,16 @@ MmaSyncBuilder::lazyOnlineSoftmax(Scores &s, ValueRange maxes, ValueRange sums,
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       int64_t i = 2 * mt + r;
-      Value mx = select(grow, candidates[i], maxes[i]);
-      Value base = fmul(select(isNegInf(mx), zero, mx), factor);
+      SoftmaxStep step = exponentiate(
+          s[mt], r, select(grow, candidates[i], maxes[i]), maxes[i], factor);
       // Exactly 1 where the maxes stay: computed, it would be exp2 of the
       // rounding error of the contracted m * factor - base, a factor 1 +/-
       // 1e-6 on the sums every tile, which the accumulators left alone
       // would not share; over thousands of tiles that drifts by an ulp of
       // bf16 or more.
-      Value correction =
-          select(grow, exp2(fsub(fmul(maxes[i], factor), base)), f32(1.0));
-      Value sum = zero;
-      for (Acc &frag : s[mt])
-        for (int64_t c = 0; c < 2; ++c) {
-          Value &v = frag[2 * r + c];
-          v = exp2(fsub(fmul(v, factor), base));
-          sum = fadd(sum, v);
-        }
-      newMax.push_back(mx);
-      newSum.push_back(fadd(fmul(sums[i], correction), sum));
+      Value correction = select(grow, step.correction, f32(1.0));
+      newMax.push_back(step.max);
+      newSum.push_back(fadd(fmul(sums[i], correction), step.sum));
       rescale.push_back(accFactor ? fmul(correction, accFactor) : correction);
     }
 

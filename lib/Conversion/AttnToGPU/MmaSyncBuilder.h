@@ -123,6 +123,11 @@ protected:
   };
   SoftmaxStep softmaxStep(MutableArrayRef<Acc> s, int64_t r, Value oldMax,
                           Value factor);
+  /// softmaxStep's two halves: the row's new max (at least `oldMax`, over
+  /// the quad), and the exponentials and sum against a given max `mx`.
+  Value rowMax(ArrayRef<Acc> s, int64_t r, Value oldMax);
+  SoftmaxStep exponentiate(MutableArrayRef<Acc> s, int64_t r, Value mx,
+                           Value oldMax, Value factor);
   /// Replaces `s` by `masked()` where `needMask` holds, through one scf.if,
   /// so that only tiles that cross a boundary pay for masking.
   void maskIf(Value needMask, Scores &s, function_ref<Scores()> masked);
