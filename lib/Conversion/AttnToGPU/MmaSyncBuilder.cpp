@@ -49,9 +49,10 @@ Value MmaSyncBuilder::rowMax(ArrayRef<Acc> s, int64_t r, Value oldMax) {
               quadReduce(mx, [&](Value x, Value y) { return fmax(x, y); }));
 }
 
-MmaSyncBuilder::SoftmaxStep
-MmaSyncBuilder::exponentiate(MutableArrayRef<Acc> s, int64_t r, Value mx,
-                             Value oldMax, Value factor) {
+MmaSyncBuilder::SoftmaxStep MmaSyncBuilder::exponentiate(MutableArrayRef<Acc> s,
+                                                         int64_t r, Value mx,
+                                                         Value oldMax,
+                                                         Value factor) {
   Value zero = f32(0.0);
   // A row that has seen only masked keys keeps a max of -inf; it subtracts
   // 0 instead, so its terms stay exactly 0, not NaN.

@@ -472,12 +472,9 @@ void DecodeKernel::copyScales(Value j, Value enabled) {
            both(enabled, lt(key, p.seqK)), /*bypassL1=*/false,
            /*elements=*/1);
   };
-  if (keys == 32) {
-    copyOne(p.keyScale, kScaleStages, lane);
-    copyOne(p.valueScale, vScaleStages, lane);
-    return;
-  }
-  // 16 keys: half the warp copies K's scales, the other half V's.
+  // Staged scales come with two m-tiles, so 16-key tiles: half the warp
+  // copies K's scales, the other half V's.
+  assert(keys == 16 && "staged scales need 16-key tiles");
   Value k = rem(lane, 16);
   scf::IfOp::create(
       b, lt(lane, idx(16)),
