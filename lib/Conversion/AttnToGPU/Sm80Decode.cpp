@@ -97,9 +97,9 @@ struct DecodeShape {
   /// memory in the loop, since cp.async moves no fewer than 4 bytes and a
   /// cache's scales of consecutive keys are a head count apart. Only from
   /// two m-tiles on: with one (GQA 4:1), the stages took the kernel from
-  /// 168 registers to 254, three blocks an SM to two, and int8 decode at
-  /// batch 1, 128k keys ran 6-7% slower (H100, 2026-12-05); with two (MQA)
-  /// the kernel has 254 registers either way, and ran 7-10% faster.
+  /// 168 registers to 254 and int8 decode at batch 1, 128k keys ran 6-7%
+  /// slower (H100, 2026-12-05); with two (MQA) the kernel has 254
+  /// registers either way, and ran 7-10% faster.
   bool stagedScales = false;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
@@ -1362,7 +1362,8 @@ public:
   /// first form, one thread per output element walking every split in two
   /// passes, waited out a memory latency per 16 splits and pass: 24 us
   /// under Nsight Compute after a 32 us attention kernel at MQA, batch 1,
-  /// 128k keys (128 splits); with this form the whole decode went from
+  /// 128k keys (128 splits); with this form (and the lazy rescale, which
+  /// alone changed that shape by under 2%) the whole decode went from
   /// 51.2 to 43.4 us there (H100, 2026-12-05).
   void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
                      const FlashLaunch &shape) const override {
