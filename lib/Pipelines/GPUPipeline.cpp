@@ -153,6 +153,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.kvTile = options.kvTile;
   gpu.threads = options.threads;
   gpu.kvSplits = options.kvSplits;
+  gpu.kvStages = options.kvStages;
   gpu.smCount = options.smCount;
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;

@@ -395,6 +395,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.threads = options.threads.value_or(gpu.threads);
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
+  gpu.kvStages = options.kvStages;
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;

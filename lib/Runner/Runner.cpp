@@ -733,6 +733,12 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     return error("--kv-splits (" + llvm::Twine(options.kvSplits) +
                  ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +
                  "]; 0 picks them for the device");
+  if (options.kvStages != 0 &&
+      (options.kvStages < kMinKVStages || options.kvStages > kMaxKVStages))
+    return error("--kv-stages (" + llvm::Twine(options.kvStages) +
+                 ") must be 0 (the schedule's own) or lie in [" +
+                 llvm::Twine(kMinKVStages) + ", " + llvm::Twine(kMaxKVStages) +
+                 "]");
   if (options.smCount < 0 || options.smCount > kMaxKVSplits)
     return error("--sm-count (" + llvm::Twine(options.smCount) +
                  ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +

@@ -4,6 +4,10 @@
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=decode" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-splits=-1" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not attn-opt %s --convert-attn-to-gpu="sm-count=5000" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-stages=6" -split-input-file | FileCheck %s --check-prefix=STAGES
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=decode kv-stages=8" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=DEEP
+// RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
+// RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=9" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // The decode schedule: auto picks it for at most 64 query rows per KV head
 // (query heads per KV head times query positions) in f16/bf16 with head dims
 // 16, 32, 64 or 128; the keys are split over blocks along x (a count picked
@@ -11,6 +15,7 @@
 // combines the blocks' partials unless there is only one.
 
 // RANGE: error: convert-attn-to-gpu: kv-splits ({{-1|0}}) and sm-count ({{0|5000}}) must lie in [0, 4096]; 0 picks them from the shape and chip
+// STAGES-RANGE: error: convert-attn-to-gpu: kv-stages ({{1|9}}) must be 0 (the default) or lie in [2, 8]
 
 // GQA 4:1 decode, bhsd: 8 x 8 (batch, KV head) pairs fill 2 x 64 of the 132
 // SMs of sm_90 with 2 splits each; each split's partials go to scratch.
@@ -59,6 +64,18 @@
 // ONE:         } {attn.schedule = "decode"}
 // ONE-NOT:     decode-combine
 // ONE-LABEL: func.func @mqa_decode(
+// Six stages: 32-key tiles would not fit, so each warp rings through six
+// of 16 keys (the same bytes as three of 32), five of them in flight.
+// STAGES-LABEL: func.func @gqa_decode(
+// STAGES:         gpu.launch {{.+}} dynamic_shared_memory_size %c213248_i32
+// STAGES:           nvvm.cp.async.wait.group 5
+// STAGES:           scf.for
+// STAGES:             nvvm.cp.async.wait.group 4
+// STAGES-COUNT-16:    nvvm.mma.sync
+// STAGES-NOT:         nvvm.mma.sync
+// STAGES:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// Eight would not fit even at 16 keys.
+// DEEP: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 8 copy stages (kv-stages) need 282880 bytes of shared memory a block, more than the 232448 there are
 // A device of 8 SMs is filled without splitting 64 pairs.
 // SMALL-LABEL: func.func @gqa_decode(
 // SMALL:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})

@@ -92,6 +92,11 @@ static cl::opt<int64_t> kvSplits(
     cl::desc("Blocks per (batch, KV head) of the decode schedule (default: "
              "0, picked from the shape and the device's SM count)"),
     cl::init(0), cl::cat(category));
+static cl::opt<int64_t> kvStages(
+    "kv-stages",
+    cl::desc("Stages of each warp's copy ring in the decode schedule, 2 to "
+             "8 (default: 0, the schedule's own)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> tma(
     "tma",
     cl::desc("The sm90 schedule copies its tiles with TMA (tensor maps built "
@@ -204,6 +209,7 @@ int main(int argc, char **argv) {
     options.threads = threads;
   options.schedule = schedule;
   options.kvSplits = kvSplits;
+  options.kvStages = kvStages;
   options.smCount = smCount;
   options.tma = tma;
   options.pInShared = pInShared;

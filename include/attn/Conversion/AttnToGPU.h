@@ -28,6 +28,9 @@ struct FlashScheduleOptions {
   int64_t qTile = 64, kvTile = 32, threads = 128;
   /// Blocks per (batch, KV head) of the decode schedule; 0 picks them.
   int64_t kvSplits = 0;
+  /// Stages of each warp's copy ring in the decode schedule; 0 takes the
+  /// default.
+  int64_t kvStages = 0;
   /// Multiprocessors of the device that split-KV grids are sized for; 0
   /// takes the usual count of `chip`'s generation.
   int64_t smCount = 0;
@@ -45,6 +48,8 @@ inline constexpr int64_t kMaxScheduleTile = kMaxFlashTile;
 inline constexpr int64_t kMaxScheduleThreads = 1024;
 /// The most key splits (and SMs) the decode schedule is sized for.
 inline constexpr int64_t kMaxKVSplits = 4096;
+/// The decode schedule's copy stages a warp may ring through.
+inline constexpr int64_t kMinKVStages = 2, kMaxKVStages = 8;
 
 /// Why `options` cannot configure convert-attn-to-gpu (an unknown schedule
 /// or chip, a tile or thread count out of range), naming the option and the

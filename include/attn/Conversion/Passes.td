@@ -109,6 +109,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Blocks per (batch, KV head) of the decode schedule; 0 picks "
            "them from the shape and sm-count">,
+    Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
+           "Stages of each warp's cp.async ring in the decode schedule, 2 to "
+           "8; 0 takes the default (3)">,
     Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
            "Multiprocessors the decode grid is sized for; 0 takes the "
            "usual count of the chip's generation">,

@@ -80,6 +80,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Blocks per (batch, KV head) of the decode schedule; 0 "
                      "picks them"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> kvStages{
+      *this, "kv-stages",
+      llvm::cl::desc("Stages of each warp's copy ring in the decode "
+                     "schedule; 0 takes the default"),
+      llvm::cl::init(0)};
   PassOptions::Option<int64_t> smCount{
       *this, "sm-count",
       llvm::cl::desc("Multiprocessors the decode grid is sized for; 0 takes "
@@ -126,6 +131,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.kvTile = kvTile;
     options.threads = threads;
     options.kvSplits = kvSplits;
+    options.kvStages = kvStages;
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;

@@ -71,6 +71,7 @@ struct RunnerOptions {
   std::string schedule = "auto";
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
+  int64_t kvStages = 0;
   int64_t smCount = 0;
   /// GPU: the sm90 schedule copies its tiles with TMA; its P·V reads P from
   /// shared memory.

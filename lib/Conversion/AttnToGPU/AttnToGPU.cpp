@@ -81,6 +81,12 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
            ") and sm-count (" + std::to_string(options.smCount) +
            ") must lie in [0, " + std::to_string(kMaxKVSplits) +
            "]; 0 picks them from the shape and chip";
+  if (options.kvStages != 0 &&
+      (options.kvStages < kMinKVStages || options.kvStages > kMaxKVStages))
+    return "kv-stages (" + std::to_string(options.kvStages) +
+           ") must be 0 (the default) or lie in [" +
+           std::to_string(kMinKVStages) + ", " + std::to_string(kMaxKVStages) +
+           "]";
   if (!isScheduleName(options.schedule))
     return "unknown schedule '" + options.schedule + "'; expected one of " +
            kScheduleNames;
@@ -184,7 +190,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   int64_t smCount = options.smCount > 0 ? options.smCount
                                         : defaultSMCount(sm.value_or(0));
   if (name == "auto" || name == "decode")
-    if (tryOne(createSm80DecodeSchedule(options.kvSplits, smCount)) ||
+    if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,
+                                          smCount)) ||
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
@@ -356,6 +363,7 @@ struct ConvertAttnToGPUPass
     options.kvTile = kvTile;
     options.threads = threads;
     options.kvSplits = kvSplits;
+    options.kvStages = kvStages;
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;

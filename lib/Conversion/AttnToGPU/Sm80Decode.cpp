@@ -64,7 +64,8 @@ using namespace mlir::attn;
 namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
-constexpr int64_t kStages = 3;
+/// Stages of each warp's cp.async ring unless kv-stages says otherwise.
+constexpr int64_t kDefaultStages = 3;
 /// The most packed query rows a block takes.
 constexpr int64_t kMaxRows = 64;
 /// Accumulator columns per thread row set (m-tiles x value head_dim): 256
@@ -101,18 +102,26 @@ struct DecodeShape {
   /// slower (H100, 2026-12-05); with two (MQA) the kernel has 254
   /// registers either way, and ran 7-10% faster.
   bool stagedScales = false;
+  /// Tiles in each warp's ring: all but one are in flight while the warp
+  /// works on that one.
+  int64_t stages = kDefaultStages;
+  /// Whether one m-tile takes 16-key tiles too (see tileKeys).
+  bool shortTiles = false;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
   /// fit an SM's shared memory and registers and each scheduler has two
   /// warps to switch between (one warp alone leaves the latencies of its
-  /// ldmatrix, mma and shuffle chains exposed).
-  constexpr int64_t tileKeys() const { return mTiles() >= 2 ? 16 : 32; }
+  /// ldmatrix, mma and shuffle chains exposed); 16 with one m-tile too
+  /// where more stages of 32 keys would not fit.
+  constexpr int64_t tileKeys() const {
+    return mTiles() >= 2 || shortTiles ? 16 : 32;
+  }
   constexpr int64_t mRows() const { return 16 * mTiles(); }
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
   constexpr int64_t vRow() const { return valueDim + kSharedPad; }
   constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
   /// Tiles of the products' layout per warp: one per stage, none for codes.
-  constexpr int64_t tileBuffers() const { return quantized ? 0 : kStages; }
+  constexpr int64_t tileBuffers() const { return quantized ? 0 : stages; }
   constexpr int64_t kBytes() const {
     return kWarps * tileBuffers() * tileKeys() * kRow() * 2;
   }
@@ -121,14 +130,14 @@ struct DecodeShape {
   }
   /// The stages of codes, unpadded (swizzled instead).
   constexpr int64_t kCodeBytes() const {
-    return quantized ? kWarps * kStages * tileKeys() * headDim : 0;
+    return quantized ? kWarps * stages * tileKeys() * headDim : 0;
   }
   constexpr int64_t vCodeBytes() const {
-    return quantized ? kWarps * kStages * tileKeys() * valueDim : 0;
+    return quantized ? kWarps * stages * tileKeys() * valueDim : 0;
   }
   /// The stages of K's scales (V's are as many).
   constexpr int64_t scaleBytes() const {
-    return stagedScales ? kWarps * kStages * tileKeys() * 4 : 0;
+    return stagedScales ? kWarps * stages * tileKeys() * 4 : 0;
   }
   constexpr int64_t pipelineBytes() const {
     return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes() +
@@ -158,31 +167,42 @@ static_assert(DecodeShape{32, 1, 32, 128, 128, true, true}.sharedBytes() <=
 static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
               kMaxSharedBytes);
 
-DecodeShape shapeOf(const FlashProblem &p) {
+/// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
+/// `group` heads) with `kvStages` stages (0: the default). Forced stages
+/// that would not fit at 32 keys a tile take 16.
+DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
+                      int64_t headDim, int64_t valueDim, bool quantized,
+                      bool f32Scales, int64_t kvStages) {
+  DecodeShape shape{rows,      seqQ,     group, headDim,
+                    valueDim,  quantized, quantized && f32Scales && rows > 16};
+  if (kvStages > 0) {
+    shape.stages = kvStages;
+    shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
+  }
+  return shape;
+}
+
+DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages) {
   auto q = cast<MemRefType>(p.query.getType());
   auto k = cast<MemRefType>(p.key.getType());
   auto v = cast<MemRefType>(p.value.getType());
   unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
   int64_t group = q.getDimSize(h) / k.getDimSize(h);
-  int64_t rows = group * q.getDimSize(s);
-  bool staged = p.keyScale && rows > 16 &&
-                cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
-  return {rows,
-          q.getDimSize(s),
-          group,
-          q.getDimSize(3),
-          v.getDimSize(3),
-          bool(p.keyScale),
-          staged};
+  bool f32Scales =
+      p.keyScale &&
+      cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
+  return makeShape(group * q.getDimSize(s), q.getDimSize(s), group,
+                   q.getDimSize(3), v.getDimSize(3), bool(p.keyScale),
+                   f32Scales, kvStages);
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
 class DecodeKernel : public MmaSyncBuilder {
 public:
   DecodeKernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
-               const FlashLaunch &shape)
-      : MmaSyncBuilder(b, productType(b, p)), p(p), launchShape(shape),
-        shape(shapeOf(p)) {}
+               const FlashLaunch &launch, DecodeShape shape)
+      : MmaSyncBuilder(b, productType(b, p)), p(p), launchShape(launch),
+        shape(shape) {}
 
   /// The operand type of the products: the query's, but f16 where K and V
   /// are codes. Codes become f16 pairs in 1-1.5 instructions a code, bf16
@@ -373,7 +393,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
   Value laneRow = div(lane, perRow);
   Value laneCol = mul(rem(lane, perRow), idx(perCopy()));
   Value pos = add(tileStart(j), laneRow);
-  Value stage = rem(j, kStages);
+  Value stage = rem(j, shape.stages);
   // Codes land in their swizzled chunk; the lane's rows keep its chunk
   // (but for K's odd copies, see copyTile).
   Value slotCol = laneCol;
@@ -381,7 +401,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
     slotCol = mul(arith::XOrIOp::create(b, rem(lane, perRow),
                                         chunkSwizzle(laneRow, value)),
                   idx(kCodesPerCopy));
-  Value slot = add(mul(add(mul(add(mul(warp, idx(kStages)), stage),
+  Value slot = add(mul(add(mul(add(mul(warp, idx(shape.stages)), stage),
                                    idx(shape.tileKeys())),
                                laneRow),
                        idx(rowElements)),
@@ -393,11 +413,11 @@ DecodeKernel::Cursor DecodeKernel::advance(const Cursor &c, Value stage,
                                            bool value) {
   int64_t keys = kWarps * shape.tileKeys();
   Value lastStage = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stage,
-                                          idx(kStages - 1));
+                                          idx(shape.stages - 1));
   int64_t elements = stageElements(value);
   return {add(c.pos, idx(keys)),
           add(c.source, mul(rowStride(value), idx(keys))),
-          add(c.slot, select(lastStage, idx(-(kStages - 1) * elements),
+          add(c.slot, select(lastStage, idx(-(shape.stages - 1) * elements),
                              idx(elements)))};
 }
 
@@ -412,7 +432,7 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
     Value chunk = arith::XOrIOp::create(b, div(first, kCodesPerCopy),
                                         chunkSwizzle(row, value));
     Value at = add(
-        mul(add(mul(warp, idx(kStages)), stage), idx(stageElements(value))),
+        mul(add(mul(warp, idx(shape.stages)), stage), idx(stageElements(value))),
         add(mul(row, idx(width)),
             add(mul(chunk, idx(kCodesPerCopy)), rem(first, kCodesPerCopy))));
     return div(at, 4);
@@ -460,7 +480,7 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
 void DecodeKernel::copyScales(Value j, Value enabled) {
   int64_t keys = shape.tileKeys();
   Value first = tileStart(j);
-  Value base = mul(add(mul(warp, idx(kStages)), rem(j, kStages)), idx(keys));
+  Value base = mul(add(mul(warp, idx(shape.stages)), rem(j, shape.stages)), idx(keys));
   auto copyOne = [&](Value scales, Value stages, Value k) {
     Value key = add(first, k);
     Value slot = add(base, add(mul(rem(k, 4), idx(keys / 4)), div(k, 4)));
@@ -494,7 +514,7 @@ void DecodeKernel::copyScales(Value j, Value enabled) {
 
 SmallVector<Value> DecodeKernel::stagedKeyScales(Value scales, Value stage) {
   int64_t keys = shape.tileKeys(), run = keys / 4;
-  Value at = add(mul(add(mul(warp, idx(kStages)), stage), idx(keys)),
+  Value at = add(mul(add(mul(warp, idx(shape.stages)), stage), idx(keys)),
                  mul(rem(lane, 4), idx(run)));
   Value all = vector::LoadOp::create(
       b, VectorType::get({run}, b.getF32Type()), scales, ValueRange{at},
@@ -871,7 +891,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
   // ldmatrix reads of tile j.
   int64_t cursors = init.size();
   for (bool value : {false, true}) {
-    Cursor c = cursorOf(idx(kStages - 1), value);
+    Cursor c = cursorOf(idx(shape.stages - 1), value);
     init.append({c.pos, c.source, c.slot});
   }
   init.append({readSlot(idx(0), false), readSlot(idx(0), true)});
@@ -888,10 +908,10 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         // Tile j has landed (for every lane: the barrier orders the lanes'
         // copies), and every lane is done with tile j - 1, whose stage the
         // copy of tile j + 2 overwrites.
-        NVVM::CpAsyncWaitGroupOp::create(b, kStages - 2);
+        NVVM::CpAsyncWaitGroupOp::create(b, shape.stages - 2);
         NVVM::SyncWarpOp::create(
             b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
-        Value ahead = add(j, idx(kStages - 1));
+        Value ahead = add(j, idx(shape.stages - 1));
         Cursor kCopy{carried[cursors], carried[cursors + 1],
                      carried[cursors + 2]};
         Cursor vCopy{carried[cursors + 3], carried[cursors + 4],
@@ -900,7 +920,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         copyTile(kCopy, vCopy, ahead, lt(ahead, warpTiles));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
-        Value stage = rem(j, kStages), aheadStage = rem(ahead, kStages);
+        Value stage = rem(j, shape.stages), aheadStage = rem(ahead, shape.stages);
         Value kvStart = tileStart(j);
         // The tile's scales: staged ones (f32, two m-tiles) landed with its
         // codes (V's are read where they are used, so as not to hold
@@ -972,14 +992,14 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
           results.append({next.pos, next.source, next.slot});
         }
         Value lastStage = arith::CmpIOp::create(
-            b, arith::CmpIPredicate::eq, stage, idx(kStages - 1));
+            b, arith::CmpIPredicate::eq, stage, idx(shape.stages - 1));
         for (auto [read, value] : {std::pair{kRead, false}, {vRead, true}}) {
           // The products read the stage itself (in words) where it holds
           // codes, else the tile of the products' layout.
           int64_t elements = shape.quantized ? stageElements(value) / 4
                                              : tileElements(value);
           results.push_back(add(
-              read, select(lastStage, idx(-(kStages - 1) * elements),
+              read, select(lastStage, idx(-(shape.stages - 1) * elements),
                            idx(elements))));
         }
         if (vScales)
@@ -1180,13 +1200,13 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
       b, arith::MaxSIOp::create(b, sub(blockTiles, warp), idx(0)),
       idx(kWarps));
 
-  for (int64_t st = 0; st < kStages - 1; ++st) {
+  for (int64_t st = 0; st < shape.stages - 1; ++st) {
     copyTile(cursorOf(idx(st), false), cursorOf(idx(st), true), idx(st),
              lt(idx(st), warpTiles));
     NVVM::CpAsyncCommitGroupOp::create(b);
   }
   // Q has landed for every thread's copies; the barrier shares them.
-  NVVM::CpAsyncWaitGroupOp::create(b, kStages - 1);
+  NVVM::CpAsyncWaitGroupOp::create(b, shape.stages - 1);
   gpu::BarrierOp::create(b);
   if (qIn != qSmem) {
     convertQuery(qIn);
@@ -1230,15 +1250,19 @@ static int64_t pickSplits(int64_t units, int64_t tiles, int64_t slots) {
 namespace {
 class Sm80DecodeSchedule : public FlashSchedule {
 public:
-  Sm80DecodeSchedule(int64_t kvSplits, int64_t smCount)
-      : kvSplits(kvSplits), smCount(smCount) {}
+  Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t smCount)
+      : kvSplits(kvSplits), kvStages(kvStages), smCount(smCount) {}
 
   StringRef getName() const override { return "decode"; }
 
   std::string getSummary() const override {
-    return kvSplits > 0 ? "decode, kv-splits " + std::to_string(kvSplits)
-                        : "decode, kv-splits for " + std::to_string(smCount) +
-                              " SMs";
+    std::string summary =
+        kvSplits > 0 ? "decode, kv-splits " + std::to_string(kvSplits)
+                     : "decode, kv-splits for " + std::to_string(smCount) +
+                           " SMs";
+    if (kvStages > 0)
+      summary += ", kv-stages " + std::to_string(kvStages);
+    return summary;
   }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
@@ -1280,12 +1304,24 @@ public:
              std::to_string(columns / 2) +
              " accumulator registers per thread, more than " +
              std::to_string(kMaxAccColumns / 2);
+    bool f32Scales = op.hasScales() && cast<ShapedType>(op.getKeyScale().getType())
+                                           .getElementType()
+                                           .isF32();
+    DecodeShape shape =
+        makeShape(rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
+                  q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales,
+                  kvStages);
+    if (shape.sharedBytes() > kMaxSharedBytes)
+      return std::to_string(shape.stages) + " copy stages (kv-stages) need " +
+             std::to_string(shape.sharedBytes()) +
+             " bytes of shared memory a block, more than the " +
+             std::to_string(kMaxSharedBytes) + " there are";
     return std::nullopt;
   }
 
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
-    DecodeShape shape = shapeOf(p);
+    DecodeShape shape = shapeOf(p, kvStages);
     FlashLaunch launch;
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
@@ -1351,7 +1387,7 @@ public:
     // key range and causal diagonal; the split count stays the one sized
     // for the longest.
     FlashProblem seq = p.forSequence(b, loc, launch.getBlockIds().z);
-    DecodeKernel(ib, seq, shape).build(launch);
+    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages)).build(launch);
   }
 
   /// The combine kernel: a block per (packed row, KV head, batch). Its
@@ -1369,7 +1405,7 @@ public:
                      const FlashLaunch &shape) const override {
     if (shape.scratch.empty())
       return;
-    DecodeShape ds = shapeOf(p);
+    DecodeShape ds = shapeOf(p, kvStages);
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
@@ -1534,11 +1570,12 @@ private:
         });
   }
 
-  int64_t kvSplits, smCount;
+  int64_t kvSplits, kvStages, smCount;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
-mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t smCount) {
-  return std::make_unique<Sm80DecodeSchedule>(kvSplits, smCount);
+mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages,
+                                     int64_t smCount) {
+  return std::make_unique<Sm80DecodeSchedule>(kvSplits, kvStages, smCount);
 }
