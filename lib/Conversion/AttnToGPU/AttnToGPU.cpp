@@ -182,7 +182,9 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
       choice.error = ("schedule " + candidateName +
                       " cannot run this attention: " + *why)
                          .str();
-    else if (candidateName != "decode")
+    // Decode not covering an op is the rule for prefill, so auto says why
+    // only where the user gave it stages.
+    else if (candidateName != "decode" || options.kvStages > 0)
       choice.note += (choice.note.empty() ? "" : "; ") +
                      (candidateName + " does not cover it: " + *why).str();
     return false;

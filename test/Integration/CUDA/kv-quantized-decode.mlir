@@ -32,6 +32,19 @@
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
 // RUN:   %t/dk.npy %t/dv.npy %t/qd-fp8.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
 
+// Deeper copy rings (kv-stages): int8 with eight stages, which at 32 keys
+// would not fit (so 16-key tiles on one m-tile), and fp8 with five.
+// RUN: attn-runner --target=cuda %t/qd-i8.mlir --kv-splits=3 --kv-stages=8 \
+// RUN:   --input 0=%t/dq.npy --input 1=%t/dk.npy --input 2=%t/dv.npy \
+// RUN:   --output=%t/qd-i8-deep.npy | FileCheck %s --check-prefix=DECODE
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-i8-deep.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8
+// RUN: attn-runner --target=cuda %t/qd-fp8.mlir --kv-splits=2 --kv-stages=5 \
+// RUN:   --input 0=%t/dq.npy --input 1=%t/dk.npy --input 2=%t/dv.npy \
+// RUN:   --output=%t/qd-fp8-deep.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/dq.npy \
+// RUN:   %t/dk.npy %t/dv.npy %t/qd-fp8-deep.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
+
 // The same with values 2^-12 the size: P times such value scales would be
 // f16 subnormals, so the kernel takes the scales over the power of two at
 // or below each tile's largest. Held to the same bound, its floor shrunk

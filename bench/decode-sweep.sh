@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+#===- bench/decode-sweep.sh - stages and splits of the decode schedule ---===#
+#
+# On a GPU machine (after utils/build-gpu-bundle.sh here, or with
+# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events around each kernel, median of
+# BENCH_RUNS, default 50), attention over a KV cache the entry takes on
+# the six decode shapes of bench/cases.txt (bf16 queries, 32 query heads
+# over 8 KV heads or 1, head_dim 128), for each cache storage in $STORAGE
+# (default "bf16 i8": bf16, or int8 codes with f32 scales), each copy
+# stage count in $STAGES (default "0 4 6"; 0 is the schedule's default)
+# and each split count in $SPLITS (default "0": picked for the device).
+# Prints one line per setting: its median and the GB/s of the K and V
+# bytes (codes and scales) read. $SHAPES narrows the shapes, as in
+# bench/profile-decode.sh. The runner cannot check an entry that takes a
+# cache it did not fill; test/Integration/CUDA/decode-stages.mlir checks
+# the forced stage counts.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runner=$("$root/bench/unpack-runner.sh")
+CUDA_HOME=$("$root/bench/cuda-home.sh")
+export CUDA_HOME
+runs=${BENCH_RUNS:-50}
+work=$(mktemp -d)
+declare -A shapes=(
+  [gqa-b64-4k]="64 8 4096" [gqa-b8-32k]="8 8 32768" [gqa-b1-128k]="1 8 131072"
+  [mqa-b64-4k]="64 1 4096" [mqa-b8-32k]="8 1 32768" [mqa-b1-128k]="1 1 131072")
+for name in ${SHAPES:-gqa-b64-4k gqa-b8-32k gqa-b1-128k mqa-b64-4k mqa-b8-32k mqa-b1-128k}; do
+  read -r b hkv l <<< "${shapes[$name]}"
+  for st in ${STORAGE:-bf16 i8}; do
+    cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}>" len=3 bytes=2
+    if [ "$st" != bf16 ]; then
+      cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}, scales = f32>"
+      len=5 bytes=1
+    fi
+    f="$work/$name-$st.mlir"
+    cat > "$f" <<MLIR
+func.func @attend(%q: tensor<${b}x1x32x128xbf16>, %c: ${cache}, %len: index)
+    -> tensor<${b}x1x32x128xbf16> {
+  %o = attn.cache.attend %q, %c, %len
+      : tensor<${b}x1x32x128xbf16>, ${cache} -> tensor<${b}x1x32x128xbf16>
+  return %o : tensor<${b}x1x32x128xbf16>
+}
+MLIR
+    # K and V, codes or bf16 values, plus a 4-byte scale a key and head.
+    read_bytes=$(( 2 * b * hkv * l * (128 * bytes + (bytes == 1 ? 4 : 0)) ))
+    for stages in ${STAGES:-0 4 6}; do
+      for splits in ${SPLITS:-0}; do
+        log="$work/run.log"
+        if ! "$runner" "$f" --target=cuda --input $len=$l \
+               --kv-stages="$stages" --kv-splits="$splits" \
+               --benchmark="$runs" > "$log" 2>&1; then
+          echo "$name $st stages=$stages splits=$splits: FAILED: $(tail -2 "$log" | tr '\n' ' ')"
+          continue
+        fi
+        schedule=$(sed -n 's/.*schedule \(decode[^)]*\)).*/\1/p' "$log" | head -1)
+        ms=$(sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' "$log" | head -1)
+        gbps=$(python3 -c "print(f'{$read_bytes / ($ms * 1e-3) / 1e9:.0f}')")
+        echo "$name $st stages=$stages splits=$splits: $ms ms, $gbps GB/s ($schedule)"
+      done
+    done
+  done
+done
