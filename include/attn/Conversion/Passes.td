@@ -44,7 +44,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       a KV group (query heads times query positions, up to 64) are packed
       into the M of `mma.sync`, so one read of each K/V tile serves them
       all. Each of a block's 4 warps streams its own 32-key tiles (16 from
-      32 rows on) through a 3-stage `cp.async` pipeline; the warps' partial
+      32 rows on) through a 3-stage `cp.async` pipeline (`kv-stages` sets
+      2 to 8 stages; one m-tile takes 16-key tiles where that many of 32
+      keys would not fit, and a count that fits in no way is a reason the
+      schedule does not cover the op); the warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
       `sm-count` to fill the device), a second kernel combines the blocks'
