@@ -167,9 +167,23 @@ static_assert(DecodeShape{32, 1, 32, 128, 128, true, true}.sharedBytes() <=
 static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
               kMaxSharedBytes);
 
+/// Blocks of `shape` an SM holds: as many as its shared memory takes (1 KiB
+/// of each block's share is reserved by the hardware), and no more than its
+/// registers do (ptxas gives two m-tiles 254 registers a thread, one m-tile
+/// at most 168).
+int64_t residentBlocks(const DecodeShape &shape) {
+  int64_t byShared =
+      (kMaxSharedBytes + 1024) / (shape.sharedBytes() + 1024);
+  int64_t byRegisters = shape.mTiles() >= 2 ? 2 : 3;
+  return std::max<int64_t>(1, std::min(byShared, byRegisters));
+}
+
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
-/// `group` heads) with `kvStages` stages (0: the default). Forced stages
-/// that would not fit at 32 keys a tile take 16.
+/// `group` heads) with `kvStages` stages (0: the default). One m-tile keeps
+/// 32-key tiles unless the stages would not fit: 16-key tiles there, which
+/// would let two or three blocks share an SM rather than one or two, ran
+/// int8 GQA decode 16% slower and bf16 no faster on the whole (H100,
+/// 2026-12-05; bench/NOTES.md).
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
                       bool f32Scales, int64_t kvStages) {
@@ -1328,12 +1342,8 @@ public:
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
-    // Blocks resident per SM, as shared memory allows (1 KiB of each
-    // block's share is reserved by the hardware).
-    int64_t perSM =
-        std::max<int64_t>(1, (kMaxSharedBytes + 1024) /
-                                 (shape.sharedBytes() + 1024));
-    int64_t slots = perSM * smCount;
+    // Blocks the device holds at once.
+    int64_t slots = residentBlocks(shape) * smCount;
     auto k = cast<MemRefType>(p.key.getType());
     unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
     std::optional<int64_t> splits;
