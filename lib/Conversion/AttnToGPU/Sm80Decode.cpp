@@ -14,7 +14,7 @@
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
 //   within a block over its 4 warps, tile by tile. Each warp streams its own
 //   32-key tiles (16 from 17 rows on: two m-tiles) through a 3-stage
-//   cp.async pipeline of its own and keeps its own online softmax, so warps
+//   cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps its own online softmax, so warps
 //   never wait on each other inside the loop; a warp-level barrier
 //   suffices there. From two m-tiles on, the softmax rescales lazily
 //   (MmaSyncBuilder::lazyOnlineSoftmax).
@@ -180,9 +180,9 @@ int64_t residentBlocks(const DecodeShape &shape) {
 
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
 /// `group` heads) with `kvStages` stages (0: the default). One m-tile keeps
-/// 32-key tiles unless the stages would not fit: 16-key tiles there, which
-/// would let two or three blocks share an SM rather than one or two, ran
-/// int8 GQA decode 16% slower and bf16 no faster on the whole (H100,
+/// 32-key tiles unless the stages would not fit. 16-key tiles by default,
+/// which let two or three blocks share an SM rather than one or two, ran
+/// int8 GQA decode up to 16% slower and bf16 no faster on the whole (H100,
 /// 2026-12-05; bench/NOTES.md).
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
@@ -921,7 +921,7 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         enter(nb);
         // Tile j has landed (for every lane: the barrier orders the lanes'
         // copies), and every lane is done with tile j - 1, whose stage the
-        // copy of tile j + 2 overwrites.
+        // copy of tile j + stages - 1 overwrites.
         NVVM::CpAsyncWaitGroupOp::create(b, shape.stages - 2);
         NVVM::SyncWarpOp::create(
             b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
