@@ -101,9 +101,8 @@ createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared);
 /// forces the number of blocks per (batch, KV head), 0 picks it from the
 /// shape and `smCount`; `kvStages` forces the stages of each warp's copy
 /// ring, 0 takes the default.
-std::unique_ptr<FlashSchedule> createSm80DecodeSchedule(int64_t kvSplits,
-                                                        int64_t kvStages,
-                                                        int64_t smCount);
+std::unique_ptr<FlashSchedule>
+createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t smCount);
 
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a

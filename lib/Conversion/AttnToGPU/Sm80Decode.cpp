@@ -14,10 +14,10 @@
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
 //   within a block over its 4 warps, tile by tile. Each warp streams its own
 //   32-key tiles (16 from 17 rows on: two m-tiles) through a 3-stage
-//   cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps its own online softmax, so warps
-//   never wait on each other inside the loop; a warp-level barrier
-//   suffices there. From two m-tiles on, the softmax rescales lazily
-//   (MmaSyncBuilder::lazyOnlineSoftmax).
+//   cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps its own
+//   online softmax, so warps never wait on each other inside the loop; a
+//   warp-level barrier suffices there. From two m-tiles on, the softmax
+//   rescales lazily (MmaSyncBuilder::lazyOnlineSoftmax).
 // * At the end the warps' partial (max, sum, accumulator) are combined in
 //   shared memory. With one block per (batch, KV head) the block writes the
 //   output; otherwise it writes its partials to a scratch buffer and a
@@ -172,8 +172,7 @@ static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
 /// registers do (ptxas gives two m-tiles 254 registers a thread, one m-tile
 /// at most 168).
 int64_t residentBlocks(const DecodeShape &shape) {
-  int64_t byShared =
-      (kMaxSharedBytes + 1024) / (shape.sharedBytes() + 1024);
+  int64_t byShared = (kMaxSharedBytes + 1024) / (shape.sharedBytes() + 1024);
   int64_t byRegisters = shape.mTiles() >= 2 ? 2 : 3;
   return std::max<int64_t>(1, std::min(byShared, byRegisters));
 }
@@ -187,8 +186,13 @@ int64_t residentBlocks(const DecodeShape &shape) {
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
                       bool f32Scales, int64_t kvStages) {
-  DecodeShape shape{rows,      seqQ,     group, headDim,
-                    valueDim,  quantized, quantized && f32Scales && rows > 16};
+  DecodeShape shape{rows,
+                    seqQ,
+                    group,
+                    headDim,
+                    valueDim,
+                    quantized,
+                    quantized && f32Scales && rows > 16};
   if (kvStages > 0) {
     shape.stages = kvStages;
     shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
@@ -416,8 +420,8 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
                                         chunkSwizzle(laneRow, value)),
                   idx(kCodesPerCopy));
   Value slot = add(mul(add(mul(add(mul(warp, idx(shape.stages)), stage),
-                                   idx(shape.tileKeys())),
-                               laneRow),
+                               idx(shape.tileKeys())),
+                           laneRow),
                        idx(rowElements)),
                    slotCol);
   return {pos, flatIndex(pos, laneCol, value), slot};
@@ -445,10 +449,10 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
     Value first = value ? mul(g, idx(width / 8)) : mul(t, idx(width / 4));
     Value chunk = arith::XOrIOp::create(b, div(first, kCodesPerCopy),
                                         chunkSwizzle(row, value));
-    Value at = add(
-        mul(add(mul(warp, idx(shape.stages)), stage), idx(stageElements(value))),
-        add(mul(row, idx(width)),
-            add(mul(chunk, idx(kCodesPerCopy)), rem(first, kCodesPerCopy))));
+    Value at = add(mul(add(mul(warp, idx(shape.stages)), stage),
+                       idx(stageElements(value))),
+                   add(mul(row, idx(width)), add(mul(chunk, idx(kCodesPerCopy)),
+                                                 rem(first, kCodesPerCopy))));
     return div(at, 4);
   }
   Value row = value ? rem(lane, 16)
@@ -494,7 +498,8 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
 void DecodeKernel::copyScales(Value j, Value enabled) {
   int64_t keys = shape.tileKeys();
   Value first = tileStart(j);
-  Value base = mul(add(mul(warp, idx(shape.stages)), rem(j, shape.stages)), idx(keys));
+  Value base =
+      mul(add(mul(warp, idx(shape.stages)), rem(j, shape.stages)), idx(keys));
   auto copyOne = [&](Value scales, Value stages, Value k) {
     Value key = add(first, k);
     Value slot = add(base, add(mul(rem(k, 4), idx(keys / 4)), div(k, 4)));
@@ -934,7 +939,8 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         copyTile(kCopy, vCopy, ahead, lt(ahead, warpTiles));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
-        Value stage = rem(j, shape.stages), aheadStage = rem(ahead, shape.stages);
+        Value stage = rem(j, shape.stages),
+              aheadStage = rem(ahead, shape.stages);
         Value kvStart = tileStart(j);
         // The tile's scales: staged ones (f32, two m-tiles) landed with its
         // codes (V's are read where they are used, so as not to hold
@@ -1005,16 +1011,16 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
           Cursor next = advance(c, aheadStage, value);
           results.append({next.pos, next.source, next.slot});
         }
-        Value lastStage = arith::CmpIOp::create(
-            b, arith::CmpIPredicate::eq, stage, idx(shape.stages - 1));
+        Value lastStage = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                stage, idx(shape.stages - 1));
         for (auto [read, value] : {std::pair{kRead, false}, {vRead, true}}) {
           // The products read the stage itself (in words) where it holds
           // codes, else the tile of the products' layout.
           int64_t elements = shape.quantized ? stageElements(value) / 4
                                              : tileElements(value);
-          results.push_back(add(
-              read, select(lastStage, idx(-(shape.stages - 1) * elements),
-                           idx(elements))));
+          results.push_back(
+              add(read, select(lastStage, idx(-(shape.stages - 1) * elements),
+                               idx(elements))));
         }
         if (vScales)
           results.push_back(vScales->unit);
@@ -1271,9 +1277,9 @@ public:
 
   std::string getSummary() const override {
     std::string summary =
-        kvSplits > 0 ? "decode, kv-splits " + std::to_string(kvSplits)
-                     : "decode, kv-splits for " + std::to_string(smCount) +
-                           " SMs";
+        kvSplits > 0
+            ? "decode, kv-splits " + std::to_string(kvSplits)
+            : "decode, kv-splits for " + std::to_string(smCount) + " SMs";
     if (kvStages > 0)
       summary += ", kv-stages " + std::to_string(kvStages);
     return summary;
@@ -1318,13 +1324,12 @@ public:
              std::to_string(columns / 2) +
              " accumulator registers per thread, more than " +
              std::to_string(kMaxAccColumns / 2);
-    bool f32Scales = op.hasScales() && cast<ShapedType>(op.getKeyScale().getType())
-                                           .getElementType()
-                                           .isF32();
-    DecodeShape shape =
-        makeShape(rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
-                  q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales,
-                  kvStages);
+    bool f32Scales =
+        op.hasScales() &&
+        cast<ShapedType>(op.getKeyScale().getType()).getElementType().isF32();
+    DecodeShape shape = makeShape(
+        rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
+        q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales, kvStages);
     if (shape.sharedBytes() > kMaxSharedBytes)
       return std::to_string(shape.stages) + " copy stages (kv-stages) need " +
              std::to_string(shape.sharedBytes()) +
