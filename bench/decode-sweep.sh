@@ -18,31 +18,17 @@
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/decode-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 CUDA_HOME=$("$root/bench/cuda-home.sh")
 export CUDA_HOME
 runs=${BENCH_RUNS:-50}
 work=$(mktemp -d)
-declare -A shapes=(
-  [gqa-b64-4k]="64 8 4096" [gqa-b8-32k]="8 8 32768" [gqa-b1-128k]="1 8 131072"
-  [mqa-b64-4k]="64 1 4096" [mqa-b8-32k]="8 1 32768" [mqa-b1-128k]="1 1 131072")
-for name in ${SHAPES:-gqa-b64-4k gqa-b8-32k gqa-b1-128k mqa-b64-4k mqa-b8-32k mqa-b1-128k}; do
-  read -r b hkv l <<< "${shapes[$name]}"
+for name in $decode_shape_names; do
   for st in ${STORAGE:-bf16 i8}; do
-    cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}>" len=3 bytes=2
-    if [ "$st" != bf16 ]; then
-      cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}, scales = f32>"
-      len=5 bytes=1
-    fi
     f="$work/$name-$st.mlir"
-    cat > "$f" <<MLIR
-func.func @attend(%q: tensor<${b}x1x32x128xbf16>, %c: ${cache}, %len: index)
-    -> tensor<${b}x1x32x128xbf16> {
-  %o = attn.cache.attend %q, %c, %len
-      : tensor<${b}x1x32x128xbf16>, ${cache} -> tensor<${b}x1x32x128xbf16>
-  return %o : tensor<${b}x1x32x128xbf16>
-}
-MLIR
+    write_attend "$f" "$name" "$st"
+    bytes=$([ "$st" = bf16 ] && echo 2 || echo 1)
     # K and V, codes or bf16 values, plus a 4-byte scale a key and head.
     read_bytes=$(( 2 * b * hkv * l * (128 * bytes + (bytes == 1 ? 4 : 0)) ))
     for stages in ${STAGES:-0 4 6}; do

@@ -18,31 +18,16 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/ncu-lib.sh"
+source "$root/bench/decode-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 ncu=${NCU:-$(command -v ncu || echo /opt/nvidia/nsight-compute/ncu)}
 out=${PROFILE_OUT:-/tmp/attn-profile-decode}
 mkdir -p "$out"
 work=$(mktemp -d)
-declare -A shapes=(
-  [gqa-b64-4k]="64 8 4096" [gqa-b8-32k]="8 8 32768" [gqa-b1-128k]="1 8 131072"
-  [mqa-b64-4k]="64 1 4096" [mqa-b8-32k]="8 1 32768" [mqa-b1-128k]="1 1 131072")
-for name in ${SHAPES:-gqa-b64-4k gqa-b8-32k gqa-b1-128k mqa-b64-4k mqa-b8-32k mqa-b1-128k}; do
-  read -r b hkv l <<< "${shapes[$name]}"
+for name in $decode_shape_names; do
   for st in ${STORAGE:-bf16 i8}; do
-    cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}>" len=3
-    if [ "$st" != bf16 ]; then
-      cache="!attn.kv_cache<${b}x${hkv}x${l}x128x${st}, scales = f32>"
-      len=5
-    fi
     f="$work/$name-$st.mlir"
-    cat > "$f" <<MLIR
-func.func @attend(%q: tensor<${b}x1x32x128xbf16>, %c: ${cache}, %len: index)
-    -> tensor<${b}x1x32x128xbf16> {
-  %o = attn.cache.attend %q, %c, %len
-      : tensor<${b}x1x32x128xbf16>, ${cache} -> tensor<${b}x1x32x128xbf16>
-  return %o : tensor<${b}x1x32x128xbf16>
-}
-MLIR
+    write_attend "$f" "$name" "$st"
     # The first launch of a kernel named attend_*: the attention itself,
     # which runs before its combine.
     profile_launch "$name-$st" attend 0 --section LaunchStats --section Occupancy -- \
