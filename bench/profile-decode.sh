@@ -9,6 +9,9 @@
 # scales), and prints for each its duration, grid, registers, occupancy,
 # DRAM and issue-slot use, and the warp stall reasons that take the most
 # cycles: the measured side of what keeps decode from the copy bandwidth.
+# With PROFILE_COMBINE=1 it profiles the combine kernel's launch after it
+# too (shapes split over blocks only), so that the two kernels' durations
+# can be set against the time attn-runner --benchmark gives the call.
 # $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...). The full
 # reports go to $PROFILE_OUT (default /tmp/attn-profile-decode). ATTN_RUNNER
 # as in bench/run.sh; NCU names Nsight Compute's ncu. Clocks are left alone
@@ -32,5 +35,10 @@ for name in $decode_shape_names; do
     # which runs before its combine.
     profile_launch "$name-$st" attend 0 --section LaunchStats --section Occupancy -- \
       "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
+    # The second: its combine, where the keys are split over blocks.
+    if [ "${PROFILE_COMBINE:-0}" = 1 ]; then
+      profile_launch "$name-$st-combine" attend 1 --section LaunchStats -- \
+        "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
+    fi
   done
 done
