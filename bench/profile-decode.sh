@@ -9,9 +9,11 @@
 # scales), and prints for each its duration, grid, registers, occupancy,
 # DRAM and issue-slot use, and the warp stall reasons that take the most
 # cycles: the measured side of what keeps decode from the copy bandwidth.
-# With PROFILE_COMBINE=1 it profiles the combine kernel's launch after it
-# too (shapes split over blocks only), so that the two kernels' durations
-# can be set against the time attn-runner --benchmark gives the call.
+# With PROFILE_COMBINE=1 it also profiles the launch after it, the combine
+# kernel (both kernels are named attend_kernel; for a shape not split over
+# blocks that launch is the next call's attention, 128 threads a block
+# where the combine has 256), so that the two kernels' durations can be
+# set against the time attn-runner --benchmark gives the call.
 # $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...). The full
 # reports go to $PROFILE_OUT (default /tmp/attn-profile-decode). ATTN_RUNNER
 # as in bench/run.sh; NCU names Nsight Compute's ncu. Clocks are left alone
