@@ -24,6 +24,9 @@ CUDA_HOME=$("$root/bench/cuda-home.sh")
 export CUDA_HOME
 runs=${BENCH_RUNS:-50}
 work=$(mktemp -d)
+# $BENCH_HOLD_US: hold each timed call's launches (bench/peers.py hold_us).
+hold=()
+[ -n "${BENCH_HOLD_US:-}" ] && hold=(--benchmark-hold="$BENCH_HOLD_US")
 for name in $decode_shape_names; do
   for st in ${STORAGE:-bf16 i8}; do
     f="$work/$name-$st.mlir"
@@ -36,7 +39,7 @@ for name in $decode_shape_names; do
         log="$work/run.log"
         if ! "$runner" "$f" --target=cuda --input $len=$l \
                --kv-stages="$stages" --kv-splits="$splits" \
-               --benchmark="$runs" > "$log" 2>&1; then
+               --benchmark="$runs" "${hold[@]}" > "$log" 2>&1; then
           echo "$name $st stages=$stages splits=$splits: FAILED: $(tail -2 "$log" | tr '\n' ' ')"
           continue
         fi

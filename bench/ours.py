@@ -90,5 +90,10 @@ def run(cmd, timeout_s):
 
 
 def extra_args():
-    """Extra runner flags from BENCH_RUNNER_ARGS (e.g. --schedule=sm80)."""
-    return os.environ.get("BENCH_RUNNER_ARGS", "").split()
+    """Extra runner flags from BENCH_RUNNER_ARGS (e.g. --schedule=sm80), and
+    the launch hold of $BENCH_HOLD_US (peers.hold_us) as --benchmark-hold."""
+    args = os.environ.get("BENCH_RUNNER_ARGS", "").split()
+    hold = os.environ.get("BENCH_HOLD_US")
+    if hold and float(hold) > 0:
+        args.append("--benchmark-hold=%s" % hold)
+    return args

@@ -18,6 +18,7 @@ Run alone (python3 bench/peers.py bench/cases.txt 20), it times the peers on
 random inputs and prints "<case> <peer> <median ms>" lines.
 """
 import contextlib
+import os
 import sys
 
 import torch
@@ -59,14 +60,26 @@ def rotating_sets(q, k, v, limit=32):
     return [(q, k, v)] + [(q.clone(), k.clone(), v.clone()) for _ in range(count - 1)]
 
 
+def hold_us():
+    """Microseconds each timed call holds the device before its start event
+    ($BENCH_HOLD_US, default 0), as attn-runner --benchmark-hold does ours:
+    the device spins while the host queues the call's kernels, so that the
+    time holds no host launch or dispatch time."""
+    return float(os.environ.get("BENCH_HOLD_US", "0"))
+
+
 def median_ms(fn, inputs, runs, warmup=3):
     """Median CUDA-event time of fn over `runs` calls cycling through inputs."""
     for i in range(warmup):
         fn(*inputs[i % len(inputs)])
+    # Cycles for at least the hold at SM clocks up to 2 GHz.
+    hold_cycles = int(hold_us() * 2000)
     times = []
     for i in range(runs):
         start, stop = torch.cuda.Event(True), torch.cuda.Event(True)
         args = inputs[i % len(inputs)]
+        if hold_cycles:
+            torch.cuda._sleep(hold_cycles)
         start.record()
         fn(*args)
         stop.record()

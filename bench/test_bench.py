@@ -159,6 +159,21 @@ class Runner(unittest.TestCase):
         self.assertIn("--peak-gbps=4222.4", cmd)
         self.assertNotIn("--check", cmd)
 
+    def test_hold(self):
+        env = dict(os.environ)
+        try:
+            os.environ["BENCH_RUNNER_ARGS"] = "--schedule=sm80"
+            os.environ.pop("BENCH_HOLD_US", None)
+            self.assertEqual(ours.extra_args(), ["--schedule=sm80"])
+            os.environ["BENCH_HOLD_US"] = "200"
+            self.assertEqual(ours.extra_args(),
+                             ["--schedule=sm80", "--benchmark-hold=200"])
+            os.environ["BENCH_HOLD_US"] = "0"
+            self.assertEqual(ours.extra_args(), ["--schedule=sm80"])
+        finally:
+            os.environ.clear()
+            os.environ.update(env)
+
     def stand_in(self, d, body):
         """An executable that plays attn-runner."""
         p = os.path.join(d, "runner")

@@ -31,6 +31,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Format.h"
 
 #include <chrono>
@@ -327,8 +328,12 @@ public:
   llvm::Error startTiming() override;
   llvm::Expected<double> timedCall(unsigned run) override;
   std::string timingWhat() const override {
-    return "kernel time (CUDA events around each launch), " +
-           std::to_string(rotating.size()) + " rotating input sets";
+    std::string what = "kernel time (CUDA events around each launch), " +
+                       std::to_string(rotating.size()) + " rotating input sets";
+    if (options.holdMicroseconds > 0)
+      what += ", launches held " +
+              llvm::formatv("{0}", options.holdMicroseconds).str() + " us";
+    return what;
   }
   std::optional<DevicePeaks> peaks() const override { return devicePeak; }
 
@@ -338,8 +343,10 @@ public:
     rotating.clear();
     deviceInputs.clear();
     llvm::consumeError(cuda::releaseTensorMaps());
-    if (timing)
+    if (timing) {
       cuda::setKernelTiming(false);
+      cuda::setLaunchHold(0);
+    }
   }
 
 private:
@@ -545,6 +552,9 @@ llvm::Error GPUTarget::startTiming() {
     }
   }
   cuda::setKernelTiming(true);
+  // The device's SM clock, in kHz, turns the hold into cycles.
+  cuda::setLaunchHold(uint64_t(options.holdMicroseconds *
+                               cuda::device().clockKHz * 1e-3));
   timing = true;
   return llvm::Error::success();
 }

@@ -750,6 +750,11 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     if (!(value >= 0) || std::isinf(value))
       return error(llvm::Twine(flag) + " (" + std::to_string(value) +
                    ") must be positive, or 0 for the device's own");
+  // At most a second: the hold is there to outlast the host's launch calls.
+  if (!(options.holdMicroseconds >= 0 && options.holdMicroseconds <= 1e6))
+    return error("--benchmark-hold (" +
+                 std::to_string(options.holdMicroseconds) +
+                 ") must lie in [0, 1000000] microseconds");
   if (!isScheduleName(options.schedule))
     return error(llvm::Twine("--schedule must be one of ") + kScheduleNames +
                  ", not '" + options.schedule + "'");

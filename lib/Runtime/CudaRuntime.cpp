@@ -111,6 +111,10 @@ void mlir::attn::cuda::setKernelTiming(bool on) {
   cuda::rt::setKernelTiming(on);
 }
 
+void mlir::attn::cuda::setLaunchHold(uint64_t cycles) {
+  cuda::rt::setLaunchHold(cycles);
+}
+
 llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds() {
   double ms = 0;
   if (llvm::Error err = toError(cuda::rt::collectKernelMilliseconds(ms)))

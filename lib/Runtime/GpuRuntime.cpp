@@ -29,6 +29,10 @@ struct State {
   std::string failure;
   bool poison = false;
   bool timing = false;
+  /// SM cycles each new stream spins first while timing (setLaunchHold),
+  /// and the kernel that spins, loaded on first use.
+  uint64_t holdCycles = 0;
+  CUfunction spin = nullptr;
   /// Start and stop events of each timed launch.
   std::vector<std::pair<CUevent, CUevent>> launches;
   rt::CallCounts counts;
@@ -194,21 +198,62 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   rt::timedEnd(span, stream);
 }
 
+/// One thread that spins until `cycles` SM clock cycles have passed. PTX
+/// of an old target, so that the driver compiles it for any device.
+static const char kSpinPtx[] = R"(.version 7.0
+.target sm_70
+.address_size 64
+.visible .entry attn_spin(.param .u64 cycles) {
+  .reg .pred %p;
+  .reg .u64 %limit, %start, %now;
+  ld.param.u64 %limit, [cycles];
+  mov.u64 %start, %clock64;
+WAIT:
+  mov.u64 %now, %clock64;
+  sub.u64 %now, %now, %start;
+  setp.lt.u64 %p, %now, %limit;
+  @%p bra WAIT;
+  ret;
+}
+)";
+
+/// Queues the launch hold on `stream` (see setLaunchHold). Not timed: it is
+/// the time before the call's first kernel may start.
+static void hold(const Driver &d, CUstream stream) {
+  State &s = state();
+  if (!s.spin) {
+    CUmodule module = nullptr;
+    if (!record(d.cuModuleLoadData(&module, kSpinPtx),
+                "cuModuleLoadData (the launch hold)") ||
+        !record(d.cuModuleGetFunction(&s.spin, module, "attn_spin"),
+                "cuModuleGetFunction (the launch hold)"))
+      return;
+  }
+  uint64_t cycles = s.holdCycles;
+  void *params[] = {&cycles};
+  record(d.cuLaunchKernel(s.spin, 1, 1, 1, 1, 1, 1, 0, stream, params,
+                          nullptr),
+         "cuLaunchKernel (the launch hold)");
+}
+
 void *mgpuStreamCreate() {
   const Driver *d = usable();
   if (!d)
     return nullptr;
   State &s = state();
+  CUstream stream = nullptr;
   {
     std::lock_guard<std::mutex> lock(s.streamsLock);
     if (!s.idleStreams.empty()) {
-      CUstream stream = s.idleStreams.back();
+      stream = s.idleStreams.back();
       s.idleStreams.pop_back();
-      return stream;
     }
   }
-  CUstream stream = nullptr;
-  record(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  if (!stream)
+    record(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+           "cuStreamCreate");
+  if (stream && s.timing && s.holdCycles)
+    hold(*d, stream);
   return stream;
 }
 
@@ -604,6 +649,8 @@ std::string rt::freeAllocationsSince(const std::vector<const void *> &before,
 void rt::setPoisonAllocations(bool on) { state().poison = on; }
 
 void rt::setKernelTiming(bool on) { state().timing = on; }
+
+void rt::setLaunchHold(uint64_t cycles) { state().holdCycles = cycles; }
 
 const rt::CallCounts &rt::callCounts() { return state().counts; }
 

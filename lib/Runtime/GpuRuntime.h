@@ -165,6 +165,7 @@ CallCounts operator-(const CallCounts &later, const CallCounts &earlier);
 
 void setPoisonAllocations(bool on);
 void setKernelTiming(bool on);
+void setLaunchHold(uint64_t cycles);
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
 std::string collectKernelMilliseconds(double &milliseconds);

@@ -154,6 +154,12 @@ static cl::opt<unsigned> benchmark(
 static cl::opt<unsigned> warmup("warmup",
                                 cl::desc("Untimed runs before the benchmark"),
                                 cl::init(3), cl::cat(category));
+static cl::opt<double> benchmarkHold(
+    "benchmark-hold",
+    cl::desc("GPU: keep the device busy this many microseconds at the start "
+             "of each timed call, while the host queues its kernels, so that "
+             "their timed spans hold no host launch time (default: 0, none)"),
+    cl::value_desc("us"), cl::init(0), cl::cat(category));
 static cl::opt<double> peakTflops(
     "peak-tflops",
     cl::desc("Arithmetic peak (TFLOP/s) for the benchmark's floor (default: "
@@ -220,6 +226,7 @@ int main(int argc, char **argv) {
   options.matmul = matmul;
   options.benchmarkRuns = benchmark;
   options.warmupRuns = warmup;
+  options.holdMicroseconds = benchmarkHold;
   options.peakTflops = peakTflops;
   options.peakGbps = peakGbps;
 

@@ -91,6 +91,10 @@ struct RunnerOptions {
   /// Timed runs after the checked one; 0 runs no benchmark.
   unsigned benchmarkRuns = 0;
   unsigned warmupRuns = 3;
+  /// GPU: microseconds each timed call's stream spins before its first
+  /// kernel, so that the kernels' spans hold no host launch time
+  /// (cuda::setLaunchHold); 0 spins not at all.
+  double holdMicroseconds = 0;
   /// Device peaks for the benchmark's floor; 0 takes the device's own
   /// (devicePeaks).
   double peakTflops = 0, peakGbps = 0;

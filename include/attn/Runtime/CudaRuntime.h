@@ -92,6 +92,13 @@ void setPoisonAllocations(bool on);
 /// When on, every kernel launch is bracketed by CUDA events on its stream.
 void setKernelTiming(bool on);
 
+/// While timing, each stream compiled code makes starts with a kernel that
+/// keeps the device busy for `cycles` SM clock cycles (0: none), so that
+/// the host has queued the call's kernels before the first of them may
+/// start: their timed spans then hold GPU time only, not the host's launch
+/// calls, which an idle device would otherwise wait out inside them.
+void setLaunchHold(uint64_t cycles);
+
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
 llvm::Expected<double> collectKernelMilliseconds();

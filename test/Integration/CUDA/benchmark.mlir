@@ -25,6 +25,13 @@
 // CAUSAL: benchmark: 1.078 GFLOP, 10.49 MB moved at least
 // CAUSAL: benchmark: floor {{[0-9.]+}} ms at 100 TFLOP/s and 1000 GB/s (--peak-tflops, --peak-gbps)
 
+// A launch hold: each timed call's stream first spins 300 us, and the
+// timed spans, which start after it, are the kernels' alone; the result is
+// still checked.
+// RUN: attn-runner %s --target=cuda --benchmark=3 --warmup=1 --benchmark-hold=300 --check | FileCheck %s --check-prefix=HOLD
+// HOLD: benchmark: kernel time (CUDA events around each launch), {{[0-9]+}} rotating input sets, launches held 300 us: median {{[0-9.]+}} ms
+// HOLD: check: {{.*}} PASS
+
 func.func @attention(%q: tensor<2x256x32x128xf16>, %k: tensor<2x256x8x128xf16>,
                      %v: tensor<2x256x8x128xf16>) -> tensor<2x256x32x128xf16> {
   %o = attn.attention %q, %k, %v
