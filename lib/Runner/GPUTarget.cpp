@@ -31,10 +31,10 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Format.h"
 
 #include <chrono>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -330,9 +330,11 @@ public:
   std::string timingWhat() const override {
     std::string what = "kernel time (CUDA events around each launch), " +
                        std::to_string(rotating.size()) + " rotating input sets";
-    if (options.holdMicroseconds > 0)
-      what += ", launches held " +
-              llvm::formatv("{0}", options.holdMicroseconds).str() + " us";
+    if (options.holdMicroseconds > 0) {
+      char us[32];
+      std::snprintf(us, sizeof(us), "%g", options.holdMicroseconds);
+      what += std::string(", launches held ") + us + " us";
+    }
     return what;
   }
   std::optional<DevicePeaks> peaks() const override { return devicePeak; }

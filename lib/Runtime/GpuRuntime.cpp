@@ -221,14 +221,16 @@ WAIT:
 /// the time before the call's first kernel may start.
 static void hold(const Driver &d, CUstream stream) {
   State &s = state();
-  if (!s.spin) {
+  static std::once_flag loaded;
+  std::call_once(loaded, [&] {
     CUmodule module = nullptr;
-    if (!record(d.cuModuleLoadData(&module, kSpinPtx),
-                "cuModuleLoadData (the launch hold)") ||
-        !record(d.cuModuleGetFunction(&s.spin, module, "attn_spin"),
-                "cuModuleGetFunction (the launch hold)"))
-      return;
-  }
+    if (record(d.cuModuleLoadData(&module, kSpinPtx),
+               "cuModuleLoadData (the launch hold)"))
+      record(d.cuModuleGetFunction(&s.spin, module, "attn_spin"),
+             "cuModuleGetFunction (the launch hold)");
+  });
+  if (!s.spin)
+    return;
   uint64_t cycles = s.holdCycles;
   void *params[] = {&cycles};
   record(d.cuLaunchKernel(s.spin, 1, 1, 1, 1, 1, 1, 0, stream, params,
