@@ -247,6 +247,24 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
 
 // -----
 
+// The split count is sized for the blocks an SM holds: int8 MQA's 65 KB of
+// shared memory would fit three, but its 254 registers a thread allow two,
+// so 100 (batch, KV head) pairs on 132 SMs take 2 splits (200 blocks of
+// 264 slots), not the 3 that three blocks an SM would give.
+// CHECK-LABEL: func.func @quantized_mqa_split_slots(
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c2{{.*}}, {{.+}})
+// CHECK:         } {attn.schedule = "decode"}
+func.func @quantized_mqa_split_slots(%q: tensor<100x1x32x128xbf16>, %k: tensor<100x4096x1x128xi8>,
+                                     %v: tensor<100x4096x1x128xi8>, %ks: tensor<100x4096x1xf32>,
+                                     %vs: tensor<100x4096x1xf32>) -> tensor<100x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<100x4096x1xf32>, tensor<100x4096x1xf32>)
+      : tensor<100x1x32x128xbf16>, tensor<100x4096x1x128xi8>, tensor<100x4096x1x128xi8>
+      -> tensor<100x1x32x128xbf16>
+  return %o : tensor<100x1x32x128xbf16>
+}
+
+// -----
+
 // 2-byte scales cannot come through the stages (cp.async moves at least 4
 // bytes, and a cache's scales of consecutive keys are a head count
 // apart): they are loaded from global memory at the top of each tile, so
