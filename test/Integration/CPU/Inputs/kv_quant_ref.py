@@ -155,29 +155,51 @@ def main():
         """The keys query row i attends to."""
         return range(0, (i + (sk - sq) if causal else sk - 1) + 1)
 
+    rounded_rows = {}
+
+    def rows(t, bi, kvh, seen, r):
+        """The rows of t at (bi, j, kvh) for j in seen, each element rounded
+        by r: once per row, not once per query row that reads it (the
+        query heads of a group read the same rows)."""
+        if r is None:
+            return [t[bi, j, kvh] for j in seen]
+        memo = rounded_rows.setdefault((id(t), r), {})
+        out = []
+        for j in seen:
+            row = memo.get((bi, j, kvh))
+            if row is None:
+                row = memo[bi, j, kvh] = [r(c) for c in t[bi, j, kvh]]
+            out.append(row)
+        return out
+
     def attend(kk, vv, bi, i, h, r=None):
         """One output row over the rows kk, vv: exact in float64, or, with
         a rounding r, naive in that precision (K, V, the scaled scores, the
-        probabilities and the output each rounded, the dot in f32)."""
+        probabilities and the output each rounded, the dot in f32). Each
+        output element sums over the keys in their order."""
         kvh = h // group
         qrow = at(q, qs, bi, i, h)
         seen = seen_keys(i)
         if not seen:
             return [0.0] * dv
+        krows, vrows = rows(kk, bi, kvh, seen, r), rows(vv, bi, kvh, seen, r)
         if r is None:
-            scores = [attn_scale * sum(a * c for a, c in zip(qrow, kk[bi, j, kvh]))
-                      for j in seen]
+            scores = [attn_scale * sum(a * c for a, c in zip(qrow, krow))
+                      for krow in krows]
         else:
-            scores = [r(f32(sum(a * r(c) for a, c in zip(qrow, kk[bi, j, kvh])))
-                        * attn_scale) for j in seen]
+            scores = [r(f32(sum(a * c for a, c in zip(qrow, krow)))
+                        * attn_scale) for krow in krows]
         m = max(scores)
         w = [math.exp(s - m) for s in scores]
         total = sum(w)
+        if r is not None:
+            w = [r(x / total) for x in w]
+        acc = [0] * dv
+        for wn, vrow in zip(w, vrows):
+            acc = [a + wn * x for a, x in zip(acc, vrow)]
         if r is None:
-            return [sum(w[n] * vv[bi, j, kvh][e] for n, j in enumerate(seen))
-                    / total for e in range(dv)]
-        return [r(sum(r(w[n] / total) * r(vv[bi, j, kvh][e])
-                      for n, j in enumerate(seen))) for e in range(dv)]
+            return [a / total for a in acc]
+        return [r(a) for a in acc]
 
     # FlashAttention's criterion: the naive computation's largest error
     # against the exact one, both on the dequantized values.
