@@ -33,9 +33,9 @@ CUDA_HOME=$("$root/bench/cuda-home.sh")
 export CUDA_HOME
 work=$(mktemp -d)
 median() { sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' | head -1; }
-# $BENCH_HOLD_US: hold each timed call's launches (bench/peers.py hold_us).
-hold=()
-[ -n "${BENCH_HOLD_US:-}" ] && hold=(--benchmark-hold="$BENCH_HOLD_US")
+# $BENCH_HOLD_US: hold each timed call's launches, by default 300 us
+# (bench/peers.py hold_us).
+hold=(--benchmark-hold="${BENCH_HOLD_US:-300}")
 
 append() { # batch heads capacity
   local b=$1 h=$2 c=$3 f="$work/append-$3.mlir"

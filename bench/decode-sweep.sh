@@ -24,9 +24,9 @@ CUDA_HOME=$("$root/bench/cuda-home.sh")
 export CUDA_HOME
 runs=${BENCH_RUNS:-50}
 work=$(mktemp -d)
-# $BENCH_HOLD_US: hold each timed call's launches (bench/peers.py hold_us).
-hold=()
-[ -n "${BENCH_HOLD_US:-}" ] && hold=(--benchmark-hold="$BENCH_HOLD_US")
+# $BENCH_HOLD_US: hold each timed call's launches, by default 300 us
+# (bench/peers.py hold_us).
+hold=(--benchmark-hold="${BENCH_HOLD_US:-300}")
 for name in $decode_shape_names; do
   for st in ${STORAGE:-bf16 i8}; do
     f="$work/$name-$st.mlir"

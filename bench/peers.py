@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from ours import DEFAULT_HOLD_US
+
 PEERS = ("sdpa-flash", "sdpa-cudnn", "flex", "llama2-repeat-kv")
 TORCH_DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
 
@@ -62,10 +64,11 @@ def rotating_sets(q, k, v, limit=32):
 
 def hold_us():
     """Microseconds each timed call holds the device before its start event
-    ($BENCH_HOLD_US, default 0), as attn-runner --benchmark-hold does ours:
-    the device spins while the host queues the call's kernels, so that the
-    time holds no host launch or dispatch time."""
-    return float(os.environ.get("BENCH_HOLD_US", "0"))
+    ($BENCH_HOLD_US, default DEFAULT_HOLD_US), as attn-runner
+    --benchmark-hold does ours: the device spins while the host queues the
+    call's kernels, so that the time holds no host launch or dispatch time.
+    0 turns it off."""
+    return float(os.environ.get("BENCH_HOLD_US", DEFAULT_HOLD_US))
 
 
 def median_ms(fn, inputs, runs, warmup=3):

@@ -164,7 +164,8 @@ class Runner(unittest.TestCase):
         try:
             os.environ["BENCH_RUNNER_ARGS"] = "--schedule=sm80"
             os.environ.pop("BENCH_HOLD_US", None)
-            self.assertEqual(ours.extra_args(), ["--schedule=sm80"])
+            self.assertEqual(ours.extra_args(),
+                             ["--schedule=sm80", "--benchmark-hold=300"])
             os.environ["BENCH_HOLD_US"] = "200"
             self.assertEqual(ours.extra_args(),
                              ["--schedule=sm80", "--benchmark-hold=200"])
