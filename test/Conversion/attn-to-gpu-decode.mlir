@@ -46,13 +46,10 @@
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
 // The combine: a block of 8 warps per (row, KV head, batch), for the 4 real
-// rows; the warps fold their splits (here 2, so one a warp at a time),
-// then meet in shared memory.
+// rows; the warps fold 4 splits at a time each, then meet in shared memory.
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c256{{.*}}, {{.+}}) workgroup(%[[FOLDS:.+]] : memref<8x130xf32, #gpu.address_space<workgroup>>)
-// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step %c8
-// CHECK-COUNT-2:     memref.load %[[STATS]]
-// CHECK-NOT:         memref.load %[[STATS]]
-// CHECK:           memref.store {{.+}}, %[[FOLDS]]
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step %c32
+// CHECK-COUNT-4:     memref.load %[[STATS]]
 // CHECK:           memref.store {{.+}}, %[[FOLDS]]
 // CHECK:           gpu.barrier
 // CHECK:           memref.load %[[FOLDS]]
@@ -89,36 +86,19 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 
 // -----
 
-// MQA at batch 1: 32 rows (2 m-tiles, 16-key tiles) of one KV head. A
-// pair of warps shares each stream of tiles, one m-tile each, so a block
-// of 4 warps has 2 streams: 60928 bytes of shared memory (Q, then 2
-// streams x 3 stages x 16 keys of K and V), three blocks per SM. The keys
-// are split as finely as 16 tiles per stream allow (8192 tiles: at most
-// 256 splits) and then into the fewest splits within 95% of that fill:
-// 244.
+// MQA at batch 1: 32 rows (2 m-tiles, 16-key tiles, two blocks per SM) of
+// one KV head, split as finely as 16 tiles per warp allow (8192 tiles: at
+// most 128 splits) and then into the fewest splits within 95% of that fill:
+// 122.
 // CHECK-LABEL: func.func @mqa_decode(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c244{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c60928_i32
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c122{{.*}}, {{.+}})
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
-// The two warps of a stream meet at the stream's named barrier (1 + the
-// stream; 0 is the block's) before each tile.
-// CHECK:           scf.for
-// CHECK:             nvvm.cp.async.wait.group 1
-// CHECK:             nvvm.barrier id = %{{.+}} number_of_threads = %c64_i32
-// Two m-tiles rescale lazily, also one m-tile a warp: the warp votes
-// whether some row's max has outgrown its old one by more than 2^8, and
-// only then moves the maxes and rescales the accumulators, in one
-// warp-uniform branch.
+// Two m-tiles rescale lazily: the warp votes whether some row's max has
+// outgrown its old one by more than 2^8, and only then moves the maxes and
+// rescales the accumulators, in one warp-uniform branch.
 // CHECK:             nvvm.vote.sync  any
 // CHECK:             scf.if %{{.+}} -> (f32,
-// The streams' partials meet in shared memory, each warp storing its rows.
-// CHECK:           memref.view {{.+}} to memref<2x32x128xf32, #gpu.address_space<workgroup>>
 // CHECK:         } {attn.schedule = "decode"}
-// The combine's warps take the 244 splits 16 at a time (the most a round
-// loads; 244 over 8 warps would take 31), a max and a sum of each.
-// CHECK:         scf.for %{{.+}} = %c0{{.*}} to %{{.+}} step %c128
-// CHECK-COUNT-32:  memref.load %{{.+}} : memref<?x?x?x32x2xf32>
-// CHECK-NOT:       memref.load %{{.+}} : memref<?x?x?x32x2xf32>
-// CHECK:           gpu.barrier
 // CHECK:         } {attn.schedule = "decode-combine"}
 func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>, %v: tensor<1x131072x1x128xf16>) -> tensor<1x1x32x128xf16> {
   %o = attn.attention %q, %k, %v : tensor<1x1x32x128xf16>, tensor<1x131072x1x128xf16>, tensor<1x131072x1x128xf16> -> tensor<1x1x32x128xf16>
@@ -206,9 +186,9 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // permute into 1024 + u and one subtraction (K's words biased to unsigned
 // first, V's pairs by an XOR); Q's fragments are read in the permuted
 // order of head_dim (8-byte reads). Each key's scale and value scale (f32)
-// come through the stages with the codes, one 4-byte copy a key (by the
-// first warp of each pair: the K scales by half its lanes, the V scales by
-// the other half, 16 keys a tile, 2 streams x 3 stages), stored so that a lane's keys are one 16-byte read; the key scale
+// come through the stages with the codes, one 4-byte copy a key (the K
+// scales by half the warp, the V scales by the other half, 16 keys a
+// tile), stored so that a lane's keys are one 16-byte read; the key scale
 // multiplies its scores, the value scale, over the power of two at or
 // below the tile's largest (the bits of the quad's max), its
 // probabilities, so they stay in f16's normal range.
@@ -229,12 +209,11 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:           gpu.barrier
 // CHECK:           scf.for
 // CHECK:             scf.if
-// CHECK:               scf.if
-// CHECK:                 nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<96xf32, #gpu.address_space<workgroup>>
-// CHECK:               } else {
-// CHECK:                 nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<96xf32, #gpu.address_space<workgroup>>
+// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
+// CHECK:             } else {
+// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
 // CHECK:             nvvm.cp.async.commit.group
-// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<96xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
@@ -244,7 +223,7 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK-NOT:         memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
-// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<96xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             gpu.shuffle  xor
 // CHECK:             arith.andi %{{.+}}, %{{.+}} : i32
 // CHECK:             arith.subi %{{.+}}, %{{.+}} : i32
@@ -268,21 +247,20 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
 
 // -----
 
-// The split count is sized for the blocks an SM holds: int8 MQA's 34 KB of
-// shared memory (2 streams) would fit six, but the registers of a warp
-// with one m-tile (at most 168 a thread) allow three, so 132 (batch, KV
-// head) pairs on 132 SMs take 3 splits (396 blocks of 396 slots), not the 6
-// that six blocks an SM would give.
+// The split count is sized for the blocks an SM holds: int8 MQA's 65 KB of
+// shared memory would fit three, but its 254 registers a thread allow two,
+// so 100 (batch, KV head) pairs on 132 SMs take 2 splits (200 blocks of
+// 264 slots), not the 3 that three blocks an SM would give.
 // CHECK-LABEL: func.func @quantized_mqa_split_slots(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c3{{.*}}, {{.+}})
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c2{{.*}}, {{.+}})
 // CHECK:         } {attn.schedule = "decode"}
-func.func @quantized_mqa_split_slots(%q: tensor<132x1x32x128xbf16>, %k: tensor<132x4096x1x128xi8>,
-                                     %v: tensor<132x4096x1x128xi8>, %ks: tensor<132x4096x1xf32>,
-                                     %vs: tensor<132x4096x1xf32>) -> tensor<132x1x32x128xbf16> {
-  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<132x4096x1xf32>, tensor<132x4096x1xf32>)
-      : tensor<132x1x32x128xbf16>, tensor<132x4096x1x128xi8>, tensor<132x4096x1x128xi8>
-      -> tensor<132x1x32x128xbf16>
-  return %o : tensor<132x1x32x128xbf16>
+func.func @quantized_mqa_split_slots(%q: tensor<100x1x32x128xbf16>, %k: tensor<100x4096x1x128xi8>,
+                                     %v: tensor<100x4096x1x128xi8>, %ks: tensor<100x4096x1xf32>,
+                                     %vs: tensor<100x4096x1xf32>) -> tensor<100x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<100x4096x1xf32>, tensor<100x4096x1xf32>)
+      : tensor<100x1x32x128xbf16>, tensor<100x4096x1x128xi8>, tensor<100x4096x1x128xi8>
+      -> tensor<100x1x32x128xbf16>
+  return %o : tensor<100x1x32x128xbf16>
 }
 
 // -----
