@@ -43,22 +43,16 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       KV head, such as one new token against a long cache: the query rows of
       a KV group (query heads times query positions, up to 64) are packed
       into the M of `mma.sync`, so one read of each K/V tile serves them
-      all. A block's 4 warps take its tiles in streams, each stream its own
-      32-key tiles (16 from 17 rows on) through a 3-stage `cp.async`
-      pipeline (`kv-stages` sets 2 to 8 stages; one m-tile takes 16-key
-      tiles where that many of 32 keys would not fit, and a count that fits
-      in no way is a reason the schedule does not cover the op). A stream
-      is one warp, or, where the rows make two m-tiles (17 to 32 rows,
-      MQA's 32 among them), a pair of warps that each copy half of every
-      tile and take one m-tile of its products and softmax, meeting at a
-      named barrier a tile: MQA's bf16 kernel then has 128 registers a
-      thread and three blocks an SM, where one warp on both m-tiles had 254
-      and two. The streams' partial
+      all. Each of a block's 4 warps streams its own 32-key tiles (16 from
+      32 rows on) through a 3-stage `cp.async` pipeline (`kv-stages` sets
+      2 to 8 stages; one m-tile takes 16-key tiles where that many of 32
+      keys would not fit, and a count that fits in no way is a reason the
+      schedule does not cover the op); the warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
       `sm-count` to fill the device), a second kernel combines the blocks'
       partials: a block of 8 warps per query row, each warp folding its
-      share of the splits with up to 16 splits' loads in flight (one thread
+      share of the splits with their loads in flight together (one thread
       per output element walking every split took 24 us after a 32 us
       attention kernel at MQA, batch 1, 128k keys; H100, 2026-12-05). From
       two m-tiles on (17 to 64 rows, MQA's 32 among them) the online
