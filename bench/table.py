@@ -157,6 +157,11 @@ def header(r):
         lines.append("Median of %d timed runs per system (after warm-up), on "
                      "rotating input copies; inputs N(0, 1), seed %s."
                      % (st["runs"], st.get("seed", "?")))
+    hold = held_us(st)
+    if hold:
+        lines.append("Each timed call's launches were held %g us (the device "
+                     "spinning while the host queued them), ours and the "
+                     "peers' alike." % hold)
     if d.get("runner_target"):
         lines.append("attn-mlir: %s." % d["runner_target"])
     lines.append("x/ours: the peer's time over attn-mlir's (above 1, attn-mlir "
@@ -164,6 +169,18 @@ def header(r):
                  "about half); decode GB/s counts the K and V bytes read, with "
                  "its fraction of the copy bandwidth above.")
     return "\n".join(lines) + "\n"
+
+
+def held_us(settings):
+    """The launch hold a run used (bench/README.md), in us: its hold_us, or,
+    in runs from before that was recorded, ours' --benchmark-hold (the peers
+    read the same $BENCH_HOLD_US); 0 where there was none."""
+    if "hold_us" in settings:
+        return settings["hold_us"]
+    for arg in settings.get("runner_args", []):
+        if arg.startswith("--benchmark-hold="):
+            return float(arg.split("=", 1)[1])
+    return 0
 
 
 def render(r):

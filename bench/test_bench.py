@@ -281,6 +281,14 @@ class Table(unittest.TestCase):
         self.assertIn("p-ok, flex: n/a: synthetic", md)
         self.assertIn("- attn-mlir schedule sm80: synthetic: p-ok", md)
         self.assertIn("p-bad, sdpa-flash: FAILED the check", md)
+        self.assertNotIn("were held", md)
+
+    def test_render_hold(self):
+        r = self.run_results()
+        r["settings"]["runner_args"] = ["--benchmark-hold=300"]
+        self.assertIn("launches were held 300 us", table.render(r))
+        r["settings"]["hold_us"] = 0.0
+        self.assertNotIn("were held", table.render(r))
 
     def test_panels(self):
         ps = plot.panels(self.run_results())
