@@ -8,6 +8,7 @@
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=decode kv-stages=8" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=DEEP
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=9" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-pair-warps=true" -split-input-file | FileCheck %s --check-prefix=PAIR
 // The decode schedule: auto picks it for at most 64 query rows per KV head
 // (query heads per KV head times query positions) in f16/bf16 with head dims
 // 16, 32, 64 or 128; the keys are split over blocks along x (a count picked
@@ -76,6 +77,13 @@
 // STAGES:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // Eight would not fit even at 16 keys.
 // DEEP: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 8 copy stages (kv-stages) need 282880 bytes of shared memory a block, more than the 232448 there are
+// With kv-pair-warps, one m-tile (GQA 4:1) keeps one warp per stream.
+// PAIR-LABEL: func.func @gqa_decode(
+// PAIR:         gpu.launch {{.+}} dynamic_shared_memory_size %c213248_i32
+// PAIR:           scf.for
+// PAIR:             nvvm.bar.warp.sync
+// PAIR-NOT:         nvvm.barrier id
+// PAIR:         } {attn.schedule = "decode"}
 // A device of 8 SMs is filled without splitting 64 pairs.
 // SMALL-LABEL: func.func @gqa_decode(
 // SMALL:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
@@ -100,6 +108,22 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // CHECK:             scf.if %{{.+}} -> (f32,
 // CHECK:         } {attn.schedule = "decode"}
 // CHECK:         } {attn.schedule = "decode-combine"}
+// With kv-pair-warps, a pair of warps shares each stream of tiles, one
+// m-tile each, so a block of 4 warps has 2 streams: 60928 bytes of shared
+// memory (Q, then 2 streams x 3 stages x 16 keys of K and V), three blocks
+// per SM. The keys are split as finely as 16 tiles per stream allow (at
+// most 256 splits), then into the fewest within 95% of that fill: 244. The
+// two warps of a stream meet at the stream's named barrier (1 + the
+// stream; 0 is the block's) before each tile; each still rescales lazily,
+// and stores its own rows of the streams' partials.
+// PAIR-LABEL: func.func @mqa_decode(
+// PAIR:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c244{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c60928_i32
+// PAIR:           scf.for
+// PAIR:             nvvm.cp.async.wait.group 1
+// PAIR:             nvvm.barrier id = %{{.+}} number_of_threads = %c64_i32
+// PAIR:             nvvm.vote.sync  any
+// PAIR:           memref.view {{.+}} to memref<2x32x128xf32, #gpu.address_space<workgroup>>
+// PAIR:         } {attn.schedule = "decode"}
 func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>, %v: tensor<1x131072x1x128xf16>) -> tensor<1x1x32x128xf16> {
   %o = attn.attention %q, %k, %v : tensor<1x1x32x128xf16>, tensor<1x131072x1x128xf16>, tensor<1x131072x1x128xf16> -> tensor<1x1x32x128xf16>
   return %o : tensor<1x1x32x128xf16>
@@ -192,6 +216,16 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // multiplies its scores, the value scale, over the power of two at or
 // below the tile's largest (the bits of the quad's max), its
 // probabilities, so they stay in f16's normal range.
+// With kv-pair-warps the first warp of each pair copies the scales, into
+// 2 streams x 3 stages x 16 keys.
+// PAIR-LABEL: func.func @quantized_decode(
+// PAIR:           scf.for
+// PAIR:             nvvm.cp.async.wait.group 1
+// PAIR:             nvvm.barrier id = %{{.+}} number_of_threads = %c64_i32
+// PAIR:             scf.if
+// PAIR:               scf.if
+// PAIR:                 nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<96xf32, #gpu.address_space<workgroup>>
+// PAIR:         } {attn.schedule = "decode"}
 // CHECK-LABEL: func.func @quantized_decode(
 // CHECK:         gpu.launch
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>

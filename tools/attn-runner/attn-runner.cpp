@@ -97,6 +97,12 @@ static cl::opt<int64_t> kvStages(
     cl::desc("Stages of each warp's copy ring in the decode schedule, 2 to "
              "8 (default: 0, the schedule's own)"),
     cl::init(0), cl::cat(category));
+static cl::opt<bool> kvPairWarps(
+    "kv-pair-warps",
+    cl::desc("The decode schedule gives two m-tiles (17 to 32 packed rows, "
+             "MQA's 32) a pair of warps per stream of tiles, one m-tile each "
+             "(not yet run on a GPU)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<bool> tma(
     "tma",
     cl::desc("The sm90 schedule copies its tiles with TMA (tensor maps built "
@@ -216,6 +222,7 @@ int main(int argc, char **argv) {
   options.schedule = schedule;
   options.kvSplits = kvSplits;
   options.kvStages = kvStages;
+  options.kvPairWarps = kvPairWarps;
   options.smCount = smCount;
   options.tma = tma;
   options.pInShared = pInShared;

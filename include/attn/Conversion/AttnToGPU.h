@@ -31,6 +31,9 @@ struct FlashScheduleOptions {
   /// Stages of each warp's copy ring in the decode schedule; 0 takes the
   /// default.
   int64_t kvStages = 0;
+  /// Whether the decode schedule gives two m-tiles (MQA's 32 rows) a pair of
+  /// warps per stream of tiles, one m-tile each (not yet run on a GPU).
+  bool kvPairWarps = false;
   /// Multiprocessors of the device that split-KV grids are sized for; 0
   /// takes the usual count of `chip`'s generation.
   int64_t smCount = 0;

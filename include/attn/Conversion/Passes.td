@@ -47,7 +47,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       32 rows on) through a 3-stage `cp.async` pipeline (`kv-stages` sets
       2 to 8 stages; one m-tile takes 16-key tiles where that many of 32
       keys would not fit, and a count that fits in no way is a reason the
-      schedule does not cover the op); the warps' partial
+      schedule does not cover the op). With `kv-pair-warps` (off by
+      default: built, not yet run on a GPU), two m-tiles (17 to 32 rows,
+      MQA's 32) take a pair of warps per stream of tiles instead, each
+      copying half of every tile and taking one m-tile's products and
+      softmax, meeting at a named barrier a tile (MQA bf16: 128 registers
+      and three blocks an SM, where one warp on both m-tiles has 254 and
+      two). The warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
       `sm-count` to fill the device), a second kernel combines the blocks'
@@ -115,6 +121,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
            "Stages of each warp's cp.async ring in the decode schedule, 2 to "
            "8; 0 takes the default (3)">,
+    Option<"kvPairWarps", "kv-pair-warps", "bool", /*default=*/"false",
+           "decode: two m-tiles (17 to 32 rows, MQA's 32) take a pair of "
+           "warps per stream of tiles, one m-tile each (not yet run on a "
+           "GPU)">,
     Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
            "Multiprocessors the decode grid is sized for; 0 takes the "
            "usual count of the chip's generation">,

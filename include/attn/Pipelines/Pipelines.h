@@ -85,6 +85,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Stages of each warp's copy ring in the decode "
                      "schedule; 0 takes the default"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> kvPairWarps{
+      *this, "kv-pair-warps",
+      llvm::cl::desc("Decode schedule: two m-tiles take a pair of warps per "
+                     "stream of tiles (not yet run on a GPU)"),
+      llvm::cl::init(false)};
   PassOptions::Option<int64_t> smCount{
       *this, "sm-count",
       llvm::cl::desc("Multiprocessors the decode grid is sized for; 0 takes "
@@ -132,6 +137,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.kvStages = kvStages;
+    options.kvPairWarps = kvPairWarps;
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;

@@ -72,6 +72,8 @@ struct RunnerOptions {
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
   int64_t kvStages = 0;
+  /// GPU: the decode schedule's paired warps (kv-pair-warps).
+  bool kvPairWarps = false;
   int64_t smCount = 0;
   /// GPU: the sm90 schedule copies its tiles with TMA; its P·V reads P from
   /// shared memory.

@@ -193,7 +193,7 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                                         : defaultSMCount(sm.value_or(0));
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,
-                                        smCount)) ||
+                                        options.kvPairWarps, smCount)) ||
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
@@ -366,6 +366,7 @@ struct ConvertAttnToGPUPass
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.kvStages = kvStages;
+    options.kvPairWarps = kvPairWarps;
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;

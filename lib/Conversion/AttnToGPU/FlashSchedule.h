@@ -99,10 +99,13 @@ createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared);
 /// rows of a KV group packed into the matrix M, the keys split across warps
 /// and blocks (flash-decoding) and the partial results combined. `kvSplits`
 /// forces the number of blocks per (batch, KV head), 0 picks it from the
-/// shape and `smCount`; `kvStages` forces the stages of each warp's copy
-/// ring, 0 takes the default.
-std::unique_ptr<FlashSchedule>
-createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t smCount);
+/// shape and `smCount`; `kvStages` forces the stages of each stream's copy
+/// ring, 0 takes the default; `pairWarps` gives two m-tiles a pair of warps
+/// per stream of tiles.
+std::unique_ptr<FlashSchedule> createSm80DecodeSchedule(int64_t kvSplits,
+                                                        int64_t kvStages,
+                                                        bool pairWarps,
+                                                        int64_t smCount);
 
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a

@@ -12,13 +12,16 @@
 //   memory speed; tensor cores do.
 // * The keys of a (batch, KV head) are split over the blocks along x
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
-//   within a block over its 4 warps, tile by tile. Each warp streams its own
-//   32-key tiles (16 from 17 rows on: two m-tiles) through a 3-stage
-//   cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps its own
-//   online softmax, so warps never wait on each other inside the loop; a
-//   warp-level barrier suffices there. From two m-tiles on, the softmax
-//   rescales lazily (MmaSyncBuilder::lazyOnlineSoftmax).
-// * At the end the warps' partial (max, sum, accumulator) are combined in
+//   within a block over its streams of tiles, tile by tile. Each stream
+//   takes its own 32-key tiles (16 from 17 rows on: two m-tiles) through a
+//   3-stage cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps
+//   its own online softmax, so streams never wait on each other inside the
+//   loop. A stream is one warp, or, with kv-pair-warps and two m-tiles
+//   (MQA's 32 rows), a pair of warps that each copy half of every tile and
+//   take one m-tile of its products and softmax, meeting at a named
+//   barrier a tile. From two m-tiles on, the softmax rescales lazily
+//   (MmaSyncBuilder::lazyOnlineSoftmax).
+// * At the end the streams' partial (max, sum, accumulator) are combined in
 //   shared memory. With one block per (batch, KV head) the block writes the
 //   output; otherwise it writes its partials to a scratch buffer and a
 //   second kernel combines the blocks.
@@ -64,7 +67,7 @@ using namespace mlir::attn;
 namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
-/// Stages of each warp's cp.async ring unless kv-stages says otherwise.
+/// Stages of each stream's cp.async ring unless kv-stages says otherwise.
 constexpr int64_t kDefaultStages = 3;
 /// The most packed query rows a block takes.
 constexpr int64_t kMaxRows = 64;
@@ -102,13 +105,19 @@ struct DecodeShape {
   /// slower (H100, 2026-12-05); with two (MQA) the kernel has 254
   /// registers either way, and ran 7-10% faster.
   bool stagedScales = false;
-  /// Tiles in each warp's ring: all but one are in flight while the warp
-  /// works on that one.
+  /// Tiles in each stream's ring: all but one are in flight while the
+  /// stream works on that one.
   int64_t stages = kDefaultStages;
   /// Whether one m-tile takes 16-key tiles too (see tileKeys).
   bool shortTiles = false;
+  /// Warps that share one stream of tiles, each taking its own m-tiles of
+  /// every tile (see makeShape).
+  int64_t rowWarps = 1;
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
-  /// Keys per warp tile: 32, or 16 from 2 m-tiles on, so that two blocks
+  /// The m-tiles of each warp, and the tile streams of a block.
+  constexpr int64_t warpMTiles() const { return mTiles() / rowWarps; }
+  constexpr int64_t streams() const { return kWarps / rowWarps; }
+  /// Keys per tile: 32, or 16 from 2 m-tiles on, so that two blocks
   /// fit an SM's shared memory and registers and each scheduler has two
   /// warps to switch between (one warp alone leaves the latencies of its
   /// ldmatrix, mma and shuffle chains exposed); 16 with one m-tile too
@@ -120,33 +129,37 @@ struct DecodeShape {
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
   constexpr int64_t vRow() const { return valueDim + kSharedPad; }
   constexpr int64_t qBytes() const { return mRows() * kRow() * 2; }
-  /// Tiles of the products' layout per warp: one per stage, none for codes.
+  /// Tiles of the products' layout per stream: one per stage, none for
+  /// codes.
   constexpr int64_t tileBuffers() const { return quantized ? 0 : stages; }
   constexpr int64_t kBytes() const {
-    return kWarps * tileBuffers() * tileKeys() * kRow() * 2;
+    return streams() * tileBuffers() * tileKeys() * kRow() * 2;
   }
   constexpr int64_t vBytes() const {
-    return kWarps * tileBuffers() * tileKeys() * vRow() * 2;
+    return streams() * tileBuffers() * tileKeys() * vRow() * 2;
   }
   /// The stages of codes, unpadded (swizzled instead).
   constexpr int64_t kCodeBytes() const {
-    return quantized ? kWarps * stages * tileKeys() * headDim : 0;
+    return quantized ? streams() * stages * tileKeys() * headDim : 0;
   }
   constexpr int64_t vCodeBytes() const {
-    return quantized ? kWarps * stages * tileKeys() * valueDim : 0;
+    return quantized ? streams() * stages * tileKeys() * valueDim : 0;
   }
   /// The stages of K's scales (V's are as many).
   constexpr int64_t scaleBytes() const {
-    return stagedScales ? kWarps * stages * tileKeys() * 4 : 0;
+    return stagedScales ? streams() * stages * tileKeys() * 4 : 0;
   }
   constexpr int64_t pipelineBytes() const {
     return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes() +
            2 * scaleBytes();
   }
-  /// The warps' partials, over the pipeline's buffers once it is drained.
-  constexpr int64_t combineAccBytes() const { return kWarps * mRows() * valueDim * 4; }
+  /// The streams' partials, over the pipeline's buffers once it is
+  /// drained.
+  constexpr int64_t combineAccBytes() const {
+    return streams() * mRows() * valueDim * 4;
+  }
   constexpr int64_t combineBytes() const {
-    return combineAccBytes() + kWarps * mRows() * kStats * 4;
+    return combineAccBytes() + streams() * mRows() * kStats * 4;
   }
   constexpr int64_t sharedBytes() const {
     return std::max(pipelineBytes(), combineBytes());
@@ -170,22 +183,23 @@ static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
 /// Blocks of `shape` an SM holds: as many as its shared memory takes (1 KiB
 /// of each block's share is reserved by the hardware), and no more than its
 /// registers do (ptxas gives two m-tiles 254 registers a thread, one m-tile
-/// at most 168).
+/// at most 168, as does one m-tile a warp of a pair).
 int64_t residentBlocks(const DecodeShape &shape) {
   int64_t byShared = (kMaxSharedBytes + 1024) / (shape.sharedBytes() + 1024);
-  int64_t byRegisters = shape.mTiles() >= 2 ? 2 : 3;
+  int64_t byRegisters = shape.warpMTiles() >= 2 ? 2 : 3;
   return std::max<int64_t>(1, std::min(byShared, byRegisters));
 }
 
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
-/// `group` heads) with `kvStages` stages (0: the default). One m-tile keeps
+/// `group` heads) with `kvStages` stages (0: the default), with paired warps
+/// where `pairWarps` allows them. One m-tile keeps
 /// 32-key tiles unless the stages would not fit. 16-key tiles by default,
 /// which let two or three blocks share an SM rather than one or two, ran
 /// int8 GQA decode up to 16% slower and bf16 no faster on the whole (H100,
 /// 2026-12-05; bench/NOTES.md).
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
-                      bool f32Scales, int64_t kvStages) {
+                      bool f32Scales, int64_t kvStages, bool pairWarps) {
   DecodeShape shape{rows,
                     seqQ,
                     group,
@@ -193,6 +207,19 @@ DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                     valueDim,
                     quantized,
                     quantized && f32Scales && rows > 16};
+  // With kv-pair-warps, two m-tiles (MQA's 32 rows) go to a pair of warps
+  // that share each K/V tile, one m-tile each: a warp alone on both waits
+  // out the chain of two m-tiles' products and softmax a tile, at 254
+  // registers, two blocks an SM (128 registers and three blocks for the
+  // pair's bf16 kernel). Each warp of a pair copies half of each tile,
+  // which needs rows of at least four 16-byte copies. Off by default until
+  // it has run on a GPU.
+  auto copyRows = [&](int64_t width) {
+    return width * (quantized ? 1 : 2) / 16;
+  };
+  if (pairWarps && shape.mTiles() == 2 && copyRows(headDim) >= 4 &&
+      copyRows(valueDim) >= 4)
+    shape.rowWarps = 2;
   if (kvStages > 0) {
     shape.stages = kvStages;
     shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
@@ -200,7 +227,7 @@ DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
   return shape;
 }
 
-DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages) {
+DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages, bool pairWarps) {
   auto q = cast<MemRefType>(p.query.getType());
   auto k = cast<MemRefType>(p.key.getType());
   auto v = cast<MemRefType>(p.value.getType());
@@ -211,7 +238,7 @@ DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages) {
       cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
   return makeShape(group * q.getDimSize(s), q.getDimSize(s), group,
                    q.getDimSize(3), v.getDimSize(3), bool(p.keyScale),
-                   f32Scales, kvStages);
+                   f32Scales, kvStages, pairWarps);
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
@@ -259,17 +286,18 @@ private:
   struct Cursor {
     Value pos, source, slot;
   };
-  /// The cursor of this warp's tile `j` of K (`value` false) or V.
+  /// The cursor of this lane's share of its stream's tile `j` of K
+  /// (`value` false) or V.
   Cursor cursorOf(Value j, bool value);
-  /// The next tile's cursor: 4 tiles further, one stage on (`stage` is the
-  /// stage of `c`).
+  /// The next tile's cursor: a tile per stream further, one stage on
+  /// (`stage` is the stage of `c`).
   Cursor advance(const Cursor &c, Value stage, bool value);
-  /// Issues the copies of this warp's tile `j` of K and of V (and of their
-  /// scales, with stagedScales), zero-filling keys past Sk, or all of them
-  /// where `enabled` is false.
+  /// Issues this warp's copies of its stream's tile `j` of K and of V (and
+  /// of their scales, with stagedScales), zero-filling keys past Sk, or all
+  /// of them where `enabled` is false.
   void copyTile(const Cursor &k, const Cursor &v, Value j, Value enabled);
   /// With stagedScales, issues the copies of the K and V scales of this
-  /// warp's tile `j` into its stage, zero-filling keys past Sk, or all of
+  /// stream's tile `j` into its stage, zero-filling keys past Sk, or all of
   /// them where `enabled` is false. A tile's scale of key k goes to index
   /// (k % 4) (keys / 4) + k / 4 of the stage, so that the keys of a lane's
   /// scores (keyOf: t, t + 4, ...) are one contiguous run (stagedScales).
@@ -363,27 +391,34 @@ private:
     Value unit, shrink;
   };
   ValueScales valueScales(SmallVector<Value> scales, Value unit);
-  /// First key of this warp's tile `j`.
+  /// First key of this stream's tile `j`.
   Value tileStart(Value j) {
     return add(kvBegin,
-               mul(add(blockFirst, add(warp, mul(j, idx(kWarps)))),
+               mul(add(blockFirst, add(stream, mul(j, idx(shape.streams())))),
                    idx(shape.tileKeys())));
   }
   /// S = Q Kᵀ of every m-tile against the K tile this lane's ldmatrix reads
   /// start at (`kRead`, from readSlot).
   Scores scores(Value kRead);
   Scores maskScores(const Scores &s, Value kvStart);
-  /// The per-warp loop over tiles; returns its results (accumulators, then
+  /// The per-stream loop over tiles; returns its results (accumulators, then
   /// max and sum per (m-tile, row half)).
-  scf::ForOp buildLoop(Value warpTiles);
-  /// Combines the warps' partials and writes the output or the scratch.
+  scf::ForOp buildLoop(Value streamTiles);
+  /// Combines the streams' partials and writes the output or the scratch.
   void buildCombine(scf::ForOp loop);
+  /// A barrier for the warps of this warp's stream: the warp's own where
+  /// it is alone, else the stream's named barrier (1 + stream; 0 is the
+  /// block's).
+  void syncStream();
 
   const FlashProblem &p;
   const FlashLaunch &launchShape;
   DecodeShape shape;
 
   Value tid, lane, warp, split, kvHead, bi;
+  /// The warp's stream of tiles, its place in the stream's warps, and the
+  /// first packed row of its m-tiles.
+  Value stream, member, memberRow;
   Value kvBegin, blockFirst;
   Value smem, qSmem, kSmem, vSmem, kFlat, vFlat;
   /// The packed query rows in the query's type, where the products take
@@ -408,7 +443,10 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
   int64_t perRow = (value ? shape.valueDim : shape.headDim) / perCopy();
   int64_t rowElements = copyRow(value);
   // Lane l copies column l % perRow of rows l / perRow + i * (32 / perRow).
-  Value laneRow = div(lane, perRow);
+  // Each warp of a stream copies its own rows of the tile.
+  Value laneRow =
+      add(div(lane, perRow),
+          mul(member, idx(shape.tileKeys() / shape.rowWarps)));
   Value laneCol = mul(rem(lane, perRow), idx(perCopy()));
   Value pos = add(tileStart(j), laneRow);
   Value stage = rem(j, shape.stages);
@@ -419,7 +457,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
     slotCol = mul(arith::XOrIOp::create(b, rem(lane, perRow),
                                         chunkSwizzle(laneRow, value)),
                   idx(kCodesPerCopy));
-  Value slot = add(mul(add(mul(add(mul(warp, idx(shape.stages)), stage),
+  Value slot = add(mul(add(mul(add(mul(stream, idx(shape.stages)), stage),
                                idx(shape.tileKeys())),
                            laneRow),
                        idx(rowElements)),
@@ -429,7 +467,7 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
 
 DecodeKernel::Cursor DecodeKernel::advance(const Cursor &c, Value stage,
                                            bool value) {
-  int64_t keys = kWarps * shape.tileKeys();
+  int64_t keys = shape.streams() * shape.tileKeys();
   Value lastStage = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stage,
                                           idx(shape.stages - 1));
   int64_t elements = stageElements(value);
@@ -449,7 +487,7 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
     Value first = value ? mul(g, idx(width / 8)) : mul(t, idx(width / 4));
     Value chunk = arith::XOrIOp::create(b, div(first, kCodesPerCopy),
                                         chunkSwizzle(row, value));
-    Value at = add(mul(add(mul(warp, idx(shape.stages)), stage),
+    Value at = add(mul(add(mul(stream, idx(shape.stages)), stage),
                        idx(stageElements(value))),
                    add(mul(row, idx(width)), add(mul(chunk, idx(kCodesPerCopy)),
                                                  rem(first, kCodesPerCopy))));
@@ -459,7 +497,7 @@ Value DecodeKernel::readSlot(Value stage, bool value) {
                     : add(rem(lane, 8), mul(div(lane, 16), idx(8)));
   Value col = value ? mul(div(lane, 16), idx(8))
                     : mul(rem(div(lane, 8), 2), idx(8));
-  return add(mul(add(mul(add(mul(warp, idx(shape.tileBuffers())), stage),
+  return add(mul(add(mul(add(mul(stream, idx(shape.tileBuffers())), stage),
                          idx(shape.tileKeys())),
                      row),
                  idx(tileRow(value))),
@@ -480,7 +518,11 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
     int64_t rowsPerCopy = 32 / perRow;
     Value left = sub(p.seqK, c.pos);
     Value stride = rowStride(value);
-    for (int64_t i = 0; i < shape.tileKeys() / rowsPerCopy; ++i) {
+    // Rows lane / perRow + rowsPerCopy i of this warp's share; K's odd
+    // copies are the rows whose bit 2 is set (oddCopyShift), since a
+    // share starts at a multiple of 8.
+    for (int64_t i = 0; i < shape.tileKeys() / shape.rowWarps / rowsPerCopy;
+         ++i) {
       int64_t rows = i * rowsPerCopy;
       Value slot = c.slot;
       if (!value && kOddShift && i % 2 == 1)
@@ -491,15 +533,29 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
              perCopy());
     }
   }
-  if (shape.stagedScales)
+  if (!shape.stagedScales)
+    return;
+  if (shape.rowWarps == 1) {
     copyScales(j, enabled);
+    return;
+  }
+  // The first warp of a stream copies the scales.
+  scf::IfOp::create(b,
+                    arith::CmpIOp::create(b, arith::CmpIPredicate::eq, member,
+                                          idx(0)),
+                    [&](OpBuilder &nb, Location) {
+                      OpBuilder::InsertionGuard guard(b);
+                      enter(nb);
+                      copyScales(j, enabled);
+                      scf::YieldOp::create(b);
+                    });
 }
 
 void DecodeKernel::copyScales(Value j, Value enabled) {
   int64_t keys = shape.tileKeys();
   Value first = tileStart(j);
   Value base =
-      mul(add(mul(warp, idx(shape.stages)), rem(j, shape.stages)), idx(keys));
+      mul(add(mul(stream, idx(shape.stages)), rem(j, shape.stages)), idx(keys));
   auto copyOne = [&](Value scales, Value stages, Value k) {
     Value key = add(first, k);
     Value slot = add(base, add(mul(rem(k, 4), idx(keys / 4)), div(k, 4)));
@@ -533,7 +589,7 @@ void DecodeKernel::copyScales(Value j, Value enabled) {
 
 SmallVector<Value> DecodeKernel::stagedKeyScales(Value scales, Value stage) {
   int64_t keys = shape.tileKeys(), run = keys / 4;
-  Value at = add(mul(add(mul(warp, idx(shape.stages)), stage), idx(keys)),
+  Value at = add(mul(add(mul(stream, idx(shape.stages)), stage), idx(keys)),
                  mul(rem(lane, 4), idx(run)));
   Value all = vector::LoadOp::create(
       b, VectorType::get({run}, b.getF32Type()), scales, ValueRange{at},
@@ -689,7 +745,7 @@ Value DecodeKernel::decodePair(Value a, int64_t ia, Value b2, int64_t ib) {
 Scores DecodeKernel::scoresFromCodes(Value kAt) {
   Value zero = f32(0.0);
   int64_t width = shape.headDim, runWords = width / 16;
-  Scores s(shape.mTiles(),
+  Scores s(shape.warpMTiles(),
            SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // Lane (g, t) reads key 8 nt + g / 2 + 4 (g % 2) of n8 tile nt (kAt is
   // at its row in tile 0): its run of head_dim, t D/4 .. t D/4 + D/4 - 1,
@@ -718,7 +774,7 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
     }
     words.push_back(biased(run));
   }
-  Value qRow = div(lane, 4);
+  Value qRow = add(div(lane, 4), memberRow);
   Value qCol = mul(rem(lane, 4), idx(width / 4));
   auto half = [&](Value v, int64_t first) {
     return vector::ShuffleOp::create(b, v, v,
@@ -730,7 +786,7 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
     for (auto &run : words)
       kFrag.push_back({decodePair(run[ks], 0, run[ks], 1),
                        decodePair(run[ks], 2, run[ks], 3)});
-    for (int64_t mt = 0; mt < shape.mTiles(); ++mt) {
+    for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
       SmallVector<Value, 2> rows;
       for (int64_t r = 0; r < 2; ++r)
         rows.push_back(vector::LoadOp::create(
@@ -845,18 +901,18 @@ DecodeKernel::valueScales(SmallVector<Value> scales, Value unit) {
 
 Scores DecodeKernel::scores(Value kRead) {
   Value zero = f32(0.0);
-  Scores s(shape.mTiles(),
+  Scores s(shape.warpMTiles(),
            SmallVector<Acc>(shape.tileKeys() / 8, Acc{zero, zero, zero, zero}));
   // ldmatrix row addresses as in Sm80Flash.cpp: Q is the A operand of
   // m16k16, each 16 keys of K the B operands of two n8 tiles.
-  Value qRow = rem(lane, 16);
+  Value qRow = add(rem(lane, 16), memberRow);
   Value qCol = mul(div(lane, 16), idx(8));
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
     SmallVector<Frag> k;
     for (int64_t np = 0; np < shape.tileKeys() / 16; ++np)
       k.push_back(ldmatrix(
           kSmem, {add(kRead, idx(np * 16 * shape.kRow() + ks * 16))}, false));
-    for (int64_t mt = 0; mt < shape.mTiles(); ++mt) {
+    for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
       Frag a = ldmatrix(
           qSmem, {add(qRow, idx(16 * mt)), add(qCol, idx(ks * 16))}, false);
       for (int64_t np = 0; np < shape.tileKeys() / 16; ++np) {
@@ -870,10 +926,10 @@ Scores DecodeKernel::scores(Value kRead) {
 
 Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
   Value negInf = f32(-std::numeric_limits<double>::infinity());
-  Value quadRow = div(lane, 4);
+  Value quadRow = add(div(lane, 4), memberRow);
   Value lastKey = sub(p.seqK, idx(1));
   Scores out = s;
-  for (int64_t mt = 0; mt < shape.mTiles(); ++mt)
+  for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       auto [h, qi] = headAndPos(add(quadRow, idx(16 * mt + 8 * r)));
       Value diag = add(qi, p.diagonal);
@@ -897,8 +953,8 @@ Scores DecodeKernel::maskScores(const Scores &s, Value kvStart) {
   return out;
 }
 
-scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
-  int64_t mTiles = shape.mTiles(), accTiles = shape.valueDim / 8;
+scf::ForOp DecodeKernel::buildLoop(Value streamTiles) {
+  int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
@@ -920,23 +976,22 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
   Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
 
   return scf::ForOp::create(
-      b, idx(0), warpTiles, idx(1), init,
+      b, idx(0), streamTiles, idx(1), init,
       [&](OpBuilder &nb, Location, Value j, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        // Tile j has landed (for every lane: the barrier orders the lanes'
-        // copies), and every lane is done with tile j - 1, whose stage the
-        // copy of tile j + stages - 1 overwrites.
+        // Tile j has landed (for every lane of the stream: the barrier
+        // orders the lanes' copies), and every lane is done with tile j -
+        // 1, whose stage the copy of tile j + stages - 1 overwrites.
         NVVM::CpAsyncWaitGroupOp::create(b, shape.stages - 2);
-        NVVM::SyncWarpOp::create(
-            b, arith::ConstantIntOp::create(b, b.getI32Type(), -1));
+        syncStream();
         Value ahead = add(j, idx(shape.stages - 1));
         Cursor kCopy{carried[cursors], carried[cursors + 1],
                      carried[cursors + 2]};
         Cursor vCopy{carried[cursors + 3], carried[cursors + 4],
                      carried[cursors + 5]};
         Value kRead = carried[cursors + 6], vRead = carried[cursors + 7];
-        copyTile(kCopy, vCopy, ahead, lt(ahead, warpTiles));
+        copyTile(kCopy, vCopy, ahead, lt(ahead, streamTiles));
         NVVM::CpAsyncCommitGroupOp::create(b);
 
         Value stage = rem(j, shape.stages),
@@ -990,11 +1045,12 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
         // m-tiles and more: 128 multiplies a lane a tile); with one m-tile,
         // ptxas gave its branch's extra live values spills (bf16 GQA: 128
         // registers and 20 bytes of spills against 168 and none).
+        bool lazy = shape.mTiles() >= 2;
         ValueRange maxes = carried.slice(accValues, 2 * mTiles);
         ValueRange sums = carried.slice(accValues + 2 * mTiles, 2 * mTiles);
         Value accFactor = vScales ? vScales->shrink : Value();
         auto [newMax, newSum] =
-            mTiles >= 2 ? lazyOnlineSoftmax(s, maxes, sums, acc, factor,
+            lazy ? lazyOnlineSoftmax(s, maxes, sums, acc, factor,
                                             accFactor, kLazyMaxBound)
                         : onlineSoftmax(s, maxes, sums, acc, factor, accFactor);
         // P times each key's value scale, times the codes of V.
@@ -1028,8 +1084,21 @@ scf::ForOp DecodeKernel::buildLoop(Value warpTiles) {
       });
 }
 
+void DecodeKernel::syncStream() {
+  Type i32 = b.getI32Type();
+  if (shape.rowWarps == 1) {
+    NVVM::SyncWarpOp::create(b, arith::ConstantIntOp::create(b, i32, -1));
+    return;
+  }
+  Value id = arith::IndexCastOp::create(b, i32, add(stream, idx(1)));
+  NVVM::BarrierOp::create(
+      b, /*res=*/Type(), id,
+      arith::ConstantIntOp::create(b, i32, 32 * shape.rowWarps),
+      /*reductionOp=*/NVVM::BarrierReductionAttr(), /*reductionPredicate=*/Value());
+}
+
 void DecodeKernel::buildCombine(scf::ForOp loop) {
-  int64_t mTiles = shape.mTiles(), accTiles = shape.valueDim / 8;
+  int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                               gpu::AddressSpace::Workgroup);
@@ -1040,12 +1109,13 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
                         workgroup),
         smem, idx(offset), ValueRange());
   };
-  Value accS = view(0, {kWarps, shape.mRows(), shape.valueDim});
-  Value statS = view(shape.combineAccBytes(), {kWarps, shape.mRows(), kStats});
+  Value accS = view(0, {shape.streams(), shape.mRows(), shape.valueDim});
+  Value statS =
+      view(shape.combineAccBytes(), {shape.streams(), shape.mRows(), kStats});
 
   // Every warp has drained its pipeline before any overwrites the buffers.
   gpu::BarrierOp::create(b);
-  Value quadRow = div(lane, 4), quadLane = rem(lane, 4);
+  Value quadRow = add(div(lane, 4), memberRow), quadLane = rem(lane, 4);
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       Value row = add(quadRow, idx(16 * mt + 8 * r));
@@ -1057,8 +1127,8 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       Value mx = loop.getResult(accValues + 2 * mt + r);
       if (foldsScale(p))
         mx = fmul(mx, p.scale);
-      memref::StoreOp::create(b, mx, statS, ValueRange{warp, row, idx(0)});
-      memref::StoreOp::create(b, sum, statS, ValueRange{warp, row, idx(1)});
+      memref::StoreOp::create(b, mx, statS, ValueRange{stream, row, idx(0)});
+      memref::StoreOp::create(b, sum, statS, ValueRange{stream, row, idx(1)});
       for (int64_t nt = 0; nt < accTiles; ++nt)
         for (int64_t c = 0; c < 2; ++c) {
           // Column n of n8 tile nt is value column n (D/8) + nt where the
@@ -1071,7 +1141,7 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
           // Back from the value scales' unit (valueScales).
           if (shape.quantized)
             a = fmul(a, loop.getResults().back());
-          memref::StoreOp::create(b, a, accS, ValueRange{warp, row, column});
+          memref::StoreOp::create(b, a, accS, ValueRange{stream, row, column});
         }
     }
   gpu::BarrierOp::create(b);
@@ -1084,7 +1154,7 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
     Value row = div(e, shape.valueDim), d = rem(e, shape.valueDim);
     SmallVector<Value> maxes, sums;
     Value mx = f32(-std::numeric_limits<double>::infinity());
-    for (int64_t w = 0; w < kWarps; ++w) {
+    for (int64_t w = 0; w < shape.streams(); ++w) {
       maxes.push_back(
           memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(0)}));
       sums.push_back(
@@ -1093,7 +1163,7 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
     }
     Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
     Value o = zero, l = zero;
-    for (int64_t w = 0; w < kWarps; ++w) {
+    for (int64_t w = 0; w < shape.streams(); ++w) {
       Value weight = exp2(fsub(fmul(maxes[w], log2e), base));
       Value a = memref::LoadOp::create(b, accS, ValueRange{idx(w), row, d});
       o = fadd(o, fmul(weight, a));
@@ -1138,6 +1208,9 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
   warp = div(tid, 32);
+  stream = div(warp, shape.rowWarps);
+  member = rem(warp, shape.rowWarps);
+  memberRow = mul(member, idx(16 * shape.warpMTiles()));
   split = blockId.x;
   kvHead = blockId.y;
   bi = blockId.z;
@@ -1205,8 +1278,8 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   });
   NVVM::CpAsyncCommitGroupOp::create(b);
 
-  // This block's share of the KV range, in whole tiles; warp w takes the
-  // block's tiles w, w + 4, ...
+  // This block's share of the KV range, in whole tiles; stream w takes
+  // the block's tiles w, w + streams, ...
   Value kvEnd;
   std::tie(kvBegin, kvEnd) = buildKVRange(
       b, b.getLoc(), p, FlashTiles{shape.seqQ, shape.tileKeys()}, idx(0));
@@ -1216,13 +1289,13 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   blockFirst = mul(split, perBlock);
   Value blockTiles = min(
       arith::MaxSIOp::create(b, sub(tiles, blockFirst), idx(0)), perBlock);
-  Value warpTiles = arith::CeilDivUIOp::create(
-      b, arith::MaxSIOp::create(b, sub(blockTiles, warp), idx(0)),
-      idx(kWarps));
+  Value streamTiles = arith::CeilDivUIOp::create(
+      b, arith::MaxSIOp::create(b, sub(blockTiles, stream), idx(0)),
+      idx(shape.streams()));
 
   for (int64_t st = 0; st < shape.stages - 1; ++st) {
     copyTile(cursorOf(idx(st), false), cursorOf(idx(st), true), idx(st),
-             lt(idx(st), warpTiles));
+             lt(idx(st), streamTiles));
     NVVM::CpAsyncCommitGroupOp::create(b);
   }
   // Q has landed for every thread's copies; the barrier shares them.
@@ -1233,7 +1306,7 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
     gpu::BarrierOp::create(b);
   }
 
-  scf::ForOp loop = buildLoop(warpTiles);
+  scf::ForOp loop = buildLoop(streamTiles);
   // No copy may be in flight when the buffers are reused.
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
   buildCombine(loop);
@@ -1243,17 +1316,19 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
 // Splitting the keys
 //===----------------------------------------------------------------------===//
 
-/// The fewest key tiles per warp a split leaves. Each block pays for its Q
+/// The fewest key tiles per stream a split leaves. Each block pays for its Q
 /// copy, pipeline fill, in-block combine and partials; on the H200 (MQA,
 /// batch 1, 128k keys) 33 tiles per block ran 1.25x slower than 62 or 124.
-constexpr int64_t kMinWarpTiles = 16;
+constexpr int64_t kMinStreamTiles = 16;
 
 /// Blocks per (batch, KV head) for `units` such pairs and `tiles` key tiles
 /// each, on `slots` resident blocks: the fewest splits whose last wave is
 /// at least 95% full (within 95% of the best such fill), keeping at least
-/// kMinWarpTiles tiles per warp.
-static int64_t pickSplits(int64_t units, int64_t tiles, int64_t slots) {
-  int64_t most = std::clamp<int64_t>(tiles / (kMinWarpTiles * kWarps), 1, 1024);
+/// kMinStreamTiles tiles per each of a block's `streams`.
+static int64_t pickSplits(int64_t units, int64_t tiles, int64_t streams,
+                          int64_t slots) {
+  int64_t most =
+      std::clamp<int64_t>(tiles / (kMinStreamTiles * streams), 1, 1024);
   auto fill = [&](int64_t splits) {
     double waves = double(units * splits) / double(slots);
     return waves / std::ceil(waves);
@@ -1270,8 +1345,10 @@ static int64_t pickSplits(int64_t units, int64_t tiles, int64_t slots) {
 namespace {
 class Sm80DecodeSchedule : public FlashSchedule {
 public:
-  Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t smCount)
-      : kvSplits(kvSplits), kvStages(kvStages), smCount(smCount) {}
+  Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
+                     int64_t smCount)
+      : kvSplits(kvSplits), kvStages(kvStages), pairWarps(pairWarps),
+        smCount(smCount) {}
 
   StringRef getName() const override { return "decode"; }
 
@@ -1282,6 +1359,8 @@ public:
             : "decode, kv-splits for " + std::to_string(smCount) + " SMs";
     if (kvStages > 0)
       summary += ", kv-stages " + std::to_string(kvStages);
+    if (pairWarps)
+      summary += ", kv-pair-warps";
     return summary;
   }
 
@@ -1329,7 +1408,8 @@ public:
         cast<ShapedType>(op.getKeyScale().getType()).getElementType().isF32();
     DecodeShape shape = makeShape(
         rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
-        q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales, kvStages);
+        q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales, kvStages,
+        pairWarps);
     if (shape.sharedBytes() > kMaxSharedBytes)
       return std::to_string(shape.stages) + " copy stages (kv-stages) need " +
              std::to_string(shape.sharedBytes()) +
@@ -1340,7 +1420,7 @@ public:
 
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
-    DecodeShape shape = shapeOf(p, kvStages);
+    DecodeShape shape = shapeOf(p, kvStages, pairWarps);
     FlashLaunch launch;
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
@@ -1360,18 +1440,19 @@ public:
              !k.isDynamicDim(h))
       splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
                           (k.getDimSize(s) + shape.tileKeys() - 1) / shape.tileKeys(),
-                          slots);
+                          shape.streams(), slots);
     if (splits) {
       launch.gridX = c(*splits);
     } else {
       // Known only at run time: enough splits to give every slot a block,
-      // leaving at least kMinWarpTiles tiles per warp.
+      // leaving at least kMinStreamTiles tiles per stream.
       Value units = arith::MulIOp::create(b, loc, p.batch, p.headsKV);
       Value wanted = arith::CeilDivUIOp::create(b, loc, c(slots), units);
       Value most = arith::MaxSIOp::create(
           b, loc,
           arith::DivUIOp::create(b, loc, p.seqK,
-                                 c(kMinWarpTiles * kWarps * shape.tileKeys())),
+                                 c(kMinStreamTiles * shape.streams() *
+                                   shape.tileKeys())),
           c(1));
       launch.gridX = arith::MaxSIOp::create(
           b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));
@@ -1402,7 +1483,7 @@ public:
     // key range and causal diagonal; the split count stays the one sized
     // for the longest.
     FlashProblem seq = p.forSequence(b, loc, launch.getBlockIds().z);
-    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages)).build(launch);
+    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps)).build(launch);
   }
 
   /// The combine kernel: a block per (packed row, KV head, batch). Its
@@ -1420,7 +1501,7 @@ public:
                      const FlashLaunch &shape) const override {
     if (shape.scratch.empty())
       return;
-    DecodeShape ds = shapeOf(p, kvStages);
+    DecodeShape ds = shapeOf(p, kvStages, pairWarps);
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
@@ -1585,12 +1666,15 @@ private:
         });
   }
 
-  int64_t kvSplits, kvStages, smCount;
+  int64_t kvSplits, kvStages;
+  bool pairWarps;
+  int64_t smCount;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages,
-                                     int64_t smCount) {
-  return std::make_unique<Sm80DecodeSchedule>(kvSplits, kvStages, smCount);
+                                     bool pairWarps, int64_t smCount) {
+  return std::make_unique<Sm80DecodeSchedule>(kvSplits, kvStages, pairWarps,
+                                              smCount);
 }

@@ -1,0 +1,43 @@
+// The decode schedule with kv-pair-warps: two m-tiles of packed query rows
+// (17 to 32) go to a pair of warps per stream of tiles, one m-tile each,
+// meeting at a named barrier a tile. Each case is checked against the
+// float64 reference: MQA one token (ramp keys, so the lazy rescale moves
+// the maxes), one block and several, lengths that are not multiples of the
+// 16-key tile, f16 and bf16, head_dim 32, 64 and 128, a causal chunk (8
+// heads x 4 positions a KV head), and the pair under compute-sanitizer's
+// racecheck and synccheck (the two warps share each stage). Placeholders
+// as in Inputs/attention.mlir.
+// REQUIRES: cuda
+
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rq.npy bf16 1x1x32x128 normal 51
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rk.npy bf16 1x2000x1x128 ramp 52
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.rv.npy bf16 1x2000x1x128 normal 53
+// RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x2000x1x128/g;s/@V@/1x2000x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir > %t.ramp.mlir
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-pair-warps --kv-splits=1 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy > %t.1
+// RUN: FileCheck %S/Inputs/check.txt < %t.1 && FileCheck %s --check-prefix=PAIR < %t.1
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-pair-warps --kv-splits=3 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+// PAIR: schedule decode, kv-splits 1, kv-pair-warps
+
+// MQA, f16, 1000 keys over 7 blocks; bhsd with 777 keys in one block.
+// RUN: sed -e 's/@Q@/2x1x32x128/g;s/@K@/2x1000x1x128/g;s/@V@/2x1000x1x128/g;s/@O@/2x1x32x128/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --seed=54 --kv-pair-warps --kv-splits=7 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x32x1x128/g;s/@K@/1x1x777x128/g;s/@V@/1x1x777x128/g;s/@O@/1x32x1x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --seed=55 --kv-pair-warps | FileCheck %S/Inputs/check.txt
+
+// head_dim 64 and 32 (the smallest rows a pair copies in halves), 24 rows.
+// RUN: sed -e 's/@Q@/3x1x48x64/g;s/@K@/3x301x2x64/g;s/@V@/3x301x2x64/g;s/@O@/3x1x48x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --seed=56 --kv-pair-warps | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/2x1x32x32/g;s/@K@/2x129x1x32/g;s/@V@/2x129x1x32/g;s/@O@/2x1x32x32/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --seed=57 --kv-pair-warps --kv-splits=2 | FileCheck %S/Inputs/check.txt
+
+// A causal chunk: 4 query positions of 8 heads a KV head (32 rows), some
+// rows seeing fewer keys than others.
+// RUN: sed -e 's/@Q@/2x4x16x128/g;s/@K@/2x300x2x128/g;s/@V@/2x300x2x128/g;s/@O@/2x4x16x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.chunk.mlir
+// RUN: attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %S/Inputs/check.txt
+
+// The two warps of a stream share each stage: racecheck and synccheck.
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// CHECK: check: max_abs_err={{.*}} PASS
+// RACECHECK: RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)
+// SYNCCHECK: ERROR SUMMARY: 0 errors
