@@ -444,9 +444,8 @@ DecodeKernel::Cursor DecodeKernel::cursorOf(Value j, bool value) {
   int64_t rowElements = copyRow(value);
   // Lane l copies column l % perRow of rows l / perRow + i * (32 / perRow).
   // Each warp of a stream copies its own rows of the tile.
-  Value laneRow =
-      add(div(lane, perRow),
-          mul(member, idx(shape.tileKeys() / shape.rowWarps)));
+  Value laneRow = add(div(lane, perRow),
+                      mul(member, idx(shape.tileKeys() / shape.rowWarps)));
   Value laneCol = mul(rem(lane, perRow), idx(perCopy()));
   Value pos = add(tileStart(j), laneRow);
   Value stage = rem(j, shape.stages);
@@ -540,15 +539,14 @@ void DecodeKernel::copyTile(const Cursor &k, const Cursor &v, Value j,
     return;
   }
   // The first warp of a stream copies the scales.
-  scf::IfOp::create(b,
-                    arith::CmpIOp::create(b, arith::CmpIPredicate::eq, member,
-                                          idx(0)),
-                    [&](OpBuilder &nb, Location) {
-                      OpBuilder::InsertionGuard guard(b);
-                      enter(nb);
-                      copyScales(j, enabled);
-                      scf::YieldOp::create(b);
-                    });
+  scf::IfOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, member, idx(0)),
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        copyScales(j, enabled);
+        scf::YieldOp::create(b);
+      });
 }
 
 void DecodeKernel::copyScales(Value j, Value enabled) {
@@ -1050,9 +1048,9 @@ scf::ForOp DecodeKernel::buildLoop(Value streamTiles) {
         ValueRange sums = carried.slice(accValues + 2 * mTiles, 2 * mTiles);
         Value accFactor = vScales ? vScales->shrink : Value();
         auto [newMax, newSum] =
-            lazy ? lazyOnlineSoftmax(s, maxes, sums, acc, factor,
-                                            accFactor, kLazyMaxBound)
-                        : onlineSoftmax(s, maxes, sums, acc, factor, accFactor);
+            lazy ? lazyOnlineSoftmax(s, maxes, sums, acc, factor, accFactor,
+                                     kLazyMaxBound)
+                 : onlineSoftmax(s, maxes, sums, acc, factor, accFactor);
         // P times each key's value scale, times the codes of V.
         if (vScales)
           scaleByKey(s, vScales->perKey);
@@ -1094,7 +1092,8 @@ void DecodeKernel::syncStream() {
   NVVM::BarrierOp::create(
       b, /*res=*/Type(), id,
       arith::ConstantIntOp::create(b, i32, 32 * shape.rowWarps),
-      /*reductionOp=*/NVVM::BarrierReductionAttr(), /*reductionPredicate=*/Value());
+      /*reductionOp=*/NVVM::BarrierReductionAttr(),
+      /*reductionPredicate=*/Value());
 }
 
 void DecodeKernel::buildCombine(scf::ForOp loop) {
@@ -1406,10 +1405,10 @@ public:
     bool f32Scales =
         op.hasScales() &&
         cast<ShapedType>(op.getKeyScale().getType()).getElementType().isF32();
-    DecodeShape shape = makeShape(
-        rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
-        q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales, kvStages,
-        pairWarps);
+    DecodeShape shape =
+        makeShape(rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
+                  q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales,
+                  kvStages, pairWarps);
     if (shape.sharedBytes() > kMaxSharedBytes)
       return std::to_string(shape.stages) + " copy stages (kv-stages) need " +
              std::to_string(shape.sharedBytes()) +
@@ -1439,7 +1438,8 @@ public:
     else if (p.seqK == p.kvRows && !k.isDynamicDim(0) && !k.isDynamicDim(s) &&
              !k.isDynamicDim(h))
       splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
-                          (k.getDimSize(s) + shape.tileKeys() - 1) / shape.tileKeys(),
+                          (k.getDimSize(s) + shape.tileKeys() - 1) /
+                              shape.tileKeys(),
                           shape.streams(), slots);
     if (splits) {
       launch.gridX = c(*splits);
@@ -1450,9 +1450,9 @@ public:
       Value wanted = arith::CeilDivUIOp::create(b, loc, c(slots), units);
       Value most = arith::MaxSIOp::create(
           b, loc,
-          arith::DivUIOp::create(b, loc, p.seqK,
-                                 c(kMinStreamTiles * shape.streams() *
-                                   shape.tileKeys())),
+          arith::DivUIOp::create(
+              b, loc, p.seqK,
+              c(kMinStreamTiles * shape.streams() * shape.tileKeys())),
           c(1));
       launch.gridX = arith::MaxSIOp::create(
           b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));
