@@ -11,7 +11,8 @@
 # and each split count in $SPLITS (default "0": picked for the device).
 # Prints one line per setting: its median and the GB/s of the K and V
 # bytes (codes and scales) read. $SHAPES narrows the shapes, as in
-# bench/profile-decode.sh. The runner cannot check an entry that takes a
+# bench/profile-decode.sh; $BENCH_RUNNER_ARGS adds runner flags (for
+# example --kv-pair-warps). The runner cannot check an entry that takes a
 # cache it did not fill; test/Integration/CUDA/decode-stages.mlir checks
 # the forced stage counts.
 #
@@ -39,7 +40,7 @@ for name in $decode_shape_names; do
         log="$work/run.log"
         if ! "$runner" "$f" --target=cuda --input $len=$l \
                --kv-stages="$stages" --kv-splits="$splits" \
-               --benchmark="$runs" "${hold[@]}" > "$log" 2>&1; then
+               --benchmark="$runs" "${hold[@]}" ${BENCH_RUNNER_ARGS:-} > "$log" 2>&1; then
           echo "$name $st stages=$stages splits=$splits: FAILED: $(tail -2 "$log" | tr '\n' ' ')"
           continue
         fi
