@@ -16,7 +16,7 @@ import time
 # The launch hold of every timed call, ours and the peers' (peers.hold_us),
 # unless $BENCH_HOLD_US says otherwise: longer than the host takes to queue
 # any peer's call (PyTorch dispatch, FlexAttention's compiled wrapper). On an
-# H100 (2026-12-05) a 300 us hold left attn-runner's decode times within 1%
+# H100 (2026-12-05) a 300 us hold left attn-runner's decode times within 2%
 # of those without, and cuDNN's MQA batch-64 decode took 0.052 ms with it
 # where the run before, without it, had 0.073: its dispatch was in the span.
 DEFAULT_HOLD_US = "300"
