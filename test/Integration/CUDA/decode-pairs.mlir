@@ -4,9 +4,9 @@
 // float64 reference: MQA one token (ramp keys, so the lazy rescale moves
 // the maxes), one block and several, lengths that are not multiples of the
 // 16-key tile, f16 and bf16, head_dim 32, 64 and 128, a causal chunk (8
-// heads x 4 positions a KV head), and the pair under compute-sanitizer's
-// racecheck and synccheck (the two warps share each stage). Placeholders
-// as in Inputs/attention.mlir.
+// heads x 4 positions a KV head), int8 and fp8 caches, and the pair under
+// compute-sanitizer's racecheck and synccheck (the two warps share each
+// stage). Placeholders as in Inputs/attention.mlir.
 // REQUIRES: cuda
 
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.rq.npy bf16 1x1x32x128 normal 51
@@ -34,6 +34,27 @@
 // rows seeing fewer keys than others.
 // RUN: sed -e 's/@Q@/2x4x16x128/g;s/@K@/2x300x2x128/g;s/@V@/2x300x2x128/g;s/@O@/2x4x16x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.chunk.mlir
 // RUN: attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %S/Inputs/check.txt
+
+// Quantized caches with f32 scales (the first warp of each pair copies
+// the scales into the stages): int8 over 3 blocks on ramp keys, fp8 over
+// the picked split count, each against the float64 reference that
+// quantizes the same way (Inputs/kv_quant_ref.py).
+// RUN: rm -rf %t.q && mkdir -p %t.q
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/rk.npy bf16 1x600x2x128 ramp 61
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/dv.npy bf16 1x600x2x128 normal 62
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/mq.npy bf16 1x1x64x128 normal 63
+// RUN: sed -e 's/@S@/i8/g;s/@T@/f32/g;s/@E@/bf16/g;s/@H@/64/g;s/@D@/128/g' %S/Inputs/cache-quantized-decode.mlir > %t.q/i8.mlir
+// RUN: sed -e 's/@S@/f8E4M3FN/g;s/@T@/f32/g;s/@E@/bf16/g;s/@H@/64/g;s/@D@/128/g' %S/Inputs/cache-quantized-decode.mlir > %t.q/fp8.mlir
+// RUN: attn-runner --target=cuda %t.q/i8.mlir --kv-pair-warps --kv-splits=3 \
+// RUN:   --input 0=%t.q/mq.npy --input 1=%t.q/rk.npy --input 2=%t.q/dv.npy --output=%t.q/i8.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t.q/mq.npy \
+// RUN:   %t.q/rk.npy %t.q/dv.npy %t.q/i8.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8
+// RUN: attn-runner --target=cuda %t.q/fp8.mlir --kv-pair-warps \
+// RUN:   --input 0=%t.q/mq.npy --input 1=%t.q/rk.npy --input 2=%t.q/dv.npy --output=%t.q/fp8.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn f32 %t.q/mq.npy \
+// RUN:   %t.q/rk.npy %t.q/dv.npy %t.q/fp8.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
+// Q-I8: quantized i8 scales f32: max_abs_err={{.*}} PASS
+// Q-FP8: quantized f8e4m3fn scales f32: max_abs_err={{.*}} PASS
 
 // The two warps of a stream share each stage: racecheck and synccheck.
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %s --check-prefixes=CHECK,RACECHECK
