@@ -109,9 +109,8 @@ def new_results(device, ceilings, args, synthetic=False):
             "settings": {"runs": args.runs, "seed": args.seed,
                          "cases_file": os.path.relpath(args.cases, os.path.dirname(HERE)),
                          "runner": args.runner, "runner_args": ours.extra_args(),
-                         # The launch hold, ours and the peers' (peers.hold_us).
-                         "hold_us": float(os.environ.get("BENCH_HOLD_US",
-                                                         ours.DEFAULT_HOLD_US)),
+                         # The launch hold, ours and the peers'.
+                         "hold_us": ours.hold_us(),
                          "systems": args.systems.split(","),
                          "error_floor": res.CHECK_ERROR_FLOOR},
             "cases": []}

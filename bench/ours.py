@@ -97,12 +97,16 @@ def run(cmd, timeout_s):
     return parsed, None
 
 
+def hold_us():
+    """Microseconds each timed call, ours or a peer's, holds the device before
+    its start event: $BENCH_HOLD_US, else DEFAULT_HOLD_US; 0 turns it off."""
+    return float(os.environ.get("BENCH_HOLD_US", DEFAULT_HOLD_US))
+
+
 def extra_args():
     """Extra runner flags from BENCH_RUNNER_ARGS (e.g. --schedule=sm80), and
-    the launch hold of $BENCH_HOLD_US (DEFAULT_HOLD_US unless set) as
-    --benchmark-hold."""
+    the launch hold (hold_us) as --benchmark-hold."""
     args = os.environ.get("BENCH_RUNNER_ARGS", "").split()
-    hold = os.environ.get("BENCH_HOLD_US", DEFAULT_HOLD_US)
-    if float(hold) > 0:
-        args.append("--benchmark-hold=%s" % hold)
+    if hold_us() > 0:
+        args.append("--benchmark-hold=%g" % hold_us())
     return args

@@ -18,14 +18,13 @@ Run alone (python3 bench/peers.py bench/cases.txt 20), it times the peers on
 random inputs and prints "<case> <peer> <median ms>" lines.
 """
 import contextlib
-import os
 import sys
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from ours import DEFAULT_HOLD_US
+import ours
 
 PEERS = ("sdpa-flash", "sdpa-cudnn", "flex", "llama2-repeat-kv")
 TORCH_DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
@@ -63,12 +62,10 @@ def rotating_sets(q, k, v, limit=32):
 
 
 def hold_us():
-    """Microseconds each timed call holds the device before its start event
-    ($BENCH_HOLD_US, default DEFAULT_HOLD_US), as attn-runner
-    --benchmark-hold does ours: the device spins while the host queues the
-    call's kernels, so that the time holds no host launch or dispatch time.
-    0 turns it off."""
-    return float(os.environ.get("BENCH_HOLD_US", DEFAULT_HOLD_US))
+    """The launch hold (ours.hold_us), as attn-runner --benchmark-hold
+    applies it to ours: the device spins while the host queues the call's
+    kernels, so that the time holds no host launch or dispatch time."""
+    return ours.hold_us()
 
 
 def median_ms(fn, inputs, runs, warmup=3):

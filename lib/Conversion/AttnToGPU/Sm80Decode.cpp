@@ -1042,7 +1042,9 @@ scf::ForOp DecodeKernel::buildLoop(Value streamTiles) {
         // The lazy rescale pays where the accumulators are many (two
         // m-tiles and more: 128 multiplies a lane a tile); with one m-tile,
         // ptxas gave its branch's extra live values spills (bf16 GQA: 128
-        // registers and 20 bytes of spills against 168 and none).
+        // registers and 20 bytes of spills against 168 and none). A warp of
+        // a pair keeps it (one m-tile, 16-key tiles: 128 registers, no
+        // spills).
         bool lazy = shape.mTiles() >= 2;
         ValueRange maxes = carried.slice(accValues, 2 * mTiles);
         ValueRange sums = carried.slice(accValues + 2 * mTiles, 2 * mTiles);
