@@ -35,7 +35,9 @@ work=$(mktemp -d)
 median() { sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 # $BENCH_HOLD_US: hold each timed call's launches, by default 300 us
 # (bench/peers.py hold_us).
-hold=(--benchmark-hold="${BENCH_HOLD_US:-300}")
+# $BENCH_RUNNER_ARGS adds runner flags (for example --kv-pair-warps).
+read -r -a flags <<< "${BENCH_RUNNER_ARGS:-}"
+flags+=(--benchmark-hold="${BENCH_HOLD_US:-300}")
 
 append() { # batch heads capacity
   local b=$1 h=$2 c=$3 f="$work/append-$3.mlir"
@@ -50,7 +52,7 @@ func.func @append(%k: tensor<${b}x1x${h}x128xbf16>, %v: tensor<${b}x1x${h}x128xb
 }
 MLIR
   local ms
-  ms=$("$runner" "$f" --target=cuda --input 4=$((c - 1)) --benchmark="$runs" "${hold[@]}" | median)
+  ms=$("$runner" "$f" --target=cuda --input 4=$((c - 1)) --benchmark="$runs" "${flags[@]}" | median)
   echo "append 1 token, B$b Hkv$h capacity $c: $ms ms"
 }
 
@@ -73,7 +75,7 @@ func.func @step(%q: tensor<${b}x1x${hq}x128xbf16>, %k: tensor<${b}x1x${hkv}x128x
 }
 MLIR
   local ms
-  ms=$("$runner" "$f" --target=cuda --input 5=$((l - 1)) --benchmark="$runs" "${hold[@]}" | median)
+  ms=$("$runner" "$f" --target=cuda --input 5=$((l - 1)) --benchmark="$runs" "${flags[@]}" | median)
   python3 - "$name" "$b" "$hkv" "$l" "$ms" <<'PY'
 import sys
 name, b, hkv, l, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -98,7 +100,7 @@ func.func @attend(%q: tensor<${b}x1x${hq}x128xbf16>, %c: ${cache}, %len: index)
 }
 MLIR
   local ms
-  ms=$("$runner" "$f" --target=cuda --input $len=$l --benchmark="$runs" "${hold[@]}" | median)
+  ms=$("$runner" "$f" --target=cuda --input $len=$l --benchmark="$runs" "${flags[@]}" | median)
   echo "attend $name $st $ms" >> "$work/attend.txt"
   python3 - "$name" "$st" "$b" "$hkv" "$l" "$ms" <<'PY'
 import sys
@@ -125,7 +127,7 @@ func.func @ragged(%q: tensor<${b}x1x${hq}x128xbf16>, %k: tensor<${b}x${l}x${hkv}
 }
 MLIR
   local ms
-  ms=$("$runner" "$f" --target=cuda --input 3="$lens" --benchmark="$runs" "${hold[@]}" | median)
+  ms=$("$runner" "$f" --target=cuda --input 3="$lens" --benchmark="$runs" "${flags[@]}" | median)
   python3 - "$name" "$hkv" "$lens" "$ms" <<'PY'
 import sys
 name, hkv, lens, ms = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
