@@ -139,7 +139,8 @@ func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>
 // fewer where the keys are short), and the combine kernel always runs.
 // CHECK-LABEL: func.func @dynamic_keys(
 // CHECK:         %[[SK:.+]] = memref.dim %{{.+}}, %c1{{.*}} : memref<2x?x2x64xbf16>
-// CHECK:         %[[WANT:.+]] = arith.divui %c264, %{{.+}} : index
+// CHECK:         %[[UNITS:.+]] = arith.maxsi %{{.+}}, %c1{{.*}} : index
+// CHECK:         %[[WANT:.+]] = arith.divui %c264, %[[UNITS]] : index
 // CHECK:         %[[MOST:.+]] = arith.divui %[[SK]], %c2048 : index
 // CHECK:         %[[MIN:.+]] = arith.minsi %[[WANT]], %{{.+}} : index
 // CHECK:         %[[N:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index

@@ -56,7 +56,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       two). The warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
-      `sm-count` to fill one wave of the device), a second kernel combines
+      `sm-count` to fill the device), a second kernel combines
       the blocks' partials: a block per query row with a warp per 8 splits
       (16 at most), each lane reading its value columns of a split as one
       vector load, each warp folding its 8 splits a round with one rescale

@@ -1453,7 +1453,9 @@ public:
       // wave of the slots, leaving at least kMinStreamTiles tiles per
       // stream. Rounding up to fill every slot instead gave MQA at batch 64
       // 5 splits, 320 blocks on 264 slots: a second wave 21% full.
-      Value units = arith::MulIOp::create(b, loc, p.batch, p.headsKV);
+      // (An empty batch makes no blocks, but must not divide by zero.)
+      Value units = arith::MaxSIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, p.batch, p.headsKV), c(1));
       Value wanted = arith::DivUIOp::create(b, loc, c(slots), units);
       Value most = arith::MaxSIOp::create(
           b, loc,
@@ -1496,8 +1498,8 @@ public:
   /// The combine kernel: a block per (packed row, KV head, batch), with a
   /// warp per kCombineUnroll splits (at most kCombineMaxWarps), so that
   /// every split's loads are in flight at once up to 128 splits. Lane l
-  /// reads value columns [l v, l v + v) of a split, v = value head_dim / 32,
-  /// as one vector load, and each warp folds its splits into a running
+  /// reads value columns [l v, l v + v) of a split, v = value head_dim / 32
+  /// (1 at head_dim 16, where half the lanes have none), as one vector load, and each warp folds its splits into a running
   /// (max, sum, accumulator) with one max and one rescale a round; the
   /// warps' folds then meet in shared memory. The form before it (8 warps,
   /// a scalar column a lane, 4 splits a warp at a time, a rescale a split)
