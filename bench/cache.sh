@@ -2,8 +2,8 @@
 #===- bench/cache.sh - KV caches on the GPU: append cost and decode ------===#
 #
 # On a GPU machine (after utils/build-gpu-bundle.sh here, or with
-# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events around
-# each kernel, median of BENCH_RUNS, default 20):
+# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events from a
+# call's first kernel to its last, median of BENCH_RUNS, default 20):
 #   1. an append of one token into caches of capacity 4k and 128k (B 8, 8
 #      KV heads, head_dim 128, bf16): its cost must not grow with the
 #      capacity, since only the new token is written;

@@ -2,7 +2,7 @@
 #===- bench/decode-sweep.sh - stages and splits of the decode schedule ---===#
 #
 # On a GPU machine (after utils/build-gpu-bundle.sh here, or with
-# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events around each kernel, median of
+# ATTN_RUNNER set): times, with attn-runner --benchmark (CUDA events from a call's first kernel to its last, median of
 # BENCH_RUNS, default 50), attention over a KV cache the entry takes on
 # the six decode shapes of bench/cases.txt (bf16 queries, 32 query heads
 # over 8 KV heads or 1, head_dim 128), for each cache storage in $STORAGE

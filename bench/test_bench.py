@@ -50,7 +50,7 @@ RUNNER_OUTPUT = textwrap.dedent("""\
     target: cuda (NVIDIA Example, sm_90a, 132 SMs, CUDA driver 13.0; schedule sm80: 4 warps x 16 rows, 64-key tiles, PTX compiled by the driver), result allocated on the device, poisoned with NaN, copied back
     compile: 1234.5 ms (lowering 900.1 ms, host code JIT 200.2 ms, kernel load 134.2 ms (PTX compiled by the driver))
     time: 12.345 ms (first call, wall clock)
-    benchmark: kernel time (CUDA events around each launch), 5 rotating input sets: median 0.1000 ms, min 0.0900 ms over 20 runs
+    benchmark: kernel time (CUDA events from the first kernel's start to the last one's end), 5 rotating input sets: median 0.1000 ms, min 0.0900 ms over 20 runs
     benchmark: 17.18 GFLOP, 20.97 MB moved at least: 171.8 TFLOP/s, 209.7 GB/s at the median
     benchmark: floor 0.0215 ms at 800 TFLOP/s and 4000 GB/s; the median is 4.7x the floor
     output: o.npy

@@ -115,9 +115,10 @@ void mlir::attn::cuda::setLaunchHold(uint64_t cycles) {
   cuda::rt::setLaunchHold(cycles);
 }
 
-llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds() {
+llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds(bool span) {
   double ms = 0;
-  if (llvm::Error err = toError(cuda::rt::collectKernelMilliseconds(ms)))
+  if (llvm::Error err =
+          toError(cuda::rt::collectKernelMilliseconds(ms, span)))
     return std::move(err);
   return ms;
 }

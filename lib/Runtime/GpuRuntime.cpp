@@ -685,31 +685,42 @@ rt::CallCounts rt::operator-(const CallCounts &later,
           later.fills - earlier.fills};
 }
 
-std::string rt::collectKernelMilliseconds(double &milliseconds) {
+std::string rt::collectKernelMilliseconds(double &milliseconds, bool span) {
   std::string why;
   const Driver *d = initialized(why);
   if (!d)
     return why;
-  double total = 0;
+  std::vector<std::pair<CUevent, CUevent>> &launches = state().launches;
   std::string err;
-  for (auto [start, stop] : state().launches) {
+  auto elapsed = [&](CUevent start, CUevent stop) -> double {
     float ms = 0;
-    if (!start || !stop) {
-      if (start)
-        d->cuEventDestroy(start);
-      continue;
-    }
     if (err.empty())
       err = checkResult(*d, d->cuEventSynchronize(stop), "cuEventSynchronize");
     if (err.empty())
       err = checkResult(*d, d->cuEventElapsedTime(&ms, start, stop),
                         "cuEventElapsedTime");
-    total += ms;
-    // Destroy every event, also after a failure, so none leaks.
-    d->cuEventDestroy(start);
-    d->cuEventDestroy(stop);
+    return ms;
+  };
+  // A pair missing an event (its creation or recording failed, which the
+  // run reports) is left out of the sum; a span needs both of its ends.
+  double total = 0;
+  if (span && !launches.empty()) {
+    CUevent first = launches.front().first, last = launches.back().second;
+    if (first && last)
+      total = elapsed(first, last);
+    else
+      err = "the call's first or last kernel has no timing event";
+  } else if (!span) {
+    for (auto [start, stop] : launches)
+      if (start && stop)
+        total += elapsed(start, stop);
   }
-  state().launches.clear();
+  // Destroy every event, also after a failure, so none leaks.
+  for (auto [start, stop] : launches)
+    for (CUevent e : {start, stop})
+      if (e)
+        d->cuEventDestroy(e);
+  launches.clear();
   milliseconds = total;
   return err;
 }

@@ -168,7 +168,10 @@ void setKernelTiming(bool on);
 void setLaunchHold(uint64_t cycles);
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
-std::string collectKernelMilliseconds(double &milliseconds);
+/// With `span`, the time from the first one's start to the last one's end,
+/// gaps between them included (what events around a whole call measure);
+/// else the sum of the kernels' own times.
+std::string collectKernelMilliseconds(double &milliseconds, bool span = false);
 
 } // namespace mlir::attn::cuda::rt
 

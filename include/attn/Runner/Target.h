@@ -66,7 +66,8 @@ public:
 std::unique_ptr<Target> createCPUTarget(const RunnerOptions &options);
 
 /// A CUDA GPU: inputs copied to the device, results allocated there by the
-/// compiled code and copied back; timed by CUDA events around each kernel.
+/// compiled code and copied back; timed by CUDA events from a call's first
+/// kernel's start to its last kernel's end.
 std::unique_ptr<Target> createGPUTarget(const RunnerOptions &options);
 
 /// The target `options.target` names ("cpu" or "cuda"), or for none cuda

@@ -101,7 +101,9 @@ void setLaunchHold(uint64_t cycles);
 
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
-llvm::Expected<double> collectKernelMilliseconds();
+/// With `span`, from the first one's start to the last one's end, the gaps
+/// between them included; else the sum of the kernels' own times.
+llvm::Expected<double> collectKernelMilliseconds(bool span = false);
 
 } // namespace mlir::attn::cuda
 

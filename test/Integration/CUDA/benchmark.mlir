@@ -1,5 +1,6 @@
-// --benchmark on the GPU: times every kernel with CUDA events over input
-// copies rotated through more than the L2 cache, and reports the work
+// --benchmark on the GPU: times each call with CUDA events from its first
+// kernel's start to its last kernel's end, over input copies rotated
+// through more than the L2 cache, and reports the work
 // counted from the attention (4*B*Hq*Sq*Sk*D FLOPs here, half the score
 // entries when causal) against the floor. No speed is asserted: speed
 // belongs to bench/, not to tests.
@@ -12,7 +13,7 @@
 // where the driver compiles the PTX.
 // CHECK: target: cuda
 // CHECK-NEXT: compile: {{[0-9.]+}} ms (lowering {{[0-9.]+}} ms, host code JIT {{[0-9.]+}} ms, kernel load {{[0-9.]+}} ms (PTX compiled by the driver); the rest is device setup and the inputs' upload)
-// CHECK: benchmark: kernel time (CUDA events around each launch), {{[0-9]+}} rotating input sets: median {{[0-9.]+}} ms, min {{[0-9.]+}} ms over 5 runs
+// CHECK: benchmark: kernel time (CUDA events from the first kernel's start to the last one's end), {{[0-9]+}} rotating input sets: median {{[0-9.]+}} ms, min {{[0-9.]+}} ms over 5 runs
 // CHECK-NEXT: benchmark: 2.147 GFLOP, 10.49 MB moved at least: {{[0-9.e+-]+}} TFLOP/s, {{[0-9.e+-]+}} GB/s at the median
 // The default peaks are the device's own (measured on the devices the
 // benchmarks ran on, else from the driver's clocks), and say so.
@@ -29,7 +30,7 @@
 // timed spans, which start after it, are the kernels' alone; the result is
 // still checked.
 // RUN: attn-runner %s --target=cuda --benchmark=3 --warmup=1 --benchmark-hold=300 --check | FileCheck %s --check-prefix=HOLD
-// HOLD: benchmark: kernel time (CUDA events around each launch), {{[0-9]+}} rotating input sets, launches held 300 us: median {{[0-9.]+}} ms
+// HOLD: benchmark: kernel time (CUDA events from the first kernel's start to the last one's end), {{[0-9]+}} rotating input sets, launches held 300 us: median {{[0-9.]+}} ms
 // HOLD: check: {{.*}} PASS
 
 func.func @attention(%q: tensor<2x256x32x128xf16>, %k: tensor<2x256x8x128xf16>,
