@@ -41,9 +41,9 @@
 // combine kernel).
 // RUN: sed -e 's/@Q@/2x1x16x64/g;s/@K@/2x100x2x64/g;s/@V@/2x100x2x64/g;s/@O@/2x1x16x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
 // RUN:   | attn-runner - --target=cuda --check --seed=33 --kv-splits=200 | FileCheck %S/Inputs/check.txt
-// The combine's warps take 8 splits a round, 16 warps at most: 300 splits
-// are three rounds, the last one partly past the last split; at head_dim
-// 16 half of each warp's lanes have no column.
+// Split counts that are not a multiple of the combine's round of splits
+// (300, 150), at head_dim 128 and at 16, where a warp of the combine has
+// more lanes than value columns.
 // RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x5000x1x128/g;s/@V@/1x5000x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
 // RUN:   | attn-runner - --target=cuda --check --seed=47 --kv-splits=300 | FileCheck %S/Inputs/check.txt
 // RUN: sed -e 's/@Q@/2x1x32x16/g;s/@K@/2x4000x1x16/g;s/@V@/2x4000x1x16/g;s/@O@/2x1x32x16/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
