@@ -4,9 +4,10 @@
 // float64 reference: MQA one token (ramp keys, so the lazy rescale moves
 // the maxes), one block and several, lengths that are not multiples of the
 // 16-key tile, f16 and bf16, head_dim 32, 64 and 128, a causal chunk (8
-// heads x 4 positions a KV head), int8 and fp8 caches, and the pair under
-// compute-sanitizer's racecheck and synccheck (the two warps share each
-// stage). Placeholders as in Inputs/attention.mlir.
+// heads x 4 positions a KV head), a stream with no tile, 2 and 8 copy
+// stages, int8 and fp8 caches (f32 scales; bf16 at head_dim 64), and the
+// pair under compute-sanitizer's racecheck and synccheck (the two warps
+// share each stage). Placeholders as in Inputs/attention.mlir.
 // REQUIRES: cuda
 
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.rq.npy bf16 1x1x32x128 normal 51
@@ -35,6 +36,13 @@
 // RUN: sed -e 's/@Q@/2x4x16x128/g;s/@K@/2x300x2x128/g;s/@V@/2x300x2x128/g;s/@O@/2x4x16x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.chunk.mlir
 // RUN: attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %S/Inputs/check.txt
 
+// A block whose second stream has no tile (40 keys over 3 blocks, 14 keys
+// a block), and the shallowest and the deepest copy rings on the pair.
+// RUN: sed -e 's/@Q@/1x1x32x64/g;s/@K@/1x40x1x64/g;s/@V@/1x40x1x64/g;s/@O@/1x1x32x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | attn-runner - --target=cuda --check --seed=59 --kv-pair-warps --kv-splits=3 | FileCheck %S/Inputs/check.txt
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-pair-warps --kv-splits=3 --kv-stages=2 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+// RUN: attn-runner %t.ramp.mlir --target=cuda --check --kv-pair-warps --kv-splits=3 --kv-stages=8 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+
 // Quantized caches with f32 scales (the first warp of each pair copies
 // the scales into the stages): int8 over 3 blocks on ramp keys, fp8 over
 // the picked split count, each against the float64 reference that
@@ -55,6 +63,18 @@
 // RUN:   %t.q/rk.npy %t.q/dv.npy %t.q/fp8.npy --tensor-cores | FileCheck %s --check-prefix=Q-FP8
 // Q-I8: quantized i8 scales f32: max_abs_err={{.*}} PASS
 // Q-FP8: quantized f8e4m3fn scales f32: max_abs_err={{.*}} PASS
+// At head_dim 64 (each warp of a pair copies one 16-byte run of a row's
+// codes) with bf16 scales, which the pair reads from global memory rather
+// than from the stages.
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/k64.npy bf16 1x600x2x64 normal 64
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/v64.npy bf16 1x600x2x64 normal 65
+// RUN: python3 %S/../CPU/Inputs/npy.py %t.q/q64.npy bf16 1x1x64x64 normal 66
+// RUN: sed -e 's/@S@/i8/g;s/@T@/bf16/g;s/@E@/bf16/g;s/@H@/64/g;s/@D@/64/g' %S/Inputs/cache-quantized-decode.mlir > %t.q/i8-64.mlir
+// RUN: attn-runner --target=cuda %t.q/i8-64.mlir --kv-pair-warps --kv-splits=2 \
+// RUN:   --input 0=%t.q/q64.npy --input 1=%t.q/k64.npy --input 2=%t.q/v64.npy --output=%t.q/i8-64.npy
+// RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 bf16 %t.q/q64.npy \
+// RUN:   %t.q/k64.npy %t.q/v64.npy %t.q/i8-64.npy --tensor-cores | FileCheck %s --check-prefix=Q-I8-BF16
+// Q-I8-BF16: quantized i8 scales bf16: max_abs_err={{.*}} PASS
 
 // The two warps of a stream share each stage: racecheck and synccheck.
 // RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.chunk.mlir --target=cuda --check --seed=58 --kv-pair-warps --kv-splits=2 | FileCheck %s --check-prefixes=CHECK,RACECHECK
