@@ -117,8 +117,7 @@ void mlir::attn::cuda::setLaunchHold(uint64_t cycles) {
 
 llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds(bool span) {
   double ms = 0;
-  if (llvm::Error err =
-          toError(cuda::rt::collectKernelMilliseconds(ms, span)))
+  if (llvm::Error err = toError(cuda::rt::collectKernelMilliseconds(ms, span)))
     return std::move(err);
   return ms;
 }
