@@ -34,7 +34,7 @@ export CUDA_HOME
 work=$(mktemp -d)
 median() { sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 # $BENCH_HOLD_US: hold each timed call's launches, by default 300 us
-# (bench/peers.py hold_us).
+# (bench/ours.py hold_us).
 # $BENCH_RUNNER_ARGS adds runner flags (for example --kv-pair-warps).
 read -r -a flags <<< "${BENCH_RUNNER_ARGS:-}"
 flags+=(--benchmark-hold="${BENCH_HOLD_US:-300}")

@@ -26,7 +26,7 @@ export CUDA_HOME
 runs=${BENCH_RUNS:-50}
 work=$(mktemp -d)
 # $BENCH_HOLD_US: hold each timed call's launches, by default 300 us
-# (bench/peers.py hold_us).
+# (bench/ours.py hold_us).
 hold=(--benchmark-hold="${BENCH_HOLD_US:-300}")
 for name in $decode_shape_names; do
   for st in ${STORAGE:-bf16 i8}; do

@@ -13,7 +13,7 @@ import re
 import subprocess
 import time
 
-# The launch hold of every timed call, ours and the peers' (peers.hold_us),
+# The launch hold of every timed call, ours and the peers' (hold_us),
 # unless $BENCH_HOLD_US says otherwise: longer than the host takes to queue
 # any peer's call (PyTorch dispatch, FlexAttention's compiled wrapper). On an
 # H100 (2026-12-05) a 300 us hold left attn-runner's decode times within 2%

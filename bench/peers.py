@@ -61,19 +61,15 @@ def rotating_sets(q, k, v, limit=32):
     return [(q, k, v)] + [(q.clone(), k.clone(), v.clone()) for _ in range(count - 1)]
 
 
-def hold_us():
-    """The launch hold (ours.hold_us), as attn-runner --benchmark-hold
-    applies it to ours: the device spins while the host queues the call's
-    kernels, so that the time holds no host launch or dispatch time."""
-    return ours.hold_us()
-
-
 def median_ms(fn, inputs, runs, warmup=3):
     """Median CUDA-event time of fn over `runs` calls cycling through inputs."""
     for i in range(warmup):
         fn(*inputs[i % len(inputs)])
-    # Cycles for at least the hold at SM clocks up to 2 GHz.
-    hold_cycles = int(hold_us() * 2000)
+    # The launch hold (ours.hold_us), as attn-runner --benchmark-hold applies
+    # it to ours: the device spins while the host queues the call's kernels,
+    # so that the time holds no host launch or dispatch time. Cycles for at
+    # least the hold at SM clocks up to 2 GHz.
+    hold_cycles = int(ours.hold_us() * 2000)
     times = []
     for i in range(runs):
         start, stop = torch.cuda.Event(True), torch.cuda.Event(True)
