@@ -36,9 +36,12 @@ sys.path.insert(0, HERE)
 import cases as cases_mod  # noqa: E402
 import ours  # noqa: E402
 import results as res  # noqa: E402
-from results import OURS  # noqa: E402
+from results import OURS, OURS_LLAMA2  # noqa: E402
 
 PEER_NAMES = ("sdpa-flash", "sdpa-cudnn", "flex", "llama2-repeat-kv")
+# What runs attn-runner: the attention as written, and for decode cases
+# also its llama2 form (repeat_kv), which the compiler fuses away.
+OUR_NAMES = (OURS, OURS_LLAMA2)
 
 
 def parse_args(argv):
@@ -63,7 +66,7 @@ def parse_args(argv):
     p.add_argument("--only", default="",
                    help="comma-separated case names or patterns to run, e.g. "
                         "'prefill-*' (default: all)")
-    p.add_argument("--systems", default=",".join((OURS,) + PEER_NAMES),
+    p.add_argument("--systems", default=",".join(OUR_NAMES + PEER_NAMES),
                    help="comma-separated systems to run (default: all)")
     p.add_argument("--merge", action="store_true",
                    help="keep the other cases of an existing results.json in "
@@ -170,8 +173,9 @@ def device_info(torch):
     return info
 
 
-def run_ours(case, inputs, ceilings, work, args):
-    """attn-runner on the saved inputs: (its record, its output or None)."""
+def run_ours(case, inputs, ceilings, work, args, text):
+    """attn-runner on the saved inputs, compiling the module `text`: (its
+    record, its output or None)."""
     import npyfile
     import torch
     paths = {n: os.path.join(work, n + ".npy") for n in ("q", "k", "v", "o")}
@@ -179,7 +183,7 @@ def run_ours(case, inputs, ceilings, work, args):
         npyfile.save_tensor(paths[n], t, case.dtype)
     module = os.path.join(work, "attention.mlir")
     with open(module, "w") as f:
-        f.write(cases_mod.module_text(case))
+        f.write(text)
     # The runner allocates its own device memory, rotating copies included.
     torch.cuda.empty_cache()
     cmd = ours.command(args.runner, module, paths["q"], paths["k"], paths["v"],
@@ -205,10 +209,15 @@ def run_case(record, case, ceilings, args, systems, torch):
     outputs = {}
     work = tempfile.mkdtemp(prefix="attn-bench-")
     try:
-        if OURS in systems:
-            record["systems"][OURS], out = run_ours(case, inputs, ceilings, work, args)
-            if out is not None:
-                outputs[OURS] = out
+        texts = {OURS: cases_mod.module_text}
+        if case.decode:
+            texts[OURS_LLAMA2] = cases_mod.llama2_module_text
+        for name, text in texts.items():
+            if name in systems:
+                record["systems"][name], out = run_ours(
+                    case, inputs, ceilings, work, args, text(case))
+                if out is not None:
+                    outputs[name] = out
     finally:
         shutil.rmtree(work, ignore_errors=True)
     names = [n for n in PEER_NAMES if n in systems]
@@ -232,7 +241,7 @@ def gpu_main(args):
     if not torch.cuda.is_available():
         sys.exit("bench.py: PyTorch sees no CUDA device")
     systems = set(args.systems.split(","))
-    if OURS in systems and not args.runner:
+    if set(OUR_NAMES) & systems and not args.runner:
         sys.exit("bench.py: no attn-runner: pass --runner or set ATTN_RUNNER "
                  "(bench/run.sh does)")
     import ceilings as ceilings_mod
@@ -306,7 +315,7 @@ def synthetic_results(selected, args):
     device = {"name": "SYNTHETIC (no GPU)", "runner_target": "synthetic"}
     run = new_results(device, ceilings, args, synthetic=True)
     factors = {"sdpa-flash": 1.25, "sdpa-cudnn": 0.9, "flex": 1.5,
-               "llama2-repeat-kv": 2.0}
+               "llama2-repeat-kv": 2.0, OURS_LLAMA2: 1.0}
     for case in selected:
         record = case_record(case, ceilings)
         ms = (case.kv_bytes() / 3000e9 if case.decode else case.flops() / 200e12) * 1e3
@@ -314,7 +323,7 @@ def synthetic_results(selected, args):
         record["systems"][OURS] = {"ms": ms, "min_ms": ms, "check": dict(check),
                                    "schedule": "synthetic"}
         for name, f in factors.items():
-            if name == "llama2-repeat-kv" and not case.decode:
+            if name in ("llama2-repeat-kv", OURS_LLAMA2) and not case.decode:
                 continue
             record["systems"][name] = {"ms": ms * f, "check": dict(check)}
         if case.head_dim == 256:
@@ -346,10 +355,10 @@ def selftest(args):
 
 def main(argv):
     args = parse_args(argv)
-    unknown = set(args.systems.split(",")) - set((OURS,) + PEER_NAMES)
+    unknown = set(args.systems.split(",")) - set(OUR_NAMES + PEER_NAMES)
     if unknown:
         sys.exit("bench.py: unknown systems %s; choose from %s"
-                 % (", ".join(sorted(unknown)), ", ".join((OURS,) + PEER_NAMES)))
+                 % (", ".join(sorted(unknown)), ", ".join(OUR_NAMES + PEER_NAMES)))
     if args.selftest:
         return selftest(args)
     return gpu_main(args)

@@ -143,3 +143,40 @@ def module_text(case):
         "      : %s, %s, %s -> %s\n"
         "  return %%o : %s\n"
         "}\n" % (q, kv, kv, q, attr, q, kv, kv, q, q))
+
+
+def llama2_module_text(case):
+    """The same attention written as llama2 writes it, for the llama2 path of
+    the decode cases: K and V (bhsd arguments, as the peers get them) back
+    in llama2's [B, S, Hkv, D], attn.repeat_kv to Hq heads, then
+    .transpose(1, 2) to bhsd and attention over the copied heads.
+    attn-runner's pipeline folds the transposes and repeat_kv into the
+    attention (attn-fuse-repeat-kv), so no copy is made; the peer
+    llama2-repeat-kv makes it."""
+    e = case.dtype
+    b, hq, hkv, sk, d = (case.batch, case.heads_q, case.heads_kv, case.seq_k,
+                         case.head_dim)
+    q = "tensor<%dx%dx%dx%dx%s>" % (b, hq, case.seq_q, d, e)
+    kv = "tensor<%dx%dx%dx%dx%s>" % (b, hkv, sk, d, e)
+    kv_bshd = "tensor<%dx%dx%dx%dx%s>" % (b, sk, hkv, d, e)
+    rep_bshd = "tensor<%dx%dx%dx%dx%s>" % (b, sk, hq, d, e)
+    rep = "tensor<%dx%dx%dx%dx%s>" % (b, hq, sk, d, e)
+    lines = ["func.func @attention(%%q: %s, %%k: %s, %%v: %s) -> %s {" % (q, kv, kv, q)]
+    for x in "kv":
+        lines += [
+            "  %%%s_init = tensor.empty() : %s" % (x, kv_bshd),
+            "  %%%s_bshd = linalg.transpose ins(%%%s : %s) outs(%%%s_init : %s)"
+            " permutation = [0, 2, 1, 3]" % (x, x, kv, x, kv_bshd),
+            "  %%%s_rep = attn.repeat_kv %%%s_bshd, n_rep = %d : %s -> %s"
+            % (x, x, hq // hkv, kv_bshd, rep_bshd),
+            "  %%%s_rep_init = tensor.empty() : %s" % (x, rep),
+            "  %%%s_bhsd = linalg.transpose ins(%%%s_rep : %s) outs(%%%s_rep_init : %s)"
+            " permutation = [0, 2, 1, 3]" % (x, x, rep_bshd, x, rep)]
+    attr = "causal, " if case.causal else ""
+    lines += [
+        "  %%o = attn.attention %%q, %%k_bhsd, %%v_bhsd {%slayout = #attn.layout<bhsd>}"
+        % attr,
+        "      : %s, %s, %s -> %s" % (q, rep, rep, q),
+        "  return %%o : %s" % q,
+        "}"]
+    return "\n".join(lines) + "\n"

@@ -108,6 +108,14 @@ class Cases(unittest.TestCase):
         self.assertIn("tensor<2x8x4096x128xf16>", text)
         self.assertIn("{causal, layout = #attn.layout<bhsd>}", text)
 
+    def test_llama2_module(self):
+        text = cases.llama2_module_text(cases.Case("x", 2, 32, 8, 1, 4096, 128, False, "bf16"))
+        self.assertIn("%k: tensor<2x8x4096x128xbf16>", text)
+        self.assertEqual(text.count("attn.repeat_kv"), 2)
+        self.assertIn("n_rep = 4 : tensor<2x4096x8x128xbf16> -> tensor<2x4096x32x128xbf16>", text)
+        self.assertIn(": tensor<2x32x1x128xbf16>, tensor<2x32x4096x128xbf16>, "
+                      "tensor<2x32x4096x128xbf16> -> tensor<2x32x1x128xbf16>", text)
+
 
 class Npy(unittest.TestCase):
     def test_header_round_trip(self):
