@@ -7,13 +7,15 @@
 // where each thread takes several rows, a ragged causal window, a mask, and
 // the decode schedule split over blocks (its scratch buffers are freed, and
 // its copies of keys past the end read nothing). On sm_90a the prefill
-// cases run the sm90 (wgmma) schedule; the GQA case runs on sm80 as well.
+// cases run the sm90 (wgmma) schedule; the GQA case runs on sm80 and on
+// the scalar schedule as well, and the window case on the scalar one.
 // REQUIRES: cuda, compute-sanitizer
 
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x97x1x64/g;s/@V@/1x97x1x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.gqa.mlir
 // RUN: sed -e 's/@Q@/1x8x113x128/g;s/@K@/1x1x113x128/g;s/@V@/1x1x113x128/g;s/@O@/1x8x113x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir > %t.mqa.mlir
 // RUN: sed -e 's/@Q@/1x97x4x64/g;s/@K@/1x113x2x64/g;s/@V@/1x113x2x64/g;s/@O@/1x97x4x64/g;s/@T@/f16/g;s/@A@/{causal, window = 20 : i64}/g' %S/Inputs/attention.mlir > %t.window.mlir
 // RUN: sed -e 's/@Q@/1x3x8x64/g;s/@K@/1x100x2x64/g;s/@V@/1x100x2x64/g;s/@O@/1x3x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.decode.mlir
+// RUN: sed -e 's/@Q@/1x1x8x64/g;s/@K@/1x2000x2x64/g;s/@V@/1x2000x2x64/g;s/@O@/1x1x8x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir > %t.split.mlir
 // The persistent sm90 grid, with cp.async copies, sized for 4 SMs: 20 items (5 q-tiles, 2 heads a
 // group, 2 KV heads) over 4 blocks, so each block runs five, through one
 // stage ring and Q's own barrier; causal, so items have 1 to 5 tiles.
@@ -66,6 +68,22 @@
 // RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
 // RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 // RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.decode.mlir --target=cuda --check --seed=4 --kv-splits=3 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+
+// The combine with several warps (40 splits: five warps of 8), which fold
+// their partial states through shared memory.
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.split.mlir --target=cuda --check --seed=7 --kv-splits=40 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.split.mlir --target=cuda --check --seed=7 --kv-splits=40 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.split.mlir --target=cuda --check --seed=7 --kv-splits=40 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.split.mlir --target=cuda --check --seed=7 --kv-splits=40 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+
+// The scalar schedule (the fallback for what the others do not cover), and
+// the two tools sm80 had not run under.
+// RUN: %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --schedule=scalar --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
+// RUN: %compute_sanitizer --tool racecheck --racecheck-report all --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=1 --schedule=scalar --q-tile=32 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,RACECHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --schedule=scalar --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.window.mlir --target=cuda --check --seed=3 --schedule=scalar --q-tile=16 --kv-tile=16 | FileCheck %s --check-prefixes=CHECK,INITCHECK
+// RUN: %compute_sanitizer --tool synccheck --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=5 --schedule=sm80 | FileCheck %s --check-prefixes=CHECK,SYNCCHECK
+// RUN: %compute_sanitizer --tool initcheck --error-exitcode 1 attn-runner %t.gqa.mlir --target=cuda --check --seed=5 --schedule=sm80 | FileCheck %s --check-prefixes=CHECK,INITCHECK
 
 // CHECK: check: max_abs_err={{.*}} PASS
 // MEMCHECK: ERROR SUMMARY: 0 errors
