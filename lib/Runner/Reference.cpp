@@ -140,6 +140,26 @@ std::vector<double> runner::naiveAttention(const AttentionProblem &p,
                           [type](float x) { return roundFloatTo(type, x); });
 }
 
+void runner::quantizeDequantize(std::vector<double> &row,
+                                ElementType storage, ElementType scaleType) {
+  const float qmax = storage == ElementType::I8 ? 127.0f : 448.0f;
+  // In f32 throughout, as the append computes it (an f64 element is
+  // narrowed to f32 first).
+  float absMax = 0;
+  for (double x : row)
+    absMax = std::max(absMax, std::abs(float(x)));
+  const float scale =
+      absMax == 0 ? 1.0f : roundFloatTo(scaleType, absMax / qmax);
+  for (double &x : row) {
+    float q = std::clamp(float(x) / scale, -qmax, qmax);
+    // nearbyint rounds to nearest even in the default rounding mode.
+    double code = storage == ElementType::I8
+                      ? double(std::nearbyint(q))
+                      : roundTo(ElementType::F8E4M3FN, q);
+    x = code * double(scale);
+  }
+}
+
 double runner::errorFloor(ElementType type) {
   // Results are convex combinations of value rows, which the runner draws
   // from N(0, 1), so they are O(1). The floor covers the cases where the

@@ -365,6 +365,9 @@ struct CheckedAttention {
   Value length;
   std::optional<int64_t> lengthValue;
   KVCacheType cacheType;
+  /// For a quantized cache: its codes' and scales' element types, with
+  /// which the replay quantizes what it appends.
+  std::optional<std::pair<ElementType, ElementType>> quantized;
 };
 } // namespace
 
@@ -437,9 +440,15 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
   CheckedAttention c;
   c.op = op;
   c.cacheType = op.getCache().getType();
-  if (c.cacheType.isQuantized())
-    return fail("its cache is quantized, which the reference does not "
-                "replay");
+  if (c.cacheType.isQuantized()) {
+    std::optional<ElementType> storage =
+        elementTypeFor(c.cacheType.getElementType());
+    std::optional<ElementType> scales =
+        elementTypeFor(c.cacheType.getScaleType());
+    if (!storage || !scales)
+      return fail("its cache's storage or scale type has no reference");
+    c.quantized = {*storage, *scales};
+  }
   std::optional<unsigned> q = argIndex(op.getQuery());
   if (!q)
     return fail("the attend's query is not an entry argument");
@@ -638,18 +647,22 @@ runCheck(const CheckedAttention &c,
   std::optional<HostTensor> keys, values;
   if (c.appends) {
     // The run succeeded, so every position and the length were in range
-    // (the compiled code checks them); replay the appends into zeros.
+    // (the compiled code checks them); replay the appends into zeros. The
+    // replayed cache holds what attention reads, in f64: for a quantized
+    // cache, each token's dequantized codes, which the element type may not
+    // hold exactly.
     if (!c.lengthValue)
       return std::string("the attend's length overflows int64");
     int64_t length = *c.lengthValue;
     problem.seqK = length;
-    TensorSignature sig{problem.type,
+    TensorSignature sig{ElementType::F64,
                         {problem.batch, length, problem.headsKV,
                          problem.headDim}};
     keys.emplace(sig);
     values.emplace(sig);
     keys->fill(0);
     values->fill(0);
+    std::vector<double> headRow(problem.headDim);
     for (const CheckedAttention::Append &a : *c.appends) {
       if (!a.at)
         return std::string("an append's position overflows int64");
@@ -661,12 +674,19 @@ runCheck(const CheckedAttention &c,
         for (int64_t t = 0; t < tokens; ++t) {
           if (at + t >= length)
             continue; // written, but past what the attend reads
-          for (int64_t e = 0; e < row; ++e) {
-            keys->set((b * length + at + t) * row + e,
-                      k.get((b * tokens + t) * row + e));
-            values->set((b * length + at + t) * row + e,
-                        v.get((b * tokens + t) * row + e));
-          }
+          for (int64_t h = 0; h < problem.headsKV; ++h)
+            for (auto [from, to] : {std::pair(&k, &*keys),
+                                    std::pair(&v, &*values)}) {
+              int64_t src = (b * tokens + t) * row + h * problem.headDim,
+                      dst = (b * length + at + t) * row + h * problem.headDim;
+              for (int64_t d = 0; d < problem.headDim; ++d)
+                headRow[d] = from->get(src + d);
+              if (c.quantized)
+                quantizeDequantize(headRow, c.quantized->first,
+                                   c.quantized->second);
+              for (int64_t d = 0; d < problem.headDim; ++d)
+                to->set(dst + d, headRow[d]);
+            }
         }
     }
   }
@@ -680,7 +700,21 @@ runCheck(const CheckedAttention &c,
                        values ? *values : *inputs[c.value].tensor,
                        c.mask ? &*inputs[*c.mask].tensor : nullptr};
   std::vector<double> ref = referenceAttention(problem, in);
-  std::vector<double> naive = naiveAttention(problem, in);
+  // The naive computation reads K and V in the element type, as a kernel
+  // that dequantizes into tiles of it does.
+  std::optional<HostTensor> naiveKeys, naiveValues;
+  if (c.quantized) {
+    TensorSignature sig{problem.type, keys->signature().shape};
+    naiveKeys.emplace(sig);
+    naiveValues.emplace(sig);
+    for (int64_t i = 0, e = keys->size(); i < e; ++i) {
+      naiveKeys->set(i, keys->get(i));
+      naiveValues->set(i, values->get(i));
+    }
+  }
+  AttentionOperands naiveIn{in.query, naiveKeys ? *naiveKeys : in.key,
+                            naiveValues ? *naiveValues : in.value, in.mask};
+  std::vector<double> naive = naiveAttention(problem, naiveIn);
   CheckResult r = checkAttention(result, ref, naive, problem.type);
   os << "check: " << label
      << llvm::format("max_abs_err=%.3e naive_err=%.3e rel_err=%.3e "

@@ -36,6 +36,12 @@
 // RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/i8-decode.npy \
 // RUN:   | FileCheck %s --check-prefix=DECODE
 // DECODE: target: cuda ({{.*}}schedule decode
+// Where the appends are the entry's arguments, attn-runner --check also
+// replays them, quantizing as the append does, and holds the result to
+// FlashAttention's criterion against float64 attention over the
+// dequantized codes (the naive computation reading them in the output's
+// type, as the decode schedule's operands are).
+// CHECKED: check: max_abs_err={{.*}} PASS
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f32 %t/q.npy \
 // RUN:   %t/k.npy %t/v.npy %t/i8-decode.npy --causal --tensor-cores \
 // RUN:   | FileCheck %s --check-prefix=Q-I8
@@ -49,14 +55,14 @@
 // fp8 (e4m3) codes with bf16 scales: the conversions to and from
 // f8E4M3FN are integer arithmetic in the kernels (attn-expand-f8e4m3fn).
 // RUN: attn-runner --target=cuda %t/fp8.mlir --schedule=scalar --input 0=%t/q.npy \
-// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8.npy \
-// RUN:   | FileCheck %s --check-prefix=GPU
+// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8.npy --check \
+// RUN:   | FileCheck %s --check-prefixes=GPU,CHECKED
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/q.npy \
 // RUN:   %t/k.npy %t/v.npy %t/fp8.npy | FileCheck %s --check-prefix=Q-FP8
 // Q-FP8: quantized f8e4m3fn scales bf16: max_abs_err={{.*}} PASS
 // RUN: attn-runner --target=cuda %t/fp8.mlir --input 0=%t/q.npy \
-// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8-decode.npy \
-// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN:   --input 1=%t/k.npy --input 2=%t/v.npy --output=%t/fp8-decode.npy --check \
+// RUN:   | FileCheck %s --check-prefixes=DECODE,CHECKED
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn bf16 %t/q.npy \
 // RUN:   %t/k.npy %t/v.npy %t/fp8-decode.npy --tensor-cores \
 // RUN:   | FileCheck %s --check-prefix=Q-FP8
@@ -70,8 +76,8 @@
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/k32.npy f16 1x600x2x32 normal 22
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/v32.npy f16 1x600x2x32 normal 23
 // RUN: attn-runner --target=cuda %t/qd-d32.mlir --input 0=%t/q32.npy \
-// RUN:   --input 1=%t/k32.npy --input 2=%t/v32.npy --output=%t/qd-d32.npy \
-// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN:   --input 1=%t/k32.npy --input 2=%t/v32.npy --output=%t/qd-d32.npy --check \
+// RUN:   | FileCheck %s --check-prefixes=DECODE,CHECKED
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized i8 f16 %t/q32.npy \
 // RUN:   %t/k32.npy %t/v32.npy %t/qd-d32.npy --tensor-cores | FileCheck %s --check-prefix=Q-D32
 // Q-D32: quantized i8 scales f16: max_abs_err={{.*}} PASS
@@ -80,8 +86,8 @@
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/k64.npy bf16 1x600x2x64 normal 25
 // RUN: python3 %S/../CPU/Inputs/npy.py %t/v64.npy bf16 1x600x2x64 normal 26
 // RUN: attn-runner --target=cuda %t/qd-d64.mlir --kv-splits=2 --input 0=%t/q64.npy \
-// RUN:   --input 1=%t/k64.npy --input 2=%t/v64.npy --output=%t/qd-d64.npy \
-// RUN:   | FileCheck %s --check-prefix=DECODE
+// RUN:   --input 1=%t/k64.npy --input 2=%t/v64.npy --output=%t/qd-d64.npy --check \
+// RUN:   | FileCheck %s --check-prefixes=DECODE,CHECKED
 // RUN: python3 %S/../CPU/Inputs/kv_quant_ref.py quantized f8e4m3fn f32 %t/q64.npy \
 // RUN:   %t/k64.npy %t/v64.npy %t/qd-d64.npy --tensor-cores | FileCheck %s --check-prefix=Q-D64
 // Q-D64: quantized f8e4m3fn scales f32: max_abs_err={{.*}} PASS

@@ -46,8 +46,9 @@ def Attn_KVCacheType : TypeDef<Attn_Dialect, "KVCache"> {
     rounded to nearest even. An attend dequantizes inside attention
     (`attn.attention ... scales(...)`), where each K/V element is read.
     `attn-lower-kv-cache` lowers quantized caches, and they run on the CPU
-    (`attn-to-llvm-pipeline`, `attn-runner --target=cpu`); the GPU
-    pipeline takes no KV cache yet.
+    (`attn-to-llvm-pipeline`, `attn-runner --target=cpu`) and on the GPU
+    (`attn-to-nvvm-pipeline`: the appends quantize in element kernels, the
+    decode and scalar schedules dequantize as they read).
   }];
   let parameters = (ins "int64_t":$batch, "int64_t":$kvHeads,
                         "int64_t":$capacity, "int64_t":$headDim,
