@@ -46,11 +46,14 @@
 // CHECK:           memref.store {{.+}}, %[[ACC]]
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
-// The combine: a block of 8 warps per (row, KV head, batch), for the 4 real
-// rows; the warps fold 4 splits at a time each, then meet in shared memory.
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c256{{.*}}, {{.+}}) workgroup(%[[FOLDS:.+]] : memref<8x130xf32, #gpu.address_space<workgroup>>)
-// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step %c32
-// CHECK-COUNT-4:     memref.load %[[STATS]]
+// The combine: a block per (row, KV head, batch), for the 4 real rows, with
+// a warp per 8 splits (one for 2). Each round a warp loads 8 splits'
+// (max, sum) pairs and 4 value columns a lane, as vectors, then folds them;
+// the warps' folds meet in shared memory.
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step
+// CHECK-COUNT-8:     vector.load %[[STATS]]{{.+}} {alignment = 8 : i64} : memref<?x?x?x16x2xf32>, vector<2xf32>
+// CHECK:             vector.load %[[ACC]]{{.+}} {alignment = 16 : i64} : memref<?x?x?x16x128xf32>, vector<4xf32>
 // CHECK:           memref.store {{.+}}, %[[FOLDS]]
 // CHECK:           gpu.barrier
 // CHECK:           memref.load %[[FOLDS]]
@@ -143,6 +146,11 @@ func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>
 // CHECK:         %[[N:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[N]], {{.+}})
 // CHECK:         } {attn.schedule = "decode"}
+// So is the combine's block: a warp per 8 splits, at most 16.
+// CHECK:         %[[W:.+]] = arith.ceildivui %[[N]], %c8{{.*}} : index
+// CHECK:         %[[WS:.+]] = arith.minsi %[[W]], %c16{{.*}} : index
+// CHECK:         %[[T:.+]] = arith.muli %[[WS]], %c32{{.*}} : index
+// CHECK:         gpu.launch blocks({{.+}}) threads({{.+}}) in (%{{.+}} = %[[T]], {{.+}})
 // CHECK:         } {attn.schedule = "decode-combine"}
 func.func @dynamic_keys(%q: tensor<2x1x8x64xbf16>, %k: tensor<2x?x2x64xbf16>, %v: tensor<2x?x2x64xbf16>) -> tensor<2x1x8x64xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x1x8x64xbf16>, tensor<2x?x2x64xbf16>, tensor<2x?x2x64xbf16> -> tensor<2x1x8x64xbf16>

@@ -56,11 +56,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       two). The warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
-      `sm-count` to fill the device), a second kernel combines the blocks'
-      partials: a block of 8 warps per query row, each warp folding its
-      share of the splits with their loads in flight together (one thread
-      per output element walking every split took 24 us after a 32 us
-      attention kernel at MQA, batch 1, 128k keys; H100, 2026-12-05). From
+      `sm-count` to fill the device), a second kernel combines
+      the blocks' partials: a block per query row with a warp per 8 splits
+      (16 at most), each lane reading its value columns of a split as one
+      vector load, each warp folding its 8 splits a round with one rescale
+      (one thread per output element walking every split took 24 us after
+      a 32 us attention kernel at MQA, batch 1, 128k keys; H100,
+      2026-12-05). From
       two m-tiles on (17 to 64 rows, MQA's 32 among them) the online
       softmax moves a warp's running maxes only when a row would outgrow
       its max by more than 2^8, leaving the accumulators alone otherwise,

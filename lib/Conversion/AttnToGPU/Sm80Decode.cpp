@@ -76,9 +76,12 @@ constexpr int64_t kMaxRows = 64;
 constexpr int64_t kMaxAccColumns = 256;
 /// Partials per combined row: max and sum.
 constexpr int64_t kStats = 2;
-/// The combine kernel's warps, and the splits each warp reads at once.
-constexpr int64_t kCombineWarps = 8;
-constexpr int64_t kCombineUnroll = 4;
+/// The splits each warp of the combine kernel reads at once, and the most
+/// warps a combine block has (a warp per kCombineUnroll splits): ptxas
+/// gives the kernel 72 registers a thread, so 1024 threads would not fit
+/// an SM's 64k.
+constexpr int64_t kCombineUnroll = 8;
+constexpr int64_t kCombineMaxWarps = 16;
 
 /// How far (log2) a row's running max may fall behind its scores before
 /// the warp moves its maxes and rescales its accumulators: exponentials up
@@ -1449,8 +1452,8 @@ public:
       // Known only at run time: the most splits whose blocks fit in one
       // wave of the slots, leaving at least kMinStreamTiles tiles per
       // stream. Rounding up to fill every slot instead gave MQA at batch 64
-      // 5 splits, 320 blocks on 264 slots: a second wave 21% full. (An
-      // empty batch makes no blocks, but must not divide by zero.)
+      // 5 splits, 320 blocks on 264 slots: a second wave 21% full.
+      // (An empty batch makes no blocks, but must not divide by zero.)
       Value units = arith::MaxSIOp::create(
           b, loc, arith::MulIOp::create(b, loc, p.batch, p.headsKV), c(1));
       Value wanted = arith::DivUIOp::create(b, loc, c(slots), units);
@@ -1492,17 +1495,17 @@ public:
     DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps)).build(launch);
   }
 
-  /// The combine kernel: a block per (packed row, KV head, batch). Its
-  /// warps take the splits in turn (warp w reads splits w, w + 8, ...) and
-  /// each lane folds value columns lane, lane + 32, ... of its splits into
-  /// a running (max, sum, accumulator), kCombineUnroll splits' loads in
-  /// flight at a time; the warps' folds then meet in shared memory. The
-  /// first form, one thread per output element walking every split in two
-  /// passes, waited out a memory latency per 16 splits and pass: 24 us
-  /// under Nsight Compute after a 32 us attention kernel at MQA, batch 1,
-  /// 128k keys (128 splits); with this form (and the lazy rescale, which
-  /// alone changed that shape by under 2%) the whole decode went from
-  /// 51.2 to 43.4 us there (H100, 2026-12-05).
+  /// The combine kernel: a block per (packed row, KV head, batch), with a
+  /// warp per kCombineUnroll splits (at most kCombineMaxWarps), so that
+  /// every split's loads are in flight at once up to 128 splits. Lane l
+  /// reads value columns [l v, l v + v) of a split, v = value head_dim / 32
+  /// (1 at head_dim 16, where half the lanes have none), as one vector load,
+  /// and each warp folds its splits into a running (max, sum, accumulator) with
+  /// one max and one rescale a round; the warps' folds then meet in shared
+  /// memory. The form before it (8 warps, a scalar column a lane, 4 splits a
+  /// warp at a time, a rescale a split) took 10.9 us under Nsight Compute at
+  /// MQA, batch 1, 128k keys (32 blocks, stalled on long-scoreboard), a quarter
+  /// of the decode (H100, 2026-12-05).
   void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
                      const FlashLaunch &shape) const override {
     if (shape.scratch.empty())
@@ -1511,11 +1514,17 @@ public:
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
-    Type folds = gpuBufferType({kCombineWarps, kStats + ds.valueDim},
+    Type folds = gpuBufferType({kCombineMaxWarps, kStats + ds.valueDim},
                                b.getF32Type(), gpu::AddressSpace::Workgroup);
+    // The split count may be known only at run time; so then is the block.
+    Value warps = b.createOrFold<arith::MinSIOp>(
+        loc,
+        b.createOrFold<arith::CeilDivUIOp>(loc, shape.gridX, c(kCombineUnroll)),
+        c(kCombineMaxWarps));
     auto launch = gpu::LaunchOp::create(
-        b, loc, c(ds.rows), p.headsKV, p.batch, c(32 * kCombineWarps), c(1),
-        c(1), /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/nullptr,
+        b, loc, c(ds.rows), p.headsKV, p.batch,
+        b.createOrFold<arith::MulIOp>(loc, warps, c(32)), c(1), c(1),
+        /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/{}, TypeRange{folds}, TypeRange{});
     launch->setAttr("attn.schedule", b.getStringAttr("decode-combine"));
     OpBuilder::InsertionGuard guard(b);
@@ -1544,11 +1553,34 @@ private:
     auto lt = [&](Value x, Value y) -> Value {
       return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
     };
+    auto ifThen = [&](Value cond, llvm::function_ref<void()> body) {
+      scf::IfOp::create(b, cond, [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        body();
+        scf::YieldOp::create(b);
+      });
+    };
+    // Runs body(i, carried) for i in [0, n) and returns the carried values.
+    auto loop =
+        [&](Value n, Value step, ArrayRef<Value> init,
+            llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body)
+        -> ValueRange {
+      return scf::ForOp::create(
+                 b, idx(0), n, step, init,
+                 [&](OpBuilder &lb, Location, Value i, ValueRange carried) {
+                   OpBuilder::InsertionGuard guard(b);
+                   b.setInsertionPoint(lb.getInsertionBlock(),
+                                       lb.getInsertionPoint());
+                   scf::YieldOp::create(b, body(i, carried));
+                 })
+          .getResults();
+    };
     double inf = std::numeric_limits<double>::infinity();
     Value zero = f32(0.0), negInf = f32(-inf), log2e = f32(M_LOG2E);
-    // The weights are exp2((m - max) log2 e); where the max is -inf (no
-    // key seen yet) the base is 0 instead, so that every weight is
-    // exp2(-inf) = 0 rather than NaN.
+    // The weights are exp2(m log2 e - base), base = max log2 e; where the
+    // max is -inf (no key seen yet) the base is 0 instead, so that every
+    // weight is exp2(-inf) = 0 rather than NaN.
     auto baseOf = [&](Value mx) -> Value {
       Value none =
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mx, negInf);
@@ -1566,110 +1598,127 @@ private:
     Value tid = launch.getThreadIds().x;
     Value lane = arith::RemUIOp::create(b, tid, idx(32));
     Value warp = arith::DivUIOp::create(b, tid, idx(32));
-    // The lane's value columns; at value head_dim 16 half the lanes have
-    // none and read column 15 for nothing.
-    int64_t cols = std::max<int64_t>(1, ds.valueDim / 32);
-    SmallVector<Value> column, hasColumn;
-    for (int64_t j = 0; j < cols; ++j) {
-      Value d = arith::AddIOp::create(b, lane, idx(32 * j));
-      hasColumn.push_back(lt(d, idx(ds.valueDim)));
-      column.push_back(arith::MinSIOp::create(b, d, idx(ds.valueDim - 1)));
-    }
-
-    // Folds one split's (max, sum, accumulator columns) into (m, l, acc).
-    auto fold = [&](SmallVector<Value> &state, Value ms, Value ls,
-                    ArrayRef<Value> accs) {
-      Value mNew = arith::MaximumFOp::create(b, state[0], ms);
-      Value base = baseOf(mNew);
-      Value alpha = weight(state[0], base), w = weight(ms, base);
-      state[0] = mNew;
-      state[1] = fma(ls, w, fmul(state[1], alpha));
-      for (auto [j, a] : llvm::enumerate(accs))
-        state[2 + j] = fma(a, w, fmul(state[2 + j], alpha));
+    Value warps = arith::DivUIOp::create(b, launch.getBlockSize().x, idx(32));
+    // The lane's value columns [col, col + vec); at value head_dim 16 half
+    // the lanes have none and read the last column for nothing.
+    int64_t vec = std::max<int64_t>(1, ds.valueDim / 32);
+    int64_t usedLanes = ds.valueDim / vec;
+    Value hasColumns = lt(lane, idx(usedLanes));
+    Value col = arith::MulIOp::create(
+        b, arith::MinSIOp::create(b, lane, idx(usedLanes - 1)), idx(vec));
+    auto vecType = VectorType::get({vec}, b.getF32Type());
+    auto elements = [&](Value v, int64_t n) {
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < n; ++i)
+        out.push_back(vector::ExtractOp::create(b, v, i));
+      return out;
     };
 
+    // Each warp folds splits warp, warp + warps, ... a round of
+    // kCombineUnroll at a time: every load first, so that they are in
+    // flight together; splits past the last read the last one and weigh
+    // nothing.
     Value splits = shape.gridX;
     Value lastSplit = arith::SubIOp::create(b, splits, idx(1));
     SmallVector<Value> init{negInf, zero};
-    init.append(cols, zero);
-    auto loop = scf::ForOp::create(
-        b, idx(0), splits, idx(kCombineWarps * kCombineUnroll), init,
-        [&](OpBuilder &lb, Location, Value s0, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
-          // Every load first, so that they are in flight together; splits
-          // past the last read the last one and weigh nothing.
+    init.append(vec, zero);
+    ValueRange folded = loop(
+        splits, arith::MulIOp::create(b, warps, idx(kCombineUnroll)), init,
+        [&](Value s0, ValueRange carried) {
           SmallVector<Value> maxes, sums;
           SmallVector<SmallVector<Value>> accs;
           for (int64_t u = 0; u < kCombineUnroll; ++u) {
             Value s = arith::AddIOp::create(
-                b, arith::AddIOp::create(b, s0, idx(u * kCombineWarps)), warp);
+                b,
+                arith::AddIOp::create(b, s0,
+                                      arith::MulIOp::create(b, warps, idx(u))),
+                warp);
             Value sc = arith::MinSIOp::create(b, s, lastSplit);
-            Value m = memref::LoadOp::create(
-                b, stats, ValueRange{bi, kvHead, sc, row, idx(0)});
+            SmallVector<Value> st = elements(
+                vector::LoadOp::create(
+                    b, VectorType::get({kStats}, b.getF32Type()), stats,
+                    ValueRange{bi, kvHead, sc, row, idx(0)},
+                    /*nontemporal=*/false, llvm::MaybeAlign(4 * kStats)),
+                kStats);
             maxes.push_back(
-                arith::SelectOp::create(b, lt(s, splits), m, negInf));
-            sums.push_back(memref::LoadOp::create(
-                b, stats, ValueRange{bi, kvHead, sc, row, idx(1)}));
-            accs.emplace_back();
-            for (Value d : column)
-              accs.back().push_back(memref::LoadOp::create(
-                  b, partial, ValueRange{bi, kvHead, sc, row, d}));
+                arith::SelectOp::create(b, lt(s, splits), st[0], negInf));
+            sums.push_back(st[1]);
+            accs.push_back(elements(
+                vector::LoadOp::create(
+                    b, vecType, partial, ValueRange{bi, kvHead, sc, row, col},
+                    /*nontemporal=*/false, llvm::MaybeAlign(4 * vec)),
+                vec));
           }
-          SmallVector<Value> state(carried.begin(), carried.end());
-          for (int64_t u = 0; u < kCombineUnroll; ++u)
-            fold(state, maxes[u], sums[u], accs[u]);
-          scf::YieldOp::create(b, state);
+          // One new max and one rescale of the carried state a round.
+          Value mNew = carried[0];
+          for (Value m : maxes)
+            mNew = arith::MaximumFOp::create(b, mNew, m);
+          Value base = baseOf(mNew);
+          Value alpha = weight(carried[0], base);
+          SmallVector<Value> state{mNew, fmul(carried[1], alpha)};
+          for (int64_t j = 0; j < vec; ++j)
+            state.push_back(fmul(carried[2 + j], alpha));
+          for (int64_t u = 0; u < kCombineUnroll; ++u) {
+            Value w = weight(maxes[u], base);
+            state[1] = fma(sums[u], w, state[1]);
+            for (int64_t j = 0; j < vec; ++j)
+              state[2 + j] = fma(accs[u][j], w, state[2 + j]);
+          }
+          return state;
         });
 
     // The warps' folds meet in shared memory.
-    for (int64_t j = 0; j < cols; ++j)
-      scf::IfOp::create(b, hasColumn[j], [&](OpBuilder &nb, Location) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+    ifThen(hasColumns, [&] {
+      for (int64_t j = 0; j < vec; ++j)
         memref::StoreOp::create(
-            b, loop.getResult(2 + j), foldS,
-            ValueRange{warp, arith::AddIOp::create(b, column[j], idx(kStats))});
-        scf::YieldOp::create(b);
-      });
-    Value first =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
-    scf::IfOp::create(b, first, [&](OpBuilder &nb, Location) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-      for (int64_t k = 0; k < kStats; ++k)
-        memref::StoreOp::create(b, loop.getResult(k), foldS,
-                                ValueRange{warp, idx(k)});
-      scf::YieldOp::create(b);
+            b, folded[2 + j], foldS,
+            ValueRange{warp, arith::AddIOp::create(b, col, idx(kStats + j))});
     });
+    ifThen(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0)),
+           [&] {
+             for (int64_t k = 0; k < kStats; ++k)
+               memref::StoreOp::create(b, folded[k], foldS,
+                                       ValueRange{warp, idx(k)});
+           });
     gpu::BarrierOp::create(b);
 
-    // Thread d combines value column d over the warps and writes it.
-    scf::IfOp::create(
-        b, lt(tid, idx(ds.valueDim)), [&](OpBuilder &nb, Location) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> state{negInf, zero, zero};
-          for (int64_t w = 0; w < kCombineWarps; ++w) {
-            auto at = [&](Value i) {
-              return memref::LoadOp::create(b, foldS, ValueRange{idx(w), i});
-            };
-            fold(state, at(idx(0)), at(idx(1)),
-                 {at(arith::AddIOp::create(b, tid, idx(kStats)))});
-          }
-          // A row that saw no key (sum 0) writes zeros.
-          Value l = state[1];
-          Value empty =
-              arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
-          Value inv = arith::SelectOp::create(
-              b, empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-          Value h = arith::AddIOp::create(
-              b, arith::MulIOp::create(b, kvHead, idx(ds.group)),
-              arith::DivUIOp::create(b, row, idx(ds.seqQ)));
-          Value qi = arith::RemUIOp::create(b, row, idx(ds.seqQ));
-          p.store(b, b.getLoc(), fmul(state[2], inv), bi, qi, h, tid);
-          scf::YieldOp::create(b);
-        });
+    // The first warp combines them, each lane its columns: the max over
+    // the warps first, so that their weights are independent.
+    Value first =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, warp, idx(0));
+    ifThen(arith::AndIOp::create(b, first, hasColumns), [&] {
+      auto at = [&](Value w, int64_t k, Value offset = Value()) -> Value {
+        Value i = idx(k);
+        if (offset)
+          i = arith::AddIOp::create(b, offset, i);
+        return memref::LoadOp::create(b, foldS, ValueRange{w, i});
+      };
+      Value mx = loop(warps, idx(1), {negInf}, [&](Value w, ValueRange m) {
+        return SmallVector<Value>{arith::MaximumFOp::create(b, m[0], at(w, 0))};
+      })[0];
+      Value base = baseOf(mx);
+      SmallVector<Value> init(1 + vec, zero);
+      ValueRange sum = loop(warps, idx(1), init, [&](Value w, ValueRange acc) {
+        Value weightW = weight(at(w, 0), base);
+        SmallVector<Value> next{fma(at(w, 1), weightW, acc[0])};
+        for (int64_t j = 0; j < vec; ++j)
+          next.push_back(fma(at(w, kStats + j, col), weightW, acc[1 + j]));
+        return next;
+      });
+      // A row that saw no key (sum 0) writes zeros.
+      Value l = sum[0];
+      Value empty =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
+      Value inv = arith::SelectOp::create(
+          b, empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+      Value h = arith::AddIOp::create(
+          b, arith::MulIOp::create(b, kvHead, idx(ds.group)),
+          arith::DivUIOp::create(b, row, idx(ds.seqQ)));
+      Value qi = arith::RemUIOp::create(b, row, idx(ds.seqQ));
+      for (int64_t j = 0; j < vec; ++j)
+        p.store(b, b.getLoc(), fmul(sum[1 + j], inv), bi, qi, h,
+                arith::AddIOp::create(b, col, idx(j)));
+    });
   }
 
   int64_t kvSplits, kvStages;
