@@ -7,8 +7,10 @@
  */
 #include "attn-c/Model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int report(const char *what, int failed) {
   printf("%s: %s%s\n", what, failed ? "error: " : "ok",
@@ -49,16 +51,37 @@ int main(int argc, char **argv) {
 
   report("prefill", attnModelPrefill(model, tokens, logits, 1));
   printf("position %lld\n", (long long)attnModelPosition(model));
+  /* The first decode's logits, to compare with the same decode after the
+   * failures below. */
+  float *first = malloc((size_t)(batch * vocab) * sizeof(float));
+  if (!first)
+    return 1;
   int steps = 0;
-  while (attnModelDecode(model, tokens, logits) == 0)
-    ++steps;
+  while (attnModelDecode(model, tokens, logits) == 0) {
+    if (steps++ == 0)
+      memcpy(first, logits, (size_t)(batch * vocab) * sizeof(float));
+  }
   printf("decode steps until full: %d\n", steps);
   printf("decode when full: error: %s\n", attnLastError());
   printf("position %lld\n", (long long)attnModelPosition(model));
-  /* A new prefill restarts the sequences. */
+  /* A failing decode writes no logits: poisoned, they stay NaN. */
+  for (int64_t i = 0; i < batch * vocab; ++i)
+    logits[i] = NAN;
+  attnModelDecode(model, tokens, logits);
+  int64_t written = 0;
+  for (int64_t i = 0; i < batch * vocab; ++i)
+    written += !isnan(logits[i]);
+  printf("logits written by the failing decode: %lld\n", (long long)written);
+  /* A new prefill restarts the sequences, and the same first decode gives
+   * the same logits, bit for bit, as before the failures. */
   report("prefill again", attnModelPrefill(model, tokens, logits, 0));
   report("decode again", attnModelDecode(model, tokens, logits));
   printf("position %lld\n", (long long)attnModelPosition(model));
+  printf("decode again equals the first decode: %s\n",
+         memcmp(first, logits, (size_t)(batch * vocab) * sizeof(float))
+             ? "no"
+             : "yes");
+  free(first);
   attnModelFree(model);
   attnModelFree(NULL);
   free(tokens);
