@@ -655,9 +655,9 @@ runCheck(const CheckedAttention &c,
       return std::string("the attend's length overflows int64");
     int64_t length = *c.lengthValue;
     problem.seqK = length;
-    TensorSignature sig{ElementType::F64,
-                        {problem.batch, length, problem.headsKV,
-                         problem.headDim}};
+    TensorSignature sig{
+        ElementType::F64,
+        {problem.batch, length, problem.headsKV, problem.headDim}};
     keys.emplace(sig);
     values.emplace(sig);
     keys->fill(0);
@@ -675,8 +675,8 @@ runCheck(const CheckedAttention &c,
           if (at + t >= length)
             continue; // written, but past what the attend reads
           for (int64_t h = 0; h < problem.headsKV; ++h)
-            for (auto [from, to] : {std::pair(&k, &*keys),
-                                    std::pair(&v, &*values)}) {
+            for (auto [from, to] :
+                 {std::pair(&k, &*keys), std::pair(&v, &*values)}) {
               int64_t src = (b * tokens + t) * row + h * problem.headDim,
                       dst = (b * length + at + t) * row + h * problem.headDim;
               for (int64_t d = 0; d < problem.headDim; ++d)

@@ -101,7 +101,7 @@ static cl::opt<bool> kvPairWarps(
     "kv-pair-warps",
     cl::desc("The decode schedule gives two m-tiles (17 to 32 packed rows, "
              "MQA's 32) a pair of warps per stream of tiles, one m-tile each "
-             "(not yet run on a GPU)"),
+             "(experimental: no faster, and racecheck reports hazards in it)"),
     cl::init(false), cl::cat(category));
 static cl::opt<bool> tma(
     "tma",

@@ -32,7 +32,8 @@ struct FlashScheduleOptions {
   /// default.
   int64_t kvStages = 0;
   /// Whether the decode schedule gives two m-tiles (MQA's 32 rows) a pair of
-  /// warps per stream of tiles, one m-tile each (not yet run on a GPU).
+  /// warps per stream of tiles, one m-tile each (experimental: no faster
+  /// than one warp on both on an H100, and racecheck reports hazards in it).
   bool kvPairWarps = false;
   /// Multiprocessors of the device that split-KV grids are sized for; 0
   /// takes the usual count of `chip`'s generation.

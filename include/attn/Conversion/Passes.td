@@ -48,7 +48,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       2 to 8 stages; one m-tile takes 16-key tiles where that many of 32
       keys would not fit, and a count that fits in no way is a reason the
       schedule does not cover the op). With `kv-pair-warps` (off by
-      default: built, not yet run on a GPU), two m-tiles (17 to 32 rows,
+      default, experimental: on an H100 it was no faster, and
+      compute-sanitizer's racecheck reports hazards in it), two m-tiles (17 to 32 rows,
       MQA's 32) take a pair of warps per stream of tiles instead, each
       copying half of every tile and taking one m-tile's products and
       softmax, meeting at a named barrier a tile (MQA bf16: 128 registers
@@ -60,9 +61,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       the blocks' partials: a block per query row with a warp per 8 splits
       (16 at most), each lane reading its value columns of a split as one
       vector load, each warp folding its 8 splits a round with one rescale
-      (one thread per output element walking every split took 24 us after
-      a 32 us attention kernel at MQA, batch 1, 128k keys; H100,
-      2026-12-05). From
+      (5.2 us after a 31 us attention kernel at MQA, batch 1, 128k keys,
+      where a warp per 4 splits with a scalar load a lane took 10.7 us;
+      H100, 2026-12-06). From
       two m-tiles on (17 to 64 rows, MQA's 32 among them) the online
       softmax moves a warp's running maxes only when a row would outgrow
       its max by more than 2^8, leaving the accumulators alone otherwise,
@@ -125,8 +126,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "8; 0 takes the default (3)">,
     Option<"kvPairWarps", "kv-pair-warps", "bool", /*default=*/"false",
            "decode: two m-tiles (17 to 32 rows, MQA's 32) take a pair of "
-           "warps per stream of tiles, one m-tile each (not yet run on a "
-           "GPU)">,
+           "warps per stream of tiles, one m-tile each (experimental: no "
+           "faster, racecheck hazards)">,
     Option<"smCount", "sm-count", "int64_t", /*default=*/"0",
            "Multiprocessors the decode grid is sized for; 0 takes the "
            "usual count of the chip's generation">,

@@ -87,8 +87,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(0)};
   PassOptions::Option<bool> kvPairWarps{
       *this, "kv-pair-warps",
-      llvm::cl::desc("Decode schedule: two m-tiles take a pair of warps per "
-                     "stream of tiles (not yet run on a GPU)"),
+      llvm::cl::desc(
+          "Decode schedule: two m-tiles take a pair of warps per "
+          "stream of tiles (experimental: no faster, racecheck hazards)"),
       llvm::cl::init(false)};
   PassOptions::Option<int64_t> smCount{
       *this, "sm-count",
