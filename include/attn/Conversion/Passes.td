@@ -49,8 +49,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       keys would not fit, and a count that fits in no way is a reason the
       schedule does not cover the op). With `kv-pair-warps` (off by
       default, experimental: on an H100 it was no faster, and
-      compute-sanitizer's racecheck reports hazards in it), two m-tiles (17 to 32 rows,
-      MQA's 32) take a pair of warps per stream of tiles instead, each
+      compute-sanitizer's racecheck reports hazards in it), two m-tiles
+      (17 to 32 rows, MQA's 32) take a pair of warps per stream of tiles
+      instead, each
       copying half of every tile and taking one m-tile's products and
       softmax, meeting at a named barrier a tile (MQA bf16: 128 registers
       and three blocks an SM, where one warp on both m-tiles has 254 and
