@@ -67,8 +67,11 @@ static std::vector<double> attention(const AttentionProblem &p,
             : std::clamp<int64_t>(p.kvLengths[b], 0, p.seqK);
     for (int64_t h = 0; h < p.headsQ; ++h) {
       const int64_t kvHead = h / group;
-      const Acc *kBase = &k[(b * p.headsKV + kvHead) * p.seqK * p.headDim];
-      const Acc *vBase = &v[(b * p.headsKV + kvHead) * p.seqK * p.valueDim];
+      // data() + offset, not &k[offset]: with no keys the vectors are empty.
+      const Acc *kBase =
+          k.data() + (b * p.headsKV + kvHead) * p.seqK * p.headDim;
+      const Acc *vBase =
+          v.data() + (b * p.headsKV + kvHead) * p.seqK * p.valueDim;
       for (int64_t i = 0; i < p.seqQ; ++i) {
         const Acc *qRow = &q[((b * p.headsQ + h) * p.seqQ + i) * p.headDim];
         Acc rowMax = -inf;
@@ -140,16 +143,20 @@ std::vector<double> runner::naiveAttention(const AttentionProblem &p,
                           [type](float x) { return roundFloatTo(type, x); });
 }
 
-void runner::quantizeDequantize(std::vector<double> &row, ElementType storage,
-                                ElementType scaleType) {
+void runner::quantizeDequantize(std::vector<double> &row,
+                                ElementType storage, ElementType scaleType) {
   const float qmax = storage == ElementType::I8 ? 127.0f : 448.0f;
   // In f32 throughout, as the append computes it (an f64 element is
-  // narrowed to f32 first).
+  // narrowed to f32 first); a NaN element makes the maximum NaN, as
+  // arith.maximumf does.
   float absMax = 0;
-  for (double x : row)
-    absMax = std::max(absMax, std::abs(float(x)));
-  const float scale =
-      absMax == 0 ? 1.0f : roundFloatTo(scaleType, absMax / qmax);
+  for (double x : row) {
+    float a = std::abs(float(x));
+    absMax = std::isnan(a) || a > absMax ? a : absMax;
+  }
+  float scale = roundFloatTo(scaleType, absMax / qmax);
+  if (scale == 0)
+    scale = 1;
   for (double &x : row) {
     float q = std::clamp(float(x) / scale, -qmax, qmax);
     // nearbyint rounds to nearest even in the default rounding mode.

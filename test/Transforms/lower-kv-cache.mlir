@@ -209,8 +209,8 @@ func.func @while_loop(%q: tensor<1x1x8x64xf16>, %k: tensor<1x1x2x64xf16>,
 // CHECK:           math.absf
 // CHECK:           arith.maximumf
 // CHECK:         %[[KSCALE:.*]] = linalg.generic {{.*}} ins(%[[KMAX]] : tensor<1x4x2xf32>) outs(%{{.*}} : tensor<1x4x2xf32>)
-// CHECK:           %[[ISZERO:.*]] = arith.cmpf oeq
 // CHECK:           %[[DIV:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[ISZERO:.*]] = arith.cmpf oeq, %[[DIV]], %{{.*}} : f32
 // CHECK:           arith.select %[[ISZERO]], %{{.*}}, %[[DIV]] : f32
 // CHECK:         %[[KCODES:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[KSCALE]] : tensor<1x4x2x64xbf16>, tensor<1x4x2xf32>) outs(%{{.*}} : tensor<1x4x2x64xi8>)
 // CHECK:           arith.divf
@@ -254,8 +254,9 @@ func.func @quantized(%q: tensor<1x4x8x64xbf16>, %k: tensor<1x4x2x64xbf16>,
 // CHECK-LABEL: func.func @quantized_fp8(
 // CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2xbf16>)
 // CHECK:           %[[S:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
-// CHECK:           %[[SEL:.*]] = arith.select %{{.*}}, %{{.*}}, %[[S]] : f32
-// CHECK:           arith.truncf %[[SEL]] : f32 to bf16
+// CHECK:           %[[R:.*]] = arith.truncf %[[S]] : f32 to bf16
+// CHECK:           %[[Z:.*]] = arith.cmpf oeq, %[[R]], %{{.*}} : bf16
+// CHECK:           arith.select %[[Z]], %{{.*}}, %[[R]] : bf16
 // CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x2x64xf8E4M3FN>)
 // CHECK:           %[[LO:.*]] = arith.minimumf %{{.*}}, %{{.*}} : f32
 // CHECK:           %[[HI:.*]] = arith.maximumf %[[LO]], %{{.*}} : f32

@@ -52,11 +52,11 @@ std::vector<double> naiveAttention(const AttentionProblem &p,
                                    const AttentionOperands &in);
 
 /// Quantizes one token's KV head `row` the way a quantized KV cache's
-/// append does (attn-lower-kv-cache: scale = max |x| / QMAX in f32, 1 for a
-/// zero row, rounded to `scaleType`; code = clamp(x / scale, -QMAX, QMAX)
-/// in f32, rounded to nearest even in `storage`, i8 or f8E4M3FN), and
-/// replaces each element with what attention reads: code * scale, exact in
-/// double.
+/// append does (attn-lower-kv-cache: scale = max |x| / QMAX in f32,
+/// rounded to `scaleType`, 1 where that is 0; code = clamp(x / scale,
+/// -QMAX, QMAX) in f32, rounded to nearest even in `storage`, i8 or
+/// f8E4M3FN), and replaces each element with what attention reads:
+/// code * scale, exact in double.
 void quantizeDequantize(std::vector<double> &row, ElementType storage,
                         ElementType scaleType);
 

@@ -37,6 +37,13 @@
 // RUN: sed 's/xi8, scales = f32/xf8E4M3FN, scales = bf16/g' %t/quantized.mlir > %t/fp8.mlir
 // RUN: attn-runner --target=cpu %t/fp8.mlir --seed=3 --input 6=20 --check | FileCheck %s --check-prefix=QUANTIZED
 // QUANTIZED: check: max_abs_err={{[0-9.]+}}e-0{{[3-9]}} {{.*}} PASS
+// Keys so small (about 2^-24) that their scale, max / 448, rounds to 0 in
+// f16, each row with zeros: the scale is 1 instead, so the codes are the
+// keys rounded to fp8 and the zeros stay zeros. A scale of 0 made the
+// zeros' codes NaN (0 / 0) and every output NaN.
+// RUN: python3 %S/Inputs/npy.py %t/tiny.npy bf16 1x12x2x64 tiny 5
+// RUN: sed 's/xi8, scales = f32/xf8E4M3FN, scales = f16/g' %t/quantized.mlir > %t/tiny.mlir
+// RUN: attn-runner --target=cpu %t/tiny.mlir --seed=3 --input 1=%t/tiny.npy --input 6=12 --check | FileCheck %s --check-prefix=PASS
 
 // What the reference cannot replay is named before anything runs.
 // RUN: not attn-runner --target=cpu %t/loop.mlir --check 2>&1 | FileCheck %s --check-prefix=LOOP

@@ -184,15 +184,18 @@ static double maxCode(Type storage) {
 /// Quantizes `x` ([B, T, H, D], floats) for `cache`, KVQuant's per-token
 /// quantization: for each token t and head h,
 ///
-///   scale[t, h] = max_d |x[t, h, d]| / QMAX, or 1 when that max is 0
+///   scale[t, h] = max_d |x[t, h, d]| / QMAX, or 1 where that rounds to 0
 ///   code[t, h, d] = clamp(x[t, h, d] / scale[t, h], -QMAX, QMAX), rounded
 ///                   to the nearest even integer (i8) or truncf'd (fp8)
 ///
 /// all in f32, with the scale rounded to the cache's scale type first so
 /// that the code is computed with the scale that attention multiplies it
-/// by. A row of zeros gets scale 1: any positive scale makes its codes
-/// exact zeros, and 1 keeps the division exact. The clamp only matters
-/// where rounding the scale to f16/bf16 made it smaller than max/QMAX.
+/// by. Where that scale is 0 (a row of zeros, or one so small that max/QMAX
+/// rounds to 0 in f16) it is 1 instead: dividing by 0 would make codes of
+/// +-inf and, for the zeros, NaN, which dequantize (times 0) to NaN in fp8;
+/// with 1 the codes are the row rounded, zeros exact. The clamp only
+/// matters where rounding the scale to f16/bf16 made it smaller than
+/// max/QMAX.
 /// Returns {codes [B, T, H, D], scales [B, T, H]}.
 static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
                                         KVCacheType cache) {
@@ -241,7 +244,7 @@ static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
           })
           .getResult(0);
 
-  // scale = max / QMAX (1 for a zero row), rounded to the scale type.
+  // scale = max / QMAX rounded to the scale type, or 1 where that is 0.
   AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
   Value scales =
       linalg::GenericOp::create(
@@ -252,15 +255,22 @@ static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
                          .getResult()},
           ArrayRef<AffineMap>{id3, id3}, parallel3,
           [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value scale = castFloat(
+                b, loc,
+                arith::DivFOp::create(b, loc, args[0],
+                                      f32Const(b, loc, maxCode(storage))),
+                scaleType);
+            auto scaleConst = [&](double v) -> Value {
+              return arith::ConstantOp::create(
+                  b, loc, b.getFloatAttr(scaleType, v));
+            };
             Value isZero =
                 arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                      args[0], f32Const(b, loc, 0.0));
-            Value scale = arith::DivFOp::create(
-                b, loc, args[0], f32Const(b, loc, maxCode(storage)));
-            scale = arith::SelectOp::create(b, loc, isZero,
-                                            f32Const(b, loc, 1.0), scale);
-            linalg::YieldOp::create(b, loc,
-                                    castFloat(b, loc, scale, scaleType));
+                                      scale, scaleConst(0.0));
+            linalg::YieldOp::create(
+                b, loc,
+                Value(arith::SelectOp::create(b, loc, isZero, scaleConst(1.0),
+                                              scale)));
           })
           .getResult(0);
 

@@ -12,7 +12,7 @@ non-zero when the largest error exceeds its bound.
 
 MODE quantized: the reference quantizes K and V exactly as
   attn-lower-kv-cache does (per token and KV head: scale = max_d |x| / QMAX
-  in f32, rounded to SCALE_TYPE, 1 for a zero row; code = clamp(x / scale,
+  in f32, rounded to SCALE_TYPE, 1 where that is 0; code = clamp(x / scale,
   -QMAX, QMAX) in f32, rounded to nearest even: an integer for i8, an
   f8E4M3FN value for fp8), dequantizes (code * scale) and computes
   attention in float64. The compiled code works from the same dequantized
@@ -101,7 +101,7 @@ def quantize_row(row, storage, scale_type):
     them in f32. Returns (codes, scale, error bound of one element)."""
     qmax = QMAX[storage]
     amax = max(abs(x) for x in row)
-    scale = 1.0 if amax == 0 else ROUND_SCALE[scale_type](f32(amax / qmax))
+    scale = ROUND_SCALE[scale_type](f32(amax / qmax)) or 1.0
     codes = []
     for x in row:
         q = min(max(f32(x / scale), -qmax), qmax)

@@ -8,6 +8,8 @@ convention); SHAPE is like 1x4x97x97. KIND:
   normal SEED     N(0, 1) values
   small SEED      N(0, 1) values times 2^-12 (the same values as normal SEED,
                   a power of two smaller)
+  tiny SEED       the values of normal SEED times 2^-24, every eighth one 0
+                  (rows whose quantization scale rounds to 0 in f16)
   ramp SEED       the values of normal SEED times 1 + 4 i / (n - 1), i the
                   index along the second dimension (a sequence position in
                   bshd) and n its extent: scores against such keys keep
@@ -61,10 +63,13 @@ def main():
     arg = sys.argv[5] if len(sys.argv) > 5 else "0"
     shape = [int(d) for d in shape_text.split("x")]
     count = math.prod(shape)
-    rng = random.Random(int(arg) if kind in ("normal", "small", "holes", "ramp") else 0)
+    rng = random.Random(int(arg) if kind in ("normal", "small", "tiny", "holes", "ramp") else 0)
     values = [rng.gauss(0.0, 1.0) for _ in range(count)]
     if kind == "small":
         values = [v * 2.0 ** -12 for v in values]
+    if kind == "tiny":
+        values = [0.0 if i % 8 == 0 else v * 2.0 ** -24
+                  for i, v in enumerate(values)]
     if kind == "ramp":
         n, inner = shape[1], math.prod(shape[2:])
         values = [v * (1 + 4 * ((i // inner) % n) / max(n - 1, 1))

@@ -42,8 +42,9 @@ def Attn_KVCacheType : TypeDef<Attn_Dialect, "KVCache"> {
 
     An append quantizes the keys and values it is given (of a float type):
     per token and KV head, `scale = max_d |x| / QMAX` (127 for i8, 448 for
-    f8E4M3FN; 1 for a row of zeros) and `code = x / scale`, clamped and
-    rounded to nearest even. An attend dequantizes inside attention
+    f8E4M3FN) rounded to the scale type, or 1 where that is 0 (a row of
+    zeros, or one too small for the scale type), and `code = x / scale`,
+    clamped and rounded to nearest even. An attend dequantizes inside attention
     (`attn.attention ... scales(...)`), where each K/V element is read.
     `attn-lower-kv-cache` lowers quantized caches, and they run on the CPU
     (`attn-to-llvm-pipeline`, `attn-runner --target=cpu`) and on the GPU
