@@ -143,8 +143,8 @@ std::vector<double> runner::naiveAttention(const AttentionProblem &p,
                           [type](float x) { return roundFloatTo(type, x); });
 }
 
-void runner::quantizeDequantize(std::vector<double> &row,
-                                ElementType storage, ElementType scaleType) {
+void runner::quantizeDequantize(std::vector<double> &row, ElementType storage,
+                                ElementType scaleType) {
   const float qmax = storage == ElementType::I8 ? 127.0f : 448.0f;
   // In f32 throughout, as the append computes it (an f64 element is
   // narrowed to f32 first); a NaN element makes the maximum NaN, as

@@ -250,9 +250,9 @@ static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
       linalg::GenericOp::create(
           b, loc, RankedTensorType::get(shape.drop_back(), scaleType),
           ValueRange{absMax},
-          ValueRange{tensor::EmptyOp::create(b, loc, shape.drop_back(),
-                                             scaleType)
-                         .getResult()},
+          ValueRange{
+              tensor::EmptyOp::create(b, loc, shape.drop_back(), scaleType)
+                  .getResult()},
           ArrayRef<AffineMap>{id3, id3}, parallel3,
           [&](OpBuilder &b, Location loc, ValueRange args) {
             Value scale = castFloat(
@@ -261,12 +261,11 @@ static std::pair<Value, Value> quantize(OpBuilder &b, Location loc, Value x,
                                       f32Const(b, loc, maxCode(storage))),
                 scaleType);
             auto scaleConst = [&](double v) -> Value {
-              return arith::ConstantOp::create(
-                  b, loc, b.getFloatAttr(scaleType, v));
+              return arith::ConstantOp::create(b, loc,
+                                               b.getFloatAttr(scaleType, v));
             };
-            Value isZero =
-                arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                      scale, scaleConst(0.0));
+            Value isZero = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, scale, scaleConst(0.0));
             linalg::YieldOp::create(
                 b, loc,
                 Value(arith::SelectOp::create(b, loc, isZero, scaleConst(1.0),
