@@ -128,14 +128,16 @@ def load(path):
         return parse_text(f.read(), path)
 
 
+def tensor_type(case, *dims):
+    """tensor<AxBxCxDx{dtype}> for a case's element type."""
+    return "tensor<%sx%s>" % ("x".join(str(n) for n in dims), case.dtype)
+
+
 def module_text(case):
     """The MLIR module attn-runner compiles for a case: one attn.attention of
     the entry's three arguments, bhsd, default scale 1/sqrt(head_dim)."""
-    e = case.dtype
-    q = "tensor<%dx%dx%dx%dx%s>" % (case.batch, case.heads_q, case.seq_q,
-                                     case.head_dim, e)
-    kv = "tensor<%dx%dx%dx%dx%s>" % (case.batch, case.heads_kv, case.seq_k,
-                                      case.head_dim, e)
+    q = tensor_type(case, case.batch, case.heads_q, case.seq_q, case.head_dim)
+    kv = tensor_type(case, case.batch, case.heads_kv, case.seq_k, case.head_dim)
     attr = "causal, " if case.causal else ""
     return (
         "func.func @attention(%%q: %s, %%k: %s, %%v: %s) -> %s {\n"
@@ -153,14 +155,13 @@ def llama2_module_text(case):
     attn-runner's pipeline folds the transposes and repeat_kv into the
     attention (attn-fuse-repeat-kv), so no copy is made; the peer
     llama2-repeat-kv makes it."""
-    e = case.dtype
     b, hq, hkv, sk, d = (case.batch, case.heads_q, case.heads_kv, case.seq_k,
                          case.head_dim)
-    q = "tensor<%dx%dx%dx%dx%s>" % (b, hq, case.seq_q, d, e)
-    kv = "tensor<%dx%dx%dx%dx%s>" % (b, hkv, sk, d, e)
-    kv_bshd = "tensor<%dx%dx%dx%dx%s>" % (b, sk, hkv, d, e)
-    rep_bshd = "tensor<%dx%dx%dx%dx%s>" % (b, sk, hq, d, e)
-    rep = "tensor<%dx%dx%dx%dx%s>" % (b, hq, sk, d, e)
+    q = tensor_type(case, b, hq, case.seq_q, d)
+    kv = tensor_type(case, b, hkv, sk, d)
+    kv_bshd = tensor_type(case, b, sk, hkv, d)
+    rep_bshd = tensor_type(case, b, sk, hq, d)
+    rep = tensor_type(case, b, hq, sk, d)
     lines = ["func.func @attention(%%q: %s, %%k: %s, %%v: %s) -> %s {" % (q, kv, kv, q)]
     for x in "kv":
         lines += [
