@@ -40,10 +40,19 @@
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK:           nvvm.cp.async.wait.group 0
-// The warps' partials meet in shared memory.
-// CHECK:           memref.view {{.+}} to memref<4x16x128xf32, #gpu.address_space<workgroup>>
-// CHECK:           memref.view {{.+}} to memref<4x16x2xf32, #gpu.address_space<workgroup>>
-// CHECK:           memref.store {{.+}}, %[[ACC]]
+// The warps' partials meet in shared memory (rows padded by 8 columns):
+// the maxes first, then each warp's accumulators weighed against the
+// block's max in registers, stored two columns at once; then the threads
+// add them up four columns at a time.
+// CHECK:           memref.view {{.+}} to memref<4x16x136xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[SMAX:.+]] = memref.view {{.+}} to memref<4x16x2xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.store {{.+}}, %[[SMAX]]
+// CHECK:           gpu.barrier
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:           vector.store {{.+}} {alignment = 8 : i64} : memref<4x16x136xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK:           gpu.barrier
+// CHECK:           vector.load {{.+}} {alignment = 16 : i64} : memref<4x16x136xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:           vector.store {{.+}}, %[[ACC]]{{.+}} {alignment = 16 : i64}
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
 // The combine: a block per (row, KV head, batch), for the 4 real rows, with
@@ -125,7 +134,7 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // PAIR:             nvvm.cp.async.wait.group 1
 // PAIR:             nvvm.barrier id = %{{.+}} number_of_threads = %c64_i32
 // PAIR:             nvvm.vote.sync  any
-// PAIR:           memref.view {{.+}} to memref<2x32x128xf32, #gpu.address_space<workgroup>>
+// PAIR:           memref.view {{.+}} to memref<2x32x136xf32, #gpu.address_space<workgroup>>
 // PAIR:         } {attn.schedule = "decode"}
 func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>, %v: tensor<1x131072x1x128xf16>) -> tensor<1x1x32x128xf16> {
   %o = attn.attention %q, %k, %v : tensor<1x1x32x128xf16>, tensor<1x131072x1x128xf16>, tensor<1x131072x1x128xf16> -> tensor<1x1x32x128xf16>
