@@ -1157,12 +1157,13 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       Value mx = ownMax[2 * mt + r];
       Value blockMax = mx;
       for (int64_t w = 0; w < shape.streams(); ++w)
-        blockMax = fmax(blockMax, memref::LoadOp::create(
-                                      b, statS, ValueRange{idx(w), row, idx(0)}));
+        blockMax = fmax(
+            blockMax,
+            memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(0)}));
       Value weight = exp2(fsub(fmul(mx, log2e), baseOf(blockMax)));
-      Value sum = quadReduce(
-          loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
-          [&](Value x, Value y) { return fadd(x, y); });
+      Value sum =
+          quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+                     [&](Value x, Value y) { return fadd(x, y); });
       memref::StoreOp::create(b, fmul(weight, sum), statS,
                               ValueRange{stream, row, idx(1)});
       // Back from the value scales' unit (valueScales) in the same multiply.
@@ -1170,8 +1171,8 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
           shape.quantized ? fmul(weight, loop.getResults().back()) : weight;
       for (int64_t nt = 0; nt < accTiles; ++nt) {
         auto acc = [&](int64_t c) {
-          return fmul(
-              loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c), accWeight);
+          return fmul(loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c),
+                      accWeight);
         };
         Value n = mul(quadLane, idx(2));
         if (shape.quantized) {
@@ -1208,10 +1209,9 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       Value row = div(e, rowVecs), d = mul(rem(e, rowVecs), idx(vec));
       Value o, l, mx;
       for (int64_t w = 0; w < shape.streams(); ++w) {
-        Value a = vector::LoadOp::create(b, vecType, accS,
-                                         ValueRange{idx(w), row, d},
-                                         /*nontemporal=*/false,
-                                         llvm::MaybeAlign(4 * vec));
+        Value a = vector::LoadOp::create(
+            b, vecType, accS, ValueRange{idx(w), row, d},
+            /*nontemporal=*/false, llvm::MaybeAlign(4 * vec));
         Value m =
             memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(0)});
         Value s =
@@ -1222,38 +1222,39 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       }
       if (!direct) {
         Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
-        vector::StoreOp::create(b, o, partial,
-                                ValueRange{bi, kvHead, split, row, d},
-                                /*nontemporal=*/false, llvm::MaybeAlign(4 * vec));
+        vector::StoreOp::create(
+            b, o, partial, ValueRange{bi, kvHead, split, row, d},
+            /*nontemporal=*/false, llvm::MaybeAlign(4 * vec));
         scf::IfOp::create(
             b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, d, idx(0)),
             [&](OpBuilder &nb, Location) {
               OpBuilder::InsertionGuard guard(b);
               enter(nb);
-              memref::StoreOp::create(b, mx, stats,
-                                      ValueRange{bi, kvHead, split, row, idx(0)});
-              memref::StoreOp::create(b, l, stats,
-                                      ValueRange{bi, kvHead, split, row, idx(1)});
+              memref::StoreOp::create(
+                  b, mx, stats, ValueRange{bi, kvHead, split, row, idx(0)});
+              memref::StoreOp::create(
+                  b, l, stats, ValueRange{bi, kvHead, split, row, idx(1)});
               scf::YieldOp::create(b);
             });
         return;
       }
       // A row that saw no key (sum 0) writes zeros.
-      scf::IfOp::create(b, lt(row, idx(shape.rows)), [&](OpBuilder &nb,
-                                                         Location) {
-        OpBuilder::InsertionGuard guard(b);
-        enter(nb);
-        Value zero = f32(0.0);
-        Value empty =
-            arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
-        Value inv =
-            select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-        auto [h, qi] = headAndPos(row);
-        for (int64_t j = 0; j < vec; ++j)
-          p.store(b, b.getLoc(), fmul(vector::ExtractOp::create(b, o, j), inv),
-                  bi, qi, h, add(d, idx(j)));
-        scf::YieldOp::create(b);
-      });
+      scf::IfOp::create(
+          b, lt(row, idx(shape.rows)), [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(nb);
+            Value zero = f32(0.0);
+            Value empty =
+                arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
+            Value inv =
+                select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+            auto [h, qi] = headAndPos(row);
+            for (int64_t j = 0; j < vec; ++j)
+              p.store(b, b.getLoc(),
+                      fmul(vector::ExtractOp::create(b, o, j), inv), bi, qi, h,
+                      add(d, idx(j)));
+            scf::YieldOp::create(b);
+          });
     };
     if (vecs % kThreads == 0) {
       body();
