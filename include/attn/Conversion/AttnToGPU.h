@@ -10,6 +10,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Utils/FlashBuilder.h"
+#include "attn/Dialect/Attn/Utils/TileDefaults.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -25,7 +26,8 @@ struct FlashScheduleOptions {
   /// The chip the kernel is built for, e.g. sm_90a; auto picks from it.
   std::string chip = "sm_90a";
   /// Tiles and threads of the scalar schedule.
-  int64_t qTile = 64, kvTile = 32, threads = 128;
+  int64_t qTile = kDefaultQTile, kvTile = kDefaultGPUKVTile,
+          threads = kDefaultGPUThreads;
   /// Blocks per (batch, KV head) of the decode schedule; 0 picks them.
   int64_t kvSplits = 0;
   /// Stages of each warp's copy ring in the decode schedule; 0 takes the

@@ -9,6 +9,7 @@
 #define ATTN_PIPELINES_PIPELINES_H
 
 #include "attn/Conversion/AttnToGPU.h"
+#include "attn/Dialect/Attn/Utils/TileDefaults.h"
 
 #include "mlir/Pass/PassOptions.h"
 
@@ -19,13 +20,6 @@ namespace mlir {
 class OpPassManager;
 
 namespace attn {
-
-/// The pipelines' tile and thread defaults, the one place they are set
-/// (attn-runner's help quotes them).
-inline constexpr int64_t kDefaultQTile = 64;
-inline constexpr int64_t kDefaultCPUKVTile = 64;
-inline constexpr int64_t kDefaultGPUKVTile = 32;
-inline constexpr int64_t kDefaultGPUThreads = 128;
 
 /// Options of `attn-to-llvm-pipeline`.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {

@@ -162,9 +162,11 @@ def TileAttentionPass : Pass<"attn-tile-attention"> {
     CPU pipeline lowers it to LLVM as it is.
   }];
   let options = [
-    Option<"qTile", "q-tile", "int64_t", /*default=*/"64",
+    Option<"qTile", "q-tile", "int64_t",
+           /*default=*/"::mlir::attn::kDefaultQTile",
            "Query positions per tile">,
-    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+    Option<"kvTile", "kv-tile", "int64_t",
+           /*default=*/"::mlir::attn::kDefaultCPUKVTile",
            "Keys per KV tile">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
