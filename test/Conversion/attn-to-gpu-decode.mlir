@@ -40,19 +40,15 @@
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK:           nvvm.cp.async.wait.group 0
-// The warps' partials meet in shared memory (rows padded by 8 columns):
-// the maxes first, then each warp's accumulators weighed against the
-// block's max in registers, stored two columns at once; then the threads
-// add them up four columns at a time.
-// CHECK:           memref.view {{.+}} to memref<4x16x136xf32, #gpu.address_space<workgroup>>
+// The warps' partials meet in shared memory, in rows padded by 8 columns;
+// one m-tile combines them an element at a time.
+// CHECK:           %[[SACC:.+]] = memref.view {{.+}} to memref<4x16x136xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[SMAX:.+]] = memref.view {{.+}} to memref<4x16x2xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.store {{.+}}, %[[SACC]]
 // CHECK:           memref.store {{.+}}, %[[SMAX]]
 // CHECK:           gpu.barrier
-// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
-// CHECK:           vector.store {{.+}} {alignment = 8 : i64} : memref<4x16x136xf32, #gpu.address_space<workgroup>>, vector<2xf32>
-// CHECK:           gpu.barrier
-// CHECK:           vector.load {{.+}} {alignment = 16 : i64} : memref<4x16x136xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-// CHECK:           vector.store {{.+}}, %[[ACC]]{{.+}} {alignment = 16 : i64}
+// CHECK:           memref.load %[[SACC]]
+// CHECK:           memref.store {{.+}}, %[[ACC]]
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
 // The combine: a block per (row, KV head, batch), for the 4 real rows, with
@@ -118,6 +114,18 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // rescales the accumulators, in one warp-uniform branch.
 // CHECK:             nvvm.vote.sync  any
 // CHECK:             scf.if %{{.+}} -> (f32,
+// Two m-tiles combine the warps' partials with the maxes first; each warp
+// then weighs its accumulators by its max against the block's, in
+// registers, and stores them two columns at once; the threads add them up
+// four columns at a time, with one 16-byte store of the block's partial.
+// CHECK:           %[[SMAX:.+]] = memref.view {{.+}} to memref<4x32x2xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.store {{.+}}, %[[SMAX]]
+// CHECK:           gpu.barrier
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:           vector.store {{.+}} {alignment = 8 : i64} : memref<4x32x136xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK:           gpu.barrier
+// CHECK:           vector.load {{.+}} {alignment = 16 : i64} : memref<4x32x136xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:           vector.store {{.+}} {alignment = 16 : i64} : memref<?x?x?x32x128xf32>, vector<4xf32>
 // CHECK:         } {attn.schedule = "decode"}
 // CHECK:         } {attn.schedule = "decode-combine"}
 // With kv-pair-warps, a pair of warps shares each stream of tiles, one

@@ -413,6 +413,9 @@ private:
   scf::ForOp buildLoop(Value streamTiles);
   /// Combines the streams' partials and writes the output or the scratch.
   void buildCombine(scf::ForOp loop);
+  /// The same, an element of the block's rows a thread at a time: each
+  /// takes the streams' maxes, sums and accumulators from shared memory.
+  void buildCombineByElement(scf::ForOp loop);
   /// A barrier for the warps of this warp's stream: the warp's own where
   /// it is alone, else the stream's named barrier (1 + stream; 0 is the
   /// block's).
@@ -1105,7 +1108,17 @@ void DecodeKernel::syncStream() {
       /*reductionPredicate=*/Value());
 }
 
+/// From two m-tiles a warp on: the streams' maxes go first, each warp
+/// weighs its own accumulators in registers, and the threads add the
+/// streams' rows four columns at a time (about 550 instructions a warp,
+/// where buildCombineByElement takes about 1450): MQA decode ran 5% (bf16)
+/// and 13-20% (int8) faster. With one m-tile ptxas scheduled the int8 loop
+/// itself differently (the same instructions, in another order) and it ran
+/// 11-18% slower, so one m-tile keeps the other form (H100, 2026-12-06;
+/// bench/NOTES.md).
 void DecodeKernel::buildCombine(scf::ForOp loop) {
+  if (shape.warpMTiles() < 2)
+    return buildCombineByElement(loop);
   int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
   int64_t accRow = shape.combineRow();
@@ -1264,6 +1277,112 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       OpBuilder::InsertionGuard guard(b);
       enter(nb);
       body();
+      scf::YieldOp::create(b);
+    });
+  }
+}
+
+void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
+  int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
+  int64_t accValues = mTiles * accTiles * 4;
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
+    return memref::ViewOp::create(
+        b,
+        MemRefType::get(dims, b.getF32Type(), MemRefLayoutAttrInterface(),
+                        workgroup),
+        smem, idx(offset), ValueRange());
+  };
+  Value accS = view(0, {shape.streams(), shape.mRows(), shape.combineRow()});
+  Value statS =
+      view(shape.combineAccBytes(), {shape.streams(), shape.mRows(), kStats});
+
+  // Every warp has drained its pipeline before any overwrites the buffers.
+  gpu::BarrierOp::create(b);
+  Value quadRow = add(div(lane, 4), memberRow), quadLane = rem(lane, 4);
+  for (int64_t mt = 0; mt < mTiles; ++mt)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = add(quadRow, idx(16 * mt + 8 * r));
+      Value sum = quadReduce(
+          loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+          [&](Value x, Value y) { return fadd(x, y); });
+      // The four lanes of a quad store the same max and sum. The combines
+      // take maxes of scaled scores; the loop's may be of unscaled ones.
+      Value mx = loop.getResult(accValues + 2 * mt + r);
+      if (foldsScale(p))
+        mx = fmul(mx, p.scale);
+      memref::StoreOp::create(b, mx, statS, ValueRange{stream, row, idx(0)});
+      memref::StoreOp::create(b, sum, statS, ValueRange{stream, row, idx(1)});
+      for (int64_t nt = 0; nt < accTiles; ++nt)
+        for (int64_t c = 0; c < 2; ++c) {
+          // Column n of n8 tile nt is value column n (D/8) + nt where the
+          // products read codes (accumulatePVFromCodes), else 8 nt + n.
+          Value n = add(mul(quadLane, idx(2)), idx(c));
+          Value column = shape.quantized
+                             ? add(mul(n, idx(accTiles)), idx(nt))
+                             : add(n, idx(8 * nt));
+          Value a = loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c);
+          // Back from the value scales' unit (valueScales).
+          if (shape.quantized)
+            a = fmul(a, loop.getResults().back());
+          memref::StoreOp::create(b, a, accS, ValueRange{stream, row, column});
+        }
+    }
+  gpu::BarrierOp::create(b);
+
+  Value zero = f32(0.0), log2e = f32(M_LOG2E);
+  bool direct = launchShape.scratch.empty();
+  int64_t elements = shape.mRows() * shape.valueDim;
+  for (int64_t i = 0; i < elements / kThreads; ++i) {
+    Value e = add(tid, idx(i * kThreads));
+    Value row = div(e, shape.valueDim), d = rem(e, shape.valueDim);
+    SmallVector<Value> maxes, sums;
+    Value mx = f32(-std::numeric_limits<double>::infinity());
+    for (int64_t w = 0; w < shape.streams(); ++w) {
+      maxes.push_back(
+          memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(0)}));
+      sums.push_back(
+          memref::LoadOp::create(b, statS, ValueRange{idx(w), row, idx(1)}));
+      mx = fmax(mx, maxes.back());
+    }
+    Value base = fmul(select(isNegInf(mx), zero, mx), log2e);
+    Value o = zero, l = zero;
+    for (int64_t w = 0; w < shape.streams(); ++w) {
+      Value weight = exp2(fsub(fmul(maxes[w], log2e), base));
+      Value a = memref::LoadOp::create(b, accS, ValueRange{idx(w), row, d});
+      o = fadd(o, fmul(weight, a));
+      l = fadd(l, fmul(weight, sums[w]));
+    }
+    if (!direct) {
+      Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
+      memref::StoreOp::create(b, o, partial,
+                              ValueRange{bi, kvHead, split, row, d});
+      scf::IfOp::create(b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                 d, idx(0)),
+                        [&](OpBuilder &nb, Location) {
+                          OpBuilder::InsertionGuard guard(b);
+                          enter(nb);
+                          memref::StoreOp::create(
+                              b, mx, stats,
+                              ValueRange{bi, kvHead, split, row, idx(0)});
+                          memref::StoreOp::create(
+                              b, l, stats,
+                              ValueRange{bi, kvHead, split, row, idx(1)});
+                          scf::YieldOp::create(b);
+                        });
+      continue;
+    }
+    // A row that saw no key (sum 0) writes zeros.
+    scf::IfOp::create(b, lt(row, idx(shape.rows)), [&](OpBuilder &nb,
+                                                       Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l,
+                                          zero);
+      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+      auto [h, qi] = headAndPos(row);
+      p.store(b, b.getLoc(), fmul(o, inv), bi, qi, h, d);
       scf::YieldOp::create(b);
     });
   }
