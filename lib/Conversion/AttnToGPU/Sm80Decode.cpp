@@ -1285,14 +1285,14 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
 void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
   int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
-    return memref::ViewOp::create(
-        b,
-        MemRefType::get(dims, b.getF32Type(), MemRefLayoutAttrInterface(),
-                        workgroup),
-        smem, idx(offset), ValueRange());
+    return memref::ViewOp::create(b,
+                                  MemRefType::get(dims, b.getF32Type(),
+                                                  MemRefLayoutAttrInterface(),
+                                                  workgroup),
+                                  smem, idx(offset), ValueRange());
   };
   Value accS = view(0, {shape.streams(), shape.mRows(), shape.combineRow()});
   Value statS =
@@ -1304,9 +1304,9 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
       Value row = add(quadRow, idx(16 * mt + 8 * r));
-      Value sum = quadReduce(
-          loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
-          [&](Value x, Value y) { return fadd(x, y); });
+      Value sum =
+          quadReduce(loop.getResult(accValues + 2 * mTiles + 2 * mt + r),
+                     [&](Value x, Value y) { return fadd(x, y); });
       // The four lanes of a quad store the same max and sum. The combines
       // take maxes of scaled scores; the loop's may be of unscaled ones.
       Value mx = loop.getResult(accValues + 2 * mt + r);
@@ -1319,9 +1319,8 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
           // Column n of n8 tile nt is value column n (D/8) + nt where the
           // products read codes (accumulatePVFromCodes), else 8 nt + n.
           Value n = add(mul(quadLane, idx(2)), idx(c));
-          Value column = shape.quantized
-                             ? add(mul(n, idx(accTiles)), idx(nt))
-                             : add(n, idx(8 * nt));
+          Value column = shape.quantized ? add(mul(n, idx(accTiles)), idx(nt))
+                                         : add(n, idx(8 * nt));
           Value a = loop.getResult((mt * accTiles + nt) * 4 + 2 * r + c);
           // Back from the value scales' unit (valueScales).
           if (shape.quantized)
@@ -1358,33 +1357,32 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
       Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
       memref::StoreOp::create(b, o, partial,
                               ValueRange{bi, kvHead, split, row, d});
-      scf::IfOp::create(b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                                 d, idx(0)),
-                        [&](OpBuilder &nb, Location) {
-                          OpBuilder::InsertionGuard guard(b);
-                          enter(nb);
-                          memref::StoreOp::create(
-                              b, mx, stats,
-                              ValueRange{bi, kvHead, split, row, idx(0)});
-                          memref::StoreOp::create(
-                              b, l, stats,
-                              ValueRange{bi, kvHead, split, row, idx(1)});
-                          scf::YieldOp::create(b);
-                        });
+      scf::IfOp::create(
+          b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, d, idx(0)),
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(nb);
+            memref::StoreOp::create(b, mx, stats,
+                                    ValueRange{bi, kvHead, split, row, idx(0)});
+            memref::StoreOp::create(b, l, stats,
+                                    ValueRange{bi, kvHead, split, row, idx(1)});
+            scf::YieldOp::create(b);
+          });
       continue;
     }
     // A row that saw no key (sum 0) writes zeros.
-    scf::IfOp::create(b, lt(row, idx(shape.rows)), [&](OpBuilder &nb,
-                                                       Location) {
-      OpBuilder::InsertionGuard guard(b);
-      enter(nb);
-      Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l,
-                                          zero);
-      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-      auto [h, qi] = headAndPos(row);
-      p.store(b, b.getLoc(), fmul(o, inv), bi, qi, h, d);
-      scf::YieldOp::create(b);
-    });
+    scf::IfOp::create(
+        b, lt(row, idx(shape.rows)), [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          enter(nb);
+          Value empty =
+              arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
+          Value inv =
+              select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+          auto [h, qi] = headAndPos(row);
+          p.store(b, b.getLoc(), fmul(o, inv), bi, qi, h, d);
+          scf::YieldOp::create(b);
+        });
   }
 }
 
