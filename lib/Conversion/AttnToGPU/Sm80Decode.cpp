@@ -219,8 +219,8 @@ DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
   // out the chain of two m-tiles' products and softmax a tile, at 254
   // registers, two blocks an SM (128 registers and three blocks for the
   // pair's bf16 kernel). Each warp of a pair copies half of each tile,
-  // which needs rows of at least four 16-byte copies. Off by default until
-  // it has run on a GPU.
+  // which needs rows of at least four 16-byte copies. Off by default: it
+  // ran no faster, and racecheck reports hazards in it (bench/NOTES.md).
   auto copyRows = [&](int64_t width) {
     return width * (quantized ? 1 : 2) / 16;
   };
