@@ -1,4 +1,4 @@
-//===- TileDefaults.h - default tiles and threads -----------*- C++ -*-===//
+//===- TileDefaults.h - default tiles and threads ---------------*- C++ -*-===//
 //
 // The one place the default tile sizes and thread counts are set: the
 // passes' options (Passes.td), the pipelines' options and attn-runner's
