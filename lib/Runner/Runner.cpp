@@ -240,6 +240,11 @@ prepareInputs(const RunnerOptions &options, llvm::ArrayRef<ArgSignature> sigs,
                    llvm::Twine(sigs.size()) + " arguments");
     if (!paths[i].empty())
       return error("--input gives argument " + llvm::Twine(i) + " twice");
+    // --check replays a cache the entry takes from empty.
+    if (options.check && model[i].cache)
+      return error("--input " + item + ": argument " + llvm::Twine(i) +
+                   " is a KV cache tensor, which --check replays from an "
+                   "empty cache; leave it out to start the cache empty");
     paths[i] = path.str();
   }
 
@@ -343,6 +348,9 @@ namespace {
 /// An attention the entry returns, in terms of entry arguments.
 struct CheckedAttention {
   AttentionProblem problem;
+  /// The entry result it computes, and the arguments of its operands, as
+  /// numbered once the entry's KV caches are lowered to tensors.
+  unsigned result = 0;
   unsigned query, key, value;
   std::optional<unsigned> mask;
   /// The argument that holds per-sequence key lengths, if any.
@@ -373,15 +381,19 @@ struct CheckedAttention {
 
 /// The value of an index computed from integer constants and integer
 /// arguments of `entry` with addi, subi, muli and index_cast, given the
-/// arguments' values; nullopt for anything else.
+/// arguments' values (argument i of `entry` is `inputs[argMap[i]]`, or
+/// `inputs[i]` without a map); nullopt for anything else.
 static std::optional<int64_t>
 evaluateIndex(func::FuncOp entry, Value v,
-              llvm::ArrayRef<EntryArgument> inputs) {
+              llvm::ArrayRef<EntryArgument> inputs,
+              llvm::ArrayRef<unsigned> argMap) {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
-    if (arg.getOwner() != &entry.getBody().front() || inputs.empty() ||
-        inputs[arg.getArgNumber()].tensor)
+    if (arg.getOwner() != &entry.getBody().front() || inputs.empty())
       return std::nullopt;
-    return inputs[arg.getArgNumber()].scalar;
+    unsigned i = argMap.empty() ? arg.getArgNumber() : argMap[arg.getArgNumber()];
+    if (inputs[i].tensor)
+      return std::nullopt;
+    return inputs[i].scalar;
   }
   Operation *def = v.getDefiningOp();
   if (!def)
@@ -393,11 +405,11 @@ evaluateIndex(func::FuncOp entry, Value v,
     return attr.getValue().getSExtValue();
   }
   if (isa<arith::IndexCastOp>(def))
-    return evaluateIndex(entry, def->getOperand(0), inputs);
+    return evaluateIndex(entry, def->getOperand(0), inputs, argMap);
   if (!isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return std::nullopt;
-  auto a = evaluateIndex(entry, def->getOperand(0), inputs);
-  auto b = evaluateIndex(entry, def->getOperand(1), inputs);
+  auto a = evaluateIndex(entry, def->getOperand(0), inputs, argMap);
+  auto b = evaluateIndex(entry, def->getOperand(1), inputs, argMap);
   if (!a || !b)
     return std::nullopt;
   int64_t r;
@@ -427,7 +439,8 @@ static bool isComputableIndex(func::FuncOp entry, Value v) {
 
 /// The checked attention of an attn.cache.attend whose query, and whose
 /// cache's appended keys and values, are entry arguments, the cache made in
-/// the entry's body by one chain of appends; or why it is not one.
+/// the entry's body, or taken by the entry (attn-runner passes it empty),
+/// then one chain of appends; or why it is not one.
 static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
                                                   CacheAttendOp op) {
   auto argIndex = [&](Value v) -> std::optional<unsigned> {
@@ -467,13 +480,13 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
   Value cache = op.getCache();
   while (true) {
     Operation *def = cache.getDefiningOp();
-    if (isa_and_nonnull<CacheCreateOp>(def))
+    if (isa_and_nonnull<CacheCreateOp>(def) || argIndex(cache))
       break;
     auto append = dyn_cast_or_null<CacheAppendOp>(def);
     if (!append)
-      return fail("its cache is not made by attn.cache.create and "
-                  "attn.cache.append in the entry's body (a cache carried "
-                  "through a loop is not replayed)");
+      return fail("its cache is not made by attn.cache.create (or taken by "
+                  "the entry) and attn.cache.append in the entry's body (a "
+                  "cache carried through a loop is not replayed)");
     std::optional<unsigned> k = argIndex(append.getKeys()),
                             v = argIndex(append.getValues());
     if (!k || !v)
@@ -564,9 +577,13 @@ static std::optional<CheckedAttention> fromArguments(func::FuncOp entry,
 /// arguments that computes it, after raising, and after repeat_kv and its
 /// transposes were fused, which is the only form the reference can
 /// recompute from the inputs alone. The first result that is not one is
-/// the error, named with its number where there are several.
+/// the error, named with its number where there are several. KV caches the
+/// entry returns are not checked; `argMap` and `resultMap` number the
+/// entry's arguments and results as they are once its caches are lowered
+/// to tensors (none: as they are).
 static llvm::Expected<SmallVector<CheckedAttention, 1>>
-findCheckedAttentions(func::FuncOp entry) {
+findCheckedAttentions(func::FuncOp entry, llvm::ArrayRef<unsigned> argMap,
+                      llvm::ArrayRef<unsigned> resultMap) {
   unsigned numResults = entry.getNumResults();
   auto notCheckable = [&](const llvm::Twine &why) {
     if (numResults == 1)
@@ -588,8 +605,27 @@ findCheckedAttentions(func::FuncOp entry) {
   });
   auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
   SmallVector<CheckedAttention, 1> checked;
+  auto lowered = [](llvm::ArrayRef<unsigned> map, unsigned i) {
+    return map.empty() ? i : map[i];
+  };
+  // The operands' argument numbers once the caches are lowered.
+  auto remap = [&](CheckedAttention &c, unsigned i) {
+    c.result = lowered(resultMap, i);
+    for (unsigned *arg : {&c.query, &c.key, &c.value})
+      *arg = lowered(argMap, *arg);
+    for (std::optional<unsigned> *arg : {&c.mask, &c.kvLengths})
+      if (*arg)
+        **arg = lowered(argMap, **arg);
+    if (c.appends)
+      for (CheckedAttention::Append &a : *c.appends) {
+        a.keys = lowered(argMap, a.keys);
+        a.values = lowered(argMap, a.values);
+      }
+  };
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-    std::string result = "result " + std::to_string(i);
+    if (isa<KVCacheType>(value.getType()))
+      continue;
+    std::string result = "result " + std::to_string(lowered(resultMap, i));
     if (auto attend = value.getDefiningOp<CacheAttendOp>()) {
       auto c = fromCache(entry, attend);
       if (!c)
@@ -598,6 +634,7 @@ findCheckedAttentions(func::FuncOp entry) {
                              : result + " is an attn.cache.attend") +
             " that the reference cannot replay: " +
             llvm::toString(c.takeError()));
+      remap(*c, i);
       checked.push_back(std::move(*c));
       continue;
     }
@@ -631,6 +668,7 @@ findCheckedAttentions(func::FuncOp entry) {
           (numResults == 1 ? std::string("the returned attention's operands")
                            : "the operands of the attention of " + result) +
           " are not all entry arguments (after raising and fusion)");
+    remap(*c, i);
     checked.push_back(*c);
   }
   return checked;
@@ -826,6 +864,11 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   // starts empty; --steps feeds each returned cache to the next call.
   StepPlan plan;
   bool cacheSignature = false;
+  // --check reads the caches' appends and attends, which the lowering
+  // removes, in a copy of the module taken before it; `argMap` and
+  // `resultMap` number that copy's arguments and results as they are after.
+  OwningOpRef<ModuleOp> checkModule;
+  SmallVector<unsigned> argMap, resultMap;
   {
     FunctionType original = entry->getFunctionType();
     auto isCache = llvm::IsaPred<KVCacheType>;
@@ -866,10 +909,24 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
       }
     }
     if (cacheSignature) {
-      if (options.check)
-        return error("--check cannot replay a KV cache that @" + name +
-                     " takes or returns (the reference replays caches the "
-                     "entry creates)");
+      // Each step but the first takes the caches the one before returned,
+      // which the reference would have to replay step by step.
+      if (options.check && options.steps > 1)
+        return error("--check cannot be combined with --steps=" +
+                     llvm::Twine(options.steps) + ": the reference replays "
+                     "one call, whose caches start empty");
+      if (options.check) {
+        checkModule = module->clone();
+        for (auto [types, map] : {std::pair(original.getInputs(), &argMap),
+                                  std::pair(original.getResults(), &resultMap)}) {
+          unsigned at = 0;
+          for (Type t : types) {
+            map->push_back(at);
+            auto cache = dyn_cast<KVCacheType>(t);
+            at += cache ? tensorsOf(cache) : 1;
+          }
+        }
+      }
       PassManager lower(&context);
       lower.addPass(createLowerKVCachePass());
       if (failed(lower.run(*module)))
@@ -935,8 +992,18 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   // --check needs each attention to recompute it, --benchmark to count the
   // work; a benchmark of something else still reports its times.
   SmallVector<CheckedAttention, 1> checked;
+  func::FuncOp checkEntry = *entry;
+  if (checkModule) {
+    PassManager fuseCopy(&context);
+    fuseCopy.addPass(createRaiseAttentionPass());
+    fuseCopy.addPass(createFuseRepeatKVPass());
+    if (failed(fuseCopy.run(*checkModule)))
+      return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
+                   options.inputFile + "'");
+    checkEntry = checkModule->lookupSymbol<func::FuncOp>(name);
+  }
   if (options.check || options.benchmarkRuns) {
-    auto found = findCheckedAttentions(*entry);
+    auto found = findCheckedAttentions(checkEntry, argMap, resultMap);
     if (found)
       checked = std::move(*found);
     else if (options.check)
@@ -966,9 +1033,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   for (CheckedAttention &c : checked) {
     if (!c.appends)
       continue;
-    c.lengthValue = evaluateIndex(*entry, c.length, *inputs);
+    c.lengthValue = evaluateIndex(checkEntry, c.length, *inputs, argMap);
     for (CheckedAttention::Append &a : *c.appends)
-      a.at = evaluateIndex(*entry, a.position, *inputs);
+      a.at = evaluateIndex(checkEntry, a.position, *inputs, argMap);
   }
 
   // NaN marks every element the kernels fail to write; --check rejects it.
@@ -1041,11 +1108,11 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   // does not hide another.
   if (options.check) {
     SmallVector<std::string> failures;
-    for (auto [i, c] : llvm::enumerate(checked)) {
+    for (const CheckedAttention &c : checked) {
       std::string label =
-          numResults == 1 ? "" : "result " + std::to_string(i) + ": ";
+          numResults == 1 ? "" : "result " + std::to_string(c.result) + ": ";
       if (std::optional<std::string> why =
-              runCheck(c, *inputs, results[i], label, os))
+              runCheck(c, *inputs, results[c.result], label, os))
         failures.push_back(label + *why);
     }
     if (!failures.empty())

@@ -47,7 +47,7 @@
 
 // What the reference cannot replay is named before anything runs.
 // RUN: not attn-runner --target=cpu %t/loop.mlir --check 2>&1 | FileCheck %s --check-prefix=LOOP
-// LOOP: attn-runner: error: --check needs @loop to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but it returns an attn.cache.attend that the reference cannot replay: its cache is not made by attn.cache.create and attn.cache.append in the entry's body (a cache carried through a loop is not replayed)
+// LOOP: attn-runner: error: --check needs @loop to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but it returns an attn.cache.attend that the reference cannot replay: its cache is not made by attn.cache.create (or taken by the entry) and attn.cache.append in the entry's body (a cache carried through a loop is not replayed)
 // RUN: not attn-runner --target=cpu %t/computed.mlir --check 2>&1 | FileCheck %s --check-prefix=COMPUTED
 // COMPUTED: that the reference cannot replay: an append's keys or values are not entry arguments
 

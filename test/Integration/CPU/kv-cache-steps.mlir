@@ -58,8 +58,23 @@
 // What --steps and --check cannot do.
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-calls.mlir --entry=inline --steps=3 2>&1 | FileCheck %s --check-prefix=NOCACHE
 // NOCACHE: attn-runner: error: --steps=3 needs @inline to take KV caches and return as many, each fed to the next call; it takes 0 and returns 0
-// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check 2>&1 | FileCheck %s --check-prefix=CHECKED
-// CHECKED: attn-runner: error: --check cannot replay a KV cache that @decode_step takes or returns (the reference replays caches the entry creates)
+// One call with --check replays the step into the empty cache the runner
+// passes, at any position: the attend reads zeros below it, and the
+// reference takes the query, keys and values from the arguments as they
+// are numbered once the cache is two tensors.
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check --seed=4 | FileCheck %s --check-prefix=CHECKED
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=37 --check --seed=4 | FileCheck %s --check-prefix=CHECKED
+// CHECKED: inputs: {{.*}}2 KV cache tensors, empty (zeros)
+// CHECKED: check: result 0: max_abs_err={{.*}} PASS
+// The same for a quantized cache taken empty: the replay quantizes the
+// appended token as the append does.
+// RUN: attn-runner --target=cpu %t/quantized.mlir --input 7=37 --check --seed=4 | FileCheck %s --check-prefix=QCHECKED
+// QCHECKED: inputs: {{.*}}4 KV cache tensors, empty (zeros)
+// QCHECKED: check: result 0: max_abs_err={{.*}} PASS
+// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check --steps=3 2>&1 | FileCheck %s --check-prefix=CHECKSTEPS
+// CHECKSTEPS: attn-runner: error: --check cannot be combined with --steps=3: the reference replays one call, whose caches start empty
+// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --input 3=%t/k.npy --check 2>&1 | FileCheck %s --check-prefix=CHECKINPUT
+// CHECKINPUT: attn-runner: error: --input 3={{.*}}k.npy: argument 3 is a KV cache tensor, which --check replays from an empty cache; leave it out to start the cache empty
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --steps=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // ZERO: attn-runner: error: --steps must be at least 1
 // RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>)/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/%other = attn.cache.create : !attn.kv_cache<1x2x32x64xf16>\n  return %o, %other : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/other.mlir
