@@ -384,13 +384,13 @@ struct CheckedAttention {
 /// arguments' values (argument i of `entry` is `inputs[argMap[i]]`, or
 /// `inputs[i]` without a map); nullopt for anything else.
 static std::optional<int64_t>
-evaluateIndex(func::FuncOp entry, Value v,
-              llvm::ArrayRef<EntryArgument> inputs,
+evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
               llvm::ArrayRef<unsigned> argMap) {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner() != &entry.getBody().front() || inputs.empty())
       return std::nullopt;
-    unsigned i = argMap.empty() ? arg.getArgNumber() : argMap[arg.getArgNumber()];
+    unsigned i =
+        argMap.empty() ? arg.getArgNumber() : argMap[arg.getArgNumber()];
     if (inputs[i].tensor)
       return std::nullopt;
     return inputs[i].scalar;
@@ -913,12 +913,14 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
       // which the reference would have to replay step by step.
       if (options.check && options.steps > 1)
         return error("--check cannot be combined with --steps=" +
-                     llvm::Twine(options.steps) + ": the reference replays "
+                     llvm::Twine(options.steps) +
+                     ": the reference replays "
                      "one call, whose caches start empty");
       if (options.check) {
         checkModule = module->clone();
-        for (auto [types, map] : {std::pair(original.getInputs(), &argMap),
-                                  std::pair(original.getResults(), &resultMap)}) {
+        for (auto [types, map] :
+             {std::pair(original.getInputs(), &argMap),
+              std::pair(original.getResults(), &resultMap)}) {
           unsigned at = 0;
           for (Type t : types) {
             map->push_back(at);
