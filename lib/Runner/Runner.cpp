@@ -671,6 +671,8 @@ findCheckedAttentions(func::FuncOp entry, llvm::ArrayRef<unsigned> argMap,
     remap(*c, i);
     checked.push_back(*c);
   }
+  if (checked.empty())
+    return notCheckable("it returns only KV caches");
   return checked;
 }
 
@@ -914,8 +916,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
       if (options.check && options.steps > 1)
         return error("--check cannot be combined with --steps=" +
                      llvm::Twine(options.steps) +
-                     ": the reference replays "
-                     "one call, whose caches start empty");
+                     ": the reference replays one call, whose caches start "
+                     "empty");
       if (options.check) {
         checkModule = module->clone();
         for (auto [types, map] :

@@ -75,6 +75,9 @@
 // CHECKSTEPS: attn-runner: error: --check cannot be combined with --steps=3: the reference replays one call, whose caches start empty
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --input 3=%t/k.npy --check 2>&1 | FileCheck %s --check-prefix=CHECKINPUT
 // CHECKINPUT: attn-runner: error: --input 3={{.*}}k.npy: argument 3 is a KV cache tensor, which --check replays from an empty cache; leave it out to start the cache empty
+// RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> !attn.kv_cache<1x2x64x64xf16>/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/return %next : !attn.kv_cache<1x2x64x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/cache-only.mlir
+// RUN: not attn-runner --target=cpu %t/cache-only.mlir --input 5=0 --check 2>&1 | FileCheck %s --check-prefix=CACHEONLY
+// CACHEONLY: attn-runner: error: --check needs @decode_step to return one attn.attention of its own arguments (or an attn.cache.attend of a cache it fills from them), but it returns only KV caches
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --steps=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // ZERO: attn-runner: error: --steps must be at least 1
 // RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>)/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/%other = attn.cache.create : !attn.kv_cache<1x2x32x64xf16>\n  return %o, %other : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x32x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/other.mlir
