@@ -1113,7 +1113,7 @@ void DecodeKernel::syncStream() {
 /// streams' rows four columns at a time, where buildCombineByElement loads
 /// every stream's max and sum and takes its exponentials again for each
 /// element (about 1450 instructions a warp in MQA's SASS): MQA decode ran
-/// 5% (bf16) and 13-20% (int8) faster. With one m-tile ptxas scheduled the int8 loop
+/// 5% (bf16) and 13-21% (int8) faster. With one m-tile ptxas scheduled the int8 loop
 /// itself differently (the same instructions, in another order) and it ran
 /// 11-18% slower, so one m-tile keeps the other form (H100, 2026-12-06;
 /// bench/NOTES.md).
