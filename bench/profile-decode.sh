@@ -14,6 +14,10 @@
 # blocks that launch is the next call's attention, 128 threads a block
 # where the combine has 256), so that the two kernels' durations can be
 # set against the time attn-runner --benchmark gives the call.
+# With PROFILE_SOURCE=1 it also samples the attention kernel's warps per
+# SASS instruction (the SourceCounters section) and prints, through
+# bench/ncu_source.py, how the samples divide between the tile loop and
+# what comes before and after it, and the instructions warps wait on most.
 # $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...). The full
 # reports go to $PROFILE_OUT (default /tmp/attn-profile-decode). ATTN_RUNNER
 # as in bench/run.sh; NCU names Nsight Compute's ncu. Clocks are left alone
@@ -37,6 +41,21 @@ for name in $decode_shape_names; do
     # which runs before its combine.
     profile_launch "$name-$st" attend 0 --section LaunchStats --section Occupancy -- \
       "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
+    if [ "${PROFILE_SOURCE:-0}" = 1 ]; then
+      report="$out/$name-$st-source"
+      if timeout 300 "$ncu" --clock-control none --target-processes all \
+          -k regex:attend --launch-count 1 --section SourceCounters \
+          --section WarpStateStats \
+          --import-source no -f -o "$report" \
+          "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 \
+          --warmup=1 > "$report.log" 2>&1 &&
+        "$ncu" --import "$report.ncu-rep" --page source --csv \
+          --print-source sass > "$report.csv" 2>> "$report.log"; then
+        python3 "$root/bench/ncu_source.py" "$name-$st" "$report.csv"
+      else
+        echo "$name-$st: ncu source counters failed: $(tail -2 "$report.log" | tr '\n' ' ')"
+      fi
+    fi
     # The second: its combine, where the keys are split over blocks.
     if [ "${PROFILE_COMBINE:-0}" = 1 ]; then
       profile_launch "$name-$st-combine" attend 1 --section LaunchStats -- \

@@ -374,6 +374,42 @@ class NcuSummary(unittest.TestCase):
                          "x: no metrics in the report")
 
 
+class NcuSource(unittest.TestCase):
+    """bench/ncu_source.py on a source page in the form of ncu --page source
+    --csv --print-source sass: the kernel's name, then one row an
+    instruction."""
+
+    def test_summary(self):
+        import ncu_source
+        head = ('"Kernel Name","attend_kernel",\n'
+                '"Address","Source","Warp Stall Sampling (All Samples)",'
+                '"Instructions Executed","stall_long_sb","stall_mio",'
+                '"stall_long_sb (Not Issued)"\n')
+
+        def row(address, source, samples, executed, long_sb, mio):
+            return '"%s","%s","%s","%s","%s","%s","0"\n' % (
+                address, source, samples, executed, long_sb, mio)
+
+        # Two instructions before a loop of three (ten times as often),
+        # one after it.
+        text = (head + row("0x10", "LDC R1", "10", "4", "0", "10") +
+                row("0x20", "IADD3 R0", "0", "4", "0", "0") +
+                row("0x30", "WARPSYNC.ALL", "1,000", "40", "1,000", "0") +
+                row("0x40", "HMMA R4", "300", "40", "0", "300") +
+                row("0x50", "BRA 0x30", "0", "40", "0", "0") +
+                row("0x60", "STS [R2]", "100", "4", "50", "50"))
+        self.assertEqual(
+            ncu_source.summarize("mqa", text, top=2).splitlines(),
+            ["mqa: 6 instructions, 1410 samples",
+             "  stalls: long_sb 74.5%, mio 25.5%",
+             "  from instruction 2, executed 40 times: 92.2% (WARPSYNC.ALL)",
+             "  from instruction 5, executed 4 times: 7.1% (STS [R2])",
+             "  70.9% WARPSYNC.ALL [long_sb 100%]",
+             "  21.3% HMMA R4 [mio 100%]"])
+        with self.assertRaises(ValueError):
+            ncu_source.parse('"Kernel Name","k",\n"Address","Source"\n')
+
+
 class ModelBench(unittest.TestCase):
     """bench/model.py's parts that need no GPU: generate.c's output, the
     weight bytes of a checkpoint, the floor, the table, the settings."""
