@@ -365,12 +365,18 @@ struct CheckedAttention {
   struct Append {
     unsigned keys, values;
     Value position;
-    /// Its value, resolved from the integer arguments before the run
-    /// (which lowers the module, and with it `position`, away).
-    std::optional<int64_t> at;
+    /// Its value in each call the reference replays, resolved from the
+    /// integer arguments before the run (which lowers the module, and with
+    /// it `position`, away).
+    SmallVector<std::optional<int64_t>> at;
   };
   std::optional<SmallVector<Append>> appends;
+  /// Whether the cache is one the entry takes, which --steps feeds from
+  /// call to call (the reference then replays every call's appends), rather
+  /// than one it creates afresh in each call.
+  bool cacheTaken = false;
   Value length;
+  /// The length in the last call.
   std::optional<int64_t> lengthValue;
   KVCacheType cacheType;
   /// For a quantized cache: its codes' and scales' element types, with
@@ -382,18 +388,20 @@ struct CheckedAttention {
 /// The value of an index computed from integer constants and integer
 /// arguments of `entry` with addi, subi, muli and index_cast, given the
 /// arguments' values (argument i of `entry` is `inputs[argMap[i]]`, or
-/// `inputs[i]` without a map); nullopt for anything else.
+/// `inputs[i]` without a map) in call `step` of a --steps run, which adds
+/// `step` to each; nullopt for anything else.
 static std::optional<int64_t>
 evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
-              llvm::ArrayRef<unsigned> argMap) {
+              llvm::ArrayRef<unsigned> argMap, int64_t step) {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner() != &entry.getBody().front() || inputs.empty())
       return std::nullopt;
     unsigned i =
         argMap.empty() ? arg.getArgNumber() : argMap[arg.getArgNumber()];
-    if (inputs[i].tensor)
+    int64_t value;
+    if (inputs[i].tensor || llvm::AddOverflow(inputs[i].scalar, step, value))
       return std::nullopt;
-    return inputs[i].scalar;
+    return value;
   }
   Operation *def = v.getDefiningOp();
   if (!def)
@@ -405,11 +413,11 @@ evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
     return attr.getValue().getSExtValue();
   }
   if (isa<arith::IndexCastOp>(def))
-    return evaluateIndex(entry, def->getOperand(0), inputs, argMap);
+    return evaluateIndex(entry, def->getOperand(0), inputs, argMap, step);
   if (!isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return std::nullopt;
-  auto a = evaluateIndex(entry, def->getOperand(0), inputs, argMap);
-  auto b = evaluateIndex(entry, def->getOperand(1), inputs, argMap);
+  auto a = evaluateIndex(entry, def->getOperand(0), inputs, argMap, step);
+  auto b = evaluateIndex(entry, def->getOperand(1), inputs, argMap, step);
   if (!a || !b)
     return std::nullopt;
   int64_t r;
@@ -480,7 +488,8 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
   Value cache = op.getCache();
   while (true) {
     Operation *def = cache.getDefiningOp();
-    if (isa_and_nonnull<CacheCreateOp>(def) || argIndex(cache))
+    c.cacheTaken = bool(argIndex(cache));
+    if (isa_and_nonnull<CacheCreateOp>(def) || c.cacheTaken)
       break;
     auto append = dyn_cast_or_null<CacheAppendOp>(def);
     if (!append)
@@ -703,10 +712,14 @@ runCheck(const CheckedAttention &c,
     keys->fill(0);
     values->fill(0);
     std::vector<double> headRow(problem.headDim);
+    // Every call's appends, in order, where the cache is fed from call to
+    // call; else the last call's.
+    unsigned calls = c.appends->empty() ? 0 : c.appends->front().at.size();
+    for (unsigned call = c.cacheTaken ? 0 : calls - 1; call < calls; ++call)
     for (const CheckedAttention::Append &a : *c.appends) {
-      if (!a.at)
+      if (!a.at[call])
         return std::string("an append's position overflows int64");
-      int64_t at = *a.at;
+      int64_t at = *a.at[call];
       const HostTensor &k = *inputs[a.keys].tensor,
                        &v = *inputs[a.values].tensor;
       int64_t tokens = k.shape()[1], row = problem.headsKV * problem.headDim;
@@ -911,13 +924,6 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
       }
     }
     if (cacheSignature) {
-      // Each step but the first takes the caches the one before returned,
-      // which the reference would have to replay step by step.
-      if (options.check && options.steps > 1)
-        return error("--check cannot be combined with --steps=" +
-                     llvm::Twine(options.steps) +
-                     ": the reference replays one call, whose caches start "
-                     "empty");
       if (options.check) {
         checkModule = module->clone();
         for (auto [types, map] :
@@ -1037,9 +1043,13 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   for (CheckedAttention &c : checked) {
     if (!c.appends)
       continue;
-    c.lengthValue = evaluateIndex(checkEntry, c.length, *inputs, argMap);
+    // --steps checks the last call's results.
+    int64_t last = options.steps - 1;
+    c.lengthValue = evaluateIndex(checkEntry, c.length, *inputs, argMap, last);
     for (CheckedAttention::Append &a : *c.appends)
-      a.at = evaluateIndex(checkEntry, a.position, *inputs, argMap);
+      for (int64_t call = 0; call <= last; ++call)
+        a.at.push_back(
+            evaluateIndex(checkEntry, a.position, *inputs, argMap, call));
   }
 
   // NaN marks every element the kernels fail to write; --check rejects it.

@@ -58,21 +58,25 @@
 // What --steps and --check cannot do.
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-calls.mlir --entry=inline --steps=3 2>&1 | FileCheck %s --check-prefix=NOCACHE
 // NOCACHE: attn-runner: error: --steps=3 needs @inline to take KV caches and return as many, each fed to the next call; it takes 0 and returns 0
-// One call with --check replays the step into the empty cache the runner
-// passes, at any position: the attend reads zeros below it, and the
-// reference takes the query, keys and values from the arguments as they
-// are numbered once the cache is two tensors.
+// --check replays the step into the empty cache the runner passes, at any
+// position: the attend reads zeros below it, and the reference takes the
+// query, keys and values from the arguments as they are numbered once the
+// cache is two tensors. With --steps it replays every call's appends (each
+// call's position one further) and checks the last call's output: from
+// position 37, eight copies of the token after 37 zero keys.
 // RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check --seed=4 | FileCheck %s --check-prefix=CHECKED
 // RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=37 --check --seed=4 | FileCheck %s --check-prefix=CHECKED
 // CHECKED: inputs: {{.*}}2 KV cache tensors, empty (zeros)
 // CHECKED: check: result 0: max_abs_err={{.*}} PASS
+// RUN: attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=37 --steps=8 --check --seed=4 | FileCheck %s --check-prefix=CHECKEDSTEPS
+// CHECKEDSTEPS: steps: 7 calls after the first
+// CHECKEDSTEPS: check: result 0: max_abs_err={{.*}} PASS
 // The same for a quantized cache taken empty: the replay quantizes the
 // appended token as the append does.
 // RUN: attn-runner --target=cpu %t/quantized.mlir --input 7=37 --check --seed=4 | FileCheck %s --check-prefix=QCHECKED
+// RUN: attn-runner --target=cpu %t/quantized.mlir --input 7=37 --steps=8 --check --seed=4 | FileCheck %s --check-prefix=QCHECKED
 // QCHECKED: inputs: {{.*}}4 KV cache tensors, empty (zeros)
 // QCHECKED: check: result 0: max_abs_err={{.*}} PASS
-// RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --check --steps=3 2>&1 | FileCheck %s --check-prefix=CHECKSTEPS
-// CHECKSTEPS: attn-runner: error: --check cannot be combined with --steps=3: the reference replays one call, whose caches start empty
 // RUN: not attn-runner --target=cpu %S/../CUDA/Inputs/cache-step.mlir --input 5=0 --input 3=%t/k.npy --check 2>&1 | FileCheck %s --check-prefix=CHECKINPUT
 // CHECKINPUT: attn-runner: error: --input 3={{.*}}k.npy: argument 3 is a KV cache tensor, which --check replays from an empty cache; leave it out to start the cache empty
 // RUN: sed -e 's/-> (tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>)/-> !attn.kv_cache<1x2x64x64xf16>/' -e 's/return %o, %next : tensor<1x1x8x64xf16>, !attn.kv_cache<1x2x64x64xf16>/return %next : !attn.kv_cache<1x2x64x64xf16>/' %S/../CUDA/Inputs/cache-step.mlir > %t/cache-only.mlir

@@ -64,6 +64,10 @@
 // RUN: python3 %S/../CPU/Inputs/npy.py %t.k.npy f16 1x1x2x64 normal 4
 // RUN: attn-runner %S/Inputs/cache-step.mlir --target=cuda --input 1=%t.k.npy --input 5=0 --steps=8 --output=%t.steps.npy | FileCheck %s --check-prefix=STEPS
 // STEPS: steps: 7 calls after the first
+// With --check, the reference replays the eight calls' appends and checks
+// the last call's output.
+// RUN: attn-runner %S/Inputs/cache-step.mlir --target=cuda --input 5=37 --steps=8 --check --seed=4 | FileCheck %s --check-prefix=CHECKEDSTEPS
+// CHECKEDSTEPS: check: result 0: max_abs_err={{.*}} PASS
 // RUN: python3 %S/../CPU/Inputs/cache_rows.py %t.steps.1.npy %t.k.npy 0 8 | FileCheck %s --check-prefix=ROWS
 // ROWS: PASS
 // RUN: not attn-runner %S/Inputs/cache-step.mlir --target=cuda --input 5=60 --steps=8 2>&1 | FileCheck %s --check-prefix=FULL
