@@ -716,32 +716,32 @@ runCheck(const CheckedAttention &c,
     // call; else the last call's.
     unsigned calls = c.appends->empty() ? 0 : c.appends->front().at.size();
     for (unsigned call = c.cacheTaken ? 0 : calls - 1; call < calls; ++call)
-    for (const CheckedAttention::Append &a : *c.appends) {
-      if (!a.at[call])
-        return std::string("an append's position overflows int64");
-      int64_t at = *a.at[call];
-      const HostTensor &k = *inputs[a.keys].tensor,
-                       &v = *inputs[a.values].tensor;
-      int64_t tokens = k.shape()[1], row = problem.headsKV * problem.headDim;
-      for (int64_t b = 0; b < problem.batch; ++b)
-        for (int64_t t = 0; t < tokens; ++t) {
-          if (at + t >= length)
-            continue; // written, but past what the attend reads
-          for (int64_t h = 0; h < problem.headsKV; ++h)
-            for (auto [from, to] :
-                 {std::pair(&k, &*keys), std::pair(&v, &*values)}) {
-              int64_t src = (b * tokens + t) * row + h * problem.headDim,
-                      dst = (b * length + at + t) * row + h * problem.headDim;
-              for (int64_t d = 0; d < problem.headDim; ++d)
-                headRow[d] = from->get(src + d);
-              if (c.quantized)
-                quantizeDequantize(headRow, c.quantized->first,
-                                   c.quantized->second);
-              for (int64_t d = 0; d < problem.headDim; ++d)
-                to->set(dst + d, headRow[d]);
-            }
-        }
-    }
+      for (const CheckedAttention::Append &a : *c.appends) {
+        if (!a.at[call])
+          return std::string("an append's position overflows int64");
+        int64_t at = *a.at[call];
+        const HostTensor &k = *inputs[a.keys].tensor,
+                         &v = *inputs[a.values].tensor;
+        int64_t tokens = k.shape()[1], row = problem.headsKV * problem.headDim;
+        for (int64_t b = 0; b < problem.batch; ++b)
+          for (int64_t t = 0; t < tokens; ++t) {
+            if (at + t >= length)
+              continue; // written, but past what the attend reads
+            for (int64_t h = 0; h < problem.headsKV; ++h)
+              for (auto [from, to] :
+                   {std::pair(&k, &*keys), std::pair(&v, &*values)}) {
+                int64_t src = (b * tokens + t) * row + h * problem.headDim,
+                        dst = (b * length + at + t) * row + h * problem.headDim;
+                for (int64_t d = 0; d < problem.headDim; ++d)
+                  headRow[d] = from->get(src + d);
+                if (c.quantized)
+                  quantizeDequantize(headRow, c.quantized->first,
+                                     c.quantized->second);
+                for (int64_t d = 0; d < problem.headDim; ++d)
+                  to->set(dst + d, headRow[d]);
+              }
+          }
+      }
   }
   if (c.kvLengths) {
     const HostTensor &lengths = *inputs[*c.kvLengths].tensor;
