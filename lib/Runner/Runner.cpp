@@ -685,6 +685,34 @@ findCheckedAttentions(func::FuncOp entry, llvm::ArrayRef<unsigned> argMap,
   return checked;
 }
 
+/// Writes the tokens of `k` and `v` ([B, T, H, D]) that one append of `c`
+/// puts at position `at` into the replayed cache `keys` and `values` ([B,
+/// length, H, D], f64), quantized and dequantized as the append quantizes
+/// them for a quantized cache; tokens at or past the length are written by
+/// the append but not read by the attend, so they are left out.
+static void replayAppend(const CheckedAttention &c,
+                         const AttentionProblem &problem, const HostTensor &k,
+                         const HostTensor &v, int64_t at, HostTensor &keys,
+                         HostTensor &values) {
+  int64_t length = keys.shape()[1], tokens = k.shape()[1];
+  int64_t row = problem.headsKV * problem.headDim;
+  std::vector<double> headRow(problem.headDim);
+  for (int64_t b = 0; b < problem.batch; ++b)
+    for (int64_t t = 0; t < tokens && at + t < length; ++t)
+      for (int64_t h = 0; h < problem.headsKV; ++h)
+        for (auto [from, to] : {std::pair(&k, &keys), std::pair(&v, &values)}) {
+          int64_t src = (b * tokens + t) * row + h * problem.headDim,
+                  dst = (b * length + at + t) * row + h * problem.headDim;
+          for (int64_t d = 0; d < problem.headDim; ++d)
+            headRow[d] = from->get(src + d);
+          if (c.quantized)
+            quantizeDequantize(headRow, c.quantized->first,
+                               c.quantized->second);
+          for (int64_t d = 0; d < problem.headDim; ++d)
+            to->set(dst + d, headRow[d]);
+        }
+}
+
 /// Compares `result` with the references of `c` and prints the check line,
 /// prefixed with `label` (e.g. "result 1: ") where the entry has several
 /// results. Returns why the check failed, if it did.
@@ -711,36 +739,16 @@ runCheck(const CheckedAttention &c,
     values.emplace(sig);
     keys->fill(0);
     values->fill(0);
-    std::vector<double> headRow(problem.headDim);
     // Every call's appends, in order, where the cache is fed from call to
     // call; else the last call's.
     unsigned calls = c.appends->empty() ? 0 : c.appends->front().at.size();
-    for (unsigned call = c.cacheTaken ? 0 : calls - 1; call < calls; ++call)
+    unsigned first = c.cacheTaken || calls == 0 ? 0 : calls - 1;
+    for (unsigned call = first; call < calls; ++call)
       for (const CheckedAttention::Append &a : *c.appends) {
         if (!a.at[call])
           return std::string("an append's position overflows int64");
-        int64_t at = *a.at[call];
-        const HostTensor &k = *inputs[a.keys].tensor,
-                         &v = *inputs[a.values].tensor;
-        int64_t tokens = k.shape()[1], row = problem.headsKV * problem.headDim;
-        for (int64_t b = 0; b < problem.batch; ++b)
-          for (int64_t t = 0; t < tokens; ++t) {
-            if (at + t >= length)
-              continue; // written, but past what the attend reads
-            for (int64_t h = 0; h < problem.headsKV; ++h)
-              for (auto [from, to] :
-                   {std::pair(&k, &*keys), std::pair(&v, &*values)}) {
-                int64_t src = (b * tokens + t) * row + h * problem.headDim,
-                        dst = (b * length + at + t) * row + h * problem.headDim;
-                for (int64_t d = 0; d < problem.headDim; ++d)
-                  headRow[d] = from->get(src + d);
-                if (c.quantized)
-                  quantizeDequantize(headRow, c.quantized->first,
-                                     c.quantized->second);
-                for (int64_t d = 0; d < problem.headDim; ++d)
-                  to->set(dst + d, headRow[d]);
-              }
-          }
+        replayAppend(c, problem, *inputs[a.keys].tensor,
+                     *inputs[a.values].tensor, *a.at[call], *keys, *values);
       }
   }
   if (c.kvLengths) {
