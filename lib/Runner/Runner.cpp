@@ -503,7 +503,7 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
     if (!isComputableIndex(entry, append.getPosition()))
       return fail("an append's position is not computed from constants and "
                   "integer arguments");
-    appends.push_back({*k, *v, append.getPosition()});
+    appends.push_back({*k, *v, append.getPosition(), {}});
     cache = append.getCache();
   }
   std::reverse(appends.begin(), appends.end());
@@ -902,16 +902,24 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     auto tensorsOf = [](KVCacheType cache) -> unsigned {
       return cache.isQuantized() ? 4 : 2;
     };
+    // The index of each argument's (or result's) first tensor once the
+    // caches are lowered.
+    auto loweredIndices = [&](ArrayRef<Type> types) {
+      SmallVector<unsigned> indices;
+      unsigned at = 0;
+      for (Type t : types) {
+        indices.push_back(at);
+        auto cache = dyn_cast<KVCacheType>(t);
+        at += cache ? tensorsOf(cache) : 1;
+      }
+      return indices;
+    };
     auto parts = [&](ArrayRef<Type> types) {
       // Lowered index of each cache's first tensor, and its cache type.
       SmallVector<std::pair<unsigned, KVCacheType>> caches;
-      unsigned at = 0;
-      for (Type t : types) {
-        auto cache = dyn_cast<KVCacheType>(t);
-        if (cache)
+      for (auto [t, at] : llvm::zip(types, loweredIndices(types)))
+        if (auto cache = dyn_cast<KVCacheType>(t))
           caches.push_back({at, cache});
-        at += cache ? tensorsOf(cache) : 1;
-      }
       return caches;
     };
     auto args = parts(original.getInputs());
@@ -934,16 +942,8 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
     if (cacheSignature) {
       if (options.check) {
         checkModule = module->clone();
-        for (auto [types, map] :
-             {std::pair(original.getInputs(), &argMap),
-              std::pair(original.getResults(), &resultMap)}) {
-          unsigned at = 0;
-          for (Type t : types) {
-            map->push_back(at);
-            auto cache = dyn_cast<KVCacheType>(t);
-            at += cache ? tensorsOf(cache) : 1;
-          }
-        }
+        argMap = loweredIndices(original.getInputs());
+        resultMap = loweredIndices(original.getResults());
       }
       PassManager lower(&context);
       lower.addPass(createLowerKVCachePass());
@@ -1001,25 +1001,19 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
 
   // Attention written in upstream ops is raised first, so that the fusion,
   // and --check, see the attn.attention it computes.
+  // The copy --check reads goes through the same passes.
   PassManager fuse(&context);
   fuse.addPass(createRaiseAttentionPass());
   fuse.addPass(createFuseRepeatKVPass());
-  if (failed(fuse.run(*module)))
-    return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
-                 options.inputFile + "'");
+  for (ModuleOp m : {*module, checkModule ? *checkModule : ModuleOp()})
+    if (m && failed(fuse.run(m)))
+      return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
+                   options.inputFile + "'");
   // --check needs each attention to recompute it, --benchmark to count the
   // work; a benchmark of something else still reports its times.
   SmallVector<CheckedAttention, 1> checked;
-  func::FuncOp checkEntry = *entry;
-  if (checkModule) {
-    PassManager fuseCopy(&context);
-    fuseCopy.addPass(createRaiseAttentionPass());
-    fuseCopy.addPass(createFuseRepeatKVPass());
-    if (failed(fuseCopy.run(*checkModule)))
-      return error("attn-raise-attention or attn-fuse-repeat-kv failed on '" +
-                   options.inputFile + "'");
-    checkEntry = checkModule->lookupSymbol<func::FuncOp>(name);
-  }
+  func::FuncOp checkEntry =
+      checkModule ? checkModule->lookupSymbol<func::FuncOp>(name) : *entry;
   if (options.check || options.benchmarkRuns) {
     auto found = findCheckedAttentions(checkEntry, argMap, resultMap);
     if (found)

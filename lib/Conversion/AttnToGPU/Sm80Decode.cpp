@@ -416,6 +416,20 @@ private:
   /// The same, an element of the block's rows a thread at a time: each
   /// takes the streams' maxes, sums and accumulators from shared memory.
   void buildCombineByElement(scf::ForOp loop);
+  /// Stores the block's combined columns `o` of `row` from column `d` on
+  /// (an f32, or a vector of them) with the row's max `mx` and sum `l`:
+  /// into the scratch partials where the keys are split over blocks, else,
+  /// divided by the sum, into the output.
+  void storeCombined(Value row, Value d, Value o, Value mx, Value l);
+  /// A view of `dims` elements of `type` at byte `offset` of the block's
+  /// dynamic shared memory.
+  Value sharedView(int64_t offset, ArrayRef<int64_t> dims, Type type) {
+    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+    return memref::ViewOp::create(
+        b, MemRefType::get(dims, type, MemRefLayoutAttrInterface(), workgroup),
+        smem, idx(offset), ValueRange());
+  }
   /// A barrier for the warps of this warp's stream: the warp's own where
   /// it is alone, else the stream's named barrier (1 + stream; 0 is the
   /// block's).
@@ -1122,19 +1136,11 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
     return buildCombineByElement(loop);
   int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
-  int64_t accRow = shape.combineRow();
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
-  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
-    return memref::ViewOp::create(
-        b,
-        MemRefType::get(dims, b.getF32Type(), MemRefLayoutAttrInterface(),
-                        workgroup),
-        smem, idx(offset), ValueRange());
-  };
-  Value accS = view(0, {shape.streams(), shape.mRows(), accRow});
+  Value accS = sharedView(
+      0, {shape.streams(), shape.mRows(), shape.combineRow()}, b.getF32Type());
   Value statS =
-      view(shape.combineAccBytes(), {shape.streams(), shape.mRows(), kStats});
+      sharedView(shape.combineAccBytes(),
+                 {shape.streams(), shape.mRows(), kStats}, b.getF32Type());
   Value log2e = f32(M_LOG2E);
   // exp2 of each max against `base` (a row's max times log2 e, 0 for -inf).
   auto baseOf = [&](Value mx) {
@@ -1216,7 +1222,6 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
   auto vecType = VectorType::get({vec}, b.getF32Type());
   int64_t rowVecs = shape.valueDim / vec;
   int64_t vecs = shape.mRows() * rowVecs;
-  bool direct = launchShape.scratch.empty();
   for (int64_t i = 0; i < (vecs + kThreads - 1) / kThreads; ++i) {
     Value e = add(tid, idx(i * kThreads));
     auto body = [&] {
@@ -1234,41 +1239,7 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
         l = w ? fadd(l, s) : s;
         mx = w ? fmax(mx, m) : m;
       }
-      if (!direct) {
-        Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
-        vector::StoreOp::create(
-            b, o, partial, ValueRange{bi, kvHead, split, row, d},
-            /*nontemporal=*/false, llvm::MaybeAlign(4 * vec));
-        scf::IfOp::create(
-            b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, d, idx(0)),
-            [&](OpBuilder &nb, Location) {
-              OpBuilder::InsertionGuard guard(b);
-              enter(nb);
-              memref::StoreOp::create(
-                  b, mx, stats, ValueRange{bi, kvHead, split, row, idx(0)});
-              memref::StoreOp::create(
-                  b, l, stats, ValueRange{bi, kvHead, split, row, idx(1)});
-              scf::YieldOp::create(b);
-            });
-        return;
-      }
-      // A row that saw no key (sum 0) writes zeros.
-      scf::IfOp::create(
-          b, lt(row, idx(shape.rows)), [&](OpBuilder &nb, Location) {
-            OpBuilder::InsertionGuard guard(b);
-            enter(nb);
-            Value zero = f32(0.0);
-            Value empty =
-                arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
-            Value inv =
-                select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-            auto [h, qi] = headAndPos(row);
-            for (int64_t j = 0; j < vec; ++j)
-              p.store(b, b.getLoc(),
-                      fmul(vector::ExtractOp::create(b, o, j), inv), bi, qi, h,
-                      add(d, idx(j)));
-            scf::YieldOp::create(b);
-          });
+      storeCombined(row, d, o, mx, l);
     };
     if (vecs % kThreads == 0) {
       body();
@@ -1286,18 +1257,11 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
 void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
   int64_t mTiles = shape.warpMTiles(), accTiles = shape.valueDim / 8;
   int64_t accValues = mTiles * accTiles * 4;
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
-    return memref::ViewOp::create(b,
-                                  MemRefType::get(dims, b.getF32Type(),
-                                                  MemRefLayoutAttrInterface(),
-                                                  workgroup),
-                                  smem, idx(offset), ValueRange());
-  };
-  Value accS = view(0, {shape.streams(), shape.mRows(), shape.combineRow()});
+  Value accS = sharedView(
+      0, {shape.streams(), shape.mRows(), shape.combineRow()}, b.getF32Type());
   Value statS =
-      view(shape.combineAccBytes(), {shape.streams(), shape.mRows(), kStats});
+      sharedView(shape.combineAccBytes(),
+                 {shape.streams(), shape.mRows(), kStats}, b.getF32Type());
 
   // Every warp has drained its pipeline before any overwrites the buffers.
   gpu::BarrierOp::create(b);
@@ -1332,7 +1296,6 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
   gpu::BarrierOp::create(b);
 
   Value zero = f32(0.0), log2e = f32(M_LOG2E);
-  bool direct = launchShape.scratch.empty();
   int64_t elements = shape.mRows() * shape.valueDim;
   for (int64_t i = 0; i < elements / kThreads; ++i) {
     Value e = add(tid, idx(i * kThreads));
@@ -1354,37 +1317,49 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
       o = fadd(o, fmul(weight, a));
       l = fadd(l, fmul(weight, sums[w]));
     }
-    if (!direct) {
-      Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
-      memref::StoreOp::create(b, o, partial,
-                              ValueRange{bi, kvHead, split, row, d});
-      scf::IfOp::create(
-          b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, d, idx(0)),
-          [&](OpBuilder &nb, Location) {
-            OpBuilder::InsertionGuard guard(b);
-            enter(nb);
-            memref::StoreOp::create(b, mx, stats,
-                                    ValueRange{bi, kvHead, split, row, idx(0)});
-            memref::StoreOp::create(b, l, stats,
-                                    ValueRange{bi, kvHead, split, row, idx(1)});
-            scf::YieldOp::create(b);
-          });
-      continue;
-    }
-    // A row that saw no key (sum 0) writes zeros.
+    storeCombined(row, d, o, mx, l);
+  }
+}
+
+void DecodeKernel::storeCombined(Value row, Value d, Value o, Value mx,
+                                 Value l) {
+  auto vector = dyn_cast<VectorType>(o.getType());
+  if (!launchShape.scratch.empty()) {
+    Value partial = launchShape.scratch[0], stats = launchShape.scratch[1];
+    SmallVector<Value> at{bi, kvHead, split, row, d};
+    if (vector)
+      vector::StoreOp::create(b, o, partial, at, /*nontemporal=*/false,
+                              llvm::MaybeAlign(4 * vector.getNumElements()));
+    else
+      memref::StoreOp::create(b, o, partial, at);
     scf::IfOp::create(
-        b, lt(row, idx(shape.rows)), [&](OpBuilder &nb, Location) {
+        b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, d, idx(0)),
+        [&](OpBuilder &nb, Location) {
           OpBuilder::InsertionGuard guard(b);
           enter(nb);
-          Value empty =
-              arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
-          Value inv =
-              select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
-          auto [h, qi] = headAndPos(row);
-          p.store(b, b.getLoc(), fmul(o, inv), bi, qi, h, d);
+          memref::StoreOp::create(b, mx, stats,
+                                  ValueRange{bi, kvHead, split, row, idx(0)});
+          memref::StoreOp::create(b, l, stats,
+                                  ValueRange{bi, kvHead, split, row, idx(1)});
           scf::YieldOp::create(b);
         });
+    return;
   }
+  // A row that saw no key (sum 0) writes zeros.
+  scf::IfOp::create(b, lt(row, idx(shape.rows)), [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    Value zero = f32(0.0);
+    Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
+    Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), l));
+    auto [h, qi] = headAndPos(row);
+    int64_t columns = vector ? vector.getNumElements() : 1;
+    for (int64_t j = 0; j < columns; ++j) {
+      Value x = vector ? vector::ExtractOp::create(b, o, j).getResult() : o;
+      p.store(b, b.getLoc(), fmul(x, inv), bi, qi, h, j ? add(d, idx(j)) : d);
+    }
+    scf::YieldOp::create(b);
+  });
 }
 
 void DecodeKernel::build(gpu::LaunchOp launch) {
@@ -1405,32 +1380,19 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   smem = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                          MemRefLayoutAttrInterface(), workgroup));
-  auto view = [&](int64_t offset, ArrayRef<int64_t> dims) {
-    return memref::ViewOp::create(
-        b,
-        MemRefType::get(dims, elt, MemRefLayoutAttrInterface(), workgroup),
-        smem, idx(offset), ValueRange());
-  };
   // K and V are addressed through flat indices (see Cursor).
-  qSmem = view(0, {shape.mRows(), shape.kRow()});
+  qSmem = sharedView(0, {shape.mRows(), shape.kRow()}, elt);
   Type queryType = cast<MemRefType>(p.query.getType()).getElementType();
   qIn = queryType == elt
             ? qSmem
-            : memref::ViewOp::create(
-                  b,
-                  MemRefType::get({shape.mRows(), shape.kRow()}, queryType,
-                                  MemRefLayoutAttrInterface(), workgroup),
-                  smem, idx(0), ValueRange());
-  kSmem = view(shape.qBytes(), {shape.kBytes() / 2});
-  vSmem = view(shape.qBytes() + shape.kBytes(), {shape.vBytes() / 2});
+            : sharedView(0, {shape.mRows(), shape.kRow()}, queryType);
+  kSmem = sharedView(shape.qBytes(), {shape.kBytes() / 2}, elt);
+  vSmem =
+      sharedView(shape.qBytes() + shape.kBytes(), {shape.vBytes() / 2}, elt);
   if (shape.quantized) {
     auto typedView = [&](int64_t offset, int64_t bytes, Type type) {
-      int64_t count = bytes * 8 / type.getIntOrFloatBitWidth();
-      return memref::ViewOp::create(
-          b,
-          MemRefType::get({count}, type, MemRefLayoutAttrInterface(),
-                          workgroup),
-          smem, idx(offset), ValueRange());
+      return sharedView(offset, {bytes * 8 / type.getIntOrFloatBitWidth()},
+                        type);
     };
     Type code = cast<MemRefType>(p.key.getType()).getElementType();
     int64_t kAt = shape.qBytes() + shape.kBytes() + shape.vBytes();
