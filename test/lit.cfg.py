@@ -61,22 +61,32 @@ if ptxas:
 config.substitutions.append(("%extract_ptx", "python3 " + os.path.join(config.attn_src_root, "utils", "extract-ptx.py")))
 
 
-def cuda_device_present():
-    """True when the CUDA driver loads and sees at least one device."""
+def cuda_device_major():
+    """Device 0's compute capability major version, or 0 when the CUDA
+    driver does not load or sees no device."""
     import ctypes
     try:
         driver = ctypes.CDLL("libcuda.so.1")
     except OSError:
-        return False
-    count = ctypes.c_int(0)
-    return (driver.cuInit(0) == 0 and
-            driver.cuDeviceGetCount(ctypes.byref(count)) == 0 and
-            count.value > 0)
+        return 0
+    count, major = ctypes.c_int(0), ctypes.c_int(0)
+    if (driver.cuInit(0) != 0 or
+            driver.cuDeviceGetCount(ctypes.byref(count)) != 0 or
+            count.value == 0):
+        return 0
+    # CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+    if driver.cuDeviceGetAttribute(ctypes.byref(major), 75, 0) != 0:
+        return 0
+    return major.value
 
 
-# Tests that run kernels need a GPU: test/Integration/CUDA says REQUIRES: cuda.
-if cuda_device_present():
+# Tests that run kernels need a GPU: test/Integration/CUDA says REQUIRES: cuda,
+# and cuda-sm90 where they need Hopper's instructions.
+cuda_major = cuda_device_major()
+if cuda_major > 0:
     config.available_features.add("cuda")
+if cuda_major >= 9:
+    config.available_features.add("cuda-sm90")
 # The sweep on every named schedule (test/Integration/CUDA/sweep-<schedule>-*)
 # costs several times the auto sweep, so it runs on request:
 # lit --param sweep=all (utils/run-gpu-tests.sh passes lit's arguments on).

@@ -336,6 +336,8 @@ public:
       std::snprintf(us, sizeof(us), "%g", options.holdMicroseconds);
       what += std::string(", launches held ") + us + " us";
     }
+    if (cuda::dependentLaunchCount() > dependentsBefore)
+      what += ", combine kernels launched as programmatic dependents";
     return what;
   }
   std::optional<DevicePeaks> peaks() const override { return devicePeak; }
@@ -369,6 +371,8 @@ private:
   std::vector<std::vector<DeviceBuffer>> rotating;
   int64_t l2Bytes = 0, totalMemoryBytes = 0;
   bool timing = false;
+  /// cuda::dependentLaunchCount() when timing started.
+  uint64_t dependentsBefore = 0;
   std::string description, compile;
   std::optional<DevicePeaks> devicePeak;
 };
@@ -390,6 +394,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   }
   if (llvm::Error err = cuda::initialize())
     return error("--target=cuda: " + llvm::toString(std::move(err)));
+  cuda::setDependentLaunch(options.dependentLaunch);
   const cuda::DeviceInfo &device = cuda::device();
   l2Bytes = device.l2Bytes;
   totalMemoryBytes = device.totalMemoryBytes;
@@ -556,6 +561,7 @@ llvm::Error GPUTarget::startTiming() {
     }
   }
   cuda::setKernelTiming(true);
+  dependentsBefore = cuda::dependentLaunchCount();
   // The device's SM clock, in kHz, turns the hold into cycles.
   cuda::setLaunchHold(uint64_t(options.holdMicroseconds *
                                cuda::device().clockKHz * 1e-3));

@@ -33,6 +33,26 @@ using CUmemoryPool = struct CUmemPoolHandle_st *;
 struct alignas(64) CUtensorMap {
   uint64_t opaque[16];
 };
+/// cuLaunchKernelEx's launch attribute and configuration, laid out as in
+/// cuda.h (CUDA 12.0), with the one attribute value the runtime sets.
+struct CUlaunchAttribute {
+  int id;
+  char pad[8 - sizeof(int)];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+static_assert(sizeof(CUlaunchAttribute) == 72, "cuda.h's CUlaunchAttribute");
+static_assert(sizeof(CUlaunchConfig) == 56, "cuda.h's CUlaunchConfig");
 
 // Values of cuda.h's enums that the runtime passes.
 constexpr CUresult CUDA_SUCCESS = 0;
@@ -51,6 +71,7 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 constexpr int CU_JIT_OPTIMIZATION_LEVEL = 7;
 constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
+constexpr int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
 constexpr int CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0;
 constexpr int CU_TENSOR_MAP_DATA_TYPE_UINT16 = 1;
 constexpr int CU_TENSOR_MAP_DATA_TYPE_UINT32 = 2;
@@ -83,6 +104,10 @@ struct Driver {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
+  // Null where the driver predates it (CUDA 12.0); kernels are then
+  // launched without attributes.
+  CUresult (*cuLaunchKernelEx)(const CUlaunchConfig *, CUfunction, void **,
+                               void **);
   CUresult (*cuStreamCreate)(CUstream *, unsigned);
   CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);

@@ -115,6 +115,14 @@ void mlir::attn::cuda::setLaunchHold(uint64_t cycles) {
   cuda::rt::setLaunchHold(cycles);
 }
 
+void mlir::attn::cuda::setDependentLaunch(bool on) {
+  cuda::rt::setDependentLaunch(on);
+}
+
+uint64_t mlir::attn::cuda::dependentLaunchCount() {
+  return cuda::rt::callCounts().dependentLaunches;
+}
+
 llvm::Expected<double> mlir::attn::cuda::collectKernelMilliseconds(bool span) {
   double ms = 0;
   if (llvm::Error err = toError(cuda::rt::collectKernelMilliseconds(ms, span)))

@@ -10,10 +10,13 @@
 #include "GpuRuntime.h"
 
 #include "CudaDriver.h"
+#include "attn/Runtime/DependentLaunch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 
 using namespace mlir::attn;
 using namespace mlir::attn::cuda;
@@ -35,6 +38,13 @@ struct State {
   CUfunction spin = nullptr;
   /// Start and stop events of each timed launch.
   std::vector<std::pair<CUevent, CUevent>> launches;
+  /// The kernels named for programmatic dependent launch
+  /// (DependentLaunch.h), and whether dependents are launched that way.
+  std::set<CUfunction> primaries, dependents;
+  bool dependentLaunch = true;
+  /// While timing, the launch of a primary kernel whose stop event waits
+  /// for its dependent, by stream: its index in `launches`.
+  std::map<CUstream, size_t> openSpans;
   rt::CallCounts counts;
   /// Live allocations made by compiled code: address -> bytes.
   std::map<CUdeviceptr, size_t> allocations;
@@ -90,10 +100,33 @@ const Driver *rt::usableDriver() { return usable(); }
 
 void rt::recordFailure(const std::string &why) { fail(why); }
 
+/// A timing event recorded on `stream` now, or null after a failure.
+static CUevent recordStop(CUstream stream) {
+  const Driver *d = usable();
+  CUevent stop = nullptr;
+  if (d && record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate"))
+    record(d->cuEventRecord(stop, stream), "cuEventRecord");
+  return stop;
+}
+
+/// Ends the span of the primary kernel launched last on `stream` if it is
+/// still open: called before anything else is queued there, so that the
+/// span holds the primary (and its dependent) only.
+static void closeSpan(CUstream stream) {
+  State &s = state();
+  auto it = s.openSpans.find(stream);
+  if (it == s.openSpans.end())
+    return;
+  size_t index = it->second;
+  s.openSpans.erase(it);
+  s.launches[index].second = recordStop(stream);
+}
+
 void *rt::timedBegin(void *stream) {
   const Driver *d = usable();
   if (!d || !state().timing)
     return nullptr;
+  closeSpan(static_cast<CUstream>(stream));
   CUevent start = nullptr;
   if (!record(d->cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate"))
     return nullptr;
@@ -106,16 +139,11 @@ void *rt::timedBegin(void *stream) {
 }
 
 void rt::timedEnd(void *start, void *stream) {
-  const Driver *d = usable();
   if (!start)
     return;
-  auto begin = static_cast<CUevent>(start);
-  CUevent stop = nullptr;
   // Registered even when incomplete, so that collecting them destroys them.
-  if (d && record(d->cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate"))
-    record(d->cuEventRecord(stop, static_cast<CUstream>(stream)),
-           "cuEventRecord");
-  state().launches.emplace_back(begin, stop);
+  state().launches.emplace_back(static_cast<CUevent>(start),
+                                recordStop(static_cast<CUstream>(stream)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -157,6 +185,11 @@ void mgpuModuleUnload(void *module) {
            "cuModuleUnload");
 }
 
+static bool endsWith(const char *name, const char *suffix) {
+  size_t n = std::strlen(name), m = std::strlen(suffix);
+  return n >= m && std::strcmp(name + n - m, suffix) == 0;
+}
+
 void *mgpuModuleGetFunction(void *module, const char *name) {
   const Driver *d = usable();
   CUfunction function = nullptr;
@@ -164,6 +197,10 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
                                           static_cast<CUmodule>(module), name),
                    "cuModuleGetFunction"))
     state().failure += std::string(" for kernel '") + name + "'";
+  if (function && endsWith(name, kPrimarySuffix))
+    state().primaries.insert(function);
+  if (function && endsWith(name, kDependentSuffix))
+    state().dependents.insert(function);
   return function;
 }
 
@@ -181,21 +218,49 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                   ") and block (" + std::to_string(blockX) + ", " +
                   std::to_string(blockY) + ", " + std::to_string(blockZ) +
                   "): every extent must lie in [1, 2^31)");
-  ++state().counts.launches;
+  State &s = state();
+  ++s.counts.launches;
   auto fn = static_cast<CUfunction>(function);
+  auto st = static_cast<CUstream>(stream);
   // Above 48 KiB, dynamic shared memory must be opted into per kernel.
   if (smem > 48 * 1024 &&
       !record(d->cuFuncSetAttribute(
                   fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
               "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
     return;
+  bool dependent =
+      s.dependentLaunch && d->cuLaunchKernelEx && s.dependents.count(fn);
+  // A dependent launched right after its primary joins the primary's span:
+  // an event between the two would keep it from starting early.
+  bool joins = dependent && s.openSpans.count(st);
   // A failed launch is recorded as a failure, which the run reports; its
   // span is still closed, so that collecting the spans destroys its events.
-  void *span = rt::timedBegin(stream);
-  record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                           smem, static_cast<CUstream>(stream), params, extra),
-         "cuLaunchKernel");
-  rt::timedEnd(span, stream);
+  void *span = joins ? nullptr : rt::timedBegin(stream);
+  if (dependent) {
+    ++s.counts.dependentLaunches;
+    CUlaunchAttribute attribute{};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{unsigned(gridX),  unsigned(gridY),  unsigned(gridZ),
+                          unsigned(blockX), unsigned(blockY), unsigned(blockZ),
+                          unsigned(smem),   st,               &attribute,
+                          1};
+    record(d->cuLaunchKernelEx(&config, fn, params, extra),
+           "cuLaunchKernelEx (a programmatic dependent launch)");
+  } else {
+    record(d->cuLaunchKernel(fn, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                             smem, st, params, extra),
+           "cuLaunchKernel");
+  }
+  if (joins) {
+    closeSpan(st);
+  } else if (span && s.primaries.count(fn)) {
+    // The stop waits: for the dependent, or for whatever comes next.
+    s.launches.emplace_back(static_cast<CUevent>(span), nullptr);
+    s.openSpans[st] = s.launches.size() - 1;
+  } else {
+    rt::timedEnd(span, stream);
+  }
 }
 
 /// One thread that spins until `cycles` SM clock cycles have passed. PTX
@@ -265,6 +330,7 @@ void mgpuStreamDestroy(void *stream) {
   State &s = state();
   if (!s.driver || !stream)
     return;
+  closeSpan(static_cast<CUstream>(stream));
   std::lock_guard<std::mutex> lock(s.streamsLock);
   s.idleStreams.push_back(static_cast<CUstream>(stream));
 }
@@ -273,12 +339,14 @@ void mgpuStreamSynchronize(void *stream) {
   // Kernel faults surface here; synchronize even after an earlier failure
   // would only repeat it.
   ++state().counts.synchronizations;
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuStreamSynchronize(static_cast<CUstream>(stream)),
            "cuStreamSynchronize");
 }
 
 void mgpuStreamWaitEvent(void *stream, void *event) {
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuStreamWaitEvent(static_cast<CUstream>(stream),
                                 static_cast<CUevent>(event), 0),
@@ -307,6 +375,7 @@ void mgpuEventSynchronize(void *event) {
 }
 
 void mgpuEventRecord(void *event, void *stream) {
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuEventRecord(static_cast<CUevent>(event),
                             static_cast<CUstream>(stream)),
@@ -325,6 +394,7 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   }
   CUdeviceptr ptr = 0;
   auto s = static_cast<CUstream>(stream);
+  closeSpan(s);
   bool allocated = state().pooled
                        ? record(d->cuMemAllocAsync(&ptr, bytes, s),
                                 "cuMemAllocAsync")
@@ -355,6 +425,7 @@ void mgpuMemFree(void *ptr, void *stream) {
   auto p = reinterpret_cast<CUdeviceptr>(ptr);
   s.allocations.erase(p);
   auto st = static_cast<CUstream>(stream);
+  closeSpan(st);
   // After a failure the stream may be null and the kernels queued before it
   // still running: let them finish before the memory can be reused. A free
   // without the pool is not ordered on the stream, so it waits for it.
@@ -370,6 +441,7 @@ void mgpuMemFree(void *ptr, void *stream) {
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   ++state().counts.copies;
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                             reinterpret_cast<CUdeviceptr>(src), bytes,
@@ -379,6 +451,7 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
 
 void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
   ++state().counts.fills;
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                                static_cast<CUstream>(stream)),
@@ -387,6 +460,7 @@ void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
 
 void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
   ++state().counts.fills;
+  closeSpan(static_cast<CUstream>(stream));
   if (const Driver *d = usable())
     record(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                                static_cast<CUstream>(stream)),
@@ -652,6 +726,8 @@ void rt::setPoisonAllocations(bool on) { state().poison = on; }
 
 void rt::setKernelTiming(bool on) { state().timing = on; }
 
+void rt::setDependentLaunch(bool on) { state().dependentLaunch = on; }
+
 void rt::setLaunchHold(uint64_t cycles) { state().holdCycles = cycles; }
 
 const rt::CallCounts &rt::callCounts() { return state().counts; }
@@ -665,6 +741,7 @@ void rt::countSynchronization() { ++state().counts.synchronizations; }
 
 rt::CallCounts &rt::CallCounts::operator+=(const CallCounts &other) {
   launches += other.launches;
+  dependentLaunches += other.dependentLaunches;
   libraryCalls += other.libraryCalls;
   allocations += other.allocations;
   frees += other.frees;
@@ -677,6 +754,7 @@ rt::CallCounts &rt::CallCounts::operator+=(const CallCounts &other) {
 rt::CallCounts rt::operator-(const CallCounts &later,
                              const CallCounts &earlier) {
   return {later.launches - earlier.launches,
+          later.dependentLaunches - earlier.dependentLaunches,
           later.libraryCalls - earlier.libraryCalls,
           later.allocations - earlier.allocations,
           later.frees - earlier.frees,
@@ -690,6 +768,9 @@ std::string rt::collectKernelMilliseconds(double &milliseconds, bool span) {
   const Driver *d = initialized(why);
   if (!d)
     return why;
+  // A span still open ends now (no stream work followed its primary).
+  while (!state().openSpans.empty())
+    closeSpan(state().openSpans.begin()->first);
   std::vector<std::pair<CUevent, CUevent>> &launches = state().launches;
   std::string err;
   auto elapsed = [&](CUevent start, CUevent stop) -> double {

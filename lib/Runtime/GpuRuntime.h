@@ -144,7 +144,8 @@ std::string releaseTensorMaps();
 /// How often compiled code has called into the runtime since the process
 /// began: a profile of the host side of its GPU work.
 struct CallCounts {
-  uint64_t launches = 0;         // kernels
+  uint64_t launches = 0;          // kernels
+  uint64_t dependentLaunches = 0; // of them, programmatic dependents
   uint64_t libraryCalls = 0;     // cuBLAS products
   uint64_t allocations = 0;      // mgpuMemAlloc
   uint64_t frees = 0;            // mgpuMemFree
@@ -165,6 +166,10 @@ CallCounts operator-(const CallCounts &later, const CallCounts &earlier);
 
 void setPoisonAllocations(bool on);
 void setKernelTiming(bool on);
+/// Whether kernels named as dependents (attn/Runtime/DependentLaunch.h) are
+/// launched as programmatic dependents of the kernel before them on their
+/// stream (the default), or in plain stream order.
+void setDependentLaunch(bool on);
 void setLaunchHold(uint64_t cycles);
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.

@@ -9,6 +9,7 @@
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=9" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // RUN: attn-opt %s --convert-attn-to-gpu="kv-pair-warps=true" -split-input-file | FileCheck %s --check-prefix=PAIR
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_80" -split-input-file | FileCheck %s --check-prefix=SM80
 // The decode schedule: auto picks it for at most 64 query rows per KV head
 // (query heads per KV head times query positions) in f16/bf16 with head dims
 // 16, 32, 64 or 128; the keys are split over blocks along x (a count picked
@@ -23,7 +24,7 @@
 // CHECK-LABEL: func.func @gqa_decode(
 // CHECK:         %[[ACC:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
 // CHECK:         %[[STATS:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32 function(@attn_decode_pdl_primary)
 // Q (16 rows padded by 8), then 4 warps x 3 stages x 32 keys of K and V.
 // CHECK:           memref.view {{.+}} to memref<16x136xbf16, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
@@ -39,6 +40,9 @@
 // CHECK:             nvvm.mma.sync {{.+}} shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             nvgpu.ldmatrix {{.+}} {numTiles = 4 : i32, transpose = true}
+// Past its loop, each block lets the combine kernel, a programmatic
+// dependent (sm_90), be placed.
+// CHECK:           nvvm.griddepcontrol launch_dependents
 // CHECK:           nvvm.cp.async.wait.group 0
 // The warps' partials meet in shared memory, in rows padded by 8 columns;
 // one m-tile combines them an element at a time.
@@ -54,8 +58,10 @@
 // The combine: a block per (row, KV head, batch), for the 4 real rows, with
 // a warp per 8 splits (one for 2). Each round a warp loads 8 splits'
 // (max, sum) pairs and 4 value columns a lane, as vectors, then folds them;
-// the warps' folds meet in shared memory.
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
+// the warps' folds meet in shared memory. Launched as a dependent, it
+// waits for the attention kernel's end before anything else.
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) function(@attn_decode_combine_pdl_dependent) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
+// CHECK-NEXT:      nvvm.griddepcontrol wait
 // CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step
 // CHECK-COUNT-8:     vector.load %[[STATS]]{{.+}} {alignment = 8 : i64} : memref<?x?x?x16x2xf32>, vector<2xf32>
 // CHECK:             vector.load %[[ACC]]{{.+}} {alignment = 16 : i64} : memref<?x?x?x16x128xf32>, vector<4xf32>
@@ -65,10 +71,13 @@
 // CHECK:         } {attn.schedule = "decode-combine"}
 // CHECK:         gpu.dealloc %[[ACC]]
 // CHECK:         gpu.dealloc %[[STATS]]
-// One split: the block writes the output itself, with no scratch.
+// One split: the block writes the output itself, with no scratch, and
+// nothing depends on it.
 // ONE-LABEL: func.func @gqa_decode(
 // ONE-NOT:     gpu.alloc {{.+}} : memref<?x?x?x
 // ONE:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
+// ONE-NOT:     function(
+// ONE-NOT:     griddepcontrol
 // ONE-NOT:     decode-combine
 // ONE:         } {attn.schedule = "decode"}
 // ONE-NOT:     decode-combine
@@ -92,6 +101,12 @@
 // PAIR:             nvvm.bar.warp.sync
 // PAIR-NOT:         nvvm.barrier id
 // PAIR:         } {attn.schedule = "decode"}
+// Before sm_90 there is no griddepcontrol: the two kernels run in stream
+// order, unnamed.
+// SM80-LABEL: func.func @gqa_decode(
+// SM80-NOT:     griddepcontrol
+// SM80-NOT:     function(
+// SM80:         } {attn.schedule = "decode-combine"}
 // A device of 8 SMs is filled without splitting 64 pairs.
 // SMALL-LABEL: func.func @gqa_decode(
 // SMALL:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})

@@ -166,6 +166,13 @@ static cl::opt<double> benchmarkHold(
              "of each timed call, while the host queues its kernels, so that "
              "their timed spans hold no host launch time (default: 0, none)"),
     cl::value_desc("us"), cl::init(0), cl::cat(category));
+static cl::opt<bool> dependentLaunch(
+    "dependent-launch",
+    cl::desc("GPU (sm_90 and later): launch a split decode's combine kernel "
+             "as a programmatic dependent of its attention kernel, so that "
+             "its blocks are placed while the attention kernel ends; "
+             "--dependent-launch=false launches it after, in stream order"),
+    cl::init(true), cl::cat(category));
 static cl::opt<double> peakTflops(
     "peak-tflops",
     cl::desc("Arithmetic peak (TFLOP/s) for the benchmark's floor (default: "
@@ -234,6 +241,7 @@ int main(int argc, char **argv) {
   options.benchmarkRuns = benchmark;
   options.warmupRuns = warmup;
   options.holdMicroseconds = benchmarkHold;
+  options.dependentLaunch = dependentLaunch;
   options.peakTflops = peakTflops;
   options.peakGbps = peakGbps;
 

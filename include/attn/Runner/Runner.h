@@ -97,6 +97,9 @@ struct RunnerOptions {
   /// kernel, so that the kernels' spans hold no host launch time
   /// (cuda::setLaunchHold); 0 spins not at all.
   double holdMicroseconds = 0;
+  /// GPU: a split decode's combine kernel is launched as a programmatic
+  /// dependent of its attention kernel (cuda::setDependentLaunch).
+  bool dependentLaunch = true;
   /// Device peaks for the benchmark's floor; 0 takes the device's own
   /// (devicePeaks).
   double peakTflops = 0, peakGbps = 0;

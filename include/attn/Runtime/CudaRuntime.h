@@ -99,6 +99,14 @@ void setKernelTiming(bool on);
 /// calls, which an idle device would otherwise wait out inside them.
 void setLaunchHold(uint64_t cycles);
 
+/// Whether kernels the compiler names as dependents (a split decode's
+/// combine; attn/Runtime/DependentLaunch.h) are launched as programmatic
+/// dependents of the kernel before them, free to start as it ends (the
+/// default), or in plain stream order. Without cuLaunchKernelEx in the
+/// driver they are launched in stream order either way.
+void setDependentLaunch(bool on);
+/// How many kernels have been launched as programmatic dependents so far.
+uint64_t dependentLaunchCount();
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
 /// With `span`, from the first one's start to the last one's end, the gaps

@@ -193,7 +193,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                                         : defaultSMCount(sm.value_or(0));
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,
-                                        options.kvPairWarps, smCount)) ||
+                                        options.kvPairWarps, smCount,
+                                        /*dependentLaunch=*/sm >= 90)) ||
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))

@@ -101,11 +101,13 @@ createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared);
 /// forces the number of blocks per (batch, KV head), 0 picks it from the
 /// shape and `smCount`; `kvStages` forces the stages of each stream's copy
 /// ring, 0 takes the default; `pairWarps` gives two m-tiles a pair of warps
-/// per stream of tiles.
-std::unique_ptr<FlashSchedule> createSm80DecodeSchedule(int64_t kvSplits,
-                                                        int64_t kvStages,
-                                                        bool pairWarps,
-                                                        int64_t smCount);
+/// per stream of tiles. With `dependentLaunch` (sm_90 and later), a split
+/// decode's two kernels are named for programmatic dependent launch
+/// (attn/Runtime/DependentLaunch.h): the combine waits on the attention
+/// kernel with griddepcontrol, so the runtime may launch it early.
+std::unique_ptr<FlashSchedule>
+createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
+                         int64_t smCount, bool dependentLaunch);
 
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a

@@ -52,6 +52,8 @@
 #include "FlashSchedule.h"
 #include "MmaSyncBuilder.h"
 
+#include "attn/Runtime/DependentLaunch.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -268,7 +270,10 @@ public:
     return cast<MemRefType>(p.query.getType()).getElementType();
   }
 
-  void build(gpu::LaunchOp launch);
+  /// Builds the kernel; with `signalDependents`, it lets the kernel
+  /// launched after it as a dependent (the combine) start once every block
+  /// is past its tile loop.
+  void build(gpu::LaunchOp launch, bool signalDependents);
 
 private:
   /// Indices of [bi, pos, head, col] in the op's layout.
@@ -1362,7 +1367,7 @@ void DecodeKernel::storeCombined(Value row, Value d, Value o, Value mx,
   });
 }
 
-void DecodeKernel::build(gpu::LaunchOp launch) {
+void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
@@ -1453,6 +1458,12 @@ void DecodeKernel::build(gpu::LaunchOp launch) {
   }
 
   scf::ForOp loop = buildLoop(streamTiles);
+  // The combine kernel's blocks may be placed once every block is past its
+  // loop: what is left (the in-block combine, the partials' stores) is
+  // short, and they wait for this grid's end before reading.
+  if (signalDependents)
+    NVVM::GriddepcontrolOp::create(b,
+                                   NVVM::GridDepActionKind::launch_dependents);
   // No copy may be in flight when the buffers are reused.
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
   buildCombine(loop);
@@ -1492,9 +1503,9 @@ namespace {
 class Sm80DecodeSchedule : public FlashSchedule {
 public:
   Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
-                     int64_t smCount)
+                     int64_t smCount, bool dependentLaunch)
       : kvSplits(kvSplits), kvStages(kvStages), pairWarps(pairWarps),
-        smCount(smCount) {}
+        smCount(smCount), dependentLaunch(dependentLaunch) {}
 
   StringRef getName() const override { return "decode"; }
 
@@ -1634,7 +1645,12 @@ public:
     // key range and causal diagonal; the split count stays the one sized
     // for the longest.
     FlashProblem seq = p.forSequence(b, loc, launch.getBlockIds().z);
-    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps)).build(launch);
+    bool signal = dependentLaunch && !shape.scratch.empty();
+    if (signal)
+      launch.setFunctionAttr(FlatSymbolRefAttr::get(
+          b.getContext(), std::string("attn_decode") + kPrimarySuffix));
+    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps))
+        .build(launch, signal);
   }
 
   /// The combine kernel: a block per (packed row, KV head, batch), with a
@@ -1669,9 +1685,17 @@ public:
         /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/{}, TypeRange{folds}, TypeRange{});
     launch->setAttr("attn.schedule", b.getStringAttr("decode-combine"));
+    if (dependentLaunch)
+      launch.setFunctionAttr(FlatSymbolRefAttr::get(
+          b.getContext(), std::string("attn_decode_combine") +
+                              kDependentSuffix));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     ImplicitLocOpBuilder ib(loc, b);
+    // Launched as a dependent, its blocks may start before the attention
+    // kernel's last ones end: nothing of theirs may be read before it has.
+    if (dependentLaunch)
+      NVVM::GriddepcontrolOp::create(ib, NVVM::GridDepActionKind::wait);
     buildCombineBody(ib, p, shape, ds, launch);
     gpu::TerminatorOp::create(b, loc);
   }
@@ -1866,12 +1890,14 @@ private:
   int64_t kvSplits, kvStages;
   bool pairWarps;
   int64_t smCount;
+  bool dependentLaunch;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages,
-                                     bool pairWarps, int64_t smCount) {
+                                     bool pairWarps, int64_t smCount,
+                                     bool dependentLaunch) {
   return std::make_unique<Sm80DecodeSchedule>(kvSplits, kvStages, pairWarps,
-                                              smCount);
+                                              smCount, dependentLaunch);
 }
