@@ -24,7 +24,7 @@
 // CHECK-LABEL: func.func @gqa_decode(
 // CHECK:         %[[ACC:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
 // CHECK:         %[[STATS:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32 function(@attn_decode_pdl_primary)
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32 function(@gqa_decode_kernel_pdl_primary)
 // Q (16 rows padded by 8), then 4 warps x 3 stages x 32 keys of K and V.
 // CHECK:           memref.view {{.+}} to memref<16x136xbf16, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
@@ -60,7 +60,7 @@
 // (max, sum) pairs and 4 value columns a lane, as vectors, then folds them;
 // the warps' folds meet in shared memory. Launched as a dependent, it
 // waits for the attention kernel's end before anything else.
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) function(@attn_decode_combine_pdl_dependent) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) function(@gqa_decode_kernel_pdl_dependent) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
 // CHECK-NEXT:      nvvm.griddepcontrol wait
 // CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step
 // CHECK-COUNT-8:     vector.load %[[STATS]]{{.+}} {alignment = 8 : i64} : memref<?x?x?x16x2xf32>, vector<2xf32>

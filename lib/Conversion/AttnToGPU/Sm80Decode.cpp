@@ -59,6 +59,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <cmath>
 #include <limits>
@@ -1647,8 +1648,7 @@ public:
     FlashProblem seq = p.forSequence(b, loc, launch.getBlockIds().z);
     bool signal = dependentLaunch && !shape.scratch.empty();
     if (signal)
-      launch.setFunctionAttr(FlatSymbolRefAttr::get(
-          b.getContext(), std::string("attn_decode") + kPrimarySuffix));
+      nameKernel(launch, kPrimarySuffix);
     DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps))
         .build(launch, signal);
   }
@@ -1686,9 +1686,7 @@ public:
         /*asyncDependencies=*/{}, TypeRange{folds}, TypeRange{});
     launch->setAttr("attn.schedule", b.getStringAttr("decode-combine"));
     if (dependentLaunch)
-      launch.setFunctionAttr(FlatSymbolRefAttr::get(
-          b.getContext(), std::string("attn_decode_combine") +
-                              kDependentSuffix));
+      nameKernel(launch, kDependentSuffix);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     ImplicitLocOpBuilder ib(loc, b);
@@ -1701,6 +1699,15 @@ public:
   }
 
 private:
+  /// Names the kernel that `launch` becomes as outlining would
+  /// (<function>_kernel), with the runtime's `suffix`.
+  static void nameKernel(gpu::LaunchOp launch, const char *suffix) {
+    auto func = launch->getParentOfType<FunctionOpInterface>();
+    std::string name = (func ? func.getName() : "attn").str() + "_kernel";
+    launch.setFunctionAttr(
+        FlatSymbolRefAttr::get(launch.getContext(), name + suffix));
+  }
+
   static void buildCombineBody(ImplicitLocOpBuilder &b, const FlashProblem &p,
                                const FlashLaunch &shape,
                                const DecodeShape &ds, gpu::LaunchOp launch) {
