@@ -112,7 +112,8 @@
 // CHECK:             mbarrier.arrive.shared::cta.b64
 // CHECK:           } else {
 // CHECK:             mbarrier.arrive.shared::cta.b64
-// CHECK:           memref.store
+// Each thread stores its output columns in pairs, 4 bytes at a time.
+// CHECK:           vector.store {{.+}} {alignment = 4 : i64} : memref<2x100x8x128xbf16>, vector<2xbf16>
 // CHECK:           "bar.sync $0, 256;"
 func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, %v: tensor<2x200x2x128xbf16>) -> tensor<2x100x8x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x100x8x128xbf16>, tensor<2x200x2x128xbf16>, tensor<2x200x2x128xbf16> -> tensor<2x100x8x128xbf16>
@@ -145,7 +146,7 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}})
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             scf.for
-// CHECK:             memref.store
+// CHECK:             vector.store {{.+}} vector<2xbf16>
 // CHECK:             scf.yield
 // CHECK:           "bar.sync $0, 256;"
 func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {

@@ -220,6 +220,28 @@ Scores MmaSyncBuilder::maskScores(const FlashProblem &p, const Rows &rows,
   return out;
 }
 
+void MmaSyncBuilder::storePair(const FlashProblem &p, Value pair[2], Value bi,
+                               Value s, Value h, Value d) {
+  auto out = cast<MemRefType>(p.output.getType());
+  auto elt = cast<FloatType>(out.getElementType());
+  // A strided output keeps the element stores.
+  if (!out.isLastDimUnitStride()) {
+    for (int64_t c = 0; c < 2; ++c)
+      p.store(b, b.getLoc(), pair[c], bi, s, h, add(d, idx(c)));
+    return;
+  }
+  SmallVector<Value> at = p.layout == Layout::BSHD
+                              ? SmallVector<Value>{bi, s, h, d}
+                              : SmallVector<Value>{bi, h, s, d};
+  Value v = vector::FromElementsOp::create(
+      b, VectorType::get({2}, b.getF32Type()), ValueRange{pair[0], pair[1]});
+  auto type = VectorType::get({2}, elt);
+  if (type != v.getType())
+    v = arith::TruncFOp::create(b, type, v);
+  vector::StoreOp::create(b, v, p.output, at, /*nontemporal=*/false,
+                          llvm::MaybeAlign(2 * elt.getWidth() / 8));
+}
+
 void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
                                ValueRange acc, ValueRange sums) {
   Value zero = f32(0.0);
@@ -236,13 +258,13 @@ void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
       scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        for (int64_t nt = 0; nt < accTiles; ++nt)
-          for (int64_t c = 0; c < 2; ++c) {
-            Value d = add(mul(quadLane, idx(2)), idx(nt * 8 + c));
-            p.store(b, b.getLoc(),
-                    fmul(acc[(mt * accTiles + nt) * 4 + 2 * r + c], inv),
-                    rows.bi, qi, rows.head, d);
-          }
+        for (int64_t nt = 0; nt < accTiles; ++nt) {
+          Value d = add(mul(quadLane, idx(2)), idx(nt * 8));
+          Value pair[2];
+          for (int64_t c = 0; c < 2; ++c)
+            pair[c] = fmul(acc[(mt * accTiles + nt) * 4 + 2 * r + c], inv);
+          storePair(p, pair, rows.bi, qi, rows.head, d);
+        }
         scf::YieldOp::create(b);
       });
     }

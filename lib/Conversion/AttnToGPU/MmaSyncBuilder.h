@@ -171,6 +171,11 @@ protected:
   /// fragments (as in onlineSoftmax). A row that saw no key writes zeros.
   void storeRows(const FlashProblem &p, const Rows &rows, ValueRange acc,
                  ValueRange sums);
+  /// Stores `pair` (f32) into columns d and d + 1 (d even) of row [bi, s, h]
+  /// of the output: one 4-byte store in f16 or bf16, where two element
+  /// stores would each write half a word.
+  void storePair(const FlashProblem &p, Value pair[2], Value bi, Value s,
+                 Value h, Value d);
 
   /// The online-softmax step of a whole tile: softmaxStep for each row of
   /// `s` (m-tile mt, row half r at index 2 mt + r of `maxes` and `sums`),
