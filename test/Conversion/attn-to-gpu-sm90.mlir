@@ -141,26 +141,12 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:             nvgpu.device_async_copy
 // CHECK:             scf.for
 // CHECK:             scf.yield
-// Consumers: the block's first item's first S before the loop (S's 64
-// accumulators a thread, waited for); then per item, wait for Q, run the
-// tiles, and issue the next item's first S before this item's output is
-// stored, waiting for it only after the stores.
+// Consumers: per item, wait for Q, compute and store.
 // CHECK:           nvvm.setmaxregister  increase 224
-// CHECK:           %[[S0:.+]]:64 = scf.if
-// CHECK:             mbarrier.try_wait.parity
-// CHECK:             "wgmma.wait_group.sync.aligned 0;"
-// CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %[[S0]]#0,
+// CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}})
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             scf.for
-// CHECK:             } else {
-// CHECK:             %{{.+}}:64 = scf.if
-// CHECK:               mbarrier.try_wait.parity
-// CHECK:               setp.ne.b32 p, 0, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
-// CHECK-NOT:           wgmma.wait_group
-// CHECK:               vector.store {{.+}} vector<2xbf16>
-// CHECK:               "wgmma.wait_group.sync.aligned 0;"
-// CHECK:             } else {
-// CHECK:               vector.store {{.+}} vector<2xbf16>
+// CHECK:             vector.store {{.+}} vector<2xbf16>
 // CHECK:             scf.yield
 // CHECK:           "bar.sync $0, 256;"
 func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {

@@ -220,23 +220,9 @@ private:
     if (!tma)
       fenceAsyncShared();
   }
-  /// This consumer's turn to issue products begins (the other's issue has
-  /// ended) and ends (the other's may begin).
-  void turnBegin() { namedBarrierSync(myTurn, 256); }
-  void turnEnd() { namedBarrierArrive(theirTurn, 256); }
-  /// S of the current item's first K tile, waited for, its stage
-  /// released, where `ready` holds and the item has keys, with
-  /// `meanwhile` built between its issue and its wait; else zeros, after
-  /// `meanwhile`.
-  SmallVector<Value> firstScores(Value ready,
-                                 function_ref<void()> meanwhile = {});
-  /// A consumer warpgroup's loop over the K/V tiles of the current item,
-  /// from its first tile's scores `s0` (firstScores): returns the output
-  /// fragments and the sums of rows g and g + 8.
-  SmallVector<Value> consume(ValueRange s0);
-  /// The consumer warpgroup's work items: each item's output is stored
-  /// while the next item's first S runs on the tensor cores.
-  void consumeItems(gpu::LaunchOp launch);
+  /// A consumer warpgroup's loop over the K/V tiles of the current item:
+  /// returns the output fragments and the sums of rows g and g + 8.
+  SmallVector<Value> consume();
 
   const FlashProblem &p;
   /// One block per SM, looping over the work items, rather than one block
@@ -625,45 +611,7 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
   });
 }
 
-SmallVector<Value> Sm90Kernel::firstScores(Value ready,
-                                            function_ref<void()> meanwhile) {
-  SmallVector<Type> types(shape.keys / 2, b.getF32Type());
-  auto some = scf::IfOp::create(
-      b, types, arith::AndIOp::create(b, ready, lt(kvBegin, kvEnd)),
-      /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(some.thenBlock());
-    // The tensor cores read shared memory through the async proxy: each
-    // wait is followed by a proxy fence that orders the copies this thread
-    // has seen land before the products' reads. (The ring runs on across
-    // items: the item's first tile is in any stage.)
-    barrierWait(barrier(0), itemParity);
-    fenceCopies();
-    auto [stage0, parity0] = stageOf(kvBegin);
-    barrierWait(stageBarrier(kFull, stage0), parity0);
-    fenceCopies();
-    turnBegin();
-    SmallVector<Value> s0 =
-        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
-    turnEnd();
-    if (meanwhile)
-      meanwhile();
-    SmallVector<Value> done = wait(s0);
-    releaseStage(kEmpty, stage0);
-    scf::YieldOp::create(b, done);
-  }
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(some.elseBlock());
-    if (meanwhile)
-      meanwhile();
-    scf::YieldOp::create(b, SmallVector<Value>(types.size(), f32(0.0)));
-  }
-  return some.getResults();
-}
-
-SmallVector<Value> Sm90Kernel::consume(ValueRange s0) {
+SmallVector<Value> Sm90Kernel::consume() {
   // FlashAttention-3's order: S of tile t is issued, then P·V of tile
   // t - 1, and the softmax of tile t runs while that P·V does. Each
   // warpgroup issues its products in a turn that the other's issue ends,
@@ -672,6 +620,8 @@ SmallVector<Value> Sm90Kernel::consume(ValueRange s0) {
   // P rides in registers from one tile to the next, unless it is staged in
   // shared memory.
   int64_t pValues = shape.pInShared ? 0 : keys / 16 * 4;
+  auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
+  auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
 
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
@@ -681,9 +631,18 @@ SmallVector<Value> Sm90Kernel::consume(ValueRange s0) {
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(some.thenBlock());
-    // Tile 0: its S (firstScores) and softmax; its P·V waits for the
-    // next turn.
-    Scores s = asScores(SmallVector<Value>(s0));
+    // Tile 0: S and its softmax; its P·V waits for the next turn.
+    // (The ring runs on across items: the item's first tile is in any
+    // stage.)
+    auto [stage0, parity0] = stageOf(kvBegin);
+    barrierWait(stageBarrier(kFull, stage0), parity0);
+    fenceCopies();
+    turnBegin();
+    SmallVector<Value> s0 =
+        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
+    turnEnd();
+    Scores s = asScores(wait(s0));
+    releaseStage(kEmpty, stage0);
     Softmax sm = softmax(s, kvBegin, {negInf, negInf}, {zero, zero});
     SmallVector<Value> init(accValues, zero);
     init.append(sm.maxes);
@@ -810,83 +769,6 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
       });
 }
 
-void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
-  gpu::KernelDim3 blockId = launch.getBlockIds();
-  int64_t accValues = shape.valueDim / 2;
-  auto store = [&](ArrayRef<Value> results, const Rows &rows) {
-    storeRows(p, rows, results.take_front(accValues),
-              results.slice(accValues, 2));
-  };
-  // Every item waits for its Q, also one without keys (whose Q is released
-  // at once): Q's buffer is not refilled before its copy has landed.
-  auto consumeItem = [&](ValueRange s0) {
-    barrierWait(barrier(0), itemParity);
-    fenceCopies();
-    return consume(s0);
-  };
-  // One item a block has no next one; at value head_dim 256 the output's
-  // 128 registers live with the next S's spill (ptxas -v): each item then
-  // issues its own first S and stores before the next.
-  if (!persistent || shape.valueDim > 128) {
-    Value yes = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
-    forEachItem(launch, [&] {
-      store(consumeItem(firstScores(yes)), Rows{bi, head, warpFirst, lane, 16});
-    });
-    return;
-  }
-  // Items as forEachItem numbers them; the divisors are kept positive so
-  // that an item past the last one (or an empty grid) divides by none.
-  Value blocksX = arith::MaxSIOp::create(
-      b, prefillGridX(b, b.getLoc(), p, kBlockRows), idx(1));
-  Value perRow =
-      arith::MaxSIOp::create(b, mul(blocksX, p.headsKV), idx(1));
-  Value items = mul(mul(prefillGridX(b, b.getLoc(), p, kBlockRows),
-                        p.headsKV),
-                    p.batch);
-  Value grid = launch.getGridSize().x;
-  auto setItemAt = [&](Value w) {
-    setItem(arith::RemUIOp::create(b, w, blocksX),
-            arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
-                                   blocksX),
-            arith::DivUIOp::create(b, w, perRow));
-  };
-  auto setRound = [&](Value base, Value count) {
-    tileBase = base;
-    itemParity =
-        arith::IndexCastOp::create(b, b.getI32Type(), rem(count, 2));
-  };
-  // The block's first item's first S, then per item: its tiles, and the
-  // next item's first S issued before this item's output is stored, so
-  // that the stores (and the sums' shuffles) run under that product
-  // rather than before it.
-  setItemAt(blockId.x);
-  setRound(idx(0), idx(0));
-  SmallVector<Value> init{idx(0), idx(0)};
-  llvm::append_range(init, firstScores(lt(blockId.x, items)));
-  scf::ForOp::create(
-      b, blockId.x, items, grid, init,
-      [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
-        OpBuilder::InsertionGuard guard(b);
-        enter(lb);
-        setItemAt(w);
-        setRound(carried[0], carried[1]);
-        SmallVector<Value> results = consumeItem(carried.drop_front(2));
-        Rows rows{bi, head, warpFirst, lane, 16};
-        Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
-        Value nextBase = add(
-            tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
-        Value count = add(carried[1], idx(1));
-        Value next = add(w, grid);
-        setItemAt(next);
-        setRound(nextBase, count);
-        SmallVector<Value> yielded{nextBase, count};
-        llvm::append_range(yielded, firstScores(lt(next, items), [&] {
-                             store(results, rows);
-                           }));
-        scf::YieldOp::create(b, yielded);
-      });
-}
-
 void Sm90Kernel::build(gpu::LaunchOp launch) {
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
@@ -1009,7 +891,18 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
               namedBarrierArrive(idx32(1), 256);
               scf::YieldOp::create(b);
             });
-        consumeItems(launch);
+        forEachItem(launch, [&] {
+          // The tensor cores read shared memory through the async proxy:
+          // each wait is followed by a proxy fence that orders the copies
+          // this thread has seen land before the products' reads.
+          barrierWait(barrier(0), itemParity);
+          fenceCopies();
+          SmallVector<Value> results = consume();
+          int64_t accValues = shape.valueDim / 2;
+          storeRows(p, Rows{bi, head, warpFirst, lane, 16},
+                    ArrayRef(results).take_front(accValues),
+                    ArrayRef(results).slice(accValues, 2));
+        });
         // Warpgroup 1's last turn ends with an arrival that warpgroup 0
         // takes here, so no barrier is left half-arrived.
         scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
