@@ -10,9 +10,11 @@
 # DRAM and issue-slot use, and the warp stall reasons that take the most
 # cycles: the measured side of what keeps decode from the copy bandwidth.
 # With PROFILE_COMBINE=1 it also profiles the launch after it, the combine
-# kernel (both kernels are named attend_kernel; for a shape not split over
-# blocks that launch is the next call's attention, 128 threads a block
-# where the combine has 256), so that the two kernels' durations can be
+# kernel (both kernels' names start attend_kernel: on sm_90 a split decode's
+# are attend_kernel_pdl_primary and attend_kernel_pdl_dependent; for a
+# shape not split over blocks that launch is the next call's attention, 128
+# threads a block where the combine has more), so that the two kernels'
+# durations can be
 # set against the time attn-runner --benchmark gives the call.
 # With PROFILE_SOURCE=1 it also samples the attention kernel's warps per
 # SASS instruction (the SourceCounters section) and prints, through

@@ -81,7 +81,7 @@ def cuda_device_major():
 
 
 # Tests that run kernels need a GPU: test/Integration/CUDA says REQUIRES: cuda,
-# and cuda-sm90 where they need Hopper's instructions.
+# and cuda-sm90 where they need sm_90 or later (griddepcontrol).
 cuda_major = cuda_device_major()
 if cuda_major > 0:
     config.available_features.add("cuda")

@@ -75,7 +75,7 @@ static std::optional<Driver> openDriver(std::string &why) {
   // TMA (CUDA 12.0): only kernels built with tma need it.
   resolve(library, d.cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled",
           optional);
-  // Launch attributes (CUDA 12.0): programmatic dependent launch.
+  // Launch attributes (CUDA 11.8): programmatic dependent launch.
   resolve(library, d.cuLaunchKernelEx, "cuLaunchKernelEx", optional);
   resolve(library, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", missing);
   resolve(library, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", missing);

@@ -34,11 +34,12 @@ struct alignas(64) CUtensorMap {
   uint64_t opaque[16];
 };
 /// cuLaunchKernelEx's launch attribute and configuration, laid out as in
-/// cuda.h (CUDA 12.0), with the one attribute value the runtime sets.
+/// cuda.h (CUDA 11.8), with the one attribute value the runtime sets.
 struct CUlaunchAttribute {
   int id;
   char pad[8 - sizeof(int)];
-  union {
+  // cuda.h's union holds 8-byte members.
+  union alignas(8) {
     char bytes[64];
     int programmaticStreamSerializationAllowed;
   } value;
@@ -51,8 +52,15 @@ struct CUlaunchConfig {
   CUlaunchAttribute *attrs;
   unsigned numAttrs;
 };
-static_assert(sizeof(CUlaunchAttribute) == 72, "cuda.h's CUlaunchAttribute");
-static_assert(sizeof(CUlaunchConfig) == 56, "cuda.h's CUlaunchConfig");
+static_assert(sizeof(CUlaunchAttribute) == 72 &&
+                  alignof(CUlaunchAttribute) == 8 &&
+                  offsetof(CUlaunchAttribute, value) == 8,
+              "cuda.h's CUlaunchAttribute");
+static_assert(sizeof(CUlaunchConfig) == 56 &&
+                  offsetof(CUlaunchConfig, hStream) == 32 &&
+                  offsetof(CUlaunchConfig, attrs) == 40 &&
+                  offsetof(CUlaunchConfig, numAttrs) == 48,
+              "cuda.h's CUlaunchConfig");
 
 // Values of cuda.h's enums that the runtime passes.
 constexpr CUresult CUDA_SUCCESS = 0;
@@ -104,7 +112,7 @@ struct Driver {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
-  // Null where the driver predates it (CUDA 12.0); kernels are then
+  // Null where the driver predates it (CUDA 11.8); kernels are then
   // launched without attributes.
   CUresult (*cuLaunchKernelEx)(const CUlaunchConfig *, CUfunction, void **,
                                void **);

@@ -197,10 +197,17 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
                                           static_cast<CUmodule>(module), name),
                    "cuModuleGetFunction"))
     state().failure += std::string(" for kernel '") + name + "'";
-  if (function && endsWith(name, kPrimarySuffix))
-    state().primaries.insert(function);
-  if (function && endsWith(name, kDependentSuffix))
-    state().dependents.insert(function);
+  // Set from the name at every lookup, so that a handle the driver reuses
+  // after a module's unload never keeps another kernel's role.
+  if (function) {
+    State &s = state();
+    s.primaries.erase(function);
+    s.dependents.erase(function);
+    if (endsWith(name, kPrimarySuffix))
+      s.primaries.insert(function);
+    if (endsWith(name, kDependentSuffix))
+      s.dependents.insert(function);
+  }
   return function;
 }
 
@@ -241,10 +248,11 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     CUlaunchAttribute attribute{};
     attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
     attribute.value.programmaticStreamSerializationAllowed = 1;
-    CUlaunchConfig config{unsigned(gridX),  unsigned(gridY),  unsigned(gridZ),
-                          unsigned(blockX), unsigned(blockY), unsigned(blockZ),
-                          unsigned(smem),   st,               &attribute,
-                          1};
+    CUlaunchConfig config{unsigned(gridX),  unsigned(gridY),
+                          unsigned(gridZ),  unsigned(blockX),
+                          unsigned(blockY), unsigned(blockZ),
+                          unsigned(smem),   st,
+                          &attribute,       1};
     record(d->cuLaunchKernelEx(&config, fn, params, extra),
            "cuLaunchKernelEx (a programmatic dependent launch)");
   } else {

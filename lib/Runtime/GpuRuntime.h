@@ -175,7 +175,9 @@ void setLaunchHold(uint64_t cycles);
 /// on or last collected, waiting for them to finish; clears the record.
 /// With `span`, the time from the first one's start to the last one's end,
 /// gaps between them included (what events around a whole call measure);
-/// else the sum of the kernels' own times.
+/// else the sum of the kernels' own times, a primary kernel and the
+/// dependent launched after it counting as one (from the primary's start
+/// to the dependent's end: no event may lie between them).
 std::string collectKernelMilliseconds(double &milliseconds, bool span = false);
 
 } // namespace mlir::attn::cuda::rt

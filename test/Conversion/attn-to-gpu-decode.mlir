@@ -75,7 +75,7 @@
 // nothing depends on it.
 // ONE-LABEL: func.func @gqa_decode(
 // ONE-NOT:     gpu.alloc {{.+}} : memref<?x?x?x
-// ONE:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
+// ONE:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{[_0-9]*}},
 // ONE-NOT:     function(
 // ONE-NOT:     griddepcontrol
 // ONE-NOT:     decode-combine

@@ -110,7 +110,8 @@ uint64_t dependentLaunchCount();
 /// Milliseconds of GPU time of the kernels launched since timing was turned
 /// on or last collected, waiting for them to finish; clears the record.
 /// With `span`, from the first one's start to the last one's end, the gaps
-/// between them included; else the sum of the kernels' own times.
+/// between them included; else the sum of the kernels' own times (a
+/// kernel and its programmatic dependent count as one span).
 llvm::Expected<double> collectKernelMilliseconds(bool span = false);
 
 } // namespace mlir::attn::cuda
