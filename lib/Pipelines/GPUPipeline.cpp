@@ -158,6 +158,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.smCount = options.smCount;
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;
+  gpu.itemOverlap = options.itemOverlap;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the

@@ -415,6 +415,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;
+  gpu.itemOverlap = options.itemOverlap;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);

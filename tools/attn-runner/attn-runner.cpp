@@ -114,6 +114,13 @@ static cl::opt<bool> pInShared(
     cl::desc("The sm90 schedule's P·V reads P from shared memory rather than "
              "from registers"),
     cl::init(false), cl::cat(category));
+static cl::opt<bool> itemOverlap(
+    "item-overlap",
+    cl::desc("The sm90 schedule's persistent grid (TMA, head dims up to 128) "
+             "keeps two Q buffers and issues each item's first S while the "
+             "previous item's output is stored (experimental: not the "
+             "default until measured faster)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "
@@ -233,6 +240,7 @@ int main(int argc, char **argv) {
   options.smCount = smCount;
   options.tma = tma;
   options.pInShared = pInShared;
+  options.itemOverlap = itemOverlap;
   options.steps = steps;
   options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;

@@ -44,6 +44,9 @@ struct FlashScheduleOptions {
   /// P·V reads P from shared memory rather than from registers.
   bool tma = false;
   bool pInShared = false;
+  /// Whether the sm90 schedule's persistent grid keeps two Q buffers and
+  /// issues each item's first S under the previous item's stores.
+  bool itemOverlap = false;
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound

@@ -141,6 +141,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"pInShared", "p-in-shared", "bool", /*default=*/"false",
            "sm90: P·V reads P from shared memory (wgmma with both operands "
            "in shared memory) rather than from registers">,
+    Option<"itemOverlap", "item-overlap", "bool", /*default=*/"false",
+           "sm90, persistent grid with TMA, head dims up to 128: two Q "
+           "buffers, and each consumer issues the next item's first S "
+           "before it stores the current item's output">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

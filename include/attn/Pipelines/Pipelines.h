@@ -102,6 +102,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("sm90 schedule: P·V reads P from shared memory rather "
                      "than from registers"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> itemOverlap{
+      *this, "item-overlap",
+      llvm::cl::desc("sm90 schedule, persistent grid with TMA, head dims up "
+                     "to 128: two Q buffers, and the next item's first S "
+                     "issued before the current item's output is stored"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
@@ -136,6 +142,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;
+    options.itemOverlap = itemOverlap;
     return options;
   }
 };

@@ -76,9 +76,10 @@ struct RunnerOptions {
   bool kvPairWarps = false;
   int64_t smCount = 0;
   /// GPU: the sm90 schedule copies its tiles with TMA; its P·V reads P from
-  /// shared memory.
+  /// shared memory; its persistent grid overlaps items (two Q buffers).
   bool tma = false;
   bool pInShared = false;
+  bool itemOverlap = false;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

@@ -104,6 +104,14 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
   if (options.pInShared && options.chip != "sm_90a")
     return "p-in-shared needs chip sm_90a (the sm90 schedule), not " +
            options.chip;
+  if (options.itemOverlap && options.schedule != "sm90" &&
+      options.schedule != "auto")
+    return "item-overlap applies to the sm90 schedule only, not to "
+           "schedule '" +
+           options.schedule + "'";
+  if (options.itemOverlap && options.chip != "sm_90a")
+    return "item-overlap needs chip sm_90a (the sm90 schedule), not " +
+           options.chip;
   return std::nullopt;
 }
 
@@ -198,8 +206,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
-    if (tryOne(
-            createSm90FlashSchedule(smCount, options.tma, options.pInShared)) ||
+    if (tryOne(createSm90FlashSchedule(smCount, options.tma, options.pInShared,
+                                       options.itemOverlap)) ||
         name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
@@ -371,6 +379,7 @@ struct ConvertAttnToGPUPass
     options.smCount = smCount;
     options.tma = tma;
     options.pInShared = pInShared;
+    options.itemOverlap = itemOverlap;
     if (std::optional<std::string> why = validateScheduleOptions(options)) {
       getOperation()->emitError() << "convert-attn-to-gpu: " << *why;
       return signalPassFailure();

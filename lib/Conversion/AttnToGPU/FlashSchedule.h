@@ -91,9 +91,12 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// TMA (one instruction per 64-column box, tensor maps built on the host)
 /// rather than with every thread's cp.async. With `pInShared` P·V takes P
 /// from shared memory (wgmma's SS form), where the softmax stores it, rather
-/// than from registers (the RS form).
-std::unique_ptr<FlashSchedule>
-createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared);
+/// than from registers (the RS form). With `itemOverlap` (persistent, TMA,
+/// head dims up to 128) Q has two buffers and each consumer issues the
+/// next item's first S before storing the current item's output.
+std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount,
+                                                       bool tma, bool pInShared,
+                                                       bool itemOverlap);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

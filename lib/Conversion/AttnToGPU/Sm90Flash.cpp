@@ -52,6 +52,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -74,30 +75,40 @@ constexpr int64_t kConsumerRegisters = 224, kTmaConsumerRegisters = 240;
 struct Shape {
   int64_t headDim, valueDim, keys, stages;
   bool pInShared;
+  /// Q buffers: 2 with item overlap, so that the next item's Q lands while
+  /// the current one's is read.
+  int64_t qBuffers;
 
-  static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared) {
+  static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared,
+                            int64_t qBuffers = 1) {
     // Tiles of 128 keys up to head_dim 128: the f32 accumulators of S
     // (64 x 128) and of the output (64 x 128) then take 128 registers a
     // thread.
     // Two stages: a third measured 5-10% slower on the H200 (bench/NOTES.md).
-    return {headDim, valueDim, headDim <= 128 && valueDim <= 128 ? 128 : 64, 2,
-            pInShared};
+    int64_t keys = headDim <= 128 && valueDim <= 128 ? 128 : 64;
+    return {headDim, valueDim, keys, 2, pInShared, qBuffers};
   }
 
-  // 2-byte elements throughout.
+  // 2-byte elements throughout. qBytes is one Q buffer's.
   constexpr int64_t qBytes() const { return kBlockRows * headDim * 2; }
   constexpr int64_t kStageBytes() const { return keys * headDim * 2; }
   constexpr int64_t vStageBytes() const { return keys * valueDim * 2; }
   /// One consumer's P: its 64 rows by the tile's keys.
   constexpr int64_t pBytes() const { return pInShared ? 64 * keys * 2 : 0; }
   constexpr int64_t dataBytes() const {
-    return qBytes() + stages * (kStageBytes() + vStageBytes()) +
+    return qBuffers * qBytes() + stages * (kStageBytes() + vStageBytes()) +
            kConsumers * pBytes();
   }
   /// The mbarriers after the tiles: Q-full, each stage's K-full, V-full,
-  /// K-empty and V-empty, then Q-empty.
-  constexpr int64_t barriers() const { return 2 + 4 * stages; }
-  constexpr int64_t qEmptyBarrier() const { return 1 + 4 * stages; }
+  /// K-empty and V-empty, then Q-empty; with a second Q buffer, its Q-full
+  /// and Q-empty.
+  constexpr int64_t barriers() const { return 2 * qBuffers + 4 * stages; }
+  constexpr int64_t qFullBarrier(int64_t buffer) const {
+    return buffer == 0 ? 0 : 2 + 4 * stages;
+  }
+  constexpr int64_t qEmptyBarrier(int64_t buffer) const {
+    return buffer == 0 ? 1 + 4 * stages : 3 + 4 * stages;
+  }
   /// Q, the K stages, the V stages and the barriers, plus the slack that
   /// lets the base be rounded up to a swizzle atom.
   constexpr int64_t sharedBytes() const {
@@ -108,6 +119,7 @@ struct Shape {
 // can exceed it.
 static_assert(Shape::of(256, 256, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::of(128, 128, true, 2).sharedBytes() <= kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
@@ -115,12 +127,12 @@ public:
   /// `tensorMaps` are the global addresses (i64) of the TMA tensor maps of
   /// Q, K and V, or empty for cp.async copies.
   Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent,
-             ArrayRef<Value> tensorMaps, bool pInShared)
+             ArrayRef<Value> tensorMaps, bool pInShared, int64_t qBuffers)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
         p(p), persistent(persistent), tma(!tensorMaps.empty()),
         shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
                         cast<MemRefType>(p.value.getType()).getDimSize(3),
-                        pInShared)) {
+                        pInShared, qBuffers)) {
     if (tma)
       std::tie(qMap, kMap, vMap) =
           std::tuple(tensorMaps[0], tensorMaps[1], tensorMaps[2]);
@@ -194,7 +206,39 @@ private:
   void releaseStage(StageBarrier kind, Value stage) {
     release(stageBarrier(kind, stage));
   }
-  void releaseQ() { release(barrier(shape.qEmptyBarrier())); }
+  /// The current item's Q buffer: its full and empty barriers, its first
+  /// element in shared memory and its descriptor (of this consumer's rows).
+  Value qFull() {
+    return qBarrier(shape.qFullBarrier(0), shape.qFullBarrier(1));
+  }
+  Value qEmpty() {
+    return qBarrier(shape.qEmptyBarrier(0), shape.qEmptyBarrier(1));
+  }
+  Value qBarrier(int64_t first, int64_t second) {
+    if (shape.qBuffers == 1)
+      return barrier(first);
+    return arith::SelectOp::create(b, isSecondQ(), barrier(second),
+                                   barrier(first));
+  }
+  Value qElement() {
+    if (shape.qBuffers == 1)
+      return idx(qAt);
+    return add(idx(qAt), mul(qBuffer, idx(kBlockRows * shape.headDim)));
+  }
+  Value itemQDesc() {
+    if (shape.qBuffers == 1)
+      return qDesc;
+    return arith::AddIOp::create(
+        b, qDesc,
+        arith::MulIOp::create(
+            b, arith::IndexCastOp::create(b, b.getI64Type(), qBuffer),
+            arith::ConstantIntOp::create(b, b.getI64Type(),
+                                         shape.qBytes() >> 4)));
+  }
+  Value isSecondQ() {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, qBuffer, idx(1));
+  }
+  void releaseQ() { release(qEmpty()); }
   Value idx32(int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
   }
@@ -209,6 +253,10 @@ private:
   /// its order (so blocks running at once share K/V tiles in L2, and under
   /// causal masking the longest items come first).
   void forEachItem(gpu::LaunchOp launch, function_ref<void()> body);
+  /// Sets tileBase, qBuffer and itemParity for the block's item number
+  /// `count` (from 0), after `base` tiles of the ring: forEachItem and the
+  /// consumers' overlapped loop number items alike through it.
+  void setRound(Value base, Value count);
 
   /// The producer warpgroup's copies, with cp.async or with TMA.
   void produce(gpu::LaunchOp launch);
@@ -221,8 +269,23 @@ private:
       fenceAsyncShared();
   }
   /// A consumer warpgroup's loop over the K/V tiles of the current item:
-  /// returns the output fragments and the sums of rows g and g + 8.
-  SmallVector<Value> consume();
+  /// returns the output fragments and the sums of rows g and g + 8. With
+  /// `s0`, the item's first S has been issued and waited for already
+  /// (firstScores).
+  SmallVector<Value> consume(std::optional<ValueRange> s0 = std::nullopt);
+  /// With item overlap: S of the current item's first K tile, waited for,
+  /// its stage released, where `ready` holds and the item has keys, with
+  /// `meanwhile` built between its issue and its wait; else zeros, after
+  /// `meanwhile`. The issue and the wait lie in one branch, so that no
+  /// accumulator in flight crosses a region.
+  SmallVector<Value> firstScores(Value ready, function_ref<void()> meanwhile);
+  /// The consumer warpgroup's items; with item overlap (two Q buffers),
+  /// each item's output is stored while the next item's first S runs.
+  void consumeItems(gpu::LaunchOp launch);
+  /// This consumer's turn to issue products begins (the other's issue has
+  /// ended) and ends (the other's may begin).
+  void turnBegin() { namedBarrierSync(myTurn, 256); }
+  void turnEnd() { namedBarrierArrive(theirTurn, 256); }
 
   const FlashProblem &p;
   /// One block per SM, looping over the work items, rather than one block
@@ -243,8 +306,9 @@ private:
   Value warpFirst; // the first of this warp's 16 query rows
   Value kvBegin, kvEnd;
   /// The block's tiles before this item's (the stage ring runs on across
-  /// items) and the parity (an i32) of the item's use of Q's barriers.
-  Value tileBase, itemParity;
+  /// items), the item's Q buffer (an index) and the parity (an i32) of its
+  /// use of that buffer's barriers.
+  Value tileBase, qBuffer, itemParity;
   int64_t qAt = 0, kAt = 0, vAt = 0, pAt = 0; // element offsets in smem
   Value base; // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
@@ -291,7 +355,7 @@ void Sm90Kernel::copyQ() {
   // Q rows past Sq are zero-filled; their address is clamped into bounds.
   Value lastQuery = sub(p.seqQ, idx(1));
   copyTile(
-      idx(qAt), qFlat, kBlockRows, shape.headDim, qStart,
+      qElement(), qFlat, kBlockRows, shape.headDim, qStart,
       [&](Value pos) {
         return querySourceRow(p, bi, head, min(pos, lastQuery));
       },
@@ -354,10 +418,10 @@ SmallVector<Value> Sm90Kernel::issueScores(Value kDesc) {
   SmallVector<Value> acc;
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
     int64_t block = ks / 4, within = (ks % 4) * 32;
-    acc =
-        wgmma(acc, advance(qDesc, block * kBlockRows * kSwizzleBytes + within),
-              {}, advance(kDesc, block * keys * kSwizzleBytes + within), keys,
-              /*transposeB=*/false);
+    acc = wgmma(
+        acc, advance(itemQDesc(), block * kBlockRows * kSwizzleBytes + within),
+        {}, advance(kDesc, block * keys * kSwizzleBytes + within), keys,
+        /*transposeB=*/false);
   }
   commit();
   return acc;
@@ -533,11 +597,10 @@ void Sm90Kernel::produce(gpu::LaunchOp launch) {
     // there is none, and the wait on the fresh barrier's parity 1 returns
     // at once). At least its K and V groups of one tile followed its Q
     // group, so all but the last group have landed.
-    barrierWait(barrier(shape.qEmptyBarrier()),
-                arith::XOrIOp::create(b, itemParity, idx32(1)));
+    barrierWait(qEmpty(), arith::XOrIOp::create(b, itemParity, idx32(1)));
     NVVM::CpAsyncWaitGroupOp::create(b, 1);
     copyQ();
-    barrierArriveOnCopies(barrier(0));
+    barrierArriveOnCopies(qFull());
     NVVM::CpAsyncCommitGroupOp::create(b);
     scf::ForOp::create(b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
                        [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
@@ -581,11 +644,10 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
       // The consumers are done with the previous item's Q (before the
       // first there is none, and the wait on a fresh barrier's parity 1
       // returns at once).
-      barrierWait(barrier(shape.qEmptyBarrier()),
-                  arith::XOrIOp::create(b, itemParity, idx32(1)));
-      barrierArriveExpectTx(barrier(0), shape.qBytes());
-      loadTile(idx(qAt), qMap, kBlockRows, shape.headDim, qStart, head,
-               barrier(0));
+      barrierWait(qEmpty(), arith::XOrIOp::create(b, itemParity, idx32(1)));
+      barrierArriveExpectTx(qFull(), shape.qBytes());
+      loadTile(qElement(), qMap, kBlockRows, shape.headDim, qStart, head,
+               qFull());
       scf::ForOp::create(
           b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
           [&](OpBuilder &lb, Location, Value kvStart, ValueRange) {
@@ -611,7 +673,39 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
   });
 }
 
-SmallVector<Value> Sm90Kernel::consume() {
+SmallVector<Value> Sm90Kernel::firstScores(Value ready,
+                                           function_ref<void()> meanwhile) {
+  SmallVector<Type> types(shape.keys / 2, b.getF32Type());
+  auto some = scf::IfOp::create(
+      b, types, arith::AndIOp::create(b, ready, lt(kvBegin, kvEnd)),
+      /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(some.thenBlock());
+    barrierWait(qFull(), itemParity);
+    fenceCopies();
+    auto [stage0, parity0] = stageOf(kvBegin);
+    barrierWait(stageBarrier(kFull, stage0), parity0);
+    fenceCopies();
+    turnBegin();
+    SmallVector<Value> s0 =
+        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
+    turnEnd();
+    meanwhile();
+    SmallVector<Value> done = wait(s0);
+    releaseStage(kEmpty, stage0);
+    scf::YieldOp::create(b, done);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(some.elseBlock());
+    meanwhile();
+    scf::YieldOp::create(b, SmallVector<Value>(types.size(), f32(0.0)));
+  }
+  return some.getResults();
+}
+
+SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
   // FlashAttention-3's order: S of tile t is issued, then P·V of tile
   // t - 1, and the softmax of tile t runs while that P·V does. Each
   // warpgroup issues its products in a turn that the other's issue ends,
@@ -620,8 +714,6 @@ SmallVector<Value> Sm90Kernel::consume() {
   // P rides in registers from one tile to the next, unless it is staged in
   // shared memory.
   int64_t pValues = shape.pInShared ? 0 : keys / 16 * 4;
-  auto turnBegin = [&] { namedBarrierSync(myTurn, 256); };
-  auto turnEnd = [&] { namedBarrierArrive(theirTurn, 256); };
 
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
@@ -634,15 +726,20 @@ SmallVector<Value> Sm90Kernel::consume() {
     // Tile 0: S and its softmax; its P·V waits for the next turn.
     // (The ring runs on across items: the item's first tile is in any
     // stage.)
-    auto [stage0, parity0] = stageOf(kvBegin);
-    barrierWait(stageBarrier(kFull, stage0), parity0);
-    fenceCopies();
-    turnBegin();
-    SmallVector<Value> s0 =
-        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
-    turnEnd();
-    Scores s = asScores(wait(s0));
-    releaseStage(kEmpty, stage0);
+    Scores s;
+    if (first) {
+      s = asScores(SmallVector<Value>(*first));
+    } else {
+      auto [stage0, parity0] = stageOf(kvBegin);
+      barrierWait(stageBarrier(kFull, stage0), parity0);
+      fenceCopies();
+      turnBegin();
+      SmallVector<Value> s0 =
+          issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
+      turnEnd();
+      s = asScores(wait(s0));
+      releaseStage(kEmpty, stage0);
+    }
     Softmax sm = softmax(s, kvBegin, {negInf, negInf}, {zero, zero});
     SmallVector<Value> init(accValues, zero);
     init.append(sm.maxes);
@@ -739,8 +836,7 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   if (!persistent) {
     setItem(blockId.x, blockId.y, blockId.z);
-    tileBase = idx(0);
-    itemParity = idx32(0);
+    setRound(idx(0), idx(0));
     body();
     return;
   }
@@ -758,14 +854,92 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
                 arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
                                        blocksX),
                 arith::DivUIOp::create(b, w, perRow));
-        tileBase = carried[0];
-        itemParity =
-            arith::IndexCastOp::create(b, b.getI32Type(), rem(carried[1], 2));
+        setRound(carried[0], carried[1]);
         body();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
         Value tiles = arith::CeilDivUIOp::create(b, span, idx(shape.keys));
         scf::YieldOp::create(
             b, ValueRange{add(carried[0], tiles), add(carried[1], idx(1))});
+      });
+}
+
+void Sm90Kernel::setRound(Value base, Value count) {
+  tileBase = base;
+  if (shape.qBuffers == 1) {
+    itemParity = arith::IndexCastOp::create(b, b.getI32Type(), rem(count, 2));
+    return;
+  }
+  qBuffer = rem(count, shape.qBuffers);
+  itemParity = arith::IndexCastOp::create(b, b.getI32Type(),
+                                          rem(div(count, shape.qBuffers), 2));
+}
+
+void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
+  int64_t accValues = shape.valueDim / 2;
+  auto store = [&](ArrayRef<Value> results, const Rows &rows) {
+    storeRows(p, rows, results.take_front(accValues),
+              results.slice(accValues, 2));
+  };
+  // The tensor cores read shared memory through the async proxy: each wait
+  // is followed by a proxy fence that orders the copies this thread has
+  // seen land before the products' reads. Every item waits for its Q, also
+  // one without keys (whose Q is released at once), so that Q's buffer is
+  // not refilled before its copy has landed.
+  auto consumeItem = [&](std::optional<ValueRange> s0) {
+    barrierWait(qFull(), itemParity);
+    fenceCopies();
+    return consume(s0);
+  };
+  if (shape.qBuffers == 1) {
+    forEachItem(launch, [&] {
+      store(consumeItem(std::nullopt), Rows{bi, head, warpFirst, lane, 16});
+    });
+    return;
+  }
+  // Item overlap (a persistent grid): the block's first item's first S,
+  // then per item its tiles, and the next item's first S issued before
+  // this item's output is stored, so that the stores and the sums'
+  // shuffles run under that product. The next item's Q has its own
+  // buffer, copied while this item's tiles ran. Items are numbered as in
+  // forEachItem; the divisors are kept positive so that an item past the
+  // last one (or an empty grid) divides by none.
+  gpu::KernelDim3 blockId = launch.getBlockIds();
+  Value blocksX = prefillGridX(b, b.getLoc(), p, kBlockRows);
+  Value items = mul(mul(blocksX, p.headsKV), p.batch);
+  Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
+  Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
+  Value grid = launch.getGridSize().x;
+  auto setItemAt = [&](Value w) {
+    setItem(
+        arith::RemUIOp::create(b, w, safeX),
+        arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow), safeX),
+        arith::DivUIOp::create(b, w, perRow));
+  };
+  setItemAt(blockId.x);
+  setRound(idx(0), idx(0));
+  SmallVector<Value> init{idx(0), idx(0)};
+  llvm::append_range(init, firstScores(lt(blockId.x, items), [] {}));
+  scf::ForOp::create(
+      b, blockId.x, items, grid, init,
+      [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(lb);
+        setItemAt(w);
+        setRound(carried[0], carried[1]);
+        SmallVector<Value> results = consumeItem(carried.drop_front(2));
+        // This item's rows, before the next item replaces them.
+        Rows rows{bi, head, warpFirst, lane, 16};
+        Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
+        Value nextBase =
+            add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
+        Value count = add(carried[1], idx(1));
+        Value next = add(w, grid);
+        setItemAt(next);
+        setRound(nextBase, count);
+        SmallVector<Value> yielded{nextBase, count};
+        llvm::append_range(yielded, firstScores(lt(next, items),
+                                                [&] { store(results, rows); }));
+        scf::YieldOp::create(b, yielded);
       });
 }
 
@@ -798,7 +972,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
                                 dyn, shift, ValueRange());
   int64_t keys = shape.keys;
   qAt = 0;
-  kAt = kBlockRows * shape.headDim;
+  kAt = shape.qBuffers * kBlockRows * shape.headDim;
   vAt = kAt + shape.stages * keys * shape.headDim;
   pAt = vAt + shape.stages * keys * shape.valueDim;
   base = add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
@@ -847,10 +1021,11 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   scf::IfOp::create(b, first, [&](OpBuilder &nb, Location loc) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
-    for (int64_t i = 0; i < shape.barriers(); ++i)
-      barrierInit(barrier(i), i > 2 * shape.stages ? consumerWarps
-                              : tma                ? 1
-                                                   : 128);
+    for (int64_t i = 0; i < shape.barriers(); ++i) {
+      bool full = i <= 2 * shape.stages ||
+                  (shape.qBuffers == 2 && i == shape.qFullBarrier(1));
+      barrierInit(barrier(i), !full ? consumerWarps : tma ? 1 : 128);
+    }
     scf::YieldOp::create(b);
   });
   // The barriers are initialised before any thread uses them.
@@ -891,18 +1066,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
               namedBarrierArrive(idx32(1), 256);
               scf::YieldOp::create(b);
             });
-        forEachItem(launch, [&] {
-          // The tensor cores read shared memory through the async proxy:
-          // each wait is followed by a proxy fence that orders the copies
-          // this thread has seen land before the products' reads.
-          barrierWait(barrier(0), itemParity);
-          fenceCopies();
-          SmallVector<Value> results = consume();
-          int64_t accValues = shape.valueDim / 2;
-          storeRows(p, Rows{bi, head, warpFirst, lane, 16},
-                    ArrayRef(results).take_front(accValues),
-                    ArrayRef(results).slice(accValues, 2));
-        });
+        consumeItems(launch);
         // Warpgroup 1's last turn ends with an arrival that warpgroup 0
         // takes here, so no barrier is left half-arrived.
         scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
@@ -988,8 +1152,9 @@ static void declareTensorMapCall(OpBuilder &b, Location loc) {
 namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
-  Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared)
-      : smCount(smCount), tma(tma), pInShared(pInShared) {}
+  Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap)
+      : smCount(smCount), tma(tma), pInShared(pInShared),
+        itemOverlap(itemOverlap) {}
 
   StringRef getName() const override { return "sm90"; }
 
@@ -1001,6 +1166,8 @@ public:
     summary += tma ? ", TMA copies" : ", cp.async copies";
     if (pInShared)
       summary += ", P in shared memory";
+    if (itemOverlap)
+      summary += ", item overlap (TMA, persistent, head_dim <= 128)";
     return summary;
   }
 
@@ -1024,9 +1191,9 @@ public:
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
     FlashLaunch launch;
-    Shape shape =
-        Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared);
+    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                            cast<MemRefType>(p.value.getType()).getDimSize(3),
+                            pInShared, qBuffers(p));
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     if (isPersistent(p)) {
       // One block per SM (a block takes most of an SM's shared memory),
@@ -1059,7 +1226,8 @@ public:
                  const FlashLaunch &launchShape,
                  gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments, pInShared)
+    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments, pInShared,
+               qBuffers(p))
         .build(launch);
   }
 
@@ -1082,12 +1250,27 @@ private:
     return smCount > 0 && fits && (runTimeLength || keys >= 4 * shape.keys);
   }
 
+  /// Two Q buffers where item overlap applies: a persistent grid (items
+  /// to overlap), TMA copies (the producer's cp.async waits count one Q
+  /// group between the tiles') and head dims up to 128 (at 256 the output
+  /// and the next S together spill).
+  int64_t qBuffers(const FlashProblem &p) const {
+    auto dim = [](Value m) {
+      return cast<MemRefType>(m.getType()).getDimSize(3);
+    };
+    bool applies = itemOverlap && tma && isPersistent(p) &&
+                   dim(p.query) <= 128 && dim(p.value) <= 128;
+    return applies ? 2 : 1;
+  }
+
   int64_t smCount;
-  bool tma, pInShared;
+  bool tma, pInShared, itemOverlap;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
-mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared) {
-  return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared);
+mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
+                                    bool itemOverlap) {
+  return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared,
+                                             itemOverlap);
 }
