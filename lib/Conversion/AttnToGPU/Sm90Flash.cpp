@@ -37,7 +37,10 @@
 // items that one block per item would take, with the stage ring, Q's barriers
 // and the turns running on from item to item, so that the producer copies the
 // next item's Q and first tiles while the consumers finish the last P·V and
-// store.
+// store. With `itemOverlap` (TMA, head dims up to 128) Q has two buffers,
+// so the next item's Q lands during the current item's tiles, and each
+// consumer issues the next item's first S before storing the current
+// item's output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -835,8 +838,10 @@ void Sm90Kernel::setItem(Value blockX, Value kvHeadId, Value row) {
 void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   if (!persistent) {
+    // One item, one Q buffer (item overlap needs a persistent grid).
     setItem(blockId.x, blockId.y, blockId.z);
-    setRound(idx(0), idx(0));
+    tileBase = idx(0);
+    itemParity = idx32(0);
     body();
     return;
   }
