@@ -7,7 +7,7 @@
 // than a block's first round, and f16. Each is checked against the float64
 // reference; then compute-sanitizer on a small grid, and 100 calls in one
 // process giving the same bits.
-// REQUIRES: cuda
+// REQUIRES: cuda, compute-sanitizer
 // Each run is held to 120 s, so that a barrier phase that never completes
 // fails its line instead of stalling the suite.
 // RUN: sed -e 's/@Q@/3x1000x32x128/g;s/@K@/3x1000x8x128/g;s/@V@/3x1000x8x128/g;s/@O@/3x1000x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
