@@ -249,6 +249,15 @@ private:
   /// Sets the work item's members: the query block `blockX` (as
   /// prefillBlock numbers them) of KV head `kvHeadId` of batch row `row`.
   void setItem(Value blockX, Value kvHeadId, Value row);
+  /// Sets item `w` of the grid that one block per item would launch:
+  /// block (w % blocksX, w / blocksX % headsKV, w / perRow), perRow being
+  /// blocksX x headsKV.
+  void setItemNumber(Value w, Value blocksX, Value perRow) {
+    setItem(arith::RemUIOp::create(b, w, blocksX),
+            arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
+                                   blocksX),
+            arith::DivUIOp::create(b, w, perRow));
+  }
   /// Runs `body` for each of the block's work items, with the item's
   /// members, tileBase and itemParity set: once for the block's own item,
   /// or, in a persistent grid, for items blockIdx.x, blockIdx.x +
@@ -276,6 +285,10 @@ private:
   /// `s0`, the item's first S has been issued and waited for already
   /// (firstScores).
   SmallVector<Value> consume(std::optional<ValueRange> s0 = std::nullopt);
+  /// S of the current item's first K tile, issued in this consumer's turn
+  /// and waited for (with `meanwhile` built between the two), its stage
+  /// released.
+  SmallVector<Value> firstTileScores(function_ref<void()> meanwhile = {});
   /// With item overlap: S of the current item's first K tile, waited for,
   /// its stage released, where `ready` holds and the item has keys, with
   /// `meanwhile` built between its issue and its wait; else zeros, after
@@ -676,6 +689,21 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
   });
 }
 
+SmallVector<Value> Sm90Kernel::firstTileScores(function_ref<void()> meanwhile) {
+  auto [stage0, parity0] = stageOf(kvBegin);
+  barrierWait(stageBarrier(kFull, stage0), parity0);
+  fenceCopies();
+  turnBegin();
+  SmallVector<Value> s0 =
+      issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
+  turnEnd();
+  if (meanwhile)
+    meanwhile();
+  SmallVector<Value> done = wait(s0);
+  releaseStage(kEmpty, stage0);
+  return done;
+}
+
 SmallVector<Value> Sm90Kernel::firstScores(Value ready,
                                            function_ref<void()> meanwhile) {
   SmallVector<Type> types(shape.keys / 2, b.getF32Type());
@@ -687,17 +715,7 @@ SmallVector<Value> Sm90Kernel::firstScores(Value ready,
     b.setInsertionPointToStart(some.thenBlock());
     barrierWait(qFull(), itemParity);
     fenceCopies();
-    auto [stage0, parity0] = stageOf(kvBegin);
-    barrierWait(stageBarrier(kFull, stage0), parity0);
-    fenceCopies();
-    turnBegin();
-    SmallVector<Value> s0 =
-        issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
-    turnEnd();
-    meanwhile();
-    SmallVector<Value> done = wait(s0);
-    releaseStage(kEmpty, stage0);
-    scf::YieldOp::create(b, done);
+    scf::YieldOp::create(b, firstTileScores(meanwhile));
   }
   {
     OpBuilder::InsertionGuard guard(b);
@@ -733,15 +751,7 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     if (first) {
       s = asScores(SmallVector<Value>(*first));
     } else {
-      auto [stage0, parity0] = stageOf(kvBegin);
-      barrierWait(stageBarrier(kFull, stage0), parity0);
-      fenceCopies();
-      turnBegin();
-      SmallVector<Value> s0 =
-          issueScores(stageDesc(kDesc0, stage0, shape.kStageBytes()));
-      turnEnd();
-      s = asScores(wait(s0));
-      releaseStage(kEmpty, stage0);
+      s = asScores(firstTileScores());
     }
     Softmax sm = softmax(s, kvBegin, {negInf, negInf}, {zero, zero});
     SmallVector<Value> init(accValues, zero);
@@ -845,8 +855,6 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
     body();
     return;
   }
-  // Item w is block (w % blocksX, w / blocksX % headsKV, w / blocksX /
-  // headsKV) of the grid of one block per item.
   Value blocksX = prefillGridX(b, b.getLoc(), p, kBlockRows);
   Value items = mul(mul(blocksX, p.headsKV), p.batch);
   scf::ForOp::create(
@@ -854,11 +862,7 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        Value perRow = mul(blocksX, p.headsKV);
-        setItem(arith::RemUIOp::create(b, w, blocksX),
-                arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
-                                       blocksX),
-                arith::DivUIOp::create(b, w, perRow));
+        setItemNumber(w, blocksX, mul(blocksX, p.headsKV));
         setRound(carried[0], carried[1]);
         body();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
@@ -914,12 +918,7 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
-  auto setItemAt = [&](Value w) {
-    setItem(
-        arith::RemUIOp::create(b, w, safeX),
-        arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow), safeX),
-        arith::DivUIOp::create(b, w, perRow));
-  };
+  auto setItemAt = [&](Value w) { setItemNumber(w, safeX, perRow); };
   setItemAt(blockId.x);
   setRound(idx(0), idx(0));
   SmallVector<Value> init{idx(0), idx(0)};
