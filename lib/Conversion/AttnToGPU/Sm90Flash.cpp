@@ -1171,7 +1171,7 @@ public:
     if (pInShared)
       summary += ", P in shared memory";
     if (itemOverlap)
-      summary += ", item overlap (TMA, persistent, head_dim <= 128)";
+      summary += ", item overlap";
     return summary;
   }
 
