@@ -28,6 +28,7 @@
 #include "attn/Support/ParserGuard.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -365,12 +366,22 @@ struct CheckedAttention {
   struct Append {
     unsigned keys, values;
     Value position;
-    /// Its value in each call the reference replays, resolved from the
-    /// integer arguments before the run (which lowers the module, and with
-    /// it `position`, away).
-    SmallVector<std::optional<int64_t>> at;
+    /// The scf.for whose body holds the append, if any. A loop's appends
+    /// are consecutive, in the order of its body, which the reference
+    /// replays once per iteration.
+    scf::ForOp loop;
   };
   std::optional<SmallVector<Append>> appends;
+  /// One append as the reference replays it: its keys, values and position
+  /// in one call and iteration.
+  struct Write {
+    unsigned keys, values;
+    int64_t at;
+  };
+  /// The writes of every call the reference replays, in order, unrolled
+  /// from `appends` before the run, which lowers the module (and with it
+  /// the positions and loop bounds) away.
+  SmallVector<Write> writes;
   /// Whether the cache is one the entry takes, which --steps feeds from
   /// call to call (the reference then replays every call's appends), rather
   /// than one it creates afresh in each call.
@@ -383,16 +394,27 @@ struct CheckedAttention {
   /// which the replay quantizes what it appends.
   std::optional<std::pair<ElementType, ElementType>> quantized;
 };
+
+/// A loop's induction variable, bound to the value it has in the iteration
+/// whose body is being replayed.
+struct InductionBinding {
+  Value var;
+  int64_t value = 0;
+};
 } // namespace
 
 /// The value of an index computed from integer constants and integer
-/// arguments of `entry` with addi, subi, muli and index_cast, given the
-/// arguments' values (argument i of `entry` is `inputs[argMap[i]]`, or
-/// `inputs[i]` without a map) in call `step` of a --steps run, which adds
-/// `step` to each; nullopt for anything else.
+/// arguments of `entry` (and the bound induction variable `iv`, if any)
+/// with addi, subi, muli and index_cast, given the arguments' values
+/// (argument i of `entry` is `inputs[argMap[i]]`, or `inputs[i]` without a
+/// map) in call `step` of a --steps run, which adds `step` to each; nullopt
+/// for anything else.
 static std::optional<int64_t>
 evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
-              llvm::ArrayRef<unsigned> argMap, int64_t step) {
+              llvm::ArrayRef<unsigned> argMap, int64_t step,
+              InductionBinding iv = {}) {
+  if (iv.var && v == iv.var)
+    return iv.value;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner() != &entry.getBody().front() || inputs.empty())
       return std::nullopt;
@@ -413,11 +435,11 @@ evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
     return attr.getValue().getSExtValue();
   }
   if (isa<arith::IndexCastOp>(def))
-    return evaluateIndex(entry, def->getOperand(0), inputs, argMap, step);
+    return evaluateIndex(entry, def->getOperand(0), inputs, argMap, step, iv);
   if (!isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return std::nullopt;
-  auto a = evaluateIndex(entry, def->getOperand(0), inputs, argMap, step);
-  auto b = evaluateIndex(entry, def->getOperand(1), inputs, argMap, step);
+  auto a = evaluateIndex(entry, def->getOperand(0), inputs, argMap, step, iv);
+  auto b = evaluateIndex(entry, def->getOperand(1), inputs, argMap, step, iv);
   if (!a || !b)
     return std::nullopt;
   int64_t r;
@@ -429,8 +451,11 @@ evaluateIndex(func::FuncOp entry, Value v, llvm::ArrayRef<EntryArgument> inputs,
   return r;
 }
 
-/// Whether `v` can be evaluated once the integer arguments are known.
-static bool isComputableIndex(func::FuncOp entry, Value v) {
+/// Whether `v` can be evaluated once the integer arguments (and the
+/// induction variable `iv`, if any) are known.
+static bool isComputableIndex(func::FuncOp entry, Value v, Value iv = {}) {
+  if (iv && v == iv)
+    return true;
   if (auto arg = dyn_cast<BlockArgument>(v))
     return arg.getOwner() == &entry.getBody().front() &&
            isa<IndexType, IntegerType>(arg.getType());
@@ -438,17 +463,43 @@ static bool isComputableIndex(func::FuncOp entry, Value v) {
   if (auto c = dyn_cast_or_null<arith::ConstantOp>(def))
     return isa<IntegerAttr>(c.getValue());
   if (isa_and_nonnull<arith::IndexCastOp>(def))
-    return isComputableIndex(entry, def->getOperand(0));
+    return isComputableIndex(entry, def->getOperand(0), iv);
   if (!isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(def))
     return false;
-  return isComputableIndex(entry, def->getOperand(0)) &&
-         isComputableIndex(entry, def->getOperand(1));
+  return isComputableIndex(entry, def->getOperand(0), iv) &&
+         isComputableIndex(entry, def->getOperand(1), iv);
+}
+
+/// The first operation in the body of `loop` that makes, takes or yields a
+/// KV cache other than the `replayed` appends and the yield of the one cache
+/// they write; null if there is none. The reference replays only those
+/// appends, so anything else that touches a cache there (an attend, a call,
+/// a nested loop, a second carried cache) would go unchecked.
+static Operation *otherCacheUse(scf::ForOp loop,
+                                const SmallPtrSetImpl<Operation *> &replayed) {
+  auto isCache = llvm::IsaPred<KVCacheType>;
+  Operation *yield = loop.getBody()->getTerminator();
+  Operation *other = nullptr;
+  loop.getBody()->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    bool touches = llvm::any_of(op->getOperandTypes(), isCache) ||
+                   llvm::any_of(op->getResultTypes(), isCache);
+    bool isReplayed =
+        replayed.contains(op) ||
+        (op == yield && llvm::count_if(op->getOperandTypes(), isCache) == 1);
+    if (!touches || isReplayed)
+      return WalkResult::advance();
+    other = op;
+    return WalkResult::interrupt();
+  });
+  return other;
 }
 
 /// The checked attention of an attn.cache.attend whose query, and whose
 /// cache's appended keys and values, are entry arguments, the cache made in
 /// the entry's body, or taken by the entry (attn-runner passes it empty),
-/// then one chain of appends; or why it is not one.
+/// then one chain of appends, of which some may be the body of an scf.for
+/// that carries the cache (one loop deep, its bounds and the appends'
+/// positions computable); or why it is not one.
 static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
                                                   CacheAttendOp op) {
   auto argIndex = [&](Value v) -> std::optional<unsigned> {
@@ -484,26 +535,81 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
     return fail("the attend's length is not computed from constants and "
                 "integer arguments");
   c.length = op.getLength();
+  // The cache is followed back from the attend to where it starts: through
+  // appends, and through an scf.for from what its body yields back to the
+  // iter_arg that carries the cache, then on from that iter_arg's initial
+  // value. The reference unrolls the loop, so its body may touch caches
+  // only through the carried cache's appends.
   SmallVector<CheckedAttention::Append> appends;
   Value cache = op.getCache();
+  scf::ForOp loop;      // the loop whose body `cache` is in, if any
+  unsigned carried = 0; // the iter_arg of `loop` that carries the cache
+  SmallPtrSet<Operation *, 4> bodyAppends;
   while (true) {
     Operation *def = cache.getDefiningOp();
-    c.cacheTaken = bool(argIndex(cache));
-    if (isa_and_nonnull<CacheCreateOp>(def) || c.cacheTaken)
-      break;
-    auto append = dyn_cast_or_null<CacheAppendOp>(def);
+    if (loop && cache == loop.getRegionIterArgs()[carried]) {
+      if (Operation *other = otherCacheUse(loop, bodyAppends))
+        return fail("the scf.for that carries its cache uses a cache in its "
+                    "body other than through the carried cache's appends ('" +
+                    other->getName().getStringRef() +
+                    "'), which is not replayed");
+      cache = loop.getInitArgs()[carried];
+      loop = {};
+      continue;
+    }
+    if (!loop) {
+      c.cacheTaken = bool(argIndex(cache));
+      if (isa_and_nonnull<CacheCreateOp>(def) || c.cacheTaken)
+        break;
+    } else if (!def || def->getBlock() != loop.getBody()) {
+      return fail("the scf.for that carries its cache yields one that does "
+                  "not come from the iter_arg that carries it");
+    }
+    if (auto forOp = dyn_cast<scf::ForOp>(def)) {
+      if (loop)
+        return fail("its cache is carried through nested scf.for loops, "
+                    "which are not replayed");
+      if (forOp.getUnsignedCmp())
+        return fail("the scf.for that carries its cache compares its bounds "
+                    "unsigned, which is not replayed");
+      for (auto [what, bound] :
+           {std::pair<StringRef, Value>{"lower bound", forOp.getLowerBound()},
+            {"upper bound", forOp.getUpperBound()},
+            {"step", forOp.getStep()}})
+        if (!isComputableIndex(entry, bound))
+          return fail("the " + what +
+                      " of the scf.for that carries its cache is not "
+                      "computed from constants and integer arguments");
+      loop = forOp;
+      carried = cast<OpResult>(cache).getResultNumber();
+      bodyAppends.clear();
+      cache = loop.getYieldedValues()[carried];
+      continue;
+    }
+    auto append = dyn_cast<CacheAppendOp>(def);
+    if (!append && loop)
+      return fail("in the scf.for that carries it, its cache comes from '" +
+                  def->getName().getStringRef() +
+                  "', which is not replayed (only attn.cache.append is, "
+                  "there)");
     if (!append)
-      return fail("its cache is not made by attn.cache.create (or taken by "
-                  "the entry) and attn.cache.append in the entry's body (a "
-                  "cache carried through a loop is not replayed)");
+      return fail("its cache comes from '" + def->getName().getStringRef() +
+                  "', which is not replayed (only attn.cache.create, a "
+                  "cache the entry takes, attn.cache.append and scf.for "
+                  "are)");
     std::optional<unsigned> k = argIndex(append.getKeys()),
                             v = argIndex(append.getValues());
     if (!k || !v)
       return fail("an append's keys or values are not entry arguments");
-    if (!isComputableIndex(entry, append.getPosition()))
-      return fail("an append's position is not computed from constants and "
-                  "integer arguments");
-    appends.push_back({*k, *v, append.getPosition(), {}});
+    if (!isComputableIndex(entry, append.getPosition(),
+                           loop ? loop.getInductionVar() : Value()))
+      return fail(loop ? "an append's position in the scf.for that carries "
+                         "its cache is not computed from constants, integer "
+                         "arguments and the loop's induction variable"
+                       : "an append's position is not computed from "
+                         "constants and integer arguments");
+    appends.push_back({*k, *v, append.getPosition(), loop});
+    bodyAppends.insert(append);
     cache = append.getCache();
   }
   std::reverse(appends.begin(), appends.end());
@@ -685,6 +791,64 @@ findCheckedAttentions(func::FuncOp entry, llvm::ArrayRef<unsigned> argMap,
   return checked;
 }
 
+/// Adds to `c.writes` those of its appends in call `call` of a --steps run,
+/// in order: a loop's body once per iteration, its induction variable bound
+/// to that iteration's value, as scf.for runs it; or says why they cannot
+/// be known.
+static llvm::Error unrollAppends(func::FuncOp entry, CheckedAttention &c,
+                                 llvm::ArrayRef<EntryArgument> inputs,
+                                 llvm::ArrayRef<unsigned> argMap,
+                                 int64_t call) {
+  // The writes are held before the run; a loop that appends more often than
+  // this is refused rather than exhausting the host's memory.
+  constexpr size_t kMaxWrites = size_t(1) << 20;
+  using Append = CheckedAttention::Append;
+  auto replay = [&](ArrayRef<Append> body, InductionBinding iv) -> llvm::Error {
+    for (const Append &a : body) {
+      std::optional<int64_t> at =
+          evaluateIndex(entry, a.position, inputs, argMap, call, iv);
+      if (!at)
+        return error("an append's position overflows int64");
+      if (c.writes.size() == kMaxWrites)
+        return error("its appends write more than " + llvm::Twine(kMaxWrites) +
+                     " times, more than the reference replays");
+      c.writes.push_back({a.keys, a.values, *at});
+    }
+    return llvm::Error::success();
+  };
+  for (ArrayRef<Append> rest = *c.appends; !rest.empty();) {
+    scf::ForOp loop = rest.front().loop;
+    ArrayRef<Append> body =
+        rest.take_while([&](const Append &a) { return a.loop == loop; });
+    rest = rest.drop_front(body.size());
+    if (!loop) {
+      if (llvm::Error err = replay(body, {}))
+        return err;
+      continue;
+    }
+    auto evaluate = [&](Value v) {
+      return evaluateIndex(entry, v, inputs, argMap, call);
+    };
+    std::optional<int64_t> lb = evaluate(loop.getLowerBound()),
+                           ub = evaluate(loop.getUpperBound()),
+                           step = evaluate(loop.getStep());
+    if (!lb || !ub || !step)
+      return error("the bounds or step of the scf.for that carries its "
+                   "cache overflow int64");
+    if (*step <= 0)
+      return error("the step of the scf.for that carries its cache (" +
+                   llvm::Twine(*step) + ") is not positive");
+    // An induction variable past int64 would be past the upper bound too.
+    for (int64_t iv = *lb; iv < *ub;) {
+      if (llvm::Error err = replay(body, {loop.getInductionVar(), iv}))
+        return err;
+      if (llvm::AddOverflow(iv, *step, iv))
+        break;
+    }
+  }
+  return llvm::Error::success();
+}
+
 /// Writes the tokens of `k` and `v` ([B, T, H, D]) that one append of `c`
 /// puts at position `at` into the replayed cache `keys` and `values` ([B,
 /// length, H, D], f64), quantized and dequantized as the append quantizes
@@ -739,17 +903,14 @@ runCheck(const CheckedAttention &c,
     values.emplace(sig);
     keys->fill(0);
     values->fill(0);
-    // Every call's appends, in order, where the cache is fed from call to
-    // call; else the last call's.
-    unsigned calls = c.appends->empty() ? 0 : c.appends->front().at.size();
-    unsigned first = c.cacheTaken || calls == 0 ? 0 : calls - 1;
-    for (unsigned call = first; call < calls; ++call)
-      for (const CheckedAttention::Append &a : *c.appends) {
-        if (!a.at[call])
-          return std::string("an append's position overflows int64");
-        replayAppend(c, problem, *inputs[a.keys].tensor,
-                     *inputs[a.values].tensor, *a.at[call], *keys, *values);
-      }
+    for (const CheckedAttention::Write &w : c.writes) {
+      // The run's own position checks passed, but they see the positions
+      // in the IR's integer widths, which the replay does not wrap to.
+      if (w.at < 0)
+        return std::string("an append's position is negative");
+      replayAppend(c, problem, *inputs[w.keys].tensor, *inputs[w.values].tensor,
+                   w.at, *keys, *values);
+    }
   }
   if (c.kvLengths) {
     const HostTensor &lengths = *inputs[*c.kvLengths].tensor;
@@ -1041,17 +1202,24 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
   if (!inputs)
     return inputs.takeError();
 
-  // A cache's positions and length, which the run lowers away.
+  // A cache's length and writes, which the run lowers away.
   for (CheckedAttention &c : checked) {
     if (!c.appends)
       continue;
     // --steps checks the last call's results.
     int64_t last = options.steps - 1;
     c.lengthValue = evaluateIndex(checkEntry, c.length, *inputs, argMap, last);
-    for (CheckedAttention::Append &a : *c.appends)
-      for (int64_t call = 0; call <= last; ++call)
-        a.at.push_back(
-            evaluateIndex(checkEntry, a.position, *inputs, argMap, call));
+    if (!options.check)
+      continue;
+    // Every call's writes, in order, where the cache is fed from call to
+    // call; else the last call's, into the cache it creates.
+    for (int64_t call = c.cacheTaken ? 0 : last; call <= last; ++call)
+      if (llvm::Error err = unrollAppends(checkEntry, c, *inputs, argMap, call))
+        return error("--check cannot replay the cache of " +
+                     (numResults == 1
+                          ? std::string("the attend @") + name + " returns"
+                          : "result " + std::to_string(c.result)) +
+                     ": " + llvm::toString(std::move(err)));
   }
 
   // NaN marks every element the kernels fail to write; --check rejects it.
