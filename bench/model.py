@@ -143,7 +143,7 @@ TARGET = re.compile(r"^target: (\S+)")
 # What a GPU model reports on stderr with ATTN_GPU_STATS=time (Model.cpp).
 RUNTIME_STATS = re.compile(
     r"^attn runtime, (prefill|decode): [0-9]+ calls; a call: ([0-9.]+) kernel "
-    r"launches, ([0-9.]+) library calls, ([0-9.]+) allocations, ([0-9.]+) "
+    r"launches \(([0-9.]+) programmatic dependents\), ([0-9.]+) library calls, ([0-9.]+) allocations, ([0-9.]+) "
     r"frees, ([0-9.]+) host synchronizations, ([0-9.]+) copies, ([0-9.]+) "
     r"fills; kernels " + NUMBER + r" ms$")
 
@@ -290,10 +290,10 @@ def parse_generate(text):
 
 
 def parse_runtime_stats(text):
-    """{phase: {launches, library_calls, allocations, frees,
-    synchronizations, copies, fills, kernel_ms}} per call, from the lines
+    """{phase: {launches, dependent_launches, library_calls, allocations,
+    frees, synchronizations, copies, fills, kernel_ms}} per call, from the lines
     a GPU model prints on stderr with ATTN_GPU_STATS=time."""
-    keys = ["launches", "library_calls", "allocations", "frees",
+    keys = ["launches", "dependent_launches", "library_calls", "allocations", "frees",
             "synchronizations", "copies", "fills", "kernel_ms"]
     stats = {}
     for line in text.splitlines():
@@ -496,10 +496,14 @@ def host_side_lines(run):
             for phase, s in sorted(r.get("runtime_stats", {}).items()):
                 wall = r.get("decode_ms_per_step") if phase == "decode" else None
                 lines.append(
-                    "- batch %d, %s, %s: %.0f kernel launches, %.0f library "
+                    "- batch %d, %s, %s: %.0f kernel launches%s, %.0f library "
                     "calls, %.0f allocations, %.0f frees, %.0f host "
                     "synchronizations, %.0f copies, %.0f fills; kernels %s ms%s"
                     % (b["batch"], label, phase, s["launches"],
+                       # Runs recorded before the runtime counted them.
+                       " (%.0f programmatic dependents)"
+                       % s["dependent_launches"]
+                       if "dependent_launches" in s else "",
                        s["library_calls"], s["allocations"], s["frees"],
                        s["synchronizations"], s["copies"], s["fills"],
                        _ms(s["kernel_ms"]),

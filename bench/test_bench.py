@@ -443,12 +443,12 @@ class ModelBench(unittest.TestCase):
         self.assertEqual(len(calls), 2)
         text = "".join("".join(re.findall(r'"([^"]*)"', c)) for c in calls)
         text = text.replace("%lld", "%d")
-        line = text % ("decode", 63, 173.0, 0.0, 61.5, 61.5, 17.0, 0.0, 2.0,
+        line = text % ("decode", 63, 173.0, 32.0, 0.0, 61.5, 61.5, 17.0, 0.0, 2.0,
                        0.8123)
         stats = model_bench.parse_runtime_stats(line + "\nother output\n")
         self.assertEqual(stats, {"decode": {
-            "launches": 173.0, "library_calls": 0.0, "allocations": 61.5,
-            "frees": 61.5, "synchronizations": 17.0, "copies": 0.0,
+            "launches": 173.0, "dependent_launches": 32.0,
+            "library_calls": 0.0, "allocations": 61.5, "frees": 61.5, "synchronizations": 17.0, "copies": 0.0,
             "fills": 2.0, "kernel_ms": 0.8123}})
         self.assertEqual(model_bench.parse_runtime_stats("no stats\n"), {})
 

@@ -11,9 +11,10 @@
 //
 // With $ATTN_GPU_STATS set, a GPU model reports to stderr, when it is freed,
 // what its prefill and decode calls asked of the runtime on average (kernel
-// launches, allocations, host synchronizations, ...) and, with the value
-// `time`, how long their kernels ran (CUDA events around each launch, which
-// slow the calls a little): the host's share of a step against the GPU's.
+// launches, those of them launched as programmatic dependents, allocations,
+// host synchronizations, ...) and, with the value `time`, how long their
+// kernels ran (CUDA events around each launch, which slow the calls a
+// little): the host's share of a step against the GPU's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -138,12 +139,14 @@ void AttnModel::reportStats() const {
     double n = double(s->calls);
     const cuda::rt::CallCounts &c = s->counts;
     std::fprintf(stderr,
-                 "attn runtime, %s: %lld calls; a call: %.1f kernel launches, "
-                 "%.1f library calls, %.1f allocations, %.1f frees, %.1f host "
+                 "attn runtime, %s: %lld calls; a call: %.1f kernel launches "
+                 "(%.1f programmatic dependents), %.1f library calls, %.1f "
+                 "allocations, %.1f frees, %.1f host "
                  "synchronizations, %.1f copies, %.1f fills",
                  name, static_cast<long long>(s->calls), c.launches / n,
-                 c.libraryCalls / n, c.allocations / n, c.frees / n,
-                 c.synchronizations / n, c.copies / n, c.fills / n);
+                 c.dependentLaunches / n, c.libraryCalls / n, c.allocations / n,
+                 c.frees / n, c.synchronizations / n, c.copies / n,
+                 c.fills / n);
     if (timed)
       std::fprintf(stderr, "; kernels %.4f ms", s->kernelMs / n);
     std::fputc('\n', stderr);
