@@ -1,0 +1,66 @@
+//===- SplitCombine.h - split-KV partials and their combine -----*- C++ -*-===//
+//
+// What the decode schedules share when they split the keys of a (batch, KV
+// head) over blocks (flash-decoding): how many splits to make, the scratch
+// the blocks write their partial results to, and the second kernel that
+// combines them. A block's rows are the packed query rows of one KV group
+// (query heads times query positions, padded to mRows). The block of split
+// s writes, for each row, [b, kvHead, s, row, :] of both scratch buffers:
+// the max of its scaled scores, the sum of exp(score - max) over its keys
+// and the accumulator weighted alike, unnormalized; a row that saw no key
+// has max -inf and sum 0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_ATTNTOGPU_SPLITCOMBINE_H
+#define LIB_CONVERSION_ATTNTOGPU_SPLITCOMBINE_H
+
+#include "FlashSchedule.h"
+
+namespace mlir::attn {
+
+/// Partials per row of a split of the keys: max and sum.
+constexpr int64_t kSplitStats = 2;
+
+/// Blocks per (batch, KV head) for `units` such pairs and `tiles` key tiles
+/// each, on `slots` resident blocks: the fewest splits whose last wave is
+/// at least 95% full (within 95% of the best such fill), keeping at least
+/// `minTiles` tiles per block.
+int64_t pickSplits(int64_t units, int64_t tiles, int64_t minTiles,
+                   int64_t slots);
+
+/// The split count where the key length or the number of (batch, KV head)
+/// pairs is known only at run time: the most splits whose blocks fit in
+/// one wave of `slots`, leaving at least `minKeys` keys per block, and at
+/// least 1.
+Value runtimeSplits(OpBuilder &b, Location loc, const FlashProblem &p,
+                    int64_t slots, int64_t minKeys);
+
+/// Allocates the scratch of `splits` blocks per (batch, KV head) and
+/// appends it to `launch.scratch`: the partial accumulators, [B, Hkv,
+/// splits, mRows, valueDim] f32, then their max and sum, [B, Hkv, splits,
+/// mRows, kSplitStats] f32.
+void allocSplitScratch(OpBuilder &b, Location loc, const FlashProblem &p,
+                       Value splits, int64_t mRows, int64_t valueDim,
+                       FlashLaunch &launch);
+
+/// Launches the kernel that combines the `splits` partials in the first two
+/// buffers of `launch.scratch` (allocSplitScratch's) into the output, for
+/// the group x seqQ packed rows of a KV group (row r is query head
+/// kvHead * group + r / seqQ at position r % seqQ). With `dependentLaunch`
+/// it is named and waits as the dependent of a programmatic dependent
+/// launch (attn/Runtime/DependentLaunch.h): the kernel that wrote the
+/// partials must then be named with kPrimarySuffix and may signal with
+/// griddepcontrol.launch_dependents.
+void buildSplitCombine(OpBuilder &b, Location loc, const FlashProblem &p,
+                       const FlashLaunch &launch, Value splits, int64_t seqQ,
+                       int64_t group, int64_t valueDim, bool dependentLaunch);
+
+/// Names the kernel that `launch` becomes as outlining would
+/// (<function>_kernel), with the runtime's `suffix` (kPrimarySuffix or
+/// kDependentSuffix).
+void nameKernel(gpu::LaunchOp launch, const char *suffix);
+
+} // namespace mlir::attn
+
+#endif // LIB_CONVERSION_ATTNTOGPU_SPLITCOMBINE_H
