@@ -167,6 +167,15 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
     if (op.getKvLengths() && candidate != "decode")
       return std::string("per-sequence key lengths (kv_lengths) run on the "
                          "decode and scalar schedules only");
+    // The decode schedule turns fp8 codes into f16 pairs with
+    // cvt.rn.f16x2.e4m3x2, which sm_89 brought; on older chips the NVPTX
+    // backend cannot select it.
+    if (candidate == "decode" && op.hasScales() &&
+        isa<Float8E4M3FNType>(op.getKey().getType().getElementType()) &&
+        (!sm || *sm < 89))
+      return "fp8 (f8E4M3FN) codes need chip sm_89 or later (cvt.rn.f16x2."
+             "e4m3x2), not " +
+             options.chip;
     // wgmma exists only in the arch-specific sm_90a target.
     if (candidate == "sm90" && options.chip != "sm_90a")
       return "it needs chip sm_90a (wgmma), not " + options.chip;
