@@ -118,8 +118,8 @@ static cl::opt<bool> itemOverlap(
     "item-overlap",
     cl::desc("The sm90 schedule's persistent grid (TMA, head dims up to 128) "
              "keeps two Q buffers and issues each item's first S while the "
-             "previous item's output is stored (experimental: not the "
-             "default until measured faster)"),
+             "previous item's output is stored (measured faster; not the "
+             "default until the whole CUDA suite has run with it)"),
     cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
