@@ -36,7 +36,7 @@
 
 // At head_dim 256 the output alone takes 128 registers a thread: with P
 // in registers the kernel spills (68 bytes stored, 132 loaded), with P in
-// shared memory it does not, which is what made that form faster there.
+// shared memory it does not, and it ran faster there (bench/NOTES.md).
 // D256: Function properties for d256_kernel
 // D256-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 
