@@ -111,6 +111,14 @@ static Operation *otherCacheUse(scf::ForOp loop,
   return other;
 }
 
+/// The number of `v` as an argument of `entry`, or nullopt if it is not one.
+static std::optional<unsigned> entryArgument(func::FuncOp entry, Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &entry.getBody().front())
+    return std::nullopt;
+  return arg.getArgNumber();
+}
+
 /// The checked attention of an attn.cache.attend whose query, and whose
 /// cache's appended keys and values, are entry arguments, the cache made in
 /// the entry's body, or taken by the entry (attn-runner passes it empty),
@@ -119,12 +127,7 @@ static Operation *otherCacheUse(scf::ForOp loop,
 /// positions computable); or why it is not one.
 static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
                                                   CacheAttendOp op) {
-  auto argIndex = [&](Value v) -> std::optional<unsigned> {
-    auto arg = dyn_cast<BlockArgument>(v);
-    if (!arg || arg.getOwner() != &entry.getBody().front())
-      return std::nullopt;
-    return arg.getArgNumber();
-  };
+  auto argIndex = [&](Value v) { return entryArgument(entry, v); };
   auto fail = [](const llvm::Twine &why) { return error(why); };
   CheckedAttention c;
   c.op = op;
@@ -254,12 +257,7 @@ static llvm::Expected<CheckedAttention> fromCache(func::FuncOp entry,
 /// nullopt if an operand is not an argument of `entry`.
 static std::optional<CheckedAttention> fromArguments(func::FuncOp entry,
                                                      AttentionOp op) {
-  auto argIndex = [&](Value v) -> std::optional<unsigned> {
-    auto arg = dyn_cast<BlockArgument>(v);
-    if (!arg || arg.getOwner() != &entry.getBody().front())
-      return std::nullopt;
-    return arg.getArgNumber();
-  };
+  auto argIndex = [&](Value v) { return entryArgument(entry, v); };
   CheckedAttention c;
   c.op = op;
   auto q = argIndex(op.getQuery()), k = argIndex(op.getKey()),
