@@ -166,15 +166,45 @@ func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>
 
 // -----
 
+// MQA at batch 1 and 32k keys: 16 tiles a stream would allow 32 splits,
+// leaving 100 of 132 SMs idle, so the grid grows toward one block per SM,
+// down to 4 tiles a stream: 2048 tiles / 16 = 128 splits. At 64k keys,
+// 64 blocks still leave half the SMs idle: one block per SM, 132.
+// CHECK-LABEL: func.func @mqa_decode_32k(
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}})
+// CHECK-LABEL: func.func @mqa_decode_64k(
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c132{{.*}}, {{.+}})
+func.func @mqa_decode_32k(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x32768x1x128xbf16>, %v: tensor<1x32768x1x128xbf16>) -> tensor<1x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x1x32x128xbf16>, tensor<1x32768x1x128xbf16>, tensor<1x32768x1x128xbf16> -> tensor<1x1x32x128xbf16>
+  return %o : tensor<1x1x32x128xbf16>
+}
+func.func @mqa_decode_64k(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x65536x1x128xbf16>, %v: tensor<1x65536x1x128xbf16>) -> tensor<1x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x1x32x128xbf16>, tensor<1x65536x1x128xbf16>, tensor<1x65536x1x128xbf16> -> tensor<1x1x32x128xbf16>
+  return %o : tensor<1x1x32x128xbf16>
+}
+
+// -----
+
 // A cache length known only at run time: the split count is computed on the
 // host (the most splits of the 2 x 2 pairs that fit one wave of 264 slots,
-// fewer where the keys are short), and the combine kernel always runs.
+// fewer where the keys are short: 2048 keys a block, or, where that leaves
+// half the 132 SMs idle, one block per SM down to 512 keys a block), and
+// the combine kernel always runs.
 // CHECK-LABEL: func.func @dynamic_keys(
 // CHECK:         %[[SK:.+]] = memref.dim %{{.+}}, %c1{{.*}} : memref<2x?x2x64xbf16>
 // CHECK:         %[[UNITS:.+]] = arith.maxsi %{{.+}}, %c1{{.*}} : index
 // CHECK:         %[[WANT:.+]] = arith.divui %c264, %[[UNITS]] : index
-// CHECK:         %[[MOST:.+]] = arith.divui %[[SK]], %c2048 : index
-// CHECK:         %[[MIN:.+]] = arith.minsi %[[WANT]], %{{.+}} : index
+// CHECK:         %[[BY_FLOOR:.+]] = arith.divui %[[SK]], %c2048 : index
+// CHECK:         %[[MOST:.+]] = arith.maxsi %[[BY_FLOOR]], %c1{{.*}} : index
+// CHECK:         %[[BLOCKS:.+]] = arith.muli %[[UNITS]], %[[MOST]] : index
+// CHECK:         %[[TWICE:.+]] = arith.muli %c2{{.*}}, %[[BLOCKS]] : index
+// CHECK:         %[[IDLE:.+]] = arith.cmpi ule, %[[TWICE]], %c132 : index
+// CHECK:         %[[BY_LOW:.+]] = arith.divui %[[SK]], %c512 : index
+// CHECK:         %[[PER_SM:.+]] = arith.divui %c132{{.*}}, %[[UNITS]] : index
+// CHECK:         %[[LOW:.+]] = arith.minsi %[[BY_LOW]], %[[PER_SM]] : index
+// CHECK:         %[[IDLE_MOST:.+]] = arith.maxsi %[[LOW]], %[[MOST]] : index
+// CHECK:         %[[PICK:.+]] = arith.select %[[IDLE]], %[[IDLE_MOST]], %[[MOST]] : index
+// CHECK:         %[[MIN:.+]] = arith.minsi %[[WANT]], %[[PICK]] : index
 // CHECK:         %[[N:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[N]], {{.+}})
 // CHECK:         } {attn.schedule = "decode"}

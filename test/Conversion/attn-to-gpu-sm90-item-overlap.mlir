@@ -1,16 +1,23 @@
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s
 // RUN: attn-opt %s --convert-attn-to-gpu="item-overlap=true" -split-input-file | FileCheck %s
-// RUN: attn-opt %s --convert-attn-to-gpu="item-overlap=true tma=false" -split-input-file | FileCheck %s --check-prefix=CPASYNC
-// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=scalar item-overlap=true" 2>&1 | FileCheck %s --check-prefix=SCHEDULE
-// RUN: not attn-opt %s --convert-attn-to-gpu="chip=sm_90 item-overlap=true" 2>&1 | FileCheck %s --check-prefix=CHIP
-// The sm90 schedule with item-overlap: in a persistent grid with TMA
-// copies and head dims up to 128, Q has two buffers (item c uses buffer
-// c mod 2, each with its own full and empty barrier), and each consumer
-// issues the next item's first S before it stores the current item's
-// output, waiting for that S after the stores. Elsewhere the option
-// changes nothing.
+// RUN: attn-opt %s --convert-attn-to-gpu="tma=false" -split-input-file | FileCheck %s --check-prefix=CPASYNC
+// RUN: attn-opt %s --convert-attn-to-gpu="item-overlap=false" -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm80 item-overlap=true" -split-input-file | FileCheck %s --check-prefix=OTHER
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_90 item-overlap=true" -split-input-file | FileCheck %s --check-prefix=OTHER
+// The sm90 schedule with item-overlap (the default): in a persistent grid
+// with TMA copies and head dims up to 128, Q has two buffers (item c uses
+// buffer c mod 2, each with its own full and empty barrier), and each
+// consumer issues the next item's first S before it stores the current
+// item's output, waiting for that S after the stores. Elsewhere the option
+// changes nothing, and the other schedules (and chips other than sm_90a)
+// ignore it, as they do tma.
 
-// SCHEDULE: error: convert-attn-to-gpu: item-overlap applies to the sm90 schedule only, not to schedule 'scalar'
-// CHIP: error: convert-attn-to-gpu: item-overlap needs chip sm_90a (the sm90 schedule), not sm_90
+// OTHER-LABEL: func.func @persistent(
+// OTHER:         } {attn.schedule = "sm80"}
+// OTHER-LABEL: func.func @one_item(
+// OTHER:         } {attn.schedule = "sm80"}
+// OTHER-LABEL: func.func @d256(
+// OTHER-NOT:     attn.schedule = "sm90"
 
 // Shared memory: two Q buffers of 32 KiB, two stages of 32 KiB K and V
 // tiles, the atom slack and twelve barriers (197728 bytes). The barriers:
@@ -49,12 +56,16 @@
 // CHECK:             } else {
 // CHECK:               vector.store {{.+}} vector<2xbf16>
 // CHECK:             scf.yield
-// With cp.async copies the option does not apply: one Q buffer, ten
-// barriers.
+// With cp.async copies the option does not apply, and item-overlap=false
+// turns it off: one Q buffer, ten barriers.
 // CPASYNC-LABEL: func.func @persistent(
 // CPASYNC:         gpu.launch {{.+}} dynamic_shared_memory_size %c164944_i32
 // CPASYNC-COUNT-10: mbarrier.init
 // CPASYNC-NOT:     mbarrier.init
+// OFF-LABEL: func.func @persistent(
+// OFF:         gpu.launch {{.+}} dynamic_shared_memory_size %c164944_i32
+// OFF-COUNT-10: mbarrier.init
+// OFF-NOT:     mbarrier.init
 func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x1024x8x128xbf16>, tensor<2x1024x2x128xbf16>, tensor<2x1024x2x128xbf16> -> tensor<2x1024x8x128xbf16>
   return %o : tensor<2x1024x8x128xbf16>
@@ -64,6 +75,7 @@ func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf1
 
 // Under 512 keys a block has one item: nothing to overlap, one Q buffer.
 // CPASYNC-LABEL: func.func @one_item(
+// OFF-LABEL: func.func @one_item(
 // CHECK-LABEL: func.func @one_item(
 // CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c164944_i32
 // CHECK-COUNT-10:  mbarrier.init
@@ -76,10 +88,11 @@ func.func @one_item(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // -----
 
 // Head dim 256: the output's registers and the next S's would spill
-// together, so one Q buffer.
+// together, so one Q buffer (64 KiB; with the stages and each consumer's
+// P, which goes through shared memory above head_dim 128, 214096 bytes).
 // CHECK-LABEL: func.func @d256(
+// CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c214096_i32
 // CHECK-NOT:     scf.for %{{.+}} iter_args(%{{.+}}, %{{.+}}, %{{.+}} = %{{.+}}#0,
-// CHECK:         gpu.launch {{.+}} dynamic_shared_memory_size %c197712_i32
 func.func @d256(%q: tensor<1x2048x2x256xf16>, %k: tensor<1x2048x2x256xf16>, %v: tensor<1x2048x2x256xf16>) -> tensor<1x2048x2x256xf16> {
   %o = attn.attention %q, %k, %v : tensor<1x2048x2x256xf16>, tensor<1x2048x2x256xf16>, tensor<1x2048x2x256xf16> -> tensor<1x2048x2x256xf16>
   return %o : tensor<1x2048x2x256xf16>

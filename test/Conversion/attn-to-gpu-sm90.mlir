@@ -157,12 +157,14 @@ func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf1
 // -----
 
 // Above head_dim 128, 64-key tiles: S is m64n64, P V m64n256 (f16), and
-// shared memory Q (64 KiB) plus two stages of K and V (4 x 32 KiB).
+// shared memory Q (64 KiB) plus two stages of K and V (4 x 32 KiB) plus
+// each consumer's P (2 x 8 KiB): P always goes through shared memory there,
+// so P V takes both operands by descriptor (transposed B: V is N-major).
 // CHECK-LABEL: func.func @d256_f16(
-// CHECK:         dynamic_shared_memory_size %c197712_i32
+// CHECK:         dynamic_shared_memory_size %c214096_i32
 // CHECK:         scf.for
 // CHECK-COUNT-16:  wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
-// CHECK-COUNT-4:   wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {{.+}}, p, 1, 1, 1;
+// CHECK-COUNT-4:   wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {{.+}}, p, 1, 1, 0, 1;
 func.func @d256_f16(%q: tensor<1x64x2x256xf16>, %k: tensor<1x64x2x256xf16>, %v: tensor<1x64x2x256xf16>) -> tensor<1x64x2x256xf16> {
   %o = attn.attention %q, %k, %v : tensor<1x64x2x256xf16>, tensor<1x64x2x256xf16>, tensor<1x64x2x256xf16> -> tensor<1x64x2x256xf16>
   return %o : tensor<1x64x2x256xf16>

@@ -95,14 +95,20 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       fit 224 registers): `sm-count` blocks at most, each looping over
       (q-tile, head, batch) items in the order of the one-block-per-item
       grid, the stage ring running on across items, so the producer copies
-      the next item's Q and tiles while the consumers finish. With
+      the next item's Q and tiles while the consumers finish. With TMA and
+      head dims up to 128, `item-overlap` (the default) gives Q two
+      buffers and has each consumer issue the next item's first S before
+      it stores the current item's output: measured 0.4-9% faster (H100,
+      2026-12-06); `item-overlap=false` stores first. With
       `p-in-shared`, each consumer stores P into a 128-byte swizzled tile
       of its own once the previous P·V is done, and P·V takes both
       operands from shared memory, the form upstream
-      `nvgpu.warpgroup.mma` has; the default keeps P in registers (the
-      register-A form, inline PTX), which holds 32 more registers across
-      the overlap but stores nothing, and was measured 0-8% faster (H100,
-      2026-12-05).
+      `nvgpu.warpgroup.mma` has; up to head_dim 128 the default keeps P
+      in registers (the register-A form, inline PTX), which holds 32 more
+      registers across the overlap but stores nothing, and was measured
+      0-8% faster (H100, 2026-12-05). Above head_dim 128, P in registers
+      spilled and ran 0.5-5% slower, so P always goes through shared
+      memory there.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
@@ -140,11 +146,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "false copies them with cp.async. Other schedules ignore it">,
     Option<"pInShared", "p-in-shared", "bool", /*default=*/"false",
            "sm90: P·V reads P from shared memory (wgmma with both operands "
-           "in shared memory) rather than from registers">,
-    Option<"itemOverlap", "item-overlap", "bool", /*default=*/"false",
+           "in shared memory) rather than from registers, at every head "
+           "dim (above 128 it always does)">,
+    Option<"itemOverlap", "item-overlap", "bool", /*default=*/"true",
            "sm90, persistent grid with TMA, head dims up to 128: two Q "
            "buffers, and each consumer issues the next item's first S "
-           "before it stores the current item's output">,
+           "before it stores the current item's output; false stores "
+           "first. Other schedules ignore it">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -100,14 +100,16 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> pInShared{
       *this, "p-in-shared",
       llvm::cl::desc("sm90 schedule: P·V reads P from shared memory rather "
-                     "than from registers"),
+                     "than from registers, at every head dim (above 128 it "
+                     "always does)"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> itemOverlap{
       *this, "item-overlap",
       llvm::cl::desc("sm90 schedule, persistent grid with TMA, head dims up "
                      "to 128: two Q buffers, and the next item's first S "
-                     "issued before the current item's output is stored"),
-      llvm::cl::init(false)};
+                     "issued before the current item's output is stored; "
+                     "false stores first. Other schedules ignore it"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "

@@ -95,22 +95,15 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
            "' is not an NVIDIA architecture: expected sm_<version>, "
            "optionally followed by a or f (e.g. sm_80, sm_90a)";
   // Only the sm90 schedule has P in shared memory; asking for it where it
-  // cannot run would silently change nothing. (tma, on by default, is how
-  // the sm90 schedule copies and means nothing to the others.)
+  // cannot run would silently change nothing. (tma and item-overlap, on by
+  // default, are how the sm90 schedule copies and overlaps items, and mean
+  // nothing to the others.)
   if (options.pInShared && options.schedule != "sm90" &&
       options.schedule != "auto")
     return "p-in-shared applies to the sm90 schedule only, not to schedule '" +
            options.schedule + "'";
   if (options.pInShared && options.chip != "sm_90a")
     return "p-in-shared needs chip sm_90a (the sm90 schedule), not " +
-           options.chip;
-  if (options.itemOverlap && options.schedule != "sm90" &&
-      options.schedule != "auto")
-    return "item-overlap applies to the sm90 schedule only, not to "
-           "schedule '" +
-           options.schedule + "'";
-  if (options.itemOverlap && options.chip != "sm_90a")
-    return "item-overlap needs chip sm_90a (the sm90 schedule), not " +
            options.chip;
   return std::nullopt;
 }

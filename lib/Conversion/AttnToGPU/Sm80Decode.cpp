@@ -1469,7 +1469,9 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
 /// The fewest key tiles per stream a split leaves. Each block pays for its Q
 /// copy, pipeline fill, in-block combine and partials; on the H200 (MQA,
 /// batch 1, 128k keys) 33 tiles per block ran 1.25x slower than 62 or 124.
-constexpr int64_t kMinStreamTiles = 16;
+/// Where that floor would leave half the SMs idle (MQA at batch 1 below
+/// 128k keys), a block keeps kIdleMinStreamTiles a stream at least.
+constexpr int64_t kMinStreamTiles = 16, kIdleMinStreamTiles = 4;
 
 namespace {
 class Sm80DecodeSchedule : public FlashSchedule {
@@ -1557,7 +1559,9 @@ public:
       return arith::ConstantIndexOp::create(b, loc, x);
     };
     // Blocks the device holds at once.
-    int64_t slots = residentBlocks(shape) * smCount;
+    SplitFloor floor{kMinStreamTiles * shape.streams(), shape.tileKeys(),
+                     kIdleMinStreamTiles * shape.streams(), smCount,
+                     residentBlocks(shape) * smCount};
     auto k = cast<MemRefType>(p.key.getType());
     unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
     std::optional<int64_t> splits;
@@ -1567,18 +1571,15 @@ public:
     // the length it is attended over, which is known at run time only.
     else if (p.seqK == p.kvRows && !k.isDynamicDim(0) && !k.isDynamicDim(s) &&
              !k.isDynamicDim(h))
-      splits = pickSplits(k.getDimSize(0) * k.getDimSize(h),
-                          (k.getDimSize(s) + shape.tileKeys() - 1) /
-                              shape.tileKeys(),
-                          kMinStreamTiles * shape.streams(), slots);
+      splits = pickSplits(
+          k.getDimSize(0) * k.getDimSize(h),
+          (k.getDimSize(s) + shape.tileKeys() - 1) / shape.tileKeys(), floor);
     if (splits) {
       launch.gridX = c(*splits);
     } else {
       // Known only at run time: at least kMinStreamTiles tiles per
-      // stream.
-      launch.gridX =
-          runtimeSplits(b, loc, p, slots,
-                        kMinStreamTiles * shape.streams() * shape.tileKeys());
+      // stream, or kIdleMinStreamTiles where that leaves SMs idle.
+      launch.gridX = runtimeSplits(b, loc, p, floor);
     }
     if (splits == 1)
       return launch;

@@ -25,8 +25,9 @@
 // A consumer issues S = Q Kᵀ of tile t (Q and K from shared memory,
 // K-major), then acc += P V of tile t - 1 (P from registers: its
 // accumulator fragments are the A fragments of m64k16; V N-major; or, with
-// `pInShared`, P stored by the softmax into a swizzled tile of the
-// consumer's own, both operands then from shared memory), and
+// `pInShared` or above head_dim 128, P stored by the softmax into a
+// swizzled tile of the consumer's own, both operands then from shared
+// memory), and
 // runs the online softmax of tile t on the accumulator fragments while that
 // P·V runs. The two consumers take turns issuing their products (named
 // barriers), so one's softmax runs under the other's products.
@@ -89,7 +90,10 @@ struct Shape {
     // thread.
     // Two stages: a third measured 5-10% slower on the H200 (bench/NOTES.md).
     int64_t keys = headDim <= 128 && valueDim <= 128 ? 128 : 64;
-    return {headDim, valueDim, keys, 2, pInShared, qBuffers};
+    // Above head_dim 128, P in registers spilled (68-132 bytes) and ran
+    // 0.5% (full) to 5% (causal) slower than P in shared memory (H100,
+    // 2026-12-06), so P always goes through shared memory there.
+    return {headDim, valueDim, keys, 2, pInShared || keys == 64, qBuffers};
   }
 
   // 2-byte elements throughout. qBytes is one Q buffer's.
@@ -1168,8 +1172,8 @@ public:
       summary += ", persistent over " + std::to_string(smCount) + " SMs (" +
                  (tma ? "" : "head_dim <= 128, ") + "four K/V tiles or more)";
     summary += tma ? ", TMA copies" : ", cp.async copies";
-    if (pInShared)
-      summary += ", P in shared memory";
+    summary += pInShared ? ", P in shared memory"
+                         : ", P in shared memory above head_dim 128";
     if (itemOverlap)
       summary += ", item overlap";
     return summary;

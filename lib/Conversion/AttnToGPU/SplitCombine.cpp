@@ -48,11 +48,17 @@ constexpr int64_t kCombineMaxWarps = 16;
 // Splitting the keys
 //===----------------------------------------------------------------------===//
 
-int64_t mlir::attn::pickSplits(int64_t units, int64_t tiles, int64_t minTiles,
-                               int64_t slots) {
-  int64_t most = std::clamp<int64_t>(tiles / minTiles, 1, 1024);
+int64_t mlir::attn::pickSplits(int64_t units, int64_t tiles,
+                               const SplitFloor &floor) {
+  int64_t most = std::clamp<int64_t>(tiles / floor.minTiles, 1, 1024);
+  // MQA at batch 1 and 32k keys took 32 blocks (1024 keys each) on 132 SMs
+  // and read its cache at 0.77 TB/s; from 128k keys, where the floor does
+  // not bind, 2.6 TB/s.
+  if (2 * units * most <= floor.sms)
+    return std::clamp<int64_t>(
+        std::min(tiles / floor.idleMinTiles, floor.sms / units), most, 1024);
   auto fill = [&](int64_t splits) {
-    double waves = double(units * splits) / double(slots);
+    double waves = double(units * splits) / double(floor.slots);
     return waves / std::ceil(waves);
   };
   double best = 0;
@@ -65,21 +71,39 @@ int64_t mlir::attn::pickSplits(int64_t units, int64_t tiles, int64_t minTiles,
 }
 
 Value mlir::attn::runtimeSplits(OpBuilder &b, Location loc,
-                                const FlashProblem &p, int64_t slots,
-                                int64_t minKeys) {
+                                const FlashProblem &p,
+                                const SplitFloor &floor) {
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(b, loc, x);
   };
+  auto minS = [&](Value x, Value y) {
+    return arith::MinSIOp::create(b, loc, x, y).getResult();
+  };
+  auto maxS = [&](Value x, Value y) {
+    return arith::MaxSIOp::create(b, loc, x, y).getResult();
+  };
+  auto div = [&](Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y)).getResult();
+  };
   // An empty batch makes no blocks, but must not divide by zero.
-  Value units = arith::MaxSIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, p.batch, p.headsKV), c(1));
+  Value units = maxS(arith::MulIOp::create(b, loc, p.batch, p.headsKV), c(1));
   // At most one wave: rounding up to fill every slot instead gave MQA at
   // batch 64 5 splits, 320 blocks on 264 slots: a second wave 21% full.
-  Value wanted = arith::DivUIOp::create(b, loc, c(slots), units);
-  Value most = arith::MaxSIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, p.seqK, c(minKeys)), c(1));
-  return arith::MaxSIOp::create(
-      b, loc, arith::MinSIOp::create(b, loc, wanted, most), c(1));
+  Value wanted = arith::DivUIOp::create(b, loc, c(floor.slots), units);
+  Value most = maxS(div(p.seqK, floor.minTiles * floor.tileKeys), c(1));
+  // As pickSplits: where the floor leaves half the SMs idle, one block per
+  // SM down to the lower floor.
+  Value idle = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ule,
+      arith::MulIOp::create(b, loc, c(2),
+                            arith::MulIOp::create(b, loc, units, most)),
+      c(floor.sms));
+  Value idleMost =
+      maxS(minS(div(p.seqK, floor.idleMinTiles * floor.tileKeys),
+                arith::DivUIOp::create(b, loc, c(floor.sms), units)),
+           most);
+  most = arith::SelectOp::create(b, loc, idle, idleMost, most);
+  return maxS(minS(wanted, most), c(1));
 }
 
 void mlir::attn::allocSplitScratch(OpBuilder &b, Location loc,

@@ -22,19 +22,35 @@ namespace mlir::attn {
 /// Partials per row of a split of the keys: max and sum.
 constexpr int64_t kSplitStats = 2;
 
+/// How far a decode schedule splits the keys: the fewest tiles (or keys)
+/// a block keeps, the lower floor it may drop to where the first would
+/// leave SMs idle, and the device it fills.
+struct SplitFloor {
+  /// Key tiles a block keeps at least, and the keys they hold.
+  int64_t minTiles, tileKeys;
+  /// The floor where `minTiles` would leave half the SMs idle or more:
+  /// the grid then grows toward one block per SM, down to this many tiles
+  /// a block.
+  int64_t idleMinTiles;
+  /// Multiprocessors, and the blocks the device holds at once.
+  int64_t sms, slots;
+};
+
 /// Blocks per (batch, KV head) for `units` such pairs and `tiles` key tiles
-/// each, on `slots` resident blocks: the fewest splits whose last wave is
-/// at least 95% full (within 95% of the best such fill), keeping at least
-/// `minTiles` tiles per block.
-int64_t pickSplits(int64_t units, int64_t tiles, int64_t minTiles,
-                   int64_t slots);
+/// each: the fewest splits whose last wave of `floor.slots` is at least 95%
+/// full (within 95% of the best such fill), keeping at least
+/// `floor.minTiles` tiles per block. Where that floor allows so few splits
+/// that half the SMs or more would be idle, as many splits as give one
+/// block per SM instead, keeping at least `floor.idleMinTiles` tiles.
+int64_t pickSplits(int64_t units, int64_t tiles, const SplitFloor &floor);
 
 /// The split count where the key length or the number of (batch, KV head)
 /// pairs is known only at run time: the most splits whose blocks fit in
-/// one wave of `slots`, leaving at least `minKeys` keys per block, and at
-/// least 1.
+/// one wave of `floor.slots`, leaving at least `floor.minTiles` tiles per
+/// block (or, where that leaves half the SMs idle, the lower floor as in
+/// pickSplits), and at least 1.
 Value runtimeSplits(OpBuilder &b, Location loc, const FlashProblem &p,
-                    int64_t slots, int64_t minKeys);
+                    const SplitFloor &floor);
 
 /// Allocates the scratch of `splits` blocks per (batch, KV head) and
 /// appends it to `launch.scratch`: the partial accumulators, [B, Hkv,
