@@ -120,9 +120,9 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // MQA at batch 1: 32 rows (2 m-tiles, 16-key tiles, two blocks per SM) of
 // one KV head, split as finely as 16 tiles per warp allow (8192 tiles: at
 // most 128 splits) and then into the fewest splits within 95% of that fill:
-// 122.
+// 122, of which 121 have tiles (68 each): no empty split is launched.
 // CHECK-LABEL: func.func @mqa_decode(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c122{{.*}}, {{.+}})
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c121{{.*}}, {{.+}})
 // CHECK:           memref.view {{.+}} to memref<32x136xf16, #gpu.address_space<workgroup>>
 // Two m-tiles rescale lazily: the warp votes whether some row's max has
 // outgrown its old one by more than 2^8, and only then moves the maxes and
@@ -147,12 +147,13 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>
 // m-tile each, so a block of 4 warps has 2 streams: 60928 bytes of shared
 // memory (Q, then 2 streams x 3 stages x 16 keys of K and V), three blocks
 // per SM. The keys are split as finely as 16 tiles per stream allow (at
-// most 256 splits), then into the fewest within 95% of that fill: 244. The
+// most 256 splits), then into the fewest within 95% of that fill: 244, of
+// which 241 have tiles (34 each). The
 // two warps of a stream meet at the stream's named barrier (1 + the
 // stream; 0 is the block's) before each tile; each still rescales lazily,
 // and stores its own rows of the streams' partials.
 // PAIR-LABEL: func.func @mqa_decode(
-// PAIR:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c244{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c60928_i32
+// PAIR:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c241{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c60928_i32
 // PAIR:           scf.for
 // PAIR:             nvvm.cp.async.wait.group 1
 // PAIR:             nvvm.barrier id = %{{.+}} number_of_threads = %c64_i32
@@ -169,11 +170,12 @@ func.func @mqa_decode(%q: tensor<1x1x32x128xf16>, %k: tensor<1x131072x1x128xf16>
 // MQA at batch 1 and 32k keys: 16 tiles a stream would allow 32 splits,
 // leaving 100 of 132 SMs idle, so the grid grows toward one block per SM,
 // down to 4 tiles a stream: 2048 tiles / 16 = 128 splits. At 64k keys,
-// 64 blocks still leave half the SMs idle: one block per SM, 132.
+// 64 blocks still leave half the SMs idle: one block per SM, 132, of which
+// 128 have tiles (32 each).
 // CHECK-LABEL: func.func @mqa_decode_32k(
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}})
 // CHECK-LABEL: func.func @mqa_decode_64k(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c132{{.*}}, {{.+}})
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}})
 func.func @mqa_decode_32k(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x32768x1x128xbf16>, %v: tensor<1x32768x1x128xbf16>) -> tensor<1x1x32x128xbf16> {
   %o = attn.attention %q, %k, %v : tensor<1x1x32x128xbf16>, tensor<1x32768x1x128xbf16>, tensor<1x32768x1x128xbf16> -> tensor<1x1x32x128xbf16>
   return %o : tensor<1x1x32x128xbf16>
@@ -205,7 +207,13 @@ func.func @mqa_decode_64k(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x65536x1x128x
 // CHECK:         %[[IDLE_MOST:.+]] = arith.maxsi %[[LOW]], %[[MOST]] : index
 // CHECK:         %[[PICK:.+]] = arith.select %[[IDLE]], %[[IDLE_MOST]], %[[MOST]] : index
 // CHECK:         %[[MIN:.+]] = arith.minsi %[[WANT]], %[[PICK]] : index
-// CHECK:         %[[N:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
+// CHECK:         %[[SPLITS:.+]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
+// Only splits with tiles (of 32 keys) are launched.
+// CHECK:         %[[TILES:.+]] = arith.ceildivui %[[SK]], %c32 : index
+// CHECK:         %[[PER:.+]] = arith.ceildivui %[[TILES]], %[[SPLITS]] : index
+// CHECK:         %[[PER1:.+]] = arith.maxsi %[[PER]], %c1{{.*}} : index
+// CHECK:         %[[USED:.+]] = arith.ceildivui %[[TILES]], %[[PER1]] : index
+// CHECK:         %[[N:.+]] = arith.maxsi %[[USED]], %c1{{.*}} : index
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[N]], {{.+}})
 // CHECK:         } {attn.schedule = "decode"}
 // So is the combine's block: a warp per 8 splits, at most 16.

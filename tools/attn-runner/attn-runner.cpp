@@ -85,11 +85,12 @@ static cl::opt<std::string> schedule(
     "schedule",
     cl::desc("GPU kernel schedule: auto (the default: decode, then sm90 on "
              "sm_90a, then sm80, where they cover the op, else scalar), "
-             "scalar, sm80, sm90 or decode"),
+             "scalar, sm80, sm90, decode or sm90-decode (decode on wgmma and "
+             "TMA, named only)"),
     cl::init("auto"), cl::cat(category));
 static cl::opt<int64_t> kvSplits(
     "kv-splits",
-    cl::desc("Blocks per (batch, KV head) of the decode schedule (default: "
+    cl::desc("Blocks per (batch, KV head) of the decode schedules (default: "
              "0, picked from the shape and the device's SM count)"),
     cl::init(0), cl::cat(category));
 static cl::opt<int64_t> kvStages(

@@ -109,6 +109,15 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       0-8% faster (H100, 2026-12-05). Above head_dim 128, P in registers
       spilled and ran 0.5-5% slower, so P always goes through shared
       memory there.
+    * `sm90-decode`: the `decode` problem on the `sm90` kernel (sm_90a,
+      TMA): the query heads of a KV group at the one query position packed
+      into a 64-row Q tile (one TMA box) that both consumer warpgroups
+      read, each taking half of V's columns; 128-key tiles through a
+      three-stage ring; blocks (split, KV head, batch row), every one
+      writing its partials for `decode`'s combine kernel (a programmatic
+      dependent). Head dims 128, one query position, no additive mask,
+      window, per-sequence lengths or scales. Named only: `auto` does not
+      pick it until it is measured faster than `decode`.
     * `auto` (the default): on sm_80 or later, `decode` where it covers the
       op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
       that covers the op. `sm90` was faster than `sm80` on every prefill
@@ -116,7 +125,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
-           "Kernel schedule: auto, scalar, sm80, decode or sm90">,
+           "Kernel schedule: auto, scalar, sm80, decode, sm90 or "
+           "sm90-decode">,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip; auto picks the schedule from it">,
     Option<"qTile", "q-tile", "int64_t",

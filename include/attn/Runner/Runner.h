@@ -62,7 +62,7 @@ struct RunnerOptions {
   /// Tile sizes; unset takes the target's pipeline default (as does an
   /// unset `threads`): the pipelines' options hold every default.
   std::optional<int64_t> qTile, kvTile;
-  /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90), threads per
+  /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90, sm90-decode), threads per
   /// block of the scalar schedule, blocks per (batch, KV head) of the decode
   /// schedule (0 picks them for the device), binary format and CUDA toolkit
   /// of libdevice. smCount sizes the persistent and split-KV grids (0: the

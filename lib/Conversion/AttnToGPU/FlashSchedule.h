@@ -112,6 +112,15 @@ std::unique_ptr<FlashSchedule>
 createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
                          int64_t smCount, bool dependentLaunch);
 
+/// Decode on the Hopper kernel of createSm90FlashSchedule (TMA, wgmma):
+/// the query heads of a KV group packed into one Q tile that both consumer
+/// warpgroups read, each taking half of V's columns, over blocks (split,
+/// KV head, batch row) whose partials the combine kernel of Sm80Decode
+/// merges. `kvSplits` and `smCount` as there; it needs `tma`.
+std::unique_ptr<FlashSchedule> createSm90DecodeSchedule(int64_t kvSplits,
+                                                        int64_t smCount,
+                                                        bool tma,
+                                                        bool dependentLaunch);
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a
 /// diagnostic on `op` when a named schedule does not cover it.

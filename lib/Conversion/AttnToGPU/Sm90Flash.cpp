@@ -45,7 +45,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FlashSchedule.h"
+#include "Sm90Kernel.h"
 #include "WgmmaBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -53,6 +53,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <limits>
@@ -66,6 +67,7 @@ namespace {
 constexpr int64_t kConsumers = 2;
 constexpr int64_t kBlockRows = 64 * kConsumers;
 constexpr int64_t kThreads = 128 * (1 + kConsumers);
+static_assert(kThreads == kSm90Threads);
 /// Registers a thread: the producer warpgroup gives back what its copies
 /// do not need, the consumers take it (128 x 56 + 2 x 128 x 224 = 384 x
 /// 168, the registers a thread has at entry). One thread issuing TMA
@@ -82,6 +84,18 @@ struct Shape {
   /// Q buffers: 2 with item overlap, so that the next item's Q lands while
   /// the current one's is read.
   int64_t qBuffers;
+  /// Decode: the packed query rows of a KV group (its query heads at one
+  /// position) that both consumers read, in a Q tile of 64 rows; each
+  /// consumer takes half of V's columns. 0 for prefill, where each
+  /// consumer owns 64 of the block's 128 query rows and all of V.
+  int64_t packedRows = 0;
+
+  /// Decode's shape: 128-key tiles, three stages (a memory-bound kernel
+  /// keeps more bytes in flight), one Q buffer, P in registers.
+  static constexpr Shape decode(int64_t headDim, int64_t valueDim,
+                                int64_t packedRows) {
+    return {headDim, valueDim, 128, 3, false, 1, packedRows};
+  }
 
   static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared,
                             int64_t qBuffers = 1) {
@@ -96,8 +110,18 @@ struct Shape {
     return {headDim, valueDim, keys, 2, pInShared || keys == 64, qBuffers};
   }
 
-  // 2-byte elements throughout. qBytes is one Q buffer's.
-  constexpr int64_t qBytes() const { return kBlockRows * headDim * 2; }
+  constexpr bool isDecode() const { return packedRows > 0; }
+  /// Rows of a Q tile, and the value columns each consumer accumulates.
+  constexpr int64_t qRows() const { return isDecode() ? 64 : kBlockRows; }
+  constexpr int64_t outColumns() const {
+    return isDecode() ? valueDim / 2 : valueDim;
+  }
+  // 2-byte elements throughout. qBytes is one Q buffer's; qLoadBytes what
+  // its copy brings (decode's packed rows, the rest zeros).
+  constexpr int64_t qBytes() const { return qRows() * headDim * 2; }
+  constexpr int64_t qLoadBytes() const {
+    return isDecode() ? packedRows * headDim * 2 : qBytes();
+  }
   constexpr int64_t kStageBytes() const { return keys * headDim * 2; }
   constexpr int64_t vStageBytes() const { return keys * valueDim * 2; }
   /// One consumer's P: its 64 rows by the tile's keys.
@@ -127,22 +151,28 @@ struct Shape {
 static_assert(Shape::of(256, 256, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true, 2).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::decode(128, 128, 64).sharedBytes() <= kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
-  /// `tensorMaps` are the global addresses (i64) of the TMA tensor maps of
-  /// Q, K and V, or empty for cp.async copies.
-  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p, bool persistent,
-             ArrayRef<Value> tensorMaps, bool pInShared, int64_t qBuffers)
+  /// `launch.kernelArguments` are the global addresses (i64) of the TMA
+  /// tensor maps of Q, K and V, or empty for cp.async copies. A decode
+  /// shape (TMA only, one item a block) writes each block's partials to
+  /// `launch.scratch`, its split being block x of gridX; with
+  /// `signalDependents` its threads let the combine kernel launch once
+  /// their loops are done.
+  Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
+             const FlashLaunch &launch, Shape shape, bool persistent,
+             bool signalDependents = false)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
-        p(p), persistent(persistent), tma(!tensorMaps.empty()),
-        shape(Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                        cast<MemRefType>(p.value.getType()).getDimSize(3),
-                        pInShared, qBuffers)) {
+        p(p), persistent(persistent), tma(!launch.kernelArguments.empty()),
+        signalDependents(signalDependents), shape(shape),
+        scratch(launch.scratch) {
     if (tma)
       std::tie(qMap, kMap, vMap) =
-          std::tuple(tensorMaps[0], tensorMaps[1], tensorMaps[2]);
+          std::tuple(launch.kernelArguments[0], launch.kernelArguments[1],
+                     launch.kernelArguments[2]);
   }
 
   void build(gpu::LaunchOp launch);
@@ -230,7 +260,7 @@ private:
   Value qElement() {
     if (shape.qBuffers == 1)
       return idx(qAt);
-    return add(idx(qAt), mul(qBuffer, idx(kBlockRows * shape.headDim)));
+    return add(idx(qAt), mul(qBuffer, idx(shape.qRows() * shape.headDim)));
   }
   Value itemQDesc() {
     if (shape.qBuffers == 1)
@@ -253,6 +283,22 @@ private:
   /// Sets the work item's members: the query block `blockX` (as
   /// prefillBlock numbers them) of KV head `kvHeadId` of batch row `row`.
   void setItem(Value blockX, Value kvHeadId, Value row);
+  /// Decode: sets the members for split `splitId` of `splits` of the keys
+  /// of KV head `kvHeadId` of batch row `row`: its share of whole tiles.
+  void setDecodeItem(Value splitId, Value splits, Value kvHeadId, Value row);
+  /// Decode: zeroes the Q tile's rows past the packed ones, which no copy
+  /// writes, so that their scores are finite (and unused).
+  void zeroQPadding();
+  /// Decode: stores this consumer's columns of the item's partial
+  /// accumulator, unnormalized, and (the first consumer) each row's max of
+  /// scaled scores and sum, for the combine kernel.
+  void storePartial(ArrayRef<Value> results);
+  /// Decode with a dependent combine: this thread is past its loop.
+  void signalDone() {
+    if (signalDependents)
+      NVVM::GriddepcontrolOp::create(
+          b, NVVM::GridDepActionKind::launch_dependents);
+  }
   /// Sets item `w` of the grid that one block per item would launch:
   /// block (w % blocksX, w / blocksX % headsKV, w / perRow), perRow being
   /// blocksX x headsKV.
@@ -285,7 +331,8 @@ private:
       fenceAsyncShared();
   }
   /// A consumer warpgroup's loop over the K/V tiles of the current item:
-  /// returns the output fragments and the sums of rows g and g + 8. With
+  /// returns the output fragments, then the maxes and the sums of rows g
+  /// and g + 8 (for an item without keys, -inf and 0). With
   /// `s0`, the item's first S has been issued and waited for already
   /// (firstScores).
   SmallVector<Value> consume(std::optional<ValueRange> s0 = std::nullopt);
@@ -314,15 +361,20 @@ private:
   bool persistent;
   /// Whether the producer copies with TMA, from these tensor maps.
   bool tma;
+  /// Decode: whether the combine kernel is a programmatic dependent.
+  bool signalDependents;
   Value qMap, kMap, vMap;
   Shape shape;
+  /// Decode: the partial accumulators and their (max, sum), as
+  /// allocSplitScratch lays them out.
+  ArrayRef<Value> scratch;
 
   // Set up by build().
   Value tid, lane, group, warp;
   Value smem, kFlat, vFlat, qFlat;
   Value myTurn, theirTurn; // the named barriers of this consumer's turns
   // Set up per work item by setItem() and forEachItem().
-  Value bi, head, kvHead, qStart;
+  Value bi, head, kvHead, qStart, split;
   Value warpFirst; // the first of this warp's 16 query rows
   Value kvBegin, kvEnd;
   /// The block's tiles before this item's (the stage ring runs on across
@@ -439,7 +491,8 @@ SmallVector<Value> Sm90Kernel::issueScores(Value kDesc) {
   for (int64_t ks = 0; ks < shape.headDim / 16; ++ks) {
     int64_t block = ks / 4, within = (ks % 4) * 32;
     acc = wgmma(
-        acc, advance(itemQDesc(), block * kBlockRows * kSwizzleBytes + within),
+        acc,
+        advance(itemQDesc(), block * shape.qRows() * kSwizzleBytes + within),
         {}, advance(kDesc, block * keys * kSwizzleBytes + within), keys,
         /*transposeB=*/false);
   }
@@ -484,10 +537,10 @@ SmallVector<Value> Sm90Kernel::issuePV(ArrayRef<Value> acc,
     if (shape.pInShared)
       out =
           wgmma(out, advance(pDesc, kk / 4 * 64 * kSwizzleBytes + kk % 4 * 32),
-                {}, vStep, shape.valueDim, /*transposeB=*/true);
+                {}, vStep, shape.outColumns(), /*transposeB=*/true);
     else
       out = wgmma(out, Value(), ArrayRef(both).slice(acc.size() + 4 * kk, 4),
-                  vStep, shape.valueDim, /*transposeB=*/true);
+                  vStep, shape.outColumns(), /*transposeB=*/true);
   }
   commit();
   return out;
@@ -600,8 +653,11 @@ void Sm90Kernel::produce(gpu::LaunchOp launch) {
   NVVM::SetMaxRegisterOp::create(
       b, tma ? kTmaProducerRegisters : kProducerRegisters,
       NVVM::SetMaxRegisterAction::decrease);
-  if (tma)
-    return produceWithTma(launch);
+  if (tma) {
+    produceWithTma(launch);
+    signalDone();
+    return;
+  }
   // Each thread's copies of Q and of every K or V tile are a cp.async
   // group. Before a thread copies into a buffer again it waits for its own
   // last copies into it, although the empty barrier it waited on already
@@ -665,8 +721,8 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
       // first there is none, and the wait on a fresh barrier's parity 1
       // returns at once).
       barrierWait(qEmpty(), arith::XOrIOp::create(b, itemParity, idx32(1)));
-      barrierArriveExpectTx(qFull(), shape.qBytes());
-      loadTile(qElement(), qMap, kBlockRows, shape.headDim, qStart, head,
+      barrierArriveExpectTx(qFull(), shape.qLoadBytes());
+      loadTile(qElement(), qMap, shape.qRows(), shape.headDim, qStart, head,
                qFull());
       scf::ForOp::create(
           b, kvBegin, kvEnd, idx(shape.keys), ValueRange{},
@@ -735,14 +791,14 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
   // t - 1, and the softmax of tile t runs while that P·V does. Each
   // warpgroup issues its products in a turn that the other's issue ends,
   // so one warpgroup's softmax runs under the other's products.
-  int64_t keys = shape.keys, accValues = shape.valueDim / 2;
+  int64_t keys = shape.keys, accValues = shape.outColumns() / 2;
   // P rides in registers from one tile to the next, unless it is staged in
   // shared memory.
   int64_t pValues = shape.pInShared ? 0 : keys / 16 * 4;
 
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
-  SmallVector<Type> types(accValues + 2, b.getF32Type());
+  SmallVector<Type> types(accValues + 4, b.getF32Type());
   auto some = scf::IfOp::create(b, types, lt(kvBegin, kvEnd),
                                 /*withElseRegion=*/true);
   {
@@ -826,16 +882,16 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     done = wait(done);
     releaseStage(vEmpty, stage);
     SmallVector<Value> results(done.begin(), done.begin() + accValues);
-    results.append(last.slice(accValues + 2, 2).begin(),
-                   last.slice(accValues + 2, 2).end());
+    llvm::append_range(results, last.slice(accValues, 4));
     scf::YieldOp::create(b, results);
   }
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(some.elseBlock());
     releaseQ();
-    SmallVector<Value> zeros(accValues + 2, zero);
-    scf::YieldOp::create(b, zeros);
+    SmallVector<Value> empty(accValues, zero);
+    llvm::append_range(empty, ValueRange{negInf, negInf, zero, zero});
+    scf::YieldOp::create(b, empty);
   }
   return some.getResults();
 }
@@ -849,11 +905,31 @@ void Sm90Kernel::setItem(Value blockX, Value kvHeadId, Value row) {
       b, b.getLoc(), p, FlashTiles{kBlockRows, shape.keys}, qStart);
 }
 
+void Sm90Kernel::setDecodeItem(Value splitId, Value splits, Value kvHeadId,
+                               Value row) {
+  kvHead = kvHeadId;
+  bi = row;
+  split = splitId;
+  // The group's first query head; one query position, which every key
+  // precedes or equals (a causal decode sees them all), so the rows'
+  // positions are taken as 0.
+  head = mul(kvHead, p.group);
+  qStart = idx(0);
+  warpFirst = idx(0);
+  Value tiles = arith::CeilDivUIOp::create(b, p.seqK, idx(shape.keys));
+  Value perSplit = arith::CeilDivUIOp::create(b, tiles, splits);
+  kvBegin = mul(mul(split, perSplit), idx(shape.keys));
+  kvEnd = min(add(kvBegin, mul(perSplit, idx(shape.keys))), p.seqK);
+}
+
 void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   gpu::KernelDim3 blockId = launch.getBlockIds();
   if (!persistent) {
     // One item, one Q buffer (item overlap needs a persistent grid).
-    setItem(blockId.x, blockId.y, blockId.z);
+    if (shape.isDecode())
+      setDecodeItem(blockId.x, launch.getGridSize().x, blockId.y, blockId.z);
+    else
+      setItem(blockId.x, blockId.y, blockId.z);
     tileBase = idx(0);
     itemParity = idx32(0);
     body();
@@ -888,10 +964,10 @@ void Sm90Kernel::setRound(Value base, Value count) {
 }
 
 void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
-  int64_t accValues = shape.valueDim / 2;
+  int64_t accValues = shape.outColumns() / 2;
   auto store = [&](ArrayRef<Value> results, const Rows &rows) {
     storeRows(p, rows, results.take_front(accValues),
-              results.slice(accValues, 2));
+              results.slice(accValues + 2, 2));
   };
   // The tensor cores read shared memory through the async proxy: each wait
   // is followed by a proxy fence that orders the copies this thread has
@@ -903,6 +979,14 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
     fenceCopies();
     return consume(s0);
   };
+  if (shape.isDecode()) {
+    forEachItem(launch, [&] {
+      SmallVector<Value> results = consumeItem(std::nullopt);
+      signalDone();
+      storePartial(results);
+    });
+    return;
+  }
   if (shape.qBuffers == 1) {
     forEachItem(launch, [&] {
       store(consumeItem(std::nullopt), Rows{bi, head, warpFirst, lane, 16});
@@ -951,6 +1035,88 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
       });
 }
 
+void Sm90Kernel::storePartial(ArrayRef<Value> results) {
+  // Thread (warp w, lane l) holds rows 16 w + l / 4 (r = 0) and 8 below
+  // (r = 1), columns nt * 8 + 2 (l % 4) and the next of each n8 tile nt of
+  // this consumer's half: values 4 nt + 2 r and 4 nt + 2 r + 1.
+  int64_t columns = shape.outColumns(), accValues = columns / 2;
+  Value partial = scratch[0], stats = scratch[1];
+  Value quadLane = rem(lane, 4);
+  Value firstColumn = add(mul(group, idx(columns)), mul(quadLane, idx(2)));
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = add(add(mul(warp, idx(16)), div(lane, 4)), idx(8 * r));
+    Value mx = results[accValues + r];
+    // The running max is of unscaled scores where the scale rides in the
+    // exponential; the combine takes it scaled.
+    if (foldsScale(p))
+      mx = fmul(mx, p.scale);
+    Value sum = quadReduce(results[accValues + 2 + r],
+                           [&](Value x, Value y) { return fadd(x, y); });
+    scf::IfOp::create(
+        b, lt(row, idx(shape.packedRows)), [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          enter(nb);
+          for (int64_t nt = 0; nt < columns / 8; ++nt) {
+            Value pair = vector::FromElementsOp::create(
+                b, pairType,
+                ValueRange{results[4 * nt + 2 * r],
+                           results[4 * nt + 2 * r + 1]});
+            vector::StoreOp::create(
+                b, pair, partial,
+                ValueRange{bi, kvHead, split, row,
+                           add(firstColumn, idx(nt * 8))},
+                /*nontemporal=*/false, llvm::MaybeAlign(8));
+          }
+          Value writesStats = arith::AndIOp::create(
+              b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group,
+                                       idx(0)),
+              arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quadLane,
+                                    idx(0)));
+          scf::IfOp::create(b, writesStats, [&](OpBuilder &sb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(sb);
+            memref::StoreOp::create(b, mx, stats,
+                                    ValueRange{bi, kvHead, split, row, idx(0)});
+            memref::StoreOp::create(b, sum, stats,
+                                    ValueRange{bi, kvHead, split, row, idx(1)});
+            scf::YieldOp::create(b);
+          });
+          scf::YieldOp::create(b);
+        });
+  }
+}
+
+void Sm90Kernel::zeroQPadding() {
+  // Rows packedRows.. of each 64-column block of each Q buffer, 16 bytes
+  // a store, shared by all the block's threads.
+  int64_t chunksPerRow = kSwizzleBytes / 16;
+  int64_t paddingRows = shape.qRows() - shape.packedRows;
+  int64_t blocks = shape.qBuffers * shape.headDim / kSwizzleElements;
+  int64_t chunks = blocks * paddingRows * chunksPerRow;
+  auto chunkType = VectorType::get({8}, elt);
+  Value zeros = arith::ConstantOp::create(
+      b, chunkType, DenseElementsAttr::get(chunkType, b.getZeroAttr(elt)));
+  for (int64_t i = 0; i < chunks; i += kThreads) {
+    Value c = add(tid, idx(i));
+    scf::IfOp::create(b, lt(c, idx(chunks)), [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      Value block = div(c, paddingRows * chunksPerRow);
+      Value within = rem(c, paddingRows * chunksPerRow);
+      Value row = add(div(within, chunksPerRow), idx(shape.packedRows));
+      Value at = add(
+          add(mul(block, idx(shape.qRows() * kSwizzleElements)),
+              mul(row, idx(kSwizzleElements))),
+          mul(rem(within, chunksPerRow), idx(8)));
+      vector::StoreOp::create(b, zeros, smem, ValueRange{add(idx(qAt), at)});
+      scf::YieldOp::create(b);
+    });
+  }
+  // The products read them through the async proxy.
+  fenceAsyncShared();
+}
+
 void Sm90Kernel::build(gpu::LaunchOp launch) {
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
@@ -980,7 +1146,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
                                 dyn, shift, ValueRange());
   int64_t keys = shape.keys;
   qAt = 0;
-  kAt = shape.qBuffers * kBlockRows * shape.headDim;
+  kAt = shape.qBuffers * shape.qRows() * shape.headDim;
   vAt = kAt + shape.stages * keys * shape.headDim;
   pAt = vAt + shape.stages * keys * shape.valueDim;
   base = add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
@@ -992,16 +1158,25 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
         leading, stride);
   };
   // Q and K are K-major (their leading offset, 16, is unused); V is
-  // N-major, its 64-column blocks a whole block apart. This warpgroup's 64
-  // rows of Q start 64 rows into each column block.
-  qDesc = arith::AddIOp::create(
-      b, descAt(qAt, 16, kSwizzleAtomBytes),
-      arith::MulIOp::create(
-          b, arith::IndexCastOp::create(b, b.getI64Type(), group),
-          arith::ConstantIntOp::create(b, b.getI64Type(),
-                                       64 * kSwizzleBytes >> 4)));
+  // N-major, its 64-column blocks a whole block apart. In prefill this
+  // warpgroup's 64 rows of Q start 64 rows into each column block; in
+  // decode both read the same 64 rows, and this warpgroup's half of V's
+  // columns starts that many column blocks in.
+  auto groupOffset = [&](int64_t bytes) -> Value {
+    return arith::MulIOp::create(
+        b, arith::IndexCastOp::create(b, b.getI64Type(), group),
+        arith::ConstantIntOp::create(b, b.getI64Type(), bytes >> 4));
+  };
+  qDesc = descAt(qAt, 16, kSwizzleAtomBytes);
   kDesc0 = descAt(kAt, 16, kSwizzleAtomBytes);
   vDesc0 = descAt(vAt, keys * kSwizzleBytes, kSwizzleAtomBytes);
+  if (shape.isDecode())
+    vDesc0 = arith::AddIOp::create(
+        b, vDesc0,
+        groupOffset(shape.outColumns() / kSwizzleElements * keys *
+                    kSwizzleBytes));
+  else
+    qDesc = arith::AddIOp::create(b, qDesc, groupOffset(64 * kSwizzleBytes));
   // Each consumer's P tile, K-major like Q, after the V stages.
   if (shape.pInShared)
     pDesc = arith::AddIOp::create(
@@ -1036,7 +1211,10 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
     }
     scf::YieldOp::create(b);
   });
-  // The barriers are initialised before any thread uses them.
+  if (shape.isDecode())
+    zeroQPadding();
+  // The barriers are initialised (and decode's Q padding zeroed) before
+  // any thread uses them.
   gpu::BarrierOp::create(b);
 
   Value isProducer =
@@ -1088,6 +1266,30 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 }
 
 //===----------------------------------------------------------------------===//
+// The decode form's entry points (Sm90Kernel.h)
+//===----------------------------------------------------------------------===//
+
+int64_t mlir::attn::sm90DecodeSharedBytes(int64_t headDim, int64_t valueDim,
+                                          int64_t packedRows) {
+  return Shape::decode(headDim, valueDim, packedRows).sharedBytes();
+}
+
+void mlir::attn::buildSm90DecodeKernel(OpBuilder &b, Location loc,
+                                       const FlashProblem &p,
+                                       const FlashLaunch &shape,
+                                       gpu::LaunchOp launch, int64_t packedRows,
+                                       bool signalDependents) {
+  static_assert(Shape::decode(128, 128, 1).keys == kSm90DecodeTileKeys);
+  ImplicitLocOpBuilder ib(loc, b);
+  Sm90Kernel(ib, p, shape,
+             Shape::decode(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                           cast<MemRefType>(p.value.getType()).getDimSize(3),
+                           packedRows),
+             /*persistent=*/false, signalDependents)
+      .build(launch);
+}
+
+//===----------------------------------------------------------------------===//
 // The schedule
 //===----------------------------------------------------------------------===//
 
@@ -1095,15 +1297,11 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 /// its global address (GpuRuntime.h).
 static constexpr llvm::StringLiteral kTensorMapCall = "attnGpuTensorMap4d";
 
-/// The tensor map of `buffer`, the query, key or value of `p`: `heads`
-/// heads of `width` elements at `seq` positions, `rows` apart (its extent
-/// along the sequence), read in boxes of 64 elements by `boxRows`
-/// positions of one head. Positions from `seq` on (a KV cache's unused
-/// capacity, a partial last tile) arrive as zeros, as cp.async's
-/// zero-filled rows do.
-static Value buildTensorMap(OpBuilder &b, Location loc, const FlashProblem &p,
-                            Value buffer, Value seq, Value rows, Value heads,
-                            int64_t width, int64_t boxRows) {
+Value mlir::attn::buildSm90TensorMap(OpBuilder &b, Location loc,
+                                    const FlashProblem &p, Value buffer,
+                                    Value seq, Value rows, Value heads,
+                                    int64_t width, int64_t boxRows,
+                                    int64_t boxHeads) {
   auto i64 = [&](Value v) -> Value {
     return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
   };
@@ -1128,12 +1326,12 @@ static Value buildTensorMap(OpBuilder &b, Location loc, const FlashProblem &p,
     dims = {c(width), i64(heads), i64(seq), i64(p.batch)};
     Value position = mul(rowBytes, i64(heads));
     strides = {rowBytes, position, mul(position, i64(rows))};
-    box = {c(kSwizzleElements), c(1), c(boxRows), c(1)};
+    box = {c(kSwizzleElements), c(boxHeads), c(boxRows), c(1)};
   } else {
     dims = {c(width), i64(seq), i64(heads), i64(p.batch)};
     Value head = mul(rowBytes, i64(rows));
     strides = {rowBytes, head, mul(head, i64(heads))};
-    box = {c(kSwizzleElements), c(boxRows), c(1), c(1)};
+    box = {c(kSwizzleElements), c(boxRows), c(boxHeads), c(1)};
   }
   SmallVector<Value> args{address, c(2)};
   args.append(dims);
@@ -1143,8 +1341,7 @@ static Value buildTensorMap(OpBuilder &b, Location loc, const FlashProblem &p,
       .getResult(0);
 }
 
-/// Declares kTensorMapCall in the module around `b`'s insertion point.
-static void declareTensorMapCall(OpBuilder &b, Location loc) {
+void mlir::attn::declareSm90TensorMapCall(OpBuilder &b, Location loc) {
   auto module =
       b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
   if (!module || module.lookupSymbol(kTensorMapCall))
@@ -1218,13 +1415,13 @@ public:
     if (tma) {
       // Q in boxes of the block's rows, K and V of a tile's keys; K and V
       // are seen over seqK positions of their kvRows.
-      declareTensorMapCall(b, loc);
+      declareSm90TensorMapCall(b, loc);
       launch.kernelArguments = {
-          buildTensorMap(b, loc, p, p.query, p.seqQ, p.seqQ, p.headsQ,
+          buildSm90TensorMap(b, loc, p, p.query, p.seqQ, p.seqQ, p.headsQ,
                          shape.headDim, kBlockRows),
-          buildTensorMap(b, loc, p, p.key, p.seqK, p.kvRows, p.headsKV,
+          buildSm90TensorMap(b, loc, p, p.key, p.seqK, p.kvRows, p.headsKV,
                          shape.headDim, shape.keys),
-          buildTensorMap(b, loc, p, p.value, p.seqK, p.kvRows, p.headsKV,
+          buildSm90TensorMap(b, loc, p, p.value, p.seqK, p.kvRows, p.headsKV,
                          shape.valueDim, shape.keys)};
     }
     return launch;
@@ -1234,9 +1431,10 @@ public:
                  const FlashLaunch &launchShape,
                  gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Sm90Kernel(ib, p, isPersistent(p), launchShape.kernelArguments, pInShared,
-               qBuffers(p))
-        .build(launch);
+    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                            cast<MemRefType>(p.value.getType()).getDimSize(3),
+                            pInShared, qBuffers(p));
+    Sm90Kernel(ib, p, launchShape, shape, isPersistent(p)).build(launch);
   }
 
 private:
