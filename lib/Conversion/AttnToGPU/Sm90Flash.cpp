@@ -43,6 +43,12 @@
 // consumer issues the next item's first S before storing the current
 // item's output.
 //
+// The same kernel has a decode form (Sm90Kernel.h, the sm90-decode
+// schedule of Sm90Decode.cpp): one block a split of one KV head's keys,
+// its Q tile the 64 rows of the group's packed query heads, which both
+// consumers read; each consumer accumulates half of V's columns and
+// stores its half of the block's partial for the combine kernel.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Sm90Kernel.h"
