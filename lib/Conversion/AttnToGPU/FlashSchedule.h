@@ -115,8 +115,8 @@ createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
 /// Decode on the Hopper kernel of createSm90FlashSchedule (TMA, wgmma):
 /// the query heads of a KV group packed into one Q tile that both consumer
 /// warpgroups read, each taking half of V's columns, over blocks (split,
-/// KV head, batch row) whose partials the combine kernel of Sm80Decode
-/// merges. `kvSplits` and `smCount` as there; it needs `tma`.
+/// KV head, batch row) whose partials the decode combine kernel
+/// (SplitCombine.h) merges. `kvSplits` and `smCount` as there; it needs `tma`.
 std::unique_ptr<FlashSchedule> createSm90DecodeSchedule(int64_t kvSplits,
                                                         int64_t smCount,
                                                         bool tma,

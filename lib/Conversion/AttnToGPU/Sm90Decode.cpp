@@ -84,6 +84,11 @@ public:
                          "consumer takes one 64-column block of V)");
     if (op.getMask())
       return std::string("it takes no additive mask");
+    // AttnToGPU's chip rules say so first; repeated here so that the
+    // schedule never builds a kernel that would ignore them.
+    if (op.hasScales() || op.getKvLengths())
+      return std::string("it takes no quantized cache or per-sequence "
+                         "lengths");
     if (op.getWindow())
       return std::string("it takes no sliding window");
     return std::nullopt;

@@ -1115,7 +1115,8 @@ void Sm90Kernel::zeroQPadding() {
           add(mul(block, idx(shape.qRows() * kSwizzleElements)),
               mul(row, idx(kSwizzleElements))),
           mul(rem(within, chunksPerRow), idx(8)));
-      vector::StoreOp::create(b, zeros, smem, ValueRange{add(idx(qAt), at)});
+      vector::StoreOp::create(b, zeros, smem, ValueRange{add(idx(qAt), at)},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
       scf::YieldOp::create(b);
     });
   }
