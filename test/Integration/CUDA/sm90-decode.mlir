@@ -37,6 +37,20 @@
 // RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x2000x1x128/g;s/@V@/1x2000x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir > %t.ramp.mlir
 // RUN: timeout 120 attn-runner %t.ramp.mlir --target=cuda --check --schedule=sm90-decode --kv-splits=1 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
 // RUN: timeout 120 attn-runner %t.ramp.mlir --target=cuda --check --schedule=sm90-decode --kv-splits=3 --input 0=%t.rq.npy --input 1=%t.rk.npy --input 2=%t.rv.npy | FileCheck %S/Inputs/check.txt
+// MHA (one query head a KV head), 6 heads a KV head (not a multiple of
+// 8) with a negative scale (the scores scaled before the softmax), a
+// positive scale attribute in bhsd with causal masking, a single key, and
+// 200 forced splits of one pair (more than the combine's rounds of 128).
+// RUN: sed -e 's/@Q@/2x1x8x128/g;s/@K@/2x900x8x128/g;s/@V@/2x900x8x128/g;s/@O@/2x1x8x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=80 --schedule=sm90-decode | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/2x1x12x128/g;s/@K@/2x1000x2x128/g;s/@V@/2x1000x2x128/g;s/@O@/2x1x12x128/g;s/@T@/f16/g;s/@A@/{scale = -0.3 : f32}/g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=81 --schedule=sm90-decode --kv-splits=3 | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x16x1x128/g;s/@K@/1x2x700x128/g;s/@V@/1x2x700x128/g;s/@O@/1x16x1x128/g;s/@T@/bf16/g;s/@A@/{causal, scale = 0.05 : f32, layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=82 --schedule=sm90-decode | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x1x1x128/g;s/@V@/1x1x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=83 --schedule=sm90-decode | FileCheck %S/Inputs/check.txt
+// RUN: sed -e 's/@Q@/1x1x32x128/g;s/@K@/1x30000x1x128/g;s/@V@/1x30000x1x128/g;s/@O@/1x1x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=84 --schedule=sm90-decode --kv-splits=200 | FileCheck %S/Inputs/check.txt
 // A KV cache of capacity 2048 holding 1500 positions, attended over the
 // first 1300 (a run-time length: the split count is computed on the host).
 // RUN: timeout 120 attn-runner %s --target=cuda --check --seed=79 --schedule=sm90-decode --input 3=1300 | FileCheck %S/Inputs/check.txt
