@@ -1469,8 +1469,9 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
 /// The fewest key tiles per stream a split leaves. Each block pays for its Q
 /// copy, pipeline fill, in-block combine and partials; on the H200 (MQA,
 /// batch 1, 128k keys) 33 tiles per block ran 1.25x slower than 62 or 124.
-/// Where that floor would leave half the SMs idle (MQA at batch 1 below
-/// 128k keys), a block keeps kIdleMinStreamTiles a stream at least.
+/// Where that floor would leave half the SMs idle (batch 1 below 128k keys
+/// for MQA, below 32k for GQA), a block keeps kIdleMinStreamTiles a stream
+/// at least.
 constexpr int64_t kMinStreamTiles = 16, kIdleMinStreamTiles = 4;
 
 namespace {
@@ -1558,7 +1559,8 @@ public:
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
-    // Blocks the device holds at once.
+    // How finely the keys may be split, and the blocks the device holds at
+    // once.
     SplitFloor floor{kMinStreamTiles * shape.streams(), shape.tileKeys(),
                      kIdleMinStreamTiles * shape.streams(), smCount,
                      residentBlocks(shape) * smCount};
