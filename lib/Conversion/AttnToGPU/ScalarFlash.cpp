@@ -118,7 +118,8 @@ void ScalarFlashSchedule::buildBody(OpBuilder &b, Location loc,
   FlashProblem seq = p.forSequence(b, loc, bi);
   Value qStart = arith::MulIOp::create(b, loc, block.x, c(b, tiles.q));
   Value rows = arith::MulIOp::create(b, loc, seq.group, c(b, tiles.q));
-  auto [kvBegin, kvEnd] = buildKVRange(b, loc, seq, tiles, qStart);
+  Value kvBegin, kvEnd;
+  std::tie(kvBegin, kvEnd) = buildKVRange(b, loc, seq, tiles, qStart);
 
   // Rows are handed out `threads` at a time; every thread runs every
   // iteration, active or not, so that all of them reach the barriers.

@@ -206,7 +206,8 @@ void Sm80Kernel::copyTile(const Cursor &k, const Cursor &v, Value kvStart,
     Value stride = rowStride(value);
     for (int64_t i = 0; i < rounds; ++i) {
       int64_t rows = i * rowsPerCopy;
-      auto issue = [&] {
+      // Structured bindings are captured by name only from C++20 on.
+      auto issue = [&, c = c, src = src, dst = dst, value = value] {
         copy16(dst, {add(c.slot, idx(rows * rowElements(value)))}, src,
                {add(c.source, mul(stride, idx(rows)))},
                both(enabled, lt(idx(rows), left)), /*bypassL1=*/true);
