@@ -100,3 +100,11 @@ func.func @mask(%q: tensor<1x1x8x128xbf16>, %k: tensor<1x900x2x128xbf16>, %v: te
   %o = attn.attention %q, %k, %v mask(%m : tensor<1x8x1x900xf32>) : tensor<1x1x8x128xbf16>, tensor<1x900x2x128xbf16>, tensor<1x900x2x128xbf16> -> tensor<1x1x8x128xbf16>
   return %o : tensor<1x1x8x128xbf16>
 }
+
+// -----
+
+func.func @dynamic_heads(%q: tensor<1x1x?x128xbf16>, %k: tensor<1x900x?x128xbf16>, %v: tensor<1x900x?x128xbf16>) -> tensor<1x1x?x128xbf16> {
+  // expected-error @+1 {{schedule sm90-decode cannot run this attention: it packs the query heads of a KV group into one TMA box, so it needs static head counts}}
+  %o = attn.attention %q, %k, %v : tensor<1x1x?x128xbf16>, tensor<1x900x?x128xbf16>, tensor<1x900x?x128xbf16> -> tensor<1x1x?x128xbf16>
+  return %o : tensor<1x1x?x128xbf16>
+}

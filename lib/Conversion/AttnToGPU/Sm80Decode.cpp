@@ -1335,10 +1335,7 @@ void DecodeKernel::storeCombined(Value row, Value d, Value o, Value mx,
         [&](OpBuilder &nb, Location) {
           OpBuilder::InsertionGuard guard(b);
           enter(nb);
-          memref::StoreOp::create(b, mx, stats,
-                                  ValueRange{bi, kvHead, split, row, idx(0)});
-          memref::StoreOp::create(b, l, stats,
-                                  ValueRange{bi, kvHead, split, row, idx(1)});
+          storeSplitStats(b, b.getLoc(), stats, bi, kvHead, split, row, mx, l);
           scf::YieldOp::create(b);
         });
     return;

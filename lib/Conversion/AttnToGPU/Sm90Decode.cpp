@@ -19,8 +19,8 @@
 //   dependent on sm_90: one split costs that second launch too.
 // * Not picked by `auto`: it is named (schedule=sm90-decode). On an H100
 //   it ran GQA 4:1 decode 3-5% faster than `decode`, groups of 1 and 8
-//   about even, and MQA 12-19% slower at batch 1, where both consumers
-//   computing the whole S costs most (bench/NOTES.md). It takes one query
+//   about even, and MQA 12-19% slower at batch 1, not yet explained
+//   (bench/NOTES.md). It takes one query
 //   position, head_dim 128, no additive mask, window or per-sequence
 //   lengths, and TMA.
 //
@@ -87,11 +87,6 @@ public:
                          "consumer takes one 64-column block of V)");
     if (op.getMask())
       return std::string("it takes no additive mask");
-    // AttnToGPU's chip rules say so first; repeated here so that the
-    // schedule never builds a kernel that would ignore them.
-    if (op.hasScales() || op.getKvLengths())
-      return std::string("it takes no quantized cache or per-sequence "
-                         "lengths");
     if (op.getWindow())
       return std::string("it takes no sliding window");
     return std::nullopt;

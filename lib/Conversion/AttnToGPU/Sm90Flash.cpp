@@ -52,6 +52,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Sm90Kernel.h"
+#include "SplitCombine.h"
 #include "WgmmaBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1082,10 +1083,8 @@ void Sm90Kernel::storePartial(ArrayRef<Value> results) {
           scf::IfOp::create(b, writesStats, [&](OpBuilder &sb, Location) {
             OpBuilder::InsertionGuard guard(b);
             enter(sb);
-            memref::StoreOp::create(b, mx, stats,
-                                    ValueRange{bi, kvHead, split, row, idx(0)});
-            memref::StoreOp::create(b, sum, stats,
-                                    ValueRange{bi, kvHead, split, row, idx(1)});
+            storeSplitStats(b, b.getLoc(), stats, bi, kvHead, split, row, mx,
+                            sum);
             scf::YieldOp::create(b);
           });
           scf::YieldOp::create(b);

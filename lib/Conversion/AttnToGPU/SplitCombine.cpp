@@ -124,6 +124,19 @@ Value mlir::attn::runtimeSplits(OpBuilder &b, Location loc,
   return maxS(arith::CeilDivUIOp::create(b, loc, tiles, perSplit), c(1));
 }
 
+void mlir::attn::storeSplitStats(OpBuilder &b, Location loc, Value stats,
+                                 Value bi, Value kvHead, Value split, Value row,
+                                 Value max, Value sum) {
+  auto store = [&](Value value, int64_t stat) {
+    memref::StoreOp::create(
+        b, loc, value, stats,
+        ValueRange{bi, kvHead, split, row,
+                   arith::ConstantIndexOp::create(b, loc, stat)});
+  };
+  store(max, 0);
+  store(sum, 1);
+}
+
 void mlir::attn::allocSplitScratch(OpBuilder &b, Location loc,
                                    const FlashProblem &p, Value splits,
                                    int64_t mRows, int64_t valueDim,

@@ -60,6 +60,13 @@ void allocSplitScratch(OpBuilder &b, Location loc, const FlashProblem &p,
                        Value splits, int64_t mRows, int64_t valueDim,
                        FlashLaunch &launch);
 
+/// Stores the (max, sum) of packed row `row` of split `split` of the
+/// (batch `bi`, `kvHead`) pair into `stats`, allocSplitScratch's second
+/// buffer.
+void storeSplitStats(OpBuilder &b, Location loc, Value stats, Value bi,
+                     Value kvHead, Value split, Value row, Value max,
+                     Value sum);
+
 /// Launches the kernel that combines the `splits` partials in the first two
 /// buffers of `launch.scratch` (allocSplitScratch's) into the output, for
 /// the group x seqQ packed rows of a KV group (row r is query head

@@ -78,8 +78,8 @@
 
 // The two warps of a stream share each stage: synccheck, and racecheck,
 // which has reported hazards in the pair kernel that are not explained yet
-// in some runs and none in others, on the same H100 and code (66, then 0,
-// 2026-12-06; bench/NOTES.md has the addresses and what they point at).
+// in one run and none in a later one (66, then 0, on H100s, 2026-12-06;
+// bench/NOTES.md has the addresses and what they point at).
 // Hence kv-pair-warps stays off by default, and the racecheck line below
 // checks the result under racecheck and that the tool ran, not the hazard
 // count; the other schedules expect none (sanitizer.mlir).
