@@ -44,7 +44,7 @@ for name in $decode_shape_names; do
           echo "$name $st stages=$stages splits=$splits: FAILED: $(tail -2 "$log" | tr '\n' ' ')"
           continue
         fi
-        schedule=$(sed -n 's/.*schedule \(decode[^)]*\)).*/\1/p' "$log" | head -1)
+        schedule=$(sed -n 's/.*schedule \(\(sm90-\)\{0,1\}decode[^)]*\)).*/\1/p' "$log" | head -1)
         ms=$(sed -n 's/^benchmark: .*median \([0-9.]*\) ms.*/\1/p' "$log" | head -1)
         gbps=$(python3 -c "print(f'{$read_bytes / ($ms * 1e-3) / 1e9:.0f}')")
         echo "$name $st stages=$stages splits=$splits: $ms ms, $gbps GB/s ($schedule)"

@@ -19,17 +19,19 @@
 // RANGE: error: convert-attn-to-gpu: kv-splits ({{-1|0}}) and sm-count ({{0|5000}}) must lie in [0, 4096]; 0 picks them from the shape and chip
 // STAGES-RANGE: error: convert-attn-to-gpu: kv-stages ({{1|9}}) must be 0 (the default) or lie in [2, 8]
 
-// GQA 4:1 decode, bhsd: 8 x 8 (batch, KV head) pairs fill 2 x 64 of the 132
-// SMs of sm_90 with 2 splits each; each split's partials go to scratch.
+// GQA 8:1 decode, bhsd (auto gives groups of at most 4 to sm90-decode on
+// sm_90a; attn-to-gpu-sm90-decode.mlir): 8 x 4 (batch, KV head) pairs fill
+// 4 x 32 of the 132 SMs of sm_90 with 4 splits each; each split's partials
+// go to scratch.
 // CHECK-LABEL: func.func @gqa_decode(
-// CHECK:         %[[ACC:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S:c2.*]]) : memref<?x?x?x16x128xf32>
+// CHECK:         %[[ACC:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S:c4.*]]) : memref<?x?x?x16x128xf32>
 // CHECK:         %[[STATS:.+]] = gpu.alloc (%{{.+}}, %{{.+}}, %[[S]]) : memref<?x?x?x16x2xf32>
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %[[S]], {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32 function(@gqa_decode_kernel_pdl_primary)
 // Q (16 rows padded by 8), then 4 warps x 3 stages x 32 keys of K and V.
 // CHECK:           memref.view {{.+}} to memref<16x136xbf16, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
 // CHECK:           memref.view {{.+}} to memref<52224xbf16, #gpu.address_space<workgroup>>
-// CHECK:           memref.collapse_shape {{.+}} into memref<33554432xbf16>
+// CHECK:           memref.collapse_shape {{.+}} into memref<16777216xbf16>
 // CHECK:           nvgpu.device_async_copy {{.+}} {bypassL1}
 // CHECK:           nvvm.cp.async.wait.group 2
 // CHECK:           gpu.barrier
@@ -55,12 +57,12 @@
 // CHECK:           memref.store {{.+}}, %[[ACC]]
 // CHECK:           memref.store {{.+}}, %[[STATS]]
 // CHECK:         } {attn.schedule = "decode"}
-// The combine: a block per (row, KV head, batch), for the 4 real rows, with
-// a warp per 8 splits (one for 2). Each round a warp loads 8 splits'
+// The combine: a block per (row, KV head, batch), for the 8 real rows, with
+// a warp per 8 splits (one for 4). Each round a warp loads 8 splits'
 // (max, sum) pairs and 4 value columns a lane, as vectors, then folds them;
 // the warps' folds meet in shared memory. Launched as a dependent, it
 // waits for the attention kernel's end before anything else.
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) function(@gqa_decode_kernel_pdl_dependent) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c8{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c32{{.*}}, {{.+}}) function(@gqa_decode_kernel_pdl_dependent) workgroup(%[[FOLDS:.+]] : memref<16x130xf32, #gpu.address_space<workgroup>>)
 // CHECK-NEXT:      nvvm.griddepcontrol wait
 // CHECK:           scf.for %{{.+}} = %c0{{.*}} to %[[S]] step
 // CHECK-COUNT-8:     vector.load %[[STATS]]{{.+}} {alignment = 8 : i64} : memref<?x?x?x16x2xf32>, vector<2xf32>
@@ -107,11 +109,11 @@
 // SM80-NOT:     griddepcontrol
 // SM80-NOT:     function(
 // SM80:         } {attn.schedule = "decode-combine"}
-// A device of 8 SMs is filled without splitting 64 pairs.
+// A device of 8 SMs is filled without splitting 32 pairs.
 // SMALL-LABEL: func.func @gqa_decode(
 // SMALL:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
-func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x8x4096x128xbf16>, %v: tensor<8x8x4096x128xbf16>) -> tensor<8x32x1x128xbf16> {
-  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>} : tensor<8x32x1x128xbf16>, tensor<8x8x4096x128xbf16>, tensor<8x8x4096x128xbf16> -> tensor<8x32x1x128xbf16>
+func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x4x4096x128xbf16>, %v: tensor<8x4x4096x128xbf16>) -> tensor<8x32x1x128xbf16> {
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>} : tensor<8x32x1x128xbf16>, tensor<8x4x4096x128xbf16>, tensor<8x4x4096x128xbf16> -> tensor<8x32x1x128xbf16>
   return %o : tensor<8x32x1x128xbf16>
 }
 

@@ -1,5 +1,8 @@
 // RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm90-decode" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s --check-prefix=AUTO
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-stages=4" -split-input-file | FileCheck %s --check-prefix=DECODE
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-pair-warps=true" -split-input-file | FileCheck %s --check-prefix=DECODE
+// RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_90" -split-input-file | FileCheck %s --check-prefix=DECODE
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm90-decode chip=sm_90" -split-input-file 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm90-decode tma=false" -split-input-file 2>&1 | FileCheck %s --check-prefix=CPASYNC
 // The sm90-decode schedule: the query heads of a KV group at the one query
@@ -7,10 +10,19 @@
 // both consumer warpgroups computing S = Q Kᵀ of every 128-key tile and
 // each P V into half of V's columns, blocks (split, KV head, batch row),
 // every block's partials combined by the decode combine kernel, launched
-// as a programmatic dependent. auto does not pick it.
+// as a programmatic dependent. auto picks it on sm_90a for KV groups of at
+// most 4 query heads where it covers the op, unless decode's kv-stages or
+// kv-pair-warps are given; else decode.
 
 // AUTO-LABEL: func.func @mqa(
 // AUTO:         } {attn.schedule = "decode"}
+// AUTO-LABEL: func.func @gqa4(
+// AUTO:         } {attn.schedule = "sm90-decode"}
+// AUTO-LABEL: func.func @window(
+// AUTO:         } {attn.schedule = "decode"}
+// DECODE-LABEL: func.func @gqa4(
+// DECODE-NOT:   sm90-decode
+// DECODE:       } {attn.schedule = "decode"}
 // CHIP: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90-decode cannot run this attention: it needs chip sm_90a (wgmma), not sm_90
 // CPASYNC: error: 'attn.attention' op convert-attn-to-gpu: schedule sm90-decode cannot run this attention: it copies with TMA (tma=false asks for cp.async)
 
@@ -51,6 +63,16 @@
 func.func @mqa(%q: tensor<2x1x32x128xbf16>, %k: tensor<2x4096x1x128xbf16>, %v: tensor<2x4096x1x128xbf16>) -> tensor<2x1x32x128xbf16> {
   %o = attn.attention %q, %k, %v : tensor<2x1x32x128xbf16>, tensor<2x4096x1x128xbf16>, tensor<2x4096x1x128xbf16> -> tensor<2x1x32x128xbf16>
   return %o : tensor<2x1x32x128xbf16>
+}
+
+// -----
+
+// GQA 4:1 in bhsd.
+// CHECK-LABEL: func.func @gqa4(
+// CHECK:         } {attn.schedule = "sm90-decode"}
+func.func @gqa4(%q: tensor<2x8x1x128xbf16>, %k: tensor<2x2x900x128xbf16>, %v: tensor<2x2x900x128xbf16>) -> tensor<2x8x1x128xbf16> {
+  %o = attn.attention %q, %k, %v {layout = #attn.layout<bhsd>} : tensor<2x8x1x128xbf16>, tensor<2x2x900x128xbf16>, tensor<2x2x900x128xbf16> -> tensor<2x8x1x128xbf16>
+  return %o : tensor<2x8x1x128xbf16>
 }
 
 // -----

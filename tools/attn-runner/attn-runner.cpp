@@ -83,10 +83,11 @@ static cl::opt<int64_t> threads("gpu-threads", cl::desc(threadsHelp),
                                 cl::cat(category));
 static cl::opt<std::string> schedule(
     "schedule",
-    cl::desc("GPU kernel schedule: auto (the default: decode, then sm90 on "
-             "sm_90a, then sm80, where they cover the op, else scalar), "
+    cl::desc("GPU kernel schedule: auto (the default: sm90-decode on sm_90a "
+             "for KV groups of at most 4 query heads, then decode, then sm90 "
+             "on sm_90a, then sm80, where they cover the op, else scalar), "
              "scalar, sm80, sm90, decode or sm90-decode (decode on wgmma and "
-             "TMA, named only)"),
+             "TMA)"),
     cl::init("auto"), cl::cat(category));
 static cl::opt<int64_t> kvSplits(
     "kv-splits",

@@ -116,14 +116,15 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       three-stage ring; blocks (split, KV head, batch row), every one
       writing its partials for `decode`'s combine kernel (a programmatic
       dependent). Head dims 128, one query position, no additive mask,
-      window, per-sequence lengths or scales. Named only: on an H100
-      (2026-12-06) it ran GQA 4:1 decode 3-5% faster than `decode`, other
-      groups even or slower (MQA at batch 1 12-19%), so `auto` keeps
-      `decode`.
-    * `auto` (the default): on sm_80 or later, `decode` where it covers the
-      op, else (on sm_90a) `sm90`, else `sm80`, else `scalar`: the first
-      that covers the op. `sm90` was faster than `sm80` on every prefill
-      shape measured (bench/NOTES.md).
+      window, per-sequence lengths or scales. On an H100 (2026-12-06) it
+      ran GQA 4:1 decode 3-5% faster than `decode`, MHA and 8:1 about
+      even, 16:1 4% slower and MQA at batch 1 12-19% slower.
+    * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
+      at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
+      given (both ask for `decode`); then, on sm_80 or later, `decode`
+      where it covers the op, else (on sm_90a) `sm90`, else `sm80`, else
+      `scalar`: the first that covers the op. `sm90` was faster than
+      `sm80` on every prefill shape measured (bench/NOTES.md).
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",

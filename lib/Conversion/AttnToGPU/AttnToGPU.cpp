@@ -132,6 +132,21 @@ struct Choice {
 };
 } // namespace
 
+/// The largest KV group (query heads a KV head) that auto gives to
+/// sm90-decode.
+constexpr int64_t kSm90DecodeMaxAutoGroup = 4;
+
+/// Query heads a KV head, or a number larger than any group where a head
+/// count is dynamic.
+static int64_t kvGroup(AttentionOp op) {
+  unsigned h = op.getHeadDim();
+  int64_t q = op.getQuery().getType().getDimSize(h),
+          k = op.getKey().getType().getDimSize(h);
+  if (ShapedType::isDynamic(q) || ShapedType::isDynamic(k) || k == 0)
+    return std::numeric_limits<int64_t>::max();
+  return q / k;
+}
+
 static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   Choice choice;
   std::optional<int> sm = parseChip(options.chip);
@@ -177,8 +192,9 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
              " has no mma.sync m16n8k16 (sm_80 or later needed)";
     return std::nullopt;
   };
-  // auto tries decode, then sm90 (on sm_90a), then sm80, then scalar; a
-  // named schedule is used or is an error.
+  // auto tries sm90-decode (on sm_90a, for small KV groups), decode, then
+  // sm90 (on sm_90a), then sm80, then scalar; a named schedule is used or
+  // is an error.
   auto tryOne = [&](std::unique_ptr<FlashSchedule> candidate) {
     StringRef candidateName = candidate->getName();
     std::optional<std::string> why = chipLacks(candidateName);
@@ -194,13 +210,29 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                          .str();
     // Decode not covering an op is the rule for prefill, so auto says why
     // only where the user gave it stages.
-    else if (candidateName != "decode" || options.kvStages > 0)
+    else if (candidateName == "decode" ? options.kvStages > 0
+                                       : candidateName != "sm90-decode")
       choice.note += (choice.note.empty() ? "" : "; ") +
                      (candidateName + " does not cover it: " + *why).str();
     return false;
   };
   int64_t smCount = options.smCount > 0 ? options.smCount
                                         : defaultSMCount(sm.value_or(0));
+  auto sm90Decode = [&] {
+    return createSm90DecodeSchedule(options.kvSplits, smCount, options.tma,
+                                    /*dependentLaunch=*/true);
+  };
+  if (name == "sm90-decode") {
+    tryOne(sm90Decode());
+    return choice;
+  }
+  // On an H100, sm90-decode ran GQA 4:1 decode 3-5% faster than decode,
+  // MHA and 8:1 about even, and larger groups slower (bench/NOTES.md). Stages
+  // and paired warps are decode's options, so asking for them keeps decode.
+  if (name == "auto" && options.chip == "sm_90a" && options.kvStages == 0 &&
+      !options.kvPairWarps && kvGroup(op) <= kSm90DecodeMaxAutoGroup &&
+      tryOne(sm90Decode()))
+    return choice;
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,
                                         options.kvPairWarps, smCount,
@@ -212,12 +244,6 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                                        options.itemOverlap)) ||
         name == "sm90")
       return choice;
-  // Named only: faster than decode on GQA 4:1 alone so far (bench/NOTES.md).
-  if (name == "sm90-decode") {
-    tryOne(createSm90DecodeSchedule(options.kvSplits, smCount, options.tma,
-                                    /*dependentLaunch=*/true));
-    return choice;
-  }
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
     return choice;
   return std::move(scalar());

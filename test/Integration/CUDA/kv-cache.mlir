@@ -40,11 +40,14 @@
 
 // A decode step (a 1000-token prompt, then one token at position 1000, GQA
 // 4:1, bf16) on the decode schedule split over 3 blocks; and with the new
-// token at 2000, past 1000 positions the reference keeps zero.
-// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cuda --seed=8 --input 5=1000 --kv-splits=3 --check | FileCheck %s --check-prefix=DECODE
-// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cuda --seed=8 --input 5=2000 --check | FileCheck %s --check-prefix=DECODE
-// DECODE: schedule decode
+// token at 2000, past 1000 positions the reference keeps zero, on the
+// schedule auto picks (sm90-decode on sm_90a, decode on other chips).
+// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cuda --seed=8 --input 5=1000 --schedule=decode --kv-splits=3 --check | FileCheck %s --check-prefix=DECODE
+// RUN: attn-runner %S/Inputs/cache-decode.mlir --target=cuda --seed=8 --input 5=2000 --check | FileCheck %s --check-prefix=PICKED
+// DECODE: schedule decode, kv-splits 3
 // DECODE: check: {{.*}} PASS
+// PICKED: schedule {{(sm90-)?}}decode, kv-splits for
+// PICKED: check: {{.*}} PASS
 
 // Cross-layer attention: layer 1 reads the cache layer 0 wrote, and the
 // entry returns both layers' outputs, each checked.

@@ -16,9 +16,15 @@
 // RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=71 --schedule=sm90-decode > %t.1
 // RUN: FileCheck %S/Inputs/check.txt < %t.1 && FileCheck %s --check-prefix=AUTO < %t.1
 // AUTO: schedule sm90-decode, kv-splits for {{[0-9]+}} SMs
-// GQA 4:1, bhsd, f16, 1000 keys over 3 forced splits.
-// RUN: sed -e 's/@Q@/3x32x1x128/g;s/@K@/3x8x1000x128/g;s/@V@/3x8x1000x128/g;s/@O@/3x32x1x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
-// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=72 --schedule=sm90-decode --kv-splits=3 | FileCheck %S/Inputs/check.txt
+// GQA 4:1, bhsd, f16, 1000 keys over 3 forced splits: auto picks
+// sm90-decode for a group this small, unless decode's stages are asked for.
+// RUN: sed -e 's/@Q@/3x32x1x128/g;s/@K@/3x8x1000x128/g;s/@V@/3x8x1000x128/g;s/@O@/3x32x1x128/g;s/@T@/f16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir > %t.gqa.mlir
+// RUN: timeout 120 attn-runner %t.gqa.mlir --target=cuda --check --seed=72 --kv-splits=3 > %t.2
+// RUN: FileCheck %S/Inputs/check.txt < %t.2 && FileCheck %s --check-prefix=PICKED < %t.2
+// PICKED: schedule sm90-decode, kv-splits 3
+// RUN: timeout 120 attn-runner %t.gqa.mlir --target=cuda --check --seed=72 --kv-splits=3 --kv-stages=4 > %t.3
+// RUN: FileCheck %S/Inputs/check.txt < %t.3 && FileCheck %s --check-prefix=STAGES < %t.3
+// STAGES: schedule decode, kv-splits 3, kv-stages 4
 // GQA 8:1, 300 keys (a partial third tile) in one split; 100 keys (less
 // than a tile) over 40 splits, all but one without keys.
 // RUN: sed -e 's/@Q@/2x1x16x128/g;s/@K@/2x300x2x128/g;s/@V@/2x300x2x128/g;s/@O@/2x1x16x128/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
