@@ -209,7 +209,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
                       " cannot run this attention: " + *why)
                          .str();
     // Decode not covering an op is the rule for prefill, so auto says why
-    // only where the user gave it stages.
+    // only where the user gave it stages; where sm90-decode does not cover
+    // a decode, decode takes it.
     else if (candidateName == "decode" ? options.kvStages > 0
                                        : candidateName != "sm90-decode")
       choice.note += (choice.note.empty() ? "" : "; ") +
