@@ -20,7 +20,9 @@
 # SASS instruction (the SourceCounters section) and prints, through
 # bench/ncu_source.py, how the samples divide between the tile loop and
 # what comes before and after it, and the instructions warps wait on most.
-# $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...). The full
+# $SHAPES narrows the shapes ("gqa-b64-4k mqa-b1-128k" ...), and
+# $BENCH_RUNNER_ARGS adds runner flags (for example --schedule=sm90-decode,
+# whose kernels are named attend_* too). The full
 # reports go to $PROFILE_OUT (default /tmp/attn-profile-decode). ATTN_RUNNER
 # as in bench/run.sh; NCU names Nsight Compute's ncu. Clocks are left alone
 # (--clock-control none), as the benchmarks run.
@@ -42,7 +44,7 @@ for name in $decode_shape_names; do
     # The first launch of a kernel named attend_*: the attention itself,
     # which runs before its combine.
     profile_launch "$name-$st" attend 0 --section LaunchStats --section Occupancy -- \
-      "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
+      "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1 ${BENCH_RUNNER_ARGS:-}
     if [ "${PROFILE_SOURCE:-0}" = 1 ]; then
       report="$out/$name-$st-source"
       if timeout 300 "$ncu" --clock-control none --target-processes all \
@@ -50,7 +52,7 @@ for name in $decode_shape_names; do
           --section WarpStateStats \
           --import-source no -f -o "$report" \
           "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 \
-          --warmup=1 > "$report.log" 2>&1 &&
+          --warmup=1 ${BENCH_RUNNER_ARGS:-} > "$report.log" 2>&1 &&
         "$ncu" --import "$report.ncu-rep" --page source --csv \
           --print-source sass > "$report.csv" 2>> "$report.log"; then
         python3 "$root/bench/ncu_source.py" "$name-$st" "$report.csv"
@@ -61,7 +63,7 @@ for name in $decode_shape_names; do
     # The second: its combine, where the keys are split over blocks.
     if [ "${PROFILE_COMBINE:-0}" = 1 ]; then
       profile_launch "$name-$st-combine" attend 1 --section LaunchStats -- \
-        "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1
+        "$runner" "$f" --target=cuda --input $len=$l --benchmark=1 --warmup=1 ${BENCH_RUNNER_ARGS:-}
     fi
   done
 done
