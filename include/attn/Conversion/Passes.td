@@ -117,8 +117,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       writing its partials for `decode`'s combine kernel (a programmatic
       dependent). Head dims 128, one query position, no additive mask,
       window, per-sequence lengths or scales. On an H100 (2026-12-06) it
-      ran GQA 4:1 decode 3-5% faster than `decode`, MHA and 8:1 about
-      even, 16:1 4% slower and MQA at batch 1 12-19% slower.
+      ran KV groups of 1 to 4 query heads 1-5% faster than `decode`, 8:1
+      about even, 16:1 4% slower and MQA at batch 1 12-19% slower.
     * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
       at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
       given (both ask for `decode`); then, on sm_80 or later, `decode`

@@ -227,9 +227,10 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
     tryOne(sm90Decode());
     return choice;
   }
-  // On an H100, sm90-decode ran GQA 4:1 decode 3-5% faster than decode,
-  // MHA and 8:1 about even, and larger groups slower (bench/NOTES.md). Stages
-  // and paired warps are decode's options, so asking for them keeps decode.
+  // On an H100, sm90-decode ran KV groups of 1 to 4 query heads 1-5% faster
+  // than decode, 8:1 about even and larger groups slower (bench/NOTES.md).
+  // Stages and paired warps are decode's options, so asking for them keeps
+  // decode.
   if (name == "auto" && options.chip == "sm_90a" && options.kvStages == 0 &&
       !options.kvPairWarps && kvGroup(op) <= kSm90DecodeMaxAutoGroup &&
       tryOne(sm90Decode()))

@@ -18,9 +18,9 @@
 //   the combine kernel of SplitCombine.cpp normalizes them, a programmatic
 //   dependent on sm_90: one split costs that second launch too.
 // * `auto` picks it on sm_90a for KV groups of at most 4 query heads
-//   (AttnToGPU.cpp). On an H100 it ran GQA 4:1 decode 3-5% faster than
-//   `decode`, groups of 1 and 8 about even, and MQA 12-19% slower at
-//   batch 1, not yet explained (bench/NOTES.md). It takes one query
+//   (AttnToGPU.cpp). On an H100 it ran groups of 1 to 4 1-5% faster than
+//   `decode`, groups of 8 about even, and MQA 12-19% slower at batch 1,
+//   not yet explained (bench/NOTES.md). It takes one query
 //   position, head_dim 128, no additive mask, window or per-sequence
 //   lengths, and TMA.
 //
