@@ -195,10 +195,11 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3; only the
   // sm90 schedules (on sm_90a, named or, for sm90, picked by auto) copy
   // with TMA.
-  bool mayUseTma = options.tma && options.chip == "sm_90a" &&
-                   (options.schedule == "sm90" ||
-                    options.schedule == "sm90-decode" ||
-                    options.schedule == "auto");
+  bool mayUseTma =
+      options.tma && options.chip == "sm_90a" &&
+      (options.schedule == "sm90" || options.schedule == "sm90-decode" ||
+       options.schedule == "sm90-decode-alternate" ||
+       options.schedule == "auto");
   target.features = mayUseTma ? withPtxAtLeast(options.features, 83)
                               : options.features.getValue();
   target.optLevel = options.optLevel;

@@ -7,7 +7,7 @@
 // RUN: not attn-opt %s --convert-attn-to-gpu="schedule=sm80 chip=sm_75" -split-input-file 2>&1 | FileCheck %s --check-prefix=OLDCHIP
 // Schedule selection of convert-attn-to-gpu and the shape of the sm80 (mma.sync) kernel: auto picks sm80 for f16/bf16 with head_dim a multiple of 16 on sm_80 or later (sm90 first on sm_90a, see attn-to-gpu-sm90.mlir) and the scalar schedule otherwise; a named schedule that cannot run the op is an error that says why.
 
-// NAME: error: convert-attn-to-gpu: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90, sm90-decode
+// NAME: error: convert-attn-to-gpu: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90, sm90-decode, sm90-decode-alternate
 // CHIP: error: convert-attn-to-gpu: chip 'volta' is not an NVIDIA architecture: expected sm_<version>, optionally followed by a or f (e.g. sm_80, sm_90a)
 // BUDGET: error: 'attn.attention' op convert-attn-to-gpu: schedule scalar cannot run this attention: kv-tile 1024 needs 524288 bytes of shared memory for its K and V tiles, more than the 49152 a block can have statically
 // OLDCHIP: error: 'attn.attention' op convert-attn-to-gpu: schedule sm80 cannot run this attention: chip sm_75 has no mma.sync m16n8k16 (sm_80 or later needed)

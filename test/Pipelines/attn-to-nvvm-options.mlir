@@ -18,7 +18,7 @@
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="chip=sm_90b" 2>&1 | FileCheck %s --check-prefix=CHIP-SUFFIX
 // CHIP-SUFFIX: attn-to-nvvm-pipeline: chip 'sm_90b' is not an NVIDIA architecture
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=fast" 2>&1 | FileCheck %s --check-prefix=SCHEDULE
-// SCHEDULE: attn-to-nvvm-pipeline: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90, sm90-decode
+// SCHEDULE: attn-to-nvvm-pipeline: unknown schedule 'fast'; expected one of auto, scalar, sm80, decode, sm90, sm90-decode, sm90-decode-alternate
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="chip=sm_90 p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=PSHARED-CHIP
 // PSHARED-CHIP: attn-to-nvvm-pipeline: p-in-shared needs chip sm_90a (the sm90 schedule), not sm_90
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=sm80 p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=PSHARED

@@ -86,8 +86,9 @@ static cl::opt<std::string> schedule(
     cl::desc("GPU kernel schedule: auto (the default: sm90-decode on sm_90a "
              "for KV groups of at most 4 query heads, then decode, then sm90 "
              "on sm_90a, then sm80, where they cover the op, else scalar), "
-             "scalar, sm80, sm90, decode or sm90-decode (decode on wgmma and "
-             "TMA)"),
+             "scalar, sm80, sm90, decode, sm90-decode (decode on wgmma and "
+             "TMA) or sm90-decode-alternate (its consumers on alternate "
+             "tiles; experimental)"),
     cl::init("auto"), cl::cat(category));
 static cl::opt<int64_t> kvSplits(
     "kv-splits",

@@ -21,7 +21,7 @@ namespace mlir::attn {
 
 /// The schedule options of convert-attn-to-gpu.
 struct FlashScheduleOptions {
-  /// auto, scalar, sm80, decode, sm90 or sm90-decode.
+  /// auto, scalar, sm80, decode, sm90, sm90-decode or sm90-decode-alternate.
   std::string schedule = "auto";
   /// The chip the kernel is built for, e.g. sm_90a; auto picks from it.
   std::string chip = "sm_90a";
@@ -69,10 +69,11 @@ validateScheduleOptions(const FlashScheduleOptions &options);
 
 /// The names `schedule=` accepts.
 inline constexpr const char *kScheduleNames =
-    "auto, scalar, sm80, decode, sm90, sm90-decode";
+    "auto, scalar, sm80, decode, sm90, sm90-decode, sm90-decode-alternate";
 inline bool isScheduleName(llvm::StringRef name) {
-  return llvm::is_contained(
-      {"auto", "scalar", "sm80", "decode", "sm90", "sm90-decode"}, name);
+  return llvm::is_contained({"auto", "scalar", "sm80", "decode", "sm90",
+                             "sm90-decode", "sm90-decode-alternate"},
+                            name);
 }
 
 /// What convert-attn-to-gpu builds for `op` under `options`: the schedule's

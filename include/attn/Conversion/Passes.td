@@ -119,6 +119,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       window, per-sequence lengths or scales. On an H100 (2026-12-06) it
       ran KV groups of 1 to 4 query heads 1-5% faster than `decode`, 8:1
       about even, 16:1 4% slower and MQA at batch 1 12-19% slower.
+    * `sm90-decode-alternate` (experimental, named only, not yet run on a
+      GPU): `sm90-decode` with the consumers taking alternate 64-key tiles
+      of a six-stage ring, each over all of V's columns, without turns,
+      each writing a partial of its own (the combine merges twice the
+      splits), so that no S is computed twice; meant for MQA, where both
+      consumers computing the same S of 64 padded rows was measured to
+      hold a block to about 35 GB/s.
     * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
       at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
       given (both ask for `decode`); then, on sm_80 or later, `decode`
@@ -128,8 +135,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
-           "Kernel schedule: auto, scalar, sm80, decode, sm90 or "
-           "sm90-decode">,
+           "Kernel schedule: auto, scalar, sm80, decode, sm90, sm90-decode "
+           "or sm90-decode-alternate">,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip; auto picks the schedule from it">,
     Option<"qTile", "q-tile", "int64_t",

@@ -55,8 +55,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init("fatbin")};
   PassOptions::Option<std::string> schedule{
       *this, "schedule",
-      llvm::cl::desc("Kernel schedule: auto, scalar, sm80, decode, sm90 or "
-                     "sm90-decode "
+      llvm::cl::desc("Kernel schedule: auto, scalar, sm80, decode, sm90, "
+                     "sm90-decode or sm90-decode-alternate "
                      "(see convert-attn-to-gpu)"),
       llvm::cl::init("auto")};
   PassOptions::Option<int64_t> qTile{

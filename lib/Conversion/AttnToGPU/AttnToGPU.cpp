@@ -219,12 +219,12 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   };
   int64_t smCount = options.smCount > 0 ? options.smCount
                                         : defaultSMCount(sm.value_or(0));
-  auto sm90Decode = [&] {
+  auto sm90Decode = [&](bool alternate) {
     return createSm90DecodeSchedule(options.kvSplits, smCount, options.tma,
-                                    /*dependentLaunch=*/true);
+                                    alternate, /*dependentLaunch=*/true);
   };
-  if (name == "sm90-decode") {
-    tryOne(sm90Decode());
+  if (name == "sm90-decode" || name == "sm90-decode-alternate") {
+    tryOne(sm90Decode(name == "sm90-decode-alternate"));
     return choice;
   }
   // On an H100, sm90-decode ran KV groups of 1 to 4 query heads 1-5% faster
@@ -233,7 +233,7 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   // decode.
   if (name == "auto" && options.chip == "sm_90a" && options.kvStages == 0 &&
       !options.kvPairWarps && kvGroup(op) <= kSm90DecodeMaxAutoGroup &&
-      tryOne(sm90Decode()))
+      tryOne(sm90Decode(/*alternate=*/false)))
     return choice;
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,

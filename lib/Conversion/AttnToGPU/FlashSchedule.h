@@ -117,10 +117,12 @@ createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
 /// warpgroups read, each taking half of V's columns, over blocks (split,
 /// KV head, batch row) whose partials the decode combine kernel
 /// (SplitCombine.h) merges. `kvSplits` and `smCount` as there; it needs `tma`.
-std::unique_ptr<FlashSchedule> createSm90DecodeSchedule(int64_t kvSplits,
-                                                        int64_t smCount,
-                                                        bool tma,
-                                                        bool dependentLaunch);
+/// With `alternate` (sm90-decode-alternate), the consumers take alternate
+/// 64-key tiles instead, each over all of V's columns, each writing a
+/// partial of its own.
+std::unique_ptr<FlashSchedule>
+createSm90DecodeSchedule(int64_t kvSplits, int64_t smCount, bool tma,
+                         bool alternate, bool dependentLaunch);
 /// Builds the schedule that `options.schedule` names for `op`, or, for
 /// `auto`, the fastest one that covers it on `options.chip`. Fails with a
 /// diagnostic on `op` when a named schedule does not cover it.

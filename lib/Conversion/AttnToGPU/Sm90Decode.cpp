@@ -49,17 +49,19 @@ constexpr int64_t kMinSplitTiles = 4, kIdleMinSplitTiles = 2;
 class Sm90DecodeSchedule : public FlashSchedule {
 public:
   Sm90DecodeSchedule(int64_t kvSplits, int64_t smCount, bool tma,
-                     bool dependentLaunch)
-      : kvSplits(kvSplits), smCount(smCount), tma(tma),
+                     bool alternate, bool dependentLaunch)
+      : kvSplits(kvSplits), smCount(smCount), tma(tma), alternate(alternate),
         dependentLaunch(dependentLaunch) {}
 
-  StringRef getName() const override { return "sm90-decode"; }
+  StringRef getName() const override {
+    return alternate ? "sm90-decode-alternate" : "sm90-decode";
+  }
 
   std::string getSummary() const override {
     return kvSplits > 0
-               ? "sm90-decode, kv-splits " + std::to_string(kvSplits)
-               : "sm90-decode, kv-splits for " + std::to_string(smCount) +
-                     " SMs";
+               ? getName().str() + ", kv-splits " + std::to_string(kvSplits)
+               : getName().str() + ", kv-splits for " +
+                     std::to_string(smCount) + " SMs";
   }
 
   std::optional<std::string> whyUnsupported(AttentionOp op) const override {
@@ -101,34 +103,36 @@ public:
     FlashLaunch launch;
     launch.threads = kSm90Threads;
     launch.dynamicSharedBytes =
-        sm90DecodeSharedBytes(q.getDimSize(3), 128, group);
-    // One block an SM: a block takes most of an SM's shared memory.
-    SplitFloor floor{kMinSplitTiles, kSm90DecodeTileKeys, kIdleMinSplitTiles,
-                     smCount, smCount};
+        sm90DecodeSharedBytes(q.getDimSize(3), 128, group, alternate);
+    // One block an SM: a block takes most of an SM's shared memory. The
+    // floors are in keys of 128-key tiles, whatever the tile.
+    int64_t tileKeys = sm90DecodeTileKeys(alternate);
+    int64_t perTile = kSm90DecodeTileKeys / tileKeys;
+    SplitFloor floor{kMinSplitTiles * perTile, tileKeys,
+                     kIdleMinSplitTiles * perTile, smCount, smCount};
     if (kvSplits > 0)
       launch.gridX = arith::ConstantIndexOp::create(b, loc, kvSplits);
     else if (p.seqK == p.kvRows && !k.isDynamicDim(0) && !k.isDynamicDim(s))
       launch.gridX = arith::ConstantIndexOp::create(
           b, loc,
           pickSplits(k.getDimSize(0) * k.getDimSize(h),
-                     (k.getDimSize(s) + kSm90DecodeTileKeys - 1) /
-                         kSm90DecodeTileKeys,
-                     floor));
+                     (k.getDimSize(s) + tileKeys - 1) / tileKeys, floor));
     else
       launch.gridX = runtimeSplits(b, loc, p, floor);
     // Every block writes partials, even a single split's: the combine
-    // normalizes them.
-    allocSplitScratch(b, loc, p, launch.gridX, kMaxPackedRows, 128, launch);
+    // normalizes them. With alternate tiles each consumer writes its own.
+    allocSplitScratch(b, loc, p, partials(b, loc, launch), kMaxPackedRows, 128,
+                      launch);
     // Q in boxes of the group's heads at one position; K and V in tiles of
-    // 128 keys of one head, over seqK positions of their kvRows.
+    // one head, over seqK positions of their kvRows.
     declareSm90TensorMapCall(b, loc);
     launch.kernelArguments = {
         buildSm90TensorMap(b, loc, p, p.query, p.seqQ, p.seqQ, p.headsQ,
                            q.getDimSize(3), /*boxRows=*/1, /*boxHeads=*/group),
         buildSm90TensorMap(b, loc, p, p.key, p.seqK, p.kvRows, p.headsKV,
-                           q.getDimSize(3), kSm90DecodeTileKeys),
+                           q.getDimSize(3), tileKeys),
         buildSm90TensorMap(b, loc, p, p.value, p.seqK, p.kvRows, p.headsKV, 128,
-                           kSm90DecodeTileKeys)};
+                           tileKeys)};
     return launch;
   }
 
@@ -137,17 +141,26 @@ public:
                  gpu::LaunchOp launch) const override {
     if (dependentLaunch)
       nameKernel(launch, kPrimarySuffix);
-    buildSm90DecodeKernel(b, loc, p, shape, launch, packedRows(p),
+    buildSm90DecodeKernel(b, loc, p, shape, launch, packedRows(p), alternate,
                           dependentLaunch);
   }
 
   void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
                      const FlashLaunch &shape) const override {
-    buildSplitCombine(b, loc, p, shape, shape.gridX, /*seqQ=*/1, packedRows(p),
-                      /*valueDim=*/128, dependentLaunch);
+    buildSplitCombine(b, loc, p, shape, partials(b, loc, shape), /*seqQ=*/1,
+                      packedRows(p), /*valueDim=*/128, dependentLaunch);
   }
 
 private:
+  /// The partials of a (batch row, KV head): one a block, or one a
+  /// consumer with alternate tiles.
+  Value partials(OpBuilder &b, Location loc, const FlashLaunch &launch) const {
+    if (!alternate)
+      return launch.gridX;
+    return arith::MulIOp::create(b, loc, launch.gridX,
+                                 arith::ConstantIndexOp::create(b, loc, 2));
+  }
+
   /// Query heads per KV head: the packed rows, one query position each.
   static int64_t packedRows(const FlashProblem &p) {
     auto q = cast<MemRefType>(p.query.getType());
@@ -157,13 +170,14 @@ private:
   }
 
   int64_t kvSplits, smCount;
-  bool tma, dependentLaunch;
+  bool tma, alternate, dependentLaunch;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm90DecodeSchedule(int64_t kvSplits, int64_t smCount,
-                                     bool tma, bool dependentLaunch) {
-  return std::make_unique<Sm90DecodeSchedule>(kvSplits, smCount, tma,
+                                     bool tma, bool alternate,
+                                     bool dependentLaunch) {
+  return std::make_unique<Sm90DecodeSchedule>(kvSplits, smCount, tma, alternate,
                                               dependentLaunch);
 }

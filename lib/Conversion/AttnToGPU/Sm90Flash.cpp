@@ -47,7 +47,10 @@
 // schedule of Sm90Decode.cpp): one block a split of one KV head's keys,
 // its Q tile the 64 rows of the group's packed query heads, which both
 // consumers read; each consumer accumulates half of V's columns and
-// stores its half of the block's partial for the combine kernel.
+// stores its half of the block's partial for the combine kernel. In its
+// alternate form (sm90-decode-alternate) the consumers take alternate
+// 64-key tiles instead, each over all of V's columns, without turns, and
+// each stores a partial of its own, so that no S is computed twice.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,12 +99,18 @@ struct Shape {
   /// consumer takes half of V's columns. 0 for prefill, where each
   /// consumer owns 64 of the block's 128 query rows and all of V.
   int64_t packedRows = 0;
+  /// Decode with alternate tiles: each consumer takes every other tile,
+  /// all of V's columns, its own softmax and partial, and no turns.
+  bool alternate = false;
 
   /// Decode's shape: 128-key tiles, three stages (a memory-bound kernel
-  /// keeps more bytes in flight), one Q buffer, P in registers.
+  /// keeps more bytes in flight), one Q buffer, P in registers. With
+  /// alternate tiles each consumer holds a stage while it computes, so the
+  /// same bytes go in 64-key tiles of six stages, four of them free to fill.
   static constexpr Shape decode(int64_t headDim, int64_t valueDim,
-                                int64_t packedRows) {
-    return {headDim, valueDim, 128, 3, false, 1, packedRows};
+                                int64_t packedRows, bool alternate = false) {
+    int64_t keys = alternate ? 64 : 128, stages = alternate ? 6 : 3;
+    return {headDim, valueDim, keys, stages, false, 1, packedRows, alternate};
   }
 
   static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared,
@@ -121,8 +130,11 @@ struct Shape {
   /// Rows of a Q tile, and the value columns each consumer accumulates.
   constexpr int64_t qRows() const { return isDecode() ? 64 : kBlockRows; }
   constexpr int64_t outColumns() const {
-    return isDecode() ? valueDim / 2 : valueDim;
+    return isDecode() && !alternate ? valueDim / 2 : valueDim;
   }
+  /// Whether the consumers take turns issuing their products (they work on
+  /// the same tiles, or on their own rows of them).
+  constexpr bool turns() const { return !alternate; }
   // 2-byte elements throughout. qBytes is one Q buffer's; qLoadBytes what
   // its copy brings (decode's packed rows, the rest zeros).
   constexpr int64_t qBytes() const { return qRows() * headDim * 2; }
@@ -159,6 +171,8 @@ static_assert(Shape::of(256, 256, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true, 2).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::decode(128, 128, 64).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::decode(128, 128, 64, true).sharedBytes() <=
+              kMaxSharedBytes);
 
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
@@ -343,10 +357,11 @@ private:
   /// `s0`, the item's first S has been issued and waited for already
   /// (firstScores).
   SmallVector<Value> consume(std::optional<ValueRange> s0 = std::nullopt);
-  /// S of the current item's first K tile, issued in this consumer's turn
-  /// and waited for (with `meanwhile` built between the two), its stage
-  /// released.
-  SmallVector<Value> firstTileScores(function_ref<void()> meanwhile = {});
+  /// S of the current item's first K tile (or this consumer's first, the
+  /// tile at `start`), issued in this consumer's turn and waited for (with
+  /// `meanwhile` built between the two), its stage released.
+  SmallVector<Value> firstTileScores(function_ref<void()> meanwhile = {},
+                                     Value start = {});
   /// With item overlap: S of the current item's first K tile, waited for,
   /// its stage released, where `ready` holds and the item has keys, with
   /// `meanwhile` built between its issue and its wait; else zeros, after
@@ -358,8 +373,14 @@ private:
   void consumeItems(gpu::LaunchOp launch);
   /// This consumer's turn to issue products begins (the other's issue has
   /// ended) and ends (the other's may begin).
-  void turnBegin() { namedBarrierSync(myTurn, 256); }
-  void turnEnd() { namedBarrierArrive(theirTurn, 256); }
+  void turnBegin() {
+    if (shape.turns())
+      namedBarrierSync(myTurn, 256);
+  }
+  void turnEnd() {
+    if (shape.turns())
+      namedBarrierArrive(theirTurn, 256);
+  }
 
   const FlashProblem &p;
   /// One block per SM, looping over the work items, rather than one block
@@ -756,8 +777,9 @@ void Sm90Kernel::produceWithTma(gpu::LaunchOp launch) {
   });
 }
 
-SmallVector<Value> Sm90Kernel::firstTileScores(function_ref<void()> meanwhile) {
-  auto [stage0, parity0] = stageOf(kvBegin);
+SmallVector<Value> Sm90Kernel::firstTileScores(function_ref<void()> meanwhile,
+                                               Value start) {
+  auto [stage0, parity0] = stageOf(start ? start : kvBegin);
   barrierWait(stageBarrier(kFull, stage0), parity0);
   fenceCopies();
   turnBegin();
@@ -803,10 +825,19 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
   // shared memory.
   int64_t pValues = shape.pInShared ? 0 : keys / 16 * 4;
 
+  // With alternate tiles, this consumer's first tile is `group` tiles in,
+  // and it steps over the other consumer's.
+  Value begin = kvBegin;
+  int64_t step = keys;
+  if (shape.alternate) {
+    begin = add(kvBegin, mul(group, idx(keys)));
+    step = 2 * keys;
+  }
+
   double inf = std::numeric_limits<double>::infinity();
   Value zero = f32(0.0), negInf = f32(-inf);
   SmallVector<Type> types(accValues + 4, b.getF32Type());
-  auto some = scf::IfOp::create(b, types, lt(kvBegin, kvEnd),
+  auto some = scf::IfOp::create(b, types, lt(begin, kvEnd),
                                 /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -818,9 +849,9 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     if (first) {
       s = asScores(SmallVector<Value>(*first));
     } else {
-      s = asScores(firstTileScores());
+      s = asScores(firstTileScores({}, begin));
     }
-    Softmax sm = softmax(s, kvBegin, {negInf, negInf}, {zero, zero});
+    Softmax sm = softmax(s, begin, {negInf, negInf}, {zero, zero});
     SmallVector<Value> init(accValues, zero);
     init.append(sm.maxes);
     init.append(sm.sums);
@@ -831,7 +862,7 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
       init.append(pRegisters(s));
 
     auto loop = scf::ForOp::create(
-        b, add(kvBegin, idx(keys)), kvEnd, idx(keys), init,
+        b, add(begin, idx(step)), kvEnd, idx(step), init,
         [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           enter(nb);
@@ -841,7 +872,7 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
                      corrections = carried.slice(accValues + 4, 2),
                      pRegs = carried.slice(accValues + 6, pValues);
           auto [stage, parity] = stageOf(kvStart);
-          auto [before, beforeParity] = stageOf(sub(kvStart, idx(keys)));
+          auto [before, beforeParity] = stageOf(sub(kvStart, idx(step)));
           barrierWait(stageBarrier(kFull, stage), parity);
           fenceCopies();
           turnBegin();
@@ -879,7 +910,10 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     ValueRange last = loop.getResults();
     SmallVector<Value> acc(last.take_front(accValues));
     rescale(acc, last.slice(accValues + 4, 2));
-    auto [stage, parity] = stageOf(sub(kvEnd, idx(1)));
+    Value lastTile = sub(kvEnd, idx(1));
+    if (shape.alternate)
+      lastTile = add(begin, mul(div(sub(lastTile, begin), step), idx(step)));
+    auto [stage, parity] = stageOf(lastTile);
     barrierWait(stageBarrier(vFull, stage), parity);
     fenceCopies();
     SmallVector<Value> pRegs(last.slice(accValues + 6, pValues));
@@ -1049,7 +1083,13 @@ void Sm90Kernel::storePartial(ArrayRef<Value> results) {
   int64_t columns = shape.outColumns(), accValues = columns / 2;
   Value partial = scratch[0], stats = scratch[1];
   Value quadLane = rem(lane, 4);
-  Value firstColumn = add(mul(group, idx(columns)), mul(quadLane, idx(2)));
+  // Halves of V's columns are the consumers' halves of the block's
+  // partial; with alternate tiles each consumer's partial is a split.
+  Value firstColumn = mul(quadLane, idx(2)), slot = split;
+  if (shape.alternate)
+    slot = add(mul(split, idx(2)), group);
+  else
+    firstColumn = add(mul(group, idx(columns)), firstColumn);
   auto pairType = VectorType::get({2}, b.getF32Type());
   for (int64_t r = 0; r < 2; ++r) {
     Value row = add(add(mul(warp, idx(16)), div(lane, 4)), idx(8 * r));
@@ -1069,21 +1109,22 @@ void Sm90Kernel::storePartial(ArrayRef<Value> results) {
                 b, pairType,
                 ValueRange{results[4 * nt + 2 * r],
                            results[4 * nt + 2 * r + 1]});
-            vector::StoreOp::create(
-                b, pair, partial,
-                ValueRange{bi, kvHead, split, row,
-                           add(firstColumn, idx(nt * 8))},
-                /*nontemporal=*/false, llvm::MaybeAlign(8));
+            vector::StoreOp::create(b, pair, partial,
+                                    ValueRange{bi, kvHead, slot, row,
+                                               add(firstColumn, idx(nt * 8))},
+                                    /*nontemporal=*/false, llvm::MaybeAlign(8));
           }
-          Value writesStats = arith::AndIOp::create(
-              b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group,
-                                       idx(0)),
-              arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quadLane,
-                                    idx(0)));
+          Value writesStats = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                    quadLane, idx(0));
+          if (!shape.alternate)
+            writesStats = arith::AndIOp::create(
+                b, writesStats,
+                arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group,
+                                      idx(0)));
           scf::IfOp::create(b, writesStats, [&](OpBuilder &sb, Location) {
             OpBuilder::InsertionGuard guard(b);
             enter(sb);
-            storeSplitStats(b, b.getLoc(), stats, bi, kvHead, split, row, mx,
+            storeSplitStats(b, b.getLoc(), stats, bi, kvHead, slot, row, mx,
                             sum);
             scf::YieldOp::create(b);
           });
@@ -1176,12 +1217,12 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   qDesc = descAt(qAt, 16, kSwizzleAtomBytes);
   kDesc0 = descAt(kAt, 16, kSwizzleAtomBytes);
   vDesc0 = descAt(vAt, keys * kSwizzleBytes, kSwizzleAtomBytes);
-  if (shape.isDecode())
+  if (shape.isDecode() && !shape.alternate)
     vDesc0 = arith::AddIOp::create(
         b, vDesc0,
         groupOffset(shape.outColumns() / kSwizzleElements * keys *
                     kSwizzleBytes));
-  else
+  else if (!shape.isDecode())
     qDesc = arith::AddIOp::create(b, qDesc, groupOffset(64 * kSwizzleBytes));
   // Each consumer's P tile, K-major like Q, after the V stages.
   if (shape.pInShared)
@@ -1205,7 +1246,10 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   // copies have landed: each producer thread's cp.async, or the one TMA
   // issuer's bytes) and their empty barriers (complete when every
   // consumer warp is done with them), then Q's empty barrier.
+  // With alternate tiles only one consumer's warps read a stage; both read
+  // Q.
   int64_t consumerWarps = 4 * kConsumers;
+  int64_t stageReaders = shape.alternate ? 4 : consumerWarps;
   Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, idx(0));
   scf::IfOp::create(b, first, [&](OpBuilder &nb, Location loc) {
     OpBuilder::InsertionGuard guard(b);
@@ -1213,7 +1257,11 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
     for (int64_t i = 0; i < shape.barriers(); ++i) {
       bool full = i <= 2 * shape.stages ||
                   (shape.qBuffers == 2 && i == shape.qFullBarrier(1));
-      barrierInit(barrier(i), !full ? consumerWarps : tma ? 1 : 128);
+      bool qEmpty = i == shape.qEmptyBarrier(0) ||
+                    (shape.qBuffers == 2 && i == shape.qEmptyBarrier(1));
+      barrierInit(barrier(i), full     ? (tma ? 1 : 128)
+                              : qEmpty ? consumerWarps
+                                       : stageReaders);
     }
     scf::YieldOp::create(b);
   });
@@ -1248,25 +1296,26 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
         Value isFirst =
             arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group, idx(0));
         // Warpgroup 0 takes the first turn.
-        scf::IfOp::create(
-            b,
-            arith::XOrIOp::create(
-                b, isFirst, arith::ConstantIntOp::create(b, b.getI1Type(), 1)),
-            [&](OpBuilder &nb, Location) {
-              OpBuilder::InsertionGuard guard(b);
-              enter(nb);
-              namedBarrierArrive(idx32(1), 256);
-              scf::YieldOp::create(b);
-            });
+        if (shape.turns()) {
+          Value isSecond = arith::XOrIOp::create(
+              b, isFirst, arith::ConstantIntOp::create(b, b.getI1Type(), 1));
+          scf::IfOp::create(b, isSecond, [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(nb);
+            namedBarrierArrive(idx32(1), 256);
+            scf::YieldOp::create(b);
+          });
+        }
         consumeItems(launch);
         // Warpgroup 1's last turn ends with an arrival that warpgroup 0
         // takes here, so no barrier is left half-arrived.
-        scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
-          OpBuilder::InsertionGuard guard(b);
-          enter(nb);
-          namedBarrierSync(idx32(1), 256);
-          scf::YieldOp::create(b);
-        });
+        if (shape.turns())
+          scf::IfOp::create(b, isFirst, [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(b);
+            enter(nb);
+            namedBarrierSync(idx32(1), 256);
+            scf::YieldOp::create(b);
+          });
         scf::YieldOp::create(b);
       });
 }
@@ -1276,21 +1325,23 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
 //===----------------------------------------------------------------------===//
 
 int64_t mlir::attn::sm90DecodeSharedBytes(int64_t headDim, int64_t valueDim,
-                                          int64_t packedRows) {
-  return Shape::decode(headDim, valueDim, packedRows).sharedBytes();
+                                          int64_t packedRows, bool alternate) {
+  return Shape::decode(headDim, valueDim, packedRows, alternate).sharedBytes();
 }
 
 void mlir::attn::buildSm90DecodeKernel(OpBuilder &b, Location loc,
                                        const FlashProblem &p,
                                        const FlashLaunch &shape,
                                        gpu::LaunchOp launch, int64_t packedRows,
-                                       bool signalDependents) {
+                                       bool alternate, bool signalDependents) {
   static_assert(Shape::decode(128, 128, 1).keys == kSm90DecodeTileKeys);
+  static_assert(Shape::decode(128, 128, 1, true).keys ==
+                kSm90DecodeAlternateTileKeys);
   ImplicitLocOpBuilder ib(loc, b);
   Sm90Kernel(ib, p, shape,
              Shape::decode(cast<MemRefType>(p.query.getType()).getDimSize(3),
                            cast<MemRefType>(p.value.getType()).getDimSize(3),
-                           packedRows),
+                           packedRows, alternate),
              /*persistent=*/false, signalDependents)
       .build(launch);
 }

@@ -15,8 +15,14 @@
 
 namespace mlir::attn {
 
-/// Keys a K/V tile of the decode form holds: splits are whole tiles.
+/// Keys a K/V tile of the decode form holds: splits are whole tiles. The
+/// alternate form (consumers taking alternate tiles) has smaller tiles in
+/// more stages.
 constexpr int64_t kSm90DecodeTileKeys = 128;
+constexpr int64_t kSm90DecodeAlternateTileKeys = 64;
+inline int64_t sm90DecodeTileKeys(bool alternate) {
+  return alternate ? kSm90DecodeAlternateTileKeys : kSm90DecodeTileKeys;
+}
 
 /// Threads of a block: a producer warpgroup and two consumer warpgroups.
 constexpr int64_t kSm90Threads = 384;
@@ -24,7 +30,7 @@ constexpr int64_t kSm90Threads = 384;
 /// Bytes of dynamic shared memory of the decode form, for `packedRows`
 /// query rows (at most 64) of head dims `headDim` and `valueDim` (128).
 int64_t sm90DecodeSharedBytes(int64_t headDim, int64_t valueDim,
-                              int64_t packedRows);
+                              int64_t packedRows, bool alternate);
 
 /// Builds the decode form's body into `launch`: block (s, h, b) attends the
 /// `packedRows` query rows of KV head h of batch row b (its query heads at
@@ -32,13 +38,16 @@ int64_t sm90DecodeSharedBytes(int64_t headDim, int64_t valueDim,
 /// read) to split s of gridX over the keys, in whole tiles, and writes
 /// its partials to `shape.scratch` as allocSplitScratch lays them out
 /// (mRows 64): the first consumer half of V's columns, the second the
-/// other. `shape.kernelArguments` are the Q, K and V tensor maps
-/// (buildSm90TensorMap; Q's box is the group's heads). With
+/// other. With `alternate`, consumer c takes tiles c, c + 2, ... of the
+/// split instead, over all of V's columns, and writes its own partial, as
+/// split 2 s + c of 2 gridX. `shape.kernelArguments` are the Q, K and V
+/// tensor maps (buildSm90TensorMap; Q's box is the group's heads). With
 /// `signalDependents`, every thread issues griddepcontrol.launch_dependents
 /// once its loop is done.
 void buildSm90DecodeKernel(OpBuilder &b, Location loc, const FlashProblem &p,
                            const FlashLaunch &shape, gpu::LaunchOp launch,
-                           int64_t packedRows, bool signalDependents);
+                           int64_t packedRows, bool alternate,
+                           bool signalDependents);
 
 /// The tensor map of `buffer`, the query, key or value of `p`: `heads`
 /// heads of `width` elements at `seq` positions, `rows` apart (its extent

@@ -11,7 +11,7 @@
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-format=ptx 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: attn-runner: error: --gpu-format must be isa, bin or fatbin, not 'ptx'
 // RUN: not attn-runner --target=cpu %t/one.mlir --schedule=fast 2>&1 | FileCheck %s --check-prefix=SCHEDULE
-// SCHEDULE: attn-runner: error: --schedule must be one of auto, scalar, sm80, decode, sm90, sm90-decode, not 'fast'
+// SCHEDULE: attn-runner: error: --schedule must be one of auto, scalar, sm80, decode, sm90, sm90-decode, sm90-decode-alternate, not 'fast'
 // RUN: not attn-runner --target=cpu %t/one.mlir --gpu-threads=2048 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS: attn-runner: error: --gpu-threads (2048) must lie in [1, 1024]
 // RUN: not attn-runner --target=cpu %t/one.mlir --sm-count=-1 2>&1 | FileCheck %s --check-prefix=SMCOUNT
