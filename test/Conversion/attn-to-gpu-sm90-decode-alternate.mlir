@@ -62,7 +62,7 @@ func.func @mqa(%q: tensor<2x1x32x128xbf16>, %k: tensor<2x4096x1x128xbf16>, %v: t
 
 // It covers what sm90-decode covers, and says so under its own name.
 func.func @d64(%q: tensor<1x1x8x64xbf16>, %k: tensor<1x900x2x64xbf16>, %v: tensor<1x900x2x64xbf16>) -> tensor<1x1x8x64xbf16> {
-  // expected-error @+1 {{schedule sm90-decode-alternate cannot run this attention: head_dim and value head_dim must be 128}}
+  // expected-error @+1 {{schedule sm90-decode-alternate cannot run this attention: head_dim and value head_dim must be 128 (its tiles and ring are sized for 128)}}
   %o = attn.attention %q, %k, %v : tensor<1x1x8x64xbf16>, tensor<1x900x2x64xbf16>, tensor<1x900x2x64xbf16> -> tensor<1x1x8x64xbf16>
   return %o : tensor<1x1x8x64xbf16>
 }

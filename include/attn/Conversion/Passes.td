@@ -122,10 +122,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     * `sm90-decode-alternate` (experimental, named only, not yet run on a
       GPU): `sm90-decode` with the consumers taking alternate 64-key tiles
       of a six-stage ring, each over all of V's columns, without turns,
-      each writing a partial of its own (the combine merges twice the
-      splits), so that no S is computed twice; meant for MQA, where both
-      consumers computing the same S of 64 padded rows was measured to
-      hold a block to about 35 GB/s.
+      each writing a partial of its own (so `kv-splits=N` makes 2N
+      partials for the combine), so that no S is computed twice; meant for
+      MQA, where both consumers computing the same S of 64 padded rows was
+      measured to hold a block to about 35 GB/s.
     * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
       at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
       given (both ask for `decode`); then, on sm_80 or later, `decode`

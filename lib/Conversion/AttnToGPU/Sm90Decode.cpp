@@ -23,6 +23,13 @@
 //   not yet explained (bench/NOTES.md). It takes one query
 //   position, head_dim 128, no additive mask, window or per-sequence
 //   lengths, and TMA.
+// * Its alternate form (sm90-decode-alternate, experimental, named only,
+//   not yet run on a GPU) is meant for MQA, where both consumers computing
+//   the same S held a block to about 35 GB/s: the consumers take
+//   alternate 64-key tiles of a six-stage ring, each over all of V's
+//   columns with its own softmax and no turns, and each writes its own
+//   partial, so a split is two partials and the combine merges twice the
+//   grid's splits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,8 +92,11 @@ public:
              " query heads, more than the " + std::to_string(kMaxPackedRows) +
              " rows of its Q tile";
     if (q.getDimSize(3) != 128 || v.getDimSize(3) != 128)
-      return std::string("head_dim and value head_dim must be 128 (each "
-                         "consumer takes one 64-column block of V)");
+      return std::string(alternate
+                             ? "head_dim and value head_dim must be 128 (its "
+                               "tiles and ring are sized for 128)"
+                             : "head_dim and value head_dim must be 128 (each "
+                               "consumer takes one 64-column block of V)");
     if (op.getMask())
       return std::string("it takes no additive mask");
     if (op.getWindow())
