@@ -193,13 +193,10 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   // TMA's tensor-map fence (fence.proxy.tensormap) is PTX 8.3; only the
-  // sm90 schedules (on sm_90a, named or, for sm90, picked by auto) copy
-  // with TMA.
-  bool mayUseTma =
-      options.tma && options.chip == "sm_90a" &&
-      (options.schedule == "sm90" || options.schedule == "sm90-decode" ||
-       options.schedule == "sm90-decode-alternate" ||
-       options.schedule == "auto");
+  // sm90 schedules (on sm_90a, named or picked by auto) copy with TMA.
+  bool mayUseTma = options.tma && options.chip == "sm_90a" &&
+                   (StringRef(options.schedule).starts_with("sm90") ||
+                    options.schedule == "auto");
   target.features = mayUseTma ? withPtxAtLeast(options.features, 83)
                               : options.features.getValue();
   target.optLevel = options.optLevel;

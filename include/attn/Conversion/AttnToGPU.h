@@ -67,13 +67,13 @@ inline constexpr int64_t kMinKVStages = 2, kMaxKVStages = 8;
 std::optional<std::string>
 validateScheduleOptions(const FlashScheduleOptions &options);
 
-/// The names `schedule=` accepts.
+/// The names `schedule=` accepts, as error messages list them.
 inline constexpr const char *kScheduleNames =
     "auto, scalar, sm80, decode, sm90, sm90-decode, sm90-decode-alternate";
 inline bool isScheduleName(llvm::StringRef name) {
-  return llvm::is_contained({"auto", "scalar", "sm80", "decode", "sm90",
-                             "sm90-decode", "sm90-decode-alternate"},
-                            name);
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::StringRef(kScheduleNames).split(names, ", ");
+  return llvm::is_contained(names, name);
 }
 
 /// What convert-attn-to-gpu builds for `op` under `options`: the schedule's

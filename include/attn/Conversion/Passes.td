@@ -124,8 +124,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       of a six-stage ring, each over all of V's columns, without turns,
       each writing a partial of its own (so `kv-splits=N` makes 2N
       partials for the combine), so that no S is computed twice; meant for
-      MQA, where both consumers computing the same S of 64 padded rows was
-      measured to hold a block to about 35 GB/s.
+      MQA, where `sm90-decode` at one block an SM read about 35 GB/s a
+      block (bench/NOTES.md), both consumers computing the same S.
     * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
       at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
       given (both ask for `decode`); then, on sm_80 or later, `decode`

@@ -62,13 +62,12 @@ struct RunnerOptions {
   /// Tile sizes; unset takes the target's pipeline default (as does an
   /// unset `threads`): the pipelines' options hold every default.
   std::optional<int64_t> qTile, kvTile;
-  /// GPU: kernel schedule (auto, scalar, sm80, decode, sm90, sm90-decode),
-  /// threads per block of the scalar schedule, blocks per (batch, KV head)
-  /// of the decode schedules (0 picks them for the device), binary format
-  /// and CUDA toolkit of libdevice. smCount sizes the persistent and
-  /// split-KV grids (0: the device's own); fewer than the device has gives
-  /// each block more work, which is how tests reach the multi-item paths at
-  /// small sizes.
+  /// GPU: kernel schedule (one of kScheduleNames), threads per block of the
+  /// scalar schedule, blocks per (batch, KV head) of the decode schedules
+  /// (0 picks them for the device), binary format and CUDA toolkit of
+  /// libdevice. smCount sizes the persistent and split-KV grids (0: the
+  /// device's own); fewer than the device has gives each block more work,
+  /// which is how tests reach the multi-item paths at small sizes.
   std::string schedule = "auto";
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
