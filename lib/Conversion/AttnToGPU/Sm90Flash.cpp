@@ -35,7 +35,8 @@
 // From four K/V tiles of keys (and up to head_dim 128, unless the copies
 // are TMA's, whose consumers have more registers) the grid is persistent:
 // at most one block per SM, each looping over the (q-tile, head, batch)
-// items that one block per item would take, with the stage ring, Q's barriers
+// items that one block per item would take (every other round of them in
+// reverse, which evens out causal items), with the stage ring, Q's barriers
 // and the turns running on from item to item, so that the producer copies the
 // next item's Q and first tiles while the consumers finish the last P·V and
 // store. With `itemOverlap` (TMA, head dims up to 128) Q has two buffers,
@@ -320,21 +321,39 @@ private:
       NVVM::GriddepcontrolOp::create(
           b, NVVM::GridDepActionKind::launch_dependents);
   }
-  /// Sets item `w` of the grid that one block per item would launch:
-  /// block (w % blocksX, w / blocksX % headsKV, w / perRow), perRow being
-  /// blocksX x headsKV.
-  void setItemNumber(Value w, Value blocksX, Value perRow) {
-    setItem(arith::RemUIOp::create(b, w, blocksX),
-            arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
+  /// Sets the item of loop number `w` of a persistent grid of `grid`
+  /// blocks over `items` items: item x of the grid that one block per item
+  /// would launch, block (x % blocksX, x / blocksX % headsKV, x / perRow),
+  /// perRow being blocksX x headsKV. Round r (loop numbers r x grid on,
+  /// the items that blocks take at once) runs in order where r is even
+  /// and in reverse where it is odd, so that a block that took one of the
+  /// round's longest causal items takes one of the next round's shortest.
+  /// In plain order a grid that divides blocksX (132 SMs, 33 query tiles
+  /// of a 4-head group) gives each block the same query tile in every
+  /// round, and causal prefill then takes as long as without the mask.
+  void setItemNumber(Value w, Value blocksX, Value perRow, Value items,
+                     Value grid) {
+    Value round = arith::DivUIOp::create(b, w, grid);
+    Value start = mul(round, grid);
+    Value size = min(grid, sub(items, start));
+    Value reversed = sub(add(add(start, start), sub(size, idx(1))), w);
+    Value odd = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                      rem(round, 2), idx(1));
+    // A number past the last item (the overlapped loop's lookahead) is
+    // kept as it is: its round may be partial or empty.
+    Value x = select(both(odd, lt(w, items)), reversed, w);
+    setItem(arith::RemUIOp::create(b, x, blocksX),
+            arith::DivUIOp::create(b, arith::RemUIOp::create(b, x, perRow),
                                    blocksX),
-            arith::DivUIOp::create(b, w, perRow));
+            arith::DivUIOp::create(b, x, perRow));
   }
   /// Runs `body` for each of the block's work items, with the item's
   /// members, tileBase and itemParity set: once for the block's own item,
-  /// or, in a persistent grid, for items blockIdx.x, blockIdx.x +
-  /// gridDim.x, ... of the grid that one block per item would launch, in
-  /// its order (so blocks running at once share K/V tiles in L2, and under
-  /// causal masking the longest items come first).
+  /// or, in a persistent grid, for loop numbers blockIdx.x, blockIdx.x +
+  /// gridDim.x, ... over the items of the grid that one block per item
+  /// would launch, in its order (so blocks running at once share K/V tiles
+  /// in L2, and under causal masking the longest items come first) with
+  /// every other round reversed (setItemNumber).
   void forEachItem(gpu::LaunchOp launch, function_ref<void()> body);
   /// Sets tileBase, qBuffer and itemParity for the block's item number
   /// `count` (from 0), after `base` tiles of the ring: forEachItem and the
@@ -983,7 +1002,8 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemNumber(w, blocksX, mul(blocksX, p.headsKV));
+        setItemNumber(w, blocksX, mul(blocksX, p.headsKV), items,
+                      launch.getGridSize().x);
         setRound(carried[0], carried[1]);
         body();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
@@ -1047,7 +1067,9 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
-  auto setItemAt = [&](Value w) { setItemNumber(w, safeX, perRow); };
+  auto setItemAt = [&](Value w) {
+    setItemNumber(w, safeX, perRow, items, grid);
+  };
   setItemAt(blockId.x);
   setRound(idx(0), idx(0));
   SmallVector<Value> init{idx(0), idx(0)};
