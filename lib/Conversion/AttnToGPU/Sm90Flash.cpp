@@ -321,31 +321,41 @@ private:
       NVVM::GriddepcontrolOp::create(
           b, NVVM::GridDepActionKind::launch_dependents);
   }
-  /// Sets the item of loop number `w` of a persistent grid of `grid`
-  /// blocks over `items` items: item x of the grid that one block per item
-  /// would launch, block (x % blocksX, x / blocksX % headsKV, x / perRow),
-  /// perRow being blocksX x headsKV. Round r (loop numbers r x grid on,
-  /// the items that blocks take at once) runs in order where r is even
-  /// and in reverse where it is odd, so that a block that took one of the
-  /// round's longest causal items takes one of the next round's shortest.
-  /// In plain order a grid that divides blocksX (132 SMs, 33 query tiles
-  /// of a 4-head group) gives each block the same query tile in every
-  /// round, and causal prefill then takes as long as without the mask.
-  void setItemNumber(Value w, Value blocksX, Value perRow, Value items,
-                     Value grid) {
-    Value round = arith::DivUIOp::create(b, w, grid);
-    Value start = mul(round, grid);
+  /// Sets the item of loop number `w`, the block's item number `count`
+  /// (from 0), of a persistent grid of `grid` blocks over `items` items,
+  /// whose blocks start at `first` (blockIdx.x): item x of the grid that
+  /// one block per item would launch, block (x % blocksX, x / blocksX %
+  /// headsKV, x / perRow), perRow being blocksX x headsKV. Round `count`
+  /// (loop numbers count x grid on, the items that blocks take at once)
+  /// runs in order where `count` is even and in reverse where it is odd,
+  /// so that a block that took one of a round's longest causal items takes
+  /// one of the next round's shortest. In plain order a grid that divides
+  /// blocksX (132 SMs, 33 query tiles of a 4-head group) gives each block
+  /// the same query tile in every round, and causal prefill then takes as
+  /// long as without the mask. Only where items can differ in tile count
+  /// (causal masking, a window, per-sequence lengths): without them the
+  /// order is left alone, as it was measured. The round's start comes
+  /// from `count`, not from dividing by the grid, a runtime value.
+  void setItemNumber(Value w, Value count, Value first, Value blocksX,
+                     Value perRow, Value items, Value grid) {
+    if (p.causal || p.window || p.kvLengths)
+      w = reverseOddRounds(w, count, first, items, grid);
+    setItem(arith::RemUIOp::create(b, w, blocksX),
+            arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
+                                   blocksX),
+            arith::DivUIOp::create(b, w, perRow));
+  }
+  /// The item number that loop number `w` takes with odd rounds reversed.
+  Value reverseOddRounds(Value w, Value count, Value first, Value items,
+                         Value grid) {
+    Value start = sub(w, first);
     Value size = min(grid, sub(items, start));
-    Value reversed = sub(add(add(start, start), sub(size, idx(1))), w);
+    Value reversed = sub(add(start, sub(size, idx(1))), first);
     Value odd = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                      rem(round, 2), idx(1));
+                                      rem(count, 2), idx(1));
     // A number past the last item (the overlapped loop's lookahead) is
     // kept as it is: its round may be partial or empty.
-    Value x = select(both(odd, lt(w, items)), reversed, w);
-    setItem(arith::RemUIOp::create(b, x, blocksX),
-            arith::DivUIOp::create(b, arith::RemUIOp::create(b, x, perRow),
-                                   blocksX),
-            arith::DivUIOp::create(b, x, perRow));
+    return select(both(odd, lt(w, items)), reversed, w);
   }
   /// Runs `body` for each of the block's work items, with the item's
   /// members, tileBase and itemParity set: once for the block's own item,
@@ -1002,8 +1012,8 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemNumber(w, blocksX, mul(blocksX, p.headsKV), items,
-                      launch.getGridSize().x);
+        setItemNumber(w, carried[1], blockId.x, blocksX,
+                      mul(blocksX, p.headsKV), items, launch.getGridSize().x);
         setRound(carried[0], carried[1]);
         body();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
@@ -1067,10 +1077,10 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
-  auto setItemAt = [&](Value w) {
-    setItemNumber(w, safeX, perRow, items, grid);
+  auto setItemAt = [&](Value w, Value count) {
+    setItemNumber(w, count, blockId.x, safeX, perRow, items, grid);
   };
-  setItemAt(blockId.x);
+  setItemAt(blockId.x, idx(0));
   setRound(idx(0), idx(0));
   SmallVector<Value> init{idx(0), idx(0)};
   llvm::append_range(init, firstScores(lt(blockId.x, items), [] {}));
@@ -1079,7 +1089,7 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemAt(w);
+        setItemAt(w, carried[1]);
         setRound(carried[0], carried[1]);
         SmallVector<Value> results = consumeItem(carried.drop_front(2));
         // This item's rows, before the next item replaces them.
@@ -1089,7 +1099,7 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
             add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
         Value count = add(carried[1], idx(1));
         Value next = add(w, grid);
-        setItemAt(next);
+        setItemAt(next, count);
         setRound(nextBase, count);
         SmallVector<Value> yielded{nextBase, count};
         llvm::append_range(yielded, firstScores(lt(next, items),
