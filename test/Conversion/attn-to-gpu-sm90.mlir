@@ -124,7 +124,8 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 
 // From 512 keys the grid is persistent: min(items, SMs) blocks (132 on the
 // default chip), each looping over items blockIdx.x, blockIdx.x + gridDim.x,
-// ... in the order of the one-block-per-item grid. The stage ring's tile
+// ... in the order of the one-block-per-item grid, odd rounds reversed where
+// items differ in length. The stage ring's tile
 // count runs on across items (loop-carried), and Q is copied again only
 // once the consumers have handed it back.
 // CHECK-LABEL: func.func @persistent(
@@ -134,9 +135,22 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:         %[[ITEMS:.+]] = arith.muli %[[H]], %{{.+}} : index
 // CHECK:         %[[GX:.+]] = arith.minui %[[ITEMS]], %c132
 // CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %[[GX]], %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
-// Producer: per item, wait for Q's release, copy Q, then the tiles.
+// Producer: per item, wait for Q's release, copy Q, then the tiles. Causal
+// items differ in length, so odd rounds (the block's item count `count`)
+// take their items in reverse: start + size - 1 - blockIdx.x.
 // CHECK:           nvvm.setmaxregister  decrease 56
-// CHECK:           scf.for %{{.+}} = %[[BID]] to %{{.+}} step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}})
+// CHECK:           scf.for %[[W:.+]] = %[[BID]] to %[[N:.+]] step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %[[COUNT:.+]] = %c0{{[_0-9]*}})
+// CHECK:             %[[START:.+]] = arith.subi %[[W]], %[[BID]]
+// CHECK:             %[[LEFT:.+]] = arith.subi %[[N]], %[[START]]
+// CHECK:             %[[SIZE:.+]] = arith.minsi %[[GRID]], %[[LEFT]]
+// CHECK:             %[[LAST:.+]] = arith.subi %[[SIZE]], %c1
+// CHECK:             %[[END:.+]] = arith.addi %[[START]], %[[LAST]]
+// CHECK:             %[[REV:.+]] = arith.subi %[[END]], %[[BID]]
+// CHECK:             %[[REM:.+]] = arith.remui %[[COUNT]], %c2
+// CHECK:             %[[ODD:.+]] = arith.cmpi eq, %[[REM]], %c1
+// CHECK:             %[[IN:.+]] = arith.cmpi slt, %[[W]], %[[N]]
+// CHECK:             %[[FLIP:.+]] = arith.andi %[[ODD]], %[[IN]]
+// CHECK:             arith.select %[[FLIP]], %[[REV]], %[[W]]
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             nvgpu.device_async_copy
 // CHECK:             scf.for
@@ -151,6 +165,21 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:           "bar.sync $0, 256;"
 func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<2x1024x8x128xbf16>, tensor<2x1024x2x128xbf16>, tensor<2x1024x2x128xbf16> -> tensor<2x1024x8x128xbf16>
+  return %o : tensor<2x1024x8x128xbf16>
+}
+
+// -----
+
+// Without a mask every item has the same tiles: the rounds keep their
+// order.
+// CHECK-LABEL: func.func @persistent_full(
+// CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %{{.+}}, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
+// CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK:           scf.for %[[W:.+]] = %[[BID]] to %{{.+}} step %[[GRID]]
+// CHECK-NOT:         arith.minsi %[[GRID]]
+// CHECK:             mbarrier.try_wait.parity
+func.func @persistent_full(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<2x1024x8x128xbf16>, tensor<2x1024x2x128xbf16>, tensor<2x1024x2x128xbf16> -> tensor<2x1024x8x128xbf16>
   return %o : tensor<2x1024x8x128xbf16>
 }
 
