@@ -24,8 +24,8 @@
 //   position, head_dim 128, no additive mask, window or per-sequence
 //   lengths, and TMA.
 // * Its alternate form (sm90-decode-alternate, experimental, named only)
-//   was meant for MQA, where this form at one block
-//   an SM read about 35 GB/s a block (bench/NOTES.md): the consumers take
+//   was meant for MQA, where this form at one block an SM read about 35
+//   GB/s a block (bench/NOTES.md): the consumers take
 //   alternate 64-key tiles of a six-stage ring, each over all of V's
 //   columns with its own softmax and no turns, and each writes its own
 //   partial, so a split is two partials and the combine merges twice the

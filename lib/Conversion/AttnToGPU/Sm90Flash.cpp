@@ -35,8 +35,8 @@
 // From four K/V tiles of keys (and up to head_dim 128, unless the copies
 // are TMA's, whose consumers have more registers) the grid is persistent:
 // at most one block per SM, each looping over the (q-tile, head, batch)
-// items that one block per item would take (every other round of them in
-// reverse, which evens out causal items), with the stage ring, Q's barriers
+// items that one block per item would take (where items differ in length,
+// every other round of them in reverse), with the stage ring, Q's barriers
 // and the turns running on from item to item, so that the producer copies the
 // next item's Q and first tiles while the consumers finish the last P·V and
 // store. With `itemOverlap` (TMA, head dims up to 128) Q has two buffers,
@@ -333,9 +333,10 @@ private:
   /// blocksX (132 SMs, 33 query tiles of a 4-head group) gives each block
   /// the same query tile in every round, and causal prefill then takes as
   /// long as without the mask. Only where items can differ in tile count
-  /// (causal masking, a window, per-sequence lengths): without them the
-  /// order is left alone, as it was measured. The round's start comes
-  /// from `count`, not from dividing by the grid, a runtime value.
+  /// (causal masking, a window, per-sequence lengths): elsewhere reversing
+  /// buys nothing. The round's start comes from `count`, not from
+  /// dividing by the grid, a runtime value (bench/NOTES.md measured that
+  /// division's cost).
   void setItemNumber(Value w, Value count, Value first, Value blocksX,
                      Value perRow, Value items, Value grid) {
     if (p.causal || p.window || p.kvLengths)
