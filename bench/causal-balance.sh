@@ -18,10 +18,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/prefill-lib.sh"
 runner=$("$root/bench/unpack-runner.sh")
 work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The median of one timed run, or nothing (printed as nan) where the runner
+# fails; its messages then go to stderr.
 median() {
   timeout 120 "$runner" "$1" --target=cuda --benchmark="${BENCH_RUNS:-20}" \
-    --benchmark-hold=300 ${BENCH_RUNNER_ARGS:-} 2>&1 |
-    sed -n 's/^benchmark: kernel time.*median \([0-9.]*\) ms.*/\1/p' | head -1
+    --benchmark-hold=300 ${BENCH_RUNNER_ARGS:-} > "$work/run.log" 2>&1 ||
+    { tail -3 "$work/run.log" >&2; return 0; }
+  sed -n 's/^benchmark: kernel time.*median \([0-9.]*\) ms.*/\1/p' "$work/run.log" | head -1
 }
 # 1408, 2816 and 4224 keys are 11, 22 and 33 tiles: 44, 88 and 132 query
 # blocks a KV head, which 132 SMs divide or are divided by.

@@ -1,6 +1,7 @@
 #===- bench/prefill-lib.sh - shared by the schedule scripts --------------===#
 #
-# Sourced by bench/schedules.sh and bench/profile-sm90.sh.
+# Sourced by bench/schedules.sh, bench/profile-sm90.sh and
+# bench/causal-balance.sh.
 #
 # prefill_module FILE BATCH SEQ DIM CAUSAL: writes to FILE a function @a of
 # one attention over bf16 Q [BATCH, SEQ, 32, DIM] and K, V [BATCH, SEQ, 8,

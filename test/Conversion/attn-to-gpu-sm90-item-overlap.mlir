@@ -43,10 +43,18 @@
 // CHECK:           %[[S0:.+]]:64 = scf.if
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             "wgmma.wait_group.sync.aligned 0;"
-// CHECK:           scf.for %{{.+}} iter_args(%{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %c0{{[_0-9]*}}, %{{.+}} = %[[S0]]#0,
+// CHECK:           scf.for %[[W:[^ ]+]] = %[[BID:[^ ]+]] to %{{[^ ]+}} step %[[GRID:[^ ]+]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %[[COUNT:[^ ]+]] = %c0{{[_0-9]*}}, %{{.+}} = %[[S0]]#0,
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             scf.for
 // CHECK:             } else {
+// The next item is loop number w + gridDim.x, the block's item count + 1:
+// causal items, so its round runs in reverse where that count is odd.
+// CHECK:             %[[NEXTCOUNT:.+]] = arith.addi %[[COUNT]], %c1
+// CHECK:             %[[NEXT:.+]] = arith.addi %[[W]], %[[GRID]]
+// CHECK:             arith.subi %[[NEXT]], %[[BID]]
+// CHECK:             arith.remui %[[NEXTCOUNT]], %c2
+// CHECK:             %[[X:.+]] = arith.select %{{.+}}, %{{.+}}, %[[NEXT]]
+// CHECK:             arith.remui %[[X]],
 // CHECK:             %{{.+}}:64 = scf.if
 // CHECK:               mbarrier.try_wait.parity
 // CHECK:               setp.ne.b32 p, 0, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16

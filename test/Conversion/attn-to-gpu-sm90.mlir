@@ -139,7 +139,7 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // items differ in length, so odd rounds (the block's item count `count`)
 // take their items in reverse: start + size - 1 - blockIdx.x.
 // CHECK:           nvvm.setmaxregister  decrease 56
-// CHECK:           scf.for %[[W:.+]] = %[[BID]] to %[[N:.+]] step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %[[COUNT:.+]] = %c0{{[_0-9]*}})
+// CHECK:           scf.for %[[W:[^ ]+]] = %[[BID]] to %[[N:[^ ]+]] step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %[[COUNT:[^ ]+]] = %c0{{[_0-9]*}})
 // CHECK:             %[[START:.+]] = arith.subi %[[W]], %[[BID]]
 // CHECK:             %[[LEFT:.+]] = arith.subi %[[N]], %[[START]]
 // CHECK:             %[[SIZE:.+]] = arith.minsi %[[GRID]], %[[LEFT]]
@@ -150,7 +150,8 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:             %[[ODD:.+]] = arith.cmpi eq, %[[REM]], %c1
 // CHECK:             %[[IN:.+]] = arith.cmpi slt, %[[W]], %[[N]]
 // CHECK:             %[[FLIP:.+]] = arith.andi %[[ODD]], %[[IN]]
-// CHECK:             arith.select %[[FLIP]], %[[REV]], %[[W]]
+// CHECK:             %[[X:.+]] = arith.select %[[FLIP]], %[[REV]], %[[W]]
+// CHECK:             arith.remui %[[X]],
 // CHECK:             mbarrier.try_wait.parity
 // CHECK:             nvgpu.device_async_copy
 // CHECK:             scf.for
@@ -175,8 +176,8 @@ func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf1
 // CHECK-LABEL: func.func @persistent_full(
 // CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %{{.+}}, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
 // CHECK:           nvvm.setmaxregister  decrease 56
-// CHECK:           scf.for %[[W:.+]] = %[[BID]] to %{{.+}} step %[[GRID]]
-// CHECK-NOT:         arith.minsi %[[GRID]]
+// CHECK:           scf.for %[[W:[^ ]+]] = %[[BID]] to %{{.+}} step %[[GRID]]
+// CHECK-NOT:         arith.subi %[[W]], %[[BID]]
 // CHECK:             mbarrier.try_wait.parity
 func.func @persistent_full(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf16>, %v: tensor<2x1024x2x128xbf16>) -> tensor<2x1024x8x128xbf16> {
   %o = attn.attention %q, %k, %v : tensor<2x1024x8x128xbf16>, tensor<2x1024x2x128xbf16>, tensor<2x1024x2x128xbf16> -> tensor<2x1024x8x128xbf16>

@@ -126,7 +126,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       MQA, where `sm90-decode` at one block an SM read about 35 GB/s a
       block (bench/NOTES.md), both consumers computing the same S. Its
       CUDA test passed on an H100 (2026-12-06), but it ran MQA decode no
-      faster than `sm90-decode` (−1% to 0%) and 11% slower than `decode`
+      faster than `sm90-decode` (−2% to 0%) and 13% slower than `decode`
       at batch 1.
     * `auto` (the default): on sm_90a, `sm90-decode` where a KV group has
       at most 4 query heads and `kv-stages` and `kv-pair-warps` are not
