@@ -119,10 +119,11 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       window, per-sequence lengths or scales. On an H100 (2026-12-06) it
       ran KV groups of 1 to 4 query heads 1-5% faster than `decode`, 8:1
       about even, 16:1 4% slower and MQA at batch 1 12-19% slower.
-    * `sm90-decode-alternate` (experimental, named only): `sm90-decode` with the consumers taking alternate 64-key tiles
-      of a six-stage ring, each over all of V's columns, without turns,
-      each writing a partial of its own (so `kv-splits=N` makes 2N
-      partials for the combine), so that no S is computed twice; meant for
+    * `sm90-decode-alternate` (experimental, named only): `sm90-decode`
+      with the consumers taking alternate 64-key tiles of a six-stage
+      ring, each over all of V's columns, without turns, each writing a
+      partial of its own (so `kv-splits=N` makes 2N partials for the
+      combine), so that no S is computed twice; meant for
       MQA, where `sm90-decode` at one block an SM read about 35 GB/s a
       block (bench/NOTES.md), both consumers computing the same S. Its
       CUDA test passed on an H100 (2026-12-06), but it ran MQA decode no

@@ -110,7 +110,7 @@ struct Shape {
   /// same bytes go in 64-key tiles of six stages, four of them free to fill.
   static constexpr Shape decode(int64_t headDim, int64_t valueDim,
                                 int64_t packedRows, bool alternate = false) {
-    int64_t keys = alternate ? 64 : 128, stages = alternate ? 6 : 3;
+    int64_t keys = sm90DecodeTileKeys(alternate), stages = alternate ? 6 : 3;
     return {headDim, valueDim, keys, stages, false, 1, packedRows, alternate};
   }
 
@@ -1368,8 +1368,6 @@ void mlir::attn::buildSm90DecodeKernel(OpBuilder &b, Location loc,
                                        gpu::LaunchOp launch, int64_t packedRows,
                                        bool alternate, bool signalDependents) {
   static_assert(Shape::decode(128, 128, 1).keys == kSm90DecodeTileKeys);
-  static_assert(Shape::decode(128, 128, 1, true).keys ==
-                kSm90DecodeAlternateTileKeys);
   ImplicitLocOpBuilder ib(loc, b);
   Sm90Kernel(ib, p, shape,
              Shape::decode(cast<MemRefType>(p.query.getType()).getDimSize(3),

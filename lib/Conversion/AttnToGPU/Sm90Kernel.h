@@ -20,7 +20,7 @@ namespace mlir::attn {
 /// more stages.
 constexpr int64_t kSm90DecodeTileKeys = 128;
 constexpr int64_t kSm90DecodeAlternateTileKeys = 64;
-inline int64_t sm90DecodeTileKeys(bool alternate) {
+constexpr int64_t sm90DecodeTileKeys(bool alternate) {
   return alternate ? kSm90DecodeAlternateTileKeys : kSm90DecodeTileKeys;
 }
 
