@@ -5,9 +5,9 @@ The decode cases are judged against the copy bandwidth of a 1 GiB copy
 (bench/ceilings.py). A decode reads between 67 MB (MQA B1x128k) and 1074 MB
 (GQA B64x4k) once; this script times, on a GPU machine with PyTorch, copies
 that move the same bytes (half read, half written), timed as the peers are
-(CUDA events, each call after the launch hold, buffers rotated past twice
-the L2 cache), and prints each one's GB/s and its share of the 1 GiB copy:
-what the copy itself reaches at a decode's size, ramp and tail included.
+(peers.time_copy), and prints each one's GB/s and its share of the 1 GiB
+copy: what the copy itself reaches at a decode's size, ramp and tail
+included.
 """
 import os
 import sys
@@ -31,17 +31,10 @@ def main():
           % (torch.cuda.get_device_name(), whole))
     for name, b, hkv, length in CASES:
         moved = 2 * b * hkv * length * 128 * 2
-        half = moved // 2
-        count = max(1, min(32, 2 * peers.l2_bytes() // moved + 1))
-        sets = [(torch.empty(half, device="cuda", dtype=torch.uint8),
-                 torch.empty(half, device="cuda", dtype=torch.uint8))
-                for _ in range(count)]
-        ms = peers.median_ms(lambda src, dst: dst.copy_(src), sets, runs=50)
+        ms = peers.time_copy(moved, runs=50)
         gbps = moved / ms * 1e-6
         print("%s: %d MB moved in %.4f ms, %.0f GB/s, %.0f%% of the 1 GiB copy"
               % (name, moved // 10**6, ms, gbps, 100 * gbps / whole))
-        del sets
-        torch.cuda.empty_cache()
 
 
 if __name__ == "__main__":

@@ -86,6 +86,22 @@ def median_ms(fn, inputs, runs, warmup=3):
     return times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
 
 
+def time_copy(moved, runs):
+    """The median ms of a device-to-device copy that moves `moved` bytes
+    (half read, half written), timed as the peers are (the launch hold,
+    buffers rotated past twice the L2 cache): what a copy itself reaches at
+    a decode's size, ramp and tail included."""
+    half = max(1, moved // 2)
+    count = max(1, min(32, 2 * l2_bytes() // moved + 1))
+    sets = [(torch.empty(half, device="cuda", dtype=torch.uint8),
+             torch.empty(half, device="cuda", dtype=torch.uint8))
+            for _ in range(count)]
+    ms = median_ms(lambda src, dst: dst.copy_(src), sets, runs)
+    del sets
+    torch.cuda.empty_cache()
+    return ms
+
+
 def repeat_kv(x, n_rep):
     """llama2's repeat_kv in bhsd: each KV head n_rep times in a row, copied."""
     b, h, s, d = x.shape

@@ -35,8 +35,16 @@ def _gbps(s):
     if not (s and s.get("ms")):
         return "n/a"
     if "copy_fraction" in s:
-        return "%.0f (%.0f%%)" % (s["gbps"], 100 * s["copy_fraction"])
+        at_size = ""
+        if "size_copy_fraction" in s:
+            at_size = "; %.0f%%" % (100 * s["size_copy_fraction"])
+        return "%.0f (%.0f%%%s)" % (s["gbps"], 100 * s["copy_fraction"], at_size)
     return "%.0f" % s["gbps"]
+
+
+def _size_copy(case):
+    c = case.get("size_copy")
+    return "%.4f (%.0f GB/s)" % (c["ms"], c["gbps"]) if c else "n/a"
 
 
 def _check(case):
@@ -66,7 +74,10 @@ def section(title, cases, rate_title, rate):
     """One markdown table: ms per system, peer/ours ratios, and the rate."""
     systems = _systems(cases)
     peers = [s for s in systems if s != OURS]
+    # Decode cases timed against a copy of their own bytes show it.
+    size_copy = any("size_copy" in c for c in cases)
     head = (["case", "shape", "check"] + ["%s ms" % s for s in systems] +
+            (["same-size copy ms"] if size_copy else []) +
             ["%s/ours" % SHORT[p] for p in peers] +
             ["%s: %s" % (rate_title, SHORT[s]) if i == 0 else SHORT[s]
              for i, s in enumerate(systems)])
@@ -76,6 +87,7 @@ def section(title, cases, rate_title, rate):
         sy = c["systems"]
         row = ([c["name"], _shape(c), _check(c)] +
                [_ms(sy.get(s)) for s in systems] +
+               ([_size_copy(c)] if size_copy else []) +
                [_ratio(sy.get(p), sy.get(OURS)) for p in peers] +
                [rate(sy.get(s)) for s in systems])
         lines.append("| " + " | ".join(row) + " |")
@@ -167,7 +179,10 @@ def header(r):
     lines.append("x/ours: the peer's time over attn-mlir's (above 1, attn-mlir "
                  "is faster). FLOPs count visible score entries only (causal "
                  "about half); decode GB/s counts the K and V bytes read, with "
-                 "its fraction of the copy bandwidth above.")
+                 "its fraction of the copy bandwidth above and, where shown, "
+                 "of a copy that moves the case's own K and V bytes (timed "
+                 "as the peers are, in the same run), whose ramp and tail a "
+                 "1 GiB copy hides.")
     return "\n".join(lines) + "\n"
 
 
@@ -192,7 +207,10 @@ def render(r):
     if prefill:
         parts.append(section("Prefill", prefill, "TFLOP/s", _tflops))
     if decode:
-        parts.append(section("Decode", decode, "GB/s (% of copy)", _gbps))
+        title = "GB/s (% of copy)"
+        if any("size_copy" in c for c in decode):
+            title = "GB/s (% of copy; % of same-size copy)"
+        parts.append(section("Decode", decode, title, _gbps))
     n = notes(cases)
     if n:
         parts.append("## Notes\n\n" + "\n".join(n) + "\n")

@@ -228,6 +228,19 @@ class Results(unittest.TestCase):
         c = case_record(sq=1, sk=4096, **{results.OURS: {"ms": 0.1, "check": passing()}})
         s = c["systems"][results.OURS]
         self.assertAlmostEqual(s["copy_fraction"], s["gbps"] / 4000.0)
+        self.assertNotIn("size_copy_fraction", s)
+
+    def test_decode_size_copy_fraction(self):
+        # A copy of the case's bytes that took 0.08 ms: ours at 0.1 ms runs
+        # at 80% of its GB/s, the peer at 0.05 ms at 160%.
+        c = cases.Case("d", 1, 32, 8, 1, 4096, 128, False).as_dict()
+        c.update(ceilings={"matmul_tflops": 800.0, "copy_gbps": 4000.0},
+                 size_copy={"bytes": c["kv_bytes"], "ms": 0.08},
+                 systems={results.OURS: {"ms": 0.1},
+                          "sdpa-cudnn": {"ms": 0.05}})
+        results.add_rates(c)
+        self.assertAlmostEqual(c["systems"][results.OURS]["size_copy_fraction"], 0.8)
+        self.assertAlmostEqual(c["systems"]["sdpa-cudnn"]["size_copy_fraction"], 1.6)
 
     def test_merge(self):
         old = {"cases": [{"name": "a", "v": 1}, {"name": "b", "v": 1}]}
@@ -290,6 +303,19 @@ class Table(unittest.TestCase):
         self.assertIn("- attn-mlir schedule sm80: synthetic: p-ok", md)
         self.assertIn("p-bad, sdpa-flash: FAILED the check", md)
         self.assertNotIn("were held", md)
+
+    def test_render_size_copy(self):
+        r = self.run_results()
+        self.assertNotIn("same-size copy", table.render(r))
+        dec = r["cases"][2]
+        dec["size_copy"] = {"bytes": dec["kv_bytes"], "ms": 0.08,
+                            "gbps": dec["kv_bytes"] / 0.08 * 1e-6}
+        results.add_rates(dec)
+        md = table.render(r)
+        self.assertIn("same-size copy ms", md)
+        row = [line for line in md.splitlines() if line.startswith("| d |")][0]
+        self.assertIn("| 0.0800 (", row)
+        self.assertIn("; 80%)", row.split(" | ")[-2])       # ours: 80% of it
 
     def test_render_hold(self):
         r = self.run_results()

@@ -125,7 +125,8 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // From 512 keys the grid is persistent: min(items, SMs) blocks (132 on the
 // default chip), each looping over items blockIdx.x, blockIdx.x + gridDim.x,
 // ... in the order of the one-block-per-item grid, odd rounds reversed where
-// items differ in length. The stage ring's tile
+// items differ in length and the grid falls on their period. The stage
+// ring's tile
 // count runs on across items (loop-carried), and Q is copied again only
 // once the consumers have handed it back.
 // CHECK-LABEL: func.func @persistent(
@@ -136,9 +137,18 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:         %[[GX:.+]] = arith.minui %[[ITEMS]], %c132
 // CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %[[GX]], %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
 // Producer: per item, wait for Q's release, copy Q, then the tiles. Causal
-// items differ in length, so odd rounds (the block's item count `count`)
-// take their items in reverse: start + size - 1 - blockIdx.x.
+// items differ in length, so where 8 gcd(gridDim.x, blocksX) > blocksX odd
+// rounds (the block's item count `count`) take their items in reverse:
+// start + size - 1 - blockIdx.x.
 // CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK:           %[[PBX:.+]] = arith.muli %{{.+}}, %{{.+}} : index
+// CHECK:           %[[GCD:.+]]:2 = scf.while (%[[A:.+]] = %[[GRID]], %[[B:.+]] = %[[PBX]])
+// CHECK:             arith.cmpi ne, %[[B]], %c0
+// CHECK:           } do {
+// CHECK:             %[[R:.+]] = arith.remui %[[A2:.+]], %[[B2:[^ ]+]]
+// CHECK:             scf.yield %[[B2]], %[[R]]
+// CHECK:           %[[G8:.+]] = arith.muli %[[GCD]]#0, %c8
+// CHECK:           %[[ALIGNED:.+]] = arith.cmpi slt, %[[PBX]], %[[G8]]
 // CHECK:           scf.for %[[W:[^ ]+]] = %[[BID]] to %[[N:[^ ]+]] step %[[GRID]] iter_args(%{{.+}} = %c0{{[_0-9]*}}, %[[COUNT:[^ ]+]] = %c0{{[_0-9]*}})
 // CHECK:             %[[START:.+]] = arith.subi %[[W]], %[[BID]]
 // CHECK:             %[[LEFT:.+]] = arith.subi %[[N]], %[[START]]
@@ -148,8 +158,9 @@ func.func @gqa_bf16(%q: tensor<2x100x8x128xbf16>, %k: tensor<2x200x2x128xbf16>, 
 // CHECK:             %[[REV:.+]] = arith.subi %[[END]], %[[BID]]
 // CHECK:             %[[REM:.+]] = arith.remui %[[COUNT]], %c2
 // CHECK:             %[[ODD:.+]] = arith.cmpi eq, %[[REM]], %c1
+// CHECK:             %[[TURN:.+]] = arith.andi %[[ALIGNED]], %[[ODD]]
 // CHECK:             %[[IN:.+]] = arith.cmpi slt, %[[W]], %[[N]]
-// CHECK:             %[[FLIP:.+]] = arith.andi %[[ODD]], %[[IN]]
+// CHECK:             %[[FLIP:.+]] = arith.andi %[[TURN]], %[[IN]]
 // CHECK:             %[[X:.+]] = arith.select %[[FLIP]], %[[REV]], %[[W]]
 // CHECK:             arith.remui %[[X]],
 // CHECK:             mbarrier.try_wait.parity
@@ -176,6 +187,7 @@ func.func @persistent(%q: tensor<2x1024x8x128xbf16>, %k: tensor<2x1024x2x128xbf1
 // CHECK-LABEL: func.func @persistent_full(
 // CHECK:         gpu.launch blocks(%[[BID:.+]], %{{.+}}, %{{.+}}) in (%[[GRID:.+]] = %{{.+}}, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) threads
 // CHECK:           nvvm.setmaxregister  decrease 56
+// CHECK-NOT:       scf.while
 // CHECK:           scf.for %[[W:[^ ]+]] = %[[BID]] to %{{.+}} step %[[GRID]]
 // CHECK-NOT:         arith.subi %[[W]], %[[BID]]
 // CHECK:             mbarrier.try_wait.parity

@@ -35,8 +35,9 @@
 // From four K/V tiles of keys (and up to head_dim 128, unless the copies
 // are TMA's, whose consumers have more registers) the grid is persistent:
 // at most one block per SM, each looping over the (q-tile, head, batch)
-// items that one block per item would take (where items differ in length,
-// every other round of them in reverse), with the stage ring, Q's barriers
+// items that one block per item would take (where items differ in length
+// and the grid falls on their period, every other round of them in
+// reverse), with the stage ring, Q's barriers
 // and the turns running on from item to item, so that the producer copies the
 // next item's Q and first tiles while the consumers finish the last P·V and
 // store. With `itemOverlap` (TMA, head dims up to 128) Q has two buffers,
@@ -325,30 +326,58 @@ private:
   /// (from 0), of a persistent grid of `grid` blocks over `items` items,
   /// whose blocks start at `first` (blockIdx.x): item x of the grid that
   /// one block per item would launch, block (x % blocksX, x / blocksX %
-  /// headsKV, x / perRow), perRow being blocksX x headsKV. Round `count`
-  /// (loop numbers count x grid on, the items that blocks take at once)
-  /// runs in order where `count` is even and in reverse where it is odd,
-  /// so that a block that took one of a round's longest causal items takes
-  /// one of the next round's shortest. In plain order a grid that divides
-  /// blocksX (132 SMs, 33 query tiles of a 4-head group) gives each block
-  /// the same query tile in every round, and causal prefill then takes as
-  /// long as without the mask. Only where items can differ in tile count
-  /// (causal masking, a window, per-sequence lengths): elsewhere reversing
-  /// buys nothing. The round's start comes from `count`, not from
-  /// dividing by the grid, a runtime value (bench/NOTES.md measured that
-  /// division's cost).
+  /// headsKV, x / perRow), perRow being blocksX x headsKV. Where `reverse`
+  /// (reversesRounds) holds, round `count` (loop numbers count x grid on,
+  /// the items that blocks take at once) runs in reverse where `count` is
+  /// odd, so that a block that took one of a round's longest causal items
+  /// takes one of the next round's shortest. The round's start comes from
+  /// `count`, not from dividing by the grid, a runtime value
+  /// (bench/NOTES.md measured that division's cost).
   void setItemNumber(Value w, Value count, Value first, Value blocksX,
-                     Value perRow, Value items, Value grid) {
-    if (p.causal || p.window || p.kvLengths)
-      w = reverseOddRounds(w, count, first, items, grid);
+                     Value perRow, Value items, Value grid, Value reverse) {
+    if (reverse)
+      w = reverseOddRounds(w, count, first, items, grid, reverse);
     setItem(arith::RemUIOp::create(b, w, blocksX),
             arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
                                    blocksX),
             arith::DivUIOp::create(b, w, perRow));
   }
-  /// The item number that loop number `w` takes with odd rounds reversed.
+  /// Whether a persistent grid of `grid` blocks reverses its odd rounds,
+  /// or null where it never does: only where items differ in tile count
+  /// (causal masking, a window, per-sequence lengths), and only where the
+  /// grid falls on the period of the item lengths, blocksX. Block b takes
+  /// items b, b + grid, ..., whose query blocks (x % blocksX) are those
+  /// congruent to b modulo g = gcd(grid, blocksX): where g is a large part
+  /// of blocksX (132 SMs and 132 query blocks of a 4-head group, 4224
+  /// keys: g = blocksX) each block keeps the same few query tiles in every
+  /// round, and causal prefill took as long as without the mask; where g is
+  /// small (blocksX 512, 16k keys: g = 4, the heads of one query tile) the
+  /// blocks cycle through every tile, and reversal upsets that balance
+  /// (causal B1 16k 3.27 -> 3.86 ms, bench/NOTES.md). The threshold, 8 g >
+  /// blocksX, is the one a model of the blocks' tile counts picked.
+  Value reversesRounds(Value blocksX, Value grid) {
+    if (!(p.causal || p.window || p.kvLengths))
+      return {};
+    // Euclid, once a thread before the items.
+    auto loop = scf::WhileOp::create(
+        b, TypeRange{b.getIndexType(), b.getIndexType()},
+        ValueRange{grid, blocksX},
+        [&](OpBuilder &nb, Location loc, ValueRange ab) {
+          Value more = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ne,
+                                             ab[1], idx(0));
+          scf::ConditionOp::create(nb, loc, more, ab);
+        },
+        [&](OpBuilder &nb, Location loc, ValueRange ab) {
+          scf::YieldOp::create(
+              nb, loc,
+              ValueRange{ab[1], arith::RemUIOp::create(nb, loc, ab[0], ab[1])});
+        });
+    return lt(blocksX, mul(loop.getResult(0), idx(8)));
+  }
+  /// The item number that loop number `w` takes with odd rounds reversed
+  /// where `reverse` holds.
   Value reverseOddRounds(Value w, Value count, Value first, Value items,
-                         Value grid) {
+                         Value grid, Value reverse) {
     Value start = sub(w, first);
     Value size = min(grid, sub(items, start));
     Value reversed = sub(add(start, sub(size, idx(1))), first);
@@ -356,15 +385,15 @@ private:
                                       rem(count, 2), idx(1));
     // A number past the last item (the overlapped loop's lookahead) is
     // kept as it is: its round may be partial or empty.
-    return select(both(odd, lt(w, items)), reversed, w);
+    return select(both(both(reverse, odd), lt(w, items)), reversed, w);
   }
   /// Runs `body` for each of the block's work items, with the item's
   /// members, tileBase and itemParity set: once for the block's own item,
   /// or, in a persistent grid, for loop numbers blockIdx.x, blockIdx.x +
   /// gridDim.x, ... over the items of the grid that one block per item
   /// would launch, in its order (so blocks running at once share K/V tiles
-  /// in L2, and under causal masking the longest items come first) with
-  /// every other round reversed (setItemNumber).
+  /// in L2, and under causal masking the longest items come first), with
+  /// every other round reversed where reversesRounds says so.
   void forEachItem(gpu::LaunchOp launch, function_ref<void()> body);
   /// Sets tileBase, qBuffer and itemParity for the block's item number
   /// `count` (from 0), after `base` tiles of the ring: forEachItem and the
@@ -1008,13 +1037,15 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   }
   Value blocksX = prefillGridX(b, b.getLoc(), p, kBlockRows);
   Value items = mul(mul(blocksX, p.headsKV), p.batch);
+  Value reverse = reversesRounds(blocksX, launch.getGridSize().x);
   scf::ForOp::create(
       b, blockId.x, items, launch.getGridSize().x, ValueRange{idx(0), idx(0)},
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
         setItemNumber(w, carried[1], blockId.x, blocksX,
-                      mul(blocksX, p.headsKV), items, launch.getGridSize().x);
+                      mul(blocksX, p.headsKV), items, launch.getGridSize().x,
+                      reverse);
         setRound(carried[0], carried[1]);
         body();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
@@ -1078,8 +1109,9 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
+  Value reverse = reversesRounds(safeX, grid);
   auto setItemAt = [&](Value w, Value count) {
-    setItemNumber(w, count, blockId.x, safeX, perRow, items, grid);
+    setItemNumber(w, count, blockId.x, safeX, perRow, items, grid, reverse);
   };
   setItemAt(blockId.x, idx(0));
   setRound(idx(0), idx(0));
