@@ -30,6 +30,7 @@ from unittest import mock
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import balance_model  # noqa: E402
 import cases  # noqa: E402
 import model as model_bench  # noqa: E402
 import npyfile  # noqa: E402
@@ -340,6 +341,29 @@ class Table(unittest.TestCase):
                 self.assertTrue(json.load(f)["synthetic"])
             self.assertTrue(os.path.exists(os.path.join(d, "table.md")))
             self.assertTrue(msg or os.path.getsize(os.path.join(d, "plot.png")) > 0)
+
+
+class BalanceModel(unittest.TestCase):
+    """The model behind the sm90 grid's reversed rounds, against the causal
+    times measured on an H100 (bench/NOTES.md, 2026-12-06)."""
+
+    def share(self, seq, batch, reverse):
+        return balance_model.largest_share(seq, batch, 8, 4, 132, reverse)
+
+    def test_measured_directions(self):
+        # S4224: causal 1.63 ms plain, 0.91-0.94 reversed.
+        self.assertGreater(self.share(4224, 4, False), 1.5)
+        self.assertLess(self.share(4224, 4, True), 1.05)
+        # B1 S16384: causal 3.27 ms plain, 3.86 reversed (1.18x).
+        plain, rev = self.share(16384, 1, False), self.share(16384, 1, True)
+        self.assertAlmostEqual(rev / plain, 1.18, delta=0.05)
+
+    def test_rule_picks_the_better_order(self):
+        for seq, batch in ((1408, 12), (2816, 6), (4224, 4), (8192, 2),
+                           (16384, 1)):
+            plain, rev = self.share(seq, batch, False), self.share(seq, batch, True)
+            picked = rev if balance_model.rule_reverses(seq, 4, 132) else plain
+            self.assertLessEqual(picked, min(plain, rev) * 1.001, (seq, batch))
 
 
 class SelfTest(unittest.TestCase):

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A model of how the sm90 persistent grid shares causal prefill items.
+
+Block b of a grid of `grid` blocks takes items b, b + grid, ... of the
+order of the one-block-per-item grid: x % blocksX the query block (the
+heads of a KV group fastest, then the query tiles, longest first), then
+the KV head, then the batch row. An item costs its causal tile count plus
+one (its prologue and store); a block's time is the sum of its items', and
+the kernel's that of its largest block. This prints, for each length, the
+largest block over the mean in plain order, with every other round
+reversed, and which order the kernel's rule picks (reverse where 8 gcd(grid,
+blocksX) > blocksX, Sm90Flash.cpp's reversesRounds): the model the rule
+came from (bench/NOTES.md, 2026-12-06).
+
+  python3 bench/balance_model.py [--grid 132] [--group 4] [--heads-kv 8]
+"""
+import argparse
+import math
+
+
+def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
+    """The largest block's work over the mean block's."""
+    tiles = -(-seq // block_rows)
+    blocks_x = tiles * group
+    items = batch * heads_kv * blocks_x
+    grid = min(grid, items)
+    totals = []
+    for b in range(grid):
+        total, count, w = 0, 0, b
+        while w < items:
+            x = w
+            if reverse and count % 2 == 1:
+                start = w - b
+                x = start + min(grid, items - start) - 1 - b
+            tile = tiles - 1 - (x % blocks_x) // group
+            total += tile + 2
+            w += grid
+            count += 1
+        totals.append(total)
+    return max(totals) / (sum(totals) / len(totals))
+
+
+def rule_reverses(seq, group, grid, block_rows=128):
+    """Sm90Flash.cpp's reversesRounds for a causal problem."""
+    blocks_x = -(-seq // block_rows) * group
+    return 8 * math.gcd(grid, blocks_x) > blocks_x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", type=int, default=132)
+    ap.add_argument("--group", type=int, default=4)
+    ap.add_argument("--heads-kv", type=int, default=8)
+    ap.add_argument("--tokens", type=int, default=16384,
+                    help="tokens a batch: batch = tokens / length, rounded up")
+    args = ap.parse_args()
+    print("length batch  plain  reversed  rule")
+    for seq in (1024, 1408, 2048, 2816, 4096, 4224, 8192, 16384, 32768):
+        batch = -(-args.tokens // seq)
+        plain = largest_share(seq, batch, args.heads_kv, args.group, args.grid, False)
+        rev = largest_share(seq, batch, args.heads_kv, args.group, args.grid, True)
+        pick = "reversed" if rule_reverses(seq, args.group, args.grid) else "plain"
+        print("%6d %5d  %.3f  %.3f     %s" % (seq, batch, plain, rev, pick))
+
+
+if __name__ == "__main__":
+    main()
