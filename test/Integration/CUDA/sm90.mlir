@@ -30,11 +30,15 @@
 // RUN: sed -e 's/@Q@/1x600x8x64/g;s/@K@/1x600x2x64/g;s/@V@/1x600x2x64/g;s/@O@/1x600x8x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=40 --schedule=sm90 --sm-count=3 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies"
 // Sized for 5 SMs: 48 causal items (6 query tiles of a 4-head group, two
-// KV heads) in rounds of 5, every other one reversed, the last (odd) one
-// partial: an order that skipped or repeated an item would leave rows
+// KV heads) in rounds of 5 in plain order (gcd(5, 24) = 1), the last one
+// partial; and for 20 SMs: 72 items (three KV heads) in rounds of 20,
+// every other one reversed (8 gcd(20, 24) > 24), the last (odd) one
+// partial. An order that skipped or repeated an item would leave rows
 // unwritten or wrong.
 // RUN: sed -e 's/@Q@/1x700x8x128/g;s/@K@/1x700x2x128/g;s/@V@/1x700x2x128/g;s/@O@/1x700x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=41 --schedule=sm90 --sm-count=5 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies"
+// RUN: sed -e 's/@Q@/1x700x12x128/g;s/@K@/1x700x3x128/g;s/@V@/1x700x3x128/g;s/@O@/1x700x12x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %s \
+// RUN:   | attn-runner - --target=cuda --check --seed=42 --schedule=sm90 --sm-count=20 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies"
 // RUN: sed -e 's/@Q@/2x32x600x128/g;s/@K@/2x8x900x128/g;s/@V@/2x8x900x128/g;s/@O@/2x32x600x128/g;s/@T@/bf16/g;s/@A@/{window = 300 : i64, layout = #attn.layout<bhsd>}/g' %s \
 // RUN:   | attn-runner - --target=cuda --check --seed=39 --schedule=sm90 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="TMA copies"
 
