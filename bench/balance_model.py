@@ -10,11 +10,14 @@ the kernel's that of its largest block. This prints, for each length, the
 largest block over the mean in plain order, with every other round
 reversed, and which order the kernel's rule picks (reverse where 8 gcd(grid,
 blocksX) > blocksX, Sm90Flash.cpp's reversesRounds): the model the rule
-came from (bench/NOTES.md, 2026-12-06).
+came from (bench/NOTES.md, 2026-12-06). Its last column is what a dynamic
+grid would give, each block taking the next item of the same order when it
+finishes one (a shared counter; not built).
 
   python3 bench/balance_model.py [--grid 132] [--group 4] [--heads-kv 8]
 """
 import argparse
+import heapq
 import math
 
 
@@ -40,6 +43,22 @@ def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
     return max(totals) / (sum(totals) / len(totals))
 
 
+def dynamic_share(seq, batch, heads_kv, group, grid, block_rows=128):
+    """The same for blocks that each take the next item as they finish."""
+    tiles = -(-seq // block_rows)
+    blocks_x = tiles * group
+    items = batch * heads_kv * blocks_x
+    grid = min(grid, items)
+    finish = [(0, b) for b in range(grid)]
+    total = 0
+    for x in range(items):
+        t, b = heapq.heappop(finish)
+        cost = tiles - 1 - (x % blocks_x) // group + 2
+        total += cost
+        heapq.heappush(finish, (t + cost, b))
+    return max(t for t, _ in finish) / (total / grid)
+
+
 def rule_reverses(seq, group, grid, block_rows=128):
     """Sm90Flash.cpp's reversesRounds for a causal problem."""
     blocks_x = -(-seq // block_rows) * group
@@ -54,13 +73,14 @@ def main():
     ap.add_argument("--tokens", type=int, default=16384,
                     help="tokens a batch: batch = tokens / length, rounded up")
     args = ap.parse_args()
-    print("length batch  plain  reversed  rule")
+    print("length batch  plain  reversed  rule      dynamic")
     for seq in (1024, 1408, 2048, 2816, 4096, 4224, 8192, 16384, 32768):
         batch = -(-args.tokens // seq)
         plain = largest_share(seq, batch, args.heads_kv, args.group, args.grid, False)
         rev = largest_share(seq, batch, args.heads_kv, args.group, args.grid, True)
         pick = "reversed" if rule_reverses(seq, args.group, args.grid) else "plain"
-        print("%6d %5d  %.3f  %.3f     %s" % (seq, batch, plain, rev, pick))
+        dyn = dynamic_share(seq, batch, args.heads_kv, args.group, args.grid)
+        print("%6d %5d  %.3f  %.3f     %-8s  %.3f" % (seq, batch, plain, rev, pick, dyn))
 
 
 if __name__ == "__main__":
