@@ -15,18 +15,30 @@ grid would give, each block taking the next item of the same order when it
 finishes one (a shared counter; not built).
 
   python3 bench/balance_model.py [--grid 132] [--group 4] [--heads-kv 8]
+  python3 bench/balance_model.py --sweep    # the summary in bench/NOTES.md
 """
 import argparse
 import heapq
 import math
 
 
-def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
-    """The largest block's work over the mean block's."""
+def _items(seq, batch, heads_kv, group, grid, block_rows):
+    """(query tiles, blocksX, items, the grid min(grid, items))."""
     tiles = -(-seq // block_rows)
     blocks_x = tiles * group
     items = batch * heads_kv * blocks_x
-    grid = min(grid, items)
+    return tiles, blocks_x, items, min(grid, items)
+
+
+def _cost(x, tiles, blocks_x, group):
+    """Item x's causal tile count, plus one for its prologue and store."""
+    return tiles - 1 - (x % blocks_x) // group + 2
+
+
+def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
+    """The largest block's work over the mean block's."""
+    tiles, blocks_x, items, grid = _items(seq, batch, heads_kv, group, grid,
+                                          block_rows)
     totals = []
     for b in range(grid):
         total, count, w = 0, 0, b
@@ -35,8 +47,7 @@ def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
             if reverse and count % 2 == 1:
                 start = w - b
                 x = start + min(grid, items - start) - 1 - b
-            tile = tiles - 1 - (x % blocks_x) // group
-            total += tile + 2
+            total += _cost(x, tiles, blocks_x, group)
             w += grid
             count += 1
         totals.append(total)
@@ -45,15 +56,13 @@ def largest_share(seq, batch, heads_kv, group, grid, reverse, block_rows=128):
 
 def dynamic_share(seq, batch, heads_kv, group, grid, block_rows=128):
     """The same for blocks that each take the next item as they finish."""
-    tiles = -(-seq // block_rows)
-    blocks_x = tiles * group
-    items = batch * heads_kv * blocks_x
-    grid = min(grid, items)
+    tiles, blocks_x, items, grid = _items(seq, batch, heads_kv, group, grid,
+                                          block_rows)
     finish = [(0, b) for b in range(grid)]
     total = 0
     for x in range(items):
         t, b = heapq.heappop(finish)
-        cost = tiles - 1 - (x % blocks_x) // group + 2
+        cost = _cost(x, tiles, blocks_x, group)
         total += cost
         heapq.heappush(finish, (t + cost, b))
     return max(t for t, _ in finish) / (total / grid)
@@ -65,6 +74,26 @@ def rule_reverses(seq, group, grid, block_rows=128):
     return 8 * math.gcd(grid, blocks_x) > blocks_x
 
 
+def sweep(grid):
+    """Each order's largest block against the better of the two, over
+    16k-token batches of lengths 256 to 16384 (steps of 128) and 32768 and
+    KV groups of 1, 4, 8 and 32 query heads (32 query heads): mean and
+    worst, for plain order, reversed rounds and the rule."""
+    ratios = {"plain": [], "reversed": [], "rule": []}
+    for group in (1, 4, 8, 32):
+        for seq in list(range(256, 16384 + 1, 128)) + [32768]:
+            batch = max(1, 16384 // seq)
+            plain = largest_share(seq, batch, 32 // group, group, grid, False)
+            rev = largest_share(seq, batch, 32 // group, group, grid, True)
+            best = min(plain, rev)
+            rule = rev if rule_reverses(seq, group, grid) else plain
+            for name, v in (("plain", plain), ("reversed", rev), ("rule", rule)):
+                ratios[name].append(v / best)
+    for name, r in ratios.items():
+        print("%-8s mean %.4f, worst %.3f over %d shapes"
+              % (name, sum(r) / len(r), max(r), len(r)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", type=int, default=132)
@@ -72,7 +101,12 @@ def main():
     ap.add_argument("--heads-kv", type=int, default=8)
     ap.add_argument("--tokens", type=int, default=16384,
                     help="tokens a batch: batch = tokens / length, rounded up")
+    ap.add_argument("--sweep", action="store_true",
+                    help="summarise each order over many lengths and groups")
     args = ap.parse_args()
+    if args.sweep:
+        sweep(args.grid)
+        return
     print("length batch  plain  reversed  rule      dynamic")
     for seq in (1024, 1408, 2048, 2816, 4096, 4224, 8192, 16384, 32768):
         batch = -(-args.tokens // seq)
