@@ -159,6 +159,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;
   gpu.itemOverlap = options.itemOverlap;
+  gpu.tailSplit = options.tailSplit;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the

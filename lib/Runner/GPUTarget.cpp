@@ -416,6 +416,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.tma = options.tma;
   gpu.pInShared = options.pInShared;
   gpu.itemOverlap = options.itemOverlap;
+  gpu.tailSplit = options.tailSplit;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);

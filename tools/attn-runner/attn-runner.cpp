@@ -124,6 +124,15 @@ static cl::opt<bool> itemOverlap(
              "previous item's output is stored; --item-overlap=false stores "
              "first. Other schedules ignore it"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> tailSplit(
+    "tail-split",
+    cl::desc("The sm90 schedule's persistent grid, where its items cost the "
+             "same (no causal mask, window or per-sequence lengths) and "
+             "every extent is static, splits a last round at most half full "
+             "over the keys of its items across the idle blocks, and a "
+             "combine kernel merges their partials. Other schedules ignore "
+             "it"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "
@@ -244,6 +253,7 @@ int main(int argc, char **argv) {
   options.tma = tma;
   options.pInShared = pInShared;
   options.itemOverlap = itemOverlap;
+  options.tailSplit = tailSplit;
   options.steps = steps;
   options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;

@@ -47,6 +47,9 @@ struct FlashScheduleOptions {
   /// Whether the sm90 schedule's persistent grid keeps two Q buffers and
   /// issues each item's first S under the previous item's stores.
   bool itemOverlap = false;
+  /// Whether the sm90 schedule's persistent grid splits a last round that
+  /// is at most half full over the keys of its items.
+  bool tailSplit = false;
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound

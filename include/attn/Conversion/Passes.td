@@ -176,6 +176,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "buffers, and each consumer issues the next item's first S "
            "before it stores the current item's output; false stores "
            "first. Other schedules ignore it">,
+    Option<"tailSplit", "tail-split", "bool", /*default=*/"false",
+           "sm90, persistent grid, items of equal cost (no causal mask, "
+           "window or per-sequence lengths), static extents: a last round "
+           "at most half full has its items split over the keys across "
+           "the idle blocks, and a combine kernel merges their partials. "
+           "Other schedules ignore it">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

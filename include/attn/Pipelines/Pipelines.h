@@ -111,6 +111,15 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "issued before the current item's output is stored; "
                      "false stores first. Other schedules ignore it"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> tailSplit{
+      *this, "tail-split",
+      llvm::cl::desc("sm90 schedule, persistent grid, items of equal cost "
+                     "(no causal mask, window or per-sequence lengths), "
+                     "static extents: a last round at most half full has "
+                     "its items split over the keys across the idle blocks, "
+                     "and a combine kernel merges their partials. Other "
+                     "schedules ignore it"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
@@ -146,6 +155,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.tma = tma;
     options.pInShared = pInShared;
     options.itemOverlap = itemOverlap;
+    options.tailSplit = tailSplit;
     return options;
   }
 };

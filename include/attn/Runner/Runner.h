@@ -76,10 +76,12 @@ struct RunnerOptions {
   bool kvPairWarps = false;
   int64_t smCount = 0;
   /// GPU: the sm90 schedule copies its tiles with TMA; its P·V reads P from
-  /// shared memory; its persistent grid overlaps items (two Q buffers).
+  /// shared memory; its persistent grid overlaps items (two Q buffers) and
+  /// splits a last round at most half full over the keys.
   bool tma = false;
   bool pInShared = false;
   bool itemOverlap = false;
+  bool tailSplit = false;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

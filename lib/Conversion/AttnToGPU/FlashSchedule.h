@@ -93,10 +93,15 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// from shared memory (wgmma's SS form), where the softmax stores it, rather
 /// than from registers (the RS form). With `itemOverlap` (persistent, TMA,
 /// head dims up to 128) Q has two buffers and each consumer issues the
-/// next item's first S before storing the current item's output.
+/// next item's first S before storing the current item's output. With
+/// `tailSplit` (persistent, items of equal cost, static extents) the grid's
+/// last round, where at most half full, has its items split over the keys
+/// across the idle blocks, and the decode combine kernel merges their
+/// partials.
 std::unique_ptr<FlashSchedule> createSm90FlashSchedule(int64_t smCount,
                                                        bool tma, bool pInShared,
-                                                       bool itemOverlap);
+                                                       bool itemOverlap,
+                                                       bool tailSplit);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

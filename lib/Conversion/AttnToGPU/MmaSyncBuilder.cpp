@@ -114,12 +114,24 @@ Value MmaSyncBuilder::querySourceRow(const FlashProblem &p, Value bi,
 std::pair<Value, Value> MmaSyncBuilder::prefillBlock(const FlashProblem &p,
                                                      Value blockX, Value kvHead,
                                                      int64_t blockRows) {
-  Value qTiles = arith::CeilDivUIOp::create(b, p.seqQ, idx(blockRows));
+  return prefillBlock(b, b.getLoc(), p, blockX, kvHead, blockRows);
+}
+
+std::pair<Value, Value> MmaSyncBuilder::prefillBlock(OpBuilder &b, Location loc,
+                                                     const FlashProblem &p,
+                                                     Value blockX, Value kvHead,
+                                                     int64_t blockRows) {
+  auto c = [&](int64_t x) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, x);
+  };
+  Value qTiles = arith::CeilDivUIOp::create(b, loc, p.seqQ, c(blockRows));
   Value tile =
-      sub(sub(qTiles, idx(1)), arith::DivUIOp::create(b, blockX, p.group));
-  Value head =
-      add(mul(kvHead, p.group), arith::RemUIOp::create(b, blockX, p.group));
-  return {head, mul(tile, idx(blockRows))};
+      arith::SubIOp::create(b, loc, arith::SubIOp::create(b, loc, qTiles, c(1)),
+                            arith::DivUIOp::create(b, loc, blockX, p.group));
+  Value head = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, kvHead, p.group),
+      arith::RemUIOp::create(b, loc, blockX, p.group));
+  return {head, arith::MulIOp::create(b, loc, tile, c(blockRows))};
 }
 
 Value MmaSyncBuilder::prefillGridX(OpBuilder &b, Location loc,

@@ -53,6 +53,12 @@ public:
   /// Blocks along x of a prefill launch: q-tiles times the group.
   static Value prefillGridX(OpBuilder &b, Location loc, const FlashProblem &p,
                             int64_t blockRows);
+  /// prefillBlock (below), built with `b`: for a kernel that has no
+  /// MmaSyncBuilder, such as a combine kernel writing a block's rows.
+  static std::pair<Value, Value> prefillBlock(OpBuilder &b, Location loc,
+                                              const FlashProblem &p,
+                                              Value blockX, Value kvHead,
+                                              int64_t blockRows);
   /// Why a matrix instruction (`instruction`) cannot take the operands of
   /// `op`, or nullopt for f16 and bf16.
   static std::optional<std::string> whyNotHalf(AttentionOp op,

@@ -60,6 +60,8 @@
 #include "SplitCombine.h"
 #include "WgmmaBuilder.h"
 
+#include "attn/Runtime/DependentLaunch.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -68,6 +70,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -87,6 +90,10 @@ static_assert(kThreads == kSm90Threads);
 /// 2 x 128 x 240 is the same total.
 constexpr int64_t kProducerRegisters = 56, kTmaProducerRegisters = 24;
 constexpr int64_t kConsumerRegisters = 224, kTmaConsumerRegisters = 240;
+/// The fewest K/V tiles a split last round must take off the round's time
+/// (TailSplit): a guess of the partials' and the combine's cost, about
+/// four tiles' time; not yet tuned on a GPU.
+constexpr int64_t kMinTailTilesSaved = 4;
 
 /// The block's tiles: head dims, keys per K/V tile and stages of the ring,
 /// and whether each consumer stages its P in shared memory.
@@ -176,6 +183,27 @@ static_assert(Shape::decode(128, 128, 64).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::decode(128, 128, 64, true).sharedBytes() <=
               kMaxSharedBytes);
 
+/// The split last round of a persistent grid. Where every item costs the
+/// same (no causal mask, window or per-sequence lengths) and the grid's last
+/// round is at most half full, that round leaves most blocks idle: 4096
+/// items (B16 x 1k, B4 x 4k or B1 x 16k at 32 query heads) on 132 SMs are
+/// 31 whole rounds and then 4 items, one item's time in 32 during which 128
+/// blocks wait. Instead, each item of that round is split over its keys
+/// into parts that the otherwise idle blocks take, each writing a partial
+/// (max, sum, unnormalized accumulator) that a second kernel, the decode
+/// combine (SplitCombine.h), merges into the output: stream-K's idea, for
+/// the one round where it matters.
+struct TailSplit {
+  /// Items of the whole rounds, taken as before; items of the last round;
+  /// the parts each of those is split into, and the K/V tiles of a part
+  /// (an item's last part may have fewer).
+  int64_t fullItems, items, parts, partTiles;
+  /// The grid's loop numbers: the whole items, then the parts, part j of
+  /// split item i being number fullItems + j x items + i, so that the
+  /// last round's blocks take the first part of every item first.
+  int64_t work() const { return fullItems + items * parts; }
+};
+
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
@@ -184,13 +212,17 @@ public:
   /// shape (TMA only, one item a block) writes each block's partials to
   /// `launch.scratch`, its split being block x of gridX; with
   /// `signalDependents` its threads let the combine kernel launch once
-  /// their loops are done.
+  /// their loops are done. A persistent prefill grid with `tail` splits its
+  /// last round, writing those items' partials to `launch.scratch`
+  /// (allocPartials: [item of the round, 0, part, row, :], 128 rows); with
+  /// `signalDependents` it lets the combine kernel launch at once.
   Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
              const FlashLaunch &launch, Shape shape, bool persistent,
-             bool signalDependents = false)
+             bool signalDependents = false,
+             std::optional<TailSplit> tail = std::nullopt)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
         p(p), persistent(persistent), tma(!launch.kernelArguments.empty()),
-        signalDependents(signalDependents), shape(shape),
+        signalDependents(signalDependents), shape(shape), tail(tail),
         scratch(launch.scratch) {
     if (tma)
       std::tie(qMap, kMap, vMap) =
@@ -316,9 +348,28 @@ private:
   /// accumulator, unnormalized, and (the first consumer) each row's max of
   /// scaled scores and sum, for the combine kernel.
   void storePartial(ArrayRef<Value> results);
+  /// Stores this thread's rows of a partial: row `firstRow` + 16 warp +
+  /// lane / 4 (+ 8) of [outer, inner, slot, row, :] from column
+  /// `firstColumn` on, the accumulator unnormalized, and where
+  /// `writesStats` holds the row's max of scaled scores and sum; only rows
+  /// below `rowLimit` (0: every row).
+  void storePartialRows(ArrayRef<Value> results, Value outer, Value inner,
+                        Value slot, Value firstRow, Value firstColumn,
+                        Value writesStats, int64_t rowLimit);
+  /// Where the item's output goes: its rows, or, for a part of a split
+  /// item, its partial.
+  struct Target {
+    Rows rows;
+    Value isPart, item, part; // null without a split last round
+  };
+  Target target() {
+    return {Rows{bi, head, warpFirst, lane, 16}, isPart, tailItem, split};
+  }
+  /// Stores an item's `results` (consume's) where `to` says.
+  void storeItem(ArrayRef<Value> results, const Target &to);
   /// Decode with a dependent combine: this thread is past its loop.
   void signalDone() {
-    if (signalDependents)
+    if (signalDependents && !tail)
       NVVM::GriddepcontrolOp::create(
           b, NVVM::GridDepActionKind::launch_dependents);
   }
@@ -337,11 +388,33 @@ private:
                      Value perRow, Value items, Value grid, Value reverse) {
     if (reverse)
       w = reverseOddRounds(w, count, first, items, grid, reverse);
+    // With a split last round, loop numbers from fullItems on are parts:
+    // number fullItems + j x items + i is part j of item fullItems + i.
+    Value part;
+    if (tail) {
+      Value full = idx(tail->fullItems);
+      Value v = sub(arith::MaxUIOp::create(b, w, full), full);
+      isPart = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, w, full);
+      tailItem = rem(v, tail->items);
+      part = div(v, tail->items);
+      w = select(isPart, add(full, tailItem), w);
+    }
     setItem(arith::RemUIOp::create(b, w, blocksX),
             arith::DivUIOp::create(b, arith::RemUIOp::create(b, w, perRow),
                                    blocksX),
             arith::DivUIOp::create(b, w, perRow));
+    if (tail) {
+      // A part's keys: its share of whole tiles (the item's are all of them).
+      int64_t partKeys = tail->partTiles * shape.keys;
+      Value begin = mul(part, idx(partKeys));
+      kvBegin = select(isPart, begin, kvBegin);
+      kvEnd = select(isPart, min(add(begin, idx(partKeys)), p.seqK), kvEnd);
+      split = part;
+    }
   }
+  /// The end of the grid's loop numbers over `items` items: with a split
+  /// last round, the whole items' and the parts'.
+  Value loopEnd(Value items) { return tail ? idx(tail->work()) : items; }
   /// Whether a persistent grid of `grid` blocks reverses its odd rounds,
   /// or null where it never does: only where items differ in tile count
   /// (causal masking, a window, per-sequence lengths), and only where the
@@ -452,8 +525,10 @@ private:
   bool signalDependents;
   Value qMap, kMap, vMap;
   Shape shape;
-  /// Decode: the partial accumulators and their (max, sum), as
-  /// allocSplitScratch lays them out.
+  /// Prefill: the split last round, if any.
+  std::optional<TailSplit> tail;
+  /// Decode, and a split last round: the partial accumulators and their
+  /// (max, sum), as allocPartials lays them out.
   ArrayRef<Value> scratch;
 
   // Set up by build().
@@ -462,6 +537,9 @@ private:
   Value myTurn, theirTurn; // the named barriers of this consumer's turns
   // Set up per work item by setItem() and forEachItem().
   Value bi, head, kvHead, qStart, split;
+  /// With a split last round: whether the item is a part, and which of the
+  /// round's items it is part `split` of.
+  Value isPart, tailItem;
   Value warpFirst; // the first of this warp's 16 query rows
   Value kvBegin, kvEnd;
   /// The block's tiles before this item's (the stage ring runs on across
@@ -1039,7 +1117,8 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   Value items = mul(mul(blocksX, p.headsKV), p.batch);
   Value reverse = reversesRounds(blocksX, launch.getGridSize().x);
   scf::ForOp::create(
-      b, blockId.x, items, launch.getGridSize().x, ValueRange{idx(0), idx(0)},
+      b, blockId.x, loopEnd(items), launch.getGridSize().x,
+      ValueRange{idx(0), idx(0)},
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
@@ -1067,11 +1146,6 @@ void Sm90Kernel::setRound(Value base, Value count) {
 }
 
 void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
-  int64_t accValues = shape.outColumns() / 2;
-  auto store = [&](ArrayRef<Value> results, const Rows &rows) {
-    storeRows(p, rows, results.take_front(accValues),
-              results.slice(accValues + 2, 2));
-  };
   // The tensor cores read shared memory through the async proxy: each wait
   // is followed by a proxy fence that orders the copies this thread has
   // seen land before the products' reads. Every item waits for its Q, also
@@ -1091,9 +1165,8 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
     return;
   }
   if (shape.qBuffers == 1) {
-    forEachItem(launch, [&] {
-      store(consumeItem(std::nullopt), Rows{bi, head, warpFirst, lane, 16});
-    });
+    forEachItem(launch,
+                [&] { storeItem(consumeItem(std::nullopt), target()); });
     return;
   }
   // Item overlap (a persistent grid): the block's first item's first S,
@@ -1113,20 +1186,22 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   auto setItemAt = [&](Value w, Value count) {
     setItemNumber(w, count, blockId.x, safeX, perRow, items, grid, reverse);
   };
+  Value end = loopEnd(items);
   setItemAt(blockId.x, idx(0));
   setRound(idx(0), idx(0));
   SmallVector<Value> init{idx(0), idx(0)};
-  llvm::append_range(init, firstScores(lt(blockId.x, items), [] {}));
+  llvm::append_range(init, firstScores(lt(blockId.x, end), [] {}));
   scf::ForOp::create(
-      b, blockId.x, items, grid, init,
+      b, blockId.x, end, grid, init,
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
         setItemAt(w, carried[1]);
         setRound(carried[0], carried[1]);
         SmallVector<Value> results = consumeItem(carried.drop_front(2));
-        // This item's rows, before the next item replaces them.
-        Rows rows{bi, head, warpFirst, lane, 16};
+        // Where this item's output goes, before the next item replaces
+        // the members.
+        Target to = target();
         Value span = arith::MaxSIOp::create(b, sub(kvEnd, kvBegin), idx(0));
         Value nextBase =
             add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
@@ -1135,29 +1210,46 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
         setItemAt(next, count);
         setRound(nextBase, count);
         SmallVector<Value> yielded{nextBase, count};
-        llvm::append_range(yielded, firstScores(lt(next, items),
-                                                [&] { store(results, rows); }));
+        llvm::append_range(yielded, firstScores(lt(next, end), [&] {
+                             storeItem(results, to);
+                           }));
         scf::YieldOp::create(b, yielded);
       });
 }
 
 void Sm90Kernel::storePartial(ArrayRef<Value> results) {
+  // Halves of V's columns are the consumers' halves of the block's
+  // partial, whose stats the first consumer writes; with alternate tiles
+  // each consumer's partial is a split of its own.
+  Value quadLane = rem(lane, 4);
+  Value firstColumn = mul(quadLane, idx(2)), slot = split;
+  Value writesStats =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quadLane, idx(0));
+  if (shape.alternate) {
+    slot = add(mul(split, idx(2)), group);
+  } else {
+    firstColumn = add(mul(group, idx(shape.outColumns())), firstColumn);
+    writesStats = arith::AndIOp::create(
+        b, writesStats,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group, idx(0)));
+  }
+  storePartialRows(results, bi, kvHead, slot, idx(0), firstColumn, writesStats,
+                   shape.packedRows);
+}
+
+void Sm90Kernel::storePartialRows(ArrayRef<Value> results, Value outer,
+                                  Value inner, Value slot, Value firstRow,
+                                  Value firstColumn, Value writesStats,
+                                  int64_t rowLimit) {
   // Thread (warp w, lane l) holds rows 16 w + l / 4 (r = 0) and 8 below
   // (r = 1), columns nt * 8 + 2 (l % 4) and the next of each n8 tile nt of
-  // this consumer's half: values 4 nt + 2 r and 4 nt + 2 r + 1.
+  // this consumer's columns: values 4 nt + 2 r and 4 nt + 2 r + 1.
   int64_t columns = shape.outColumns(), accValues = columns / 2;
   Value partial = scratch[0], stats = scratch[1];
-  Value quadLane = rem(lane, 4);
-  // Halves of V's columns are the consumers' halves of the block's
-  // partial; with alternate tiles each consumer's partial is a split.
-  Value firstColumn = mul(quadLane, idx(2)), slot = split;
-  if (shape.alternate)
-    slot = add(mul(split, idx(2)), group);
-  else
-    firstColumn = add(mul(group, idx(columns)), firstColumn);
   auto pairType = VectorType::get({2}, b.getF32Type());
   for (int64_t r = 0; r < 2; ++r) {
-    Value row = add(add(mul(warp, idx(16)), div(lane, 4)), idx(8 * r));
+    Value row =
+        add(firstRow, add(add(mul(warp, idx(16)), div(lane, 4)), idx(8 * r)));
     Value mx = results[accValues + r];
     // The running max is of unscaled scores where the scale rides in the
     // exponential; the combine takes it scaled.
@@ -1165,37 +1257,67 @@ void Sm90Kernel::storePartial(ArrayRef<Value> results) {
       mx = fmul(mx, p.scale);
     Value sum = quadReduce(results[accValues + 2 + r],
                            [&](Value x, Value y) { return fadd(x, y); });
-    scf::IfOp::create(
-        b, lt(row, idx(shape.packedRows)), [&](OpBuilder &nb, Location) {
-          OpBuilder::InsertionGuard guard(b);
-          enter(nb);
-          for (int64_t nt = 0; nt < columns / 8; ++nt) {
-            Value pair = vector::FromElementsOp::create(
-                b, pairType,
-                ValueRange{results[4 * nt + 2 * r],
-                           results[4 * nt + 2 * r + 1]});
-            vector::StoreOp::create(b, pair, partial,
-                                    ValueRange{bi, kvHead, slot, row,
-                                               add(firstColumn, idx(nt * 8))},
-                                    /*nontemporal=*/false, llvm::MaybeAlign(8));
-          }
-          Value writesStats = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                                    quadLane, idx(0));
-          if (!shape.alternate)
-            writesStats = arith::AndIOp::create(
-                b, writesStats,
-                arith::CmpIOp::create(b, arith::CmpIPredicate::eq, group,
-                                      idx(0)));
-          scf::IfOp::create(b, writesStats, [&](OpBuilder &sb, Location) {
-            OpBuilder::InsertionGuard guard(b);
-            enter(sb);
-            storeSplitStats(b, b.getLoc(), stats, bi, kvHead, slot, row, mx,
-                            sum);
-            scf::YieldOp::create(b);
-          });
-          scf::YieldOp::create(b);
-        });
+    auto storeRow = [&] {
+      for (int64_t nt = 0; nt < columns / 8; ++nt) {
+        Value pair = vector::FromElementsOp::create(
+            b, pairType,
+            ValueRange{results[4 * nt + 2 * r], results[4 * nt + 2 * r + 1]});
+        vector::StoreOp::create(
+            b, pair, partial,
+            ValueRange{outer, inner, slot, row, add(firstColumn, idx(nt * 8))},
+            /*nontemporal=*/false, llvm::MaybeAlign(8));
+      }
+      scf::IfOp::create(b, writesStats, [&](OpBuilder &sb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(sb);
+        storeSplitStats(b, b.getLoc(), stats, outer, inner, slot, row, mx, sum);
+        scf::YieldOp::create(b);
+      });
+    };
+    if (rowLimit == 0) {
+      storeRow();
+      continue;
+    }
+    scf::IfOp::create(b, lt(row, idx(rowLimit)), [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      storeRow();
+      scf::YieldOp::create(b);
+    });
   }
+}
+
+void Sm90Kernel::storeItem(ArrayRef<Value> results, const Target &to) {
+  int64_t accValues = shape.outColumns() / 2;
+  auto whole = [&] {
+    storeRows(p, to.rows, results.take_front(accValues),
+              results.slice(accValues + 2, 2));
+  };
+  if (!to.isPart) {
+    whole();
+    return;
+  }
+  // A part stores all 128 rows of the item, also those past the last query
+  // position, so that the combine reads nothing unwritten; its rows are
+  // this consumer's 64, its columns all of V's.
+  scf::IfOp::create(
+      b, to.isPart,
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        storePartialRows(results, to.item, idx(0), to.part, mul(group, idx(64)),
+                         mul(rem(lane, 4), idx(2)),
+                         arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                               rem(lane, 4), idx(0)),
+                         /*rowLimit=*/0);
+        scf::YieldOp::create(b);
+      },
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        whole();
+        scf::YieldOp::create(b);
+      });
 }
 
 void Sm90Kernel::zeroQPadding() {
@@ -1230,6 +1352,14 @@ void Sm90Kernel::zeroQPadding() {
 }
 
 void Sm90Kernel::build(gpu::LaunchOp launch) {
+  // A prefill grid lets the combine of its split last round launch at once:
+  // the combine waits for this kernel to complete before it reads, and
+  // none of its blocks can take an SM that a block of this one holds (each
+  // takes most of the registers), so its blocks become resident, their
+  // launch paid, as this grid's blocks retire.
+  if (tail && signalDependents)
+    NVVM::GriddepcontrolOp::create(b,
+                                   NVVM::GridDepActionKind::launch_dependents);
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
   factor = softmaxFactor(p);
@@ -1477,9 +1607,10 @@ void mlir::attn::declareSm90TensorMapCall(OpBuilder &b, Location loc) {
 namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
-  Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap)
+  Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap,
+                    bool tailSplit)
       : smCount(smCount), tma(tma), pInShared(pInShared),
-        itemOverlap(itemOverlap) {}
+        itemOverlap(itemOverlap), tailSplit(tailSplit) {}
 
   StringRef getName() const override { return "sm90"; }
 
@@ -1493,6 +1624,8 @@ public:
                          : ", P in shared memory above head_dim 128";
     if (itemOverlap)
       summary += ", item overlap";
+    if (tailSplit && smCount > 0)
+      summary += ", split last round";
     return summary;
   }
 
@@ -1532,6 +1665,11 @@ public:
     }
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
+    if (std::optional<TailSplit> tail = tailOf(p))
+      allocPartials(b, loc, arith::ConstantIndexOp::create(b, loc, tail->items),
+                    arith::ConstantIndexOp::create(b, loc, 1),
+                    arith::ConstantIndexOp::create(b, loc, tail->parts),
+                    kBlockRows, shape.valueDim, launch);
     if (tma) {
       // Q in boxes of the block's rows, K and V of a tile's keys; K and V
       // are seen over seqK positions of their kvRows.
@@ -1554,10 +1692,90 @@ public:
     Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
                             cast<MemRefType>(p.value.getType()).getDimSize(3),
                             pInShared, qBuffers(p));
-    Sm90Kernel(ib, p, launchShape, shape, isPersistent(p)).build(launch);
+    std::optional<TailSplit> tail = tailOf(p);
+    if (tail)
+      nameKernel(launch, kPrimarySuffix);
+    Sm90Kernel(ib, p, launchShape, shape, isPersistent(p),
+               /*signalDependents=*/tail.has_value(), tail)
+        .build(launch);
+  }
+
+  void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
+                     const FlashLaunch &launch) const override {
+    std::optional<TailSplit> tail = tailOf(p);
+    if (!tail)
+      return;
+    // Block (row, 0, i) writes row `row` of item fullItems + i, numbered
+    // as the kernel's forEachItem numbers them.
+    auto itemRow = [&](ImplicitLocOpBuilder &ib, Value row, Value,
+                       Value i) -> CombineRow {
+      auto c = [&](int64_t x) -> Value {
+        return arith::ConstantIndexOp::create(ib, x);
+      };
+      Value blocksX =
+          MmaSyncBuilder::prefillGridX(ib, ib.getLoc(), p, kBlockRows);
+      Value perRow = arith::MulIOp::create(ib, blocksX, p.headsKV);
+      Value w = arith::AddIOp::create(ib, c(tail->fullItems), i);
+      Value kvHead = arith::DivUIOp::create(
+          ib, arith::RemUIOp::create(ib, w, perRow), blocksX);
+      auto [head, qStart] = MmaSyncBuilder::prefillBlock(
+          ib, ib.getLoc(), p, arith::RemUIOp::create(ib, w, blocksX), kvHead,
+          kBlockRows);
+      Value position = arith::AddIOp::create(ib, qStart, row);
+      return {arith::DivUIOp::create(ib, w, perRow), position, head,
+              arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, position,
+                                    p.seqQ)};
+    };
+    auto c = [&](int64_t x) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, x);
+    };
+    buildCombine(b, loc, p, launch, c(tail->parts), c(kBlockRows), c(1),
+                 c(tail->items),
+                 cast<MemRefType>(p.value.getType()).getDimSize(3),
+                 /*dependentLaunch=*/true, "tail-combine", itemRow);
   }
 
 private:
+  /// The split last round (TailSplit) where `tail-split` is on, the grid is
+  /// persistent, every item costs the same and every extent is static, and
+  /// splitting saves at least kMinTailTilesSaved tiles of the last round:
+  /// below that the partials and the combine kernel (a few microseconds)
+  /// would cost about what they save.
+  std::optional<TailSplit> tailOf(const FlashProblem &p) const {
+    if (!tailSplit || !isPersistent(p) || p.causal || p.window || p.kvLengths ||
+        p.seqK != p.kvRows)
+      return std::nullopt;
+    auto q = cast<MemRefType>(p.query.getType());
+    auto k = cast<MemRefType>(p.key.getType());
+    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
+    int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
+            headsQ = q.getDimSize(h), seqK = k.getDimSize(s);
+    if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(seqQ) ||
+        ShapedType::isDynamic(headsQ) || ShapedType::isDynamic(seqK))
+      return std::nullopt;
+    // Items: q-tiles x group x KV heads x batch, as forEachItem counts them.
+    int64_t items = llvm::divideCeil(seqQ, kBlockRows) * headsQ * batch;
+    int64_t grid = std::min(items, smCount);
+    int64_t last = grid > 0 ? items % grid : 0;
+    if (last == 0)
+      return std::nullopt;
+    int64_t keys =
+        Shape::of(q.getDimSize(3),
+                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
+            .keys;
+    int64_t tiles = llvm::divideCeil(seqK, keys);
+    // As many parts as the idle blocks allow, each of whole tiles and none
+    // empty.
+    int64_t parts = std::min(grid / last, tiles);
+    if (parts < 2)
+      return std::nullopt;
+    int64_t partTiles = llvm::divideCeil(tiles, parts);
+    parts = llvm::divideCeil(tiles, partTiles);
+    if (tiles - partTiles < kMinTailTilesSaved)
+      return std::nullopt;
+    return TailSplit{items - last, last, parts, partTiles};
+  }
+
   /// One block per item above head_dim 128 with cp.async copies, where the
   /// item loop's state does not fit the consumers' 224 registers (it
   /// spilled; with TMA they have 240, and it fits), and where a static key
@@ -1590,13 +1808,13 @@ private:
   }
 
   int64_t smCount;
-  bool tma, pInShared, itemOverlap;
+  bool tma, pInShared, itemOverlap, tailSplit;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
-                                    bool itemOverlap) {
+                                    bool itemOverlap, bool tailSplit) {
   return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared,
-                                             itemOverlap);
+                                             itemOverlap, tailSplit);
 }

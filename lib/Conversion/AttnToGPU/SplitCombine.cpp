@@ -5,13 +5,14 @@
 // at batch 1, each block writes its rows' partial (max, sum, accumulator)
 // to scratch, and a second kernel combines the blocks into the output. This
 // file picks the number of splits, allocates the scratch and builds that
-// kernel, so that the decode schedules share one combine, one scratch
-// layout (SplitCombine.h) and one naming of the kernel pair for
-// programmatic dependent launch.
+// kernel, so that the decode schedules (and the sm90 prefill schedule's
+// split last round) share one combine, one scratch layout (SplitCombine.h)
+// and one naming of the kernel pair for programmatic dependent launch.
 //
-// The combine kernel is a block per (packed row, KV head, batch), with a
-// warp per kCombineUnroll splits (at most kCombineMaxWarps), so that every
-// split's loads are in flight at once up to 128 splits.
+// The combine kernel is a block per row of partials (for decode, per
+// packed row, KV head and batch row), with a warp per kCombineUnroll splits (at
+// most kCombineMaxWarps), so that every split's loads are in flight at once up
+// to 128 splits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,13 +138,12 @@ void mlir::attn::storeSplitStats(OpBuilder &b, Location loc, Value stats,
   store(sum, 1);
 }
 
-void mlir::attn::allocSplitScratch(OpBuilder &b, Location loc,
-                                   const FlashProblem &p, Value splits,
-                                   int64_t mRows, int64_t valueDim,
-                                   FlashLaunch &launch) {
+void mlir::attn::allocPartials(OpBuilder &b, Location loc, Value outer,
+                               Value inner, Value splits, int64_t mRows,
+                               int64_t valueDim, FlashLaunch &launch) {
   // Each block's partials: its accumulator rows, then max and sum.
   int64_t dyn = ShapedType::kDynamic;
-  SmallVector<Value> sizes{p.batch, p.headsKV, splits};
+  SmallVector<Value> sizes{outer, inner, splits};
   launch.scratch.push_back(allocDevice(
       b, loc, MemRefType::get({dyn, dyn, dyn, mRows, valueDim}, b.getF32Type()),
       sizes));
@@ -151,6 +151,13 @@ void mlir::attn::allocSplitScratch(OpBuilder &b, Location loc,
       b, loc,
       MemRefType::get({dyn, dyn, dyn, mRows, kSplitStats}, b.getF32Type()),
       sizes));
+}
+
+void mlir::attn::allocSplitScratch(OpBuilder &b, Location loc,
+                                   const FlashProblem &p, Value splits,
+                                   int64_t mRows, int64_t valueDim,
+                                   FlashLaunch &launch) {
+  allocPartials(b, loc, p.batch, p.headsKV, splits, mRows, valueDim, launch);
 }
 
 //===----------------------------------------------------------------------===//
@@ -175,7 +182,7 @@ void mlir::attn::nameKernel(gpu::LaunchOp launch, const char *suffix) {
 /// (H100, 2026-12-05).
 static void buildCombineBody(ImplicitLocOpBuilder &b, const FlashProblem &p,
                              const FlashLaunch &shape, Value splits,
-                             int64_t seqQ, int64_t group, int64_t valueDim,
+                             int64_t valueDim, CombineOutput output,
                              gpu::LaunchOp launch) {
   auto idx = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(b, x);
@@ -347,21 +354,25 @@ static void buildCombineBody(ImplicitLocOpBuilder &b, const FlashProblem &p,
     Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, zero);
     Value inv = arith::SelectOp::create(b, empty, zero,
                                         arith::DivFOp::create(b, f32(1.0), l));
-    Value h =
-        arith::AddIOp::create(b, arith::MulIOp::create(b, kvHead, idx(group)),
-                              arith::DivUIOp::create(b, row, idx(seqQ)));
-    Value qi = arith::RemUIOp::create(b, row, idx(seqQ));
-    for (int64_t j = 0; j < vec; ++j)
-      p.store(b, b.getLoc(), fmul(sum[1 + j], inv), bi, qi, h,
-              arith::AddIOp::create(b, col, idx(j)));
+    CombineRow target = output(b, row, kvHead, bi);
+    auto store = [&] {
+      for (int64_t j = 0; j < vec; ++j)
+        p.store(b, b.getLoc(), fmul(sum[1 + j], inv), target.batchRow,
+                target.position, target.head,
+                arith::AddIOp::create(b, col, idx(j)));
+    };
+    if (target.written)
+      ifThen(target.written, store);
+    else
+      store();
   });
 }
 
-void mlir::attn::buildSplitCombine(OpBuilder &b, Location loc,
-                                   const FlashProblem &p,
-                                   const FlashLaunch &shape, Value splits,
-                                   int64_t seqQ, int64_t group,
-                                   int64_t valueDim, bool dependentLaunch) {
+void mlir::attn::buildCombine(OpBuilder &b, Location loc, const FlashProblem &p,
+                              const FlashLaunch &shape, Value splits,
+                              Value gridX, Value gridY, Value gridZ,
+                              int64_t valueDim, bool dependentLaunch,
+                              StringRef schedule, CombineOutput output) {
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(b, loc, x);
   };
@@ -372,11 +383,11 @@ void mlir::attn::buildSplitCombine(OpBuilder &b, Location loc,
       loc, b.createOrFold<arith::CeilDivUIOp>(loc, splits, c(kCombineUnroll)),
       c(kCombineMaxWarps));
   auto launch = gpu::LaunchOp::create(
-      b, loc, c(group * seqQ), p.headsKV, p.batch,
+      b, loc, gridX, gridY, gridZ,
       b.createOrFold<arith::MulIOp>(loc, warps, c(32)), c(1), c(1),
       /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, TypeRange{folds}, TypeRange{});
-  launch->setAttr("attn.schedule", b.getStringAttr("decode-combine"));
+  launch->setAttr("attn.schedule", b.getStringAttr(schedule));
   if (dependentLaunch)
     nameKernel(launch, kDependentSuffix);
   OpBuilder::InsertionGuard guard(b);
@@ -386,6 +397,29 @@ void mlir::attn::buildSplitCombine(OpBuilder &b, Location loc,
   // kernel's last ones end: nothing of theirs may be read before it has.
   if (dependentLaunch)
     NVVM::GriddepcontrolOp::create(ib, NVVM::GridDepActionKind::wait);
-  buildCombineBody(ib, p, shape, splits, seqQ, group, valueDim, launch);
+  buildCombineBody(ib, p, shape, splits, valueDim, output, launch);
   gpu::TerminatorOp::create(b, loc);
+}
+
+void mlir::attn::buildSplitCombine(OpBuilder &b, Location loc,
+                                   const FlashProblem &p,
+                                   const FlashLaunch &shape, Value splits,
+                                   int64_t seqQ, int64_t group,
+                                   int64_t valueDim, bool dependentLaunch) {
+  // Packed row r of KV head h is query head h * group + r / seqQ at
+  // position r % seqQ.
+  auto packedRow = [&](ImplicitLocOpBuilder &ib, Value row, Value kvHead,
+                       Value bi) {
+    auto c = [&](int64_t x) -> Value {
+      return arith::ConstantIndexOp::create(ib, x);
+    };
+    Value head =
+        arith::AddIOp::create(ib, arith::MulIOp::create(ib, kvHead, c(group)),
+                              arith::DivUIOp::create(ib, row, c(seqQ)));
+    return CombineRow{bi, arith::RemUIOp::create(ib, row, c(seqQ)), head,
+                      Value()};
+  };
+  buildCombine(b, loc, p, shape, splits,
+               arith::ConstantIndexOp::create(b, loc, group * seqQ), p.headsKV,
+               p.batch, valueDim, dependentLaunch, "decode-combine", packedRow);
 }

@@ -8,7 +8,9 @@
 // s writes, for each row, [b, kvHead, s, row, :] of both scratch buffers:
 // the max of its scaled scores, the sum of exp(score - max) over its keys
 // and the accumulator weighted alike, unnormalized; a row that saw no key
-// has max -inf and sum 0.
+// has max -inf and sum 0. The sm90 prefill schedule's split last round
+// writes its partials the same way, [item, 0, part, row, :], and the same
+// kernel combines them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,8 @@
 #define LIB_CONVERSION_ATTNTOGPU_SPLITCOMBINE_H
 
 #include "FlashSchedule.h"
+
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir::attn {
 
@@ -52,10 +56,16 @@ int64_t pickSplits(int64_t units, int64_t tiles, const SplitFloor &floor);
 Value runtimeSplits(OpBuilder &b, Location loc, const FlashProblem &p,
                     const SplitFloor &floor);
 
-/// Allocates the scratch of `splits` blocks per (batch, KV head) and
-/// appends it to `launch.scratch`: the partial accumulators, [B, Hkv,
-/// splits, mRows, valueDim] f32, then their max and sum, [B, Hkv, splits,
-/// mRows, kSplitStats] f32.
+/// Allocates the scratch of `splits` blocks for each of `outer` x `inner`
+/// units and appends it to `launch.scratch`: the partial accumulators,
+/// [outer, inner, splits, mRows, valueDim] f32, then their max and sum,
+/// [outer, inner, splits, mRows, kSplitStats] f32.
+void allocPartials(OpBuilder &b, Location loc, Value outer, Value inner,
+                   Value splits, int64_t mRows, int64_t valueDim,
+                   FlashLaunch &launch);
+
+/// allocPartials for `splits` blocks per (batch, KV head): [B, Hkv,
+/// splits, mRows, ...].
 void allocSplitScratch(OpBuilder &b, Location loc, const FlashProblem &p,
                        Value splits, int64_t mRows, int64_t valueDim,
                        FlashLaunch &launch);
@@ -67,14 +77,34 @@ void storeSplitStats(OpBuilder &b, Location loc, Value stats, Value bi,
                      Value kvHead, Value split, Value row, Value max,
                      Value sum);
 
+/// Where a combine block writes its row: the output's batch row, query
+/// position and query head, where `written` holds (null: always).
+struct CombineRow {
+  Value batchRow, position, head, written;
+};
+/// Builds, inside the combine kernel, where block (x, y, z) writes.
+using CombineOutput = llvm::function_ref<CombineRow(ImplicitLocOpBuilder &b,
+                                                    Value x, Value y, Value z)>;
+
 /// Launches the kernel that combines the `splits` partials in the first two
-/// buffers of `launch.scratch` (allocSplitScratch's) into the output, for
-/// the group x seqQ packed rows of a KV group (row r is query head
-/// kvHead * group + r / seqQ at position r % seqQ). With `dependentLaunch`
-/// it is named and waits as the dependent of a programmatic dependent
-/// launch (attn/Runtime/DependentLaunch.h): the kernel that wrote the
-/// partials must then be named with kPrimarySuffix and may signal with
+/// buffers of `launch.scratch` (allocPartials'): block (x, y, z) of the
+/// (gridX, gridY, gridZ) grid folds row x of [z, y, :, x, :] and writes it
+/// where `output` says; `schedule` names it (the attn.schedule attribute).
+/// With `dependentLaunch` it is named and waits as the
+/// dependent of a programmatic dependent launch
+/// (attn/Runtime/DependentLaunch.h): the kernel that wrote the partials
+/// must then be named with kPrimarySuffix and may signal with
 /// griddepcontrol.launch_dependents.
+void buildCombine(OpBuilder &b, Location loc, const FlashProblem &p,
+                  const FlashLaunch &launch, Value splits, Value gridX,
+                  Value gridY, Value gridZ, int64_t valueDim,
+                  bool dependentLaunch, StringRef schedule,
+                  CombineOutput output);
+
+/// buildCombine for a split decode (allocSplitScratch's partials): a block
+/// per packed row of a KV group, group x seqQ of them (row r is query head
+/// kvHead * group + r / seqQ at position r % seqQ), per KV head and batch
+/// row.
 void buildSplitCombine(OpBuilder &b, Location loc, const FlashProblem &p,
                        const FlashLaunch &launch, Value splits, int64_t seqQ,
                        int64_t group, int64_t valueDim, bool dependentLaunch);

@@ -1,0 +1,122 @@
+// RUN: attn-opt %s --convert-attn-to-gpu="tail-split=true sm-count=7" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="sm-count=7" -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm80 tail-split=true sm-count=7" -split-input-file | FileCheck %s --check-prefix=OFF
+// The sm90 schedule with tail-split: where the persistent grid's items cost
+// the same and its last round is at most half full, that round's items are
+// split over their keys across the idle blocks. @split: 8 items (2 q-tiles
+// x 4 query heads) on 7 blocks leave 1 item for the last round; its 8 key
+// tiles go to 4 parts of 2 tiles (7 idle blocks, whole tiles, none empty),
+// so the grid's loop runs over 7 + 4 numbers. Each part writes its 128
+// rows' partial (accumulator, max and sum) to scratch, and a combine kernel
+// over (128 rows, 1, 1 item), launched as a programmatic dependent that
+// the attention kernel lets launch at once, writes the item's rows below
+// Sq.
+
+// CHECK-LABEL: func.func @split(
+// CHECK:         %[[PARTIAL:.+]] = gpu.alloc  (%c1{{[_0-9]*}}, %c1{{[_0-9]*}}, %c4{{[_0-9]*}}) : memref<?x?x?x128x64xf32>
+// CHECK:         %[[STATS:.+]] = gpu.alloc  (%c1{{[_0-9]*}}, %c1{{[_0-9]*}}, %c4{{[_0-9]*}}) : memref<?x?x?x128x2xf32>
+// CHECK:         gpu.launch {{.+}} function(@split_kernel_pdl_primary)
+// CHECK-NEXT:      nvvm.griddepcontrol  launch_dependents
+// The producer: loop numbers from 7 on are parts, part (w - 7) / 1 of item
+// 7 + (w - 7) % 1, its keys [2 part, 2 part + 2) tiles, clamped to Sk.
+// CHECK:           nvvm.setmaxregister  decrease 24
+// CHECK:           scf.for %[[W:[^ ]+]] = %{{[^ ]+}} to %c11 step
+// CHECK:             %[[AT:.+]] = arith.maxui %[[W]], %[[FULL:c7[_0-9]*]]
+// CHECK:             %[[V:.+]] = arith.subi %[[AT]], %[[FULL]]
+// CHECK:             %[[ISPART:.+]] = arith.cmpi uge, %[[W]], %[[FULL]]
+// CHECK:             %[[PART:.+]] = arith.divui %[[V]], %c1
+// CHECK:             %[[BEGIN:.+]] = arith.muli %[[PART]], %c256
+// CHECK:             arith.select %[[ISPART]], %[[BEGIN]], %c0
+// CHECK:             %[[END:.+]] = arith.minsi %{{.+}}, %[[SK:dim_[0-9]+]]
+// CHECK:             arith.select %[[ISPART]], %[[END]], %[[SK]]
+// The consumers: the same numbering; a part stores its partial, a whole
+// item its rows.
+// CHECK:           nvvm.setmaxregister  increase 240
+// CHECK:           scf.for %{{[^ ]+}} = %{{[^ ]+}} to %c11 step
+// CHECK:             arith.cmpi uge
+// CHECK:               scf.if %{{.+}} {
+// CHECK:                 vector.store %{{.+}}, %[[PARTIAL]][{{.+}}] {{.+}} vector<2xf32>
+// CHECK:                 memref.store %{{.+}}, %[[STATS]][{{.+}}, %c0{{[_0-9]*}}] : memref<?x?x?x128x2xf32>
+// CHECK:                 memref.store %{{.+}}, %[[STATS]][{{.+}}, %c1{{[_0-9]*}}] : memref<?x?x?x128x2xf32>
+// CHECK:               } else {
+// CHECK:                 vector.store {{.+}} vector<2xbf16>
+// CHECK:         } {attn.schedule = "sm90"}
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c128{{[_0-9]*}}, %{{.+}} = %c1{{[_0-9]*}}, %{{.+}} = %c1{{[_0-9]*}}) {{.+}} function(@split_kernel_pdl_dependent)
+// CHECK-NEXT:      nvvm.griddepcontrol  wait
+// CHECK:           vector.load %[[STATS]]
+// CHECK:           vector.load %[[PARTIAL]]
+// CHECK:           %[[ITEM:.+]] = arith.addi %c7{{[_0-9]*}}, %{{.+}} : index
+// CHECK:           %[[POS:.+]] = arith.addi %{{.+}}, %[[ROW:arg3]] : index
+// CHECK:           %[[BELOW:.+]] = arith.cmpi ult, %[[POS]], %{{.+}}
+// CHECK:           scf.if %[[BELOW]] {
+// CHECK:             memref.store
+// CHECK:         } {attn.schedule = "tail-combine"}
+// CHECK:         gpu.dealloc  %[[PARTIAL]]
+// CHECK:         gpu.dealloc  %[[STATS]]
+// Without the option, and on other schedules, nothing is split.
+// OFF-LABEL: func.func @split(
+// OFF-NOT:     pdl_primary
+// OFF-NOT:     tail-combine
+// OFF-LABEL: func.func @causal(
+func.func @split(%q: tensor<1x256x4x64xbf16>, %k: tensor<1x1024x1x64xbf16>, %v: tensor<1x1024x1x64xbf16>) -> tensor<1x256x4x64xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x256x4x64xbf16>, tensor<1x1024x1x64xbf16>, tensor<1x1024x1x64xbf16> -> tensor<1x256x4x64xbf16>
+  return %o : tensor<1x256x4x64xbf16>
+}
+
+// -----
+
+// Where the items differ in cost (a causal mask; likewise a window or
+// per-sequence lengths), nothing is split.
+// CHECK-LABEL: func.func @causal(
+// CHECK-NOT:     pdl_primary
+// CHECK-NOT:     tail-combine
+func.func @causal(%q: tensor<1x256x4x64xbf16>, %k: tensor<1x1024x1x64xbf16>, %v: tensor<1x1024x1x64xbf16>) -> tensor<1x256x4x64xbf16> {
+  %o = attn.attention %q, %k, %v {causal} : tensor<1x256x4x64xbf16>, tensor<1x1024x1x64xbf16>, tensor<1x1024x1x64xbf16> -> tensor<1x256x4x64xbf16>
+  return %o : tensor<1x256x4x64xbf16>
+}
+
+// -----
+
+// 14 items on 7 blocks: the last round is full.
+// CHECK-LABEL: func.func @full_round(
+// CHECK-NOT:     pdl_primary
+// CHECK-NOT:     tail-combine
+func.func @full_round(%q: tensor<1x256x7x64xbf16>, %k: tensor<1x1024x7x64xbf16>, %v: tensor<1x1024x7x64xbf16>) -> tensor<1x256x7x64xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x256x7x64xbf16>, tensor<1x1024x7x64xbf16>, tensor<1x1024x7x64xbf16> -> tensor<1x256x7x64xbf16>
+  return %o : tensor<1x256x7x64xbf16>
+}
+
+// -----
+
+// 12 items on 7 blocks: 5 in the last round, more than half of 7, which
+// leaves no second part for any of them.
+// CHECK-LABEL: func.func @half_full(
+// CHECK-NOT:     pdl_primary
+// CHECK-NOT:     tail-combine
+func.func @half_full(%q: tensor<1x256x6x64xbf16>, %k: tensor<1x1024x6x64xbf16>, %v: tensor<1x1024x6x64xbf16>) -> tensor<1x256x6x64xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x256x6x64xbf16>, tensor<1x1024x6x64xbf16>, tensor<1x1024x6x64xbf16> -> tensor<1x256x6x64xbf16>
+  return %o : tensor<1x256x6x64xbf16>
+}
+
+// -----
+
+// Four key tiles: 4 parts of 1 tile would take 3 tiles off the last round,
+// fewer than the 4 that pay for the partials and the combine.
+// CHECK-LABEL: func.func @few_tiles(
+// CHECK-NOT:     pdl_primary
+// CHECK-NOT:     tail-combine
+func.func @few_tiles(%q: tensor<1x256x4x64xbf16>, %k: tensor<1x512x1x64xbf16>, %v: tensor<1x512x1x64xbf16>) -> tensor<1x256x4x64xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<1x256x4x64xbf16>, tensor<1x512x1x64xbf16>, tensor<1x512x1x64xbf16> -> tensor<1x256x4x64xbf16>
+  return %o : tensor<1x256x4x64xbf16>
+}
+
+// -----
+
+// A dynamic batch: the rounds are not known when the kernel is built.
+// CHECK-LABEL: func.func @dynamic(
+// CHECK-NOT:     pdl_primary
+// CHECK-NOT:     tail-combine
+func.func @dynamic(%q: tensor<?x256x4x64xbf16>, %k: tensor<?x1024x1x64xbf16>, %v: tensor<?x1024x1x64xbf16>) -> tensor<?x256x4x64xbf16> {
+  %o = attn.attention %q, %k, %v : tensor<?x256x4x64xbf16>, tensor<?x1024x1x64xbf16>, tensor<?x1024x1x64xbf16> -> tensor<?x256x4x64xbf16>
+  return %o : tensor<?x256x4x64xbf16>
+}
