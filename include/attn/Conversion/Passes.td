@@ -99,7 +99,15 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       head dims up to 128, `item-overlap` (the default) gives Q two
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
-      2026-12-06); `item-overlap=false` stores first. With
+      2026-12-06); `item-overlap=false` stores first. With `tail-split`
+      (off by default; not yet measured on a GPU), where the items cost
+      the same (no causal mask, window or per-sequence lengths), every
+      extent is static and the grid's last round is at most half full
+      (4096 items on 132 SMs: 31 rounds, then 4 items while 128 blocks
+      wait), each item of that round is split over its keys into parts
+      of whole tiles that the idle blocks take; each part writes a
+      partial, and the decode combine kernel, launched as a programmatic
+      dependent, writes those items' rows. With
       `p-in-shared`, each consumer stores P into a 128-byte swizzled tile
       of its own once the previous P·V is done, and P·V takes both
       operands from shared memory, the form upstream
