@@ -9,8 +9,8 @@
 #
 # form_flags FORM: sets the array `flags` to attn-runner's flags for FORM,
 # a schedule name with "+cpasync" for --tma=false (sm90's copies by
-# cp.async rather than TMA) or "+pshared" for --p-in-shared (e.g.
-# "sm90+cpasync+pshared").
+# cp.async rather than TMA), "+pshared" for --p-in-shared or "+tailsplit"
+# for --tail-split (e.g. "sm90+cpasync+pshared").
 #
 #===----------------------------------------------------------------------===#
 
@@ -29,5 +29,6 @@ form_flags() {
   flags=(--schedule="${1%%+*}")
   [[ $1 == *+cpasync* ]] && flags+=(--tma=false)
   [[ $1 == *+pshared* ]] && flags+=(--p-in-shared)
+  [[ $1 == *+tailsplit* ]] && flags+=(--tail-split)
   return 0
 }

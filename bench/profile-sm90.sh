@@ -3,8 +3,9 @@
 #
 # On a GPU machine with Nsight Compute: profiles one launch of the sm90
 # attention kernel, in each form named in $FORMS (default "sm90
-# sm90+cpasync"; "+cpasync" and "+pshared" add --tma=false and
-# --p-in-shared, as in bench/schedules.sh), on the prefill shapes named in
+# sm90+cpasync"; "+cpasync", "+pshared" and "+tailsplit" add --tma=false,
+# --p-in-shared and --tail-split, as in bench/schedules.sh), on the
+# prefill shapes named in
 # $SHAPES (default B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads,
 # causal and not), and prints for each the kernel's duration, its
 # tensor-pipe and issue-slot use, and the warp stall reasons that take the
@@ -35,7 +36,9 @@ for shape in ${SHAPES:-16x1024 4x4096}; do
       form_flags "$form"
       name="B${batch}-S${seq}-${causal:+causal-}${form//+/-}"
       # The kernel's second launch: the first is the benchmark's warm-up.
-      profile_launch "$name" a_kernel 1 -- \
+      # With a split last round it is named a_kernel_pdl_primary, and its
+      # combine a_kernel_pdl_dependent, which is not profiled.
+      profile_launch "$name" 'a_kernel(_pdl_primary)?$' 1 -- \
         "$runner" "$work/p.mlir" --target=cuda --benchmark=1 --warmup=1 \
         "${flags[@]}"
     done
