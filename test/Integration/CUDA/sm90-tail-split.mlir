@@ -8,6 +8,7 @@
 // - bf16 GQA 4:1, Sq 700 (rows past the end in the last q-tile), Sk 1500
 //   (a partial last tile): 384 items on 20 blocks, 4 x 4 parts of 3 tiles;
 // - f16 head_dim 64, Sq 1000, Sk 2000: 64 items on 7, 1 x 6 parts of 3;
+//   the same in bf16 with cp.async copies (--tma=false);
 // - head_dim 256 (64-key tiles, one Q buffer, the loop without item
 //   overlap), MHA: 16 items on 5, 1 x 4 parts of 4;
 // - bhsd, item overlap off (the same loop at head_dim 128), 16:2 heads:
@@ -24,6 +25,8 @@
 // RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=71 --schedule=sm90 --tail-split --sm-count=20 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="split last round"
 // RUN: sed -e 's/@Q@/1x1000x8x64/g;s/@K@/1x2000x2x64/g;s/@V@/1x2000x2x64/g;s/@O@/1x1000x8x64/g;s/@T@/f16/g;s/@A@//g' %S/Inputs/attention.mlir \
 // RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=72 --schedule=sm90 --tail-split --sm-count=7 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="split last round"
+// RUN: sed -e 's/@Q@/1x1000x8x64/g;s/@K@/1x2000x2x64/g;s/@V@/1x2000x2x64/g;s/@O@/1x1000x8x64/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=77 --schedule=sm90 --tail-split --tma=false --sm-count=7 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="split last round"
 // RUN: sed -e 's/@Q@/1x512x4x256/g;s/@K@/1x1024x4x256/g;s/@V@/1x1024x4x256/g;s/@O@/1x512x4x256/g;s/@T@/bf16/g;s/@A@//g' %S/Inputs/attention.mlir \
 // RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=73 --schedule=sm90 --tail-split --sm-count=5 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="split last round"
 // RUN: sed -e 's/@Q@/1x16x384x128/g;s/@K@/1x2x900x128/g;s/@V@/1x2x900x128/g;s/@O@/1x16x384x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/Inputs/attention.mlir \
