@@ -160,6 +160,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.pInShared = options.pInShared;
   gpu.itemOverlap = options.itemOverlap;
   gpu.tailSplit = options.tailSplit;
+  gpu.planItems = options.planItems;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the
@@ -181,6 +182,10 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // must then keep in a register instead of an immediate. Sink them back.
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Outlining copies the constant globals a kernel reads (the sm90 planned
+  // order's table) into the kernel's module; the host's copy, in a device
+  // address space that host lowering has no number for, is then unused.
+  pm.addPass(createSymbolDCEPass());
   // A function's kernels, allocations, frees and copies run in order on one
   // stream, and the host waits only where it reads device memory, calls
   // out (cuBLAS, the runtime's checks) or returns: a decode step would

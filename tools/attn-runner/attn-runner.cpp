@@ -133,6 +133,14 @@ static cl::opt<bool> tailSplit(
              "combine kernel merges their partials. Other schedules ignore "
              "it"),
     cl::init(false), cl::cat(category));
+static cl::opt<bool> planItems(
+    "plan-items",
+    cl::desc("The sm90 schedule's persistent grid, for causal or windowed "
+             "prefill with static extents, gives each block the items that "
+             "a grid taking the next item as each block frees would give "
+             "it, from a table built with the kernel, rather than every "
+             "grid-th item. Other schedules ignore it"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "
@@ -254,6 +262,7 @@ int main(int argc, char **argv) {
   options.pInShared = pInShared;
   options.itemOverlap = itemOverlap;
   options.tailSplit = tailSplit;
+  options.planItems = planItems;
   options.steps = steps;
   options.repeatRuns = repeat;
   options.gpuFormat = gpuFormat;

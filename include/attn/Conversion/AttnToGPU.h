@@ -50,6 +50,9 @@ struct FlashScheduleOptions {
   /// Whether the sm90 schedule's persistent grid splits a last round that
   /// is at most half full over the keys of its items.
   bool tailSplit = false;
+  /// Whether the sm90 schedule's persistent grid takes causal or windowed
+  /// items in a planned order (a table built with the kernel).
+  bool planItems = false;
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound

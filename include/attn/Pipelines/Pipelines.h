@@ -120,6 +120,15 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "and a combine kernel merges their partials. Other "
                      "schedules ignore it"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> planItems{
+      *this, "plan-items",
+      llvm::cl::desc("sm90 schedule, persistent grid, causal or windowed "
+                     "prefill with static extents: each block takes the "
+                     "items that a grid taking the next item as each block "
+                     "frees would give it (by a cost of K/V tiles plus "
+                     "one), from a table built with the kernel, rather "
+                     "than every grid-th item. Other schedules ignore it"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "
@@ -156,6 +165,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.pInShared = pInShared;
     options.itemOverlap = itemOverlap;
     options.tailSplit = tailSplit;
+    options.planItems = planItems;
     return options;
   }
 };

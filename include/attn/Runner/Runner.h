@@ -82,6 +82,9 @@ struct RunnerOptions {
   bool pInShared = false;
   bool itemOverlap = false;
   bool tailSplit = false;
+  /// GPU: the sm90 schedule's persistent grid takes causal items in a
+  /// planned order.
+  bool planItems = false;
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

@@ -243,8 +243,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
     if (tryOne(createSm90FlashSchedule(smCount, options.tma, options.pInShared,
-                                       options.itemOverlap,
-                                       options.tailSplit)) ||
+                                       options.itemOverlap, options.tailSplit,
+                                       options.planItems)) ||
         name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
@@ -418,6 +418,7 @@ struct ConvertAttnToGPUPass
     options.pInShared = pInShared;
     options.itemOverlap = itemOverlap;
     options.tailSplit = tailSplit;
+    options.planItems = planItems;
     if (std::optional<std::string> why = validateScheduleOptions(options)) {
       getOperation()->emitError() << "convert-attn-to-gpu: " << *why;
       return signalPassFailure();

@@ -73,6 +73,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <queue>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -94,6 +95,8 @@ constexpr int64_t kConsumerRegisters = 224, kTmaConsumerRegisters = 240;
 /// (TailSplit): a guess of the partials' and the combine's cost, about
 /// four tiles' time; not yet tuned on a GPU.
 constexpr int64_t kMinTailTilesSaved = 4;
+/// The most items a planned order's table takes (4 bytes each).
+constexpr int64_t kMaxPlanItems = 1 << 16;
 
 /// The block's tiles: head dims, keys per K/V tile and stages of the ring,
 /// and whether each consumer stages its P in shared memory.
@@ -204,6 +207,33 @@ struct TailSplit {
   int64_t work() const { return fullItems + items * parts; }
 };
 
+/// A planned order of a persistent grid's items. Where items differ in
+/// length (causal masking, a window), every grid-th item leaves the blocks
+/// unequal shares: 4096 causal items on 132 SMs give some blocks 32 items
+/// and others 31 whatever their lengths, and the largest block 3% above
+/// the mean (bench/balance_model.py). A grid whose blocks each took the
+/// next item of the same order as they finished (a shared counter) would
+/// balance them; with every extent static, the kernel's builder runs that
+/// grid's schedule instead, on a cost of each item's K/V tiles plus one,
+/// and compiles each block's items into a table the kernel reads: no
+/// counter to zero before each call, the same order on every call, and
+/// blocks running at once still near each other in the order (sharing
+/// K/V tiles in L2).
+struct ItemPlan {
+  /// The table, a constant global of the module: entry b (b <= grid) is
+  /// where block b's items start in it (block b's end is entry b + 1),
+  /// then the item numbers.
+  std::string symbol;
+  int64_t size;
+};
+
+/// The type of a plan's table of `size` entries: i32 in global memory.
+static MemRefType planType(MLIRContext *context, int64_t size) {
+  return MemRefType::get(
+      {size}, IntegerType::get(context, 32), MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Global));
+}
+
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
@@ -216,14 +246,16 @@ public:
   /// last round, writing those items' partials to `launch.scratch`
   /// (allocPartials: [item of the round, 0, part, row, :], 128 rows); with
   /// `signalDependents` it lets the combine kernel launch at once.
+  /// A persistent grid with `plan` takes its items from the plan's table.
   Sm90Kernel(ImplicitLocOpBuilder &b, const FlashProblem &p,
              const FlashLaunch &launch, Shape shape, bool persistent,
              bool signalDependents = false,
-             std::optional<TailSplit> tail = std::nullopt)
+             std::optional<TailSplit> tail = std::nullopt,
+             std::optional<ItemPlan> plan = std::nullopt)
       : WgmmaBuilder(b, cast<MemRefType>(p.query.getType()).getElementType()),
         p(p), persistent(persistent), tma(!launch.kernelArguments.empty()),
         signalDependents(signalDependents), shape(shape), tail(tail),
-        scratch(launch.scratch) {
+        plan(plan), scratch(launch.scratch) {
     if (tma)
       std::tie(qMap, kMap, vMap) =
           std::tuple(launch.kernelArguments[0], launch.kernelArguments[1],
@@ -415,6 +447,27 @@ private:
   /// The end of the grid's loop numbers over `items` items: with a split
   /// last round, the whole items' and the parts'.
   Value loopEnd(Value items) { return tail ? idx(tail->work()) : items; }
+  /// The block's loop over its items: positions from `begin` to `end` by
+  /// `step`, position i taking item itemAt(i). In plain order the
+  /// positions are the item numbers blockIdx.x, blockIdx.x + gridDim.x,
+  /// ...; with a plan, the block's run of the plan's table.
+  struct ItemLoop {
+    Value begin, end, step;
+  };
+  ItemLoop itemLoop(gpu::LaunchOp launch, Value items) {
+    Value block = launch.getBlockIds().x, grid = launch.getGridSize().x;
+    if (!plan)
+      return {block, loopEnd(items), grid};
+    return {planAt(block), planAt(add(block, idx(1))), idx(1)};
+  }
+  Value itemAt(Value i) { return plan ? planAt(i) : i; }
+  /// Entry i of the plan's table, clamped into it (a position past the
+  /// block's last item is read but not used).
+  Value planAt(Value i) {
+    Value at = arith::MinUIOp::create(b, i, idx(plan->size - 1));
+    return arith::IndexCastOp::create(b, b.getIndexType(),
+                                      memref::LoadOp::create(b, planTable, at));
+  }
   /// Whether a persistent grid of `grid` blocks reverses its odd rounds,
   /// or null where it never does: only where items differ in tile count
   /// (causal masking, a window, per-sequence lengths), and only where the
@@ -525,8 +578,11 @@ private:
   bool signalDependents;
   Value qMap, kMap, vMap;
   Shape shape;
-  /// Prefill: the split last round, if any.
+  /// Prefill: the split last round, if any, and the planned order, if any
+  /// (planTable, set up by build(), is its table).
   std::optional<TailSplit> tail;
+  std::optional<ItemPlan> plan;
+  Value planTable;
   /// Decode, and a split last round: the partial accumulators and their
   /// (max, sum), as allocPartials lays them out.
   ArrayRef<Value> scratch;
@@ -1115,14 +1171,16 @@ void Sm90Kernel::forEachItem(gpu::LaunchOp launch, function_ref<void()> body) {
   }
   Value blocksX = prefillGridX(b, b.getLoc(), p, kBlockRows);
   Value items = mul(mul(blocksX, p.headsKV), p.batch);
-  Value reverse = reversesRounds(blocksX, launch.getGridSize().x);
+  // A planned order is already balanced.
+  Value reverse =
+      plan ? Value() : reversesRounds(blocksX, launch.getGridSize().x);
+  ItemLoop loop = itemLoop(launch, items);
   scf::ForOp::create(
-      b, blockId.x, loopEnd(items), launch.getGridSize().x,
-      ValueRange{idx(0), idx(0)},
-      [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
+      b, loop.begin, loop.end, loop.step, ValueRange{idx(0), idx(0)},
+      [&](OpBuilder &lb, Location, Value i, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemNumber(w, carried[1], blockId.x, blocksX,
+        setItemNumber(itemAt(i), carried[1], blockId.x, blocksX,
                       mul(blocksX, p.headsKV), items, launch.getGridSize().x,
                       reverse);
         setRound(carried[0], carried[1]);
@@ -1182,17 +1240,19 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value safeX = arith::MaxSIOp::create(b, blocksX, idx(1));
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
-  Value reverse = reversesRounds(safeX, grid);
-  auto setItemAt = [&](Value w, Value count) {
-    setItemNumber(w, count, blockId.x, safeX, perRow, items, grid, reverse);
+  Value reverse = plan ? Value() : reversesRounds(safeX, grid);
+  // Position i of the block's loop takes item itemAt(i).
+  auto setItemAt = [&](Value i, Value count) {
+    setItemNumber(itemAt(i), count, blockId.x, safeX, perRow, items, grid,
+                  reverse);
   };
-  Value end = loopEnd(items);
-  setItemAt(blockId.x, idx(0));
+  ItemLoop loop = itemLoop(launch, items);
+  setItemAt(loop.begin, idx(0));
   setRound(idx(0), idx(0));
   SmallVector<Value> init{idx(0), idx(0)};
-  llvm::append_range(init, firstScores(lt(blockId.x, end), [] {}));
+  llvm::append_range(init, firstScores(lt(loop.begin, loop.end), [] {}));
   scf::ForOp::create(
-      b, blockId.x, end, grid, init,
+      b, loop.begin, loop.end, loop.step, init,
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
@@ -1206,11 +1266,11 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
         Value nextBase =
             add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
         Value count = add(carried[1], idx(1));
-        Value next = add(w, grid);
+        Value next = add(w, loop.step);
         setItemAt(next, count);
         setRound(nextBase, count);
         SmallVector<Value> yielded{nextBase, count};
-        llvm::append_range(yielded, firstScores(lt(next, end), [&] {
+        llvm::append_range(yielded, firstScores(lt(next, loop.end), [&] {
                              storeItem(results, to);
                            }));
         scf::YieldOp::create(b, yielded);
@@ -1360,6 +1420,9 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   if (tail && signalDependents)
     NVVM::GriddepcontrolOp::create(b,
                                    NVVM::GridDepActionKind::launch_dependents);
+  if (plan)
+    planTable = memref::GetGlobalOp::create(
+        b, planType(b.getContext(), plan->size), plan->symbol);
   tid = launch.getThreadIds().x;
   lane = rem(tid, 32);
   factor = softmaxFactor(p);
@@ -1608,9 +1671,9 @@ namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
   Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap,
-                    bool tailSplit)
+                    bool tailSplit, bool planItems)
       : smCount(smCount), tma(tma), pInShared(pInShared),
-        itemOverlap(itemOverlap), tailSplit(tailSplit) {}
+        itemOverlap(itemOverlap), tailSplit(tailSplit), planItems(planItems) {}
 
   StringRef getName() const override { return "sm90"; }
 
@@ -1626,6 +1689,8 @@ public:
       summary += ", item overlap";
     if (tailSplit && smCount > 0)
       summary += ", split last round";
+    if (planItems && smCount > 0)
+      summary += ", planned order";
     return summary;
   }
 
@@ -1695,8 +1760,11 @@ public:
     std::optional<TailSplit> tail = tailOf(p);
     if (tail)
       nameKernel(launch, kPrimarySuffix);
+    std::optional<ItemPlan> plan;
+    if (std::optional<SmallVector<int32_t>> table = planOf(p))
+      plan = addPlanTable(b, loc, launch, *table);
     Sm90Kernel(ib, p, launchShape, shape, isPersistent(p),
-               /*signalDependents=*/tail.has_value(), tail)
+               /*signalDependents=*/tail.has_value(), tail, plan)
         .build(launch);
   }
 
@@ -1776,6 +1844,93 @@ private:
     return TailSplit{items - last, last, parts, partTiles};
   }
 
+  /// The planned order's table (ItemPlan) where `plan-items` is on, the
+  /// grid is persistent, the items differ in length by a causal mask or a
+  /// window (not per-sequence lengths, known only at run time) and every
+  /// extent is static: entries 0..grid the blocks' starts, then each
+  /// block's items in plain order, as a grid taking the next item as each
+  /// block frees would give them, an item costing its K/V tiles (as
+  /// buildKVRange bounds them) plus one.
+  std::optional<SmallVector<int32_t>> planOf(const FlashProblem &p) const {
+    if (!planItems || !isPersistent(p) || !(p.causal || p.window) ||
+        p.kvLengths || p.seqK != p.kvRows)
+      return std::nullopt;
+    auto q = cast<MemRefType>(p.query.getType());
+    auto k = cast<MemRefType>(p.key.getType());
+    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
+    int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
+            headsQ = q.getDimSize(h), seqK = k.getDimSize(s),
+            headsKV = k.getDimSize(h);
+    if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(seqQ) ||
+        ShapedType::isDynamic(headsQ) || ShapedType::isDynamic(seqK) ||
+        ShapedType::isDynamic(headsKV) || headsKV == 0)
+      return std::nullopt;
+    int64_t qTiles = llvm::divideCeil(seqQ, kBlockRows),
+            group = headsQ / headsKV, blocksX = qTiles * group;
+    int64_t items = blocksX * headsKV * batch;
+    int64_t grid = std::min(items, smCount);
+    if (items == 0 || items > kMaxPlanItems)
+      return std::nullopt;
+    int64_t keys =
+        Shape::of(q.getDimSize(3),
+                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
+            .keys;
+    // Item x's query tile is qTiles - 1 - (x % blocksX) / group
+    // (prefillBlock); its keys are [begin, end) as buildKVRange bounds them.
+    auto cost = [&](int64_t x) {
+      int64_t qStart = (qTiles - 1 - (x % blocksX) / group) * kBlockRows;
+      int64_t begin = 0, end = seqK;
+      if (p.causal)
+        end = std::clamp<int64_t>(
+            std::min(qStart + kBlockRows, seqQ) + seqK - seqQ, 0, seqK);
+      if (p.window)
+        begin = std::max<int64_t>(qStart + seqK - seqQ + 1 - *p.window, 0) /
+                keys * keys;
+      return llvm::divideCeil(std::max<int64_t>(end - begin, 0), keys) + 1;
+    };
+    // Each item to the block that frees first (the lowest such block on a
+    // tie, so that the plan is the same on every build).
+    using Free = std::pair<int64_t, int64_t>; // (time, block)
+    std::priority_queue<Free, std::vector<Free>, std::greater<Free>> free;
+    for (int64_t b = 0; b < grid; ++b)
+      free.push({0, b});
+    std::vector<SmallVector<int32_t>> blockItems(grid);
+    for (int64_t x = 0; x < items; ++x) {
+      auto [time, b] = free.top();
+      free.pop();
+      blockItems[b].push_back(x);
+      free.push({time + cost(x), b});
+    }
+    SmallVector<int32_t> table;
+    int64_t at = grid + 1;
+    for (const SmallVector<int32_t> &list : blockItems) {
+      table.push_back(at);
+      at += list.size();
+    }
+    table.push_back(at);
+    for (const SmallVector<int32_t> &list : blockItems)
+      llvm::append_range(table, list);
+    return table;
+  }
+
+  /// Adds `table` to the module around `launch` as a constant global in
+  /// device memory (kernel outlining copies it into the kernel's module).
+  static ItemPlan addPlanTable(OpBuilder &b, Location loc, gpu::LaunchOp launch,
+                               ArrayRef<int32_t> table) {
+    auto module = launch->getParentOfType<ModuleOp>();
+    MemRefType type = planType(b.getContext(), table.size());
+    auto values = DenseElementsAttr::get(
+        RankedTensorType::get({int64_t(table.size())}, b.getI32Type()), table);
+    // Built outside the module, then inserted under a name of its own.
+    OpBuilder detached(b.getContext());
+    auto global = memref::GlobalOp::create(
+        detached, loc, "attn_sm90_item_plan", b.getStringAttr("private"), type,
+        values, /*constant=*/true,
+        /*alignment=*/b.getI64IntegerAttr(16));
+    SymbolTable(module).insert(global, module.getBody()->begin());
+    return {global.getSymName().str(), int64_t(table.size())};
+  }
+
   /// One block per item above head_dim 128 with cp.async copies, where the
   /// item loop's state does not fit the consumers' 224 registers (it
   /// spilled; with TMA they have 240, and it fits), and where a static key
@@ -1808,13 +1963,14 @@ private:
   }
 
   int64_t smCount;
-  bool tma, pInShared, itemOverlap, tailSplit;
+  bool tma, pInShared, itemOverlap, tailSplit, planItems;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
-                                    bool itemOverlap, bool tailSplit) {
+                                    bool itemOverlap, bool tailSplit,
+                                    bool planItems) {
   return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared,
-                                             itemOverlap, tailSplit);
+                                             itemOverlap, tailSplit, planItems);
 }
