@@ -107,7 +107,15 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       wait), each item of that round is split over its keys into parts
       of whole tiles that the idle blocks take; each part writes a
       partial, and the decode combine kernel, launched as a programmatic
-      dependent, writes those items' rows. With
+      dependent, writes those items' rows. With `plan-items` (off by
+      default; not yet measured on a GPU), where items differ in length
+      by a causal mask or a window and every extent is static, each
+      block takes the items that a grid taking the next item as each
+      block frees would give it (each item costing its K/V tiles plus
+      one), from a table built with the kernel (a constant global the
+      kernel reads), rather than every grid-th item: by that cost the
+      largest block of causal B4×4k and B1×16k drops from 1.031 of the
+      mean to 1.002 and 1.001. With
       `p-in-shared`, each consumer stores P into a 128-byte swizzled tile
       of its own once the previous P·V is done, and P·V takes both
       operands from shared memory, the form upstream
