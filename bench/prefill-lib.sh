@@ -9,8 +9,9 @@
 #
 # form_flags FORM: sets the array `flags` to attn-runner's flags for FORM,
 # a schedule name with "+cpasync" for --tma=false (sm90's copies by
-# cp.async rather than TMA), "+pshared" for --p-in-shared or "+tailsplit"
-# for --tail-split (e.g. "sm90+cpasync+pshared").
+# cp.async rather than TMA), "+pshared" for --p-in-shared, "+tailsplit"
+# for --tail-split or "+plan" for --plan-items (e.g.
+# "sm90+cpasync+pshared").
 #
 #===----------------------------------------------------------------------===#
 
@@ -30,5 +31,6 @@ form_flags() {
   [[ $1 == *+cpasync* ]] && flags+=(--tma=false)
   [[ $1 == *+pshared* ]] && flags+=(--p-in-shared)
   [[ $1 == *+tailsplit* ]] && flags+=(--tail-split)
+  [[ $1 == *+plan* ]] && flags+=(--plan-items)
   return 0
 }
