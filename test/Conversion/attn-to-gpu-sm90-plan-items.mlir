@@ -79,4 +79,13 @@ func.func @dynamic(%q: tensor<?x512x4x64xbf16>, %k: tensor<?x512x1x64xbf16>, %v:
 // RUN: sed -e 's/@Q@/1x16384x32x128/g;s/@K@/1x16384x8x128/g;s/@V@/1x16384x8x128/g;s/@O@/1x16384x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
 // RUN:   | attn-opt --convert-attn-to-gpu="plan-items=true sm-count=132" \
 // RUN:   | python3 %S/Inputs/check_item_plan.py --batch 1 --seq-q 16384 --seq-k 16384 --heads-q 32 --heads-kv 8 --keys 128 --sm-count 132 --causal | FileCheck %s --check-prefix=ORDER
+// RUN: sed -e 's/@Q@/1x1024x8x128/g;s/@K@/1x1024x2x128/g;s/@V@/1x1024x2x128/g;s/@O@/1x1024x8x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="plan-items=true tma=false sm-count=5" \
+// RUN:   | python3 %S/Inputs/check_item_plan.py --batch 1 --seq-q 1024 --seq-k 1024 --heads-q 8 --heads-kv 2 --keys 128 --sm-count 5 --causal | FileCheck %s --check-prefix=ORDER
+// RUN: sed -e 's/@Q@/2x2048x32x128/g;s/@K@/2x2048x8x128/g;s/@V@/2x2048x8x128/g;s/@O@/2x2048x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="plan-items=true sm-count=132" \
+// RUN:   | python3 %S/Inputs/check_item_plan.py --batch 2 --seq-q 2048 --seq-k 2048 --heads-q 32 --heads-kv 8 --keys 128 --sm-count 132 --causal | FileCheck %s --check-prefix=ORDER
+// RUN: sed -e 's/@Q@/1x520x4x64/g;s/@K@/1x520x2x64/g;s/@V@/1x520x2x64/g;s/@O@/1x520x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="plan-items=true sm-count=3" \
+// RUN:   | python3 %S/Inputs/check_item_plan.py --batch 1 --seq-q 520 --seq-k 520 --heads-q 4 --heads-kv 2 --keys 128 --sm-count 3 --causal | FileCheck %s --check-prefix=ORDER
 // ORDER: plan: ok,

@@ -120,3 +120,25 @@ func.func @dynamic(%q: tensor<?x256x4x64xbf16>, %k: tensor<?x1024x1x64xbf16>, %v
   %o = attn.attention %q, %k, %v : tensor<?x256x4x64xbf16>, tensor<?x1024x1x64xbf16>, tensor<?x1024x1x64xbf16> -> tensor<?x256x4x64xbf16>
   return %o : tensor<?x256x4x64xbf16>
 }
+
+// The CUDA test's shapes (test/Integration/CUDA/sm90-tail-split.mlir) each
+// split as its comment says: partials for (items of the last round, 1,
+// parts), and the combine.
+// RUN: sed -e 's/@Q@/2x700x32x128/g;s/@K@/2x1500x8x128/g;s/@V@/2x1500x8x128/g;s/@O@/2x700x32x128/g;s/@T@/bf16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true sm-count=20" | FileCheck %s --check-prefix=CUDA -DITEMS=4 -DPARTS=4 -DD=128
+// RUN: sed -e 's/@Q@/1x1000x8x64/g;s/@K@/1x2000x2x64/g;s/@V@/1x2000x2x64/g;s/@O@/1x1000x8x64/g;s/@T@/f16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true sm-count=7" | FileCheck %s --check-prefix=CUDA -DITEMS=1 -DPARTS=6 -DD=64
+// RUN: sed -e 's/@Q@/1x1000x8x64/g;s/@K@/1x2000x2x64/g;s/@V@/1x2000x2x64/g;s/@O@/1x1000x8x64/g;s/@T@/bf16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true tma=false sm-count=7" | FileCheck %s --check-prefix=CUDA -DITEMS=1 -DPARTS=6 -DD=64
+// RUN: sed -e 's/@Q@/1x512x4x256/g;s/@K@/1x1024x4x256/g;s/@V@/1x1024x4x256/g;s/@O@/1x512x4x256/g;s/@T@/bf16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true sm-count=5" | FileCheck %s --check-prefix=CUDA -DITEMS=1 -DPARTS=4 -DD=256
+// RUN: sed -e 's/@Q@/1x16x384x128/g;s/@K@/1x2x900x128/g;s/@V@/1x2x900x128/g;s/@O@/1x16x384x128/g;s/@T@/bf16/g;s/@A@/{layout = #attn.layout<bhsd>}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true item-overlap=false sm-count=11" | FileCheck %s --check-prefix=CUDA -DITEMS=4 -DPARTS=2 -DD=128
+// RUN: attn-opt %S/../Integration/CUDA/sm90-tail-split.mlir --convert-attn-to-gpu="tail-split=true sm-count=6" | FileCheck %s --check-prefix=CUDA -DITEMS=2 -DPARTS=3 -DD=128
+// RUN: sed -e 's/@Q@/1x2176x8x128/g;s/@K@/1x2176x1x128/g;s/@V@/1x2176x1x128/g;s/@O@/1x2176x8x128/g;s/@T@/bf16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true sm-count=132" | FileCheck %s --check-prefix=CUDA -DITEMS=4 -DPARTS=17 -DD=128
+// RUN: sed -e 's/@Q@/1x256x4x64/g;s/@K@/1x1024x1x64/g;s/@V@/1x1024x1x64/g;s/@O@/1x256x4x64/g;s/@T@/bf16/g;s/@A@//g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="tail-split=true sm-count=7" | FileCheck %s --check-prefix=CUDA -DITEMS=1 -DPARTS=4 -DD=64
+// CUDA: gpu.alloc  (%c[[ITEMS]]{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c[[PARTS]]{{(_[0-9]+)?}}) : memref<?x?x?x128x[[D]]xf32>
+// CUDA: gpu.alloc  (%c[[ITEMS]]{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c[[PARTS]]{{(_[0-9]+)?}}) : memref<?x?x?x128x2xf32>
+// CUDA: attn.schedule = "tail-combine"

@@ -1365,11 +1365,13 @@ void Sm90Kernel::storeItem(ArrayRef<Value> results, const Target &to) {
       [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        storePartialRows(results, to.item, idx(0), to.part, mul(group, idx(64)),
-                         mul(rem(lane, 4), idx(2)),
-                         arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                               rem(lane, 4), idx(0)),
-                         /*rowLimit=*/0);
+        Value quadLane = rem(lane, 4);
+        storePartialRows(
+            results, to.item, idx(0), to.part, mul(group, idx(64)),
+            mul(quadLane, idx(2)),
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quadLane,
+                                  idx(0)),
+            /*rowLimit=*/0);
         scf::YieldOp::create(b);
       },
       [&](OpBuilder &nb, Location) {
@@ -1804,34 +1806,56 @@ public:
   }
 
 private:
+  /// A persistent grid's items where every extent is known when the kernel
+  /// is built and the keys are the whole K/V buffers (no per-sequence
+  /// lengths, no cache read in place): what the split last round and the
+  /// planned order are computed from.
+  struct StaticItems {
+    int64_t seqQ, seqK, qTiles, group;
+    /// Items (q-tiles x group x KV heads x batch, as forEachItem counts
+    /// them), the grid over them, and the keys of a K/V tile.
+    int64_t items, grid, keys;
+  };
+  std::optional<StaticItems> staticItems(const FlashProblem &p) const {
+    if (!isPersistent(p) || p.kvLengths || p.seqK != p.kvRows)
+      return std::nullopt;
+    auto q = cast<MemRefType>(p.query.getType());
+    auto k = cast<MemRefType>(p.key.getType());
+    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
+    int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
+            headsQ = q.getDimSize(h), seqK = k.getDimSize(s),
+            headsKV = k.getDimSize(h);
+    if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(seqQ) ||
+        ShapedType::isDynamic(headsQ) || ShapedType::isDynamic(seqK) ||
+        ShapedType::isDynamic(headsKV) || headsKV == 0)
+      return std::nullopt;
+    int64_t qTiles = llvm::divideCeil(seqQ, kBlockRows),
+            group = headsQ / headsKV;
+    int64_t items = qTiles * group * headsKV * batch;
+    int64_t keys =
+        Shape::of(q.getDimSize(3),
+                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
+            .keys;
+    return StaticItems{seqQ,  seqK, qTiles, group, items,
+                       std::min(items, smCount), keys};
+  }
+
   /// The split last round (TailSplit) where `tail-split` is on, the grid is
   /// persistent, every item costs the same and every extent is static, and
   /// splitting saves at least kMinTailTilesSaved tiles of the last round:
   /// below that the partials and the combine kernel (a few microseconds)
   /// would cost about what they save.
   std::optional<TailSplit> tailOf(const FlashProblem &p) const {
-    if (!tailSplit || !isPersistent(p) || p.causal || p.window || p.kvLengths ||
-        p.seqK != p.kvRows)
+    if (!tailSplit || p.causal || p.window)
       return std::nullopt;
-    auto q = cast<MemRefType>(p.query.getType());
-    auto k = cast<MemRefType>(p.key.getType());
-    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
-    int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
-            headsQ = q.getDimSize(h), seqK = k.getDimSize(s);
-    if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(seqQ) ||
-        ShapedType::isDynamic(headsQ) || ShapedType::isDynamic(seqK))
+    std::optional<StaticItems> st = staticItems(p);
+    if (!st)
       return std::nullopt;
-    // Items: q-tiles x group x KV heads x batch, as forEachItem counts them.
-    int64_t items = llvm::divideCeil(seqQ, kBlockRows) * headsQ * batch;
-    int64_t grid = std::min(items, smCount);
+    int64_t items = st->items, grid = st->grid;
     int64_t last = grid > 0 ? items % grid : 0;
     if (last == 0)
       return std::nullopt;
-    int64_t keys =
-        Shape::of(q.getDimSize(3),
-                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
-            .keys;
-    int64_t tiles = llvm::divideCeil(seqK, keys);
+    int64_t tiles = llvm::divideCeil(st->seqK, st->keys);
     // As many parts as the idle blocks allow, each of whole tiles and none
     // empty.
     int64_t parts = std::min(grid / last, tiles);
@@ -1852,29 +1876,14 @@ private:
   /// block frees would give them, an item costing its K/V tiles (as
   /// buildKVRange bounds them) plus one.
   std::optional<SmallVector<int32_t>> planOf(const FlashProblem &p) const {
-    if (!planItems || !isPersistent(p) || !(p.causal || p.window) ||
-        p.kvLengths || p.seqK != p.kvRows)
+    if (!planItems || !(p.causal || p.window))
       return std::nullopt;
-    auto q = cast<MemRefType>(p.query.getType());
-    auto k = cast<MemRefType>(p.key.getType());
-    unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
-    int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
-            headsQ = q.getDimSize(h), seqK = k.getDimSize(s),
-            headsKV = k.getDimSize(h);
-    if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(seqQ) ||
-        ShapedType::isDynamic(headsQ) || ShapedType::isDynamic(seqK) ||
-        ShapedType::isDynamic(headsKV) || headsKV == 0)
+    std::optional<StaticItems> st = staticItems(p);
+    if (!st || st->items == 0 || st->items > kMaxPlanItems)
       return std::nullopt;
-    int64_t qTiles = llvm::divideCeil(seqQ, kBlockRows),
-            group = headsQ / headsKV, blocksX = qTiles * group;
-    int64_t items = blocksX * headsKV * batch;
-    int64_t grid = std::min(items, smCount);
-    if (items == 0 || items > kMaxPlanItems)
-      return std::nullopt;
-    int64_t keys =
-        Shape::of(q.getDimSize(3),
-                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
-            .keys;
+    int64_t seqQ = st->seqQ, seqK = st->seqK, keys = st->keys,
+            qTiles = st->qTiles, group = st->group, items = st->items,
+            grid = st->grid, blocksX = qTiles * group;
     // Item x's query tile is qTiles - 1 - (x % blocksX) / group
     // (prefillBlock); its keys are [begin, end) as buildKVRange bounds them.
     auto cost = [&](int64_t x) {
