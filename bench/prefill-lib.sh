@@ -10,8 +10,8 @@
 # form_flags FORM: sets the array `flags` to attn-runner's flags for FORM,
 # a schedule name with "+cpasync" for --tma=false (sm90's copies by
 # cp.async rather than TMA), "+pshared" for --p-in-shared, "+tailsplit"
-# for --tail-split or "+plan" for --plan-items (e.g.
-# "sm90+cpasync+pshared").
+# for --tail-split, "+plan" for --plan-items=always or "+noplan" for
+# --plan-items=never (e.g. "sm90+cpasync+pshared").
 #
 #===----------------------------------------------------------------------===#
 
@@ -31,6 +31,7 @@ form_flags() {
   [[ $1 == *+cpasync* ]] && flags+=(--tma=false)
   [[ $1 == *+pshared* ]] && flags+=(--p-in-shared)
   [[ $1 == *+tailsplit* ]] && flags+=(--tail-split)
-  [[ $1 == *+plan* ]] && flags+=(--plan-items)
+  [[ $1 == *+plan* ]] && flags+=(--plan-items=always)
+  [[ $1 == *+noplan* ]] && flags+=(--plan-items=never)
   return 0
 }

@@ -3,8 +3,9 @@
 #
 # On a GPU machine with Nsight Compute: profiles one launch of the sm90
 # attention kernel, in each form named in $FORMS (default "sm90
-# sm90+cpasync"; "+cpasync", "+pshared", "+tailsplit" and "+plan" add
-# --tma=false, --p-in-shared, --tail-split and --plan-items, as in
+# sm90+cpasync"; "+cpasync", "+pshared", "+tailsplit", "+plan" and
+# "+noplan" add --tma=false, --p-in-shared, --tail-split and
+# --plan-items=always or never, as in
 # bench/schedules.sh), on the
 # prefill shapes named in
 # $SHAPES (default B16x1k and B4x4k, head_dim 128, bf16, 32/8 heads,

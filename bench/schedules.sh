@@ -3,9 +3,9 @@
 #
 # On a GPU machine: times the prefill shapes of bench/cases.txt (bf16, 32/8
 # heads) with attn-runner --benchmark under each schedule named in
-# $SCHEDULES (default "sm80 sm90"; "+cpasync", "+pshared", "+tailsplit"
-# and "+plan" add --tma=false, --p-in-shared, --tail-split and
-# --plan-items, as in "sm90+cpasync+pshared"), and prints
+# $SCHEDULES (default "sm80 sm90"; "+cpasync", "+pshared", "+tailsplit",
+# "+plan" and "+noplan" add --tma=false, --p-in-shared, --tail-split and
+# --plan-items=always or never, as in "sm90+cpasync+pshared"), and prints
 # the runner's timing line for each. A quick comparison for schedule work;
 # bench/run.sh is the benchmark of record, with the peers. ATTN_RUNNER as
 # in bench/run.sh.

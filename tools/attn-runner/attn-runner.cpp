@@ -133,14 +133,16 @@ static cl::opt<bool> tailSplit(
              "combine kernel merges their partials. Other schedules ignore "
              "it"),
     cl::init(false), cl::cat(category));
-static cl::opt<bool> planItems(
+static cl::opt<std::string> planItems(
     "plan-items",
     cl::desc("The sm90 schedule's persistent grid, for causal or windowed "
-             "prefill with static extents, gives each block the items that "
-             "a grid taking the next item as each block frees would give "
-             "it, from a table built with the kernel, rather than every "
-             "grid-th item. Other schedules ignore it"),
-    cl::init(false), cl::cat(category));
+             "prefill with static extents: always gives each block the "
+             "items that a grid taking the next item as each block frees "
+             "would give it, from a table built with the kernel, rather "
+             "than every grid-th item; auto (the default) does so where "
+             "that makes the largest block's cost 2% smaller or more; "
+             "never. Other schedules ignore it"),
+    cl::init("auto"), cl::value_desc("auto|always|never"), cl::cat(category));
 static cl::opt<int64_t> smCount(
     "sm-count",
     cl::desc("Streaming multiprocessors the persistent and split-KV grids "

@@ -50,9 +50,11 @@ struct FlashScheduleOptions {
   /// Whether the sm90 schedule's persistent grid splits a last round that
   /// is at most half full over the keys of its items.
   bool tailSplit = false;
-  /// Whether the sm90 schedule's persistent grid takes causal or windowed
-  /// items in a planned order (a table built with the kernel).
-  bool planItems = false;
+  /// Where the sm90 schedule's persistent grid takes causal or windowed
+  /// items in a planned order (a table built with the kernel): auto (where
+  /// the plan balances the blocks clearly better than the grid's own
+  /// order), always or never.
+  std::string planItems = "auto";
 };
 
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound
@@ -92,6 +94,13 @@ std::string describeSchedule(AttentionOp op,
 /// The SM version of a chip name such as sm_90a (90), or nullopt when the
 /// name is not of the form sm_<digits>[a|f].
 std::optional<int> parseChip(llvm::StringRef chip);
+
+/// Where the sm90 schedule plans a persistent grid's causal or windowed
+/// items (the plan-items option).
+enum class PlanItems { Auto, Always, Never };
+
+/// The PlanItems that `name` (auto, always or never) names, or nullopt.
+std::optional<PlanItems> parsePlanItems(llvm::StringRef name);
 
 } // namespace mlir::attn
 

@@ -198,12 +198,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "at most half full has its items split over the keys across "
            "the idle blocks, and a combine kernel merges their partials. "
            "Other schedules ignore it">,
-    Option<"planItems", "plan-items", "bool", /*default=*/"false",
+    Option<"planItems", "plan-items", "std::string", /*default=*/"\"auto\"",
            "sm90, persistent grid, causal or windowed prefill with static "
-           "extents: each block takes the items that a grid taking the "
-           "next item as each block frees would give it (by a cost of K/V "
-           "tiles plus one), from a table built with the kernel, rather "
-           "than every grid-th item. Other schedules ignore it">,
+           "extents: always, each block takes the items that a grid taking "
+           "the next item as each block frees would give it (by a cost of "
+           "K/V tiles plus one), from a table built with the kernel, "
+           "rather than every grid-th item; auto, where that makes the "
+           "largest block's cost 2% smaller or more; never. Other "
+           "schedules ignore it">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -120,15 +120,17 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "and a combine kernel merges their partials. Other "
                      "schedules ignore it"),
       llvm::cl::init(false)};
-  PassOptions::Option<bool> planItems{
+  PassOptions::Option<std::string> planItems{
       *this, "plan-items",
       llvm::cl::desc("sm90 schedule, persistent grid, causal or windowed "
-                     "prefill with static extents: each block takes the "
-                     "items that a grid taking the next item as each block "
-                     "frees would give it (by a cost of K/V tiles plus "
-                     "one), from a table built with the kernel, rather "
-                     "than every grid-th item. Other schedules ignore it"),
-      llvm::cl::init(false)};
+                     "prefill with static extents: always, each block takes "
+                     "the items that a grid taking the next item as each "
+                     "block frees would give it (by a cost of K/V tiles "
+                     "plus one), from a table built with the kernel, rather "
+                     "than every grid-th item; auto, where that makes the "
+                     "largest block's cost 2% smaller or more; never. Other "
+                     "schedules ignore it"),
+      llvm::cl::init("auto")};
   PassOptions::Option<std::string> matmul{
       *this, "matmul",
       llvm::cl::desc("A model graph's projections: warp (kernels with a warp "

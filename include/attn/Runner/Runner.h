@@ -82,9 +82,9 @@ struct RunnerOptions {
   bool pInShared = false;
   bool itemOverlap = false;
   bool tailSplit = false;
-  /// GPU: the sm90 schedule's persistent grid takes causal items in a
-  /// planned order.
-  bool planItems = false;
+  /// GPU: where the sm90 schedule's persistent grid takes causal items in
+  /// a planned order: auto, always or never.
+  std::string planItems = "auto";
   std::string gpuFormat = "isa";
   std::string cudaPath;
   /// GPU: a model graph's projections, "warp" kernels or "cublas" calls.

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPUPASS
@@ -50,6 +51,14 @@ Value mlir::attn::allocDevice(OpBuilder &b, Location loc, MemRefType type,
 void mlir::attn::freeDevice(OpBuilder &b, Location loc, Value buffer) {
   gpu::DeallocOp::create(b, loc, /*asyncToken=*/Type(),
                          /*asyncDependencies=*/ValueRange(), buffer);
+}
+
+std::optional<PlanItems> mlir::attn::parsePlanItems(StringRef name) {
+  return llvm::StringSwitch<std::optional<PlanItems>>(name)
+      .Case("auto", PlanItems::Auto)
+      .Case("always", PlanItems::Always)
+      .Case("never", PlanItems::Never)
+      .Default(std::nullopt);
 }
 
 std::optional<int> mlir::attn::parseChip(StringRef chip) {
@@ -90,6 +99,9 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
   if (!isScheduleName(options.schedule))
     return "unknown schedule '" + options.schedule + "'; expected one of " +
            kScheduleNames;
+  if (!parsePlanItems(options.planItems))
+    return "plan-items '" + options.planItems +
+           "' is not one of auto, always and never";
   if (!parseChip(options.chip))
     return "chip '" + options.chip +
            "' is not an NVIDIA architecture: expected sm_<version>, "
@@ -244,7 +256,7 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
     if (tryOne(createSm90FlashSchedule(smCount, options.tma, options.pInShared,
                                        options.itemOverlap, options.tailSplit,
-                                       options.planItems)) ||
+                                       *parsePlanItems(options.planItems))) ||
         name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")

@@ -97,12 +97,12 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// `tailSplit` (persistent, items of equal cost, static extents) the grid's
 /// last round, where at most half full, has its items split over the keys
 /// across the idle blocks, and the decode combine kernel merges their
-/// partials. With `planItems` (persistent, causal or windowed, static
+/// partials. Where `planItems` says (persistent, causal or windowed, static
 /// extents) each block takes the items that a grid taking the next item as
 /// each block frees would give it, from a table built with the kernel.
 std::unique_ptr<FlashSchedule>
 createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
-                        bool itemOverlap, bool tailSplit, bool planItems);
+                        bool itemOverlap, bool tailSplit, PlanItems planItems);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

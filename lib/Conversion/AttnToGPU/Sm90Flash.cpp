@@ -72,6 +72,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <queue>
 
@@ -97,6 +98,12 @@ constexpr int64_t kConsumerRegisters = 224, kTmaConsumerRegisters = 240;
 constexpr int64_t kMinTailTilesSaved = 4;
 /// The most items a planned order's table takes (4 bytes each).
 constexpr int64_t kMaxPlanItems = 1 << 16;
+/// The least share of the largest block's cost that plan-items=auto takes
+/// a plan for. A plan costs something the model does not see: on an H200
+/// (2026-12-07, bench/NOTES.md) it gained 2.1-2.3% at causal B4 x 4k and
+/// B1 x 16k, where the model gains 3%, and lost 2.9% at B16 x 1k, where the
+/// model gains 0.6%.
+constexpr double kMinPlanGain = 0.02;
 
 /// The block's tiles: head dims, keys per K/V tile and stages of the ring,
 /// and whether each consumer stages its P in shared memory.
@@ -1673,7 +1680,7 @@ namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
   Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap,
-                    bool tailSplit, bool planItems)
+                    bool tailSplit, PlanItems planItems)
       : smCount(smCount), tma(tma), pInShared(pInShared),
         itemOverlap(itemOverlap), tailSplit(tailSplit), planItems(planItems) {}
 
@@ -1691,8 +1698,10 @@ public:
       summary += ", item overlap";
     if (tailSplit && smCount > 0)
       summary += ", split last round";
-    if (planItems && smCount > 0)
+    if (planItems == PlanItems::Always && smCount > 0)
       summary += ", planned order";
+    if (planItems == PlanItems::Auto && smCount > 0)
+      summary += ", planned order where it balances the blocks";
     return summary;
   }
 
@@ -1868,15 +1877,16 @@ private:
     return TailSplit{items - last, last, parts, partTiles};
   }
 
-  /// The planned order's table (ItemPlan) where `plan-items` is on, the
-  /// grid is persistent, the items differ in length by a causal mask or a
-  /// window (not per-sequence lengths, known only at run time) and every
-  /// extent is static: entries 0..grid the blocks' starts, then each
-  /// block's items in plain order, as a grid taking the next item as each
-  /// block frees would give them, an item costing its K/V tiles (as
-  /// buildKVRange bounds them) plus one.
+  /// The planned order's table (ItemPlan) where the grid is persistent,
+  /// the items differ in length by a causal mask or a window (not
+  /// per-sequence lengths, known only at run time), every extent is static
+  /// and `plan-items` is always, or auto and the plan's largest block costs
+  /// kMinPlanGain less than the grid's own order's: entries 0..grid the
+  /// blocks' starts, then each block's items in plain order, as a grid
+  /// taking the next item as each block frees would give them, an item
+  /// costing its K/V tiles (as buildKVRange bounds them) plus one.
   std::optional<SmallVector<int32_t>> planOf(const FlashProblem &p) const {
-    if (!planItems || !(p.causal || p.window))
+    if (planItems == PlanItems::Never || !(p.causal || p.window))
       return std::nullopt;
     std::optional<StaticItems> st = staticItems(p);
     if (!st || st->items == 0 || st->items > kMaxPlanItems)
@@ -1904,12 +1914,18 @@ private:
     for (int64_t b = 0; b < grid; ++b)
       free.push({0, b});
     std::vector<SmallVector<int32_t>> blockItems(grid);
+    int64_t planLargest = 0;
     for (int64_t x = 0; x < items; ++x) {
       auto [time, b] = free.top();
       free.pop();
       blockItems[b].push_back(x);
       free.push({time + cost(x), b});
+      planLargest = std::max<int64_t>(planLargest, time + cost(x));
     }
+    if (planItems == PlanItems::Auto &&
+        double(planLargest) >
+            (1 - kMinPlanGain) * double(orderLargest(*st, cost)))
+      return std::nullopt;
     SmallVector<int32_t> table;
     int64_t at = grid + 1;
     for (const SmallVector<int32_t> &list : blockItems) {
@@ -1920,6 +1936,27 @@ private:
     for (const SmallVector<int32_t> &list : blockItems)
       llvm::append_range(table, list);
     return table;
+  }
+
+  /// The largest block's cost in the grid's own order: block b takes
+  /// items b, b + grid, ..., every other round reversed where the kernel's
+  /// rule (reversesRounds) says so.
+  static int64_t orderLargest(const StaticItems &st,
+                              function_ref<int64_t(int64_t)> cost) {
+    int64_t blocksX = st.qTiles * st.group, grid = st.grid;
+    bool reverse = blocksX < 8 * std::gcd(grid, blocksX);
+    int64_t largest = 0;
+    for (int64_t b = 0; b < grid; ++b) {
+      int64_t total = 0;
+      for (int64_t w = b, count = 0; w < st.items; w += grid, ++count) {
+        int64_t start = w - b;
+        total += cost(reverse && count % 2
+                          ? start + std::min(grid, st.items - start) - 1 - b
+                          : w);
+      }
+      largest = std::max(largest, total);
+    }
+    return largest;
   }
 
   /// Adds `table` to the module around `launch` as a constant global in
@@ -1972,14 +2009,15 @@ private:
   }
 
   int64_t smCount;
-  bool tma, pInShared, itemOverlap, tailSplit, planItems;
+  bool tma, pInShared, itemOverlap, tailSplit;
+  PlanItems planItems;
 };
 } // namespace
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
                                     bool itemOverlap, bool tailSplit,
-                                    bool planItems) {
+                                    PlanItems planItems) {
   return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared,
                                              itemOverlap, tailSplit, planItems);
 }
