@@ -100,22 +100,26 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. With `tail-split`
-      (off by default; not yet measured on a GPU), where the items cost
+      (off by default: correct, but measured 2-5% slower on an H200,
+      2026-12-07, for reasons not yet known), where the items cost
       the same (no causal mask, window or per-sequence lengths), every
       extent is static and the grid's last round is at most half full
       (4096 items on 132 SMs: 31 rounds, then 4 items while 128 blocks
       wait), each item of that round is split over its keys into parts
       of whole tiles that the idle blocks take; each part writes a
       partial, and the decode combine kernel, launched as a programmatic
-      dependent, writes those items' rows. With `plan-items` (off by
-      default; not yet measured on a GPU), where items differ in length
-      by a causal mask or a window and every extent is static, each
+      dependent, writes those items' rows. With `plan-items=always`,
+      where items differ in length by a causal mask or a window and
+      every extent is static, each
       block takes the items that a grid taking the next item as each
       block frees would give it (each item costing its K/V tiles plus
       one), from a table built with the kernel (a constant global the
       kernel reads), rather than every grid-th item: by that cost the
       largest block of causal B4×4k and B1×16k drops from 1.031 of the
-      mean to 1.002 and 1.001. With
+      mean to 1.002 and 1.001. Measured on an H200 (2026-12-07) that
+      gained 2.1-2.3% there but lost 2.9% at B16×1k, where the model
+      gains 0.6%; `plan-items=auto` (the default) takes the plan only
+      where it makes the largest block 2% smaller or more. With
       `p-in-shared`, each consumer stores P into a 128-byte swizzled tile
       of its own once the previous P·V is done, and P·V takes both
       operands from shared memory, the form upstream
