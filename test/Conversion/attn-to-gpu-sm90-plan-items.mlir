@@ -117,7 +117,11 @@ func.func @dynamic(%q: tensor<?x512x4x64xbf16>, %k: tensor<?x512x1x64xbf16>, %v:
 // RUN: sed -e 's/@Q@/4x4096x32x128/g;s/@K@/4x4096x8x128/g;s/@V@/4x4096x8x128/g;s/@O@/4x4096x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
 // RUN:   | attn-opt --convert-attn-to-gpu="plan-items=never sm-count=132" \
 // RUN:   | not python3 %S/Inputs/check_item_plan.py --auto --batch 4 --seq-q 4096 --seq-k 4096 --heads-q 32 --heads-kv 8 --keys 128 --sm-count 132 --causal | FileCheck %s --check-prefix=AUTO-FAIL
+// RUN: sed -e 's/@Q@/16x1024x32x128/g;s/@K@/16x1024x8x128/g;s/@V@/16x1024x8x128/g;s/@O@/16x1024x32x128/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/../Integration/CUDA/Inputs/attention.mlir \
+// RUN:   | attn-opt --convert-attn-to-gpu="plan-items=always sm-count=132" \
+// RUN:   | not python3 %S/Inputs/check_item_plan.py --auto --batch 16 --seq-q 1024 --seq-k 1024 --heads-q 32 --heads-kv 8 --keys 128 --sm-count 132 --causal | FileCheck %s --check-prefix=AUTO-FAIL-TABLE
 // AUTO-FAIL: auto: {{.*}}: a plan, FAIL: none
+// AUTO-FAIL-TABLE: auto: {{.*}}: no plan, FAIL: a table
 
 // An option value that is none of the three.
 // RUN: not attn-opt %s --convert-attn-to-gpu="plan-items=sometimes" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD

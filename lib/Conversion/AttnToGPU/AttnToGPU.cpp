@@ -254,9 +254,10 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
         name == "decode")
       return choice;
   if (name == "sm90" || (name == "auto" && options.chip == "sm_90a"))
-    if (tryOne(createSm90FlashSchedule(smCount, options.tma, options.pInShared,
-                                       options.itemOverlap, options.tailSplit,
-                                       *parsePlanItems(options.planItems))) ||
+    if (tryOne(createSm90FlashSchedule(
+            smCount, options.tma, options.pInShared, options.itemOverlap,
+            options.tailSplit,
+            parsePlanItems(options.planItems).value_or(PlanItems::Auto))) ||
         name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")

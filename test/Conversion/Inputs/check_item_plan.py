@@ -108,10 +108,11 @@ def main():
     blocks_x = -(-a.seq_q // 128) * (a.heads_q // a.heads_kv)
     mean = sum(cost) / grid
     largest = lambda blocks: max(sum(cost[x] for x in b) for b in blocks)
-    planned = largest(expected) / mean
-    own = largest(own_order(cost, grid, blocks_x)) / mean
+    planned_cost = largest(expected)
+    own_cost = largest(own_order(cost, grid, blocks_x))
+    planned, own = planned_cost / mean, own_cost / mean
     if a.auto:
-        wanted = planned <= (1 - 0.02) * own
+        wanted = planned_cost <= (1 - 0.02) * own_cost
         print("auto: the plan's largest block %.3f against the grid's own "
               "order's %.3f: %s, %s"
               % (planned, own, "a plan" if wanted else "no plan",
