@@ -10,9 +10,12 @@ the kernel's that of its largest block. This prints, for each length, the
 largest block over the mean in plain order, with every other round
 reversed, and which order the kernel's rule picks (reverse where 8 gcd(grid,
 blocksX) > blocksX, Sm90Flash.cpp's reversesRounds): the model the rule
-came from (bench/NOTES.md, 2026-12-06). Its last column is what a dynamic
-grid would give, each block taking the next item of the same order when it
-finishes one (a shared counter; not built).
+came from (bench/NOTES.md, 2026-12-06). Its "dynamic" column is what a
+grid would give whose blocks each take the next item of the same order
+when they finish one: the schedule that plan-items compiles into a table,
+and the last column says whether plan-items=auto takes it (where it makes
+the largest block 2% smaller than the rule's order, Sm90Flash.cpp's
+kMinPlanGain).
 
   python3 bench/balance_model.py [--grid 132] [--group 4] [--heads-kv 8]
   python3 bench/balance_model.py --sweep    # the summary in bench/NOTES.md
@@ -78,8 +81,9 @@ def sweep(grid):
     """Each order's largest block against the better of the two, over
     16k-token batches of lengths 256 to 16384 (steps of 128) and 32768 and
     KV groups of 1, 4, 8 and 32 query heads (32 query heads): mean and
-    worst, for plain order, reversed rounds and the rule."""
-    ratios = {"plain": [], "reversed": [], "rule": []}
+    worst, for plain order, reversed rounds, the rule and plan-items=auto
+    (the rule's order or the dynamic grid's, as Sm90Flash.cpp picks)."""
+    ratios = {"plain": [], "reversed": [], "rule": [], "auto": []}
     for group in (1, 4, 8, 32):
         for seq in list(range(256, 16384 + 1, 128)) + [32768]:
             batch = max(1, 16384 // seq)
@@ -87,7 +91,10 @@ def sweep(grid):
             rev = largest_share(seq, batch, 32 // group, group, grid, True)
             best = min(plain, rev)
             rule = rev if rule_reverses(seq, group, grid) else plain
-            for name, v in (("plain", plain), ("reversed", rev), ("rule", rule)):
+            dyn = dynamic_share(seq, batch, 32 // group, group, grid)
+            auto = dyn if dyn <= (1 - 0.02) * rule else rule
+            for name, v in (("plain", plain), ("reversed", rev), ("rule", rule),
+                            ("auto", auto)):
                 ratios[name].append(v / best)
     for name, r in ratios.items():
         print("%-8s mean %.4f, worst %.3f over %d shapes"
@@ -107,14 +114,17 @@ def main():
     if args.sweep:
         sweep(args.grid)
         return
-    print("length batch  plain  reversed  rule      dynamic")
+    print("length batch  plain  reversed  rule      dynamic  auto")
     for seq in (1024, 1408, 2048, 2816, 4096, 4224, 8192, 16384, 32768):
         batch = -(-args.tokens // seq)
         plain = largest_share(seq, batch, args.heads_kv, args.group, args.grid, False)
         rev = largest_share(seq, batch, args.heads_kv, args.group, args.grid, True)
         pick = "reversed" if rule_reverses(seq, args.group, args.grid) else "plain"
         dyn = dynamic_share(seq, batch, args.heads_kv, args.group, args.grid)
-        print("%6d %5d  %.3f  %.3f     %-8s  %.3f" % (seq, batch, plain, rev, pick, dyn))
+        rule = rev if pick == "reversed" else plain
+        auto = "plan" if dyn <= (1 - 0.02) * rule else pick
+        print("%6d %5d  %.3f  %.3f     %-8s  %.3f    %s"
+              % (seq, batch, plain, rev, pick, dyn, auto))
 
 
 if __name__ == "__main__":
