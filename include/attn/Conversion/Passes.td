@@ -94,13 +94,17 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       `tma=false`, up to head_dim 128 only: above, the loop state does not
       fit 224 registers): `sm-count` blocks at most, each looping over
       (q-tile, head, batch) items in the order of the one-block-per-item
-      grid, the stage ring running on across items, so the producer copies
+      grid (every other round reversed where items differ in length and
+      8 gcd(grid, query blocks of a KV head) exceeds those query blocks,
+      or a planned order, below), the stage ring running on across
+      items, so the producer copies
       the next item's Q and tiles while the consumers finish. With TMA and
       head dims up to 128, `item-overlap` (the default) gives Q two
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. With `tail-split`
-      (off by default: correct, but measured 2-5% slower on an H200,
+      (off by default: correct, but measured 2-5% slower on an H200 at
+      B4×4k, B16×1k and head_dim 256 and no faster at B1×16k,
       2026-12-07, for reasons not yet known), where the items cost
       the same (no causal mask, window or per-sequence lengths), every
       extent is static and the grid's last round is at most half full
