@@ -274,17 +274,6 @@ mlir::attn::selectSchedule(AttentionOp op,
   return std::move(choice.schedule);
 }
 
-std::string mlir::attn::describeSchedule(AttentionOp op,
-                                         const FlashScheduleOptions &options) {
-  Choice choice = choose(op, options);
-  if (!choice.schedule)
-    return "error: " + choice.error;
-  std::string text = choice.schedule->getSummary();
-  if (!choice.note.empty())
-    text += " (" + choice.note + ")";
-  return text;
-}
-
 //===----------------------------------------------------------------------===//
 // The shared prologue and epilogue
 //===----------------------------------------------------------------------===//
@@ -312,6 +301,46 @@ static Value sequencePrefixOf(Value value, unsigned seqDim,
   return slice.getSource();
 }
 
+namespace {
+/// The KV cache whose first `length` positions an op's keys and values are.
+struct CachePrefix {
+  Value key, value;
+  OpFoldResult length;
+};
+} // namespace
+
+/// Keys and values that are the first N positions of a KV cache are read
+/// where they lie, with the cache's capacity as their row stride: as
+/// buffers of their own, bufferization would copy the prefix first. The
+/// mask, sized by N, rules this out.
+static std::optional<CachePrefix> cachePrefixOf(AttentionOp op) {
+  OpFoldResult keyLength, valueLength;
+  Value key = sequencePrefixOf(op.getKey(), op.getSeqDim(), keyLength);
+  Value value = sequencePrefixOf(op.getValue(), op.getSeqDim(), valueLength);
+  // One row stride serves both, so their capacities must be the same,
+  // which only static extents show.
+  auto capacity = [&](Value source) {
+    return cast<RankedTensorType>(source.getType()).getDimSize(op.getSeqDim());
+  };
+  if (!key || !value || op.getMask() ||
+      !isEqualConstantIntOrValue(keyLength, valueLength) ||
+      ShapedType::isDynamic(capacity(key)) || capacity(key) != capacity(value))
+    return std::nullopt;
+  return CachePrefix{key, value, keyLength};
+}
+
+std::string mlir::attn::describeSchedule(AttentionOp op,
+                                         const FlashScheduleOptions &options) {
+  Choice choice = choose(op, options);
+  if (!choice.schedule)
+    return "error: " + choice.error;
+  std::string text =
+      choice.schedule->describeFor(op, cachePrefixOf(op).has_value());
+  if (!choice.note.empty())
+    text += " (" + choice.note + ")";
+  return text;
+}
+
 static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
                                       const FlashScheduleOptions &options) {
   Location loc = op.getLoc();
@@ -332,29 +361,12 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
     return failure();
 
   rewriter.setInsertionPoint(op);
-  // Keys and values that are the first N positions of a KV cache are read
-  // where they lie, with the cache's capacity as their row stride: as
-  // buffers of their own, bufferization would copy the prefix first. The
-  // mask, sized by N, rules this out.
-  OpFoldResult keyLength, valueLength;
-  Value keySource =
-      sequencePrefixOf(op.getKey(), op.getSeqDim(), keyLength);
-  Value valueSource =
-      sequencePrefixOf(op.getValue(), op.getSeqDim(), valueLength);
-  // One row stride serves both, so their capacities must be the same,
-  // which only static extents show.
-  auto capacity = [&](Value source) {
-    return cast<RankedTensorType>(source.getType()).getDimSize(op.getSeqDim());
-  };
-  bool inPlace = keySource && valueSource && !op.getMask() &&
-                 isEqualConstantIntOrValue(keyLength, valueLength) &&
-                 !ShapedType::isDynamic(capacity(keySource)) &&
-                 capacity(keySource) == capacity(valueSource);
+  std::optional<CachePrefix> inPlace = cachePrefixOf(op);
   Value q = toReadOnlyBuffer(rewriter, loc, op.getQuery());
-  Value k = toReadOnlyBuffer(rewriter, loc,
-                             inPlace ? keySource : op.getKey());
-  Value v = toReadOnlyBuffer(rewriter, loc,
-                             inPlace ? valueSource : op.getValue());
+  Value k =
+      toReadOnlyBuffer(rewriter, loc, inPlace ? inPlace->key : op.getKey());
+  Value v =
+      toReadOnlyBuffer(rewriter, loc, inPlace ? inPlace->value : op.getValue());
   Value mask = toReadOnlyBuffer(rewriter, loc, op.getMask());
   Value keyScale = toReadOnlyBuffer(rewriter, loc, op.getKeyScale());
   Value valueScale = toReadOnlyBuffer(rewriter, loc, op.getValueScale());
@@ -373,8 +385,9 @@ static LogicalResult convertAttention(IRRewriter &rewriter, AttentionOp op,
                                        keyScale, valueScale);
   p.kvLengths = kvLengths;
   if (inPlace)
-    p.setKeyLength(rewriter, loc,
-                   getValueOrCreateConstantIndexOp(rewriter, loc, keyLength));
+    p.setKeyLength(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, inPlace->length));
   FlashLaunch shape = (*schedule)->buildLaunch(rewriter, loc, p);
   auto c = [&](int64_t x) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, x);

@@ -56,6 +56,13 @@ public:
   /// The name and whatever options shape the kernel, for tools to report.
   virtual std::string getSummary() const { return getName().str(); }
 
+  /// The summary for `op` in particular, whose keys and values are the
+  /// first positions of a KV cache, read where they lie, if `keysInPlace`:
+  /// what the kernel built for it will do.
+  virtual std::string describeFor(AttentionOp op, bool keysInPlace) const {
+    return getSummary();
+  }
+
   /// Why the schedule cannot build a kernel for `op` (for example an element
   /// type it has no matrix instruction for), or nullopt when it can.
   virtual std::optional<std::string> whyUnsupported(AttentionOp op) const = 0;

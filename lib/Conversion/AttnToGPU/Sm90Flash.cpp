@@ -241,6 +241,43 @@ static MemRefType planType(MLIRContext *context, int64_t size) {
       gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Global));
 }
 
+/// What decides whether a persistent grid's items are known when the
+/// kernel is built, and their lengths: the problem's buffers when the
+/// kernel is built, or the op's types when a tool asks what it will be.
+struct ItemsShape {
+  ShapedType query, key, value;
+  Layout layout;
+  bool causal;
+  std::optional<int64_t> window;
+  /// Keys that are the first seqK of a KV cache's rows, read in place, and
+  /// per-sequence lengths: either way the keys are known at run time only.
+  bool keysInPlace, kvLengths;
+
+  static ItemsShape of(const FlashProblem &p) {
+    return {cast<ShapedType>(p.query.getType()),
+            cast<ShapedType>(p.key.getType()),
+            cast<ShapedType>(p.value.getType()),
+            p.layout,
+            p.causal,
+            p.window,
+            p.seqK != p.kvRows,
+            bool(p.kvLengths)};
+  }
+  static ItemsShape of(AttentionOp op, bool keysInPlace) {
+    std::optional<int64_t> window = op.getWindow();
+    if (window) // As FlashProblem::build bounds it.
+      window = std::min<int64_t>(*window, int64_t(1) << 62);
+    return {op.getQuery().getType(),
+            op.getKey().getType(),
+            op.getValue().getType(),
+            op.getLayout(),
+            op.getCausal(),
+            window,
+            keysInPlace,
+            bool(op.getKvLengths())};
+  }
+};
+
 /// Builds the kernel body; one instance per launch.
 class Sm90Kernel : public WgmmaBuilder {
 public:
@@ -1696,12 +1733,16 @@ public:
                          : ", P in shared memory above head_dim 128";
     if (itemOverlap)
       summary += ", item overlap";
-    if (tailSplit && smCount > 0)
+    return summary;
+  }
+
+  std::string describeFor(AttentionOp op, bool keysInPlace) const override {
+    std::string summary = getSummary();
+    ItemsShape items = ItemsShape::of(op, keysInPlace);
+    if (tailOf(items))
       summary += ", split last round";
-    if (planItems == PlanItems::Always && smCount > 0)
+    if (planOf(items))
       summary += ", planned order";
-    if (planItems == PlanItems::Auto && smCount > 0)
-      summary += ", planned order where it balances the blocks";
     return summary;
   }
 
@@ -1741,7 +1782,7 @@ public:
     }
     launch.threads = kThreads;
     launch.dynamicSharedBytes = shape.sharedBytes();
-    if (std::optional<TailSplit> tail = tailOf(p))
+    if (std::optional<TailSplit> tail = tailOf(ItemsShape::of(p)))
       allocPartials(b, loc, arith::ConstantIndexOp::create(b, loc, tail->items),
                     arith::ConstantIndexOp::create(b, loc, 1),
                     arith::ConstantIndexOp::create(b, loc, tail->parts),
@@ -1768,11 +1809,11 @@ public:
     Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
                             cast<MemRefType>(p.value.getType()).getDimSize(3),
                             pInShared, qBuffers(p));
-    std::optional<TailSplit> tail = tailOf(p);
+    std::optional<TailSplit> tail = tailOf(ItemsShape::of(p));
     if (tail)
       nameKernel(launch, kPrimarySuffix);
     std::optional<ItemPlan> plan;
-    if (std::optional<SmallVector<int32_t>> table = planOf(p))
+    if (std::optional<SmallVector<int32_t>> table = planOf(ItemsShape::of(p)))
       plan = addPlanTable(b, loc, launch, *table);
     Sm90Kernel(ib, p, launchShape, shape, isPersistent(p),
                /*signalDependents=*/tail.has_value(), tail, plan)
@@ -1781,7 +1822,7 @@ public:
 
   void buildEpilogue(OpBuilder &b, Location loc, const FlashProblem &p,
                      const FlashLaunch &launch) const override {
-    std::optional<TailSplit> tail = tailOf(p);
+    std::optional<TailSplit> tail = tailOf(ItemsShape::of(p));
     if (!tail)
       return;
     // Block (row, 0, i) writes row `row` of item fullItems + i, numbered
@@ -1825,11 +1866,10 @@ private:
     /// them), the grid over them, and the keys of a K/V tile.
     int64_t items, grid, keys;
   };
-  std::optional<StaticItems> staticItems(const FlashProblem &p) const {
-    if (!isPersistent(p) || p.kvLengths || p.seqK != p.kvRows)
+  std::optional<StaticItems> staticItems(const ItemsShape &p) const {
+    if (!isPersistent(p) || p.kvLengths || p.keysInPlace)
       return std::nullopt;
-    auto q = cast<MemRefType>(p.query.getType());
-    auto k = cast<MemRefType>(p.key.getType());
+    ShapedType q = p.query, k = p.key;
     unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
     int64_t batch = q.getDimSize(0), seqQ = q.getDimSize(s),
             headsQ = q.getDimSize(h), seqK = k.getDimSize(s),
@@ -1842,9 +1882,7 @@ private:
             group = headsQ / headsKV;
     int64_t items = qTiles * group * headsKV * batch;
     int64_t keys =
-        Shape::of(q.getDimSize(3),
-                  cast<MemRefType>(p.value.getType()).getDimSize(3), pInShared)
-            .keys;
+        Shape::of(q.getDimSize(3), p.value.getDimSize(3), pInShared).keys;
     return StaticItems{seqQ,  seqK, qTiles, group, items,
                        std::min(items, smCount), keys};
   }
@@ -1854,7 +1892,7 @@ private:
   /// splitting saves at least kMinTailTilesSaved tiles of the last round:
   /// below that the partials and the combine kernel (a few microseconds)
   /// would cost about what they save.
-  std::optional<TailSplit> tailOf(const FlashProblem &p) const {
+  std::optional<TailSplit> tailOf(const ItemsShape &p) const {
     if (!tailSplit || p.causal || p.window)
       return std::nullopt;
     std::optional<StaticItems> st = staticItems(p);
@@ -1885,7 +1923,7 @@ private:
   /// blocks' starts, then each block's items in plain order, as a grid
   /// taking the next item as each block frees would give them, an item
   /// costing its K/V tiles (as buildKVRange bounds them) plus one.
-  std::optional<SmallVector<int32_t>> planOf(const FlashProblem &p) const {
+  std::optional<SmallVector<int32_t>> planOf(const ItemsShape &p) const {
     if (planItems == PlanItems::Never || !(p.causal || p.window))
       return std::nullopt;
     std::optional<StaticItems> st = staticItems(p);
@@ -1982,17 +2020,18 @@ private:
   /// spilled; with TMA they have 240, and it fits), and where a static key
   /// length of fewer than four tiles lets LLVM unroll the tile loop into
   /// code that spills once the stage ring's position is a loop value.
-  bool isPersistent(const FlashProblem &p) const {
-    auto dim = [](Value m, int64_t i) {
-      return cast<MemRefType>(m.getType()).getDimSize(i);
-    };
-    int64_t keys = dim(p.key, p.layout == Layout::BSHD ? 1 : 2);
-    Shape shape = Shape::of(dim(p.query, 3), dim(p.value, 3), pInShared);
+  bool isPersistent(const ItemsShape &p) const {
+    int64_t keys = p.key.getDimSize(p.layout == Layout::BSHD ? 1 : 2);
+    Shape shape =
+        Shape::of(p.query.getDimSize(3), p.value.getDimSize(3), pInShared);
     // A KV cache read in place is attended over a run-time length, however
     // static its capacity: no unrolled tile loop.
-    bool runTimeLength = p.seqK != p.kvRows || ShapedType::isDynamic(keys);
+    bool runTimeLength = p.keysInPlace || ShapedType::isDynamic(keys);
     bool fits = tma || (shape.headDim <= 128 && shape.valueDim <= 128);
     return smCount > 0 && fits && (runTimeLength || keys >= 4 * shape.keys);
+  }
+  bool isPersistent(const FlashProblem &p) const {
+    return isPersistent(ItemsShape::of(p));
   }
 
   /// Two Q buffers where item overlap applies: a persistent grid (items

@@ -27,7 +27,7 @@
 // largest block 1.125 -> 1.071 of the mean on 3 SMs, lit's
 // attn-to-gpu-sm90-plan-items.mlir).
 // RUN: sed -e 's/@Q@/1x512x4x64/g;s/@K@/1x512x1x64/g;s/@V@/1x512x1x64/g;s/@O@/1x512x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir \
-// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=88 --schedule=sm90 --sm-count=3 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="planned order where it balances the blocks"
+// RUN:   | timeout 120 attn-runner - --target=cuda --check --seed=88 --schedule=sm90 --sm-count=3 | FileCheck %S/Inputs/check-sm90-form.txt -DFORM="planned order"
 
 // RUN: sed -e 's/@Q@/1x520x4x64/g;s/@K@/1x520x2x64/g;s/@V@/1x520x2x64/g;s/@O@/1x520x4x64/g;s/@T@/bf16/g;s/@A@/{causal}/g' %S/Inputs/attention.mlir > %t.small.mlir
 // RUN: timeout 150 %compute_sanitizer --tool memcheck --leak-check full --error-exitcode 1 attn-runner %t.small.mlir --target=cuda --check --seed=8 --schedule=sm90 --plan-items=always --sm-count=4 | FileCheck %s --check-prefixes=CHECK,MEMCHECK
