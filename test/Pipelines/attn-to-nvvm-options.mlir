@@ -23,6 +23,8 @@
 // PSHARED-CHIP: attn-to-nvvm-pipeline: p-in-shared needs chip sm_90a (the sm90 schedule), not sm_90
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="schedule=sm80 p-in-shared=true" 2>&1 | FileCheck %s --check-prefix=PSHARED
 // PSHARED: attn-to-nvvm-pipeline: p-in-shared applies to the sm90 schedule only, not to schedule 'sm80'
+// RUN: not attn-opt %s --attn-to-nvvm-pipeline="plan-items=true" 2>&1 | FileCheck %s --check-prefix=PLAN
+// PLAN: attn-to-nvvm-pipeline: plan-items 'true' is not one of auto, always and never
 
 // RUN: not attn-opt %s --attn-to-nvvm-pipeline="q-tile=0" 2>&1 | FileCheck %s --check-prefix=QTILE
 // QTILE: attn-to-nvvm-pipeline: q-tile (0) and kv-tile (32) must lie in [1, 4096] and threads (128) in [1, 1024]

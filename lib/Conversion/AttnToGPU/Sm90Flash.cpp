@@ -1957,8 +1957,9 @@ private:
       auto [time, b] = free.top();
       free.pop();
       blockItems[b].push_back(x);
-      free.push({time + cost(x), b});
-      planLargest = std::max<int64_t>(planLargest, time + cost(x));
+      int64_t freed = time + cost(x);
+      free.push({freed, b});
+      planLargest = std::max(planLargest, freed);
     }
     if (planItems == PlanItems::Auto &&
         double(planLargest) >
