@@ -424,6 +424,39 @@ class NcuSummary(unittest.TestCase):
                          "x: no metrics in the report")
 
 
+class SassLoops(unittest.TestCase):
+    """bench/sass_loops.py on a listing in the form of cuobjdump -sass: a
+    tile loop whose descriptor arithmetic is uniform, and a barrier wait's
+    retry loop past the last EXIT that branches back over the whole of it."""
+
+    LISTING = textwrap.dedent("""\
+                Function : a_kernel
+            /*0000*/                   MOV R1, c[0x0][0x28] ;
+            /*0010*/                   SYNCS.PHASECHK.TRANS64.TRYWAIT P0, [UR4], R2 ;
+            /*0020*/               @!P0 BRA 0xa0 ;
+            /*0030*/                   UIADD3.64 UR8, UR6, 0x2, URZ ;
+            /*0040*/                   R2UR UR6, R4 ;
+            /*0050*/                   HGMMA.64x128x16.F32.BF16 R24, gdesc[UR4], R24 ;
+            /*0060*/                   FMUL R5, R5, R6 ;
+            /*0070*/               @P1 BRA 0x30 ;
+            /*0080*/                   EXIT ;
+            /*0090*/                   BRA 0x90 ;
+            /*00a0*/                   SYNCS.PHASECHK.TRANS64.TRYWAIT P0, [UR4], R2 ;
+            /*00b0*/               @!P0 BRA 0xa0 ;
+            /*00c0*/                   BRA 0x30 ;
+        """)
+
+    def test_tile_loop(self):
+        import sass_loops
+        found = sass_loops.loops(sass_loops.parse(self.LISTING))
+        self.assertEqual([(s, e) for s, e, _ in found], [(0x30, 0x70)])
+        summary, counts = sass_loops.mix(found[0][2])
+        self.assertEqual(summary, {"instructions": 5, "tensor": 1, "R2UR": 1,
+                                   "uniform": 1})
+        self.assertEqual(counts["BRA"], 1)
+        self.assertEqual(sass_loops.opcode("@!UP0 BRA 0x30"), "BRA")
+
+
 class NcuSource(unittest.TestCase):
     """bench/ncu_source.py on a source page in the form of ncu --page source
     --csv --print-source sass: the kernel's name, then one row an
