@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -425,9 +426,10 @@ class NcuSummary(unittest.TestCase):
 
 
 class SassLoops(unittest.TestCase):
-    """bench/sass_loops.py on a listing in the form of cuobjdump -sass: a
+    """bench/sass_loops.py on a listing in the form of cuobjdump -sass (a
     tile loop whose descriptor arithmetic is uniform, and a barrier wait's
-    retry loop past the last EXIT that branches back over the whole of it."""
+    retry loop past the last EXIT that branches back over the whole of it),
+    and on machine code, with branch words from a cubin of ptxas 13.0."""
 
     LISTING = textwrap.dedent("""\
                 Function : a_kernel
@@ -448,13 +450,42 @@ class SassLoops(unittest.TestCase):
 
     def test_tile_loop(self):
         import sass_loops
-        found = sass_loops.loops(sass_loops.parse(self.LISTING))
+        kernels = sass_loops.parse(self.LISTING)
+        self.assertEqual(list(kernels), ["a_kernel"])
+        found = sass_loops.loops(kernels["a_kernel"])
         self.assertEqual([(s, e) for s, e, _ in found], [(0x30, 0x70)])
         summary, counts = sass_loops.mix(found[0][2])
         self.assertEqual(summary, {"instructions": 5, "tensor": 1, "R2UR": 1,
                                    "uniform": 1})
         self.assertEqual(counts["BRA"], 1)
         self.assertEqual(sass_loops.opcode("@!UP0 BRA 0x30"), "BRA")
+
+    def test_machine_code(self):
+        import sass_loops
+        # Branch words and their targets as cuobjdump printed them: 0xc0 to
+        # 0x230, 0x6b0 to 0x670, 0xb80 to 0x760.
+        for word, offset in ((0x581947, 0x230 - 0xD0),
+                             (0xFFFFFFFD00EC0947, 0x670 - 0x6C0),
+                             (0xFFFFFFF800F48947, 0x760 - 0xB90)):
+            self.assertEqual(sass_loops.branch_offset(word), offset)
+        table = {0x947: "BRA", 0x94D: "EXIT", 0x9F0: "HGMMA", 0x2CA: "R2UR"}
+        # The branch at 0x20 goes back 48 bytes past its end, to 0.
+        words = [0x9F0, 0x2CA, 0xFFFFFFFC00F40947, 0x94D, 0x123]
+        code = b"".join(struct.pack("<QQ", w, 0) for w in words)
+        instructions = sass_loops.decode(code, table)
+        self.assertEqual([i.opcode for i in instructions],
+                         ["HGMMA", "R2UR", "BRA", "EXIT", "?123"])
+        self.assertEqual(instructions[2].target, 0)
+        self.assertEqual([(s, e) for s, e, _ in
+                          sass_loops.loops(instructions)], [(0, 0x20)])
+
+    def test_table_names_each_code_once(self):
+        with open(os.path.join(HERE, "sass-opcodes.json")) as f:
+            table = json.load(f)
+        self.assertEqual(table["0x947"], "BRA")
+        self.assertEqual(table["0x94d"], "EXIT")
+        self.assertEqual(table["0x9f0"], "HGMMA")
+        self.assertEqual(table["0x2ca"], "R2UR")
 
 
 class NcuSource(unittest.TestCase):
