@@ -479,7 +479,7 @@ class SassLoops(unittest.TestCase):
         self.assertEqual([(s, e) for s, e, _ in
                           sass_loops.loops(instructions)], [(0, 0x20)])
 
-    def test_table_names_each_code_once(self):
+    def test_table_has_the_codes_the_loops_need(self):
         with open(os.path.join(HERE, "sass-opcodes.json")) as f:
             table = json.load(f)
         self.assertEqual(table["0x947"], "BRA")
