@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
@@ -164,12 +165,29 @@ Value MmaSyncBuilder::maskValue(const FlashProblem &p, Value bi, Value head,
   return castFloat(b, b.getLoc(), m, b.getF32Type());
 }
 
+std::optional<int64_t> MmaSyncBuilder::staticIndex(Value index) {
+  if (std::optional<int64_t> c = getConstantIntValue(index))
+    return c;
+  auto dim = index.getDefiningOp<memref::DimOp>();
+  if (!dim)
+    return std::nullopt;
+  std::optional<int64_t> i = dim.getConstantIndex();
+  auto type = cast<MemRefType>(dim.getSource().getType());
+  if (!i || type.isDynamicDim(*i))
+    return std::nullopt;
+  return type.getDimSize(*i);
+}
+
 Value MmaSyncBuilder::tileNeedsMask(const FlashProblem &p, const Rows &rows,
-                                    Value kvStart, int64_t tileKeys) {
+                                    Value kvStart, int64_t tileKeys,
+                                    bool alignedStarts) {
   Value firstRow = add(rows.first, p.diagonal);
   Value lastRow = add(firstRow, idx(rows.count - 1));
   Value tileEnd = add(kvStart, idx(tileKeys));
-  Value needMask = lt(p.seqK, tileEnd);
+  std::optional<int64_t> seqK = staticIndex(p.seqK);
+  Value needMask = alignedStarts && seqK && *seqK % tileKeys == 0
+                       ? arith::ConstantIntOp::create(b, b.getI1Type(), 0)
+                       : lt(p.seqK, tileEnd);
   if (p.causal)
     needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
   if (p.window)

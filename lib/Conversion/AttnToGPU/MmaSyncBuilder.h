@@ -163,11 +163,17 @@ protected:
     Value bi, head, first, lane;
     int64_t count; // rows the warp owns
   };
+  /// The value of `index` where it is known when the kernel is built: a
+  /// constant, or the extent of a static dimension.
+  static std::optional<int64_t> staticIndex(Value index);
   /// Whether the K tile of `tileKeys` keys at `kvStart` crosses the end of
   /// the keys, the causal diagonal or the window's start for some row of
-  /// `rows`, or adds a mask: only those tiles pay for masking.
+  /// `rows`, or adds a mask: only those tiles pay for masking. With
+  /// `alignedStarts` (every tile starts at a multiple of `tileKeys`), no
+  /// tile crosses a static key count that is a multiple of `tileKeys`, so
+  /// that test is left out even where `kvStart` is opaque to LLVM.
   Value tileNeedsMask(const FlashProblem &p, const Rows &rows, Value kvStart,
-                      int64_t tileKeys);
+                      int64_t tileKeys, bool alignedStarts = false);
   /// `s` (the scores of `rows` against the tile at `kvStart`) with the
   /// causal, window and sequence-end limits and the additive mask applied.
   Scores maskScores(const FlashProblem &p, const Rows &rows, const Scores &s,

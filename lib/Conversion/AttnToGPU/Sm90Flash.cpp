@@ -852,7 +852,10 @@ Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
       for (Value &v : frag)
         v = fmul(v, p.scale);
   Rows rows{bi, head, warpFirst, lane, 16};
-  Value needMask = tileNeedsMask(p, rows, kvStart, shape.keys);
+  // Every tile starts at a multiple of the tile's keys: kvBegin is 0, a
+  // window's start rounded down, or a split's or a part's whole tiles.
+  Value needMask =
+      tileNeedsMask(p, rows, kvStart, shape.keys, /*alignedStarts=*/true);
   maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
   Softmax out;
   for (int64_t r = 0; r < 2; ++r) {
@@ -1098,11 +1101,33 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     else
       init.append(pRegisters(s));
 
+    // Where the keys' range is not known when the kernel is built (causal
+    // items, windows, splits, lengths), the loop counts its tiles and
+    // carries the tile's first key through a copy LLVM cannot see through
+    // (opaque), made at the top of the body and the only use of the
+    // carried value. As the loop's induction instead, the key was used
+    // after its increment (the masks' compares, a mask block's keys), and
+    // ptxas then left the whole loop off the uniform datapath: every wgmma
+    // descriptor built in vector registers and moved over before each
+    // wgmma, 641 SASS instructions a tile against 460 (bench/NOTES.md,
+    // 2026-12-07). A static range keeps the plain loop, which ptxas
+    // already keeps uniform.
+    bool staticRange = staticIndex(begin) && staticIndex(kvEnd);
+    Value second = add(begin, idx(step));
+    Value lower = second, upper = kvEnd, stride = idx(step);
+    if (!staticRange) {
+      lower = idx(0);
+      upper = arith::CeilDivUIOp::create(
+          b, sub(arith::MaxUIOp::create(b, kvEnd, second), second), stride);
+      stride = idx(1);
+      init.push_back(second);
+    }
     auto loop = scf::ForOp::create(
-        b, add(begin, idx(step)), kvEnd, idx(step), init,
-        [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
+        b, lower, upper, stride, init,
+        [&](OpBuilder &nb, Location, Value iv, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           enter(nb);
+          Value kvStart = staticRange ? iv : opaque(carried.back());
           SmallVector<Value> acc(carried.take_front(accValues));
           ValueRange maxes = carried.slice(accValues, 2),
                      sums = carried.slice(accValues + 2, 2),
@@ -1139,6 +1164,8 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
             storeP(next);
           else
             results.append(next);
+          if (!staticRange)
+            results.push_back(add(kvStart, idx(step)));
           scf::YieldOp::create(b, results);
         });
     // Every S has completed: Q is free for the next item.
