@@ -1312,24 +1312,32 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
   Value reverse = plan ? Value() : reversesRounds(safeX, grid);
-  // Position i of the block's loop takes item itemAt(i).
-  auto setItemAt = [&](Value i, Value count) {
-    setItemNumber(itemAt(i), count, blockId.x, safeX, perRow, items, grid,
-                  reverse);
+  // Position i of the block's loop takes item itemAt(i). A plan's table
+  // is read an item ahead: the loop carries the numbers of this item and
+  // the next, and loads the one after, so that no item waits on a global
+  // load between its predecessor's tiles and its own.
+  auto takeItem = [&](Value i, Value count) {
+    setItemNumber(i, count, blockId.x, safeX, perRow, items, grid, reverse);
   };
   ItemLoop loop = itemLoop(launch, items);
-  setItemAt(loop.begin, idx(0));
-  setRound(idx(0), idx(0));
+  int64_t state = plan ? 4 : 2;
   SmallVector<Value> init{idx(0), idx(0)};
+  if (plan)
+    init.append({itemAt(loop.begin), itemAt(add(loop.begin, loop.step))});
+  takeItem(plan ? init[2] : loop.begin, idx(0));
+  setRound(idx(0), idx(0));
   llvm::append_range(init, firstScores(lt(loop.begin, loop.end), [] {}));
   scf::ForOp::create(
       b, loop.begin, loop.end, loop.step, init,
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemAt(w, carried[1]);
+        Value after;
+        if (plan)
+          after = itemAt(add(w, mul(loop.step, idx(2))));
+        takeItem(plan ? carried[2] : w, carried[1]);
         setRound(carried[0], carried[1]);
-        SmallVector<Value> results = consumeItem(carried.drop_front(2));
+        SmallVector<Value> results = consumeItem(carried.drop_front(state));
         // Where this item's output goes, before the next item replaces
         // the members.
         Target to = target();
@@ -1338,9 +1346,11 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
             add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
         Value count = add(carried[1], idx(1));
         Value next = add(w, loop.step);
-        setItemAt(next, count);
+        takeItem(plan ? carried[3] : next, count);
         setRound(nextBase, count);
         SmallVector<Value> yielded{nextBase, count};
+        if (plan)
+          yielded.append({carried[3], after});
         llvm::append_range(yielded, firstScores(lt(next, loop.end), [&] {
                              storeItem(results, to);
                            }));
