@@ -14,8 +14,13 @@
 // CHECK-NEXT:        %[[COPY64:.+]] = llvm.inline_asm has_side_effects "mov.b64 $0, $1;", "=l,l" %[[KEY64]]
 // CHECK-NEXT:        %[[COPY:.+]] = arith.index_cast %[[COPY64]] : i64 to index
 // CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
-// The next tile's first key, yielded last, after the release of V's stage.
+// K's stage released, then the diagonal's mask: each row's limit as a
+// 32-bit offset through an opaque copy, so that each score's compare is a
+// 32-bit one (LLVM otherwise folded the clamp into 64-bit compares). The
+// next tile's first key is yielded last, after the release of V's stage.
 // CHECK:             mbarrier.arrive.shared::cta.b64
+// CHECK:             scf.if
+// CHECK:               llvm.inline_asm has_side_effects "mov.b32 $0, $1;", "=r,r"
 // CHECK:             mbarrier.arrive.shared::cta.b64
 // CHECK:             %[[C128:.+]] = arith.constant 128 : index
 // CHECK-NEXT:        %[[NEXT:.+]] = arith.addi %[[COPY]], %[[C128]]

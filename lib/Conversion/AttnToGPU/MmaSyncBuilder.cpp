@@ -208,11 +208,14 @@ Scores MmaSyncBuilder::maskScores(const FlashProblem &p, const Rows &rows,
   // This thread's scores of a row sit at keys first + nt * 8 + c: each limit
   // is turned into a range of those offsets once per row, clamped to the
   // tile so it fits 32 bits, and each score compares a constant against it.
+  // The clamped offset goes through a copy LLVM cannot see through: it
+  // otherwise folded the clamp into each score's compare and compared in
+  // 64 bits, two SASS instructions a score where a 32-bit compare takes one.
   Value first = add(kvStart, mul(quadLane, idx(2)));
   auto offset = [&](Value key) {
     Value o =
         arith::MaxSIOp::create(b, min(sub(key, first), idx(tileKeys)), idx(0));
-    return arith::IndexCastOp::create(b, b.getI32Type(), o);
+    return opaque32(arith::IndexCastOp::create(b, b.getI32Type(), o));
   };
   auto i32 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
@@ -431,6 +434,15 @@ Value MmaSyncBuilder::opaque(Value index) {
       LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
       ArrayAttr());
   return arith::IndexCastOp::create(b, b.getIndexType(), mov.getResult(0));
+}
+
+Value MmaSyncBuilder::opaque32(Value word) {
+  auto mov = LLVM::InlineAsmOp::create(
+      b, b.getI32Type(), ValueRange{word}, "mov.b32 $0, $1;", "=r,r",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+      ArrayAttr());
+  return mov.getResult(0);
 }
 
 Frag MmaSyncBuilder::ldmatrix(Value smem, ValueRange indices, bool transpose) {

@@ -233,6 +233,8 @@ protected:
   /// register pair each; from this copy, made inside the loop, they are one
   /// register plus immediates.
   Value opaque(Value index);
+  /// The i32 `word`, through a move LLVM cannot see through or hoist.
+  Value opaque32(Value word);
 
   // Fragments.
   /// ldmatrix.x4 of `smem` at `indices` (this lane's row address).
