@@ -7,7 +7,11 @@
 // the loop off the uniform datapath: every wgmma descriptor in vector
 // registers, moved over before each wgmma (bench/NOTES.md, 2026-12-07).
 
+// The warpgroup's index, broadcast from lane 0 where every thread runs,
+// which ptxas takes as warp-uniform (Q's descriptors depend on it).
 // CHECK-LABEL: func.func @causal(
+// CHECK:         %[[WG:[a-zA-Z0-9_]+]], %{{.+}} = gpu.shuffle  idx %{{.+}}, %c0_i32, %c32_i32 : i32
+// CHECK-NEXT:    arith.index_cast %[[WG]] : i32 to index
 // CHECK:         nvvm.setmaxregister  increase 240
 // CHECK:           scf.for %{{.+}} = %c0{{[_0-9]*}} to %{{.+}} step %c1{{[_0-9]*}} iter_args({{.+}}, %[[KEY:arg[0-9]+]] = %{{[0-9a-z_#]+}}) -> ({{.+}}, index) {
 // CHECK-NEXT:        %[[KEY64:.+]] = arith.index_cast %[[KEY]] : index to i64

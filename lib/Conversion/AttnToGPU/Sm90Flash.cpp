@@ -1511,8 +1511,22 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   factor = softmaxFactor(p);
   // The consumer warpgroup's 64 rows of the block, and the warp's 16 of
   // them: the producer warpgroup comes first (its `group` is -1 and
-  // unused).
-  group = sub(div(tid, 128), idx(1));
+  // unused). The warpgroup's index is broadcast from lane 0, here where
+  // every thread runs: ptxas takes a value that a warp's lanes receive
+  // from one lane as warp-uniform, and then keeps Q's wgmma descriptors,
+  // which depend on it, on the uniform datapath instead of moving each
+  // over (two R2UR) before its wgmma: 16 instructions of a causal tile's
+  // 616 (bench/NOTES.md, 2026-12-07). Not above head_dim 128, where it
+  // saved nothing (P's descriptors stay per thread) and ptxas spilled 60
+  // bytes with it.
+  Value warpgroup =
+      arith::IndexCastOp::create(b, b.getI32Type(), div(tid, 128));
+  if (shape.headDim <= 128)
+    warpgroup =
+        gpu::ShuffleOp::create(b, warpgroup, 0, 32, gpu::ShuffleMode::IDX)
+            .getShuffleResult();
+  group =
+      sub(arith::IndexCastOp::create(b, b.getIndexType(), warpgroup), idx(1));
   warp = rem(div(tid, 32), 4);
 
   // Shared memory, from its first swizzle atom: Q, the K stages, the V
