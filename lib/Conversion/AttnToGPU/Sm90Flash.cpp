@@ -1109,9 +1109,9 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     // after its increment (the masks' compares, a mask block's keys), and
     // ptxas then left the whole loop off the uniform datapath: every wgmma
     // descriptor built in vector registers and moved over before each
-    // wgmma, 641 SASS instructions a tile against 460 (bench/NOTES.md,
-    // 2026-12-07). A static range keeps the plain loop, which ptxas
-    // already keeps uniform.
+    // wgmma (causal: 739 SASS instructions in the loop against 666 in this
+    // form; bench/NOTES.md, 2026-12-07). A static range keeps the plain
+    // loop, which ptxas already keeps uniform.
     bool staticRange = staticIndex(begin) && staticIndex(kvEnd);
     Value second = add(begin, idx(step));
     Value lower = second, upper = kvEnd, stride = idx(step);
