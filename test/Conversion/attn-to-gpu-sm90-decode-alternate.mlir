@@ -37,14 +37,20 @@
 // CHECK-COUNT-12:  mbarrier.init.shared::cta.b64 [$0], 4;
 // CHECK:           mbarrier.init.shared::cta.b64 [$0], 8;
 // The producer copies every tile in order; each consumer steps over the
-// other's: S is m64n64, P V m64n128.
+// other's: S is m64n64, P V m64n128. The consumer's loop counts its tiles
+// and carries its tile's first key, read through an opaque copy and
+// stepped by two tiles' keys.
 // CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c64
 // CHECK:             cp.async.bulk.tensor.4d
 // CHECK:           wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
-// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c128{{.*}} iter_args
+// CHECK:           scf.for %{{.+}} = %c0{{[_0-9]*}} to %{{.+}} step %c1{{[_0-9]*}} iter_args({{.+}}, %[[KEY:.+]] = %{{.+}}) -> ({{.+}}, index)
+// CHECK-NEXT:        %[[KEY64:.+]] = arith.index_cast %[[KEY]] : index to i64
+// CHECK-NEXT:        %[[COPY64:.+]] = llvm.inline_asm has_side_effects "mov.b64 $0, $1;", "=l,l" %[[KEY64]]
+// CHECK-NEXT:        %[[COPY:.+]] = arith.index_cast %[[COPY64]] : i64 to index
 // CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
 // CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
-// CHECK:           scf.yield
+// CHECK:             %[[NEXT:.+]] = arith.addi %[[COPY]], %c128{{[_0-9]*}}
+// CHECK-NEXT:        scf.yield {{.+}}, %[[NEXT]] :
 // Each consumer's partial is split 2 s + c, all 128 columns (16 n8 tiles
 // of column pairs a row), with its own (max, sum).
 // CHECK-COUNT-16:  vector.store {{.+}} : memref<?x?x?x64x128xf32>, vector<2xf32>

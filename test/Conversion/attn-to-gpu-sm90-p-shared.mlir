@@ -26,8 +26,9 @@
 // operand; tnspB for N-major V), and P of tile t is stored once that
 // product is done. No P rides in the loop's carried values (in registers
 // it would be i32 words): only f32 accumulators, maxes, sums and
-// corrections.
-// CHECK:             scf.for {{.+}} -> ({{[f32, ]+}}) {
+// corrections, and the next tile's first key (causal: the loop counts
+// tiles and carries the key, which ptxas then keeps uniform).
+// CHECK:             scf.for {{.+}} -> ({{[f32, ]+}}index) {
 // CHECK-COUNT-8:       wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, p, 1, 1, 0, 0;
 // CHECK-COUNT-8:       wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.+}}, $128, $129, p, 1, 1, 0, 1;
 // CHECK:               "wgmma.wait_group.sync.aligned 1;"

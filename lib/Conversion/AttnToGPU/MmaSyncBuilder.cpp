@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
@@ -164,12 +165,29 @@ Value MmaSyncBuilder::maskValue(const FlashProblem &p, Value bi, Value head,
   return castFloat(b, b.getLoc(), m, b.getF32Type());
 }
 
+std::optional<int64_t> MmaSyncBuilder::staticIndex(Value index) {
+  if (std::optional<int64_t> c = getConstantIntValue(index))
+    return c;
+  auto dim = index.getDefiningOp<memref::DimOp>();
+  if (!dim)
+    return std::nullopt;
+  std::optional<int64_t> i = dim.getConstantIndex();
+  auto type = cast<MemRefType>(dim.getSource().getType());
+  if (!i || type.isDynamicDim(*i))
+    return std::nullopt;
+  return type.getDimSize(*i);
+}
+
 Value MmaSyncBuilder::tileNeedsMask(const FlashProblem &p, const Rows &rows,
-                                    Value kvStart, int64_t tileKeys) {
+                                    Value kvStart, int64_t tileKeys,
+                                    bool alignedStarts) {
   Value firstRow = add(rows.first, p.diagonal);
   Value lastRow = add(firstRow, idx(rows.count - 1));
   Value tileEnd = add(kvStart, idx(tileKeys));
-  Value needMask = lt(p.seqK, tileEnd);
+  std::optional<int64_t> seqK = staticIndex(p.seqK);
+  Value needMask = alignedStarts && seqK && *seqK % tileKeys == 0
+                       ? arith::ConstantIntOp::create(b, b.getI1Type(), 0)
+                       : lt(p.seqK, tileEnd);
   if (p.causal)
     needMask = either(needMask, lt(add(firstRow, idx(1)), tileEnd));
   if (p.window)
@@ -190,11 +208,14 @@ Scores MmaSyncBuilder::maskScores(const FlashProblem &p, const Rows &rows,
   // This thread's scores of a row sit at keys first + nt * 8 + c: each limit
   // is turned into a range of those offsets once per row, clamped to the
   // tile so it fits 32 bits, and each score compares a constant against it.
+  // The clamped offset goes through a copy LLVM cannot see through: it
+  // otherwise folded the clamp into each score's compare and compared in
+  // 64 bits, two SASS instructions a score where a 32-bit compare takes one.
   Value first = add(kvStart, mul(quadLane, idx(2)));
   auto offset = [&](Value key) {
     Value o =
         arith::MaxSIOp::create(b, min(sub(key, first), idx(tileKeys)), idx(0));
-    return arith::IndexCastOp::create(b, b.getI32Type(), o);
+    return opaque32(arith::IndexCastOp::create(b, b.getI32Type(), o));
   };
   auto i32 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI32Type(), v);
@@ -413,6 +434,15 @@ Value MmaSyncBuilder::opaque(Value index) {
       LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
       ArrayAttr());
   return arith::IndexCastOp::create(b, b.getIndexType(), mov.getResult(0));
+}
+
+Value MmaSyncBuilder::opaque32(Value word) {
+  auto mov = LLVM::InlineAsmOp::create(
+      b, b.getI32Type(), ValueRange{word}, "mov.b32 $0, $1;", "=r,r",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+      ArrayAttr());
+  return mov.getResult(0);
 }
 
 Frag MmaSyncBuilder::ldmatrix(Value smem, ValueRange indices, bool transpose) {

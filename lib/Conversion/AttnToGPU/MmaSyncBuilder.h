@@ -163,11 +163,17 @@ protected:
     Value bi, head, first, lane;
     int64_t count; // rows the warp owns
   };
+  /// The value of `index` where it is known when the kernel is built: a
+  /// constant, or the extent of a static dimension.
+  static std::optional<int64_t> staticIndex(Value index);
   /// Whether the K tile of `tileKeys` keys at `kvStart` crosses the end of
   /// the keys, the causal diagonal or the window's start for some row of
-  /// `rows`, or adds a mask: only those tiles pay for masking.
+  /// `rows`, or adds a mask: only those tiles pay for masking. With
+  /// `alignedStarts` (every tile starts at a multiple of `tileKeys`), no
+  /// tile crosses a static key count that is a multiple of `tileKeys`, so
+  /// that test is left out even where `kvStart` is opaque to LLVM.
   Value tileNeedsMask(const FlashProblem &p, const Rows &rows, Value kvStart,
-                      int64_t tileKeys);
+                      int64_t tileKeys, bool alignedStarts = false);
   /// `s` (the scores of `rows` against the tile at `kvStart`) with the
   /// causal, window and sequence-end limits and the additive mask applied.
   Scores maskScores(const FlashProblem &p, const Rows &rows, const Scores &s,
@@ -227,6 +233,8 @@ protected:
   /// register pair each; from this copy, made inside the loop, they are one
   /// register plus immediates.
   Value opaque(Value index);
+  /// The i32 `word`, through a move LLVM cannot see through or hoist.
+  Value opaque32(Value word);
 
   // Fragments.
   /// ldmatrix.x4 of `smem` at `indices` (this lane's row address).

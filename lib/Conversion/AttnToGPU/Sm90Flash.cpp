@@ -852,7 +852,10 @@ Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
       for (Value &v : frag)
         v = fmul(v, p.scale);
   Rows rows{bi, head, warpFirst, lane, 16};
-  Value needMask = tileNeedsMask(p, rows, kvStart, shape.keys);
+  // Every tile starts at a multiple of the tile's keys: kvBegin is 0, a
+  // window's start rounded down, or a split's or a part's whole tiles.
+  Value needMask =
+      tileNeedsMask(p, rows, kvStart, shape.keys, /*alignedStarts=*/true);
   maskIf(needMask, s, [&] { return maskScores(p, rows, s, kvStart); });
   Softmax out;
   for (int64_t r = 0; r < 2; ++r) {
@@ -1098,11 +1101,33 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
     else
       init.append(pRegisters(s));
 
+    // Where the keys' range is not known when the kernel is built (causal
+    // items, windows, splits, lengths), the loop counts its tiles and
+    // carries the tile's first key through a copy LLVM cannot see through
+    // (opaque), made at the top of the body and the only use of the
+    // carried value. As the loop's induction instead, the key was used
+    // after its increment (the masks' compares, a mask block's keys), and
+    // ptxas then left the whole loop off the uniform datapath: every wgmma
+    // descriptor built in vector registers and moved over before each
+    // wgmma (causal: 739 SASS instructions in the loop against 666 in this
+    // form; bench/NOTES.md, 2026-12-07). A static range keeps the plain
+    // loop, which ptxas already keeps uniform.
+    bool staticRange = staticIndex(begin) && staticIndex(kvEnd);
+    Value second = add(begin, idx(step));
+    Value lower = second, upper = kvEnd, stride = idx(step);
+    if (!staticRange) {
+      lower = idx(0);
+      upper = arith::CeilDivUIOp::create(
+          b, sub(arith::MaxUIOp::create(b, kvEnd, second), second), stride);
+      stride = idx(1);
+      init.push_back(second);
+    }
     auto loop = scf::ForOp::create(
-        b, add(begin, idx(step)), kvEnd, idx(step), init,
-        [&](OpBuilder &nb, Location, Value kvStart, ValueRange carried) {
+        b, lower, upper, stride, init,
+        [&](OpBuilder &nb, Location, Value iv, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           enter(nb);
+          Value kvStart = staticRange ? iv : opaque(carried.back());
           SmallVector<Value> acc(carried.take_front(accValues));
           ValueRange maxes = carried.slice(accValues, 2),
                      sums = carried.slice(accValues + 2, 2),
@@ -1139,6 +1164,8 @@ SmallVector<Value> Sm90Kernel::consume(std::optional<ValueRange> first) {
             storeP(next);
           else
             results.append(next);
+          if (!staticRange)
+            results.push_back(add(kvStart, idx(step)));
           scf::YieldOp::create(b, results);
         });
     // Every S has completed: Q is free for the next item.
@@ -1285,24 +1312,32 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   Value perRow = arith::MaxSIOp::create(b, mul(safeX, p.headsKV), idx(1));
   Value grid = launch.getGridSize().x;
   Value reverse = plan ? Value() : reversesRounds(safeX, grid);
-  // Position i of the block's loop takes item itemAt(i).
-  auto setItemAt = [&](Value i, Value count) {
-    setItemNumber(itemAt(i), count, blockId.x, safeX, perRow, items, grid,
-                  reverse);
+  // Position i of the block's loop takes item itemAt(i). A plan's table
+  // is read an item ahead: the loop carries the numbers of this item and
+  // the next, and loads the one after, so that no item waits on a global
+  // load between its predecessor's tiles and its own.
+  auto takeItem = [&](Value i, Value count) {
+    setItemNumber(i, count, blockId.x, safeX, perRow, items, grid, reverse);
   };
   ItemLoop loop = itemLoop(launch, items);
-  setItemAt(loop.begin, idx(0));
-  setRound(idx(0), idx(0));
+  int64_t state = plan ? 4 : 2;
   SmallVector<Value> init{idx(0), idx(0)};
+  if (plan)
+    init.append({itemAt(loop.begin), itemAt(add(loop.begin, loop.step))});
+  takeItem(plan ? init[2] : loop.begin, idx(0));
+  setRound(idx(0), idx(0));
   llvm::append_range(init, firstScores(lt(loop.begin, loop.end), [] {}));
   scf::ForOp::create(
       b, loop.begin, loop.end, loop.step, init,
       [&](OpBuilder &lb, Location, Value w, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         enter(lb);
-        setItemAt(w, carried[1]);
+        Value after;
+        if (plan)
+          after = itemAt(add(w, mul(loop.step, idx(2))));
+        takeItem(plan ? carried[2] : w, carried[1]);
         setRound(carried[0], carried[1]);
-        SmallVector<Value> results = consumeItem(carried.drop_front(2));
+        SmallVector<Value> results = consumeItem(carried.drop_front(state));
         // Where this item's output goes, before the next item replaces
         // the members.
         Target to = target();
@@ -1311,9 +1346,11 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
             add(tileBase, arith::CeilDivUIOp::create(b, span, idx(shape.keys)));
         Value count = add(carried[1], idx(1));
         Value next = add(w, loop.step);
-        setItemAt(next, count);
+        takeItem(plan ? carried[3] : next, count);
         setRound(nextBase, count);
         SmallVector<Value> yielded{nextBase, count};
+        if (plan)
+          yielded.append({carried[3], after});
         llvm::append_range(yielded, firstScores(lt(next, loop.end), [&] {
                              storeItem(results, to);
                            }));
@@ -1474,8 +1511,22 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   factor = softmaxFactor(p);
   // The consumer warpgroup's 64 rows of the block, and the warp's 16 of
   // them: the producer warpgroup comes first (its `group` is -1 and
-  // unused).
-  group = sub(div(tid, 128), idx(1));
+  // unused). The warpgroup's index is broadcast from lane 0, here where
+  // every thread runs: ptxas takes a value that a warp's lanes receive
+  // from one lane as warp-uniform, and then keeps Q's wgmma descriptors,
+  // which depend on it, on the uniform datapath instead of moving each
+  // over (two R2UR) before its wgmma: 16 instructions of a causal tile's
+  // 616 (bench/NOTES.md, 2026-12-07). Not above head_dim 128, where it
+  // saved nothing (P's descriptors stay per thread) and ptxas spilled 60
+  // bytes with it.
+  Value warpgroup =
+      arith::IndexCastOp::create(b, b.getI32Type(), div(tid, 128));
+  if (shape.headDim <= 128)
+    warpgroup =
+        gpu::ShuffleOp::create(b, warpgroup, 0, 32, gpu::ShuffleMode::IDX)
+            .getShuffleResult();
+  group =
+      sub(arith::IndexCastOp::create(b, b.getIndexType(), warpgroup), idx(1));
   warp = rem(div(tid, 32), 4);
 
   // Shared memory, from its first swizzle atom: Q, the K stages, the V
