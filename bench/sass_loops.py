@@ -2,7 +2,7 @@
 """Counts the instructions of the loops that hold tensor-core operations.
 
   sass_loops.py FILE [FILE2]
-  sass_loops.py --learn LISTING... > bench/sass-opcodes.json
+  sass_loops.py --learn LISTING... > new.json; mv new.json bench/sass-opcodes.json
 
 FILE is what `cuobjdump -sass` prints for a cubin, or the cubin itself (an
 sm_90a ELF file from `ptxas -arch=sm_90a` over the PTX that `attn-opt ...
@@ -16,8 +16,10 @@ A cubin is read without cuobjdump, so that a machine with ptxas and no
 GPU tools can look at a kernel's loops: an instruction is 16 bytes, and
 the low 12 bits of its first 8 name its opcode (the mnemonic without
 modifiers) in every listing this script has learned from. --learn reads
-listings and prints that table, which bench/sass-opcodes.json holds; it
-also checks, on every branch of the listings, how a branch's offset is
+listings and prints that table, which bench/sass-opcodes.json holds: the
+table there, extended by the listings' codes (so the listings it was learned
+from need not be kept), failing where a listing names a known code
+otherwise. It also checks, on every branch of the listings, how a branch's offset is
 encoded, and fails if one does not decode. Opcodes the table lacks print
 as `?` and their code.
 
@@ -120,10 +122,10 @@ def decode(code, table):
     return out
 
 
-def learn(listings):
-    """The opcode table of the listings, checked to name each code once and
-    to decode every branch."""
-    table = {}
+def learn(listings, table=None):
+    """`table` extended by the opcodes of the listings, checked to name each
+    code once and to decode every branch."""
+    table = dict(table or {})
     for path in listings:
         with open(path) as f:
             listed = parse(f.read())
@@ -142,14 +144,19 @@ def learn(listings):
     return table
 
 
+def committed_table():
+    """The table in bench/sass-opcodes.json."""
+    with open(TABLE) as f:
+        return {int(k, 16): v for k, v in json.load(f).items()}
+
+
 def read(path, table=None):
     """{kernel: instructions} of a listing or a cubin."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] == b"\x7fELF":
         if table is None:
-            with open(TABLE) as f:
-                table = {int(k, 16): v for k, v in json.load(f).items()}
+            table = committed_table()
         return {name[len(".text."):]: decode(code, table)
                 for name, code in text_sections(data).items()}
     return parse(data.decode())
@@ -210,8 +217,11 @@ def describe(path):
 
 
 def main(argv):
+    if len(argv) >= 2 and argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return
     if len(argv) >= 3 and argv[1] == "--learn":
-        table = learn(argv[2:])
+        table = learn(argv[2:], committed_table())
         json.dump({"%#05x" % k: v for k, v in sorted(table.items())},
                   sys.stdout, indent=0, sort_keys=True)
         print()

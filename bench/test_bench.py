@@ -479,6 +479,23 @@ class SassLoops(unittest.TestCase):
         self.assertEqual([(s, e) for s, e, _ in
                           sass_loops.loops(instructions)], [(0, 0x20)])
 
+    def test_learn_extends_a_table(self):
+        import sass_loops
+        listing = textwrap.dedent("""\
+                    Function : k
+                /*0000*/                   HMMA.16816.F32.BF16 R4, R8, R12, R4 ;  /* 0x0000000c0804723c */
+                /*0010*/                   EXIT ;                                 /* 0x000000000000794d */
+            """)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "k.sass")
+            with open(path, "w") as f:
+                f.write(listing)
+            self.assertEqual(sass_loops.learn([path], {0x947: "BRA"}),
+                             {0x947: "BRA", 0x23C: "HMMA", 0x94D: "EXIT"})
+            # A listing that names a known code otherwise is refused.
+            with self.assertRaisesRegex(ValueError, "0x23c is both"):
+                sass_loops.learn([path], {0x23C: "IMAD"})
+
     def test_table_has_the_codes_the_loops_need(self):
         with open(os.path.join(HERE, "sass-opcodes.json")) as f:
             table = json.load(f)
@@ -486,6 +503,7 @@ class SassLoops(unittest.TestCase):
         self.assertEqual(table["0x94d"], "EXIT")
         self.assertEqual(table["0x9f0"], "HGMMA")
         self.assertEqual(table["0x2ca"], "R2UR")
+        self.assertEqual(table["0x23c"], "HMMA")
 
 
 class NcuSource(unittest.TestCase):
