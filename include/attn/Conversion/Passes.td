@@ -103,9 +103,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. With `tail-split`
-      (off by default: correct, but measured 2-5% slower on an H200 at
-      B4×4k, B16×1k and head_dim 256 and no faster at B1×16k,
-      2026-12-07, for reasons not yet known), where the items cost
+      (off by default: correct, but not a clear gain; with the tile
+      loop on the uniform datapath 1% faster at B4×4k and 1-4% slower
+      at B16×1k and head_dim 64, H100, 2026-12-07), where the items cost
       the same (no causal mask, window or per-sequence lengths), every
       extent is static and the grid's last round is at most half full
       (4096 items on 132 SMs: 31 rounds, then 4 items while 128 blocks
