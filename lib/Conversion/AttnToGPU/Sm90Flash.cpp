@@ -1916,8 +1916,6 @@ public:
                          : ", P in shared memory above head_dim 128";
     if (itemOverlap)
       summary += ", item overlap";
-    if (tmaStore)
-      summary += ", output stored with TMA";
     return summary;
   }
 
@@ -1928,6 +1926,8 @@ public:
       summary += ", split last round";
     if (planOf(items))
       summary += ", planned order";
+    if (stagesOutput(items, op.getType().getElementType()))
+      summary += ", output stored with TMA";
     return summary;
   }
 
@@ -2225,13 +2225,14 @@ private:
   /// to overlap), TMA copies (the producer's cp.async waits count one Q
   /// group between the tiles') and head dims up to 128 (at 256 the output
   /// and the next S together spill).
-  int64_t qBuffers(const FlashProblem &p) const {
-    auto dim = [](Value m) {
-      return cast<MemRefType>(m.getType()).getDimSize(3);
-    };
-    bool applies = itemOverlap && tma && isPersistent(p) &&
-                   dim(p.query) <= 128 && dim(p.value) <= 128;
+  int64_t qBuffers(const ItemsShape &items) const {
+    bool applies = itemOverlap && tma && isPersistent(items) &&
+                   items.query.getDimSize(3) <= 128 &&
+                   items.value.getDimSize(3) <= 128;
     return applies ? 2 : 1;
+  }
+  int64_t qBuffers(const FlashProblem &p) const {
+    return qBuffers(ItemsShape::of(p));
   }
 
   /// The output staged in shared memory and stored with TMA, with
@@ -2240,12 +2241,14 @@ private:
   /// output's do not fit together), no last round is split (its parts
   /// store partials), and the output is an identity-layout buffer of Q's
   /// element type, which a tensor map can describe.
+  bool stagesOutput(const ItemsShape &items, Type outputElement) const {
+    return tmaStore && qBuffers(items) == 2 && !pInShared && !tailOf(items) &&
+           outputElement == items.query.getElementType();
+  }
   bool stagesOutput(const FlashProblem &p) const {
     auto out = cast<MemRefType>(p.output.getType());
-    return tmaStore && qBuffers(p) == 2 && !pInShared &&
-           !tailOf(ItemsShape::of(p)) && out.getLayout().isIdentity() &&
-           out.getElementType() ==
-               cast<MemRefType>(p.query.getType()).getElementType();
+    return out.getLayout().isIdentity() &&
+           stagesOutput(ItemsShape::of(p), out.getElementType());
   }
 
   Shape shapeOf(const FlashProblem &p) const {
