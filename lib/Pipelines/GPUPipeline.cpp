@@ -160,6 +160,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.pInShared = options.pInShared;
   gpu.itemOverlap = options.itemOverlap;
   gpu.tailSplit = options.tailSplit;
+  gpu.tmaStore = options.tmaStore;
   gpu.planItems = options.planItems;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());

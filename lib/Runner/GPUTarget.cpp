@@ -417,6 +417,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.pInShared = options.pInShared;
   gpu.itemOverlap = options.itemOverlap;
   gpu.tailSplit = options.tailSplit;
+  gpu.tmaStore = options.tmaStore;
   gpu.planItems = options.planItems;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);

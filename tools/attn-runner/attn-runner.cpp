@@ -124,6 +124,13 @@ static cl::opt<bool> itemOverlap(
              "previous item's output is stored; --item-overlap=false stores "
              "first. Other schedules ignore it"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> tmaStore(
+    "tma-store",
+    cl::desc("The sm90 schedule's overlapped items (two Q buffers, P in "
+             "registers, no split last round) write each consumer's output "
+             "rows into shared memory, from which one thread stores them "
+             "with TMA. Other schedules ignore it"),
+    cl::init(false), cl::cat(category));
 static cl::opt<bool> tailSplit(
     "tail-split",
     cl::desc("The sm90 schedule's persistent grid, where its items cost the "
@@ -264,6 +271,7 @@ int main(int argc, char **argv) {
   options.pInShared = pInShared;
   options.itemOverlap = itemOverlap;
   options.tailSplit = tailSplit;
+  options.tmaStore = tmaStore;
   options.planItems = planItems;
   options.steps = steps;
   options.repeatRuns = repeat;

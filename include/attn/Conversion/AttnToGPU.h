@@ -50,6 +50,9 @@ struct FlashScheduleOptions {
   /// Whether the sm90 schedule's persistent grid splits a last round that
   /// is at most half full over the keys of its items.
   bool tailSplit = false;
+  /// Whether the sm90 schedule's overlapped items stage their output in
+  /// shared memory and store it with TMA.
+  bool tmaStore = false;
   /// Where the sm90 schedule's persistent grid takes causal or windowed
   /// items in a planned order (a table built with the kernel): auto (where
   /// the plan balances the blocks clearly better than the grid's own

@@ -206,6 +206,12 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "at most half full has its items split over the keys across "
            "the idle blocks, and a combine kernel merges their partials. "
            "Other schedules ignore it">,
+    Option<"tmaStore", "tma-store", "bool", /*default=*/"false",
+           "sm90, overlapped items (two Q buffers), P in registers, no "
+           "split last round: each consumer writes its output rows into "
+           "shared memory and one of its threads stores them with TMA, "
+           "rather than every thread storing its own. Other schedules "
+           "ignore it">,
     Option<"planItems", "plan-items", "std::string", /*default=*/"\"auto\"",
            "sm90, persistent grid, causal or windowed prefill with static "
            "extents: always, each block takes the items that a grid taking "

@@ -111,6 +111,14 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "issued before the current item's output is stored; "
                      "false stores first. Other schedules ignore it"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> tmaStore{
+      *this, "tma-store",
+      llvm::cl::desc("sm90 schedule, overlapped items (two Q buffers), P in "
+                     "registers, no split last round: each consumer writes "
+                     "its output rows into shared memory and one of its "
+                     "threads stores them with TMA. Other schedules ignore "
+                     "it"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> tailSplit{
       *this, "tail-split",
       llvm::cl::desc("sm90 schedule, persistent grid, items of equal cost "
@@ -167,6 +175,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.pInShared = pInShared;
     options.itemOverlap = itemOverlap;
     options.tailSplit = tailSplit;
+    options.tmaStore = tmaStore;
     options.planItems = planItems;
     return options;
   }

@@ -82,6 +82,8 @@ struct RunnerOptions {
   bool pInShared = false;
   bool itemOverlap = false;
   bool tailSplit = false;
+  /// GPU: the sm90 schedule's overlapped items store their output with TMA.
+  bool tmaStore = false;
   /// GPU: where the sm90 schedule's persistent grid takes causal items in
   /// a planned order: auto, always or never.
   std::string planItems = "auto";

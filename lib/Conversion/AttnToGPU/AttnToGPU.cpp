@@ -257,7 +257,8 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
     if (tryOne(createSm90FlashSchedule(
             smCount, options.tma, options.pInShared, options.itemOverlap,
             options.tailSplit,
-            parsePlanItems(options.planItems).value_or(PlanItems::Auto))) ||
+            parsePlanItems(options.planItems).value_or(PlanItems::Auto),
+            options.tmaStore)) ||
         name == "sm90")
       return choice;
   if (tryOne(createSm80FlashSchedule()) || name == "sm80")
@@ -444,6 +445,7 @@ struct ConvertAttnToGPUPass
     options.pInShared = pInShared;
     options.itemOverlap = itemOverlap;
     options.tailSplit = tailSplit;
+    options.tmaStore = tmaStore;
     options.planItems = planItems;
     if (std::optional<std::string> why = validateScheduleOptions(options)) {
       getOperation()->emitError() << "convert-attn-to-gpu: " << *why;

@@ -107,9 +107,13 @@ std::unique_ptr<FlashSchedule> createSm80FlashSchedule();
 /// partials. Where `planItems` says (persistent, causal or windowed, static
 /// extents) each block takes the items that a grid taking the next item as
 /// each block frees would give it, from a table built with the kernel.
+/// With `tmaStore` (where Q has two buffers, P is in registers and no round
+/// is split) each consumer writes its output rows into shared memory, from
+/// which one thread stores them with TMA.
 std::unique_ptr<FlashSchedule>
 createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
-                        bool itemOverlap, bool tailSplit, PlanItems planItems);
+                        bool itemOverlap, bool tailSplit, PlanItems planItems,
+                        bool tmaStore);
 
 /// Decode (few query rows per KV head, long caches) on mma.sync: the query
 /// rows of a KV group packed into the matrix M, the keys split across warps

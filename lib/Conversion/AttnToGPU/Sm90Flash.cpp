@@ -121,6 +121,10 @@ struct Shape {
   /// Decode with alternate tiles: each consumer takes every other tile,
   /// all of V's columns, its own softmax and partial, and no turns.
   bool alternate = false;
+  /// Prefill: each consumer writes its output rows into a buffer of its own
+  /// after the tiles, from which one TMA copy a 64-column block stores
+  /// them (see storeStagedItem).
+  bool oStaged = false;
 
   /// Decode's shape: 128-key tiles, three stages (a memory-bound kernel
   /// keeps more bytes in flight), one Q buffer, P in registers. With
@@ -133,7 +137,7 @@ struct Shape {
   }
 
   static constexpr Shape of(int64_t headDim, int64_t valueDim, bool pInShared,
-                            int64_t qBuffers = 1) {
+                            int64_t qBuffers = 1, bool oStaged = false) {
     // Tiles of 128 keys up to head_dim 128: the f32 accumulators of S
     // (64 x 128) and of the output (64 x 128) then take 128 registers a
     // thread.
@@ -142,7 +146,9 @@ struct Shape {
     // Above head_dim 128, P in registers spilled (68-132 bytes) and ran
     // 0.5% (full) to 5% (causal) slower than P in shared memory (H100,
     // 2026-12-06), so P always goes through shared memory there.
-    return {headDim, valueDim, keys, 2, pInShared || keys == 64, qBuffers};
+    Shape shape{headDim, valueDim, keys, 2, pInShared || keys == 64, qBuffers};
+    shape.oStaged = oStaged;
+    return shape;
   }
 
   constexpr bool isDecode() const { return packedRows > 0; }
@@ -164,9 +170,11 @@ struct Shape {
   constexpr int64_t vStageBytes() const { return keys * valueDim * 2; }
   /// One consumer's P: its 64 rows by the tile's keys.
   constexpr int64_t pBytes() const { return pInShared ? 64 * keys * 2 : 0; }
+  /// One consumer's staged output: its 64 rows by V's columns.
+  constexpr int64_t oBytes() const { return oStaged ? 64 * valueDim * 2 : 0; }
   constexpr int64_t dataBytes() const {
     return qBuffers * qBytes() + stages * (kStageBytes() + vStageBytes()) +
-           kConsumers * pBytes();
+           kConsumers * (pBytes() + oBytes());
   }
   /// The mbarriers after the tiles: Q-full, each stage's K-full, V-full,
   /// K-empty and V-empty, then Q-empty; with a second Q buffer, its Q-full
@@ -189,6 +197,8 @@ struct Shape {
 static_assert(Shape::of(256, 256, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::of(128, 128, true, 2).sharedBytes() <= kMaxSharedBytes);
+static_assert(Shape::of(128, 128, false, 2, true).sharedBytes() <=
+              kMaxSharedBytes);
 static_assert(Shape::decode(128, 128, 64).sharedBytes() <= kMaxSharedBytes);
 static_assert(Shape::decode(128, 128, 64, true).sharedBytes() <=
               kMaxSharedBytes);
@@ -282,7 +292,8 @@ struct ItemsShape {
 class Sm90Kernel : public WgmmaBuilder {
 public:
   /// `launch.kernelArguments` are the global addresses (i64) of the TMA
-  /// tensor maps of Q, K and V, or empty for cp.async copies. A decode
+  /// tensor maps of Q, K and V (and of the output, where `shape` stages
+  /// it), or empty for cp.async copies. A decode
   /// shape (TMA only, one item a block) writes each block's partials to
   /// `launch.scratch`, its split being block x of gridX; with
   /// `signalDependents` its threads let the combine kernel launch once
@@ -304,6 +315,8 @@ public:
       std::tie(qMap, kMap, vMap) =
           std::tuple(launch.kernelArguments[0], launch.kernelArguments[1],
                      launch.kernelArguments[2]);
+    if (shape.oStaged)
+      oMap = launch.kernelArguments[3];
   }
 
   void build(gpu::LaunchOp launch);
@@ -344,6 +357,11 @@ private:
   /// warpgroup's next products. The products that read the previous P must
   /// have completed.
   void storeP(ArrayRef<Value> pRegs);
+  /// Stores this thread's 32-bit `words` of its rows, in the order of a P
+  /// fragment (storeP), into the consumer's swizzled 64-row tile at
+  /// element `at` of shared memory, the consumers' tiles `groupBytes`
+  /// apart.
+  void storeRowsShared(int64_t at, int64_t groupBytes, ArrayRef<Value> words);
   /// Issues and commits acc + P V, with P from `pRegs` or, with P in shared
   /// memory, from this warpgroup's P tile; returns the accumulators, to be
   /// waited for.
@@ -443,6 +461,10 @@ private:
   }
   /// Stores an item's `results` (consume's) where `to` says.
   void storeItem(ArrayRef<Value> results, const Target &to);
+  /// With a staged output: stores the item's normalized rows into this
+  /// consumer's output tile, and its first thread copies the tile to `to`
+  /// with TMA.
+  void storeStagedItem(ArrayRef<Value> results, const Target &to);
   /// Decode with a dependent combine: this thread is past its loop.
   void signalDone() {
     if (signalDependents && !tail)
@@ -620,7 +642,7 @@ private:
   bool tma;
   /// Decode: whether the combine kernel is a programmatic dependent.
   bool signalDependents;
-  Value qMap, kMap, vMap;
+  Value qMap, kMap, vMap, oMap;
   Shape shape;
   /// Prefill: the split last round, if any, and the planned order, if any
   /// (planTable, set up by build(), is its table).
@@ -646,7 +668,7 @@ private:
   /// items), the item's Q buffer (an index) and the parity (an i32) of its
   /// use of that buffer's barriers.
   Value tileBase, qBuffer, itemParity;
-  int64_t qAt = 0, kAt = 0, vAt = 0, pAt = 0; // element offsets in smem
+  int64_t qAt = 0, kAt = 0, vAt = 0, pAt = 0, oAt = 0; // elements in smem
   Value base; // shared byte address of element 0
   Value qDesc, kDesc0, vDesc0;
   Value pDesc;  // this consumer's P tile, with P in shared memory
@@ -812,14 +834,24 @@ SmallVector<Value> Sm90Kernel::issuePV(ArrayRef<Value> acc,
 }
 
 void Sm90Kernel::storeP(ArrayRef<Value> pRegs) {
-  // pRegs[4 kk + j] holds, for the k16 step kk, row g (j even) or g + 8 (j
-  // odd) and keys 16 kk + 8 (j / 2) + 2 (lane % 4) and the next: n8 tile nt
-  // = 2 kk + j / 2. Its 16-byte chunk in the row is nt % 8, swizzled by the
-  // row's low three bits, which are g's for both rows.
+  storeRowsShared(pAt, shape.pBytes(), pRegs);
+  // Each thread's stores before the async proxy's reads, then every warp's
+  // stores before any warp's products: barrier 3 + g is warpgroup g's own.
+  fenceAsyncShared();
+  namedBarrierSync(
+      arith::IndexCastOp::create(b, b.getI32Type(), add(group, idx(3))), 128);
+}
+
+void Sm90Kernel::storeRowsShared(int64_t at, int64_t groupBytes,
+                                 ArrayRef<Value> words) {
+  // words[4 kk + j] holds, for the k16 step kk, row g (j even) or g + 8 (j
+  // odd) and columns 16 kk + 8 (j / 2) + 2 (lane % 4) and the next: n8
+  // tile nt = 2 kk + j / 2. Its 16-byte chunk in the row is nt % 8,
+  // swizzled by the row's low three bits, which are g's for both rows.
   Value g = div(lane, 4);
   Value row = add(mul(warp, idx(16)), g);
   Value rowAt =
-      add(add(idx(pAt * 2), mul(group, idx(shape.pBytes()))),
+      add(add(idx(at * 2), mul(group, idx(groupBytes))),
           add(mul(row, idx(kSwizzleBytes)), mul(rem(lane, 4), idx(4))));
   Value rowBase = arith::AddIOp::create(
       b, base, arith::IndexCastOp::create(b, b.getI64Type(), rowAt));
@@ -828,21 +860,16 @@ void Sm90Kernel::storeP(ArrayRef<Value> pRegs) {
   auto i64 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, b.getI64Type(), v);
   };
-  for (auto [i, reg] : llvm::enumerate(pRegs)) {
+  for (auto [i, reg] : llvm::enumerate(words)) {
     int64_t kk = i / 4, j = i % 4, nt = 2 * kk + j / 2;
     Value chunk = arith::XOrIOp::create(b, i64(nt % 8 * 16), swizzle);
-    Value at = arith::AddIOp::create(
+    Value address = arith::AddIOp::create(
         b, rowBase,
         arith::AddIOp::create(
             b, i64(nt / 8 * 64 * kSwizzleBytes + j % 2 * 8 * kSwizzleBytes),
             chunk));
-    storeShared(at, reg);
+    storeShared(address, reg);
   }
-  // Each thread's stores before the async proxy's reads, then every warp's
-  // stores before any warp's products: barrier 3 + g is warpgroup g's own.
-  fenceAsyncShared();
-  namedBarrierSync(
-      arith::IndexCastOp::create(b, b.getI32Type(), add(group, idx(3))), 128);
 }
 
 Sm90Kernel::Softmax Sm90Kernel::softmax(Scores &s, Value kvStart,
@@ -1293,9 +1320,34 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
     });
     return;
   }
+  // With a staged output, the warpgroup's first thread issues its
+  // copies: it acquires their tensor map first, and waits for them before
+  // the block exits, which frees the shared memory they read.
+  Value storeIssuer;
+  if (shape.oStaged) {
+    storeIssuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                        rem(tid, 128), idx(0));
+    scf::IfOp::create(b, storeIssuer, [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      acquireTensorMap(oMap);
+      scf::YieldOp::create(b);
+    });
+  }
+  auto drainStores = [&] {
+    if (!shape.oStaged)
+      return;
+    scf::IfOp::create(b, storeIssuer, [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      enter(nb);
+      bulkWait(0);
+      scf::YieldOp::create(b);
+    });
+  };
   if (shape.qBuffers == 1) {
     forEachItem(launch,
                 [&] { storeItem(consumeItem(std::nullopt), target()); });
+    drainStores();
     return;
   }
   // Item overlap (a persistent grid): the block's first item's first S,
@@ -1356,6 +1408,7 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
                            }));
         scf::YieldOp::create(b, yielded);
       });
+  drainStores();
 }
 
 void Sm90Kernel::storePartial(ArrayRef<Value> results) {
@@ -1428,8 +1481,85 @@ void Sm90Kernel::storePartialRows(ArrayRef<Value> results, Value outer,
   }
 }
 
+void Sm90Kernel::storeStagedItem(ArrayRef<Value> results, const Target &to) {
+  // The stores are asynchronous copies that one thread issues: no thread
+  // waits for global stores of its own. Each consumer thread's 32 4-byte
+  // stores at head_dim 128 kept its address registers busy until the
+  // memory system took them, and the next write of those registers waited
+  // (B16x1k: 5% of the consumers' time; bench/NOTES.md, 2026-12-07). The
+  // tile is written in a TMA box's layout (the 128-byte swizzle of Q's),
+  // and the copies clip the rows past the last query.
+  int64_t accValues = shape.outColumns() / 2;
+  Value issuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                       rem(tid, 128), idx(0));
+  // Barrier 5 + g is warpgroup g's own: 3 + g serves P in shared memory.
+  Value barrierId =
+      arith::IndexCastOp::create(b, b.getI32Type(), add(group, idx(5)));
+  // The previous item's copies have read the tile (the issuer waits, then
+  // the warpgroup meets), so that no thread overwrites it under them.
+  scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    bulkWaitRead(0);
+    scf::YieldOp::create(b);
+  });
+  namedBarrierSync(barrierId, 128);
+  Value zero = f32(0.0);
+  Value inv[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value sum = quadReduce(results[accValues + 2 + r],
+                           [&](Value x, Value y) { return fadd(x, y); });
+    Value empty =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
+    inv[r] = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
+  }
+  // Accumulator value 4 nt + 2 r (+1) is row g + 8 r, columns nt 8 +
+  // 2 (lane % 4) (+1): word 4 (nt / 2) + 2 (nt % 2) + r of a P fragment.
+  SmallVector<Value> words(accValues / 2);
+  for (int64_t nt = 0; nt < accValues / 4; ++nt)
+    for (int64_t r = 0; r < 2; ++r)
+      words[4 * (nt / 2) + 2 * (nt % 2) + r] =
+          asRegister(pack(fmul(results[4 * nt + 2 * r], inv[r]),
+                          fmul(results[4 * nt + 2 * r + 1], inv[r])));
+  storeRowsShared(oAt, shape.oBytes(), words);
+  // Every thread's stores before the copies read them.
+  fenceAsyncShared();
+  namedBarrierSync(barrierId, 128);
+  scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
+    OpBuilder::InsertionGuard guard(b);
+    enter(nb);
+    auto i32 = [&](Value v) {
+      return arith::IndexCastOp::create(b, b.getI32Type(), v);
+    };
+    // This consumer's first row: the warp's rows start 16 warp in.
+    Value pos = i32(sub(to.rows.first, mul(warp, idx(16))));
+    Value headAt = i32(to.rows.head), row = i32(to.rows.bi);
+    for (int64_t block = 0; block < shape.valueDim / kSwizzleElements;
+         ++block) {
+      Value src = arith::AddIOp::create(
+          b, base,
+          arith::IndexCastOp::create(
+              b, b.getI64Type(),
+              add(mul(group, idx(shape.oBytes())),
+                  idx((oAt + block * 64 * kSwizzleElements) * 2))));
+      Value column = idx32(block * kSwizzleElements);
+      SmallVector<Value> coords =
+          p.layout == Layout::BSHD
+              ? SmallVector<Value>{column, headAt, pos, row}
+              : SmallVector<Value>{column, pos, headAt, row};
+      tmaStore4d(oMap, coords, src);
+    }
+    bulkCommit();
+    scf::YieldOp::create(b);
+  });
+}
+
 void Sm90Kernel::storeItem(ArrayRef<Value> results, const Target &to) {
   int64_t accValues = shape.outColumns() / 2;
+  if (shape.oStaged) {
+    storeStagedItem(results, to);
+    return;
+  }
   auto whole = [&] {
     storeRows(p, to.rows, results.take_front(accValues),
               results.slice(accValues + 2, 2));
@@ -1551,6 +1681,7 @@ void Sm90Kernel::build(gpu::LaunchOp launch) {
   kAt = shape.qBuffers * shape.qRows() * shape.headDim;
   vAt = kAt + shape.stages * keys * shape.headDim;
   pAt = vAt + shape.stages * keys * shape.valueDim;
+  oAt = pAt + kConsumers * shape.pBytes() / 2;
   base = add(address, arith::IndexCastOp::create(b, b.getI64Type(), shift));
   auto descAt = [&](int64_t element, int64_t leading, int64_t stride) {
     return descriptor(
@@ -1768,9 +1899,10 @@ namespace {
 class Sm90FlashSchedule : public FlashSchedule {
 public:
   Sm90FlashSchedule(int64_t smCount, bool tma, bool pInShared, bool itemOverlap,
-                    bool tailSplit, PlanItems planItems)
+                    bool tailSplit, PlanItems planItems, bool tmaStore)
       : smCount(smCount), tma(tma), pInShared(pInShared),
-        itemOverlap(itemOverlap), tailSplit(tailSplit), planItems(planItems) {}
+        itemOverlap(itemOverlap), tailSplit(tailSplit), tmaStore(tmaStore),
+        planItems(planItems) {}
 
   StringRef getName() const override { return "sm90"; }
 
@@ -1794,6 +1926,8 @@ public:
       summary += ", split last round";
     if (planOf(items))
       summary += ", planned order";
+    if (stagesOutput(items, op.getType().getElementType()))
+      summary += ", output stored with TMA";
     return summary;
   }
 
@@ -1817,9 +1951,7 @@ public:
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
     FlashLaunch launch;
-    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                            cast<MemRefType>(p.value.getType()).getDimSize(3),
-                            pInShared, qBuffers(p));
+    Shape shape = shapeOf(p);
     launch.gridX = MmaSyncBuilder::prefillGridX(b, loc, p, kBlockRows);
     if (isPersistent(p)) {
       // One block per SM (a block takes most of an SM's shared memory),
@@ -1849,6 +1981,11 @@ public:
                          shape.headDim, shape.keys),
           buildSm90TensorMap(b, loc, p, p.value, p.seqK, p.kvRows, p.headsKV,
                          shape.valueDim, shape.keys)};
+      // The output in boxes of a consumer's rows.
+      if (shape.oStaged)
+        launch.kernelArguments.push_back(
+            buildSm90TensorMap(b, loc, p, p.output, p.seqQ, p.seqQ, p.headsQ,
+                               shape.valueDim, 64));
     }
     return launch;
   }
@@ -1857,9 +1994,7 @@ public:
                  const FlashLaunch &launchShape,
                  gpu::LaunchOp launch) const override {
     ImplicitLocOpBuilder ib(loc, b);
-    Shape shape = Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
-                            cast<MemRefType>(p.value.getType()).getDimSize(3),
-                            pInShared, qBuffers(p));
+    Shape shape = shapeOf(p);
     std::optional<TailSplit> tail = tailOf(ItemsShape::of(p));
     if (tail)
       nameKernel(launch, kPrimarySuffix);
@@ -2090,17 +2225,40 @@ private:
   /// to overlap), TMA copies (the producer's cp.async waits count one Q
   /// group between the tiles') and head dims up to 128 (at 256 the output
   /// and the next S together spill).
-  int64_t qBuffers(const FlashProblem &p) const {
-    auto dim = [](Value m) {
-      return cast<MemRefType>(m.getType()).getDimSize(3);
-    };
-    bool applies = itemOverlap && tma && isPersistent(p) &&
-                   dim(p.query) <= 128 && dim(p.value) <= 128;
+  int64_t qBuffers(const ItemsShape &items) const {
+    bool applies = itemOverlap && tma && isPersistent(items) &&
+                   items.query.getDimSize(3) <= 128 &&
+                   items.value.getDimSize(3) <= 128;
     return applies ? 2 : 1;
+  }
+  int64_t qBuffers(const FlashProblem &p) const {
+    return qBuffers(ItemsShape::of(p));
+  }
+
+  /// The output staged in shared memory and stored with TMA, with
+  /// `tmaStore`: where Q has two buffers (with one, the stores are not
+  /// under a product anyway), P stays in registers (its tiles and the
+  /// output's do not fit together), no last round is split (its parts
+  /// store partials), and the output is an identity-layout buffer of Q's
+  /// element type, which a tensor map can describe.
+  bool stagesOutput(const ItemsShape &items, Type outputElement) const {
+    return tmaStore && qBuffers(items) == 2 && !pInShared && !tailOf(items) &&
+           outputElement == items.query.getElementType();
+  }
+  bool stagesOutput(const FlashProblem &p) const {
+    auto out = cast<MemRefType>(p.output.getType());
+    return out.getLayout().isIdentity() &&
+           stagesOutput(ItemsShape::of(p), out.getElementType());
+  }
+
+  Shape shapeOf(const FlashProblem &p) const {
+    return Shape::of(cast<MemRefType>(p.query.getType()).getDimSize(3),
+                     cast<MemRefType>(p.value.getType()).getDimSize(3),
+                     pInShared, qBuffers(p), stagesOutput(p));
   }
 
   int64_t smCount;
-  bool tma, pInShared, itemOverlap, tailSplit;
+  bool tma, pInShared, itemOverlap, tailSplit, tmaStore;
   PlanItems planItems;
 };
 } // namespace
@@ -2108,7 +2266,7 @@ private:
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
                                     bool itemOverlap, bool tailSplit,
-                                    PlanItems planItems) {
-  return std::make_unique<Sm90FlashSchedule>(smCount, tma, pInShared,
-                                             itemOverlap, tailSplit, planItems);
+                                    PlanItems planItems, bool tmaStore) {
+  return std::make_unique<Sm90FlashSchedule>(
+      smCount, tma, pInShared, itemOverlap, tailSplit, planItems, tmaStore);
 }

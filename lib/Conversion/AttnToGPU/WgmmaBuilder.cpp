@@ -219,6 +219,30 @@ void WgmmaBuilder::fenceAsyncShared() {
                                  NVVM::SharedSpace::shared_cta));
 }
 
+void WgmmaBuilder::tmaStore4d(Value map, ArrayRef<Value> coords, Value src) {
+  assert(coords.size() == 4 && "a 4-D box has four coordinates");
+  SmallVector<Value> operands{map};
+  operands.append(coords.begin(), coords.end());
+  operands.push_back(src);
+  inlinePtx("cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group "
+            "[$0, {$1, $2, $3, $4}], [$5];",
+            "l,r,r,r,r,l,~{memory}", operands);
+}
+
+void WgmmaBuilder::bulkCommit() {
+  inlinePtx("cp.async.bulk.commit_group;", "~{memory}", {});
+}
+
+void WgmmaBuilder::bulkWaitRead(int64_t pending) {
+  inlinePtx("cp.async.bulk.wait_group.read " + std::to_string(pending) + ";",
+            "~{memory}", {});
+}
+
+void WgmmaBuilder::bulkWait(int64_t pending) {
+  inlinePtx("cp.async.bulk.wait_group " + std::to_string(pending) + ";",
+            "~{memory}", {});
+}
+
 void WgmmaBuilder::namedBarrierSync(Value id, int64_t threads) {
   inlinePtx("bar.sync $0, " + std::to_string(threads) + ";", "r,~{memory}", id);
 }

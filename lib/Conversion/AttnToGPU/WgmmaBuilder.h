@@ -109,6 +109,19 @@ protected:
   /// memory at `dst` (an i64 shared address), completing its bytes on
   /// mbarrier `bar`. Elements outside the tensor arrive as zeros.
   void tmaLoad4d(Value dst, Value map, ArrayRef<Value> coords, Value bar);
+  /// cp.async.bulk.tensor.4d from shared memory at `src` (an i64 shared
+  /// address) to the box of `map` at `coords`, in this thread's current
+  /// bulk group. Elements outside the tensor are not written.
+  void tmaStore4d(Value map, ArrayRef<Value> coords, Value src);
+  /// cp.async.bulk.commit_group: closes this thread's current bulk group.
+  void bulkCommit();
+  /// cp.async.bulk.wait_group.read: waits until at most `pending` of this
+  /// thread's bulk groups still read their shared memory, which the others
+  /// have done with (their global writes may still be in flight).
+  void bulkWaitRead(int64_t pending);
+  /// cp.async.bulk.wait_group: waits until at most `pending` of this
+  /// thread's bulk groups are incomplete, writes included.
+  void bulkWait(int64_t pending);
 
   // Named barriers (bar.sync/bar.arrive with an id and a thread count) let
   // two warpgroups take turns without stopping the rest of the block.
