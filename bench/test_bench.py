@@ -506,6 +506,54 @@ class SassLoops(unittest.TestCase):
         self.assertEqual(table["0x23c"], "HMMA")
 
 
+class AbScript(unittest.TestCase):
+    """bench/ab.sh with a stand-in runner that checks the module it is
+    given and prints a median by its flags: 1.0 ms, 0.9 with --fast, a
+    failure with --broken."""
+
+    RUNNER = textwrap.dedent("""\
+        #!/bin/sh
+        grep -q 'tensor<1x256x32x64xbf16>' "$1" || { echo "bad module" >&2; exit 1; }
+        grep -q '{causal}' "$1" || { echo "no attributes" >&2; exit 1; }
+        case " $* " in
+          *" --broken "*) echo "error: boom" >&2; exit 1 ;;
+          *" --fast "*) t=0.9000 ;;
+          *) t=1.0000 ;;
+        esac
+        echo "benchmark: kernel time (events): median $t ms, min 0.5 ms over 20 runs"
+        """)
+
+    def run_ab(self, *args):
+        with tempfile.TemporaryDirectory() as d:
+            runner = os.path.join(d, "attn-runner")
+            with open(runner, "w") as f:
+                f.write(self.RUNNER)
+            os.chmod(runner, 0o755)
+            args = [a.replace("RUNNER", runner) for a in args]
+            return subprocess.run(["bash", os.path.join(HERE, "ab.sh")] +
+                                  args, capture_output=True, text=True)
+
+    def test_change(self):
+        out = self.run_ab("-p", "2", "RUNNER", "RUNNER --fast",
+                          "1 256 64 {causal}")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.strip(),
+                         "B1 S256 d64 {causal}: A 1.0000 1.0000 | "
+                         "B 0.9000 0.9000 | B against A -10.0%")
+
+    def test_failure(self):
+        out = self.run_ab("-p", "1", "RUNNER", "RUNNER --broken",
+                          "1 256 64 {causal}")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("B FAILED (error: boom", out.stdout)
+        self.assertIn("B against A n/a", out.stdout)
+
+    def test_usage(self):
+        out = self.run_ab("RUNNER", "RUNNER --fast")
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("bench/ab.sh [-p PAIRS]", out.stderr)
+
+
 class NcuSource(unittest.TestCase):
     """bench/ncu_source.py on a source page in the form of ncu --page source
     --csv --print-source sass: the kernel's name, then one row an
