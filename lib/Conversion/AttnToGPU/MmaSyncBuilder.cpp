@@ -276,18 +276,21 @@ void MmaSyncBuilder::storePair(const FlashProblem &p, Value pair[2], Value bi,
                           llvm::MaybeAlign(2 * elt.getWidth() / 8));
 }
 
+Value MmaSyncBuilder::inverseRowSum(Value sum) {
+  Value zero = f32(0.0);
+  Value total = quadReduce(sum, [&](Value x, Value y) { return fadd(x, y); });
+  Value empty =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, total, zero);
+  return select(empty, zero, arith::DivFOp::create(b, f32(1.0), total));
+}
+
 void MmaSyncBuilder::storeRows(const FlashProblem &p, const Rows &rows,
                                ValueRange acc, ValueRange sums) {
-  Value zero = f32(0.0);
   Value quadRow = div(rows.lane, 4), quadLane = rem(rows.lane, 4);
   int64_t mTiles = sums.size() / 2, accTiles = acc.size() / (4 * mTiles);
   for (int64_t mt = 0; mt < mTiles; ++mt)
     for (int64_t r = 0; r < 2; ++r) {
-      Value sum = quadReduce(sums[2 * mt + r],
-                             [&](Value x, Value y) { return fadd(x, y); });
-      Value empty =
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
-      Value inv = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
+      Value inv = inverseRowSum(sums[2 * mt + r]);
       Value qi = add(rows.first, add(quadRow, idx(16 * mt + 8 * r)));
       scf::IfOp::create(b, lt(qi, p.seqQ), [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);

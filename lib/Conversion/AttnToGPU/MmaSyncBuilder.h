@@ -117,6 +117,9 @@ protected:
   Value isNegInf(Value x);
   /// x combined with the other lanes of its quad by `op`.
   Value quadReduce(Value x, function_ref<Value(Value, Value)> op);
+  /// The factor that normalizes a row whose quad lanes hold `sum` of its
+  /// exponentials: 1 over their total, or 0 for a row that saw no key.
+  Value inverseRowSum(Value sum);
 
   /// The online-softmax step of one row of this thread's scores `s` (`r`
   /// 0: row g, 1: row g + 8, in every fragment) against the running max

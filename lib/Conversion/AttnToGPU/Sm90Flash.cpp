@@ -657,6 +657,9 @@ private:
   Value tid, lane, group, warp;
   Value smem, kFlat, vFlat, qFlat;
   Value myTurn, theirTurn; // the named barriers of this consumer's turns
+  /// With a staged output: whether this thread issues its warpgroup's
+  /// copies (the warpgroup's first), set up by consumeItems.
+  Value storeIssuer;
   // Set up per work item by setItem() and forEachItem().
   Value bi, head, kvHead, qStart, split;
   /// With a split last round: whether the item is a part, and which of the
@@ -1323,7 +1326,6 @@ void Sm90Kernel::consumeItems(gpu::LaunchOp launch) {
   // With a staged output, the warpgroup's first thread issues its
   // copies: it acquires their tensor map first, and waits for them before
   // the block exits, which frees the shared memory they read.
-  Value storeIssuer;
   if (shape.oStaged) {
     storeIssuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
                                         rem(tid, 128), idx(0));
@@ -1490,29 +1492,20 @@ void Sm90Kernel::storeStagedItem(ArrayRef<Value> results, const Target &to) {
   // tile is written in a TMA box's layout (the 128-byte swizzle of Q's),
   // and the copies clip the rows past the last query.
   int64_t accValues = shape.outColumns() / 2;
-  Value issuer = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                       rem(tid, 128), idx(0));
   // Barrier 5 + g is warpgroup g's own: 3 + g serves P in shared memory.
   Value barrierId =
       arith::IndexCastOp::create(b, b.getI32Type(), add(group, idx(5)));
   // The previous item's copies have read the tile (the issuer waits, then
   // the warpgroup meets), so that no thread overwrites it under them.
-  scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
+  scf::IfOp::create(b, storeIssuer, [&](OpBuilder &nb, Location) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
     bulkWaitRead(0);
     scf::YieldOp::create(b);
   });
   namedBarrierSync(barrierId, 128);
-  Value zero = f32(0.0);
-  Value inv[2];
-  for (int64_t r = 0; r < 2; ++r) {
-    Value sum = quadReduce(results[accValues + 2 + r],
-                           [&](Value x, Value y) { return fadd(x, y); });
-    Value empty =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sum, zero);
-    inv[r] = select(empty, zero, arith::DivFOp::create(b, f32(1.0), sum));
-  }
+  Value inv[2] = {inverseRowSum(results[accValues + 2]),
+                  inverseRowSum(results[accValues + 3])};
   // Accumulator value 4 nt + 2 r (+1) is row g + 8 r, columns nt 8 +
   // 2 (lane % 4) (+1): word 4 (nt / 2) + 2 (nt % 2) + r of a P fragment.
   SmallVector<Value> words(accValues / 2);
@@ -1525,7 +1518,7 @@ void Sm90Kernel::storeStagedItem(ArrayRef<Value> results, const Target &to) {
   // Every thread's stores before the copies read them.
   fenceAsyncShared();
   namedBarrierSync(barrierId, 128);
-  scf::IfOp::create(b, issuer, [&](OpBuilder &nb, Location) {
+  scf::IfOp::create(b, storeIssuer, [&](OpBuilder &nb, Location) {
     OpBuilder::InsertionGuard guard(b);
     enter(nb);
     auto i32 = [&](Value v) {
