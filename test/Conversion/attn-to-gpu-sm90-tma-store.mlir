@@ -1,9 +1,9 @@
-// RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true" -split-input-file | FileCheck %s
-// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: attn-opt %s --convert-attn-to-gpu -split-input-file | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="tma-store=false" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true p-in-shared=true" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true item-overlap=false" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true tail-split=true sm-count=7" -split-input-file | FileCheck %s --check-prefix=SPLIT
-// The sm90 schedule with tma-store: where items overlap (two Q buffers), P
+// The sm90 schedule with tma-store (the default): where items overlap (two Q buffers), P
 // stays in registers and no last round is split, each consumer writes its
 // normalized output rows into a 64-row tile of its own after the tiles, in
 // a TMA box's layout, and its first thread stores the tile with one TMA

@@ -18,9 +18,10 @@
 // uniform instruction, 739 instructions against 601 now (the mask block
 // included); the split last round's the same, 641 against 450. Before
 // the warpgroup's index was broadcast from lane 0, Q's descriptors took
-// 16 R2UR in every form.
+// 16 R2UR in every form. Full attention keeps a few (4, and 6 with the
+// output stored with TMA, ptxas 13.0), far from a descriptor's two a wgmma.
 // CAUSAL: tile loop {{.+}}: instructions {{[0-9]+}}, tensor 16, R2UR 0, uniform {{[1-9][0-9]*}}
-// FULL: tile loop {{.+}}: instructions {{[0-9]+}}, tensor 16, R2UR {{[0-4]}}, uniform {{[1-9][0-9]*}}
+// FULL: tile loop {{.+}}: instructions {{[0-9]+}}, tensor 16, R2UR {{[0-8]}}, uniform {{[1-9][0-9]*}}
 func.func @causal(%q: tensor<4x4096x32x128xbf16>, %k: tensor<4x4096x8x128xbf16>, %v: tensor<4x4096x8x128xbf16>) -> tensor<4x4096x32x128xbf16> {
   %o = attn.attention %q, %k, %v {causal} : tensor<4x4096x32x128xbf16>, tensor<4x4096x8x128xbf16>, tensor<4x4096x8x128xbf16> -> tensor<4x4096x32x128xbf16>
   return %o : tensor<4x4096x32x128xbf16>

@@ -130,7 +130,7 @@ static cl::opt<bool> tmaStore(
              "registers, no split last round) write each consumer's output "
              "rows into shared memory, from which one thread stores them "
              "with TMA. Other schedules ignore it"),
-    cl::init(false), cl::cat(category));
+    cl::init(true), cl::cat(category));
 static cl::opt<bool> tailSplit(
     "tail-split",
     cl::desc("The sm90 schedule's persistent grid, where its items cost the "

@@ -103,8 +103,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. There, with P in
-      registers and no split round, `tma-store` (off by default until
-      the whole CUDA suite has run with it) has each consumer write its
+      registers and no split round, `tma-store` (the default;
+      `tma-store=false` has each thread store its own rows) has each consumer write its
       output rows into a shared-memory tile, which one of its threads
       stores with TMA: 2-10% faster on an H100 (2026-12-07). With `tail-split`
       (off by default: correct, but not a clear gain; with the tile
@@ -210,7 +210,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "at most half full has its items split over the keys across "
            "the idle blocks, and a combine kernel merges their partials. "
            "Other schedules ignore it">,
-    Option<"tmaStore", "tma-store", "bool", /*default=*/"false",
+    Option<"tmaStore", "tma-store", "bool", /*default=*/"true",
            "sm90, overlapped items (two Q buffers), P in registers, no "
            "split last round: each consumer writes its output rows into "
            "shared memory and one of its threads stores them with TMA, "

@@ -118,7 +118,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "its output rows into shared memory and one of its "
                      "threads stores them with TMA. Other schedules ignore "
                      "it"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
   PassOptions::Option<bool> tailSplit{
       *this, "tail-split",
       llvm::cl::desc("sm90 schedule, persistent grid, items of equal cost "
