@@ -290,8 +290,11 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // unpadded, and no tile of values is made: each lane reads its words of
 // codes (16-byte reads) and builds each f16 operand pair with a byte
 // permute into 1024 + u and one subtraction (K's words biased to unsigned
-// first, V's pairs by an XOR); Q's fragments are read in the permuted
-// order of head_dim (8-byte reads). Each key's scale and value scale (f32)
+// first, V's pairs by an XOR). Q's fragments, in the permuted order of
+// head_dim, are stored once, after Q is converted, by the first stream's
+// warps in the order of their registers (two 8-byte reads of rows g and
+// g + 8 interleaved into one 16-byte store), so that each product takes
+// its fragment with one 16-byte read. Each key's scale and value scale (f32)
 // come through the stages with the codes, one 4-byte copy a key (the K
 // scales by half the warp, the V scales by the other half, 16 keys a
 // tile), stored so that a lane's keys are one 16-byte read; the key scale
@@ -323,6 +326,12 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:           arith.truncf {{.+}} : vector<8xf32> to vector<8xf16>
 // CHECK:           vector.store {{.+}} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:           gpu.barrier
+// CHECK:           scf.if
+// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// CHECK:             vector.shuffle %{{.+}}, %{{.+}} [0, 1, 4, 5, 2, 3, 6, 7] : vector<4xf16>, vector<4xf16>
+// CHECK:             vector.store {{.+}} {alignment = 16 : i64} : memref<4096xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:           gpu.barrier
 // CHECK:           scf.for
 // CHECK:             scf.if
 // CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
@@ -334,7 +343,7 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
 // CHECK:             arith.subf %{{.+}}, %{{.+}} : vector<2xf16>
-// CHECK:             vector.load {{.+}} {alignment = 8 : i64} : memref<32x136xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<4096xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:             nvvm.mma.sync {{.+}} : (vector<2xf16>, vector<2xf16>, f32)
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK-NOT:         memref.load %{{.+}} : memref<1x8192x1xf32>

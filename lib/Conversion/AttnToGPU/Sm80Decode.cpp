@@ -147,9 +147,15 @@ struct DecodeShape {
   constexpr int64_t scaleBytes() const {
     return stagedScales ? streams() * stages * tileKeys() * 4 : 0;
   }
+  /// For a quantized cache: Q's A fragments in the order of their
+  /// registers, 16 bytes a lane a (m-tile, k16 step) (see
+  /// storeQueryFragments).
+  constexpr int64_t qFragmentBytes() const {
+    return quantized ? mTiles() * (headDim / 16) * 32 * 16 : 0;
+  }
   constexpr int64_t pipelineBytes() const {
     return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes() +
-           2 * scaleBytes();
+           2 * scaleBytes() + qFragmentBytes();
   }
   /// A row of a stream's partial accumulators in shared memory, in f32s:
   /// 8 more than the value head_dim, so that the 8-byte stores of a quad's
@@ -366,6 +372,18 @@ private:
   /// `words` with each int8 code moved to unsigned (x + 128); fp8 words as
   /// they are.
   SmallVector<Value> biased(ValueRange words);
+  /// For a quantized cache: stores Q's A fragments, read from qSmem, into
+  /// qFragments in the order of their registers, so that the products take
+  /// each fragment with one 16-byte load. Read from qSmem in the products'
+  /// permuted order, a fragment's registers came as two 8-byte loads whose
+  /// halves interleave, and ptxas moved about 105 registers a tile into
+  /// place (int8 MQA, 770 instructions a tile; bench/NOTES.md, 2026-12-07).
+  /// The first stream's warps write (each member of a pair its own
+  /// m-tiles); a barrier must follow.
+  void storeQueryFragments();
+  /// The element index of this lane's A fragment of m-tile mt (of the
+  /// warp's) and k16 step ks in qFragments.
+  Value queryFragmentAt(int64_t mt, int64_t ks);
   /// S = Q Kᵀ from the codes of the K tile at `kAt` (flat code index of the
   /// tile in its stage), unscaled.
   Scores scoresFromCodes(Value kAt);
@@ -449,6 +467,8 @@ private:
   /// For a quantized cache: the code stages, typed as the codes (for the
   /// copies) and as 32-bit words (for the products' reads).
   Value kCodes, vCodes, kCodeWords, vCodeWords;
+  /// For a quantized cache: Q's A fragments (storeQueryFragments).
+  Value qFragments;
   /// With stagedScales, the stages of the K and V scales (f32).
   Value kScaleStages, vScaleStages;
   /// oddCopyShift() where K's rows are swizzled, else null.
@@ -794,8 +814,6 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
     }
     words.push_back(biased(run));
   }
-  Value qRow = add(div(lane, 4), memberRow);
-  Value qCol = mul(rem(lane, 4), idx(width / 4));
   auto half = [&](Value v, int64_t first) {
     return vector::ShuffleOp::create(b, v, v,
                                      ArrayRef<int64_t>{first, first + 1})
@@ -807,20 +825,55 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
       kFrag.push_back({decodePair(run[ks], 0, run[ks], 1),
                        decodePair(run[ks], 2, run[ks], 3)});
     for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
-      SmallVector<Value, 2> rows;
-      for (int64_t r = 0; r < 2; ++r)
-        rows.push_back(vector::LoadOp::create(
-            b, VectorType::get({4}, elt), qSmem,
-            ValueRange{add(qRow, idx(16 * mt + 8 * r)),
-                       add(qCol, idx(4 * ks))},
-            /*nontemporal=*/false, llvm::MaybeAlign(8)));
-      Frag a{half(rows[0], 0), half(rows[1], 0), half(rows[0], 2),
-             half(rows[1], 2)};
+      Value q =
+          vector::LoadOp::create(b, VectorType::get({8}, elt), qFragments,
+                                 ValueRange{queryFragmentAt(mt, ks)},
+                                 /*nontemporal=*/false, llvm::MaybeAlign(16));
+      Frag a{half(q, 0), half(q, 2), half(q, 4), half(q, 6)};
       for (int64_t nt = 0; nt < int64_t(kFrag.size()); ++nt)
         s[mt][nt] = mma(a, kFrag[nt], s[mt][nt]);
     }
   }
   return s;
+}
+
+Value DecodeKernel::queryFragmentAt(int64_t mt, int64_t ks) {
+  int64_t steps = shape.headDim / 16;
+  Value tile = add(mul(member, idx(shape.warpMTiles())), idx(mt));
+  return mul(add(mul(add(mul(tile, idx(steps)), idx(ks)), idx(32)), lane),
+             idx(8));
+}
+
+void DecodeKernel::storeQueryFragments() {
+  // Lane (g, t)'s fragment of k16 step ks holds rows g and g + 8, each at
+  // the four columns t D/4 + 4 ks .. + 3 of the permuted order: registers
+  // a0, a1, a2, a3 are (row g, columns 0-1), (row g + 8, 0-1), (row g,
+  // 2-3), (row g + 8, 2-3) of those four.
+  int64_t width = shape.headDim;
+  Value qRow = add(div(lane, 4), memberRow);
+  Value qCol = mul(rem(lane, 4), idx(width / 4));
+  scf::IfOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stream, idx(0)),
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        enter(nb);
+        for (int64_t ks = 0; ks < width / 16; ++ks)
+          for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
+            SmallVector<Value, 2> rows;
+            for (int64_t r = 0; r < 2; ++r)
+              rows.push_back(vector::LoadOp::create(
+                  b, VectorType::get({4}, elt), qSmem,
+                  ValueRange{add(qRow, idx(16 * mt + 8 * r)),
+                             add(qCol, idx(4 * ks))},
+                  /*nontemporal=*/false, llvm::MaybeAlign(8)));
+            Value fragment = vector::ShuffleOp::create(
+                b, rows[0], rows[1], ArrayRef<int64_t>{0, 1, 4, 5, 2, 3, 6, 7});
+            vector::StoreOp::create(
+                b, fragment, qFragments, ValueRange{queryFragmentAt(mt, ks)},
+                /*nontemporal=*/false, llvm::MaybeAlign(16));
+          }
+        scf::YieldOp::create(b);
+      });
 }
 
 void DecodeKernel::accumulatePVFromCodes(const Scores &s,
@@ -1402,6 +1455,8 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
       vScaleStages = typedView(scalesAt + shape.scaleBytes(),
                                shape.scaleBytes(), b.getF32Type());
     }
+    qFragments = typedView(scalesAt + 2 * shape.scaleBytes(),
+                           shape.qFragmentBytes(), elt);
     if (shape.headDim == 128)
       kOddShift = oddCopyShift();
   }
@@ -1444,6 +1499,10 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
   gpu::BarrierOp::create(b);
   if (qIn != qSmem) {
     convertQuery(qIn);
+    gpu::BarrierOp::create(b);
+  }
+  if (shape.quantized) {
+    storeQueryFragments();
     gpu::BarrierOp::create(b);
   }
 
