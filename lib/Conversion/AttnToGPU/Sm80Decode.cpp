@@ -147,11 +147,17 @@ struct DecodeShape {
   constexpr int64_t scaleBytes() const {
     return stagedScales ? streams() * stages * tileKeys() * 4 : 0;
   }
-  /// For a quantized cache: Q's A fragments in the order of their
-  /// registers, 16 bytes a lane a (m-tile, k16 step) (see
-  /// storeQueryFragments).
+  /// Whether Q's A fragments are staged in the order of their registers
+  /// (storeQueryFragments): for a quantized cache of two m-tiles or more.
+  /// With MQA's two, int8 decode ran 4-12% faster; with GQA's one, ptxas
+  /// scheduled the tile loop worse and int8 ran 13-27% slower at batch 64
+  /// and 8 (H100, 2026-12-07), so one m-tile reads Q's rows as before.
+  constexpr bool stagedQueryFragments() const {
+    return quantized && mTiles() >= 2;
+  }
+  /// The staged fragments: 16 bytes a lane a (m-tile, k16 step).
   constexpr int64_t qFragmentBytes() const {
-    return quantized ? mTiles() * (headDim / 16) * 32 * 16 : 0;
+    return stagedQueryFragments() ? mTiles() * (headDim / 16) * 32 * 16 : 0;
   }
   constexpr int64_t pipelineBytes() const {
     return qBytes() + kBytes() + vBytes() + kCodeBytes() + vCodeBytes() +
@@ -384,6 +390,9 @@ private:
   /// The element index of this lane's A fragment of m-tile mt (of the
   /// warp's) and k16 step ks in qFragments.
   Value queryFragmentAt(int64_t mt, int64_t ks);
+  /// This lane's A fragment of m-tile mt (of the warp's) and k16 step ks:
+  /// from qFragments where staged, else from Q's rows in qSmem.
+  Frag queryFragment(int64_t mt, int64_t ks);
   /// S = Q Kᵀ from the codes of the K tile at `kAt` (flat code index of the
   /// tile in its stage), unscaled.
   Scores scoresFromCodes(Value kAt);
@@ -814,27 +823,45 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
     }
     words.push_back(biased(run));
   }
-  auto half = [&](Value v, int64_t first) {
-    return vector::ShuffleOp::create(b, v, v,
-                                     ArrayRef<int64_t>{first, first + 1})
-        .getResult();
-  };
   for (int64_t ks = 0; ks < runWords; ++ks) {
     SmallVector<Frag> kFrag;
     for (auto &run : words)
       kFrag.push_back({decodePair(run[ks], 0, run[ks], 1),
                        decodePair(run[ks], 2, run[ks], 3)});
     for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
-      Value q =
-          vector::LoadOp::create(b, VectorType::get({8}, elt), qFragments,
-                                 ValueRange{queryFragmentAt(mt, ks)},
-                                 /*nontemporal=*/false, llvm::MaybeAlign(16));
-      Frag a{half(q, 0), half(q, 2), half(q, 4), half(q, 6)};
+      Frag a = queryFragment(mt, ks);
       for (int64_t nt = 0; nt < int64_t(kFrag.size()); ++nt)
         s[mt][nt] = mma(a, kFrag[nt], s[mt][nt]);
     }
   }
   return s;
+}
+
+Frag DecodeKernel::queryFragment(int64_t mt, int64_t ks) {
+  auto half = [&](Value v, int64_t first) {
+    return vector::ShuffleOp::create(b, v, v,
+                                     ArrayRef<int64_t>{first, first + 1})
+        .getResult();
+  };
+  if (shape.stagedQueryFragments()) {
+    Value q =
+        vector::LoadOp::create(b, VectorType::get({8}, elt), qFragments,
+                               ValueRange{queryFragmentAt(mt, ks)},
+                               /*nontemporal=*/false, llvm::MaybeAlign(16));
+    return {half(q, 0), half(q, 2), half(q, 4), half(q, 6)};
+  }
+  // Lane (g, t) holds rows g and g + 8 at four columns of the permuted
+  // order (storeQueryFragments), as two 8-byte loads.
+  Value qRow = add(div(lane, 4), memberRow);
+  Value qCol = mul(rem(lane, 4), idx(shape.headDim / 4));
+  SmallVector<Value, 2> rows;
+  for (int64_t r = 0; r < 2; ++r)
+    rows.push_back(vector::LoadOp::create(
+        b, VectorType::get({4}, elt), qSmem,
+        ValueRange{add(qRow, idx(16 * mt + 8 * r)), add(qCol, idx(4 * ks))},
+        /*nontemporal=*/false, llvm::MaybeAlign(8)));
+  return {half(rows[0], 0), half(rows[1], 0), half(rows[0], 2),
+          half(rows[1], 2)};
 }
 
 Value DecodeKernel::queryFragmentAt(int64_t mt, int64_t ks) {
@@ -1501,7 +1528,7 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
     convertQuery(qIn);
     gpu::BarrierOp::create(b);
   }
-  if (shape.quantized) {
+  if (shape.stagedQueryFragments()) {
     storeQueryFragments();
     gpu::BarrierOp::create(b);
   }
