@@ -104,9 +104,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. There, with P in
       registers and no split round, `tma-store` (the default;
-      `tma-store=false` has each thread store its own rows) has each consumer write its
-      output rows into a shared-memory tile, which one of its threads
-      stores with TMA: 2-10% faster on an H100 (2026-12-07). With `tail-split`
+      `tma-store=false` has each thread store its own rows) has each
+      consumer write its output rows into a shared-memory tile, which one
+      of its threads stores with TMA: 2-10% faster on an H100
+      (2026-12-07). With `tail-split`
       (off by default: correct, but not a clear gain; with the tile
       loop on the uniform datapath 1% faster at B4×4k and 1-4% slower
       at B16×1k and head_dim 64, H100, 2026-12-07), where the items cost

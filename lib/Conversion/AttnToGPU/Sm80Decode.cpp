@@ -393,6 +393,14 @@ private:
   /// This lane's A fragment of m-tile mt (of the warp's) and k16 step ks:
   /// from qFragments where staged, else from Q's rows in qSmem.
   Frag queryFragment(int64_t mt, int64_t ks);
+  /// The two halves of that fragment in qSmem: rows g and g + 8 of lane
+  /// (g, t), each at the four columns t D/4 + 4 ks .. + 3 of the permuted
+  /// order, as two 8-byte loads. `at` is queryRowsAt(), built where the
+  /// loads' region can see it.
+  std::array<Value, 2> queryRows(int64_t mt, int64_t ks,
+                                 std::pair<Value, Value> at);
+  /// Row g and column t D/4 of lane (g, t) in qSmem.
+  std::pair<Value, Value> queryRowsAt();
   /// S = Q Kᵀ from the codes of the K tile at `kAt` (flat code index of the
   /// tile in its stage), unscaled.
   Scores scoresFromCodes(Value kAt);
@@ -850,18 +858,26 @@ Frag DecodeKernel::queryFragment(int64_t mt, int64_t ks) {
                                /*nontemporal=*/false, llvm::MaybeAlign(16));
     return {half(q, 0), half(q, 2), half(q, 4), half(q, 6)};
   }
-  // Lane (g, t) holds rows g and g + 8 at four columns of the permuted
-  // order (storeQueryFragments), as two 8-byte loads.
-  Value qRow = add(div(lane, 4), memberRow);
-  Value qCol = mul(rem(lane, 4), idx(shape.headDim / 4));
-  SmallVector<Value, 2> rows;
-  for (int64_t r = 0; r < 2; ++r)
-    rows.push_back(vector::LoadOp::create(
-        b, VectorType::get({4}, elt), qSmem,
-        ValueRange{add(qRow, idx(16 * mt + 8 * r)), add(qCol, idx(4 * ks))},
-        /*nontemporal=*/false, llvm::MaybeAlign(8)));
+  auto rows = queryRows(mt, ks, queryRowsAt());
   return {half(rows[0], 0), half(rows[1], 0), half(rows[0], 2),
           half(rows[1], 2)};
+}
+
+std::pair<Value, Value> DecodeKernel::queryRowsAt() {
+  return {add(div(lane, 4), memberRow),
+          mul(rem(lane, 4), idx(shape.headDim / 4))};
+}
+
+std::array<Value, 2> DecodeKernel::queryRows(int64_t mt, int64_t ks,
+                                             std::pair<Value, Value> at) {
+  auto [qRow, qCol] = at;
+  std::array<Value, 2> rows;
+  for (int64_t r = 0; r < 2; ++r)
+    rows[r] = vector::LoadOp::create(
+        b, VectorType::get({4}, elt), qSmem,
+        ValueRange{add(qRow, idx(16 * mt + 8 * r)), add(qCol, idx(4 * ks))},
+        /*nontemporal=*/false, llvm::MaybeAlign(8));
+  return rows;
 }
 
 Value DecodeKernel::queryFragmentAt(int64_t mt, int64_t ks) {
@@ -872,27 +888,17 @@ Value DecodeKernel::queryFragmentAt(int64_t mt, int64_t ks) {
 }
 
 void DecodeKernel::storeQueryFragments() {
-  // Lane (g, t)'s fragment of k16 step ks holds rows g and g + 8, each at
-  // the four columns t D/4 + 4 ks .. + 3 of the permuted order: registers
-  // a0, a1, a2, a3 are (row g, columns 0-1), (row g + 8, 0-1), (row g,
-  // 2-3), (row g + 8, 2-3) of those four.
-  int64_t width = shape.headDim;
-  Value qRow = add(div(lane, 4), memberRow);
-  Value qCol = mul(rem(lane, 4), idx(width / 4));
+  // Registers a0, a1, a2, a3 of a fragment are (row g, columns 0-1), (row
+  // g + 8, 0-1), (row g, 2-3), (row g + 8, 2-3) of queryRows' four.
+  std::pair<Value, Value> at = queryRowsAt();
   scf::IfOp::create(
       b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, stream, idx(0)),
       [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);
         enter(nb);
-        for (int64_t ks = 0; ks < width / 16; ++ks)
+        for (int64_t ks = 0; ks < shape.headDim / 16; ++ks)
           for (int64_t mt = 0; mt < shape.warpMTiles(); ++mt) {
-            SmallVector<Value, 2> rows;
-            for (int64_t r = 0; r < 2; ++r)
-              rows.push_back(vector::LoadOp::create(
-                  b, VectorType::get({4}, elt), qSmem,
-                  ValueRange{add(qRow, idx(16 * mt + 8 * r)),
-                             add(qCol, idx(4 * ks))},
-                  /*nontemporal=*/false, llvm::MaybeAlign(8)));
+            auto rows = queryRows(mt, ks, at);
             Value fragment = vector::ShuffleOp::create(
                 b, rows[0], rows[1], ArrayRef<int64_t>{0, 1, 4, 5, 2, 3, 6, 7});
             vector::StoreOp::create(
@@ -1482,8 +1488,9 @@ void DecodeKernel::build(gpu::LaunchOp launch, bool signalDependents) {
       vScaleStages = typedView(scalesAt + shape.scaleBytes(),
                                shape.scaleBytes(), b.getF32Type());
     }
-    qFragments = typedView(scalesAt + 2 * shape.scaleBytes(),
-                           shape.qFragmentBytes(), elt);
+    if (shape.stagedQueryFragments())
+      qFragments = typedView(scalesAt + 2 * shape.scaleBytes(),
+                             shape.qFragmentBytes(), elt);
     if (shape.headDim == 128)
       kOddShift = oddCopyShift();
   }
