@@ -8,7 +8,7 @@
 # times prefill attention (bf16, 32 query heads over 8 KV heads, as
 # bench/prefill-lib.sh writes it) in two forms, A and B, each
 # "RUNNER [FLAGS...]": an attn-runner binary ("-" for the bundle's, as
-# bench/unpack-runner.sh finds it) and its flags (e.g. "- --tma-store").
+# bench/unpack-runner.sh finds it) and its flags (e.g. "- --tma-store=false").
 # Each SHAPE is "BATCH SEQ DIM [ATTRIBUTES]", the attributes as in the
 # dialect (e.g. "4 4096 128 {causal}"). For each shape the forms run in
 # turns, A B A B ..., PAIRS times (default 2), so that a drift of the
