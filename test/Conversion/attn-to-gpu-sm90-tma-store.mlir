@@ -3,15 +3,15 @@
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true p-in-shared=true" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true item-overlap=false" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="tma-store=true tail-split=true sm-count=7" -split-input-file | FileCheck %s --check-prefix=SPLIT
-// The sm90 schedule with tma-store (the default): where items overlap (two Q buffers), P
-// stays in registers and no last round is split, each consumer writes its
-// normalized output rows into a 64-row tile of its own after the tiles, in
-// a TMA box's layout, and its first thread stores the tile with one TMA
-// copy per 64 columns, through a fourth tensor map (the output's, in boxes
-// of 64 rows). Before writing the tile again, that thread waits until the
-// previous copies have read it, and the warpgroup meets (barrier 5 + g);
-// after writing it, every thread fences its stores for the async proxy
-// and the warpgroup meets again. Before the block exits, the thread waits
+// The sm90 schedule with tma-store (the default): where items overlap (two
+// Q buffers), P stays in registers and no last round is split, each
+// consumer writes its normalized output rows into a 64-row tile of its
+// own after the tiles, in a TMA box's layout, and its first thread stores
+// the tile with one TMA copy per 64 columns, through a fourth tensor map
+// (the output's, in boxes of 64 rows). Before writing the tile again,
+// that thread waits until the previous copies have read it, and the
+// warpgroup meets (barrier 5 + g); after writing it, every thread fences
+// its stores for the async proxy and the warpgroup meets again. Before the block exits, the thread waits
 // for its copies to complete.
 
 // Shared memory: the item-overlap kernel's 197728 bytes and two 16 KiB

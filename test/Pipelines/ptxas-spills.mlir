@@ -11,11 +11,11 @@
 // RUN: %ptxas -arch=sm_90a -v %t.overlap-causal.ptx -o %t.overlap-causal.cubin 2>&1 | FileCheck %s --check-prefix=SM90
 // RUN: %extract_ptx --object=1 < %t.overlap.mlir > %t.overlap-full.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.overlap-full.ptx -o %t.overlap-full.cubin 2>&1 | FileCheck %s --check-prefix=SM90-FULL
-// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa tma-store=true" > %t.store.mlir
-// RUN: %extract_ptx --object=0 < %t.store.mlir > %t.store-causal.ptx
-// RUN: %ptxas -arch=sm_90a -v %t.store-causal.ptx -o %t.store-causal.cubin 2>&1 | FileCheck %s --check-prefix=SM90
-// RUN: %extract_ptx --object=1 < %t.store.mlir > %t.store-full.ptx
-// RUN: %ptxas -arch=sm_90a -v %t.store-full.ptx -o %t.store-full.cubin 2>&1 | FileCheck %s --check-prefix=SM90-FULL
+// RUN: attn-opt %s --attn-to-nvvm-pipeline="format=isa tma-store=false" > %t.threads.mlir
+// RUN: %extract_ptx --object=0 < %t.threads.mlir > %t.threads-causal.ptx
+// RUN: %ptxas -arch=sm_90a -v %t.threads-causal.ptx -o %t.threads-causal.cubin 2>&1 | FileCheck %s --check-prefix=SM90
+// RUN: %extract_ptx --object=1 < %t.threads.mlir > %t.threads-full.ptx
+// RUN: %ptxas -arch=sm_90a -v %t.threads-full.ptx -o %t.threads-full.cubin 2>&1 | FileCheck %s --check-prefix=SM90-FULL
 // RUN: %extract_ptx --object=2 < %t.sm90.mlir > %t.d256.ptx
 // RUN: %ptxas -arch=sm_90a -v %t.d256.ptx -o %t.d256.cubin 2>&1 | FileCheck %s --check-prefix=D256
 
@@ -30,9 +30,10 @@
 // the consumers. (With cp.async copies, tma=false, the persistent grid's
 // loop state spilled three words under causal masking: bench/NOTES.md.)
 // With item overlap (the default: two Q buffers, and the next item's
-// first S carried across the stores) and without it, the same holds, and
-// with the output staged in shared memory for TMA (tma-store). A change in
-// these numbers is a change to look at.
+// first S carried across the stores) and without it, the same holds, with
+// the output staged in shared memory for TMA (tma-store, the default) and
+// with each thread storing its own rows. A change in these numbers is a
+// change to look at.
 // SM90: Function properties for gqa_kernel
 // SM90-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // SM90: Used 168 registers, used 16 barriers, 1 bytes smem
