@@ -1,4 +1,5 @@
 // RUN: attn-opt %s --convert-attn-to-gpu="tail-split=true sm-count=7" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-gpu="tail-split=true sm-count=7 tma-store=false" -split-input-file | FileCheck %s --check-prefix=THREADS
 // RUN: attn-opt %s --convert-attn-to-gpu="sm-count=7" -split-input-file | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --convert-attn-to-gpu="schedule=sm80 tail-split=true sm-count=7" -split-input-file | FileCheck %s --check-prefix=OFF
 // The sm90 schedule with tail-split: where the persistent grid's items cost
@@ -10,7 +11,8 @@
 // rows' partial (accumulator, max and sum) to scratch, and a combine kernel
 // over (128 rows, 1, 1 item), launched as a programmatic dependent that
 // the attention kernel lets launch at once, writes the item's rows below
-// Sq.
+// Sq. The whole items store their rows through the staged tile with TMA
+// (tma-store, the default), or with tma-store=false each thread its own.
 
 // CHECK-LABEL: func.func @split(
 // CHECK:         %[[PARTIAL:.+]] = gpu.alloc  (%c1{{[_0-9]*}}, %c1{{[_0-9]*}}, %c4{{[_0-9]*}}) : memref<?x?x?x128x64xf32>
@@ -39,7 +41,8 @@
 // CHECK:                 memref.store %{{.+}}, %[[STATS]][{{.+}}, %c0{{[_0-9]*}}] : memref<?x?x?x128x2xf32>
 // CHECK:                 memref.store %{{.+}}, %[[STATS]][{{.+}}, %c1{{[_0-9]*}}] : memref<?x?x?x128x2xf32>
 // CHECK:               } else {
-// CHECK:                 vector.store {{.+}} vector<2xbf16>
+// CHECK:                 "cp.async.bulk.wait_group.read 0;"
+// CHECK:                 "cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group
 // CHECK:         } {attn.schedule = "sm90"}
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c128{{[_0-9]*}}, %{{.+}} = %c1{{[_0-9]*}}, %{{.+}} = %c1{{[_0-9]*}}) {{.+}} function(@split_kernel_pdl_dependent)
 // CHECK-NEXT:      nvvm.griddepcontrol  wait
@@ -53,6 +56,14 @@
 // CHECK:         } {attn.schedule = "tail-combine"}
 // CHECK:         gpu.dealloc  %[[PARTIAL]]
 // CHECK:         gpu.dealloc  %[[STATS]]
+// THREADS-LABEL: func.func @split(
+// THREADS:         function(@split_kernel_pdl_primary)
+// THREADS-NOT:     cp.async.bulk.tensor.4d.global
+// THREADS:               } else {
+// THREADS:                 vector.store {{.+}} vector<2xbf16>
+// THREADS-NOT:     cp.async.bulk.tensor.4d.global
+// THREADS:         } {attn.schedule = "sm90"}
+
 // Without the option, and on other schedules, nothing is split.
 // OFF-LABEL: func.func @split(
 // OFF-NOT:     pdl_primary

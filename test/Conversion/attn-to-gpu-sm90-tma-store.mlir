@@ -32,11 +32,13 @@
 // OFF-LABEL: func.func @persistent(
 // OFF-NOT:       cp.async.bulk.tensor.4d.global
 // With a split last round (16 items on 7 blocks), the parts store
-// partials, and no item stages its output.
+// partials and the whole items stage their output.
 // SPLIT-LABEL: func.func @persistent(
-// SPLIT-NOT:     cp.async.bulk.tensor.4d.global
 // SPLIT:         function(@persistent_kernel_pdl_primary)
-// SPLIT-NOT:     cp.async.bulk.tensor.4d.global
+// SPLIT:           scf.if
+// SPLIT:             vector.store {{.+}} : memref<?x?x?x128x128xf32>, vector<2xf32>
+// SPLIT:           } else {
+// SPLIT:             "cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group
 // SPLIT:         return
 func.func @persistent(%q: tensor<1x1024x8x128xbf16>, %k: tensor<1x1024x2x128xbf16>, %v: tensor<1x1024x2x128xbf16>) -> tensor<1x1024x8x128xbf16> {
   %o = attn.attention %q, %k, %v : tensor<1x1024x8x128xbf16>, tensor<1x1024x2x128xbf16>, tensor<1x1024x2x128xbf16> -> tensor<1x1024x8x128xbf16>

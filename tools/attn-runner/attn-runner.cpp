@@ -127,9 +127,9 @@ static cl::opt<bool> itemOverlap(
 static cl::opt<bool> tmaStore(
     "tma-store",
     cl::desc("The sm90 schedule's overlapped items (two Q buffers, P in "
-             "registers, no split last round) write each consumer's output "
-             "rows into shared memory, from which one thread stores them "
-             "with TMA. Other schedules ignore it"),
+             "registers) write each consumer's output rows of a whole item "
+             "into shared memory, from which one thread stores them with "
+             "TMA. Other schedules ignore it"),
     cl::init(true), cl::cat(category));
 static cl::opt<bool> tailSplit(
     "tail-split",

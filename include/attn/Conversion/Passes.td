@@ -103,7 +103,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       buffers and has each consumer issue the next item's first S before
       it stores the current item's output: measured 0.4-9% faster (H100,
       2026-12-06); `item-overlap=false` stores first. There, with P in
-      registers and no split round, `tma-store` (the default;
+      registers, `tma-store` (the default;
       `tma-store=false` has each thread store its own rows) has each
       consumer write its output rows into a shared-memory tile, which one
       of its threads stores with TMA: 2-10% faster on an H100
@@ -212,11 +212,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "the idle blocks, and a combine kernel merges their partials. "
            "Other schedules ignore it">,
     Option<"tmaStore", "tma-store", "bool", /*default=*/"true",
-           "sm90, overlapped items (two Q buffers), P in registers, no "
-           "split last round: each consumer writes its output rows into "
-           "shared memory and one of its threads stores them with TMA, "
-           "rather than every thread storing its own. Other schedules "
-           "ignore it">,
+           "sm90, overlapped items (two Q buffers), P in registers: each "
+           "consumer writes a whole item's output rows into shared memory "
+           "and one of its threads stores them with TMA, rather than every "
+           "thread storing its own. Other schedules ignore it">,
     Option<"planItems", "plan-items", "std::string", /*default=*/"\"auto\"",
            "sm90, persistent grid, causal or windowed prefill with static "
            "extents: always, each block takes the items that a grid taking "

@@ -114,10 +114,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> tmaStore{
       *this, "tma-store",
       llvm::cl::desc("sm90 schedule, overlapped items (two Q buffers), P in "
-                     "registers, no split last round: each consumer writes "
-                     "its output rows into shared memory and one of its "
-                     "threads stores them with TMA. Other schedules ignore "
-                     "it"),
+                     "registers: each consumer writes a whole item's output "
+                     "rows into shared memory and one of its threads stores "
+                     "them with TMA. Other schedules ignore it"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> tailSplit{
       *this, "tail-split",

@@ -1549,13 +1549,15 @@ void Sm90Kernel::storeStagedItem(ArrayRef<Value> results, const Target &to) {
 
 void Sm90Kernel::storeItem(ArrayRef<Value> results, const Target &to) {
   int64_t accValues = shape.outColumns() / 2;
-  if (shape.oStaged) {
-    storeStagedItem(results, to);
-    return;
-  }
+  // A whole item's rows go through the staged tile where there is one;
+  // isPart is the same for the whole block, so either branch's named
+  // barriers see all of a warpgroup.
   auto whole = [&] {
-    storeRows(p, to.rows, results.take_front(accValues),
-              results.slice(accValues + 2, 2));
+    if (shape.oStaged)
+      storeStagedItem(results, to);
+    else
+      storeRows(p, to.rows, results.take_front(accValues),
+                results.slice(accValues + 2, 2));
   };
   if (!to.isPart) {
     whole();
@@ -2231,11 +2233,11 @@ private:
   /// The output staged in shared memory and stored with TMA, with
   /// `tmaStore`: where Q has two buffers (with one, the stores are not
   /// under a product anyway), P stays in registers (its tiles and the
-  /// output's do not fit together), no last round is split (its parts
-  /// store partials), and the output is an identity-layout buffer of Q's
-  /// element type, which a tensor map can describe.
+  /// output's do not fit together), and the output is an identity-layout
+  /// buffer of Q's element type, which a tensor map can describe. With a
+  /// split last round, its parts store partials as before.
   bool stagesOutput(const ItemsShape &items, Type outputElement) const {
-    return tmaStore && qBuffers(items) == 2 && !pInShared && !tailOf(items) &&
+    return tmaStore && qBuffers(items) == 2 && !pInShared &&
            outputElement == items.query.getElementType();
   }
   bool stagesOutput(const FlashProblem &p) const {

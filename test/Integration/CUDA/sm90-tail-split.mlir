@@ -16,6 +16,9 @@
 // - an additive [1, 1, Sq, Sk] mask: 20 items on 6, 2 x 3 parts of 3;
 // - the device's own SM count (132 on an H100 or H200): 136 items, 4 x 17
 //   parts of one tile.
+// Where Q has two buffers (TMA copies, item overlap, head_dim up to 128) the
+// whole items store their rows through the staged tile with TMA
+// (tma-store, the default), the parts their partials.
 // Each is checked against the float64 reference; then compute-sanitizer on
 // a small grid, 100 calls giving the same bits, and the benchmark line
 // that shows the combine ran as a dependent (and, without the option or
