@@ -372,13 +372,14 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
 
 // -----
 
-// The split count is sized for the blocks an SM holds: int8 MQA's 65 KB of
-// shared memory would fit three, but its 254 registers a thread allow two,
-// so 100 (batch, KV head) pairs on 132 SMs take 2 splits (200 blocks of
-// 264 slots), not the 3 that three blocks an SM would give.
+// From two m-tiles a warp on, the split count is sized for one block an
+// SM, not the two that int8 MQA's 254 registers a thread allow (or the
+// three its 65 KB of shared memory would): 100 (batch, KV head) pairs on
+// 132 SMs take 1 split (100 blocks), not 2 (200 blocks of 264 slots).
 // CHECK-LABEL: func.func @quantized_mqa_split_slots(
-// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c2{{.*}}, {{.+}})
+// CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
 // CHECK:         } {attn.schedule = "decode"}
+// CHECK-NOT:     decode-combine
 func.func @quantized_mqa_split_slots(%q: tensor<100x1x32x128xbf16>, %k: tensor<100x4096x1x128xi8>,
                                      %v: tensor<100x4096x1x128xi8>, %ks: tensor<100x4096x1xf32>,
                                      %vs: tensor<100x4096x1xf32>) -> tensor<100x1x32x128xbf16> {

@@ -204,6 +204,18 @@ int64_t residentBlocks(const DecodeShape &shape) {
   return std::max<int64_t>(1, std::min(byShared, byRegisters));
 }
 
+/// Blocks an SM is given when the keys are split: all it holds (above)
+/// where a warp has one m-tile, one where it has two or more. MQA decode
+/// (two m-tiles a warp) ran 6% (bf16) and 1% (int8) faster at batch 64 and
+/// 8 with one block an SM (128 blocks: 2 and 16 splits) than with the two
+/// an SM holds (256 and 264 blocks), and at batch 1 the 128 blocks its key
+/// floor allows were already the fastest count; GQA's one-m-tile int8
+/// kernel ran 59% slower with one block an SM (H100, 2026-12-07;
+/// bench/NOTES.md).
+int64_t splitBlocksPerSM(const DecodeShape &shape) {
+  return shape.warpMTiles() >= 2 ? 1 : residentBlocks(shape);
+}
+
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
 /// `group` heads) with `kvStages` stages (0: the default), with paired warps
 /// where `pairWarps` allows them. One m-tile keeps
@@ -1649,11 +1661,11 @@ public:
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
     };
-    // How finely the keys may be split, and the blocks the device holds at
-    // once.
+    // How finely the keys may be split, and the blocks a wave of them
+    // takes.
     SplitFloor floor{kMinStreamTiles * shape.streams(), shape.tileKeys(),
                      kIdleMinStreamTiles * shape.streams(), smCount,
-                     residentBlocks(shape) * smCount};
+                     splitBlocksPerSM(shape) * smCount};
     auto k = cast<MemRefType>(p.key.getType());
     unsigned s = p.layout == Layout::BSHD ? 1 : 2, h = 3 - s;
     std::optional<int64_t> splits;
