@@ -58,7 +58,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       two). The warps' partial
       results are combined in shared memory, and, when the keys are split
       over several blocks (`kv-splits`, by default chosen from the shape and
-      `sm-count` to fill the device), a second kernel combines
+      `sm-count` to fill the device: with one m-tile a warp, every block an
+      SM holds; from two on, one block an SM, which ran MQA 9-10% faster in
+      bf16 on an H100, 2026-12-07), a second kernel combines
       the blocks' partials: a block per query row with a warp per 8 splits
       (16 at most), each lane reading its value columns of a split as one
       vector load, each warp folding its 8 splits a round with one rescale
