@@ -154,6 +154,7 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   gpu.threads = options.threads;
   gpu.kvSplits = options.kvSplits;
   gpu.kvStages = options.kvStages;
+  gpu.kvWarps = options.kvWarps;
   gpu.kvPairWarps = options.kvPairWarps;
   gpu.smCount = options.smCount;
   gpu.tma = options.tma;

@@ -411,6 +411,7 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.schedule = options.schedule;
   gpu.kvSplits = options.kvSplits;
   gpu.kvStages = options.kvStages;
+  gpu.kvWarps = options.kvWarps;
   gpu.kvPairWarps = options.kvPairWarps;
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
   gpu.tma = options.tma;

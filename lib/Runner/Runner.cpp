@@ -381,6 +381,9 @@ llvm::Error runner::runAttnRunner(const RunnerOptions &options,
                  ") must be 0 (the schedule's own) or lie in [" +
                  llvm::Twine(kMinKVStages) + ", " + llvm::Twine(kMaxKVStages) +
                  "]");
+  if (options.kvWarps != 0 && options.kvWarps != 4 && options.kvWarps != 8)
+    return error("--kv-warps (" + llvm::Twine(options.kvWarps) +
+                 ") must be 0 (the schedule's own), 4 or 8");
   if (options.smCount < 0 || options.smCount > kMaxKVSplits)
     return error("--sm-count (" + llvm::Twine(options.smCount) +
                  ") must lie in [0, " + llvm::Twine(kMaxKVSplits) +

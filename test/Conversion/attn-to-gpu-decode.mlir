@@ -9,6 +9,8 @@
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-stages=9" 2>&1 | FileCheck %s --check-prefix=STAGES-RANGE
 // RUN: attn-opt %s --convert-attn-to-gpu="kv-pair-warps=true" -split-input-file | FileCheck %s --check-prefix=PAIR
+// RUN: attn-opt %s --convert-attn-to-gpu="kv-warps=8" -split-input-file | FileCheck %s --check-prefix=WARPS
+// RUN: not attn-opt %s --convert-attn-to-gpu="kv-warps=2" 2>&1 | FileCheck %s --check-prefix=WARPS-RANGE
 // RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_80" -split-input-file | FileCheck %s --check-prefix=SM80
 // The decode schedule: auto picks it for at most 64 query rows per KV head
 // (query heads per KV head times query positions) in f16/bf16 with head dims
@@ -18,6 +20,7 @@
 
 // RANGE: error: convert-attn-to-gpu: kv-splits ({{-1|0}}) and sm-count ({{0|5000}}) must lie in [0, 4096]; 0 picks them from the shape and chip
 // STAGES-RANGE: error: convert-attn-to-gpu: kv-stages ({{1|9}}) must be 0 (the default) or lie in [2, 8]
+// WARPS-RANGE: error: convert-attn-to-gpu: kv-warps (2) must be 0 (the default), 4 or 8
 
 // GQA 8:1 decode, bhsd (auto gives groups of at most 4 to sm90-decode on
 // sm_90a; attn-to-gpu-sm90-decode.mlir): 8 x 4 (batch, KV head) pairs fill
@@ -95,7 +98,7 @@
 // STAGES-NOT:         nvvm.mma.sync
 // STAGES:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // Eight would not fit even at 16 keys.
-// DEEP: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 8 copy stages (kv-stages) need 282880 bytes of shared memory a block, more than the 232448 there are
+// DEEP: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 8 copy stages (kv-stages) need 282880 bytes of shared memory a block of 4 warps (kv-warps), more than the 232448 there are
 // With kv-pair-warps, one m-tile (GQA 4:1) keeps one warp per stream.
 // PAIR-LABEL: func.func @gqa_decode(
 // PAIR:         gpu.launch {{.+}} dynamic_shared_memory_size %c213248_i32

@@ -100,6 +100,11 @@ static cl::opt<int64_t> kvStages(
     cl::desc("Stages of each warp's copy ring in the decode schedule, 2 to "
              "8 (default: 0, the schedule's own)"),
     cl::init(0), cl::cat(category));
+static cl::opt<int64_t> kvWarps(
+    "kv-warps",
+    cl::desc("Warps of a block of the decode schedule, 4 or 8, each its own "
+             "stream of key tiles (default: 0, the schedule's own)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> kvPairWarps(
     "kv-pair-warps",
     cl::desc("The decode schedule gives two m-tiles (17 to 32 packed rows, "
@@ -265,6 +270,7 @@ int main(int argc, char **argv) {
   options.schedule = schedule;
   options.kvSplits = kvSplits;
   options.kvStages = kvStages;
+  options.kvWarps = kvWarps;
   options.kvPairWarps = kvPairWarps;
   options.smCount = smCount;
   options.tma = tma;

@@ -33,6 +33,8 @@ struct FlashScheduleOptions {
   /// Stages of each warp's copy ring in the decode schedule; 0 takes the
   /// default.
   int64_t kvStages = 0;
+  /// Warps of a block of the decode schedule (4 or 8); 0 takes the default.
+  int64_t kvWarps = 0;
   /// Whether the decode schedule gives two m-tiles (MQA's 32 rows) a pair of
   /// warps per stream of tiles, one m-tile each (experimental: no faster
   /// than one warp on both on an H100, and racecheck reports hazards in it).

@@ -188,6 +188,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
            "Stages of each warp's cp.async ring in the decode schedule, 2 to "
            "8; 0 takes the default (3)">,
+    Option<"kvWarps", "kv-warps", "int64_t", /*default=*/"0",
+           "Warps of a block of the decode schedule, each its own stream "
+           "of key tiles: 4 or 8; 0 takes the default (4)">,
     Option<"kvPairWarps", "kv-pair-warps", "bool", /*default=*/"false",
            "decode: two m-tiles (17 to 32 rows, MQA's 32) take a pair of "
            "warps per stream of tiles, one m-tile each (experimental: no "

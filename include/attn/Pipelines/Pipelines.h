@@ -80,6 +80,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Stages of each warp's copy ring in the decode "
                      "schedule; 0 takes the default"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> kvWarps{
+      *this, "kv-warps",
+      llvm::cl::desc("Warps of a block of the decode schedule, 4 or 8; 0 "
+                     "takes the default"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> kvPairWarps{
       *this, "kv-pair-warps",
       llvm::cl::desc(
@@ -168,6 +173,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.kvStages = kvStages;
+    options.kvWarps = kvWarps;
     options.kvPairWarps = kvPairWarps;
     options.smCount = smCount;
     options.tma = tma;

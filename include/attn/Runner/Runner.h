@@ -72,6 +72,8 @@ struct RunnerOptions {
   std::optional<int64_t> threads;
   int64_t kvSplits = 0;
   int64_t kvStages = 0;
+  /// GPU: the decode schedule's warps a block (kv-warps; 0: its default).
+  int64_t kvWarps = 0;
   /// GPU: the decode schedule's paired warps (kv-pair-warps).
   bool kvPairWarps = false;
   int64_t smCount = 0;

@@ -96,6 +96,9 @@ mlir::attn::validateScheduleOptions(const FlashScheduleOptions &options) {
            ") must be 0 (the default) or lie in [" +
            std::to_string(kMinKVStages) + ", " + std::to_string(kMaxKVStages) +
            "]";
+  if (!llvm::is_contained({0, 4, 8}, options.kvWarps))
+    return "kv-warps (" + std::to_string(options.kvWarps) +
+           ") must be 0 (the default), 4 or 8";
   if (!isScheduleName(options.schedule))
     return "unknown schedule '" + options.schedule + "'; expected one of " +
            kScheduleNames;
@@ -241,15 +244,17 @@ static Choice choose(AttentionOp op, const FlashScheduleOptions &options) {
   }
   // On an H100, sm90-decode ran KV groups of 1 to 4 query heads 1-5% faster
   // than decode, 8:1 about even and larger groups slower (bench/NOTES.md).
-  // Stages and paired warps are decode's options, so asking for them keeps
-  // decode.
+  // Stages, warps and paired warps are decode's options, so asking for them
+  // keeps decode.
   if (name == "auto" && options.chip == "sm_90a" && options.kvStages == 0 &&
-      !options.kvPairWarps && kvGroup(op) <= kSm90DecodeMaxAutoGroup &&
+      options.kvWarps == 0 && !options.kvPairWarps &&
+      kvGroup(op) <= kSm90DecodeMaxAutoGroup &&
       tryOne(sm90Decode(/*alternate=*/false)))
     return choice;
   if (name == "auto" || name == "decode")
     if (tryOne(createSm80DecodeSchedule(options.kvSplits, options.kvStages,
-                                        options.kvPairWarps, smCount,
+                                        options.kvWarps, options.kvPairWarps,
+                                        smCount,
                                         /*dependentLaunch=*/sm >= 90)) ||
         name == "decode")
       return choice;
@@ -439,6 +444,7 @@ struct ConvertAttnToGPUPass
     options.threads = threads;
     options.kvSplits = kvSplits;
     options.kvStages = kvStages;
+    options.kvWarps = kvWarps;
     options.kvPairWarps = kvPairWarps;
     options.smCount = smCount;
     options.tma = tma;

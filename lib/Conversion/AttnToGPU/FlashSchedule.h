@@ -120,14 +120,15 @@ createSm90FlashSchedule(int64_t smCount, bool tma, bool pInShared,
 /// and blocks (flash-decoding) and the partial results combined. `kvSplits`
 /// forces the number of blocks per (batch, KV head), 0 picks it from the
 /// shape and `smCount`; `kvStages` forces the stages of each stream's copy
-/// ring, 0 takes the default; `pairWarps` gives two m-tiles a pair of warps
+/// ring, 0 takes the default; `kvWarps` forces the warps of a block (4 or
+/// 8), 0 takes the default; `pairWarps` gives two m-tiles a pair of warps
 /// per stream of tiles. With `dependentLaunch` (sm_90 and later), a split
 /// decode's two kernels are named for programmatic dependent launch
 /// (attn/Runtime/DependentLaunch.h): the combine waits on the attention
 /// kernel with griddepcontrol, so the runtime may launch it early.
 std::unique_ptr<FlashSchedule>
-createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
-                         int64_t smCount, bool dependentLaunch);
+createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t kvWarps,
+                         bool pairWarps, int64_t smCount, bool dependentLaunch);
 
 /// Decode on the Hopper kernel of createSm90FlashSchedule (TMA, wgmma):
 /// the query heads of a KV group packed into one Q tile that both consumer

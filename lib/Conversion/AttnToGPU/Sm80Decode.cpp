@@ -12,9 +12,10 @@
 //   memory speed; tensor cores do.
 // * The keys of a (batch, KV head) are split over the blocks along x
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
-//   within a block over its streams of tiles, tile by tile. Each stream
-//   takes its own 32-key tiles (16 from 17 rows on: two m-tiles) through a
-//   3-stage cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps
+//   within a block over its streams of tiles, tile by tile (a block has 4
+//   warps, or 8 with kv-warps). Each stream takes its own 32-key tiles (16
+//   from 17 rows on: two m-tiles) through a 3-stage cp.async pipeline of
+//   its own (kv-stages sets 2 to 8) and keeps
 //   its own online softmax, so streams never wait on each other inside the
 //   loop. A stream is one warp, or, with kv-pair-warps and two m-tiles
 //   (MQA's 32 rows), a pair of warps that each copy half of every tile and
@@ -68,8 +69,10 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
+/// Warps of a block unless kv-warps says otherwise.
 constexpr int64_t kWarps = 4;
-constexpr int64_t kThreads = 32 * kWarps;
+/// An SM's 32-bit registers.
+constexpr int64_t kRegistersPerSM = 65536;
 /// Stages of each stream's cp.async ring unless kv-stages says otherwise.
 constexpr int64_t kDefaultStages = 3;
 /// The most packed query rows a block takes.
@@ -111,10 +114,13 @@ struct DecodeShape {
   /// Warps that share one stream of tiles, each taking its own m-tiles of
   /// every tile (see makeShape).
   int64_t rowWarps = 1;
+  /// Warps of a block (see makeShape).
+  int64_t warps = kWarps;
+  constexpr int64_t threads() const { return 32 * warps; }
   constexpr int64_t mTiles() const { return (rows + 15) / 16; }
   /// The m-tiles of each warp, and the tile streams of a block.
   constexpr int64_t warpMTiles() const { return mTiles() / rowWarps; }
-  constexpr int64_t streams() const { return kWarps / rowWarps; }
+  constexpr int64_t streams() const { return warps / rowWarps; }
   /// Keys per tile: 32, or 16 from 2 m-tiles on, so that two blocks
   /// fit an SM's shared memory and registers and each scheduler has two
   /// warps to switch between (one warp alone leaves the latencies of its
@@ -200,7 +206,8 @@ static_assert(DecodeShape{64, 1, 64, 64, 64, true, true}.sharedBytes() <=
 /// at most 168, as does one m-tile a warp of a pair).
 int64_t residentBlocks(const DecodeShape &shape) {
   int64_t byShared = (kMaxSharedBytes + 1024) / (shape.sharedBytes() + 1024);
-  int64_t byRegisters = shape.warpMTiles() >= 2 ? 2 : 3;
+  int64_t registers = shape.warpMTiles() >= 2 ? 256 : 168;
+  int64_t byRegisters = kRegistersPerSM / (registers * shape.threads());
   return std::max<int64_t>(1, std::min(byShared, byRegisters));
 }
 
@@ -217,15 +224,17 @@ int64_t splitBlocksPerSM(const DecodeShape &shape) {
 }
 
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
-/// `group` heads) with `kvStages` stages (0: the default), with paired warps
-/// where `pairWarps` allows them. One m-tile keeps
-/// 32-key tiles unless the stages would not fit. 16-key tiles by default,
+/// `group` heads) with `kvStages` stages and `kvWarps` warps a block (0:
+/// the defaults), with paired warps where `pairWarps` allows them. One
+/// m-tile keeps 32-key tiles unless the stages or warps would not fit
+/// them. 16-key tiles by default,
 /// which let two or three blocks share an SM rather than one or two, ran
 /// int8 GQA decode up to 16% slower and bf16 no faster on the whole (H100,
 /// 2026-12-05; bench/NOTES.md).
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
-                      bool f32Scales, int64_t kvStages, bool pairWarps) {
+                      bool f32Scales, int64_t kvStages, int64_t kvWarps,
+                      bool pairWarps) {
   DecodeShape shape{rows,
                     seqQ,
                     group,
@@ -246,14 +255,16 @@ DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
   if (pairWarps && shape.mTiles() == 2 && copyRows(headDim) >= 4 &&
       copyRows(valueDim) >= 4)
     shape.rowWarps = 2;
-  if (kvStages > 0) {
+  if (kvWarps > 0)
+    shape.warps = kvWarps;
+  if (kvStages > 0)
     shape.stages = kvStages;
-    shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
-  }
+  shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
   return shape;
 }
 
-DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages, bool pairWarps) {
+DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages, int64_t kvWarps,
+                    bool pairWarps) {
   auto q = cast<MemRefType>(p.query.getType());
   auto k = cast<MemRefType>(p.key.getType());
   auto v = cast<MemRefType>(p.value.getType());
@@ -264,7 +275,7 @@ DecodeShape shapeOf(const FlashProblem &p, int64_t kvStages, bool pairWarps) {
       cast<MemRefType>(p.keyScale.getType()).getElementType().isF32();
   return makeShape(group * q.getDimSize(s), q.getDimSize(s), group,
                    q.getDimSize(3), v.getDimSize(3), bool(p.keyScale),
-                   f32Scales, kvStages, pairWarps);
+                   f32Scales, kvStages, kvWarps, pairWarps);
 }
 
 /// Builds the split-KV kernel body; one instance per launch.
@@ -672,13 +683,13 @@ SmallVector<Value> DecodeKernel::stagedKeyScales(Value scales, Value stage) {
 void DecodeKernel::forEachQueryChunk(
     function_ref<void(Value row, Value col)> body) {
   int64_t perRow = shape.headDim / kCopyElements;
-  int64_t chunks = shape.mRows() * perRow;
-  for (int64_t i = 0; i < (chunks + kThreads - 1) / kThreads; ++i) {
-    Value chunk = add(tid, idx(i * kThreads));
+  int64_t chunks = shape.mRows() * perRow, threads = shape.threads();
+  for (int64_t i = 0; i < (chunks + threads - 1) / threads; ++i) {
+    Value chunk = add(tid, idx(i * threads));
     auto atChunk = [&] {
       body(div(chunk, perRow), mul(rem(chunk, perRow), idx(kCopyElements)));
     };
-    if ((i + 1) * kThreads <= chunks) {
+    if ((i + 1) * threads <= chunks) {
       atChunk();
       continue;
     }
@@ -1318,8 +1329,9 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
   auto vecType = VectorType::get({vec}, b.getF32Type());
   int64_t rowVecs = shape.valueDim / vec;
   int64_t vecs = shape.mRows() * rowVecs;
-  for (int64_t i = 0; i < (vecs + kThreads - 1) / kThreads; ++i) {
-    Value e = add(tid, idx(i * kThreads));
+  int64_t threads = shape.threads();
+  for (int64_t i = 0; i < (vecs + threads - 1) / threads; ++i) {
+    Value e = add(tid, idx(i * threads));
     auto body = [&] {
       Value row = div(e, rowVecs), d = mul(rem(e, rowVecs), idx(vec));
       Value o, l, mx;
@@ -1337,7 +1349,7 @@ void DecodeKernel::buildCombine(scf::ForOp loop) {
       }
       storeCombined(row, d, o, mx, l);
     };
-    if (vecs % kThreads == 0) {
+    if (vecs % threads == 0) {
       body();
       continue;
     }
@@ -1393,8 +1405,8 @@ void DecodeKernel::buildCombineByElement(scf::ForOp loop) {
 
   Value zero = f32(0.0), log2e = f32(M_LOG2E);
   int64_t elements = shape.mRows() * shape.valueDim;
-  for (int64_t i = 0; i < elements / kThreads; ++i) {
-    Value e = add(tid, idx(i * kThreads));
+  for (int64_t i = 0; i < elements / shape.threads(); ++i) {
+    Value e = add(tid, idx(i * shape.threads()));
     Value row = div(e, shape.valueDim), d = rem(e, shape.valueDim);
     SmallVector<Value> maxes, sums;
     Value mx = f32(-std::numeric_limits<double>::infinity());
@@ -1579,10 +1591,11 @@ constexpr int64_t kMinStreamTiles = 16, kIdleMinStreamTiles = 4;
 namespace {
 class Sm80DecodeSchedule : public FlashSchedule {
 public:
-  Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, bool pairWarps,
-                     int64_t smCount, bool dependentLaunch)
-      : kvSplits(kvSplits), kvStages(kvStages), pairWarps(pairWarps),
-        smCount(smCount), dependentLaunch(dependentLaunch) {}
+  Sm80DecodeSchedule(int64_t kvSplits, int64_t kvStages, int64_t kvWarps,
+                     bool pairWarps, int64_t smCount, bool dependentLaunch)
+      : kvSplits(kvSplits), kvStages(kvStages), kvWarps(kvWarps),
+        pairWarps(pairWarps), smCount(smCount),
+        dependentLaunch(dependentLaunch) {}
 
   StringRef getName() const override { return "decode"; }
 
@@ -1593,6 +1606,8 @@ public:
             : "decode, kv-splits for " + std::to_string(smCount) + " SMs";
     if (kvStages > 0)
       summary += ", kv-stages " + std::to_string(kvStages);
+    if (kvWarps > 0)
+      summary += ", kv-warps " + std::to_string(kvWarps);
     if (pairWarps)
       summary += ", kv-pair-warps";
     return summary;
@@ -1643,20 +1658,21 @@ public:
     DecodeShape shape =
         makeShape(rows, q.getDimSize(s), q.getDimSize(h) / k.getDimSize(h),
                   q.getDimSize(3), v.getDimSize(3), op.hasScales(), f32Scales,
-                  kvStages, pairWarps);
+                  kvStages, kvWarps, pairWarps);
     if (shape.sharedBytes() > kMaxSharedBytes)
       return std::to_string(shape.stages) + " copy stages (kv-stages) need " +
              std::to_string(shape.sharedBytes()) +
-             " bytes of shared memory a block, more than the " +
+             " bytes of shared memory a block of " +
+             std::to_string(shape.warps) + " warps (kv-warps), more than the " +
              std::to_string(kMaxSharedBytes) + " there are";
     return std::nullopt;
   }
 
   FlashLaunch buildLaunch(OpBuilder &b, Location loc,
                           const FlashProblem &p) const override {
-    DecodeShape shape = shapeOf(p, kvStages, pairWarps);
+    DecodeShape shape = shapeOf(p, kvStages, kvWarps, pairWarps);
     FlashLaunch launch;
-    launch.threads = kThreads;
+    launch.threads = shape.threads();
     launch.dynamicSharedBytes = shape.sharedBytes();
     auto c = [&](int64_t x) -> Value {
       return arith::ConstantIndexOp::create(b, loc, x);
@@ -1703,7 +1719,7 @@ public:
     bool signal = dependentLaunch && !shape.scratch.empty();
     if (signal)
       nameKernel(launch, kPrimarySuffix);
-    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, pairWarps))
+    DecodeKernel(ib, seq, shape, shapeOf(p, kvStages, kvWarps, pairWarps))
         .build(launch, signal);
   }
 
@@ -1712,13 +1728,13 @@ public:
                      const FlashLaunch &shape) const override {
     if (shape.scratch.empty())
       return;
-    DecodeShape ds = shapeOf(p, kvStages, pairWarps);
+    DecodeShape ds = shapeOf(p, kvStages, kvWarps, pairWarps);
     buildSplitCombine(b, loc, p, shape, shape.gridX, ds.seqQ, ds.group,
                       ds.valueDim, dependentLaunch);
   }
 
 private:
-  int64_t kvSplits, kvStages;
+  int64_t kvSplits, kvStages, kvWarps;
   bool pairWarps;
   int64_t smCount;
   bool dependentLaunch;
@@ -1727,8 +1743,8 @@ private:
 
 std::unique_ptr<FlashSchedule>
 mlir::attn::createSm80DecodeSchedule(int64_t kvSplits, int64_t kvStages,
-                                     bool pairWarps, int64_t smCount,
-                                     bool dependentLaunch) {
-  return std::make_unique<Sm80DecodeSchedule>(kvSplits, kvStages, pairWarps,
-                                              smCount, dependentLaunch);
+                                     int64_t kvWarps, bool pairWarps,
+                                     int64_t smCount, bool dependentLaunch) {
+  return std::make_unique<Sm80DecodeSchedule>(
+      kvSplits, kvStages, kvWarps, pairWarps, smCount, dependentLaunch);
 }

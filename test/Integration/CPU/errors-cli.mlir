@@ -18,6 +18,8 @@
 // SMCOUNT: attn-runner: error: --sm-count (-1) must lie in [0, 4096]; 0 takes the device's own
 // RUN: not attn-runner --target=cpu %t/one.mlir --kv-stages=9 2>&1 | FileCheck %s --check-prefix=STAGES
 // STAGES: attn-runner: error: --kv-stages (9) must be 0 (the schedule's own) or lie in [2, 8]
+// RUN: not attn-runner --target=cpu %t/one.mlir --kv-warps=6 2>&1 | FileCheck %s --check-prefix=WARPS
+// WARPS: attn-runner: error: --kv-warps (6) must be 0 (the schedule's own), 4 or 8
 // RUN: not attn-runner --target=cpu %t/one.mlir --benchmark-hold=-1 2>&1 | FileCheck %s --check-prefix=HOLD
 // HOLD: attn-runner: error: --benchmark-hold (-1.000000) must lie in [0, 1000000] microseconds
 // RUN: not attn-runner --target=cpu %t/one.mlir --peak-gbps=-1 2>&1 | FileCheck %s --check-prefix=PEAK
