@@ -106,6 +106,17 @@
 // PAIR:             nvvm.bar.warp.sync
 // PAIR-NOT:         nvvm.barrier id
 // PAIR:         } {attn.schedule = "decode"}
+// With kv-warps=8 a block has eight streams of tiles (and auto keeps
+// decode, whose option it is): one m-tile takes 16-key tiles, so that eight
+// rings of three stages fit (213248 bytes), and computes 16 keys' scores a
+// tile.
+// WARPS-LABEL: func.func @gqa_decode(
+// WARPS:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c4{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c256{{.*}}, {{.+}}) dynamic_shared_memory_size %c213248_i32
+// WARPS:           scf.for
+// WARPS-COUNT-16:    nvvm.mma.sync
+// WARPS-NOT:         nvvm.mma.sync
+// WARPS:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// WARPS:         } {attn.schedule = "decode"}
 // Before sm_90 there is no griddepcontrol: the two kernels run in stream
 // order, unnamed.
 // SM80-LABEL: func.func @gqa_decode(
@@ -157,6 +168,14 @@ func.func @gqa_decode(%q: tensor<8x32x1x128xbf16>, %k: tensor<8x4x4096x128xbf16>
 // two warps of a stream meet at the stream's named barrier (1 + the
 // stream; 0 is the block's) before each tile; each still rescales lazily,
 // and stores its own rows of the streams' partials.
+// With kv-warps=8, eight streams of 16 tiles at least would allow 64
+// splits, leaving half the SMs idle, so the grid takes one block an SM
+// (132 splits of 63 tiles, of which 131 have tiles); the eight streams'
+// partials meet in shared memory.
+// WARPS-LABEL: func.func @mqa_decode(
+// WARPS:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c131{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c256{{.*}}, {{.+}}) dynamic_shared_memory_size %c217600_i32
+// WARPS:           memref.view {{.+}} to memref<8x32x136xf32, #gpu.address_space<workgroup>>
+// WARPS:         } {attn.schedule = "decode"}
 // PAIR-LABEL: func.func @mqa_decode(
 // PAIR:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c241{{.*}}, {{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, {{.+}}) dynamic_shared_memory_size %c60928_i32
 // PAIR:           scf.for
