@@ -317,9 +317,10 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // warps in the order of their registers (two 8-byte reads of rows g and
 // g + 8 interleaved into one 16-byte store), so that each product takes
 // its fragment with one 16-byte read. Each key's scale and value scale (f32)
-// come through the stages with the codes, one 4-byte copy a key (the K
-// scales by half the warp, the V scales by the other half, 16 keys a
-// tile), stored so that a lane's keys are one 16-byte read; the key scale
+// come through the stages with the codes, one 4-byte copy a key (each
+// lane copies one key's K and V scales, 32 keys a tile: two m-tiles of a
+// quantized cache take 32-key tiles), stored so that a lane's keys are one
+// run of 32 bytes; the key scale
 // multiplies its scores, the value scale, over the power of two at or
 // below the tile's largest (the bits of the quad's max), its
 // probabilities, so they stay in f16's normal range.
@@ -355,12 +356,12 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK:             vector.store {{.+}} {alignment = 16 : i64} : memref<4096xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:           gpu.barrier
 // CHECK:           scf.for
-// CHECK:             scf.if
-// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
-// CHECK:             } else {
-// CHECK:               nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<192xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT:         scf.if
+// CHECK:             nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<384xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT:         scf.if
+// CHECK:             nvgpu.device_async_copy {{.+}}, 1, {{.+}} : memref<1x8192x1xf32> to memref<384xf32, #gpu.address_space<workgroup>>
 // CHECK:             nvvm.cp.async.commit.group
-// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<384xf32, #gpu.address_space<workgroup>>, vector<8xf32>
 // CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<{{[0-9]+}}xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // CHECK:             arith.xori %{{.+}}, %{{.+}} : i32
 // CHECK:             nvvm.prmt <default>
@@ -370,7 +371,7 @@ func.func @f32_decode(%q: tensor<1x1x8x64xf32>, %k: tensor<1x900x1x64xf32>, %v: 
 // CHECK-NOT:         nvgpu.ldmatrix
 // CHECK-NOT:         memref.load %{{.+}} : memref<1x8192x1xf32>
 // CHECK:             arith.mulf
-// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<192xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK:             vector.load {{.+}} {alignment = 16 : i64} : memref<384xf32, #gpu.address_space<workgroup>>, vector<8xf32>
 // CHECK:             gpu.shuffle  xor
 // CHECK:             arith.andi %{{.+}}, %{{.+}} : i32
 // CHECK:             arith.subi %{{.+}}, %{{.+}} : i32
@@ -395,18 +396,17 @@ func.func @quantized_decode(%q: tensor<1x1x32x128xbf16>, %k: tensor<1x8192x1x128
 // -----
 
 // From two m-tiles a warp on, the split count is sized for one block an
-// SM, not the two that int8 MQA's 254 registers a thread allow (or the
-// three its 65 KB of shared memory would): 100 (batch, KV head) pairs on
-// 132 SMs take 1 split (100 blocks), not 2 (200 blocks of 264 slots).
-// CHECK-LABEL: func.func @quantized_mqa_split_slots(
+// SM, not the two that bf16 MQA's 233 registers a thread and 113 KB of
+// shared memory allow: 100 (batch, KV head) pairs on 132 SMs take 1 split
+// (100 blocks), not 2 (200 blocks of 264 slots).
+// CHECK-LABEL: func.func @mqa_split_slots(
 // CHECK:         gpu.launch blocks({{.+}}) in (%{{.+}} = %c1{{.*}}, {{.+}})
 // CHECK:         } {attn.schedule = "decode"}
 // CHECK-NOT:     decode-combine
-func.func @quantized_mqa_split_slots(%q: tensor<100x1x32x128xbf16>, %k: tensor<100x4096x1x128xi8>,
-                                     %v: tensor<100x4096x1x128xi8>, %ks: tensor<100x4096x1xf32>,
-                                     %vs: tensor<100x4096x1xf32>) -> tensor<100x1x32x128xbf16> {
-  %o = attn.attention %q, %k, %v scales(%ks, %vs : tensor<100x4096x1xf32>, tensor<100x4096x1xf32>)
-      : tensor<100x1x32x128xbf16>, tensor<100x4096x1x128xi8>, tensor<100x4096x1x128xi8>
+func.func @mqa_split_slots(%q: tensor<100x1x32x128xbf16>, %k: tensor<100x4096x1x128xbf16>,
+                           %v: tensor<100x4096x1x128xbf16>) -> tensor<100x1x32x128xbf16> {
+  %o = attn.attention %q, %k, %v
+      : tensor<100x1x32x128xbf16>, tensor<100x4096x1x128xbf16>, tensor<100x4096x1x128xbf16>
       -> tensor<100x1x32x128xbf16>
   return %o : tensor<100x1x32x128xbf16>
 }

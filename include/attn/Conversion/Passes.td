@@ -43,9 +43,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       KV head, such as one new token against a long cache: the query rows of
       a KV group (query heads times query positions, up to 64) are packed
       into the M of `mma.sync`, so one read of each K/V tile serves them
-      all. Each of a block's 4 warps streams its own 32-key tiles (16 from
-      32 rows on) through a 3-stage `cp.async` pipeline (`kv-stages` sets
-      2 to 8 stages; one m-tile takes 16-key tiles where that many of 32
+      all. Each of a block's 4 warps (8 with `kv-warps=8`) streams its own
+      32-key tiles (16 from 17 rows on, unless the cache is quantized)
+      through a 3-stage `cp.async` pipeline (`kv-stages` sets 2 to 8
+      stages; 32-key tiles become 16 where that many stages or warps of 32
       keys would not fit, and a count that fits in no way is a reason the
       schedule does not cover the op). With `kv-pair-warps` (off by
       default, experimental: on an H100 it was no faster, and

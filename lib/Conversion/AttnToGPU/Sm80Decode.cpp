@@ -14,8 +14,8 @@
 //   (flash-decoding) so that the grid fills the device even at batch 1, and
 //   within a block over its streams of tiles, tile by tile (a block has 4
 //   warps, or 8 with kv-warps). Each stream takes its own 32-key tiles (16
-//   from 17 rows on: two m-tiles) through a 3-stage cp.async pipeline of
-//   its own (kv-stages sets 2 to 8) and keeps
+//   from 17 rows on, two m-tiles, unless the cache is quantized) through a
+//   3-stage cp.async pipeline of its own (kv-stages sets 2 to 8) and keeps
 //   its own online softmax, so streams never wait on each other inside the
 //   loop. A stream is one warp, or, with kv-pair-warps and two m-tiles
 //   (MQA's 32 rows), a pair of warps that each copy half of every tile and
@@ -121,13 +121,16 @@ struct DecodeShape {
   /// The m-tiles of each warp, and the tile streams of a block.
   constexpr int64_t warpMTiles() const { return mTiles() / rowWarps; }
   constexpr int64_t streams() const { return warps / rowWarps; }
-  /// Keys per tile: 32, or 16 from 2 m-tiles on, so that two blocks
-  /// fit an SM's shared memory and registers and each scheduler has two
-  /// warps to switch between (one warp alone leaves the latencies of its
-  /// ldmatrix, mma and shuffle chains exposed); 16 with one m-tile too
-  /// where more stages of 32 keys would not fit.
+  /// Keys per tile: 32, or 16 from 2 m-tiles on in f16/bf16 (and in pairs
+  /// of warps), and 16 wherever more stages or warps of 32 keys would not
+  /// fit. At one block an SM (MQA's split count), 32-key tiles ran
+  /// two-m-tile bf16 decode 4% slower and int8 5-7% faster (H100,
+  /// 2026-12-07; bench/NOTES.md): a quantized tile's products and
+  /// conversions are longer chains, which a longer tile amortizes.
   constexpr int64_t tileKeys() const {
-    return mTiles() >= 2 || shortTiles ? 16 : 32;
+    return (mTiles() >= 2 && (!quantized || rowWarps > 1)) || shortTiles
+               ? 16
+               : 32;
   }
   constexpr int64_t mRows() const { return 16 * mTiles(); }
   constexpr int64_t kRow() const { return headDim + kSharedPad; }
@@ -647,9 +650,14 @@ void DecodeKernel::copyScales(Value j, Value enabled) {
            both(enabled, lt(key, p.seqK)), /*bypassL1=*/false,
            /*elements=*/1);
   };
-  // Staged scales come with two m-tiles, so 16-key tiles: half the warp
-  // copies K's scales, the other half V's.
-  assert(keys == 16 && "staged scales need 16-key tiles");
+  // A lane a key: of 32 keys, K's and V's scales; of 16, half the warp
+  // copies K's, the other half V's.
+  if (keys == 32) {
+    copyOne(p.keyScale, kScaleStages, lane);
+    copyOne(p.valueScale, vScaleStages, lane);
+    return;
+  }
+  assert(keys == 16 && "staged scales need 16- or 32-key tiles");
   Value k = rem(lane, 16);
   scf::IfOp::create(
       b, lt(lane, idx(16)),
