@@ -109,7 +109,8 @@ struct DecodeShape {
   /// Tiles in each stream's ring: all but one are in flight while the
   /// stream works on that one.
   int64_t stages = kDefaultStages;
-  /// Whether one m-tile takes 16-key tiles too (see tileKeys).
+  /// Whether a shape of 32-key tiles takes 16-key ones, where 32 would not
+  /// fit (see tileKeys).
   bool shortTiles = false;
   /// Warps that share one stream of tiles, each taking its own m-tiles of
   /// every tile (see makeShape).
@@ -228,11 +229,11 @@ int64_t splitBlocksPerSM(const DecodeShape &shape) {
 
 /// The shape of the kernel for `rows` packed query rows (`seqQ` positions of
 /// `group` heads) with `kvStages` stages and `kvWarps` warps a block (0:
-/// the defaults), with paired warps where `pairWarps` allows them. One
-/// m-tile keeps 32-key tiles unless the stages or warps would not fit
-/// them. 16-key tiles by default,
-/// which let two or three blocks share an SM rather than one or two, ran
-/// int8 GQA decode up to 16% slower and bf16 no faster on the whole (H100,
+/// the defaults), with paired warps where `pairWarps` allows them. Shapes
+/// of 32-key tiles (see tileKeys) keep them unless the stages or warps
+/// would not fit them. 16-key tiles for one m-tile by default, which let
+/// two or three blocks share an SM rather than one or two, ran int8 GQA
+/// decode up to 16% slower and bf16 no faster on the whole (H100,
 /// 2026-12-05; bench/NOTES.md).
 DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
                       int64_t headDim, int64_t valueDim, bool quantized,
