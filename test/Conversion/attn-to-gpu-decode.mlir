@@ -11,6 +11,7 @@
 // RUN: attn-opt %s --convert-attn-to-gpu="kv-pair-warps=true" -split-input-file | FileCheck %s --check-prefix=PAIR
 // RUN: attn-opt %s --convert-attn-to-gpu="kv-warps=8" -split-input-file | FileCheck %s --check-prefix=WARPS
 // RUN: not attn-opt %s --convert-attn-to-gpu="kv-warps=2" 2>&1 | FileCheck %s --check-prefix=WARPS-RANGE
+// RUN: not attn-opt %s --convert-attn-to-gpu="schedule=decode kv-warps=8 kv-stages=6" -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=DEEP-WARPS
 // RUN: attn-opt %s --convert-attn-to-gpu="chip=sm_80" -split-input-file | FileCheck %s --check-prefix=SM80
 // The decode schedule: auto picks it for at most 64 query rows per KV head
 // (query heads per KV head times query positions) in f16/bf16 with head dims
@@ -99,6 +100,8 @@
 // STAGES:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // Eight would not fit even at 16 keys.
 // DEEP: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 8 copy stages (kv-stages) need 282880 bytes of shared memory a block of 4 warps (kv-warps), more than the 232448 there are
+// Eight warps' rings of six stages do not fit even at 16 keys.
+// DEEP-WARPS: error: 'attn.attention' op convert-attn-to-gpu: schedule decode cannot run this attention: 6 copy stages (kv-stages) need 422144 bytes of shared memory a block of 8 warps (kv-warps), more than the 232448 there are
 // With kv-pair-warps, one m-tile (GQA 4:1) keeps one warp per stream.
 // PAIR-LABEL: func.func @gqa_decode(
 // PAIR:         gpu.launch {{.+}} dynamic_shared_memory_size %c213248_i32
