@@ -43,8 +43,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
       KV head, such as one new token against a long cache: the query rows of
       a KV group (query heads times query positions, up to 64) are packed
       into the M of `mma.sync`, so one read of each K/V tile serves them
-      all. Each of a block's 4 warps (8 over a quantized cache from 17 rows
-      on, where eight rings fit, or with `kv-warps=8`) streams its own
+      all. Each of a block's 4 warps (8 with `kv-warps=8`) streams its own
       32-key tiles (16 from 17 rows on, unless the cache is quantized)
       through a 3-stage `cp.async` pipeline (`kv-stages` sets 2 to 8
       stages; 32-key tiles become 16 where that many stages or warps of 32
@@ -192,8 +191,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu"> {
            "8; 0 takes the default (3)">,
     Option<"kvWarps", "kv-warps", "int64_t", /*default=*/"0",
            "Warps of a block of the decode schedule, each its own stream "
-           "of key tiles: 4 or 8; 0 takes the default (4, or 8 over a "
-           "quantized cache from 17 packed rows on where they fit)">,
+           "of key tiles: 4 or 8; 0 takes the default (4)">,
     Option<"kvPairWarps", "kv-pair-warps", "bool", /*default=*/"false",
            "decode: two m-tiles (17 to 32 rows, MQA's 32) take a pair of "
            "warps per stream of tiles, one m-tile each (experimental: no "

@@ -69,9 +69,8 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-/// Warps of a block unless kv-warps says otherwise: 4, and 8 over a
-/// quantized cache where a warp has two m-tiles or more (see makeShape).
-constexpr int64_t kWarps = 4, kQuantizedWarps = 8;
+/// Warps of a block unless kv-warps says otherwise.
+constexpr int64_t kWarps = 4;
 /// An SM's 32-bit registers.
 constexpr int64_t kRegistersPerSM = 65536;
 /// Stages of each stream's cp.async ring unless kv-stages says otherwise.
@@ -260,23 +259,10 @@ DecodeShape makeShape(int64_t rows, int64_t seqQ, int64_t group,
   if (pairWarps && shape.mTiles() == 2 && copyRows(headDim) >= 4 &&
       copyRows(valueDim) >= 4)
     shape.rowWarps = 2;
+  if (kvWarps > 0)
+    shape.warps = kvWarps;
   if (kvStages > 0)
     shape.stages = kvStages;
-  if (kvWarps > 0) {
-    shape.warps = kvWarps;
-  } else if (quantized && shape.rowWarps == 1 && shape.warpMTiles() >= 2) {
-    // A quantized tile's conversions and products are one warp's chain of
-    // dependent instructions, and with one block an SM (the split count
-    // of two m-tiles) four warps leave each scheduler one warp to issue
-    // from. Eight ran int8 MQA decode 7% faster at batch 64 and 8 on an
-    // H200 and 2% on an H100, and changed batch 1 (128 splits) by -0.4%
-    // and +1% (2026-12-07, bench/NOTES.md). f16/bf16, which wait on their
-    // copies, ran 3-8% slower with eight and keep four. Eight take only
-    // 32-key tiles; where those do not fit (deeper rings), four do.
-    shape.warps = kQuantizedWarps;
-    if (shape.sharedBytes() > kMaxSharedBytes)
-      shape.warps = kWarps;
-  }
   shape.shortTiles = shape.sharedBytes() > kMaxSharedBytes;
   return shape;
 }
