@@ -236,7 +236,23 @@ def run_case(record, case, ceilings, args, systems, torch):
         ms = peers.time_copy(moved, args.runs)
         record["size_copy"] = {"bytes": moved, "ms": ms,
                                "gbps": moved / ms * 1e-6}
+        # The fastest one-launch read of the same bytes: what no kernel
+        # that must read them can beat (bench/read_floor.py).
+        floor = time_read_floor(moved, args.runs)
+        if floor:
+            record["read_floor"] = floor
     torch.cuda.empty_cache()
+
+
+def time_read_floor(kv_bytes, runs):
+    """bench/read_floor.py's floor for kv_bytes, or None (with a message)
+    where Triton, which builds its read kernels, is missing."""
+    try:
+        import read_floor as floor_mod
+    except ImportError as e:
+        print("bench.py: no read floor (%s)" % e, flush=True)
+        return None
+    return floor_mod.decode_floor(kv_bytes, runs)
 
 
 def out_dir_for(args, device_name):

@@ -18,11 +18,15 @@ results.json:
                 ERROR (attn-mlir did not run) | SKIPPED (out of time)
     ceilings    the ceilings the case was measured against
     systems     name -> {ms, tflops, gbps, copy_fraction, size_copy_fraction,
-                check, error, ...}
+                read_floor_fraction, check, error, ...}
     size_copy   decode only: {bytes, ms, gbps} of a device copy that moves
                 the K and V bytes the case reads (half read, half written),
                 timed as the peers are; size_copy_fraction is a system's
                 GB/s over its GB/s
+    read_floor  decode only: {bytes, ms, gbps, programs, block, warps} of
+                the fastest one-launch read of the K and V bytes the case
+                reads (bench/read_floor.py), timed as the peers are;
+                read_floor_fraction is a system's GB/s over its GB/s
 """
 import datetime
 import json
@@ -72,14 +76,17 @@ def rates(case, ms, ceilings):
 
 def add_rates(case):
     """Fills in the rates of every timed system of a case record, and for a
-    decode case timed against a copy of its own bytes (size_copy), each
-    system's fraction of that copy's GB/s."""
+    decode case timed against a copy of its own bytes (size_copy) or a
+    read of them (read_floor), each system's fraction of their GB/s."""
     copy = case.get("size_copy", {})
+    floor = case.get("read_floor", {})
     for s in case["systems"].values():
         if s.get("ms"):
             s.update(rates(case, s["ms"], case.get("ceilings")))
             if copy.get("ms"):
                 s["size_copy_fraction"] = copy["ms"] / s["ms"]
+            if floor.get("ms"):
+                s["read_floor_fraction"] = floor["ms"] / s["ms"]
 
 
 def status(case):

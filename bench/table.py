@@ -35,15 +35,16 @@ def _gbps(s):
     if not (s and s.get("ms")):
         return "n/a"
     if "copy_fraction" in s:
-        at_size = ""
-        if "size_copy_fraction" in s:
-            at_size = "; %.0f%%" % (100 * s["size_copy_fraction"])
-        return "%.0f (%.0f%%%s)" % (s["gbps"], 100 * s["copy_fraction"], at_size)
+        shares = "".join("; %.0f%%" % (100 * s[k])
+                         for k in ("size_copy_fraction", "read_floor_fraction")
+                         if k in s)
+        return "%.0f (%.0f%%%s)" % (s["gbps"], 100 * s["copy_fraction"], shares)
     return "%.0f" % s["gbps"]
 
 
-def _size_copy(case):
-    c = case.get("size_copy")
+def _timed_bytes(case, key):
+    """A decode case's size_copy or read_floor: ms and GB/s."""
+    c = case.get(key)
     return "%.4f (%.0f GB/s)" % (c["ms"], c["gbps"]) if c else "n/a"
 
 
@@ -74,10 +75,13 @@ def section(title, cases, rate_title, rate):
     """One markdown table: ms per system, peer/ours ratios, and the rate."""
     systems = _systems(cases)
     peers = [s for s in systems if s != OURS]
-    # Decode cases timed against a copy of their own bytes show it.
+    # Decode cases timed against a copy or a read of their own bytes show
+    # them.
     size_copy = any("size_copy" in c for c in cases)
+    floor = any("read_floor" in c for c in cases)
     head = (["case", "shape", "check"] + ["%s ms" % s for s in systems] +
             (["same-size copy ms"] if size_copy else []) +
+            (["read floor ms"] if floor else []) +
             ["%s/ours" % SHORT[p] for p in peers] +
             ["%s: %s" % (rate_title, SHORT[s]) if i == 0 else SHORT[s]
              for i, s in enumerate(systems)])
@@ -87,7 +91,8 @@ def section(title, cases, rate_title, rate):
         sy = c["systems"]
         row = ([c["name"], _shape(c), _check(c)] +
                [_ms(sy.get(s)) for s in systems] +
-               ([_size_copy(c)] if size_copy else []) +
+               ([_timed_bytes(c, "size_copy")] if size_copy else []) +
+               ([_timed_bytes(c, "read_floor")] if floor else []) +
                [_ratio(sy.get(p), sy.get(OURS)) for p in peers] +
                [rate(sy.get(s)) for s in systems])
         lines.append("| " + " | ".join(row) + " |")
@@ -207,9 +212,12 @@ def render(r):
     if prefill:
         parts.append(section("Prefill", prefill, "TFLOP/s", _tflops))
     if decode:
-        title = "GB/s (% of copy)"
+        shares = ["% of copy"]
         if any("size_copy" in c for c in decode):
-            title = "GB/s (% of copy; % of same-size copy)"
+            shares.append("% of same-size copy")
+        if any("read_floor" in c for c in decode):
+            shares.append("% of read floor")
+        title = "GB/s (%s)" % "; ".join(shares)
         parts.append(section("Decode", decode, title, _gbps))
     n = notes(cases)
     if n:

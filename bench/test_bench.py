@@ -244,6 +244,17 @@ class Results(unittest.TestCase):
         self.assertAlmostEqual(c["systems"][results.OURS]["size_copy_fraction"], 0.8)
         self.assertAlmostEqual(c["systems"]["sdpa-cudnn"]["size_copy_fraction"], 1.6)
 
+    def test_decode_read_floor_fraction(self):
+        # A read of the case's bytes that took 0.07 ms: ours at 0.1 ms runs
+        # at 70% of its GB/s; a case without one has no such share.
+        c = cases.Case("d", 1, 32, 8, 1, 4096, 128, False).as_dict()
+        c.update(ceilings={"matmul_tflops": 800.0, "copy_gbps": 4000.0},
+                 read_floor={"bytes": c["kv_bytes"], "ms": 0.07},
+                 systems={results.OURS: {"ms": 0.1}})
+        results.add_rates(c)
+        self.assertAlmostEqual(c["systems"][results.OURS]["read_floor_fraction"], 0.7)
+        self.assertNotIn("size_copy_fraction", c["systems"][results.OURS])
+
     def test_merge(self):
         old = {"cases": [{"name": "a", "v": 1}, {"name": "b", "v": 1}]}
         new = {"date": "x", "cases": [{"name": "b", "v": 2}]}
@@ -318,6 +329,23 @@ class Table(unittest.TestCase):
         row = [line for line in md.splitlines() if line.startswith("| d |")][0]
         self.assertIn("| 0.0800 (", row)
         self.assertIn("; 80%)", row.split(" | ")[-2])       # ours: 80% of it
+
+    def test_render_read_floor(self):
+        r = self.run_results()
+        self.assertNotIn("read floor", table.render(r))
+        dec = r["cases"][2]
+        dec["size_copy"] = {"bytes": dec["kv_bytes"], "ms": 0.08,
+                            "gbps": dec["kv_bytes"] / 0.08 * 1e-6}
+        dec["read_floor"] = {"bytes": dec["kv_bytes"], "ms": 0.07,
+                             "gbps": dec["kv_bytes"] / 0.07 * 1e-6}
+        results.add_rates(dec)
+        md = table.render(r)
+        self.assertIn("same-size copy ms | read floor ms", md)
+        self.assertIn("% of same-size copy; % of read floor", md)
+        row = [line for line in md.splitlines() if line.startswith("| d |")][0]
+        self.assertIn("| 0.0800 (", row)
+        self.assertIn("| 0.0700 (", row)
+        self.assertIn("; 80%; 70%)", row.split(" | ")[-2])  # ours
 
     def test_render_hold(self):
         r = self.run_results()

@@ -18,7 +18,10 @@ words a program loads at once and the warps a program are swept; the best
 median is the floor. Timed as the peers are (peers.median_ms: the launch
 hold, buffers rotated past twice the L2 cache).
 
-  python3 bench/read-floor.py [runs]
+  python3 bench/read_floor.py [runs]
+
+bench/bench.py times the same floor for each decode case it runs
+(decode_floor) and reports each system's share of it.
 """
 import os
 import sys
@@ -90,6 +93,15 @@ def time_read(half_bytes, runs):
     del sets
     torch.cuda.empty_cache()
     return best
+
+
+def decode_floor(kv_bytes, runs):
+    """The read floor of a decode case that reads kv_bytes of K and V (half
+    each), as bench.py records it: {bytes, ms, gbps, programs, block,
+    warps}."""
+    ms, programs, block, warps = time_read(kv_bytes // 2, runs)
+    return {"bytes": kv_bytes, "ms": ms, "gbps": kv_bytes / ms * 1e-6,
+            "programs": programs, "block": block, "warps": warps}
 
 
 def time_empty(runs):
