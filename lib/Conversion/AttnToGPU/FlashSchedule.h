@@ -6,9 +6,11 @@
 // allocation, the gpu.launch over (blocks along x, KV heads, batch), the
 // result); a schedule owns the launch shape, the kernel body and whatever
 // runs after it (a combine kernel, say). Each schedule lives in its own file
-// (ScalarFlash.cpp, Sm80Flash.cpp, Sm90Flash.cpp, Sm80Decode.cpp), the way
-// Triton keeps one file per generation of matrix unit, and selectSchedule is
-// the one place that chooses among them.
+// (ScalarFlash.cpp, Sm80Flash.cpp, Sm90Flash.cpp, Sm80Decode.cpp,
+// Sm90Decode.cpp), the way Triton keeps one file per generation of matrix
+// unit, with the larger kernels' builders beside them (DecodeKernel.h,
+// Sm90KernelBuilder.h), and selectSchedule is the one place that chooses
+// among them.
 //
 //===----------------------------------------------------------------------===//
 

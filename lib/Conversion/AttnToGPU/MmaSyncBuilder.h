@@ -1,6 +1,6 @@
 //===- MmaSyncBuilder.h - warp-level mma.sync building blocks ----*- C++ -*-===//
 //
-// What the mma.sync schedules (Sm80Flash.cpp, Sm80Decode.cpp) share: index
+// What the mma.sync kernels (Sm80Flash.cpp, DecodeKernel.h) share: index
 // and f32 arithmetic on an ImplicitLocOpBuilder, ldmatrix fragments, the
 // m16n8k16 product, quad reductions of accumulator rows and 16-byte
 // cp.async copies. Each kernel class derives from it and keeps only its own

@@ -1,8 +1,8 @@
 //===- Sm90Kernel.h - the wgmma/TMA kernel's entry points ------*- C++ -*-===//
 //
-// Sm90Flash.cpp builds one Hopper kernel (a TMA producer warpgroup, two
-// wgmma consumer warpgroups) in two forms: prefill, behind the sm90
-// schedule in the same file, and decode, behind the sm90-decode schedule
+// Sm90KernelBuilder.h builds one Hopper kernel (a TMA producer warpgroup,
+// two wgmma consumer warpgroups) in two forms: prefill, behind the sm90
+// schedule (Sm90Flash.cpp), and decode, behind the sm90-decode schedule
 // (Sm90Decode.cpp), which owns its split count, scratch and combine. These
 // are what the decode schedule needs of the kernel.
 //
