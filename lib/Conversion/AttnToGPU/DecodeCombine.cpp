@@ -6,13 +6,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "DecodeKernel.h"
+#include "SplitCombine.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "SplitCombine.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;

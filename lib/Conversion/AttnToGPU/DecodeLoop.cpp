@@ -12,8 +12,8 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "attn/Runtime/DependentLaunch.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;

@@ -7,8 +7,6 @@
 
 #include "DecodeKernel.h"
 
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::decode;

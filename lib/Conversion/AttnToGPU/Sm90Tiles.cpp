@@ -7,19 +7,7 @@
 
 #include "Sm90KernelBuilder.h"
 
-#include "attn/Runtime/DependentLaunch.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/ImplicitLocOpBuilder.h"
-#include <algorithm>
-#include <limits>
-#include <numeric>
-#include <optional>
-#include <queue>
 
 using namespace mlir;
 using namespace mlir::attn;
