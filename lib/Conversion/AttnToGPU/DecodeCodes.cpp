@@ -101,9 +101,10 @@ Scores DecodeKernel::scoresFromCodes(Value kAt) {
   Value second;
   if (width == 128) {
     Value g = div(lane, 4);
-    second = add(kAt, select(arith::CmpIOp::create(
-                                 b, arith::CmpIPredicate::eq, rem(g, 2), idx(0)),
-                             idx(kCodesPerCopy / 4), idx(-kCodesPerCopy / 4)));
+    Value even =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, rem(g, 2), idx(0));
+    second = add(kAt, select(even, idx(kCodesPerCopy / 4),
+                             idx(-kCodesPerCopy / 4)));
   }
   SmallVector<SmallVector<Value>> words;
   for (int64_t nt = 0; nt < shape.tileKeys() / 8; ++nt) {

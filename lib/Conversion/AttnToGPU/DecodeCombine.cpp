@@ -24,10 +24,10 @@ using namespace mlir::attn::decode;
 /// streams' rows four columns at a time, where buildCombineByElement loads
 /// every stream's max and sum and takes its exponentials again for each
 /// element (about 1450 instructions a warp in MQA's SASS): MQA decode ran
-/// 5% (bf16) and 13-21% (int8) faster. With one m-tile ptxas scheduled the int8 loop
-/// itself differently (the same instructions, in another order) and it ran
-/// 11-18% slower, so one m-tile keeps the other form (H100, 2026-12-06;
-/// bench/NOTES.md).
+/// 5% (bf16) and 13-21% (int8) faster. With one m-tile ptxas scheduled the
+/// int8 loop itself differently (the same instructions, in another order)
+/// and it ran 11-18% slower, so one m-tile keeps the other form (H100,
+/// 2026-12-06; bench/NOTES.md).
 void DecodeKernel::buildCombine(scf::ForOp loop) {
   if (shape.warpMTiles() < 2)
     return buildCombineByElement(loop);

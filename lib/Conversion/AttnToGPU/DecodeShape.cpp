@@ -37,10 +37,11 @@ int64_t mlir::attn::decode::splitBlocksPerSM(const DecodeShape &shape) {
   return shape.warpMTiles() >= 2 ? 1 : residentBlocks(shape);
 }
 
-DecodeShape mlir::attn::decode::makeShape(int64_t rows, int64_t seqQ, int64_t group,
-                      int64_t headDim, int64_t valueDim, bool quantized,
-                      bool f32Scales, int64_t kvStages, int64_t kvWarps,
-                      bool pairWarps) {
+DecodeShape mlir::attn::decode::makeShape(int64_t rows, int64_t seqQ,
+                                          int64_t group, int64_t headDim,
+                                          int64_t valueDim, bool quantized,
+                                          bool f32Scales, int64_t kvStages,
+                                          int64_t kvWarps, bool pairWarps) {
   DecodeShape shape{rows,
                     seqQ,
                     group,
@@ -69,8 +70,9 @@ DecodeShape mlir::attn::decode::makeShape(int64_t rows, int64_t seqQ, int64_t gr
   return shape;
 }
 
-DecodeShape mlir::attn::decode::shapeOf(const FlashProblem &p, int64_t kvStages, int64_t kvWarps,
-                    bool pairWarps) {
+DecodeShape mlir::attn::decode::shapeOf(const FlashProblem &p,
+                                        int64_t kvStages, int64_t kvWarps,
+                                        bool pairWarps) {
   auto q = cast<MemRefType>(p.query.getType());
   auto k = cast<MemRefType>(p.key.getType());
   auto v = cast<MemRefType>(p.value.getType());
