@@ -147,22 +147,11 @@ void mlir::attn::buildAttnToNVVMPipeline(OpPassManager &pm,
   // copy kernels.
   addAttentionFrontPasses(pm);
   ConvertAttnToGPUPassOptions gpu;
-  gpu.schedule = options.schedule;
+  copySchedulingOptions(options, gpu);
   gpu.chip = options.chip;
   gpu.qTile = options.qTile;
   gpu.kvTile = options.kvTile;
   gpu.threads = options.threads;
-  gpu.kvSplits = options.kvSplits;
-  gpu.kvStages = options.kvStages;
-  gpu.kvWarps = options.kvWarps;
-  gpu.kvPairWarps = options.kvPairWarps;
-  gpu.smCount = options.smCount;
-  gpu.tma = options.tma;
-  gpu.pInShared = options.pInShared;
-  gpu.itemOverlap = options.itemOverlap;
-  gpu.tailSplit = options.tailSplit;
-  gpu.tmaStore = options.tmaStore;
-  gpu.planItems = options.planItems;
   pm.addPass(createConvertAttnToGPUPass(gpu));
   pm.addPass(createCanonicalizerPass());
   // auto: cuBLAS where its tensor cores pay (a prefill's projections), the

@@ -408,18 +408,8 @@ llvm::Error GPUTarget::load(ModuleOp module, func::FuncOp entry,
   gpu.qTile = options.qTile.value_or(gpu.qTile);
   gpu.kvTile = options.kvTile.value_or(gpu.kvTile);
   gpu.threads = options.threads.value_or(gpu.threads);
-  gpu.schedule = options.schedule;
-  gpu.kvSplits = options.kvSplits;
-  gpu.kvStages = options.kvStages;
-  gpu.kvWarps = options.kvWarps;
-  gpu.kvPairWarps = options.kvPairWarps;
+  copySchedulingOptions(options, gpu);
   gpu.smCount = options.smCount ? options.smCount : device.multiprocessors;
-  gpu.tma = options.tma;
-  gpu.pInShared = options.pInShared;
-  gpu.itemOverlap = options.itemOverlap;
-  gpu.tailSplit = options.tailSplit;
-  gpu.tmaStore = options.tmaStore;
-  gpu.planItems = options.planItems;
   if (std::optional<std::string> why = gpu.validate())
     return error("--target=cuda: " + *why);
   std::string schedules = describeSchedules(module, gpu);

@@ -62,6 +62,28 @@ struct FlashScheduleOptions {
   std::string planItems = "auto";
 };
 
+/// Copies the schedule options that their holders name alike
+/// (FlashScheduleOptions, the pass's options struct, the GPU pipeline's
+/// options and attn-runner's) from `from` to `to`: all but the chip and the
+/// scalar schedule's tiles and threads, whose defaults and sources differ by
+/// holder. A new schedule option is handed over here once rather than at
+/// each hand-over. (The pass itself copies its own, which are protected.)
+template <typename From, typename To>
+void copySchedulingOptions(const From &from, To &to) {
+  to.schedule = from.schedule;
+  to.kvSplits = from.kvSplits;
+  to.kvStages = from.kvStages;
+  to.kvWarps = from.kvWarps;
+  to.kvPairWarps = from.kvPairWarps;
+  to.smCount = from.smCount;
+  to.tma = from.tma;
+  to.pInShared = from.pInShared;
+  to.itemOverlap = from.itemOverlap;
+  to.tailSplit = from.tailSplit;
+  to.tmaStore = from.tmaStore;
+  to.planItems = from.planItems;
+}
+
 /// The largest q-tile and kv-tile the scalar schedule takes, the same bound
 /// as the CPU loops'. It is a coarse range: whether a tile fits the chip's
 /// shared memory is checked per op, against its element type and head_dim.

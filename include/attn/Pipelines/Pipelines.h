@@ -166,22 +166,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   /// The options of convert-attn-to-gpu that these set.
   FlashScheduleOptions scheduleOptions() const {
     FlashScheduleOptions options;
-    options.schedule = schedule;
+    copySchedulingOptions(*this, options);
     options.chip = chip;
     options.qTile = qTile;
     options.kvTile = kvTile;
     options.threads = threads;
-    options.kvSplits = kvSplits;
-    options.kvStages = kvStages;
-    options.kvWarps = kvWarps;
-    options.kvPairWarps = kvPairWarps;
-    options.smCount = smCount;
-    options.tma = tma;
-    options.pInShared = pInShared;
-    options.itemOverlap = itemOverlap;
-    options.tailSplit = tailSplit;
-    options.tmaStore = tmaStore;
-    options.planItems = planItems;
     return options;
   }
 };
