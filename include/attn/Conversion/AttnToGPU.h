@@ -66,8 +66,9 @@ struct FlashScheduleOptions {
 /// (FlashScheduleOptions, the pass's options struct, the GPU pipeline's
 /// options and attn-runner's) from `from` to `to`: all but the chip and the
 /// scalar schedule's tiles and threads, whose defaults and sources differ by
-/// holder. A new schedule option is handed over here once rather than at
-/// each hand-over. (The pass itself copies its own, which are protected.)
+/// holder. A new schedule option is listed here once, not at every place
+/// that passes the options on. (The pass reads its own options by hand:
+/// they are protected members of its generated base.)
 template <typename From, typename To>
 void copySchedulingOptions(const From &from, To &to) {
   to.schedule = from.schedule;
