@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-#===- bench/ab.sh - two forms of prefill attention, timed in turns -------===#
+#===- bench/ab.sh - two forms of attention, timed in turns ---------------===#
 #
 # On a GPU machine:
 #
 #   bench/ab.sh [-p PAIRS] "A" "B" SHAPE...
 #
-# times prefill attention (bf16, 32 query heads over 8 KV heads, as
-# bench/prefill-lib.sh writes it) in two forms, A and B, each
+# times attention in two forms, A and B, each
 # "RUNNER [FLAGS...]": an attn-runner binary ("-" for the bundle's, as
 # bench/unpack-runner.sh finds it) and its flags (e.g. "- --tma-store=false").
 # Each SHAPE is "BATCH SEQ DIM [ATTRIBUTES]", the attributes as in the
-# dialect (e.g. "4 4096 128 {causal}"). For each shape the forms run in
+# dialect (e.g. "4 4096 128 {causal}"): prefill attention, bf16, 32
+# query heads over 8 KV heads, as bench/prefill-lib.sh writes it. A SHAPE
+# may also be a decode case of bench/decode-lib.sh with its cache's
+# storage, "NAME [bf16|i8|f8E4M3FN]" (e.g. "mqa-b64-4k i8"; bf16 when
+# left out): one query token attending to a KV cache over its length,
+# which the run gives with --input. For each shape the forms run in
 # turns, A B A B ..., PAIRS times (default 2), so that a drift of the
 # machine's clocks or temperature falls on both; each run is one
 # `--benchmark=$BENCH_RUNS` (default 20, the median of that many calls)
@@ -26,6 +30,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/prefill-lib.sh"
+source "$root/bench/decode-lib.sh"
 
 pairs=2
 if [ "${1:-}" = -p ]; then
@@ -53,13 +58,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
 
-# Prints the median of one run of `form` (an array name) over FILE, or
-# FAILED.
+# Prints the median of one run of `form` (an array name) over FILE, with
+# the shape's inputs (the array `inputs`), or FAILED.
 time_form() {
   local -n cmd=$1
   local log="$work/run.log"
   if "${cmd[0]}" "$2" --target=cuda --benchmark="${BENCH_RUNS:-20}" \
-       --benchmark-hold="${BENCH_HOLD_US:-300}" "${cmd[@]:1}" > "$log" 2>&1; then
+       --benchmark-hold="${BENCH_HOLD_US:-300}" "${inputs[@]}" "${cmd[@]:1}" \
+       > "$log" 2>&1; then
     local ms
     ms=$(sed -n 's/^benchmark: kernel time.*: median \([0-9.]*\) ms.*/\1/p' "$log" | head -1)
     if [ -n "$ms" ]; then
@@ -72,8 +78,18 @@ time_form() {
 }
 
 for shape in "$@"; do
-  read -r batch seq dim attrs <<< "$shape"
-  prefill_module "$work/p.mlir" "$batch" "$seq" "$dim" "${attrs:-}"
+  read -r first rest <<< "$shape"
+  inputs=()
+  if [ -n "${decode_shapes[$first]:-}" ]; then
+    storage=${rest:-bf16}
+    write_attend "$work/p.mlir" "$first" "$storage"
+    inputs=(--input "$len=$l")
+    label="$first $storage"
+  else
+    read -r batch seq dim attrs <<< "$shape"
+    prefill_module "$work/p.mlir" "$batch" "$seq" "$dim" "${attrs:-}"
+    label="B$batch S$seq d$dim${attrs:+ $attrs}"
+  fi
   a=() b=()
   for ((i = 0; i < pairs; ++i)); do
     a+=("$(time_form form_a "$work/p.mlir")") || failed=1
@@ -91,6 +107,6 @@ except ValueError:
     print("n/a")
 PY
 )
-  echo "B$batch S$seq d$dim${attrs:+ $attrs}: A ${a[*]} | B ${b[*]} | B against A $change"
+  echo "$label: A ${a[*]} | B ${b[*]} | B against A $change"
 done
 exit $failed

@@ -585,6 +585,55 @@ class AbScript(unittest.TestCase):
         self.assertIn("bench/ab.sh [-p PAIRS]", out.stderr)
 
 
+class AbDecode(unittest.TestCase):
+    """bench/ab.sh on decode cases, with a stand-in runner that checks the
+    cache entry and the length it is given: 1.0 ms, 0.95 with --fast."""
+
+    RUNNER = textwrap.dedent("""\
+        #!/bin/sh
+        grep -q 'attn.cache.attend' "$1" || { echo "no attend" >&2; exit 1; }
+        grep -q 'tensor<64x1x32x128xbf16>' "$1" || { echo "bad query" >&2; exit 1; }
+        case "$(cat "$1")" in
+          *'64x1x4096x128xi8, scales = f32'*) want="--input 5=4096" ;;
+          *'64x1x4096x128xbf16>'*) want="--input 3=4096" ;;
+          *) echo "bad cache" >&2; exit 1 ;;
+        esac
+        case " $* " in
+          *" $want "*) ;;
+          *) echo "no length: $*" >&2; exit 1 ;;
+        esac
+        case " $* " in
+          *" --fast "*) t=0.9500 ;;
+          *) t=1.0000 ;;
+        esac
+        echo "benchmark: kernel time (events): median $t ms, min 0.5 ms over 20 runs"
+        """)
+
+    def run_ab(self, *args):
+        with tempfile.TemporaryDirectory() as d:
+            runner = os.path.join(d, "attn-runner")
+            with open(runner, "w") as f:
+                f.write(self.RUNNER)
+            os.chmod(runner, 0o755)
+            args = [a.replace("RUNNER", runner) for a in args]
+            return subprocess.run(["bash", os.path.join(HERE, "ab.sh")] +
+                                  args, capture_output=True, text=True)
+
+    def test_storages(self):
+        out = self.run_ab("-p", "1", "RUNNER", "RUNNER --fast",
+                          "mqa-b64-4k", "mqa-b64-4k i8")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(out.stdout.splitlines(), [
+            "mqa-b64-4k bf16: A 1.0000 | B 0.9500 | B against A -5.0%",
+            "mqa-b64-4k i8: A 1.0000 | B 0.9500 | B against A -5.0%"])
+
+    def test_wrong_shape_fails(self):
+        # A GQA case's cache is not the one the stand-in wants.
+        out = self.run_ab("-p", "1", "RUNNER", "RUNNER", "gqa-b64-4k")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("A FAILED (bad cache", out.stdout)
+
+
 class NcuSource(unittest.TestCase):
     """bench/ncu_source.py on a source page in the form of ncu --page source
     --csv --print-source sass: the kernel's name, then one row an
