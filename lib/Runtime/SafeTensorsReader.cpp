@@ -412,8 +412,8 @@ std::string SafeTensorsReader::open(const std::string &dir) {
   size_t at = 0;
   std::string why;
   if (!json::parse(contents, root, at, why))
-    return indexPath + ": malformed JSON at byte " + std::to_string(at) +
-           ": " + why;
+    return indexPath + ": malformed JSON at byte " + std::to_string(at) + ": " +
+           why;
   const Value *weightMap =
       root.kind == Value::Object ? root.get("weight_map") : nullptr;
   if (!weightMap)
