@@ -1,4 +1,4 @@
-//===- StrictJson.cpp - the runtime's JSON parser ------------------------===//
+//===- StrictJson.cpp - the runtime's JSON parser -------------------------===//
 //
 // See StrictJson.h for what it accepts and why.
 //

@@ -1,4 +1,4 @@
-//===- StrictJson.h - the runtime's JSON parser ----------------*- C++ -*-===//
+//===- StrictJson.h - the runtime's JSON parser -----------------*- C++ -*-===//
 //
 // Plain C++ (no LLVM or MLIR): the runtime cannot use llvm::json, and its
 // checkpoint reader (SafeTensorsReader.cpp) parses headers that are
