@@ -537,6 +537,19 @@ class SassLoops(unittest.TestCase):
         self.assertEqual(table["0x23c"], "HMMA")
 
 
+def run_ab_script(runner_text, *args):
+    """Runs bench/ab.sh with `args`, RUNNER in them standing for a stand-in
+    attn-runner whose script is `runner_text`."""
+    with tempfile.TemporaryDirectory() as d:
+        runner = os.path.join(d, "attn-runner")
+        with open(runner, "w") as f:
+            f.write(runner_text)
+        os.chmod(runner, 0o755)
+        args = [a.replace("RUNNER", runner) for a in args]
+        return subprocess.run(["bash", os.path.join(HERE, "ab.sh")] + args,
+                              capture_output=True, text=True)
+
+
 class AbScript(unittest.TestCase):
     """bench/ab.sh with a stand-in runner that checks the module it is
     given and prints a median by its flags: 1.0 ms, 0.9 with --fast, a
@@ -555,14 +568,7 @@ class AbScript(unittest.TestCase):
         """)
 
     def run_ab(self, *args):
-        with tempfile.TemporaryDirectory() as d:
-            runner = os.path.join(d, "attn-runner")
-            with open(runner, "w") as f:
-                f.write(self.RUNNER)
-            os.chmod(runner, 0o755)
-            args = [a.replace("RUNNER", runner) for a in args]
-            return subprocess.run(["bash", os.path.join(HERE, "ab.sh")] +
-                                  args, capture_output=True, text=True)
+        return run_ab_script(self.RUNNER, *args)
 
     def test_change(self):
         out = self.run_ab("-p", "2", "RUNNER", "RUNNER --fast",
@@ -610,14 +616,7 @@ class AbDecode(unittest.TestCase):
         """)
 
     def run_ab(self, *args):
-        with tempfile.TemporaryDirectory() as d:
-            runner = os.path.join(d, "attn-runner")
-            with open(runner, "w") as f:
-                f.write(self.RUNNER)
-            os.chmod(runner, 0o755)
-            args = [a.replace("RUNNER", runner) for a in args]
-            return subprocess.run(["bash", os.path.join(HERE, "ab.sh")] +
-                                  args, capture_output=True, text=True)
+        return run_ab_script(self.RUNNER, *args)
 
     def test_storages(self):
         out = self.run_ab("-p", "1", "RUNNER", "RUNNER --fast",
